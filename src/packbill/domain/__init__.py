@@ -1,0 +1,84 @@
+"""packbill's billing core: the rules of SPEC.md as pure functions, with no I/O and no clock."""
+
+from .catalog import (
+    AI_SERVICES,
+    BANDWIDTH_SERVICES,
+    TRAFFIC_SERVICES,
+    USAGE_SERVICES,
+    Catalog,
+    CatalogError,
+    PackageSku,
+    PaygPrice,
+    Tier,
+    UnknownSku,
+    load_catalog,
+    parse_catalog,
+)
+from .days import SHANGHAI, Validity, shanghai_day
+from .draw_order import can_draw, draw, draw_order_key, in_draw_order
+from .errors import BillingError, InvalidRequest, InvalidUsage, NotFound, RefundNotAllowed, SiteNotEligible
+from .ledger import Ledger, PackageView
+from .model import Balance, BillLine, Draw, Package, PackageStatus, Site, TrafficBilling, UsageEvent
+from .money import round_line
+from .purchase import purchase
+from .refund import check_refund
+from .reminders import PackageHistory, Reminder, reminders_at
+from .settlement import BandwidthBilled, DayInput, DayResult, settle_day
+from .status import package_status
+from .traffic_billing import SwitchRequest, mode_on, pending_switch
+from .usage import aggregate, check_batch, check_event
+
+__all__ = [
+    "AI_SERVICES",
+    "BANDWIDTH_SERVICES",
+    "SHANGHAI",
+    "TRAFFIC_SERVICES",
+    "USAGE_SERVICES",
+    "Balance",
+    "BandwidthBilled",
+    "BillLine",
+    "BillingError",
+    "Catalog",
+    "CatalogError",
+    "DayInput",
+    "DayResult",
+    "Draw",
+    "InvalidRequest",
+    "InvalidUsage",
+    "Ledger",
+    "NotFound",
+    "Package",
+    "PackageHistory",
+    "PackageSku",
+    "PackageStatus",
+    "PackageView",
+    "PaygPrice",
+    "RefundNotAllowed",
+    "Reminder",
+    "Site",
+    "SiteNotEligible",
+    "SwitchRequest",
+    "Tier",
+    "TrafficBilling",
+    "UnknownSku",
+    "UsageEvent",
+    "Validity",
+    "aggregate",
+    "can_draw",
+    "check_batch",
+    "check_event",
+    "check_refund",
+    "draw",
+    "draw_order_key",
+    "in_draw_order",
+    "load_catalog",
+    "mode_on",
+    "package_status",
+    "parse_catalog",
+    "pending_switch",
+    "purchase",
+    "reminders_at",
+    "round_line",
+    "settle_day",
+    "shanghai_day",
+]

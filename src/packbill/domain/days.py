@@ -1,0 +1,89 @@
+"""Asia/Shanghai days and the validity window of a package (R4)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def require_aware(moment: datetime) -> datetime:
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise ValueError("a time must carry a UTC offset")
+    return moment
+
+
+def shanghai_day(moment: datetime) -> date:
+    """The Asia/Shanghai calendar day a moment falls on."""
+    return require_aware(moment).astimezone(SHANGHAI).date()
+
+
+def shanghai_midnight(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+
+
+def window_of(moment: datetime) -> int:
+    """Index 0..287 of the 5-minute window of its Shanghai day (R8)."""
+    local = require_aware(moment).astimezone(SHANGHAI)
+    return (local.hour * 3600 + local.minute * 60 + local.second) // 300
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+_VALIDITY = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
+
+
+@dataclass(frozen=True, slots=True)
+class Validity:
+    """A validity period written as an ISO 8601 duration of years, months and days."""
+
+    months: int
+    days: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Validity":
+        match = _VALIDITY.match(text) if isinstance(text, str) else None
+        if not match or text == "P":
+            raise ValueError(f"{text!r} is not a duration like 'P1Y', 'P6M' or 'P30D'")
+        years, months, days = (int(g) if g else 0 for g in match.groups())
+        validity = cls(months=years * 12 + months, days=days)
+        if validity.months == 0 and validity.days == 0:
+            raise ValueError("a validity period must be longer than zero")
+        return validity
+
+    def __str__(self) -> str:
+        years, months = divmod(self.months, 12)
+        parts = "P"
+        if years:
+            parts += f"{years}Y"
+        if months:
+            parts += f"{months}M"
+        if self.days:
+            parts += f"{self.days}D"
+        return parts
+
+    def last_day(self, first_day: date) -> date:
+        """The last usage day covered by a package whose first day is ``first_day``.
+
+        R4: from the purchase day through the day before the same date one period later
+        (2026-11-26 + P1Y covers 2026-11-26 .. 2027-11-25). Where that date does not exist
+        (29 February plus a year), the period ends with the last day of the month, so a
+        customer never loses a day.
+        """
+        return add_months_rolling(first_day, self.months) + timedelta(days=self.days - 1)
+
+
+def add_months_rolling(day: date, months: int) -> date:
+    """The same date ``months`` later; a date that does not exist rolls to the next month's 1st."""
+    index = day.year * 12 + (day.month - 1) + months
+    year, month0 = divmod(index, 12)
+    try:
+        return date(year, month0 + 1, day.day)
+    except ValueError:
+        year2, month2 = divmod(index + 1, 12)
+        return date(year2, month2 + 1, 1)

@@ -1,0 +1,109 @@
+"""The small immutable records that the rules work on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+
+
+class Site(StrEnum):
+    CN = "cn"
+    INTL = "intl"
+
+
+class TrafficBilling(StrEnum):
+    DAILY_PEAK_BANDWIDTH = "daily_peak_bandwidth"
+    TRAFFIC = "traffic"
+
+
+class PackageStatus(StrEnum):
+    REFUNDED = "refunded"
+    EXPIRED = "expired"
+    EXHAUSTED = "exhausted"
+    FROZEN = "frozen"
+    ACTIVE = "active"
+
+
+@dataclass(frozen=True, slots=True)
+class Package:
+    """A bought package.
+
+    id: unique id.
+    account_id: the account that bought it and the only one it serves (R3).
+    sku, service, size, price: from the catalog at purchase; size in calls or bytes.
+    purchased_at: the moment of purchase (aware); the draw order's first key (R5).
+    seq: creation order, the draw order's tie-break (R5).
+    first_day, last_day: the Asia/Shanghai usage days it covers (R4).
+    refunded_at: when it was refunded (R10), else None.
+    """
+
+    id: str
+    account_id: str
+    sku: str
+    service: str
+    size: int
+    price: Decimal
+    purchased_at: datetime
+    seq: int
+    first_day: date
+    last_day: date
+    refunded_at: datetime | None = None
+
+    def covers(self, day: date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """A package together with what it has left now."""
+
+    package: Package
+    remaining: int
+
+
+@dataclass(frozen=True, slots=True)
+class UsageEvent:
+    """One metered usage event, already validated.
+
+    event_id: unique within the account (R14).
+    service: an ai.* or traffic.* id.
+    quantity: calls or bytes, >= 1.
+    region: a known region id (R1).
+    timestamp: aware moment of use; its Shanghai day is the usage day.
+    """
+
+    event_id: str
+    service: str
+    quantity: int
+    region: str
+    timestamp: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Draw:
+    """``quantity`` units of a day's usage paid for by package ``package_id``."""
+
+    package_id: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
+class BillLine:
+    """One line of a bill: a service's usage of one day (or what late usage added to it).
+
+    quantity: calls or bytes; for bandwidth.* lines the peak in Mbps (a Decimal), for a
+    bandwidth supplement the rise of the peak.
+    drawn: the packages that paid, in draw order.
+    payg_quantity: what was billed pay-as-you-go (for bandwidth.*: the same Mbps figure).
+    amount: CNY, rounded half up to 0.01 (R13).
+    """
+
+    day: date
+    service: str
+    quantity: int | Decimal
+    drawn: tuple[Draw, ...]
+    payg_quantity: int | Decimal
+    amount: Decimal
+    supplement: bool

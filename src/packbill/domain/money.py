@@ -1,0 +1,91 @@
+"""Money and units: exact decimals, base-1000 traffic units, line rounding (R13)."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+BYTES_PER_GB = 10**9
+"""Traffic is billed in base 1000: 1 GB = 10^9 bytes, 1 TB = 1000 GB."""
+
+BPS_PER_MBPS = 10**6
+WINDOW_SECONDS = 300
+"""R8: a day has 288 five-minute windows."""
+WINDOWS_PER_DAY = 288
+
+
+def round_line(amount: Decimal) -> Decimal:
+    """Round a bill line to 0.01 CNY, half up (R13)."""
+    with localcontext() as ctx:
+        ctx.prec = 60
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_fen(amount: Decimal) -> int:
+    """An amount already rounded to 0.01 CNY, as whole fen (for storage)."""
+    fen = amount * 100
+    if fen != fen.to_integral_value():
+        raise ValueError(f"{amount} has more than two decimal places")
+    return int(fen)
+
+
+def from_fen(fen: int) -> Decimal:
+    return (Decimal(fen) / 100).quantize(CENT)
+
+
+def window_bytes_to_bps(window_bytes: int) -> int:
+    """Bandwidth of one 5-minute window in bit/s, rounded half up to a whole bit/s (R8).
+
+    bytes x 8 / 300 s. The product's example: 30 MB in one window is 0.8 Mbps.
+    """
+    numerator = window_bytes * 8
+    bps, rest = divmod(numerator, WINDOW_SECONDS)
+    if rest * 2 >= WINDOW_SECONDS:
+        bps += 1
+    return bps
+
+
+def bps_to_mbps(bps: int) -> Decimal:
+    """Whole bit/s as Mbps with six decimals (exact)."""
+    return (Decimal(bps) / BPS_PER_MBPS).quantize(Decimal("0.000001"))
+
+
+def parse_decimal(text: object) -> Decimal:
+    """A decimal from a string, int or Decimal; never from a float."""
+    if isinstance(text, bool) or isinstance(text, float):
+        raise ValueError("money must be written as a decimal string, not a float")
+    if isinstance(text, Decimal):
+        value = text
+    elif isinstance(text, (int, str)):
+        try:
+            value = Decimal(str(text).strip())
+        except ArithmeticError:
+            raise ValueError(f"{text!r} is not a decimal number") from None
+    else:
+        raise ValueError(f"{text!r} is not a decimal number")
+    if not value.is_finite():
+        raise ValueError(f"{text!r} is not a finite decimal number")
+    return value
+
+
+def format_money(amount: Decimal) -> str:
+    """A rounded amount as the API writes it: "2200.00"."""
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def format_quantity(service: str, quantity: int) -> str:
+    """A quantity as a customer reads it: '12,345 calls' or '1.5 GB'."""
+    if service.startswith("traffic."):
+        gb = Decimal(quantity) / BYTES_PER_GB
+        if gb >= 1000:
+            return f"{(gb / 1000).quantize(Decimal('0.01')).normalize():f} TB"
+        return f"{gb.quantize(Decimal('0.01')).normalize():f} GB"
+    return f"{quantity:,} calls"
+
+
+def format_quantity_zh(service: str, quantity: int) -> str:
+    if service.startswith("traffic."):
+        return format_quantity(service, quantity)
+    return f"{quantity:,} 次"

@@ -1,0 +1,45 @@
+"""The traffic billing type of an account on a day (R7)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Iterable
+
+from .days import shanghai_day
+from .model import TrafficBilling
+
+DEFAULT_MODE = TrafficBilling.DAILY_PEAK_BANDWIDTH
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchRequest:
+    """A request to switch traffic billing, made at ``requested_at`` (seq breaks ties)."""
+
+    mode: TrafficBilling
+    requested_at: datetime
+    seq: int = 0
+
+    @property
+    def effective_day(self) -> date:
+        """R7: a switch requested on day D takes effect at 00:00 of D+1."""
+        return shanghai_day(self.requested_at) + timedelta(days=1)
+
+
+def mode_on(day: date, requests: Iterable[SwitchRequest]) -> TrafficBilling:
+    """The traffic billing type in force on ``day``: the last request effective by then wins."""
+    latest: SwitchRequest | None = None
+    for request in requests:
+        if request.effective_day <= day and (
+            latest is None or (request.requested_at, request.seq) > (latest.requested_at, latest.seq)
+        ):
+            latest = request
+    return latest.mode if latest else DEFAULT_MODE
+
+
+def pending_switch(today: date, requests: Iterable[SwitchRequest]) -> tuple[TrafficBilling, date] | None:
+    """The switch that takes effect tomorrow, if tomorrow's type differs from today's."""
+    requests = list(requests)
+    tomorrow = today + timedelta(days=1)
+    now_mode, next_mode = mode_on(today, requests), mode_on(tomorrow, requests)
+    return (next_mode, tomorrow) if next_mode != now_mode else None

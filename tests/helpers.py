@@ -1,0 +1,28 @@
+"""Small builders shared by the tests."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from packbill.domain import SHANGHAI, UsageEvent
+
+
+def t(text: str) -> datetime:
+    """'2026-11-26 10:00' as an Asia/Shanghai moment."""
+    return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def ev(event_id: str, service: str, quantity: int, when: str, region: str = "ap-beijing") -> UsageEvent:
+    return UsageEvent(event_id, service, quantity, region, t(when))
+
+
+def D(text: str) -> Decimal:
+    return Decimal(text)
+
+
+GB = 10**9
