@@ -74,7 +74,7 @@ class Ledger:
             raise NotFound(f"there is no account {account_id}") from None
 
     def create_account(self, account_id: str, name: str, site: Site) -> None:
-        self._accounts[account_id] = _Account(account_id, name, site)
+        self._accounts[account_id] = _Account(account_id, name, Site(site))
 
     def buy(self, account_id: str, sku: str, at: datetime, count: int = 1) -> tuple[list[Package], Decimal]:
         acc = self._account(account_id)
@@ -89,7 +89,7 @@ class Ledger:
         return packages, amount
 
     def switch_traffic_billing(self, account_id: str, mode: TrafficBilling, at: datetime) -> date:
-        request = SwitchRequest(mode, at, next(self._seq))
+        request = SwitchRequest(TrafficBilling(mode), at, next(self._seq))
         self._account(account_id).switches.append(request)
         return request.effective_day
 

@@ -25,7 +25,7 @@ def purchase(
     new_id: Callable[[], str],
 ) -> tuple[list[Package], Decimal]:
     """The packages a purchase creates and its total price; refuses before creating anything."""
-    if site is not Site.CN:
+    if Site(site) is not Site.CN:
         raise SiteNotEligible(
             "resource packages can be bought only by accounts on the China site (cn); "
             "this account is on the international site",
