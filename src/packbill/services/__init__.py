@@ -1,0 +1,25 @@
+"""Use cases, one per module; the API, the CLI and the console call these and nothing deeper."""
+
+from .accounts import account_view, authenticate, create_account, list_accounts, switch_traffic_billing
+from .context import Context
+from .purchases import buy, refund
+from .reads import bills, list_packages, reminders
+from .settlement import settle
+from .usage import daily_usage, ingest
+
+__all__ = [
+    "Context",
+    "account_view",
+    "authenticate",
+    "bills",
+    "buy",
+    "create_account",
+    "daily_usage",
+    "ingest",
+    "list_accounts",
+    "list_packages",
+    "refund",
+    "reminders",
+    "settle",
+    "switch_traffic_billing",
+]

@@ -1,0 +1,134 @@
+"""Usage in (R1, R14): validate a batch whole, store each event once, keep day and window sums.
+
+Duplicates are recognised by the database's unique key on (account, event id) inside the
+transaction that stores the events (INSERT .. ON CONFLICT DO NOTHING RETURNING): a retried
+batch, even after a crash or a timeout, counts once.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..domain import Catalog, UsageEvent, check_batch
+from ..domain.catalog import TRAFFIC_SERVICES
+from ..domain.errors import InvalidUsage
+from ..domain.usage import MAX_EVENTS_PER_BATCH, bucket
+from ..storage import schema as t
+from ..storage.db import day_value, to_us
+from ..storage.repo import get_account, insert_ignore, insert_returning_keys, upsert_add
+from .context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    accepted: int
+    duplicates: int
+
+
+def validate(ctx: Context, raws: Any) -> list[UsageEvent]:
+    if not isinstance(raws, list):
+        raise InvalidUsage("'events' must be a list of usage events", [{"index": None, "reason": "not a list"}])
+    if len(raws) > MAX_EVENTS_PER_BATCH:
+        raise InvalidUsage(
+            f"a request carries at most {MAX_EVENTS_PER_BATCH} events, this one has {len(raws)}",
+            [{"index": None, "reason": "too many events"}],
+        )
+    events, errors = check_batch(raws, ctx.now(), ctx.catalog)
+    if errors:
+        raise InvalidUsage(
+            f"{len(errors)} of {len(raws)} events are invalid; nothing of this batch was stored",
+            [{"index": e.index, "reason": e.reason} for e in errors],
+        )
+    return events
+
+
+def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
+    """Validate and store one account's batch atomically."""
+    events = validate(ctx, raws)
+
+    def work(conn: Connection) -> IngestResult:
+        get_account(conn, account_id, lock="share")  # settlement of this account waits for us
+        return store_events(conn, ctx.catalog, [(account_id, e) for e in events])
+
+    return ctx.db.write_retrying(work)
+
+
+def store_events(conn: Connection, catalog: Catalog, events: Sequence[tuple[str, UsageEvent]]) -> IngestResult:
+    """Insert events, count each (account, event id) once, and add the new ones to the sums."""
+    first: dict[tuple[str, str], UsageEvent] = {}
+    for account_id, e in events:
+        first.setdefault((account_id, e.event_id), e)
+    keys = sorted(first)  # one lock order for every writer
+    rows = []
+    for account_id, event_id in keys:
+        e = first[(account_id, event_id)]
+        rows.append(
+            dict(
+                account_id=account_id,
+                event_id=event_id,
+                service=e.service,
+                quantity=e.quantity,
+                region=e.region,
+                ts_us=to_us(e.timestamp),
+                day=bucket(e)[0],
+            )
+        )
+    inserted = insert_returning_keys(conn, t.usage_events, rows, ("account_id", "event_id"))
+    add_to_sums(conn, catalog, ((account_id, first[(account_id, event_id)]) for account_id, event_id in inserted))
+    return IngestResult(len(inserted), len(events) - len(inserted))
+
+
+def add_to_sums(conn: Connection, catalog: Catalog, events: Iterable[tuple[str, UsageEvent]]) -> None:
+    """Add events to the per-day and per-window sums and mark their days unsettled."""
+    daily: dict[tuple[str, date, str], list[int]] = defaultdict(lambda: [0, 0])
+    windows: dict[tuple[str, date, str, int], int] = defaultdict(int)
+    for account_id, e in events:
+        day, window = bucket(e)
+        daily[(account_id, day, e.service)][0 if catalog.is_mainland(e.region) else 1] += e.quantity
+        if e.service in TRAFFIC_SERVICES:
+            windows[(account_id, day, e.service, window)] += e.quantity
+    upsert_add(
+        conn,
+        t.usage_daily,
+        [dict(account_id=a, day=d, service=s, mainland=q[0], other=q[1]) for (a, d, s), q in sorted(daily.items())],
+        ("account_id", "day", "service"),
+        ("mainland", "other"),
+    )
+    upsert_add(
+        conn,
+        t.usage_windows,
+        [dict(account_id=a, day=d, service=s, window=w, bytes=b) for (a, d, s, w), b in sorted(windows.items())],
+        ("account_id", "day", "service", "window"),
+        ("bytes",),
+    )
+    insert_ignore(conn, t.usage_dirty, [dict(account_id=a, day=d) for a, d in sorted({(a, d) for a, d, _ in daily})])
+
+
+@dataclass(frozen=True, slots=True)
+class DailyUsage:
+    day: date
+    service: str
+    mainland: int
+    other: int
+    settled: int
+
+
+def daily_usage(ctx: Context, account_id: str, first: date, last: date) -> list[DailyUsage]:
+    with ctx.db.read() as conn:
+        get_account(conn, account_id)
+        rows = conn.execute(
+            sa.select(t.usage_daily)
+            .where(t.usage_daily.c.account_id == account_id, t.usage_daily.c.day.between(first, last))
+            .order_by(t.usage_daily.c.day, t.usage_daily.c.service)
+        )
+        return [
+            DailyUsage(day_value(r.day), r.service, r.mainland, r.other, r.settled_mainland + r.settled_other)
+            for r in rows
+        ]
+

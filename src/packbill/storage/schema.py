@@ -1,0 +1,189 @@
+"""The database schema (SQLAlchemy Core). Alembic migrations in ``migrations/`` create it;
+a test checks that the migrated database matches this module.
+
+Conventions: money in whole fen (BIGINT, exact), moments as UTC epoch microseconds (BIGINT,
+portable and sortable on SQLite and PostgreSQL), days as DATE in Asia/Shanghai.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+"""An autoincrementing key (SQLite only autoincrements INTEGER PRIMARY KEY)."""
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("site", sa.String(8), nullable=False),
+    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("refunds", sa.Integer, nullable=False, server_default="0"),
+    sa.CheckConstraint("site IN ('cn', 'intl')", name="site"),
+)
+
+orders = sa.Table(
+    "orders",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("count", sa.Integer, nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+)
+
+packages = sa.Table(
+    "packages",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("order_id", sa.String(40), sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("service", sa.String(32), nullable=False),
+    sa.Column("size", sa.BigInteger, nullable=False),
+    sa.Column("remaining", sa.BigInteger, nullable=False),
+    sa.Column("price_fen", sa.BigInteger, nullable=False),
+    sa.Column("purchased_us", sa.BigInteger, nullable=False),
+    sa.Column("first_day", sa.Date, nullable=False),
+    sa.Column("last_day", sa.Date, nullable=False),
+    sa.Column("refunded_us", sa.BigInteger, nullable=True),
+    sa.Column("refund_fen", sa.BigInteger, nullable=True),
+    sa.CheckConstraint("remaining >= 0 AND remaining <= size", name="remaining_within_size"),
+)
+
+traffic_switches = sa.Table(
+    "traffic_switches",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("mode", sa.String(32), nullable=False),
+    sa.Column("requested_us", sa.BigInteger, nullable=False),
+    sa.Column("effective_day", sa.Date, nullable=False),
+)
+
+usage_events = sa.Table(
+    "usage_events",
+    metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("event_id", sa.String(128), primary_key=True),
+    sa.Column("service", sa.String(32), nullable=False),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("region", sa.String(32), nullable=False),
+    sa.Column("ts_us", sa.BigInteger, nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+)
+
+usage_daily = sa.Table(
+    "usage_daily",
+    metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("mainland", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("other", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("settled_mainland", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("settled_other", sa.BigInteger, nullable=False, server_default="0"),
+)
+
+usage_windows = sa.Table(
+    "usage_windows",
+    metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("window", sa.SmallInteger, primary_key=True),
+    sa.Column("bytes", sa.BigInteger, nullable=False),
+)
+
+usage_dirty = sa.Table(
+    "usage_dirty",
+    metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+)
+"""Account-days with usage not yet settled: settlement reads this, never the whole history."""
+
+settled_days = sa.Table(
+    "settled_days",
+    metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+)
+
+bandwidth_billed = sa.Table(
+    "bandwidth_billed",
+    metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("peak_bps", sa.BigInteger, nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+)
+
+month_payg = sa.Table(
+    "month_payg",
+    metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+)
+
+settlement_runs = sa.Table(
+    "settlement_runs",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("through", sa.Date, nullable=False),
+    sa.Column("started_us", sa.BigInteger, nullable=False),
+    sa.Column("finished_us", sa.BigInteger, nullable=True),
+    sa.Column("days", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lines", sa.Integer, nullable=False, server_default="0"),
+)
+
+bill_lines = sa.Table(
+    "bill_lines",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(40), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("service", sa.String(32), nullable=False),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("payg_quantity", sa.BigInteger, nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("supplement", sa.Boolean, nullable=False),
+    sa.Column("run_id", sa.BigInteger, nullable=False),
+    sa.Index("ix_bill_lines_account_day", "account_id", "day"),
+)
+"""quantity and payg_quantity: calls or bytes; for bandwidth.* lines whole bit/s of peak."""
+
+draws = sa.Table(
+    "draws",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("line_id", sa.BigInteger, sa.ForeignKey("bill_lines.id"), nullable=False, index=True),
+    sa.Column("account_id", sa.String(40), nullable=False),
+    sa.Column("package_id", sa.String(40), sa.ForeignKey("packages.id"), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("service", sa.String(32), nullable=False),
+    sa.Column("quantity", sa.BigInteger, nullable=False),
+    sa.Column("run_id", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("quantity > 0", name="positive"),
+    sa.Index("ix_draws_package_day", "package_id", "day"),
+)
+"""The append-only ledger of which package paid how much of which day."""
