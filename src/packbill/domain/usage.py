@@ -49,9 +49,6 @@ def check_event(raw: Any, now: datetime, catalog: Catalog) -> UsageEvent | str:
     missing = [f for f in _FIELDS if f not in raw]
     if missing:
         return f"missing field(s): {', '.join(missing)}"
-    extra = [k for k in raw if k not in _FIELDS]
-    if extra:
-        return f"unknown field(s): {', '.join(map(str, extra))}"
     event_id = raw["event_id"]
     if not isinstance(event_id, str) or not (1 <= len(event_id) <= MAX_EVENT_ID):
         return f"event_id must be a string of 1 to {MAX_EVENT_ID} characters"

@@ -5,6 +5,7 @@ from .context import Context
 from .purchases import buy, refund
 from .reads import bills, list_packages, reminders
 from .settlement import settle
+from .imports import import_file
 from .usage import daily_usage, ingest
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "buy",
     "create_account",
     "daily_usage",
+    "import_file",
     "ingest",
     "list_accounts",
     "list_packages",

@@ -53,7 +53,7 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
     events = validate(ctx, raws)
 
     def work(conn: Connection) -> IngestResult:
-        get_account(conn, account_id, lock="share")  # settlement of this account waits for us
+        get_account(conn, account_id)
         return store_events(conn, ctx.catalog, [(account_id, e) for e in events])
 
     return ctx.db.write_retrying(work)
@@ -65,6 +65,7 @@ def store_events(conn: Connection, catalog: Catalog, events: Sequence[tuple[str,
     for account_id, e in events:
         first.setdefault((account_id, e.event_id), e)
     keys = sorted(first)  # one lock order for every writer
+    lock_accounts_shared(conn, sorted({a for a, _ in keys}))
     rows = []
     for account_id, event_id in keys:
         e = first[(account_id, event_id)]
@@ -82,6 +83,19 @@ def store_events(conn: Connection, catalog: Catalog, events: Sequence[tuple[str,
     inserted = insert_returning_keys(conn, t.usage_events, rows, ("account_id", "event_id"))
     add_to_sums(conn, catalog, ((account_id, first[(account_id, event_id)]) for account_id, event_id in inserted))
     return IngestResult(len(inserted), len(events) - len(inserted))
+
+
+def lock_accounts_shared(conn: Connection, account_ids: Sequence[str]) -> None:
+    """On PostgreSQL, hold a share lock on each account while its usage is stored: settlement
+    takes the same rows FOR UPDATE, so it never reads sums that a running ingest is changing.
+    (On SQLite every writer holds the database lock.)"""
+    if conn.dialect.name == "postgresql" and account_ids:
+        conn.execute(
+            sa.select(t.accounts.c.id)
+            .where(t.accounts.c.id.in_(account_ids))
+            .order_by(t.accounts.c.id)
+            .with_for_update(read=True)
+        ).all()
 
 
 def add_to_sums(conn: Connection, catalog: Catalog, events: Iterable[tuple[str, UsageEvent]]) -> None:

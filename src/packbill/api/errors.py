@@ -1,0 +1,81 @@
+"""Every error leaves as ``{"error": {"code", "message", "details"}}`` with the contract's status."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from ..domain import BillingError, UnknownSku
+
+STATUS = {
+    "unauthorized": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "site_not_eligible": 403,
+    "unknown_sku": 422,
+    "invalid_usage": 422,
+    "refund_not_allowed": 409,
+    "invalid_request": 422,
+    "method_not_allowed": 405,
+    "payload_too_large": 413,
+}
+log = logging.getLogger("packbill.api")
+
+
+class ApiError(Exception):
+    def __init__(self, code: str, message: str, details=None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.details = code, message, details
+
+
+def error_response(code: str, message: str, details=None, status: int | None = None) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": code, "message": message, "details": details}}, status_code=status or STATUS[code]
+    )
+
+
+def _plain(value):
+    """Pydantic's error context as JSON-safe values."""
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return str(value)
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(ApiError)
+    async def _api(_: Request, exc: ApiError):
+        return error_response(exc.code, exc.message, exc.details)
+
+    @app.exception_handler(BillingError)
+    async def _billing(_: Request, exc: BillingError):
+        return error_response(exc.code, exc.message, exc.details)
+
+    @app.exception_handler(UnknownSku)
+    async def _sku(_: Request, exc: UnknownSku):
+        return error_response("unknown_sku", str(exc), {"sku": exc.sku})
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError):
+        details = [{"loc": _plain(e.get("loc")), "message": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
+        where = ", ".join(".".join(str(p) for p in d["loc"] or ()) for d in details[:3])
+        return error_response("invalid_request", f"the request is malformed ({where})", details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException):
+        if exc.status_code == 404:
+            return error_response("not_found", "there is nothing at this address")
+        if exc.status_code == 405:
+            return error_response("method_not_allowed", "this address does not take that method")
+        code = {401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}.get(exc.status_code, "invalid_request")
+        return error_response(code, str(exc.detail), status=exc.status_code if exc.status_code < 500 else 422)
+
+    @app.exception_handler(Exception)
+    async def _crash(_: Request, exc: Exception):  # pragma: no cover - a bug if reached
+        log.exception("unhandled error")
+        return error_response("internal", "an internal error occurred", status=500)
