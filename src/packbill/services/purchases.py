@@ -79,7 +79,7 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
             sa.select(t.packages).where(t.packages.c.id == package_id, t.packages.c.account_id == account_id)
         ).first()
         if row is None:
-            raise NotFound(f"there is no package {package_id} in this account")
+            raise NotFound("there is no such package in this account")
         package = package_from_row(row)
         drawn = conn.execute(
             sa.select(sa.func.coalesce(sa.func.sum(t.draws.c.quantity), 0)).where(t.draws.c.package_id == package_id)

@@ -1,0 +1,37 @@
+import pytest
+from fastapi.testclient import TestClient
+
+from packbill.api import create_app
+
+OPERATOR = "operator-secret-token"
+
+
+class Api:
+    """A test client that remembers tokens."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+
+    def as_(self, token: str | None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        client = self.client
+
+        class Caller:
+            def __getattr__(self, method):
+                def call(path, **kw):
+                    return client.request(method.upper(), path, headers={**headers, **kw.pop("headers", {})}, **kw)
+
+                return call
+
+        return Caller()
+
+    def new_account(self, name="Acme", site="cn"):
+        r = self.as_(OPERATOR).post("/v1/accounts", json={"name": name, "site": site})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+
+@pytest.fixture
+def api(ctx):
+    with TestClient(create_app(ctx, OPERATOR), raise_server_exceptions=False) as client:
+        yield Api(client)
