@@ -1,0 +1,3 @@
+from packbill.cli import main
+
+main()

@@ -1,0 +1,63 @@
+"""A real ``packbill serve`` process on a free port, over real HTTP, on each database."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+OPERATOR = "scenario-operator-token"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, url: str, process: subprocess.Popen) -> None:
+        self.url = url
+        self.process = process
+
+    def client(self, token: str | None = OPERATOR) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=60)
+
+
+def start_server(db_url: str, log_path, workers: int = 1) -> Server:
+    port = free_port()
+    env = {**os.environ, "PACKBILL_OPERATOR_TOKEN": OPERATOR}
+    log = open(log_path, "w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "packbill", "serve", "--db", db_url, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {open(log_path).read()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return Server(url, process)
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"server did not start: {open(log_path).read()}")
+
+
+@pytest.fixture
+def server(db_url, tmp_path):
+    srv = start_server(db_url, tmp_path / "server.log")
+    yield srv
+    srv.process.terminate()
+    try:
+        srv.process.wait(10)
+    except subprocess.TimeoutExpired:
+        srv.process.kill()
