@@ -21,6 +21,7 @@ from ..domain import BillingError, CatalogError, UnknownSku
 from ..domain.money import format_money, format_quantity
 from ..domain.usage import parse_timestamp
 from ..storage.db import DEFAULT_URL
+from .tables import packages_table
 
 app = typer.Typer(help="packbill: billing of prepaid resource packages for a video-AI cloud.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The catalog of packages and pay-as-you-go prices.", no_args_is_help=True)
@@ -192,21 +193,6 @@ def accounts_traffic_billing(
     out.print(f"{account_id}: traffic billed by {mode_value.value} from {effective}")
 
 
-def _packages_table(views, title: str = "") -> Table:
-    table = Table(title=title or None)
-    for col in ("package", "sku", "remaining", "", "status", "first day", "last day"):
-        table.add_column(col)
-    for v in views:
-        p = v.package
-        share = v.remaining / p.size if p.size else 0
-        bar = "█" * round(share * 20) + "░" * (20 - round(share * 20))
-        colour = {"active": "green", "frozen": "cyan", "exhausted": "red", "expired": "grey50", "refunded": "yellow"}[v.status.value]
-        table.add_row(p.id, p.sku, f"{format_quantity(p.service, v.remaining)} / {format_quantity(p.service, p.size)}",
-                      f"[{colour}]{bar}[/{colour}] {share:5.1%}", f"[{colour}]{v.status.value}[/{colour}]",
-                      str(p.first_day), str(p.last_day))
-    return table
-
-
 @packages_app.command("buy")
 def packages_buy(
     account_id: str,
@@ -235,7 +221,7 @@ def packages_list(
     ctx = _ctx(db)
     with _Errors():
         views = services.list_packages(ctx, account_id, _moment(as_of, "as-of"), status)
-    out.print(_packages_table(views))
+    out.print(packages_table(views))
 
 
 @packages_app.command("refund")

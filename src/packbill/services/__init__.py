@@ -6,7 +6,7 @@ from .purchases import buy, refund
 from .reads import bills, list_packages, reminders
 from .settlement import settle
 from .imports import import_file
-from .usage import daily_usage, ingest
+from .usage import daily_peaks, daily_usage, ingest
 
 __all__ = [
     "Context",
@@ -15,6 +15,7 @@ __all__ = [
     "bills",
     "buy",
     "create_account",
+    "daily_peaks",
     "daily_usage",
     "import_file",
     "ingest",

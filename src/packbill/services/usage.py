@@ -10,12 +10,15 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import Any, Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain import Catalog, UsageEvent, check_batch
+from ..domain.money import bps_to_mbps
+from ..domain.settlement import peak_bps
 from ..domain.catalog import TRAFFIC_SERVICES
 from ..domain.errors import InvalidUsage
 from ..domain.usage import MAX_EVENTS_PER_BATCH, bucket
@@ -146,3 +149,20 @@ def daily_usage(ctx: Context, account_id: str, first: date, last: date) -> list[
             for r in rows
         ]
 
+
+
+def daily_peaks(ctx: Context, account_id: str, first: date, last: date) -> dict[date, dict[str, Decimal]]:
+    """Per day, the peak Mbps of each traffic direction (R8), whatever the billing type."""
+    windows: dict[tuple[date, str], dict[int, int]] = defaultdict(dict)
+    with ctx.db.read() as conn:
+        get_account(conn, account_id)
+        for r in conn.execute(
+            sa.select(t.usage_windows).where(
+                t.usage_windows.c.account_id == account_id, t.usage_windows.c.day.between(first, last)
+            )
+        ):
+            windows[(day_value(r.day), r.service)][r.window] = r.bytes
+    out: dict[date, dict[str, Decimal]] = defaultdict(dict)
+    for (day, service), w in sorted(windows.items()):
+        out[day][service] = bps_to_mbps(peak_bps(w))
+    return dict(out)

@@ -1,0 +1,174 @@
+"""``packbill demo``: a simulated month, settled day by day, printed and charted."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from .. import services
+from ..domain import SHANGHAI, Ledger, UsageEvent, load_catalog
+from ..domain.money import format_money, format_quantity
+from ..domain.usage import parse_timestamp
+from ..services import Context
+from ..storage.db import Database
+from .report import write_report
+from .simulate import DAYS, MONTH_START, generate
+
+BATCH = 10_000
+
+
+class SimClock:
+    """The demo's own clock, moved forward as the month goes by."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _end_of(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=SHANGHAI)
+
+
+@dataclass
+class DemoResult:
+    account_id: str
+    db_url: str
+    report: Path
+    total_billed: Decimal
+    package_cost: Decimal
+    payg_only: Decimal
+    supplements: int
+    duplicates: int
+
+
+def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, err: Console) -> DemoResult:
+    if fresh and db_url.startswith("sqlite:///"):
+        path = db_url.removeprefix("sqlite:///")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(path + suffix):
+                os.remove(path + suffix)
+    month = generate(seed)
+    clock = SimClock(datetime.combine(MONTH_START, time(8), tzinfo=SHANGHAI))
+    ctx = Context(Database(db_url), load_catalog(), clock)
+    account, _token = services.create_account(ctx, "Golden Dragon Kitchens 金龙餐饮", "cn")
+    out.print(f"[bold]packbill demo[/bold]: a month of [bold]{account.name}[/bold] ({account.id}), seed {seed}, database {db_url}")
+
+    last = MONTH_START + timedelta(days=DAYS - 1)
+    actions = sorted(month.actions, key=lambda a: a.at)
+    package_cost = Decimal(0)
+    duplicates = 0
+    remaining_by_day: dict[date, dict[str, int]] = {}
+    with Progress(TextColumn("[bold]settling[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err) as bar:
+        task = bar.add_task(str(MONTH_START), total=DAYS)
+        for n in range(DAYS):
+            day = MONTH_START + timedelta(days=n)
+            bar.update(task, description=str(day))
+            while actions and actions[0].at.date() <= day:
+                action = actions.pop(0)
+                clock.now = action.at
+                if action.kind == "buy":
+                    package_cost += services.buy(ctx, account.id, action.arg, 1).amount
+                else:
+                    services.switch_traffic_billing(ctx, account.id, action.arg)
+            clock.now = _end_of(day)
+            events = month.events_by_day[day]
+            for start in range(0, len(events), BATCH):
+                services.ingest(ctx, account.id, events[start : start + BATCH])
+            if n % 7 == 3:  # the metering retries a batch it never heard back about
+                duplicates += services.ingest(ctx, account.id, events[:500]).duplicates
+            # the next morning at 08:00 the day is settled, with late usage that came in meanwhile
+            clock.now = datetime.combine(day + timedelta(days=1), time(7, 30), tzinfo=SHANGHAI)
+            late = month.late_by_day.get(day + timedelta(days=1), [])
+            if late:
+                services.ingest(ctx, account.id, late)
+            clock.now = datetime.combine(day + timedelta(days=1), time(8), tzinfo=SHANGHAI)
+            services.settle(ctx, day)
+            remaining_by_day[day] = {v.package.id: v.remaining for v in services.list_packages(ctx, account.id, _end_of(day))}
+            bar.advance(task)
+
+    clock.now = datetime.combine(last + timedelta(days=1), time(9), tzinfo=SHANGHAI)
+    views = services.list_packages(ctx, account.id)
+    lines = services.bills(ctx, account.id, MONTH_START, last)
+    peaks = services.daily_peaks(ctx, account.id, MONTH_START, last)
+    view = services.account_view(ctx, account.id)
+    payg_only = _payg_only(month, ctx, account.id)
+    total = sum((l.amount for l in lines), Decimal(0))
+
+    from ..cli.tables import packages_table
+
+    out.print(packages_table(views, title=f"Packages on {clock.now.date()} (draw order)"))
+    out.print(_bill_table(lines, last))
+    summary = Table.grid(padding=(0, 2))
+    used = _package_value_used(views, lines)
+    summary.add_row("packages bought (valid a year)", f"{format_money(package_cost)} CNY")
+    summary.add_row("billed this month", f"{format_money(total)} CNY")
+    summary.add_row("package value used this month", f"{format_money(used)} CNY (drawn quantity at package price)")
+    summary.add_row("[bold]the month's usage cost[/bold]", f"[bold]{format_money(total + used)} CNY[/bold]")
+    summary.add_row("with pay-as-you-go only", f"{format_money(payg_only)} CNY")
+    summary.add_row("supplement lines (late usage)", str(sum(1 for l in lines if l.supplement)))
+    summary.add_row("retried events counted once", f"{duplicates:,}")
+    summary.add_row("traffic billing now", view.traffic_billing.value)
+    out.print(summary)
+
+    write_report(report, account, views, lines, remaining_by_day, peaks, package_cost, total, used, payg_only, seed)
+    out.print(f"report: [bold]{report.resolve()}[/bold]")
+    ctx.close()
+    return DemoResult(account.id, db_url, report, total, package_cost, payg_only,
+                      sum(1 for l in lines if l.supplement), duplicates)
+
+
+def _bill_table(lines, last: date) -> Table:
+    table = Table(title=f"Bill for {MONTH_START:%B %Y} by service")
+    for col in ("service", "usage", "from packages", "pay-as-you-go", "amount (CNY)"):
+        table.add_column(col, justify="left" if col == "service" else "right")
+    by_service: dict[str, list] = defaultdict(lambda: [0, 0, 0, Decimal(0)])
+    for l in lines:
+        row = by_service[l.service]
+        if l.service.startswith("bandwidth."):
+            row[0] = max(row[0], l.quantity)  # show the month's highest daily peak
+        else:
+            row[0] += l.quantity
+            row[1] += sum(d.quantity for d in l.drawn)
+            row[2] += l.payg_quantity
+        row[3] += l.amount
+    for service, (q, drawn, payg, amount) in sorted(by_service.items()):
+        if service.startswith("bandwidth."):
+            table.add_row(service, f"top peak {q:.2f} Mbps", "", "by daily peak", format_money(amount))
+        else:
+            table.add_row(service, format_quantity(service, q), format_quantity(service, drawn),
+                          format_quantity(service, payg), format_money(amount))
+    table.add_section()
+    table.add_row("[bold]total[/bold]", "", "", "", f"[bold]{format_money(sum((r[3] for r in by_service.values()), Decimal(0)))}[/bold]")
+    return table
+
+
+def _package_value_used(views, lines) -> Decimal:
+    """What the drawn quantities were worth at each package's own unit price."""
+    price = {v.package.id: v.package.price / v.package.size for v in views}
+    return sum((d.quantity * price[d.package_id] for l in lines for d in l.drawn), Decimal(0)).quantize(Decimal("0.01"))
+
+
+def _payg_only(month, ctx: Context, account_id: str) -> Decimal:
+    """What the same month would have cost with no packages: the reference model, replayed."""
+    ledger = Ledger(ctx.catalog)
+    ledger.create_account(account_id, "payg only", "cn")
+    for action in month.actions:
+        if action.kind == "switch":
+            ledger.switch_traffic_billing(account_id, action.arg, action.at)
+    for events in list(month.events_by_day.values()) + list(month.late_by_day.values()):
+        ledger.record_usage(account_id, (UsageEvent(e["event_id"], e["service"], e["quantity"], e["region"],
+                                                    parse_timestamp(e["timestamp"])) for e in events))
+    last = MONTH_START + timedelta(days=DAYS - 1)
+    ledger.settle(last)
+    return sum((l.amount for l in ledger.bills(account_id, MONTH_START, last)), Decimal(0))

@@ -1,0 +1,132 @@
+"""Small, dependency-free SVG charts. They render anywhere, offline, and print well."""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Mapping, Sequence
+
+PALETTE = ["#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4b5563"]
+PAYG = "#dc2626"
+
+
+def _nice_max(value: float) -> float:
+    if value <= 0:
+        return 1.0
+    magnitude = 10 ** (len(str(int(value))) - 1)
+    for step in (1, 2, 2.5, 5, 10):
+        if value <= step * magnitude:
+            return step * magnitude
+    return value
+
+
+def _fmt(value: float) -> str:
+    if value >= 1e9:
+        return f"{value / 1e9:g}G"
+    if value >= 1e6:
+        return f"{value / 1e6:g}M"
+    if value >= 1e3:
+        return f"{value / 1e3:g}k"
+    return f"{value:g}"
+
+
+def _frame(title: str, width: int, height: int, body: list[str], legend: Sequence[tuple[str, str]]) -> str:
+    items = []
+    x = 60
+    for label, colour in legend:
+        items.append(f'<rect x="{x}" y="{height - 18}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{x + 14}" y="{height - 9}" font-size="11">{escape(label)}</text>')
+        x += 24 + 7 * len(label)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
+        f'width="100%" style="max-width:{width}px;font-family:system-ui,sans-serif">'
+        f'<title>{escape(title)}</title><text x="{width / 2}" y="16" text-anchor="middle" font-size="13" font-weight="600">{escape(title)}</text>'
+        + "".join(body) + "".join(items) + "</svg>"
+    )
+
+
+def _axes(labels: Sequence[str], top: float, width: int, height: int, plot: tuple[int, int, int, int], unit: str) -> list[str]:
+    left, right, upper, lower = plot
+    out = [f'<line x1="{left}" y1="{lower}" x2="{right}" y2="{lower}" stroke="#999"/>']
+    for i in range(5):
+        value = top * i / 4
+        y = lower - (lower - upper) * i / 4
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#eee"/>'
+                   f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{_fmt(value)}</text>')
+    out.append(f'<text x="12" y="{upper - 6}" font-size="10">{escape(unit)}</text>')
+    step = max(1, len(labels) // 10)
+    slot = (right - left) / max(1, len(labels))
+    for i, label in enumerate(labels):
+        if i % step == 0:
+            x = left + slot * (i + 0.5)
+            out.append(f'<text x="{x:.1f}" y="{lower + 14}" font-size="10" text-anchor="middle">{escape(label)}</text>')
+    return out
+
+
+def stacked_bars(
+    title: str,
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float]],
+    unit: str = "",
+    colours: Mapping[str, str] | None = None,
+    width: int = 760,
+    height: int = 280,
+) -> str:
+    """Bars per label, each stacked from the series in order (e.g. packages, then pay-as-you-go)."""
+    colours = dict(colours or {})
+    names = list(series)
+    for i, name in enumerate(names):
+        colours.setdefault(name, PALETTE[i % len(PALETTE)])
+    totals = [sum(series[n][i] for n in names) for i in range(len(labels))]
+    top = _nice_max(max(totals, default=0))
+    plot = (60, width - 10, 30, height - 40)
+    left, right, upper, lower = plot
+    body = _axes(labels, top, width, height, plot, unit)
+    slot = (right - left) / max(1, len(labels))
+    for i in range(len(labels)):
+        y = lower
+        for name in names:
+            value = series[name][i]
+            if value <= 0:
+                continue
+            h = (lower - upper) * value / top
+            y -= h
+            body.append(f'<rect x="{left + slot * i + slot * 0.15:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{h:.1f}" '
+                        f'fill="{colours[name]}"><title>{escape(labels[i])} {escape(name)}: {value:,.0f}</title></rect>')
+    return _frame(title, width, height, body, [(n, colours[n]) for n in names])
+
+
+def line_chart(
+    title: str,
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[float | None]],
+    unit: str = "",
+    colours: Mapping[str, str] | None = None,
+    width: int = 760,
+    height: int = 280,
+) -> str:
+    """One line per series; None leaves a gap (e.g. before a package was bought)."""
+    colours = dict(colours or {})
+    names = list(series)
+    values = [v for n in names for v in series[n] if v is not None]
+    top = _nice_max(max(values, default=0))
+    plot = (60, width - 10, 30, height - 40)
+    left, right, upper, lower = plot
+    body = _axes(labels, top, width, height, plot, unit)
+    slot = (right - left) / max(1, len(labels))
+    legend = []
+    for k, name in enumerate(names):
+        colour = colours.get(name, PALETTE[k % len(PALETTE)])
+        legend.append((name, colour))
+        points, segments = [], []
+        for i, value in enumerate(series[name]):
+            if value is None:
+                if points:
+                    segments.append(points)
+                points = []
+                continue
+            points.append(f"{left + slot * (i + 0.5):.1f},{lower - (lower - upper) * value / top:.1f}")
+        if points:
+            segments.append(points)
+        for seg in segments:
+            body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(seg)}"/>')
+    return _frame(title, width, height, body, legend)
