@@ -13,6 +13,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -38,6 +39,15 @@ app.add_typer(bills_app, name="bills")
 out = Console()
 err = Console(stderr=True)
 
+
+@app.callback()
+def _consoles() -> None:
+    """Consoles are made per invocation, so that COLUMNS and the terminal of this run count."""
+    global out, err
+    wide = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 160
+    out = Console(width=wide)
+    err = Console(stderr=True, width=wide)
+
 DbOpt = Annotated[str, typer.Option("--db", envvar="PACKBILL_DB", help="sqlite:///file.db or postgresql://user@host:port/db")]
 CatalogOpt = Annotated[Optional[Path], typer.Option("--catalog", envvar="PACKBILL_CATALOG", help="a catalog TOML file (default: the shipped one)")]
 
@@ -50,7 +60,7 @@ def _ctx(db: str, catalog: Optional[Path] = None) -> services.Context:
 
 
 def _fail(message: str, code: int = 1):
-    err.print(f"[red]error:[/red] {message}")
+    err.print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -259,7 +269,7 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
             result = services.import_file(ctx, file, progress)
     if result.bad:
         for row in result.bad:
-            err.print(f"{file}:{row.line}: {row.reason}")
+            err.print(f"{file}:{row.line}: {row.reason}", soft_wrap=True, markup=False, highlight=False)
         _fail(f"{len(result.bad)} bad row(s){' (first 100 shown)' if len(result.bad) >= 100 else ''}; nothing was imported")
     out.print(f"{result.rows} rows: {result.accepted} events imported, {result.duplicates} duplicates counted once")
 

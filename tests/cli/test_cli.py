@@ -1,0 +1,136 @@
+"""The command line against both databases: the operator's daily work."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from packbill.cli import app
+
+runner = CliRunner()
+
+
+def run(db_url, *args, ok=True):
+    result = runner.invoke(app, [*args, "--db", db_url], env={"COLUMNS": "200"})
+    if ok:
+        assert result.exit_code == 0, result.output
+    return result
+
+
+def new_account(db_url, name="Acme", site="cn"):
+    out = run(db_url, "accounts", "create", name, "--site", site).output
+    return re.search(r"account (acc_\w+)", out).group(1)
+
+
+def test_help_lists_every_command():
+    out = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+    for cmd in ("serve", "demo", "catalog", "accounts", "packages", "usage", "settle", "bills", "reminders"):
+        assert cmd in out
+    for group, subs in {"accounts": ("create", "list", "show"), "packages": ("buy", "list", "refund"), "usage": ("import",)}.items():
+        sub_out = runner.invoke(app, [group, "--help"], env={"COLUMNS": "200"}).output
+        assert all(s in sub_out for s in subs)
+
+
+def test_catalog_show():
+    out = runner.invoke(app, ["catalog", "show"], env={"COLUMNS": "200"}).output
+    assert "ai.plate.10m" in out and "410000.00" in out and "traffic.down.100tb" in out
+    data = json.loads(runner.invoke(app, ["catalog", "show", "--format", "json"]).output)
+    assert len(data["packages"]) == 34
+
+
+def test_operator_day(db_url, tmp_path):
+    acme = new_account(db_url)
+    assert acme in run(db_url, "accounts", "list").output
+    out = run(db_url, "packages", "buy", acme, "ai.face.100k", "--count", "2", "--at", "2026-09-01T09:00:00+08:00").output
+    assert "amount: 100.00 CNY" in out
+    first_pkg = re.findall(r"bought (pkg_\w+)", out)[0]
+
+    csv_file = tmp_path / "usage.csv"
+    csv_file.write_text(
+        "account_id,event_id,service,quantity,region,timestamp\n"
+        f"{acme},e1,ai.face,150000,ap-beijing,2026-09-02T10:00:00+08:00\n"
+        f"{acme},e2,ai.face,60000,ap-beijing,2026-09-02T11:00:00+08:00\n"
+        f"{acme},e1,ai.face,150000,ap-beijing,2026-09-02T10:00:00+08:00\n"
+        f"{acme},e3,ai.face,1000,ap-tokyo,2026-09-02T11:00:00+08:00\n"
+    )
+    out = run(db_url, "usage", "import", str(csv_file)).output
+    assert "3 events imported, 1 duplicates" in out
+    jsonl = tmp_path / "late.jsonl"
+    jsonl.write_text(json.dumps({"account_id": acme, "event_id": "e4", "service": "traffic.up", "quantity": 30_000_000,
+                                 "region": "ap-beijing", "timestamp": "2026-09-02T10:00:00+08:00"}) + "\n")
+    assert "1 events imported" in run(db_url, "usage", "import", str(jsonl)).output
+    assert "settled 1 account-day(s), wrote 2 bill line(s)" in run(db_url, "settle", "--through", "2026-09-02").output
+
+    data = json.loads(run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "json").output)
+    face = next(l for l in data["lines"] if l["service"] == "ai.face")
+    assert face["quantity"] == 211_000 and face["payg_quantity"] == 11_000 and face["amount"] == "5.50"
+    assert data["total"] == "5.78"  # 5.50 + 0.8 Mbps x 0.35 = 0.28
+    csv_out = run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "csv").output
+    assert csv_out.splitlines()[0] == "day,service,quantity,drawn,payg_quantity,amount,supplement"
+    table = run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30").output
+    assert "5.78" in table and first_pkg in table
+
+    listed = run(db_url, "packages", "list", acme, "--as-of", "2026-09-03T00:00:00+08:00").output
+    assert listed.count("exhausted") == 2 and "active" not in listed
+    assert "exhausted" in run(db_url, "reminders", acme, "--as-of", "2026-09-03T00:00:00+08:00").output
+    refused = run(db_url, "packages", "refund", acme, first_pkg, "--at", "2026-09-03T09:00:00+08:00", ok=False)
+    assert refused.exit_code == 1 and "already paid for usage" in refused.output
+    out = run(db_url, "accounts", "traffic-billing", acme, "traffic").output
+    assert "traffic billed by traffic from" in out
+    assert "switching to traffic" in run(db_url, "accounts", "show", acme).output
+
+
+def test_bad_import_file_imports_nothing(db_url, tmp_path):
+    acme = new_account(db_url)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "account_id,event_id,service,quantity,region,timestamp\n"
+        f"{acme},ok1,ai.face,5,ap-beijing,2026-09-02T10:00:00+08:00\n"
+        f"{acme},b1,ai.face,-5,ap-beijing,2026-09-02T10:00:00+08:00\n"
+        f"{acme},b2,ai.face,5,ap-beijing,2026-09-02T10:00:00\n"
+        f"acc_nobody,b3,ai.face,5,ap-beijing,2026-09-02T10:00:00+08:00\n"
+        f"{acme},b4,ai.face,5,moon,2026-09-02T10:00:00+08:00\n"
+        f"{acme},ok2,ai.face,5,ap-beijing,2026-09-02T10:00:00+08:00\n"
+    )
+    result = run(db_url, "usage", "import", str(bad), ok=False)
+    assert result.exit_code == 1
+    for line, reason in ((3, "quantity"), (4, "UTC offset"), (5, "unknown account"), (6, "unknown region")):
+        assert re.search(rf"bad\.csv:{line}: .*{reason}", result.output), result.output
+    assert "nothing was imported" in result.output
+    run(db_url, "settle", "--through", "2026-09-02")
+    assert json.loads(run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "json").output)["lines"] == []
+
+
+def test_bad_jsonl_line_is_reported(db_url, tmp_path):
+    acme = new_account(db_url)
+    bad = tmp_path / "bad.jsonl"
+    good = {"account_id": acme, "event_id": "x", "service": "ai.face", "quantity": 1, "region": "ap-beijing",
+            "timestamp": "2026-09-02T10:00:00+08:00"}
+    bad.write_text(json.dumps(good) + "\n{oops\n" + json.dumps({**good, "event_id": "y", "quantity": 1.5}) + "\n")
+    result = run(db_url, "usage", "import", str(bad), ok=False)
+    assert "bad.jsonl:2: not a JSON object" in result.output and "bad.jsonl:3: quantity must be an integer" in result.output
+
+
+def test_intl_account_refused_at_purchase(db_url):
+    overseas = new_account(db_url, "Overseas", "intl")
+    result = run(db_url, "packages", "buy", overseas, "ai.face.100k", ok=False)
+    assert result.exit_code == 1 and "China site" in result.output
+    assert "pkg_" not in run(db_url, "packages", "list", overseas).output
+
+
+def test_settle_refuses_a_day_not_ended(db_url):
+    from datetime import datetime, timedelta, timezone
+
+    tomorrow = (datetime.now(timezone(timedelta(hours=8))) + timedelta(days=1)).date()
+    result = run(db_url, "settle", "--through", str(tomorrow), ok=False)
+    assert result.exit_code == 1 and "has not ended" in result.output
+
+
+@pytest.mark.parametrize("args", [["bills", "show", "acc_x", "--from", "2026-01-01", "--to", "2026-01-31"], ["reminders", "acc_x"],
+                                  ["packages", "list", "acc_x"], ["accounts", "show", "acc_x"]])
+def test_unknown_account_is_a_clear_error(db_url, args):
+    result = run(db_url, *args, ok=False)
+    assert result.exit_code == 1 and "no account acc_x" in result.output

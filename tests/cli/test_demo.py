@@ -1,0 +1,54 @@
+"""`packbill demo` end to end: the month runs, its story happens, the report is written."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from typer.testing import CliRunner
+
+from packbill import services
+from packbill.cli import app
+from packbill.demo.simulate import MONTH_START
+from packbill.domain import load_catalog
+from packbill.services import Context
+from packbill.storage.db import Database
+
+
+def test_demo_month(tmp_path):
+    db = f"sqlite:///{tmp_path / 'demo.db'}"
+    report = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["demo", "--db", db, "--seed", "7", "--report", str(report)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "with pay-as-you-go only" in result.output and str(report.resolve()) in result.output.replace("\n", "")
+
+    ctx = Context(Database(db), load_catalog())
+    (account,) = services.list_accounts(ctx)
+    lines = services.bills(ctx, account.id, MONTH_START, MONTH_START.replace(day=31))
+    views = services.list_packages(ctx, account.id)
+    assert [v.package.sku for v in views] == ["ai.kitchen.100k", "ai.face.1m", "traffic.up.1tb", "ai.kitchen.100k"]
+    assert views[0].status.value == "exhausted"  # ran one out
+    assert any(l.supplement for l in lines)  # late usage settled as a supplement
+    traffic = [l for l in lines if l.service == "traffic.up"]
+    assert traffic and min(l.day for l in traffic).day == 16  # thawed the day after the switch
+    assert any(l.service == "bandwidth.up" and l.day.day == 15 for l in lines)
+    kitchen_day_11 = [l for l in lines if l.service == "ai.kitchen" and l.day.day == 11 and not l.supplement]
+    assert kitchen_day_11 and kitchen_day_11[0].drawn  # the stacked package pays from its purchase day
+
+    html = report.read_text("utf-8")
+    assert html.count("<svg") == 5 and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    total = sum((l.amount for l in lines), Decimal(0))
+    assert f"{total:.2f}" in html
+    ctx.close()
+
+
+def test_demo_is_deterministic(tmp_path):
+    outputs = []
+    for n in range(2):
+        db = f"sqlite:///{tmp_path / f'demo{n}.db'}"
+        CliRunner().invoke(app, ["demo", "--db", db, "--seed", "3", "--report", str(tmp_path / f"r{n}.html")])
+        ctx = Context(Database(db), load_catalog())
+        (account,) = services.list_accounts(ctx)
+        lines = services.bills(ctx, account.id, MONTH_START, MONTH_START.replace(day=31))
+        outputs.append([(l.day, l.service, l.quantity, [d.quantity for d in l.drawn], l.payg_quantity, l.amount) for l in lines])
+        ctx.close()
+    assert outputs[0] == outputs[1]
