@@ -1,13 +1,9 @@
-"""The web console (issue 5). Until it is built, / points to the API document."""
+"""The web console: server-rendered pages on the same services as the API.
 
-from fastapi import FastAPI
-from fastapi.responses import HTMLResponse
+No script and no asset comes from outside: the stylesheet ships in ``static/`` and the charts
+are inline SVG drawn on the server. Chinese by default, English on request.
+"""
 
+from .views import mount
 
-def mount(app: FastAPI) -> None:
-    @app.get("/", include_in_schema=False)
-    def index() -> HTMLResponse:
-        return HTMLResponse(
-            "<!doctype html><meta charset=utf-8><title>packbill</title>"
-            "<h1>packbill</h1><p>API v1: <a href='/openapi.json'>/openapi.json</a></p>"
-        )
+__all__ = ["mount"]

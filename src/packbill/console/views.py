@@ -1,0 +1,319 @@
+"""Console routes. Each handler resolves who is signed in, calls services, renders a template."""
+
+from __future__ import annotations
+
+import hmac
+from calendar import monthrange
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from .. import services
+from ..domain import BillingError, PackageStatus, UnknownSku, shanghai_day
+from ..domain.catalog import PRICE_UNIT_LABEL
+from ..domain.money import format_money, format_quantity, format_quantity_zh
+from ..report import stacked_bars
+from ..report.charts import PALETTE, PAYG
+from .i18n import LANGS, error_sentence, t
+
+TOKEN_COOKIE = "pb_token"
+LANG_COOKIE = "pb_lang"
+FLASH_COOKIE = "pb_flash"
+
+env = Environment(loader=PackageLoader("packbill.console", "templates"), autoescape=select_autoescape(["html"]))
+
+
+@dataclass
+class Viewer:
+    role: str  # operator | account
+    account_id: str | None
+    token: str
+
+
+def _lang(request: Request) -> str:
+    lang = request.cookies.get(LANG_COOKIE, "zh")
+    return lang if lang in LANGS else "zh"
+
+
+def _viewer(request: Request) -> Viewer | None:
+    token = request.cookies.get(TOKEN_COOKIE)
+    if not token or len(token) > 512:
+        return None
+    operator = request.app.state.operator_token
+    if operator and hmac.compare_digest(token.encode(), operator.encode()):
+        return Viewer("operator", None, token)
+    account = services.authenticate(request.app.state.ctx, token)
+    return Viewer("account", account.id, token) if account else None
+
+
+def _render(request: Request, template: str, status: int = 200, **values) -> HTMLResponse:
+    lang = _lang(request)
+    flash = request.cookies.get(FLASH_COOKIE)
+    body = env.get_template(template).render(
+        lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=_viewer(request), flash=flash,
+        path=request.url.path, **values
+    )
+    response = HTMLResponse(body, status_code=status)
+    if flash:
+        response.delete_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def _redirect(url: str, flash: str | None = None) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if flash:
+        response.set_cookie(FLASH_COOKIE, quote(flash), path="/", httponly=True, samesite="strict")
+    return response
+
+
+def _flash_text(request: Request) -> str | None:
+    from urllib.parse import unquote
+
+    raw = request.cookies.get(FLASH_COOKIE)
+    return unquote(raw) if raw else None
+
+
+def _may_see(viewer: Viewer | None, account_id: str) -> bool:
+    return viewer is not None and (viewer.role == "operator" or viewer.account_id == account_id)
+
+
+def mount(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(packages=[("packbill.console", "static")]), name="static")
+
+    def page(request: Request, template: str, status: int = 200, **values) -> HTMLResponse:
+        values.setdefault("message", _flash_text(request))
+        return _render(request, template, status, **values)
+
+    @app.get("/", include_in_schema=False)
+    def index(request: Request) -> Response:
+        viewer = _viewer(request)
+        if viewer is None:
+            return page(request, "signin.html")
+        if viewer.role == "operator":
+            return _redirect("/console/accounts")
+        return _redirect(f"/console/accounts/{viewer.account_id}")
+
+    @app.post("/console/signin", include_in_schema=False)
+    def signin(request: Request, token: str = Form("")) -> Response:
+        token = token.strip()
+        response = _redirect("/")
+        response.set_cookie(TOKEN_COOKIE, token, path="/", httponly=True, samesite="strict")
+        request.cookies[TOKEN_COOKIE] = token
+        if _viewer(request) is None:
+            return page(request, "signin.html", status=401, error=t(_lang(request), "bad_token"))
+        return response
+
+    @app.post("/console/signout", include_in_schema=False)
+    def signout() -> Response:
+        response = _redirect("/")
+        response.delete_cookie(TOKEN_COOKIE, path="/")
+        return response
+
+    @app.get("/console/lang/{lang}", include_in_schema=False)
+    def set_lang(lang: str, next: str = "/") -> Response:
+        response = _redirect(next if next.startswith("/") and not next.startswith("//") else "/")
+        response.set_cookie(LANG_COOKIE, lang if lang in LANGS else "zh", path="/", samesite="strict")
+        return response
+
+    @app.get("/console/accounts", include_in_schema=False)
+    def accounts(request: Request) -> Response:
+        viewer = _viewer(request)
+        if viewer is None:
+            return _redirect("/")
+        if viewer.role != "operator":
+            return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
+        ctx = request.app.state.ctx
+        views = [services.account_view(ctx, a.id) for a in services.list_accounts(ctx)]
+        yesterday = shanghai_day(ctx.now()) - timedelta(days=1)
+        return page(request, "accounts.html", accounts=views, yesterday=yesterday)
+
+    @app.post("/console/accounts", include_in_schema=False)
+    def create_account(request: Request, name: str = Form(""), site: str = Form("cn")) -> Response:
+        viewer = _viewer(request)
+        if viewer is None or viewer.role != "operator":
+            return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
+        ctx = request.app.state.ctx
+        try:
+            account, token = services.create_account(ctx, name, site)
+        except BillingError as exc:
+            return _redirect("/console/accounts", error_sentence(_lang(request), exc))
+        views = [services.account_view(ctx, a.id) for a in services.list_accounts(ctx)]
+        yesterday = shanghai_day(ctx.now()) - timedelta(days=1)
+        return page(request, "accounts.html", accounts=views, yesterday=yesterday, new_token=token, new_account=account)
+
+    @app.post("/console/settle", include_in_schema=False)
+    def settle(request: Request, through: str = Form("")) -> Response:
+        viewer = _viewer(request)
+        lang = _lang(request)
+        if viewer is None or viewer.role != "operator":
+            return page(request, "error.html", status=403, error=t(lang, "forbidden"))
+        try:
+            result = services.settle(request.app.state.ctx, date.fromisoformat(through))
+            message = t(lang, "settled", days=result.days, lines=result.lines)
+        except ValueError:
+            message = error_sentence(lang, BillingError("YYYY-MM-DD"))
+        except BillingError as exc:
+            message = error_sentence(lang, exc)
+        return _redirect("/console/accounts", message)
+
+    def _account_or_error(request: Request, account_id: str):
+        viewer = _viewer(request)
+        if viewer is None:
+            return None, _redirect("/")
+        if not _may_see(viewer, account_id):
+            return None, page(request, "error.html", status=404, error=t(_lang(request), "not_found"))
+        try:
+            return services.account_view(request.app.state.ctx, account_id), None
+        except BillingError:
+            return None, page(request, "error.html", status=404, error=t(_lang(request), "not_found"))
+
+    @app.get("/console/accounts/{account_id}", include_in_schema=False)
+    def account(request: Request, account_id: str) -> Response:
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        ctx = request.app.state.ctx
+        today = shanghai_day(ctx.now())
+        packages = services.list_packages(ctx, account_id)
+        refundable = _refundable(ctx, view, packages)
+        fq = _fq(_lang(request))
+        rows = [
+            {"view": v, "share": 100 * v.remaining / v.package.size,
+             "remaining": fq(v.package.service, v.remaining), "size": fq(v.package.service, v.package.size),
+             "days_left": (v.package.last_day - today).days + 1 if v.status.value not in ("expired", "refunded") else None,
+             "refundable": v.package.id in refundable}
+            for v in packages
+        ]
+        reminders = services.reminders(ctx, account_id)
+        return page(request, "account.html", account=view, rows=rows, reminders=reminders, tab="overview",
+                    any_frozen=any(v.status is PackageStatus.FROZEN for v in packages))
+
+    @app.get("/console/accounts/{account_id}/catalog", include_in_schema=False)
+    def catalog(request: Request, account_id: str) -> Response:
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        cat = request.app.state.ctx.catalog
+        fq = _fq(_lang(request))
+        items = [{"sku": p, "size": fq(p.service, p.size), "price": format_money(p.price)} for p in cat.packages.values()]
+        payg = [{"s": s, "per": PRICE_UNIT_LABEL[s.unit]} for s in cat.services.values()]
+        return page(request, "catalog.html", account=view, items=items, payg=payg, tab="catalog")
+
+    @app.post("/console/accounts/{account_id}/buy", include_in_schema=False)
+    def buy(request: Request, account_id: str, sku: str = Form(""), count: int = Form(1)) -> Response:
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        lang = _lang(request)
+        try:
+            result = services.buy(request.app.state.ctx, account_id, sku, count)
+        except (BillingError, UnknownSku) as exc:
+            return _redirect(f"/console/accounts/{account_id}/catalog", error_sentence(lang, exc))
+        return _redirect(f"/console/accounts/{account_id}", t(lang, "bought", amount=format_money(result.amount)))
+
+    @app.post("/console/accounts/{account_id}/packages/{package_id}/refund", include_in_schema=False)
+    def refund(request: Request, account_id: str, package_id: str) -> Response:
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        lang = _lang(request)
+        try:
+            _, amount = services.refund(request.app.state.ctx, account_id, package_id)
+            message = t(lang, "refunded", amount=format_money(amount))
+        except BillingError as exc:
+            message = error_sentence(lang, exc)
+        return _redirect(f"/console/accounts/{account_id}", message)
+
+    @app.post("/console/accounts/{account_id}/traffic-billing", include_in_schema=False)
+    def traffic_billing(request: Request, account_id: str, mode: str = Form("")) -> Response:
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        lang = _lang(request)
+        try:
+            mode_value, day = services.switch_traffic_billing(request.app.state.ctx, account_id, mode)
+            message = t(lang, "switched", mode=t(lang, f"mode_{mode_value.value}"), day=day)
+        except BillingError as exc:
+            message = error_sentence(lang, exc)
+        return _redirect(f"/console/accounts/{account_id}", message)
+
+    @app.get("/console/accounts/{account_id}/bills", include_in_schema=False)
+    def bills(request: Request, account_id: str, from_: str | None = None, to: str | None = None) -> Response:
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        ctx = request.app.state.ctx
+        lang = _lang(request)
+        today = shanghai_day(ctx.now())
+        first = today.replace(day=1)
+        last = today.replace(day=monthrange(today.year, today.month)[1])
+        try:
+            first = date.fromisoformat(request.query_params.get("from") or str(first))
+            last = date.fromisoformat(request.query_params.get("to") or str(last))
+            lines = services.bills(ctx, account_id, first, last) if (last - first).days <= 366 else []
+        except (ValueError, BillingError):
+            lines = []
+        names = {v.package.id: f"{v.package.sku} ({v.package.id[-4:]})" for v in services.list_packages(ctx, account_id)}
+        charts = _charts(lang, lines, first, last, names)
+        rows = [{"line": l, "quantity": _q(l.service, l.quantity, lang), "payg": _q(l.service, l.payg_quantity, lang),
+                 "drawn": [(names.get(d.package_id, d.package_id), d.package_id, _q(l.service, d.quantity, lang)) for d in l.drawn],
+                 "amount": format_money(l.amount)} for l in lines]
+        total = format_money(sum((l.amount for l in lines), Decimal(0)))
+        return page(request, "bills.html", account=view, rows=rows, total=total, charts=charts, first=first, last=last, tab="bills")
+
+
+def _q(service: str, quantity, lang: str = "en") -> str:
+    if service.startswith("bandwidth."):
+        return f"{quantity.normalize():f} Mbps"
+    return _fq(lang)(service, quantity)
+
+
+def _fq(lang: str):
+    """The quantity formatter of a language."""
+    return format_quantity_zh if lang == "zh" else format_quantity
+
+
+def _refundable(ctx, view, packages) -> set[str]:
+    """Packages the R10 refund would accept now (the check itself stays in the domain)."""
+    from ..domain import check_refund
+
+    out = set()
+    for v in packages:
+        try:
+            check_refund(v.package, v.package.size - v.remaining, view.account.refunds, ctx.now())
+            out.add(v.package.id)
+        except BillingError:
+            pass
+    return out
+
+
+def _charts(lang: str, lines, first: date, last: date, names: dict[str, str]) -> list[str]:
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    index = {d: i for i, d in enumerate(days)}
+    colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names.values())}
+    colours[t(lang, "payg")] = PAYG
+    by_service: dict[str, dict[str, list[float]]] = defaultdict(dict)
+    for l in lines:
+        if l.service.startswith("bandwidth."):
+            continue
+        scale = 1e9 if l.service.startswith("traffic.") else 1
+        series = by_service[l.service]
+        for d in l.drawn:
+            series.setdefault(names.get(d.package_id, d.package_id), [0.0] * len(days))[index[l.day]] += d.quantity / scale
+        series.setdefault(t(lang, "payg"), [0.0] * len(days))[index[l.day]] += l.payg_quantity / scale
+    charts = []
+    for service, series in sorted(by_service.items()):
+        payg = series.pop(t(lang, "payg"))
+        series[t(lang, "payg")] = payg
+        charts.append(stacked_bars(t(lang, "chart_title", service=service), [d.strftime("%m-%d") for d in days], series,
+                                   unit="GB" if service.startswith("traffic.") else ("次" if lang == "zh" else "calls"),
+                                   colours=colours))
+    return charts

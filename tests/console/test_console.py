@@ -1,0 +1,158 @@
+"""The console in a real browser (Debian's chromium driven by Playwright), both roles, both
+languages, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import re
+
+import httpx
+import pytest
+
+from .conftest import OPERATOR, shot
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, live, token):
+    page.goto(live + "/")
+    page.fill("input[name=token]", token)
+    page.click("button[type=submit]")
+
+
+def sign_out(page):
+    page.click("[data-nav=signout]")
+
+
+def create_account(page, name, site):
+    page.fill("input[name=name]", name)
+    page.select_option("select[name=site]", site)
+    page.click("text=创建账号 >> nth=-1")
+    token = page.text_content("[data-token]").strip()
+    account_id = re.search(r"\((acc_\w+)\)", page.text_content(".flash")).group(1)
+    return account_id, token
+
+
+def flash(page) -> str:
+    return page.text_content(".flash") or ""
+
+
+def test_customer_and_operator_journey(page, live, clock):
+    # the operator signs in and creates two accounts
+    sign_in(page, live, OPERATOR)
+    assert page.url.endswith("/console/accounts")
+    acme, acme_token = create_account(page, "Acme 厨房", "cn")
+    overseas, overseas_token = create_account(page, "Overseas Ltd", "intl")
+    shot(page, "operator-accounts-zh")
+    sign_out(page)
+
+    # a wrong token is refused with a sentence
+    sign_in(page, live, "not-a-token")
+    assert "令牌无效" in page.text_content(".error")
+
+    # the customer buys a face package and a traffic package
+    sign_in(page, live, acme_token)
+    assert page.url.endswith(f"/console/accounts/{acme}")
+    page.click("[data-tab=catalog]")
+    shot(page, "customer-catalog-zh")
+    page.click("[data-buy='ai.face.100k']")
+    assert "购买成功" in flash(page)
+    page.click("[data-tab=catalog]")
+    page.click("[data-buy='traffic.up.100gb']")
+    face = page.get_attribute("tr[data-package]:nth-child(2)", "data-package")
+    traffic = page.get_attribute("tr[data-package]:nth-child(3)", "data-package")
+    assert page.get_attribute(f"tr[data-package='{traffic}']", "data-status") == "frozen"  # peak-bandwidth billing
+    assert "流量包暂不抵扣" in page.text_content(".frozen-why")
+
+    # switch to traffic-volume billing: pending, effective tomorrow
+    page.click("[data-switch=traffic]")
+    assert "2027-06-02" in page.text_content("[data-pending]")
+
+    # the metering reports usage through the API; the next morning the operator settles
+    events = [{"event_id": "u1", "service": "ai.face", "quantity": 4000, "region": "ap-beijing", "timestamp": "2027-06-01T09:30:00+08:00"},
+              {"event_id": "u2", "service": "ai.face", "quantity": 500, "region": "ap-hongkong", "timestamp": "2027-06-01T09:30:00+08:00"}]
+    r = httpx.post(f"{live}/v1/accounts/{acme}/usage", json={"events": events}, headers={"Authorization": f"Bearer {OPERATOR}"})
+    assert r.json() == {"accepted": 2, "duplicates": 0}
+    clock.advance(days=1)
+    sign_out(page)
+    sign_in(page, live, OPERATOR)
+    page.fill("input[name=through]", "2027-06-01")
+    page.click("text=执行结算")
+    assert "已结算 1 个账号日" in flash(page)
+    page.click(f"a[href='/console/accounts/{acme}']")
+    shot(page, "operator-account-zh")
+    sign_out(page)
+
+    # the customer sees the package drawn, the traffic package thawed, and the bill line naming the package
+    sign_in(page, live, acme_token)
+    assert "96,000 次 / 100,000 次" in page.text_content(f"tr[data-package='{face}']")
+    assert page.get_attribute(f"tr[data-package='{traffic}']", "data-status") == "active"
+    shot(page, "customer-packages-zh")
+    page.click("[data-tab=bills]")
+    page.fill("input[name=from]", "2027-06-01")
+    page.fill("input[name=to]", "2027-06-02")
+    page.click("text=查看")
+    line = page.locator("tr[data-service='ai.face']")
+    assert line.locator(f"[data-drawn='{face}']").count() == 1
+    assert "0.25" in line.text_content()  # 500 Hong Kong calls x 0.0005
+    assert page.locator("figure.chart svg").count() == 1
+    shot(page, "customer-bills-zh")
+
+    # back to peak-bandwidth billing: the traffic package is frozen from the next day
+    page.click("[data-tab=overview]")
+    page.click("[data-switch=daily_peak_bandwidth]")
+    assert page.get_attribute(f"tr[data-package='{traffic}']", "data-status") == "active"
+    clock.advance(days=1)
+    page.reload()
+    assert page.get_attribute(f"tr[data-package='{traffic}']", "data-status") == "frozen"
+    assert page.locator("[data-kind=frozen]").count() == 1
+
+    # refund within the rules (an undrawn package, bought today), then refused outside them
+    page.click("[data-tab=catalog]")
+    page.click("[data-buy='ai.pet.100k']")
+    pet = page.get_attribute("tr[data-package]:last-child", "data-package")
+    assert page.locator(f"[data-refund='{face}']").count() == 0  # drawn on: no refund offered
+    page.click(f"[data-refund='{pet}']")
+    assert "已退款 250.00 元" in flash(page)
+    assert page.get_attribute(f"tr[data-package='{pet}']", "data-status") == "refunded"
+    assert page.locator("[data-refund]").count() == 0  # the one refund is used
+    page.request.post(f"{live}/console/accounts/{acme}/packages/{traffic}/refund", max_redirects=0)
+    page.goto(f"{live}/console/accounts/{acme}")
+    assert "仅有一次无理由退款机会" in flash(page)
+
+    # English
+    page.click("[data-nav=lang]")
+    assert "Packages" in page.text_content("#packages h2")
+    assert page.get_attribute(f"tr[data-package='{pet}']", "data-status") == "refunded"
+    assert "refunded" in page.text_content(f"tr[data-package='{pet}'] .badge")
+    shot(page, "customer-packages-en")
+    page.click("[data-nav=lang]")
+    sign_out(page)
+
+    # the international account is refused at purchase, and nothing is bought
+    sign_in(page, live, overseas_token)
+    page.click("[data-tab=catalog]")
+    page.click("[data-buy='ai.face.100k']")
+    assert "仅支持中国站账号购买" in flash(page)
+    page.click("[data-tab=overview]")
+    assert page.locator("tr[data-package]").count() == 0
+    shot(page, "intl-refused-zh")
+
+    # a customer cannot open another account's pages
+    page.goto(f"{live}/console/accounts/{acme}")
+    assert "找不到该账号" in page.text_content(".error")
+    page.goto(f"{live}/console/accounts")
+    assert "只有运营人员" in page.text_content(".error")
+
+
+def test_english_operator_errors(page, live):
+    page.goto(live + "/")
+    page.click("[data-nav=lang]")
+    page.fill("input[name=token]", "wrong")
+    page.click("button[type=submit]")
+    assert "This token is not valid" in page.text_content(".error")
+    page.fill("input[name=token]", OPERATOR)
+    page.click("button[type=submit]")
+    page.fill("input[name=through]", "2027-06-01")
+    page.click("text=Settle >> nth=-1")
+    assert "has not ended" in page.text_content(".flash")
+    shot(page, "operator-accounts-en")
