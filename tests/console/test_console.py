@@ -156,3 +156,20 @@ def test_english_operator_errors(page, live):
     page.click("text=Settle >> nth=-1")
     assert "has not ended" in page.text_content(".flash")
     shot(page, "operator-accounts-en")
+
+
+def test_demo_report_opens_in_the_browser_with_its_charts(page, tmp_path):
+    from typer.testing import CliRunner
+
+    from packbill.cli import app
+
+    report = tmp_path / "report.html"
+    result = CliRunner().invoke(app, ["demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}", "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(report.as_uri())
+    assert page.locator("svg").count() == 5
+    assert page.locator("svg rect").count() > 100
+    assert all(url.startswith("file://") for url in requests)  # self-contained: nothing fetched
+    shot(page, "demo-report")
