@@ -252,18 +252,18 @@ def packages_refund(
 def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)], db: DbOpt = DEFAULT_URL) -> None:
     """Import usage events from FILE (.csv with a header, or .jsonl).
 
-    Columns / keys: account_id, event_id, service, quantity, region, timestamp. The file is
-    checked first; if any row is bad, each is reported with its line number and nothing is
-    imported. Events already known are counted once.
+    Columns / keys: account_id, event_id, service, quantity, region, timestamp. The import is
+    one transaction: if any row is bad, each is reported with its line number and nothing is
+    imported. Events already known are counted once, so a stopped import can be run again.
     """
     ctx = _ctx(db)
     size = file.stat().st_size
     with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
                   console=err, transient=False) as bar:
-        tasks = {"check": bar.add_task("checking", total=size), "import": bar.add_task("importing", total=size, visible=False)}
+        task = bar.add_task("importing", total=size)
 
-        def progress(phase: str, n: int) -> None:
-            bar.update(tasks[phase], advance=n, visible=True)
+        def progress(n: int) -> None:
+            bar.update(task, advance=n)
 
         with _Errors():
             result = services.import_file(ctx, file, progress)

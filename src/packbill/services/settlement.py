@@ -1,29 +1,36 @@
 """Daily settlement (R6, R12) over the database: the rules are ``domain.settle_day``.
 
-Each account is settled in its own transaction, holding the account's row lock on
-PostgreSQL (ingest for that account holds a share lock), so that several settlement runs,
-in several processes, and ingest can run at once: no day is drawn twice, no usage is lost.
-A run only visits account-days marked unsettled by ingest; it never rescans history.
+Accounts are settled in chunks, each one transaction that holds the chunk's account rows
+(PostgreSQL ``FOR UPDATE`` in one sorted order; ingest holds them ``FOR SHARE``; SQLite's
+writer lock does the same), so several settlement runs, in several processes, and ingest can
+run at once: no day is drawn twice, no usage is lost. A chunk is read with a handful of bulk
+queries (only the account-days that ingest marked unsettled, never history; the day's peak
+window comes from the database as a MAX), settled in memory day by day, oldest first, and
+written back in bulk.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable
+from typing import Callable, Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import Balance, BandwidthBilled, Catalog, DayInput, mode_on, settle_day, shanghai_day
-from ..domain.catalog import BANDWIDTH_SERVICES, TRAFFIC_SERVICES
+from ..domain import Balance, BandwidthBilled, Catalog, DayInput, SwitchRequest, TrafficBilling, mode_on, settle_day, shanghai_day
+from ..domain.catalog import BANDWIDTH_SERVICES
 from ..domain.days import month_start
 from ..domain.errors import InvalidRequest
 from ..domain.money import from_fen, to_fen
 from ..storage import schema as t
-from ..storage.db import day_value, to_us
-from ..storage.repo import get_account, load_packages, load_switches, upsert_set
+from ..storage.db import day_value, from_us, to_us
+from ..storage.repo import package_from_row
 from .context import Context
+
+CHUNK = 500
+"""Accounts per transaction."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,7 +49,7 @@ def settle(
     """Settle every account's unsettled days up to ``through``, supplements included.
 
     ``through`` must have ended (by ``now``, default the clock). ``progress(done, total)`` is
-    called after each account.
+    called after each chunk of accounts.
     """
     now = now or ctx.now()
     if through >= shanghai_day(now):
@@ -59,12 +66,13 @@ def settle(
             )
         ]
     days = lines = 0
-    for i, account_id in enumerate(accounts):
-        d, n = ctx.db.write_retrying(lambda conn: settle_account(conn, ctx.catalog, account_id, through, run_id))
+    for start in range(0, len(accounts), CHUNK):
+        chunk = accounts[start : start + CHUNK]
+        d, n = ctx.db.write_retrying(lambda conn: settle_accounts(conn, ctx.catalog, chunk, through, run_id))
         days += d
         lines += n
         if progress:
-            progress(i + 1, len(accounts))
+            progress(min(start + CHUNK, len(accounts)), len(accounts))
     with ctx.db.write() as conn:
         conn.execute(
             sa.update(t.settlement_runs)
@@ -74,122 +82,140 @@ def settle(
     return SettlementResult(run_id, days, lines)
 
 
-def settle_account(conn: Connection, catalog: Catalog, account_id: str, through: date, run_id: int) -> tuple[int, int]:
-    """Settle one account's unsettled days, oldest first, in the caller's transaction."""
-    get_account(conn, account_id, lock="update")
-    days = [
-        day_value(r[0])
-        for r in conn.execute(
-            sa.select(t.usage_dirty.c.day)
-            .where(t.usage_dirty.c.account_id == account_id, t.usage_dirty.c.day <= through)
-            .order_by(t.usage_dirty.c.day)
-        )
-    ]
-    if not days:
+def settle_accounts(conn: Connection, catalog: Catalog, account_ids: list[str], through: date, run_id: int) -> tuple[int, int]:
+    """Settle these accounts' unsettled days through ``through`` in the caller's transaction."""
+    account_ids = sorted(account_ids)
+    if conn.dialect.name == "postgresql":
+        conn.execute(
+            sa.select(t.accounts.c.id).where(t.accounts.c.id.in_(account_ids)).order_by(t.accounts.c.id).with_for_update()
+        ).all()
+    dirty = t.usage_dirty
+    in_chunk = sa.and_(dirty.c.account_id.in_(account_ids), dirty.c.day <= through)
+    todo: dict[str, list[date]] = defaultdict(list)
+    for account_id, day in conn.execute(sa.select(dirty.c.account_id, dirty.c.day).where(in_chunk).order_by(dirty.c.account_id, dirty.c.day)):
+        todo[account_id].append(day_value(day))
+    if not todo:
         return 0, 0
-    balances = {p.id: Balance(p, remaining) for p, remaining in load_packages(conn, account_id)}
-    switches = load_switches(conn, account_id)
-    already = {
-        day_value(r[0])
-        for r in conn.execute(
-            sa.select(t.settled_days.c.day).where(t.settled_days.c.account_id == account_id, t.settled_days.c.day.in_(days))
+    ids = list(todo)
+
+    def joined(table: sa.Table, *columns) -> sa.Select:
+        return (
+            sa.select(*columns)
+            .select_from(table.join(dirty, sa.and_(table.c.account_id == dirty.c.account_id, table.c.day == dirty.c.day)))
+            .where(in_chunk)
         )
-    }
-    lines_written = 0
-    for day in days:
-        lines_written += _settle_one_day(conn, catalog, account_id, day, balances, switches, day in already, run_id)
+
+    ud = t.usage_daily
+    usage: dict[tuple[str, date], tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
+    for r in conn.execute(joined(ud, ud.c.account_id, ud.c.day, ud.c.service, ud.c.mainland, ud.c.other,
+                                 ud.c.settled_mainland, ud.c.settled_other)):
+        mainland, other = usage[(r.account_id, day_value(r.day))]
+        if r.mainland > r.settled_mainland:
+            mainland[r.service] = r.mainland - r.settled_mainland
+        if r.other > r.settled_other:
+            other[r.service] = r.other - r.settled_other
+    uw = t.usage_windows
+    peaks: dict[tuple[str, date], dict[str, dict[int, int]]] = defaultdict(dict)
+    for r in conn.execute(joined(uw, uw.c.account_id, uw.c.day, uw.c.service, sa.func.max(uw.c.bytes).label("peak"))
+                          .group_by(uw.c.account_id, uw.c.day, uw.c.service)):
+        peaks[(r.account_id, day_value(r.day))][r.service] = {0: int(r.peak)}  # settle_day needs only the largest window
+    bb = t.bandwidth_billed
+    billed: dict[tuple[str, date], dict[str, BandwidthBilled]] = defaultdict(dict)
+    for r in conn.execute(joined(bb, bb.c.account_id, bb.c.day, bb.c.service, bb.c.peak_bps, bb.c.amount_fen)):
+        billed[(r.account_id, day_value(r.day))][r.service] = BandwidthBilled(r.peak_bps, from_fen(r.amount_fen))
+    sd = t.settled_days
+    already = {(r.account_id, day_value(r.day)) for r in conn.execute(joined(sd, sd.c.account_id, sd.c.day))}
+    months = {month_start(d) for days in todo.values() for d in days}
+    mp = t.month_payg
+    month_payg: dict[tuple[str, date], dict[str, int]] = defaultdict(dict)
+    for r in conn.execute(sa.select(mp).where(mp.c.account_id.in_(ids), mp.c.month.in_(months))):
+        month_payg[(r.account_id, day_value(r.month))][r.service] = r.quantity
+    balances: dict[str, dict[str, Balance]] = defaultdict(dict)
+    for r in conn.execute(sa.select(t.packages).where(t.packages.c.account_id.in_(ids))):
+        balances[r.account_id][r.id] = Balance(package_from_row(r), r.remaining)
+    switches: dict[str, list[SwitchRequest]] = defaultdict(list)
+    for r in conn.execute(sa.select(t.traffic_switches).where(t.traffic_switches.c.account_id.in_(ids)).order_by(t.traffic_switches.c.seq)):
+        switches[r.account_id].append(SwitchRequest(TrafficBilling(r.mode), from_us(r.requested_us), r.seq))
+
+    lines, draws, remaining, payg_rows, bandwidth_rows, settled_rows = [], [], {}, {}, [], []
+    for account_id in ids:
+        account_balances = balances[account_id]
+        for day in todo[account_id]:
+            mainland, other = usage[(account_id, day)]
+            if not mainland and not other:
+                continue
+            month = month_start(day)
+            result = settle_day(
+                DayInput(day, mode_on(day, switches[account_id]), mainland, other, list(account_balances.values()),
+                         peaks[(account_id, day)], month_payg[(account_id, month)], billed[(account_id, day)],
+                         (account_id, day) in already),
+                catalog,
+            )
+            for line in result.lines:
+                lines.append((account_id, day, line))
+            for package_id, left in result.remaining.items():
+                account_balances[package_id] = Balance(account_balances[package_id].package, left)
+                remaining[package_id] = left
+            for service, q in result.month_payg.items():
+                month_payg[(account_id, month)][service] = q
+                payg_rows[(account_id, month, service)] = q
+            for service, b in result.bandwidth_billed.items():
+                bandwidth_rows.append(dict(account_id=account_id, day=day, service=service, peak_bps=b.peak_bps, amount_fen=to_fen(b.amount)))
+            if (account_id, day) not in already:
+                settled_rows.append(dict(account_id=account_id, day=day))
+    _write(conn, run_id, lines, remaining, payg_rows, bandwidth_rows, settled_rows)
+    # what was settled is now everything these days hold: nothing else writes them while we hold the accounts
     conn.execute(
-        sa.delete(t.usage_dirty).where(t.usage_dirty.c.account_id == account_id, t.usage_dirty.c.day.in_(days))
+        sa.update(ud)
+        .where(sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day, in_chunk))
+        .values(settled_mainland=ud.c.mainland, settled_other=ud.c.other)
     )
-    return len(days), lines_written
+    conn.execute(sa.delete(dirty).where(in_chunk))
+    return sum(len(v) for v in todo.values()), len(lines)
 
 
-def _settle_one_day(conn, catalog, account_id, day, balances, switches, supplement, run_id) -> int:
-    usage = conn.execute(
-        sa.select(t.usage_daily).where(t.usage_daily.c.account_id == account_id, t.usage_daily.c.day == day)
-    ).all()
-    mainland = {r.service: r.mainland - r.settled_mainland for r in usage if r.mainland > r.settled_mainland}
-    other = {r.service: r.other - r.settled_other for r in usage if r.other > r.settled_other}
-    if not mainland and not other:
-        return 0
-    mode = mode_on(day, switches)
-    windows: dict[str, dict[int, int]] = {}
-    if any(s in TRAFFIC_SERVICES for s in (*mainland, *other)):
-        for r in conn.execute(
-            sa.select(t.usage_windows).where(t.usage_windows.c.account_id == account_id, t.usage_windows.c.day == day)
-        ):
-            windows.setdefault(r.service, {})[r.window] = r.bytes
-    month = month_start(day)
-    month_payg = {
-        r.service: r.quantity
-        for r in conn.execute(
-            sa.select(t.month_payg).where(t.month_payg.c.account_id == account_id, t.month_payg.c.month == month)
-        )
-    }
-    billed = {
-        r.service: BandwidthBilled(r.peak_bps, from_fen(r.amount_fen))
-        for r in conn.execute(
-            sa.select(t.bandwidth_billed).where(t.bandwidth_billed.c.account_id == account_id, t.bandwidth_billed.c.day == day)
-        )
-    }
-    result = settle_day(
-        DayInput(day, mode, mainland, other, list(balances.values()), windows, month_payg, billed, supplement), catalog
-    )
-
-    if result.lines:
-        line_ids = conn.execute(
-            sa.insert(t.bill_lines).returning(t.bill_lines.c.id, sort_by_parameter_order=True),
-            [
-                dict(
-                    account_id=account_id,
-                    day=day,
-                    service=line.service,
-                    quantity=_stored_quantity(line.service, line.quantity),
-                    payg_quantity=_stored_quantity(line.service, line.payg_quantity),
-                    amount_fen=to_fen(line.amount),
-                    supplement=line.supplement,
-                    run_id=run_id,
-                )
-                for line in result.lines
-            ],
-        ).scalars().all()
-        draw_rows = [
-            dict(line_id=line_id, account_id=account_id, package_id=d.package_id, day=day, service=line.service,
-                 quantity=d.quantity, run_id=run_id)
-            for line_id, line in zip(line_ids, result.lines)
-            for d in line.drawn
-        ]
+def _write(conn: Connection, run_id: int, lines, remaining, payg_rows, bandwidth_rows, settled_rows) -> None:
+    if lines:
+        line_ids = _new_line_ids(conn, len(lines))
+        line_rows, draw_rows = [], []
+        for line_id, (account_id, day, line) in zip(line_ids, lines):
+            line_rows.append(dict(id=line_id, account_id=account_id, day=day, service=line.service,
+                                  quantity=_stored_quantity(line.service, line.quantity),
+                                  payg_quantity=_stored_quantity(line.service, line.payg_quantity),
+                                  amount_fen=to_fen(line.amount), supplement=line.supplement, run_id=run_id))
+            for d in line.drawn:
+                draw_rows.append(dict(line_id=line_id, account_id=account_id, package_id=d.package_id, day=day,
+                                      service=line.service, quantity=d.quantity, run_id=run_id))
+        conn.execute(sa.insert(t.bill_lines), line_rows)
         if draw_rows:
             conn.execute(sa.insert(t.draws), draw_rows)
-    for package_id, remaining in result.remaining.items():
-        conn.execute(sa.update(t.packages).where(t.packages.c.id == package_id).values(remaining=remaining))
-        balances[package_id] = Balance(balances[package_id].package, remaining)
-    for service, q in mainland.items():
+    if remaining:
         conn.execute(
-            sa.update(t.usage_daily)
-            .where(t.usage_daily.c.account_id == account_id, t.usage_daily.c.day == day, t.usage_daily.c.service == service)
-            .values(settled_mainland=t.usage_daily.c.settled_mainland + q)
+            sa.update(t.packages).where(t.packages.c.id == sa.bindparam("pid")).values(remaining=sa.bindparam("left")),
+            [dict(pid=pid, left=left) for pid, left in sorted(remaining.items())],
         )
-    for service, q in other.items():
-        conn.execute(
-            sa.update(t.usage_daily)
-            .where(t.usage_daily.c.account_id == account_id, t.usage_daily.c.day == day, t.usage_daily.c.service == service)
-            .values(settled_other=t.usage_daily.c.settled_other + q)
-        )
-    upsert_set(
-        conn, t.month_payg,
-        [dict(account_id=account_id, month=month, service=s, quantity=q) for s, q in result.month_payg.items()],
-        ("account_id", "month", "service"), ("quantity",),
-    )
-    upsert_set(
-        conn, t.bandwidth_billed,
-        [dict(account_id=account_id, day=day, service=s, peak_bps=b.peak_bps, amount_fen=to_fen(b.amount))
-         for s, b in result.bandwidth_billed.items()],
-        ("account_id", "day", "service"), ("peak_bps", "amount_fen"),
-    )
-    if not supplement:
-        conn.execute(sa.insert(t.settled_days).values(account_id=account_id, day=day))
-    return len(result.lines)
+    _upsert(conn, t.month_payg, [dict(account_id=a, month=m, service=s, quantity=q) for (a, m, s), q in sorted(payg_rows.items())],
+            ("account_id", "month", "service"), ("quantity",))
+    _upsert(conn, t.bandwidth_billed, bandwidth_rows, ("account_id", "day", "service"), ("peak_bps", "amount_fen"))
+    if settled_rows:
+        conn.execute(sa.insert(t.settled_days), settled_rows)
+
+
+def _upsert(conn: Connection, table: sa.Table, rows: list[dict], keys: Iterable[str], cols: Iterable[str]) -> None:
+    from ..storage.repo import upsert_set
+
+    upsert_set(conn, table, rows, tuple(keys), tuple(cols))
+
+
+def _new_line_ids(conn: Connection, n: int) -> list[int]:
+    """``n`` new bill line ids, ascending, so that draws can name their line before it is written."""
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(
+            sa.text("SELECT nextval(pg_get_serial_sequence('bill_lines', 'id')) FROM generate_series(1, :n) ORDER BY 1"), {"n": n}
+        ).scalars())
+    # SQLite: the writer lock is ours until commit
+    first = conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.bill_lines.c.id), 0))).scalar_one() + 1
+    return list(range(first, first + n))
 
 
 def _stored_quantity(service: str, quantity) -> int:

@@ -17,14 +17,16 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain import Catalog, UsageEvent, check_batch
+from ..domain.fastparse import rows_for_account
 from ..domain.money import bps_to_mbps
 from ..domain.settlement import peak_bps
 from ..domain.catalog import TRAFFIC_SERVICES
 from ..domain.errors import InvalidUsage
 from ..domain.usage import MAX_EVENTS_PER_BATCH, bucket
 from ..storage import schema as t
+from ..storage.bulk import store_rows
 from ..storage.db import day_value, to_us
-from ..storage.repo import get_account, insert_ignore, insert_returning_keys, upsert_add
+from ..storage.repo import get_account, insert_ignore, insert_returning_keys, lock_accounts_shared, upsert_add
 from .context import Context
 
 
@@ -34,7 +36,12 @@ class IngestResult:
     duplicates: int
 
 
-def validate(ctx: Context, raws: Any) -> list[UsageEvent]:
+PLAIN_BELOW = 50
+"""Batches smaller than this take the plain path (objects and ORM-free inserts); larger ones the
+bulk path (``domain.fastparse`` + ``storage.bulk``). Both give the same ledger (tested)."""
+
+
+def _check_size(raws: Any) -> None:
     if not isinstance(raws, list):
         raise InvalidUsage("'events' must be a list of usage events", [{"index": None, "reason": "not a list"}])
     if len(raws) > MAX_EVENTS_PER_BATCH:
@@ -42,28 +49,46 @@ def validate(ctx: Context, raws: Any) -> list[UsageEvent]:
             f"a request carries at most {MAX_EVENTS_PER_BATCH} events, this one has {len(raws)}",
             [{"index": None, "reason": "too many events"}],
         )
+
+
+def _refuse(bad: list[tuple[int, str]], total: int) -> None:
+    raise InvalidUsage(
+        f"{len(bad)} of {total} events are invalid; nothing of this batch was stored",
+        [{"index": index, "reason": reason} for index, reason in bad],
+    )
+
+
+def ingest(ctx: Context, account_id: str, raws: Any, *, bulk: bool | None = None) -> IngestResult:
+    """Validate one account's batch whole and store it atomically (R14: each event id once)."""
+    _check_size(raws)
+    if bulk is None:
+        bulk = len(raws) >= PLAIN_BELOW
+    if bulk:
+        rows, bad = rows_for_account(account_id, raws, to_us(ctx.now()), ctx.catalog)
+        if bad:
+            _refuse(bad, len(raws))
+
+        def work(conn: Connection) -> IngestResult:
+            get_account(conn, account_id)
+            new = store_rows(conn, rows)
+            return IngestResult(new, len(raws) - new)
+
+        return ctx.db.write_retrying(work)
+
     events, errors = check_batch(raws, ctx.now(), ctx.catalog)
     if errors:
-        raise InvalidUsage(
-            f"{len(errors)} of {len(raws)} events are invalid; nothing of this batch was stored",
-            [{"index": e.index, "reason": e.reason} for e in errors],
-        )
-    return events
+        _refuse([(e.index, e.reason) for e in errors], len(raws))
 
-
-def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
-    """Validate and store one account's batch atomically."""
-    events = validate(ctx, raws)
-
-    def work(conn: Connection) -> IngestResult:
+    def plain(conn: Connection) -> IngestResult:
         get_account(conn, account_id)
         return store_events(conn, ctx.catalog, [(account_id, e) for e in events])
 
-    return ctx.db.write_retrying(work)
+    return ctx.db.write_retrying(plain)
 
 
 def store_events(conn: Connection, catalog: Catalog, events: Sequence[tuple[str, UsageEvent]]) -> IngestResult:
-    """Insert events, count each (account, event id) once, and add the new ones to the sums."""
+    """The plain path: insert events (INSERT .. ON CONFLICT DO NOTHING RETURNING), count each
+    (account, event id) once, and add the new ones to the sums in Python."""
     first: dict[tuple[str, str], UsageEvent] = {}
     for account_id, e in events:
         first.setdefault((account_id, e.event_id), e)
@@ -72,6 +97,7 @@ def store_events(conn: Connection, catalog: Catalog, events: Sequence[tuple[str,
     rows = []
     for account_id, event_id in keys:
         e = first[(account_id, event_id)]
+        day, window = bucket(e)
         rows.append(
             dict(
                 account_id=account_id,
@@ -80,25 +106,14 @@ def store_events(conn: Connection, catalog: Catalog, events: Sequence[tuple[str,
                 quantity=e.quantity,
                 region=e.region,
                 ts_us=to_us(e.timestamp),
-                day=bucket(e)[0],
+                day=day,
+                window=window,
+                mainland=catalog.is_mainland(e.region),
             )
         )
     inserted = insert_returning_keys(conn, t.usage_events, rows, ("account_id", "event_id"))
     add_to_sums(conn, catalog, ((account_id, first[(account_id, event_id)]) for account_id, event_id in inserted))
     return IngestResult(len(inserted), len(events) - len(inserted))
-
-
-def lock_accounts_shared(conn: Connection, account_ids: Sequence[str]) -> None:
-    """On PostgreSQL, hold a share lock on each account while its usage is stored: settlement
-    takes the same rows FOR UPDATE, so it never reads sums that a running ingest is changing.
-    (On SQLite every writer holds the database lock.)"""
-    if conn.dialect.name == "postgresql" and account_ids:
-        conn.execute(
-            sa.select(t.accounts.c.id)
-            .where(t.accounts.c.id.in_(account_ids))
-            .order_by(t.accounts.c.id)
-            .with_for_update(read=True)
-        ).all()
 
 
 def add_to_sums(conn: Connection, catalog: Catalog, events: Iterable[tuple[str, UsageEvent]]) -> None:

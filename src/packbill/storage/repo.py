@@ -40,6 +40,19 @@ def get_account(conn: Connection, account_id: str, *, lock: str | None = None) -
     return account_from_row(row)
 
 
+def lock_accounts_shared(conn: Connection, account_ids: Sequence[str]) -> None:
+    """On PostgreSQL, hold a share lock on each account while its usage is stored: settlement
+    takes the same rows FOR UPDATE, so it never reads sums that a running ingest is changing.
+    (On SQLite every writer holds the database lock.)"""
+    if conn.dialect.name == "postgresql" and account_ids:
+        conn.execute(
+            sa.select(t.accounts.c.id)
+            .where(t.accounts.c.id.in_(account_ids))
+            .order_by(t.accounts.c.id)
+            .with_for_update(read=True)
+        ).all()
+
+
 def account_by_token_hash(conn: Connection, token_hash: str) -> AccountRecord | None:
     row = conn.execute(sa.select(t.accounts).where(t.accounts.c.token_hash == token_hash)).first()
     return account_from_row(row) if row else None

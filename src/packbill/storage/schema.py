@@ -87,7 +87,11 @@ usage_events = sa.Table(
     sa.Column("region", sa.String(32), nullable=False),
     sa.Column("ts_us", sa.BigInteger, nullable=False),
     sa.Column("day", sa.Date, nullable=False),
+    sa.Column("window", sa.SmallInteger, nullable=False, server_default="0"),
+    sa.Column("mainland", sa.Boolean, nullable=False, server_default=sa.true()),
 )
+"""Every usage event once (R14). ``window`` (0..287) and ``mainland`` are derived at intake, so
+the sums of newly stored events can be computed by the database in bulk."""
 
 usage_daily = sa.Table(
     "usage_daily",
