@@ -73,6 +73,8 @@ class PaygPrice:
     def amount(self, quantity: int | Decimal, month_before: int = 0) -> Decimal:
         """Unrounded amount for ``quantity`` units billed after ``month_before`` units of the
         same service already billed pay-as-you-go this month (graduated tiers)."""
+        if len(self.tiers) == 1:
+            return quantity * self.tiers[0].price / self.units_per_price
         total = Decimal(0)
         lower = 0
         start, end = month_before, month_before + quantity

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -16,11 +16,12 @@ WINDOW_SECONDS = 300
 WINDOWS_PER_DAY = 288
 
 
+_WIDE = Context(prec=60)
+
+
 def round_line(amount: Decimal) -> Decimal:
     """Round a bill line to 0.01 CNY, half up (R13)."""
-    with localcontext() as ctx:
-        ctx.prec = 60
-        return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
 def to_fen(amount: Decimal) -> int:

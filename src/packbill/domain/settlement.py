@@ -78,7 +78,9 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
     remaining: dict[str, int] = {}
     month_payg: dict[str, int] = {}
     bandwidth_billed: dict[str, BandwidthBilled] = {}
-    balances = list(inp.balances)
+    by_service: dict[str, list[Balance]] = {}
+    for b in inp.balances:
+        by_service.setdefault(b.package.service, []).append(b)
 
     for service in USAGE_SERVICES:
         mainland = inp.mainland.get(service, 0)
@@ -91,12 +93,14 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
                 lines.append(line[0])
                 bandwidth_billed[line[0].service] = line[1]
             continue
-        draws, left = draw(mainland, balances, service, inp.day, inp.mode)
-        for d in draws:
-            for i, b in enumerate(balances):
-                if b.package.id == d.package_id:
-                    balances[i] = Balance(b.package, b.remaining - d.quantity)
-                    remaining[d.package_id] = b.remaining - d.quantity
+        held = by_service.get(service)
+        draws, left = draw(mainland, held, service, inp.day, inp.mode) if mainland and held else ([], mainland)
+        if draws:
+            taken = {d.package_id: d.quantity for d in draws}
+            for i, b in enumerate(held):
+                if b.package.id in taken:
+                    held[i] = Balance(b.package, b.remaining - taken[b.package.id])
+                    remaining[b.package.id] = held[i].remaining
         payg = left + other
         before = inp.month_payg.get(service, 0)
         amount = round_line(catalog.price(service).amount(payg, before)) if payg else ZERO

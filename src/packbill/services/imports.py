@@ -133,6 +133,20 @@ def _parse(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], 
     return rows, bad, data_lines, len(block)
 
 
+def _bounded(pool, blocks: Iterator[tuple[int, bytes]], ahead: int):
+    """Results in order, with at most ``ahead`` blocks read but not yet stored: memory stays
+    flat however large the file (Pool.imap would read the whole file ahead)."""
+    from collections import deque
+
+    pending: deque = deque()
+    for job in blocks:
+        pending.append(pool.apply_async(_parse, (job,)))
+        if len(pending) >= ahead:
+            yield pending.popleft().get()
+    while pending:
+        yield pending.popleft().get()
+
+
 def import_file(
     ctx: Context,
     path: str | Path,
@@ -186,7 +200,7 @@ def import_file(
             run(map(_parse, _blocks(path, start)))
         else:
             with multiprocessing.get_context("fork").Pool(workers, initializer=_init, initargs=init_args) as pool:
-                run(pool.imap(_parse, _blocks(path, start), chunksize=1))
+                run(_bounded(pool, _blocks(path, start), ahead=2 * workers))
     except _Refused:
         return ImportResult(rows_seen, 0, 0, bad)
     return ImportResult(rows_seen, accepted, rows_seen - accepted, [])

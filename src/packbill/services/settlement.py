@@ -91,40 +91,37 @@ def settle_accounts(conn: Connection, catalog: Catalog, account_ids: list[str], 
         ).all()
     dirty = t.usage_dirty
     in_chunk = sa.and_(dirty.c.account_id.in_(account_ids), dirty.c.day <= through)
+    raw = _Raw(conn)
+    ids_sql = ", ".join([raw.mark] * len(account_ids))
+    chunk_where = f"u.account_id IN ({ids_sql}) AND u.day <= {raw.mark}"
+    chunk_args = [*account_ids, raw.day(through)]
     todo: dict[str, list[date]] = defaultdict(list)
-    for account_id, day in conn.execute(sa.select(dirty.c.account_id, dirty.c.day).where(in_chunk).order_by(dirty.c.account_id, dirty.c.day)):
+    for account_id, day in raw.all(f"SELECT u.account_id, u.day FROM usage_dirty u WHERE {chunk_where} ORDER BY 1, 2", chunk_args):
         todo[account_id].append(day_value(day))
     if not todo:
         return 0, 0
     ids = list(todo)
 
-    def joined(table: sa.Table, *columns) -> sa.Select:
-        return (
-            sa.select(*columns)
-            .select_from(table.join(dirty, sa.and_(table.c.account_id == dirty.c.account_id, table.c.day == dirty.c.day)))
-            .where(in_chunk)
-        )
+    def joined(table: str, columns: str, tail: str = "") -> list[tuple]:
+        return raw.all(f"SELECT {columns} FROM {table} x JOIN usage_dirty u ON x.account_id = u.account_id AND x.day = u.day "
+                       f"WHERE {chunk_where} {tail}", chunk_args)
 
-    ud = t.usage_daily
     usage: dict[tuple[str, date], tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
-    for r in conn.execute(joined(ud, ud.c.account_id, ud.c.day, ud.c.service, ud.c.mainland, ud.c.other,
-                                 ud.c.settled_mainland, ud.c.settled_other)):
-        mainland, other = usage[(r.account_id, day_value(r.day))]
-        if r.mainland > r.settled_mainland:
-            mainland[r.service] = r.mainland - r.settled_mainland
-        if r.other > r.settled_other:
-            other[r.service] = r.other - r.settled_other
-    uw = t.usage_windows
+    for account_id, day, service, mainland_q, other_q, settled_m, settled_o in joined(
+            "usage_daily", "x.account_id, x.day, x.service, x.mainland, x.other, x.settled_mainland, x.settled_other"):
+        mainland, other = usage[(account_id, day_value(day))]
+        if mainland_q > settled_m:
+            mainland[service] = mainland_q - settled_m
+        if other_q > settled_o:
+            other[service] = other_q - settled_o
     peaks: dict[tuple[str, date], dict[str, dict[int, int]]] = defaultdict(dict)
-    for r in conn.execute(joined(uw, uw.c.account_id, uw.c.day, uw.c.service, sa.func.max(uw.c.bytes).label("peak"))
-                          .group_by(uw.c.account_id, uw.c.day, uw.c.service)):
-        peaks[(r.account_id, day_value(r.day))][r.service] = {0: int(r.peak)}  # settle_day needs only the largest window
-    bb = t.bandwidth_billed
+    for account_id, day, service, peak in joined("usage_windows", "x.account_id, x.day, x.service, max(x.bytes)",
+                                                 "GROUP BY x.account_id, x.day, x.service"):
+        peaks[(account_id, day_value(day))][service] = {0: int(peak)}  # settle_day needs only the largest window
     billed: dict[tuple[str, date], dict[str, BandwidthBilled]] = defaultdict(dict)
-    for r in conn.execute(joined(bb, bb.c.account_id, bb.c.day, bb.c.service, bb.c.peak_bps, bb.c.amount_fen)):
-        billed[(r.account_id, day_value(r.day))][r.service] = BandwidthBilled(r.peak_bps, from_fen(r.amount_fen))
-    sd = t.settled_days
-    already = {(r.account_id, day_value(r.day)) for r in conn.execute(joined(sd, sd.c.account_id, sd.c.day))}
+    for account_id, day, service, peak_bps, amount_fen in joined("bandwidth_billed", "x.account_id, x.day, x.service, x.peak_bps, x.amount_fen"):
+        billed[(account_id, day_value(day))][service] = BandwidthBilled(peak_bps, from_fen(amount_fen))
+    already = {(account_id, day_value(day)) for account_id, day in joined("settled_days", "x.account_id, x.day")}
     months = {month_start(d) for days in todo.values() for d in days}
     mp = t.month_payg
     month_payg: dict[tuple[str, date], dict[str, int]] = defaultdict(dict)
@@ -165,6 +162,7 @@ def settle_accounts(conn: Connection, catalog: Catalog, account_ids: list[str], 
                 settled_rows.append(dict(account_id=account_id, day=day))
     _write(conn, run_id, lines, remaining, payg_rows, bandwidth_rows, settled_rows)
     # what was settled is now everything these days hold: nothing else writes them while we hold the accounts
+    ud = t.usage_daily
     conn.execute(
         sa.update(ud)
         .where(sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day, in_chunk))
@@ -175,30 +173,54 @@ def settle_accounts(conn: Connection, catalog: Catalog, account_ids: list[str], 
 
 
 def _write(conn: Connection, run_id: int, lines, remaining, payg_rows, bandwidth_rows, settled_rows) -> None:
+    raw = _Raw(conn)
     if lines:
         line_ids = _new_line_ids(conn, len(lines))
         line_rows, draw_rows = [], []
+        supplement = raw.bool
+        days: dict[date, object] = {}
         for line_id, (account_id, day, line) in zip(line_ids, lines):
-            line_rows.append(dict(id=line_id, account_id=account_id, day=day, service=line.service,
-                                  quantity=_stored_quantity(line.service, line.quantity),
-                                  payg_quantity=_stored_quantity(line.service, line.payg_quantity),
-                                  amount_fen=to_fen(line.amount), supplement=line.supplement, run_id=run_id))
+            day_arg = days.get(day)
+            if day_arg is None:
+                day_arg = days[day] = raw.day(day)
+            line_rows.append((line_id, account_id, day_arg, line.service, _stored_quantity(line.service, line.quantity),
+                              _stored_quantity(line.service, line.payg_quantity), to_fen(line.amount), supplement(line.supplement), run_id))
             for d in line.drawn:
-                draw_rows.append(dict(line_id=line_id, account_id=account_id, package_id=d.package_id, day=day,
-                                      service=line.service, quantity=d.quantity, run_id=run_id))
-        conn.execute(sa.insert(t.bill_lines), line_rows)
+                draw_rows.append((line_id, account_id, d.package_id, day_arg, line.service, d.quantity, run_id))
+        raw.many("INSERT INTO bill_lines (id, account_id, day, service, quantity, payg_quantity, amount_fen, supplement, run_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
         if draw_rows:
-            conn.execute(sa.insert(t.draws), draw_rows)
+            raw.many("INSERT INTO draws (line_id, account_id, package_id, day, service, quantity, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     draw_rows)
     if remaining:
-        conn.execute(
-            sa.update(t.packages).where(t.packages.c.id == sa.bindparam("pid")).values(remaining=sa.bindparam("left")),
-            [dict(pid=pid, left=left) for pid, left in sorted(remaining.items())],
-        )
+        raw.many("UPDATE packages SET remaining = ? WHERE id = ?", [(left, pid) for pid, left in sorted(remaining.items())])
     _upsert(conn, t.month_payg, [dict(account_id=a, month=m, service=s, quantity=q) for (a, m, s), q in sorted(payg_rows.items())],
             ("account_id", "month", "service"), ("quantity",))
     _upsert(conn, t.bandwidth_billed, bandwidth_rows, ("account_id", "day", "service"), ("peak_bps", "amount_fen"))
     if settled_rows:
-        conn.execute(sa.insert(t.settled_days), settled_rows)
+        raw.many("INSERT INTO settled_days (account_id, day) VALUES (?, ?)", [(r["account_id"], raw.day(r["day"])) for r in settled_rows])
+
+
+class _Raw:
+    """The driver's own cursor, for the few statements that move most rows (no per-row objects)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.postgres = conn.dialect.name == "postgresql"
+        self.cursor = conn.connection.driver_connection.cursor()
+        self.mark = "%s" if self.postgres else "?"
+
+    def day(self, value: date):
+        return value if self.postgres else value.isoformat()
+
+    def bool(self, value: bool):
+        return value if self.postgres else int(value)
+
+    def all(self, sql: str, args) -> list[tuple]:
+        self.cursor.execute(sql, args)
+        return self.cursor.fetchall()
+
+    def many(self, sql: str, rows: list[tuple]) -> None:
+        self.cursor.executemany(sql.replace("?", self.mark) if self.postgres else sql, rows)
 
 
 def _upsert(conn: Connection, table: sa.Table, rows: list[dict], keys: Iterable[str], cols: Iterable[str]) -> None:

@@ -49,7 +49,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA busy_timeout=60000")
-            cursor.execute("PRAGMA cache_size=-262144")  # 256 MiB of page cache: bulk intake and settlement
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk intake and settlement
             cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 

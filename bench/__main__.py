@@ -1,0 +1,332 @@
+"""`make bench`: packbill's figures beside this machine's own limits, measured in the same run.
+
+Absolute times drift on shared machines, so every figure is printed with a limit measured here
+and now on the same data (raw SQLite inserts, raw PostgreSQL COPY, a server that only reads the
+body, a raw SELECT) and their ratio. PACKBILL_BENCH_SCALE (default 1) scales the sizes;
+PACKBILL_BENCH_PG_URL names the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres).
+Writes bench/results.json.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import httpx
+import sqlalchemy as sa
+from rich.console import Console
+from rich.table import Table
+
+from packbill import services
+from packbill.services import Context
+from packbill.storage import schema as t
+from packbill.storage.db import normalise_url
+
+from .gen import account_ids, settlement_fixture, write_usage
+
+SCALE = float(os.environ.get("PACKBILL_BENCH_SCALE", "1"))
+PG_ADMIN = os.environ.get("PACKBILL_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+OUT = Path(__file__).with_name("results.json")
+console = Console()
+results: list[dict] = []
+
+
+def record(name: str, value: float, unit: str, limit: float | None, limit_name: str, note: str = "", higher_is_better: bool = True) -> None:
+    ratio = None
+    if limit:
+        ratio = value / limit if higher_is_better else limit / value
+    results.append({"name": name, "value": round(value, 3), "unit": unit, "limit": round(limit, 3) if limit else None,
+                    "limit_name": limit_name, "ratio": round(ratio, 3) if ratio is not None else None, "note": note})
+    console.print(f"  {name}: {value:,.1f} {unit}   limit {limit or 0:,.1f} ({limit_name})   ratio {ratio or 0:.2f}")
+
+
+def pg_database() -> tuple[str, callable]:
+    name = f"pbbench_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(normalise_url(PG_ADMIN), isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(sa.text(f'CREATE DATABASE "{name}"'))
+
+    def drop():
+        with admin.connect() as c:
+            c.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name, drop
+
+
+def add_accounts(ctx: Context, n: int) -> None:
+    with ctx.db.write() as conn:
+        conn.execute(sa.insert(t.accounts), [dict(id=a, name=a, site="cn", token_hash=f"h{a}", created_us=0) for a in account_ids(n)])
+
+
+def raw_rows(path: Path) -> list[tuple]:
+    rows = []
+    with path.open() as f:
+        for line in f:
+            d = json.loads(line)
+            rows.append((d["account_id"], d["event_id"], d["service"], d["quantity"], d["region"], d["timestamp"]))
+    return rows
+
+
+def rss_import(path: Path, url: str) -> dict:
+    out = subprocess.run([sys.executable, "-m", "bench.rss_import", str(path), url], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def bench_ingest(work: Path, events: int, accounts: int) -> Path:
+    console.rule(f"1-2. bulk ingest: {events:,} events, {accounts:,} accounts, JSON Lines")
+    path = work / "usage.jsonl"
+    size = write_usage(path, events, accounts)
+    console.print(f"  file: {size / 1e6:,.0f} MB (2% of events are retries of earlier ones)")
+    rows = raw_rows(path)
+
+    # SQLite: packbill vs executemany of the same rows into a table with the same unique key
+    db = work / "ingest.db"
+    ctx = Context.open(f"sqlite:///{db}")
+    add_accounts(ctx, accounts)
+    ctx.close()
+    run = rss_import(path, f"sqlite:///{db}")
+    raw_db = sqlite3.connect(work / "raw.db")
+    raw_db.execute("PRAGMA journal_mode=WAL")
+    raw_db.execute("PRAGMA synchronous=NORMAL")
+    raw_db.execute("CREATE TABLE ev (account_id TEXT, event_id TEXT, service TEXT, quantity INTEGER, region TEXT, ts TEXT)")
+    raw_db.execute("CREATE UNIQUE INDEX ev_key ON ev (account_id, event_id)")
+    started = time.perf_counter()
+    raw_db.executemany("INSERT OR IGNORE INTO ev VALUES (?, ?, ?, ?, ?, ?)", rows)
+    raw_db.commit()
+    raw_rate = len(rows) / (time.perf_counter() - started)
+    raw_db.close()
+    record("bulk ingest, SQLite", run["rows"] / run["seconds"], "events/s", raw_rate, "raw executemany, same rows, unique index",
+           f"{run['accepted']:,} new, {run['rows'] - run['accepted']:,} duplicates; full validation and dedup")
+
+    # PostgreSQL: packbill vs COPY of the same rows into a table with the same unique key
+    url, drop = pg_database()
+    try:
+        ctx = Context.open(url)
+        add_accounts(ctx, accounts)
+        ctx.close()
+        run_pg = rss_import(path, url)
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as pg:
+            pg.execute("CREATE TABLE raw_ev (account_id text, event_id text, service text, quantity bigint, region text, ts text)")
+            pg.execute("CREATE UNIQUE INDEX raw_ev_key ON raw_ev (account_id, event_id)")
+            pg.execute("CREATE TEMP TABLE raw_stage (LIKE raw_ev)")
+            started = time.perf_counter()
+            with pg.cursor() as cur:
+                with cur.copy("COPY raw_stage FROM STDIN") as copy:
+                    for r in rows:
+                        copy.write_row(r)
+                cur.execute("INSERT INTO raw_ev SELECT * FROM raw_stage ON CONFLICT DO NOTHING")
+            pg.commit()
+            copy_rate = len(rows) / (time.perf_counter() - started)
+        record("bulk ingest, PostgreSQL", run_pg["rows"] / run_pg["seconds"], "events/s", copy_rate,
+               "raw COPY of the same rows into a table with the same unique index")
+    finally:
+        drop()
+    results.append({"name": "_ingest_rss", "sqlite": run, "postgres": run_pg})
+    return path
+
+
+def bench_memory(work: Path, big_run: dict | None, accounts: int, events: int) -> None:
+    console.rule("5. memory: peak RSS importing a file and one ten times larger")
+    small = work / "small.jsonl"
+    write_usage(small, max(1000, events // 10), accounts, seed=9)
+    db = work / "mem.db"
+    ctx = Context.open(f"sqlite:///{db}")
+    add_accounts(ctx, accounts)
+    ctx.close()
+    small_run = rss_import(small, f"sqlite:///{db}")
+    big = big_run or {}
+    small_rss = small_run["rss_kib"] + small_run["worker_rss_kib"]
+    big_rss = big.get("rss_kib", 0) + big.get("worker_rss_kib", 0)
+    record("peak RSS, import of the 10x file (main + largest worker)", big_rss / 1024, "MiB", small_rss / 1024,
+           f"same import of a file 10x smaller ({small_run['rows']:,} events)", "flat means ratio near 1", higher_is_better=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(args: list[str], env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen([*args, "--host", "127.0.0.1", "--port", str(port)], env={**os.environ, **env},
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=Path(__file__).resolve().parents[1])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            httpx.get(url + "/healthz", timeout=1)
+            return process, url
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def hammer(url: str, token: str, bodies: list[tuple[str, bytes]], clients: int) -> float:
+    """Send the bodies from ``clients`` threads; events per second."""
+    queue = list(bodies)
+    lock = threading.Lock()
+    events = 0
+
+    def client() -> None:
+        nonlocal events
+        with httpx.Client(timeout=120, headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"}) as http:
+            while True:
+                with lock:
+                    if not queue:
+                        return
+                    account_id, body = queue.pop()
+                r = http.post(f"{url}/v1/accounts/{account_id}/usage", content=body)
+                if r.status_code != 202:
+                    raise RuntimeError(r.text[:300])
+                with lock:
+                    events += 10_000
+
+    threads = [threading.Thread(target=client) for _ in range(clients)]
+    started = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    return events / (time.perf_counter() - started)
+
+
+def bench_http(work: Path, requests: int) -> None:
+    console.rule(f"3. HTTP ingest: {requests} requests of 10,000 events, 2 concurrent clients, loopback")
+    db = work / "http.db"
+    ctx = Context.open(f"sqlite:///{db}")
+    add_accounts(ctx, 100)
+    ctx.close()
+    now = datetime.now(timezone.utc)
+    bodies = []
+    for r in range(requests):
+        account_id = account_ids(100)[r % 100]
+        events = [{"event_id": f"h{r}-{i}", "service": "ai.face" if i % 3 else "traffic.up", "quantity": 1 + i % 50 if i % 3 else 10**6 + i,
+                   "region": "ap-beijing", "timestamp": (now - timedelta(minutes=i % 1440)).isoformat()} for i in range(10_000)]
+        bodies.append((account_id, json.dumps({"events": events}).encode()))
+    token = "bench-operator"
+    server, url = serve([sys.executable, "-m", "packbill", "serve", "--db", f"sqlite:///{db}"], {"PACKBILL_OPERATOR_TOKEN": token})
+    try:
+        rate = hammer(url, token, bodies, clients=2)
+    finally:
+        server.terminate()
+        server.wait(10)
+    baseline, burl = serve([sys.executable, "-m", "uvicorn", "bench.http_baseline:app"], {})
+    try:
+        limit = hammer(burl, token, bodies, clients=2)
+    finally:
+        baseline.terminate()
+        baseline.wait(10)
+    record("HTTP ingest (SQLite, 1 server process)", rate, "events/s", limit, "same server stack only reading the body",
+           f"{len(bodies[0][1]) / 1e6:.1f} MB per request")
+
+
+def bench_settlement(accounts: int, traffic_accounts: int, url: str, label: str) -> None:
+    ctx = Context.open(url)
+    counts = settlement_fixture(ctx.db, accounts, 30, traffic_accounts)
+    started = time.perf_counter()
+    result = services.settle(ctx, date(2026, 9, 30), now=datetime(2026, 10, 1, 9, tzinfo=timezone.utc))
+    elapsed = time.perf_counter() - started
+    with ctx.db.read() as conn:
+        started = time.perf_counter()
+        scanned = sum(1 for _ in conn.execute(sa.text("SELECT account_id, day, service, mainland, other FROM usage_daily")))
+        scanned += sum(1 for _ in conn.execute(sa.text('SELECT account_id, day, service, "window", bytes FROM usage_windows')))
+        read_rate = scanned / (time.perf_counter() - started)
+    ctx.close()
+    record(f"settlement, {label}: account-days", result.days / elapsed, "account-days/s", None, "",
+           f"{result.days:,} account-days, {result.lines:,} lines in {elapsed:.1f} s")
+    sums = counts["daily_rows"] + counts["window_rows"]
+    record(f"settlement, {label}: usage rows", sums / elapsed, "rows/s", read_rate, "plain SELECT of the same rows",
+           f"{counts['daily_rows']:,} day sums + {counts['window_rows']:,} five-minute windows")
+    results.append({"name": f"_settlement_{label}", "seconds": elapsed, **counts})
+
+
+def bench_reads(work: Path) -> None:
+    console.rule("6. balance reads: 1,000 packages, a year of settled days")
+    ctx = Context.open(f"sqlite:///{work / 'reads.db'}")
+    account, _ = services.create_account(ctx, "big", "cn")
+    start = datetime(2025, 9, 1, 9, tzinfo=timezone(timedelta(hours=8)))
+    for i in range(10):
+        services.buy(ctx, account.id, "ai.face.100k", 100, start + timedelta(minutes=i))
+    for day in range(365):
+        moment = start + timedelta(days=day)
+        services.ingest(ctx, account.id, [{"event_id": f"d{day}", "service": "ai.face", "quantity": 250_000, "region": "ap-beijing",
+                                           "timestamp": moment.isoformat()}])
+    services.settle(ctx, (start + timedelta(days=364)).date(), now=start + timedelta(days=366))
+    timings_now, timings_past = [], []
+    for _ in range(200):
+        s = time.perf_counter()
+        services.list_packages(ctx, account.id)
+        timings_now.append(time.perf_counter() - s)
+        s = time.perf_counter()
+        services.list_packages(ctx, account.id, as_of=start + timedelta(days=180))
+        timings_past.append(time.perf_counter() - s)
+    raw = sqlite3.connect(work / "reads.db")
+    raw_t = []
+    for _ in range(200):
+        s = time.perf_counter()
+        raw.execute("SELECT * FROM packages WHERE account_id = ?", (account.id,)).fetchall()
+        raw_t.append(time.perf_counter() - s)
+    raw.close()
+    ctx.close()
+
+    def pct(values, q):
+        return statistics.quantiles(values, n=100)[q - 1] * 1000
+
+    for label, values in (("now", timings_now), ("as_of 6 months back", timings_past)):
+        for q in (50, 99):
+            record(f"package list p{q}, {label}", pct(values, q), "ms", pct(raw_t, q), "raw SELECT of the package rows",
+                   higher_is_better=False)
+
+
+def main() -> None:
+    events = int(2_000_000 * SCALE)
+    accounts = 10_000 if SCALE >= 0.1 else 1000
+    started = time.perf_counter()
+    console.print(f"[bold]packbill benchmarks[/bold]  scale {SCALE}  {platform.processor() or platform.machine()}, "
+                  f"{os.cpu_count()} cores, Python {platform.python_version()}")
+    with tempfile.TemporaryDirectory(prefix="packbill-bench-") as tmp:
+        work = Path(tmp)
+        bench_ingest(work, events, accounts)
+        ingest_rss = next(r for r in results if r["name"] == "_ingest_rss")["sqlite"]
+        bench_http(work, max(4, int(30 * SCALE)))
+        console.rule(f"4. settlement: {accounts:,} accounts x 30 days")
+        bench_settlement(accounts, max(10, accounts // 20), f"sqlite:///{work / 'settle.db'}", "SQLite")
+        url, drop = pg_database()
+        try:
+            bench_settlement(accounts, max(10, accounts // 20), url, "PostgreSQL")
+        finally:
+            drop()
+        bench_memory(work, ingest_rss, accounts, events)
+        bench_reads(work)
+    table = Table(title=f"packbill benchmarks (scale {SCALE}, {time.perf_counter() - started:.0f} s)")
+    for col in ("benchmark", "packbill", "machine limit", "ratio", "notes"):
+        table.add_column(col)
+    for r in results:
+        if r["name"].startswith("_"):
+            continue
+        table.add_row(r["name"], f"{r['value']:,.1f} {r['unit']}", f"{r['limit']:,.1f} ({r['limit_name']})" if r["limit"] else "",
+                      f"{r['ratio']:.2f}" if r["ratio"] is not None else "", r["note"])
+    console.print(table)
+    OUT.write_text(json.dumps({"scale": SCALE, "when": datetime.now(timezone.utc).isoformat(), "results": results}, indent=2))
+    console.print(f"written {OUT}")
+
+
+if __name__ == "__main__":
+    main()
