@@ -1,32 +1,60 @@
-"""Import one file in a fresh process and print the peak memory of it and of its largest parsing worker (KiB)."""
+"""Import one file in a fresh process and report its memory: the peak of this process and its
+parsing workers together, sampled every half second, over the first and the second half of
+the import (flat memory: the second half needs no more than the first)."""
 
 import json
-import resource
+import os
 import sys
+import threading
 import time
 
 from packbill.services import Context, import_file
 
 
-def _high_water_kib() -> int:
-    """This process's peak RSS since it was started (VmHWM is reset by exec; ru_maxrss is not,
-    so it would count the memory of the process that started us)."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _family_rss_kib() -> int:
+    me = os.getpid()
+    total = _rss_kib(me)
+    try:
+        with open(f"/proc/{me}/task/{me}/children") as f:
+            total += sum(_rss_kib(int(p)) for p in f.read().split())
+    except OSError:
+        pass
+    return total
 
 
 def main() -> None:
     path, url = sys.argv[1], sys.argv[2]
     ctx = Context.open(url)
+    samples: list[int] = []
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            samples.append(_family_rss_kib())
+            done.wait(0.5)
+
+    sampler = threading.Thread(target=sample, daemon=True)
     started = time.perf_counter()
+    sampler.start()
     result = import_file(ctx, path)
     elapsed = time.perf_counter() - started
-    own = _high_water_kib()
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"rows": result.rows, "accepted": result.accepted, "seconds": elapsed, "rss_kib": own, "worker_rss_kib": workers}))
+    done.set()
+    sampler.join()
+    half = max(1, len(samples) // 2)
+    print(json.dumps({"rows": result.rows, "accepted": result.accepted, "seconds": elapsed,
+                      "peak_kib": max(samples), "first_half_peak_kib": max(samples[:half]),
+                      "second_half_peak_kib": max(samples[half:] or samples)}))
 
 
 if __name__ == "__main__":
