@@ -17,6 +17,7 @@ demo: $(STAMP)
 	$(BIN)/packbill demo --seed 7
 
 test: $(STAMP)
+	$(BIN)/ruff check --select F,E9 src tests bench
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)

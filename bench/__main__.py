@@ -49,7 +49,8 @@ def record(name: str, value: float, unit: str, limit: float | None, limit_name: 
         ratio = value / limit if higher_is_better else limit / value
     results.append({"name": name, "value": round(value, 3), "unit": unit, "limit": round(limit, 3) if limit else None,
                     "limit_name": limit_name, "ratio": round(ratio, 3) if ratio is not None else None, "note": note})
-    console.print(f"  {name}: {value:,.1f} {unit}   limit {limit or 0:,.1f} ({limit_name})   ratio {ratio or 0:.2f}")
+    beside = f"   limit {limit:,.1f} ({limit_name})   ratio {ratio:.2f}" if limit else ""
+    console.print(f"  {name}: {value:,.1f} {unit}{beside}")
 
 
 def pg_database() -> tuple[str, callable]:

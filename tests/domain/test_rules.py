@@ -1,6 +1,6 @@
 """One or more worked examples per rule of SPEC.md, named after it."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest

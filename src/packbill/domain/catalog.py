@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Mapping
 
 from .days import Validity
 from .money import BYTES_PER_GB, parse_decimal
@@ -284,6 +284,3 @@ def _build(data: Mapping[str, Any], source: str) -> Catalog:
         raise _err(f"{source} reminders", "low_fractions", "each fraction must lie between 0 and 1")
     return Catalog(services, packages, regions, fractions)
 
-
-def services_of(packages: Iterable[PackageSku]) -> set[str]:
-    return {p.service for p in packages}

@@ -21,10 +21,6 @@ def shanghai_day(moment: datetime) -> date:
     return require_aware(moment).astimezone(SHANGHAI).date()
 
 
-def shanghai_midnight(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
-
-
 def window_of(moment: datetime) -> int:
     """Index 0..287 of the 5-minute window of its Shanghai day (R8)."""
     local = require_aware(moment).astimezone(SHANGHAI)

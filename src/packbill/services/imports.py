@@ -11,7 +11,6 @@ was stopped can simply be run again.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import multiprocessing
 import os

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Callable, Iterable
+from typing import Callable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -26,7 +26,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.money import from_fen, to_fen
 from ..storage import schema as t
 from ..storage.db import day_value, from_us, to_us
-from ..storage.repo import package_from_row
+from ..storage.repo import package_from_row, upsert_set
 from .context import Context
 
 CHUNK = 500
@@ -134,7 +134,7 @@ def settle_accounts(conn: Connection, catalog: Catalog, account_ids: list[str], 
     for r in conn.execute(sa.select(t.traffic_switches).where(t.traffic_switches.c.account_id.in_(ids)).order_by(t.traffic_switches.c.seq)):
         switches[r.account_id].append(SwitchRequest(TrafficBilling(r.mode), from_us(r.requested_us), r.seq))
 
-    lines, draws, remaining, payg_rows, bandwidth_rows, settled_rows = [], [], {}, {}, [], []
+    lines, remaining, payg_rows, bandwidth_rows, settled_rows = [], {}, {}, [], []
     for account_id in ids:
         account_balances = balances[account_id]
         for day in todo[account_id]:
@@ -194,9 +194,9 @@ def _write(conn: Connection, run_id: int, lines, remaining, payg_rows, bandwidth
                      draw_rows)
     if remaining:
         raw.many("UPDATE packages SET remaining = ? WHERE id = ?", [(left, pid) for pid, left in sorted(remaining.items())])
-    _upsert(conn, t.month_payg, [dict(account_id=a, month=m, service=s, quantity=q) for (a, m, s), q in sorted(payg_rows.items())],
+    upsert_set(conn, t.month_payg, [dict(account_id=a, month=m, service=s, quantity=q) for (a, m, s), q in sorted(payg_rows.items())],
             ("account_id", "month", "service"), ("quantity",))
-    _upsert(conn, t.bandwidth_billed, bandwidth_rows, ("account_id", "day", "service"), ("peak_bps", "amount_fen"))
+    upsert_set(conn, t.bandwidth_billed, bandwidth_rows, ("account_id", "day", "service"), ("peak_bps", "amount_fen"))
     if settled_rows:
         raw.many("INSERT INTO settled_days (account_id, day) VALUES (?, ?)", [(r["account_id"], raw.day(r["day"])) for r in settled_rows])
 
@@ -221,12 +221,6 @@ class _Raw:
 
     def many(self, sql: str, rows: list[tuple]) -> None:
         self.cursor.executemany(sql.replace("?", self.mark) if self.postgres else sql, rows)
-
-
-def _upsert(conn: Connection, table: sa.Table, rows: list[dict], keys: Iterable[str], cols: Iterable[str]) -> None:
-    from ..storage.repo import upsert_set
-
-    upsert_set(conn, table, rows, tuple(keys), tuple(cols))
 
 
 def _new_line_ids(conn: Connection, n: int) -> list[int]:

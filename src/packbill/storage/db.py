@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from datetime import date, datetime, timezone
-from pathlib import Path
 from typing import Iterator
 
 import sqlalchemy as sa
@@ -104,10 +103,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def sqlite_url(path: str | Path) -> str:
-    return f"sqlite:///{Path(path)}"
 
 
 def day_value(value) -> date:
