@@ -206,3 +206,13 @@ def test_unknown_account_and_package(api):
     assert op.post("/v1/accounts/acc_nope/usage", json={"events": [EV]}).status_code == 404
     acc = api.new_account()
     assert op.post(f"/v1/accounts/{acc['id']}/packages/pkg_nope/refund").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/v1/accounts", "/v1/settlements", "ACCOUNT/packages", "ACCOUNT/usage", "ACCOUNT/traffic-billing"])
+@pytest.mark.parametrize("raw", [b"[" * 100_000 + b"]" * 100_000, b'{"events": ' + b"[" * 50_000 + b"]" * 50_000 + b"}", b"{oops"])
+def test_unparseable_bodies_are_invalid_request(api, path, raw):
+    acc = api.new_account()
+    path = path.replace("ACCOUNT", f"/v1/accounts/{acc['id']}")
+    method = "put" if path.endswith("traffic-billing") else "post"
+    r = getattr(api.as_(OPERATOR), method)(path, content=raw, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request"

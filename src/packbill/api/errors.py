@@ -73,7 +73,9 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             return error_response("method_not_allowed", "this address does not take that method")
         code = {401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}.get(exc.status_code, "invalid_request")
-        return error_response(code, str(exc.detail), status=exc.status_code if exc.status_code < 500 else 422)
+        # a body that is not JSON is, by the contract, a malformed request: 422 invalid_request
+        status = exc.status_code if code != "invalid_request" else 422
+        return error_response(code, str(exc.detail), status=status)
 
     @app.exception_handler(Exception)
     async def _crash(_: Request, exc: Exception):  # pragma: no cover - a bug if reached
