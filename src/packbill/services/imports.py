@@ -4,7 +4,8 @@ The file is read in blocks of whole lines; blocks are parsed and checked on ever
 (``domain.fastparse``, the same verdicts as the API) while the main process stores the rows
 of the blocks already checked (``storage.bulk``). Memory stays flat whatever the file's size.
 The whole import is one transaction: if any row is bad, each bad row is reported with its line
-number and reason, and nothing is imported. Every event counts once (R14), so an import that
+number and reason, and nothing is imported. On PostgreSQL it holds every account's share lock
+from the start, so settlement waits for a running import (and ingest does not). Every event counts once (R14), so an import that
 was stopped can simply be run again.
 """
 
@@ -25,6 +26,7 @@ from ..domain.fastparse import to_row
 from ..storage import schema as t
 from ..storage.bulk import store_rows
 from ..storage.db import to_us
+from ..storage.repo import lock_accounts_shared
 from .context import Context
 
 BLOCK = 4 * 1024 * 1024
@@ -181,6 +183,9 @@ def import_file(
     def run(results) -> None:
         nonlocal rows_seen, accepted, refused
         with ctx.db.write() as conn:
+            # every account the file may name, in one order, before any row: a settlement that
+            # holds some of them waits for the import instead of deadlocking with it
+            lock_accounts_shared(conn, sorted(accounts))
             for rows, block_bad, data_lines, size in results:
                 rows_seen += data_lines
                 if block_bad:
