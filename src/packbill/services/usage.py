@@ -1,8 +1,8 @@
 """Usage in (R1, R14): validate a batch whole, store each event once, keep day and window sums.
 
 Duplicates are recognised by the database's unique key on (account, event id) inside the
-transaction that stores the events (INSERT .. ON CONFLICT DO NOTHING RETURNING): a retried
-batch, even after a crash or a timeout, counts once.
+transaction that stores the events (INSERT .. ON CONFLICT DO NOTHING; see ``store_events`` and
+``storage.bulk``): a retried batch, even after a crash or a timeout, counts once.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from sqlalchemy.engine import Connection
 
 from ..domain import Catalog, UsageEvent, check_batch
 from ..domain.fastparse import rows_for_account
+from ..domain.catalog import TRAFFIC_SERVICES
 from ..domain.money import bps_to_mbps
 from ..domain.settlement import peak_bps
-from ..domain.catalog import TRAFFIC_SERVICES
 from ..domain.errors import InvalidUsage
 from ..domain.usage import MAX_EVENTS_PER_BATCH, bucket
 from ..storage import schema as t
@@ -37,8 +37,9 @@ class IngestResult:
 
 
 PLAIN_BELOW = 50
-"""Batches smaller than this take the plain path (objects and ORM-free inserts); larger ones the
-bulk path (``domain.fastparse`` + ``storage.bulk``). Both give the same ledger (tested)."""
+"""Batches smaller than this take the plain path (event objects, sums added up in Python); larger
+ones the bulk path (``domain.fastparse`` + ``storage.bulk``, sums added up by the database). Both
+give the same ledger (tests/storage/test_fast_paths.py)."""
 
 
 def _check_size(raws: Any) -> None:
@@ -163,7 +164,6 @@ def daily_usage(ctx: Context, account_id: str, first: date, last: date) -> list[
             DailyUsage(day_value(r.day), r.service, r.mainland, r.other, r.settled_mainland + r.settled_other)
             for r in rows
         ]
-
 
 
 def daily_peaks(ctx: Context, account_id: str, first: date, last: date) -> dict[date, dict[str, Decimal]]:

@@ -103,6 +103,7 @@ usage_daily = sa.Table(
     sa.Column("other", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("settled_mainland", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("settled_other", sa.BigInteger, nullable=False, server_default="0"),
+    sqlite_with_rowid=False,
 )
 
 usage_windows = sa.Table(
@@ -113,6 +114,7 @@ usage_windows = sa.Table(
     sa.Column("service", sa.String(32), primary_key=True),
     sa.Column("window", sa.SmallInteger, primary_key=True),
     sa.Column("bytes", sa.BigInteger, nullable=False),
+    sqlite_with_rowid=False,
 )
 
 usage_dirty = sa.Table(
@@ -120,6 +122,7 @@ usage_dirty = sa.Table(
     metadata,
     sa.Column("account_id", sa.String(40), primary_key=True),
     sa.Column("day", sa.Date, primary_key=True),
+    sqlite_with_rowid=False,
 )
 """Account-days with usage not yet settled: settlement reads this, never the whole history."""
 
