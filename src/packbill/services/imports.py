@@ -192,7 +192,7 @@ def import_file(
                     refused = True
                     bad.extend(BadRow(n, r) for n, r in block_bad[: max(0, max_reported - len(bad))])
                 if not refused:
-                    accepted += store_rows(conn, rows)
+                    accepted += store_rows(conn, rows, accounts_locked=True)
                 if progress:
                     progress(size)
             if refused:

@@ -20,11 +20,15 @@ _COLUMNS = 'account_id, event_id, service, quantity, region, ts_us, day, "window
 _TRAFFIC = "('traffic.up', 'traffic.down')"
 
 
-def store_rows(conn: Connection, rows: Sequence[tuple]) -> int:
-    """Store rows; returns how many were new (the rest were duplicates)."""
+def store_rows(conn: Connection, rows: Sequence[tuple], *, accounts_locked: bool = False) -> int:
+    """Store rows; returns how many were new (the rest were duplicates).
+
+    ``accounts_locked``: the caller already holds the share locks of every account named.
+    """
     if not rows:
         return 0
-    lock_accounts_shared(conn, sorted({r[0] for r in rows}))
+    if not accounts_locked:
+        lock_accounts_shared(conn, sorted({r[0] for r in rows}))
     if conn.dialect.name == "postgresql":
         return _store_postgres(conn, rows)
     return _store_sqlite(conn, rows)
