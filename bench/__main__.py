@@ -222,20 +222,24 @@ def bench_http(work: Path, requests: int) -> None:
                    "region": "ap-beijing", "timestamp": (now - timedelta(minutes=i % 1440)).isoformat()} for i in range(10_000)]
         bodies.append((account_id, json.dumps({"events": events}).encode()))
     token = "bench-operator"
-    server, url = serve([sys.executable, "-m", "packbill", "serve", "--db", f"sqlite:///{db}"], {"PACKBILL_OPERATOR_TOKEN": token})
-    try:
-        rate = hammer(url, token, bodies, clients=2)
-    finally:
-        server.terminate()
-        server.wait(10)
     baseline, burl = serve([sys.executable, "-m", "uvicorn", "bench.http_baseline:app"], {})
     try:
         limit = hammer(burl, token, bodies, clients=2)
     finally:
         baseline.terminate()
         baseline.wait(10)
-    record("HTTP ingest (SQLite, 1 server process)", rate, "events/s", limit, "same server stack only reading the body",
-           f"{len(bodies[0][1]) / 1e6:.1f} MB per request")
+    for workers in (1, 2):
+        # fresh event ids for each server, so that both store every event
+        batch = [(a, body.replace(b'"event_id": "h', f'"event_id": "w{workers}h'.encode())) for a, body in bodies]
+        server, url = serve([sys.executable, "-m", "packbill", "serve", "--db", f"sqlite:///{db}", "--workers", str(workers)],
+                            {"PACKBILL_OPERATOR_TOKEN": token})
+        try:
+            rate = hammer(url, token, batch, clients=2)
+        finally:
+            server.terminate()
+            server.wait(10)
+        record(f"HTTP ingest (SQLite, {workers} server process{'es' if workers > 1 else ''})", rate, "events/s", limit,
+               "same server stack only reading the body", f"{len(bodies[0][1]) / 1e6:.1f} MB per request; clients share the 2 cores")
 
 
 def bench_settlement(accounts: int, traffic_accounts: int, url: str, label: str) -> None:

@@ -1,10 +1,11 @@
 """Storing usage rows in volume: staged in bulk, deduplicated and summed by the database.
 
-Rows are ``domain.fastparse`` tuples. They are loaded into a temporary table (executemany on
-SQLite, COPY on PostgreSQL); one INSERT .. SELECT .. ON CONFLICT DO NOTHING then stores the
-new events (the unique key on (account_id, event_id) decides what is new, first copy wins),
-and the day sums, the window sums and the unsettled marks are added from exactly the rows
-that were inserted, with GROUP BY in the database. No check-then-insert, no per-event object.
+Rows are ``domain.fastparse`` tuples. On SQLite they are inserted with one executemany of
+INSERT .. ON CONFLICT DO NOTHING; on PostgreSQL they are COPied into a temporary table and one
+INSERT .. SELECT .. ON CONFLICT DO NOTHING RETURNING stores them. Either way the unique key on
+(account_id, event_id) decides what is new (the first copy wins), and the day sums, the window
+sums and the unsettled marks are added from exactly the rows that were inserted, with GROUP BY
+in the database. No check-then-insert, no per-event object.
 """
 
 from __future__ import annotations
@@ -35,49 +36,51 @@ def store_rows(conn: Connection, rows: Sequence[tuple], *, accounts_locked: bool
 
 
 def _store_sqlite(conn: Connection, rows: Sequence[tuple]) -> int:
+    # The writer lock is ours (BEGIN IMMEDIATE), so the rows inserted now are exactly those with
+    # a rowid above the largest before: the sums are taken from them, in one scan.
     raw = conn.connection.driver_connection
     cur = raw.cursor()
-    cur.execute(
-        'CREATE TEMP TABLE IF NOT EXISTS stage (account_id TEXT, event_id TEXT, service TEXT, quantity INTEGER, '
-        'region TEXT, ts_us INTEGER, day TEXT, "window" INTEGER, mainland INTEGER)'
-    )
-    cur.execute("DELETE FROM stage")
     days: dict[int, str] = {}
-    staged = []
+    values = []
     for r in rows:
         day = days.get(r[6])
         if day is None:
             day = days[r[6]] = date.fromordinal(r[6]).isoformat()
-        staged.append((r[0], r[1], r[2], r[3], r[4], r[5], day, r[7], r[8]))
-    cur.executemany("INSERT INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", staged)
+        values.append((r[0], r[1], r[2], r[3], r[4], r[5], day, r[7], r[8]))
     before = cur.execute("SELECT coalesce(max(rowid), 0) FROM usage_events").fetchone()[0]
-    cur.execute(f"INSERT INTO usage_events ({_COLUMNS}) SELECT {_COLUMNS} FROM stage WHERE true ORDER BY rowid ON CONFLICT DO NOTHING")
-    new = cur.execute("SELECT count(*) FROM usage_events WHERE rowid > ?", (before,)).fetchone()[0]
-    if new:
+    cur.executemany(f"INSERT INTO usage_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", values)
+    new = cur.rowcount
+    if new > 0:
+        cur.execute(
+            'CREATE TEMP TABLE IF NOT EXISTS new_sums (account_id TEXT, day TEXT, service TEXT, "window" INTEGER, '
+            "mainland INTEGER, other INTEGER)"
+        )
+        cur.execute("DELETE FROM new_sums")
+        cur.execute(
+            f'INSERT INTO new_sums SELECT account_id, day, service, CASE WHEN service IN {_TRAFFIC} THEN "window" ELSE -1 END, '
+            "sum(CASE WHEN mainland THEN quantity ELSE 0 END), sum(CASE WHEN mainland THEN 0 ELSE quantity END) "
+            "FROM usage_events WHERE rowid > ? GROUP BY 1, 2, 3, 4",
+            (before,),
+        )
         cur.execute(
             "INSERT INTO usage_daily (account_id, day, service, mainland, other, settled_mainland, settled_other) "
-            "SELECT account_id, day, service, sum(CASE WHEN mainland THEN quantity ELSE 0 END), "
-            "sum(CASE WHEN mainland THEN 0 ELSE quantity END), 0, 0 FROM usage_events WHERE rowid > ? "
+            "SELECT account_id, day, service, sum(mainland), sum(other), 0, 0 FROM new_sums "
             "GROUP BY account_id, day, service ORDER BY account_id, day, service "
             "ON CONFLICT (account_id, day, service) DO UPDATE SET mainland = mainland + excluded.mainland, "
-            "other = other + excluded.other",
-            (before,),
+            "other = other + excluded.other"
         )
         cur.execute(
             'INSERT INTO usage_windows (account_id, day, service, "window", bytes) '
-            'SELECT account_id, day, service, "window", sum(quantity) FROM usage_events '
-            f"WHERE rowid > ? AND service IN {_TRAFFIC} GROUP BY account_id, day, service, \"window\" "
+            'SELECT account_id, day, service, "window", mainland + other FROM new_sums WHERE "window" >= 0 '
             'ORDER BY account_id, day, service, "window" '
-            'ON CONFLICT (account_id, day, service, "window") DO UPDATE SET bytes = bytes + excluded.bytes',
-            (before,),
+            'ON CONFLICT (account_id, day, service, "window") DO UPDATE SET bytes = bytes + excluded.bytes'
         )
         cur.execute(
-            "INSERT INTO usage_dirty (account_id, day) SELECT DISTINCT account_id, day FROM usage_events "
-            "WHERE rowid > ? ORDER BY account_id, day ON CONFLICT DO NOTHING",
-            (before,),
+            "INSERT INTO usage_dirty (account_id, day) SELECT DISTINCT account_id, day FROM new_sums "
+            "ORDER BY account_id, day ON CONFLICT DO NOTHING"
         )
     cur.close()
-    return new
+    return max(new, 0)
 
 
 def _store_postgres(conn: Connection, rows: Sequence[tuple]) -> int:
