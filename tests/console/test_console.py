@@ -10,7 +10,7 @@ import pytest
 
 from .conftest import OPERATOR, shot
 
-pytestmark = pytest.mark.browser
+pytestmark = pytest.mark.browser  # (the redirect test needs no browser but shares the live server)
 
 
 def sign_in(page, live, token):
@@ -173,3 +173,9 @@ def test_demo_report_opens_in_the_browser_with_its_charts(page, tmp_path):
     assert page.locator("svg rect").count() > 100
     assert all(url.startswith("file://") for url in requests)  # self-contained: nothing fetched
     shot(page, "demo-report")
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "/\\evil.example/x", "https://evil.example/"])
+def test_language_switch_never_redirects_off_site(live, target):
+    r = httpx.get(f"{live}/console/lang/en", params={"next": target}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/"

@@ -118,7 +118,8 @@ def mount(app: FastAPI) -> None:
 
     @app.get("/console/lang/{lang}", include_in_schema=False)
     def set_lang(lang: str, next: str = "/") -> Response:
-        response = _redirect(next if next.startswith("/") and not next.startswith("//") else "/")
+        local = next.startswith("/") and not next.startswith("//") and "\\" not in next
+        response = _redirect(next if local else "/")
         response.set_cookie(LANG_COOKIE, lang if lang in LANGS else "zh", path="/", samesite="strict")
         return response
 
@@ -245,7 +246,7 @@ def mount(app: FastAPI) -> None:
         return _redirect(f"/console/accounts/{account_id}", message)
 
     @app.get("/console/accounts/{account_id}/bills", include_in_schema=False)
-    def bills(request: Request, account_id: str, from_: str | None = None, to: str | None = None) -> Response:
+    def bills(request: Request, account_id: str) -> Response:
         view, error = _account_or_error(request, account_id)
         if error:
             return error
