@@ -134,3 +134,19 @@ def test_settle_refuses_a_day_not_ended(db_url):
 def test_unknown_account_is_a_clear_error(db_url, args):
     result = run(db_url, *args, ok=False)
     assert result.exit_code == 1 and "no account acc_x" in result.output
+
+
+def test_every_command_uses_the_operators_catalog(db_url, tmp_path, monkeypatch):
+    from packbill.domain.catalog import default_catalog_text
+
+    mine = tmp_path / "catalog.toml"
+    mine.write_text(default_catalog_text().replace('price = "0.0005"', 'price = "0.01"'), "utf-8")
+    monkeypatch.setenv("PACKBILL_CATALOG", str(mine))
+    acme = new_account(db_url)
+    usage = tmp_path / "u.jsonl"
+    usage.write_text(json.dumps({"account_id": acme, "event_id": "e", "service": "ai.face", "quantity": 100,
+                                 "region": "ap-beijing", "timestamp": "2026-09-02T10:00:00+08:00"}) + "\n")
+    run(db_url, "usage", "import", str(usage))
+    run(db_url, "settle", "--through", "2026-09-02")
+    data = json.loads(run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "json").output)
+    assert data["total"] == "1.00"  # 100 calls x 0.01 from the operator's catalog, not 0.0005

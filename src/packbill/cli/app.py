@@ -53,8 +53,10 @@ CatalogOpt = Annotated[Optional[Path], typer.Option("--catalog", envvar="PACKBIL
 
 
 def _ctx(db: str, catalog: Optional[Path] = None) -> services.Context:
+    """Services on ``db`` with the catalog of --catalog, else $PACKBILL_CATALOG, else the shipped one."""
+    path = str(catalog) if catalog else os.environ.get("PACKBILL_CATALOG") or None
     try:
-        return services.Context.open(db, str(catalog) if catalog else None)
+        return services.Context.open(db, path)
     except CatalogError as exc:
         _fail(str(exc))
 
