@@ -144,7 +144,7 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
     @app.get("/v1/accounts", response_model=schemas.AccountListOut, tags=["accounts"])
     def list_accounts(ctx: CtxDep, _: OperatorDep, as_of: str | None = None):
         at = moment(as_of, "as_of")
-        return {"accounts": [account_out(services.account_view(ctx, a.id, at)) for a in services.list_accounts(ctx)]}
+        return {"accounts": [account_out(view) for view in services.account_views(ctx, at)]}
 
     @app.get("/v1/accounts/{account_id}", response_model=schemas.AccountDetailOut, tags=["accounts"])
     def get_account(account_id: AccountIdDep, ctx: CtxDep, as_of: str | None = None):

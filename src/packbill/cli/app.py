@@ -170,8 +170,8 @@ def accounts_list(db: DbOpt = DEFAULT_URL) -> None:
     table = Table()
     for col in ("id", "name", "site", "traffic billing", "pending switch"):
         table.add_column(col)
-    for a in services.list_accounts(ctx):
-        view = services.account_view(ctx, a.id)
+    for view in services.account_views(ctx):
+        a = view.account
         pending = view.traffic_billing_next
         table.add_row(a.id, a.name, a.site.value, view.traffic_billing.value, f"{pending[0].value} from {pending[1]}" if pending else "")
     out.print(table)

@@ -131,7 +131,7 @@ def mount(app: FastAPI) -> None:
         if viewer.role != "operator":
             return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
         ctx = request.app.state.ctx
-        views = [services.account_view(ctx, a.id) for a in services.list_accounts(ctx)]
+        views = services.account_views(ctx)
         yesterday = shanghai_day(ctx.now()) - timedelta(days=1)
         return page(request, "accounts.html", accounts=views, yesterday=yesterday)
 
@@ -145,7 +145,7 @@ def mount(app: FastAPI) -> None:
             account, token = services.create_account(ctx, name, site)
         except BillingError as exc:
             return _redirect("/console/accounts", error_sentence(_lang(request), exc))
-        views = [services.account_view(ctx, a.id) for a in services.list_accounts(ctx)]
+        views = services.account_views(ctx)
         yesterday = shanghai_day(ctx.now()) - timedelta(days=1)
         return page(request, "accounts.html", accounts=views, yesterday=yesterday, new_token=token, new_account=account)
 

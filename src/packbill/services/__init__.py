@@ -1,6 +1,6 @@
 """Use cases, one per module; the API, the CLI and the console call these and nothing deeper."""
 
-from .accounts import account_view, authenticate, create_account, list_accounts, switch_traffic_billing
+from .accounts import account_view, account_views, authenticate, create_account, list_accounts, switch_traffic_billing
 from .context import Context
 from .purchases import buy, refund
 from .reads import bills, list_packages, reminders
@@ -11,6 +11,7 @@ from .usage import daily_peaks, daily_usage, ingest
 __all__ = [
     "Context",
     "account_view",
+    "account_views",
     "authenticate",
     "bills",
     "buy",

@@ -19,14 +19,14 @@ from typing import Callable
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import Balance, BandwidthBilled, Catalog, DayInput, SwitchRequest, TrafficBilling, mode_on, settle_day, shanghai_day
+from ..domain import Balance, BandwidthBilled, Catalog, DayInput, SwitchRequest, mode_on, settle_day, shanghai_day
 from ..domain.catalog import BANDWIDTH_SERVICES
 from ..domain.days import month_start
 from ..domain.errors import InvalidRequest
 from ..domain.money import from_fen, to_fen
 from ..storage import schema as t
-from ..storage.db import day_value, from_us, to_us
-from ..storage.repo import package_from_row, upsert_set
+from ..storage.db import day_value, to_us
+from ..storage.repo import package_from_row, switch_from_row, upsert_set
 from .context import Context
 
 CHUNK = 500
@@ -132,7 +132,7 @@ def settle_accounts(conn: Connection, catalog: Catalog, account_ids: list[str], 
         balances[r.account_id][r.id] = Balance(package_from_row(r), r.remaining)
     switches: dict[str, list[SwitchRequest]] = defaultdict(list)
     for r in conn.execute(sa.select(t.traffic_switches).where(t.traffic_switches.c.account_id.in_(ids)).order_by(t.traffic_switches.c.seq)):
-        switches[r.account_id].append(SwitchRequest(TrafficBilling(r.mode), from_us(r.requested_us), r.seq))
+        switches[r.account_id].append(switch_from_row(r))
 
     lines, remaining, payg_rows, bandwidth_rows, settled_rows = [], {}, {}, [], []
     for account_id in ids:

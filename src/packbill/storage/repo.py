@@ -82,11 +82,15 @@ def load_packages(conn: Connection, account_id: str, *, service: str | None = No
     return [(package_from_row(r), r.remaining) for r in conn.execute(query)]
 
 
+def switch_from_row(row) -> SwitchRequest:
+    return SwitchRequest(TrafficBilling(row.mode), from_us(row.requested_us), row.seq)
+
+
 def load_switches(conn: Connection, account_id: str) -> list[SwitchRequest]:
     rows = conn.execute(
         sa.select(t.traffic_switches).where(t.traffic_switches.c.account_id == account_id).order_by(t.traffic_switches.c.seq)
     )
-    return [SwitchRequest(TrafficBilling(r.mode), from_us(r.requested_us), r.seq) for r in rows]
+    return [switch_from_row(r) for r in rows]
 
 
 def draws_by_package(
