@@ -13,17 +13,13 @@ from starlette.concurrency import run_in_threadpool
 from .. import services
 from ..domain import SHANGHAI, BillLine, PackageView, Reminder
 from ..domain.catalog import PRICE_UNIT_LABEL
-from ..domain.money import format_money
+from ..domain.money import format_mbps, format_money
 from ..services import Context
 from . import errors, schemas
 from .deps import AccountIdDep, CtxDep, OperatorDep, PrincipalDep, day, moment, override_at
 from .errors import ApiError
 
 MAX_BODY = 32 * 1024 * 1024
-
-
-def mbps(value: Decimal) -> str:
-    return f"{value.normalize():f}"
 
 
 def package_out(view: PackageView) -> dict[str, Any]:
@@ -47,9 +43,9 @@ def line_out(line: BillLine) -> dict[str, Any]:
     return {
         "day": line.day.isoformat(),
         "service": line.service,
-        "quantity": mbps(line.quantity) if bandwidth else line.quantity,
+        "quantity": format_mbps(line.quantity) if bandwidth else line.quantity,
         "drawn": [{"package_id": d.package_id, "quantity": d.quantity} for d in line.drawn],
-        "payg_quantity": mbps(line.payg_quantity) if bandwidth else line.payg_quantity,
+        "payg_quantity": format_mbps(line.payg_quantity) if bandwidth else line.payg_quantity,
         "amount": format_money(line.amount),
         "supplement": line.supplement,
     }

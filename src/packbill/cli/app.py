@@ -19,7 +19,7 @@ from rich.table import Table
 
 from .. import services
 from ..domain import BillingError, CatalogError, UnknownSku
-from ..domain.money import format_money, format_quantity
+from ..domain.money import format_mbps, format_money, format_quantity
 from ..domain.usage import parse_timestamp
 from ..storage.db import DEFAULT_URL
 from .tables import packages_table
@@ -329,8 +329,8 @@ def bills_show(
     for l in lines:
         drawn = "\n".join(f"{d.package_id}: {d.quantity:,}" for d in l.drawn)
         bw = l.service.startswith("bandwidth.")
-        q = f"{l.quantity.normalize():f} Mbps" if bw else format_quantity(l.service, l.quantity)
-        payg = f"{l.payg_quantity.normalize():f} Mbps" if bw else format_quantity(l.service, l.payg_quantity)
+        q = f"{format_mbps(l.quantity)} Mbps" if bw else format_quantity(l.service, l.quantity)
+        payg = f"{format_mbps(l.payg_quantity)} Mbps" if bw else format_quantity(l.service, l.payg_quantity)
         table.add_row(str(l.day), l.service, q, drawn, payg, format_money(l.amount), "supplement" if l.supplement else "")
     table.add_section()
     table.add_row("", "total", "", "", "", f"[bold]{format_money(total)}[/bold]", "")

@@ -18,7 +18,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from .. import services
 from ..domain import BillingError, PackageStatus, UnknownSku, shanghai_day
 from ..domain.catalog import PRICE_UNIT_LABEL
-from ..domain.money import format_money, format_quantity, format_quantity_zh
+from ..domain.money import format_mbps, format_money, format_quantity, format_quantity_zh
 from ..report import stacked_bars
 from ..report.charts import PALETTE, PAYG
 from .i18n import LANGS, error_sentence, t
@@ -272,7 +272,7 @@ def mount(app: FastAPI) -> None:
 
 def _q(service: str, quantity, lang: str = "en") -> str:
     if service.startswith("bandwidth."):
-        return f"{quantity.normalize():f} Mbps"
+        return f"{format_mbps(quantity)} Mbps"
     return _fq(lang)(service, quantity)
 
 

@@ -10,6 +10,20 @@ from zoneinfo import ZoneInfo
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
+
+
+def to_us(moment: datetime) -> int:
+    """An aware moment as UTC epoch microseconds (exact)."""
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_us(us: int) -> datetime:
+    """UTC epoch microseconds as an aware moment."""
+    return _EPOCH + timedelta(microseconds=us)
+
+
 def require_aware(moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a time must carry a UTC offset")

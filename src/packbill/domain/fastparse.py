@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any, Iterable, Mapping
 
 from .catalog import Catalog, USAGE_SERVICES
+from .days import from_us, to_us
 from .usage import MAX_AHEAD, MAX_EVENT_ID, MAX_QUANTITY, bucket, check_event
 
 _SERVICES = frozenset(USAGE_SERVICES)
@@ -49,16 +50,11 @@ def to_row(account_id: str, raw: Mapping[str, Any], now_us: int, regions: Mappin
 
 
 def _slow(account_id: str, raw: Any, now_us: int, catalog: Catalog) -> Row | str:
-    from datetime import timedelta, timezone
-
-    now = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=now_us)
-    result = check_event(raw, now, catalog)
+    result = check_event(raw, from_us(now_us), catalog)
     if isinstance(result, str):
         return result
     day, window = bucket(result)
-    delta = result.timestamp - datetime(1970, 1, 1, tzinfo=timezone.utc)
-    ts_us = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-    return (account_id, result.event_id, result.service, result.quantity, result.region, ts_us,
+    return (account_id, result.event_id, result.service, result.quantity, result.region, to_us(result.timestamp),
             day.toordinal(), window, catalog.is_mainland(result.region))
 
 

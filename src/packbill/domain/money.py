@@ -53,6 +53,11 @@ def bps_to_mbps(bps: int) -> Decimal:
     return (Decimal(bps) / BPS_PER_MBPS).quantize(Decimal("0.000001"))
 
 
+def format_mbps(mbps: Decimal) -> str:
+    """A bandwidth figure as written in bills: "0.8", "23.745805" (no trailing zeros)."""
+    return f"{mbps.normalize():f}"
+
+
 def parse_decimal(text: object) -> Decimal:
     """A decimal from a string, int or Decimal; never from a float."""
     if isinstance(text, bool) or isinstance(text, float):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Iterator
 
 import sqlalchemy as sa
@@ -12,20 +12,9 @@ from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from ..domain.days import from_us, to_us  # noqa: F401 - moments are stored as epoch microseconds
+
 DEFAULT_URL = "sqlite:///packbill.db"
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
-
-
-def to_us(moment: datetime) -> int:
-    """An aware moment as UTC epoch microseconds."""
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def from_us(us: int) -> datetime:
-    from datetime import timedelta
-
-    return _EPOCH + timedelta(microseconds=us)
 
 
 def normalise_url(url: str) -> str:
