@@ -1,7 +1,7 @@
 import pytest
 from fastapi.testclient import TestClient
 
-from packbill.api import create_app
+from packbill.server import create_app
 
 OPERATOR = "operator-secret-token"
 

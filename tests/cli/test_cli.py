@@ -36,9 +36,26 @@ def test_help_lists_every_command():
 
 def test_catalog_show():
     out = runner.invoke(app, ["catalog", "show"], env={"COLUMNS": "200"}).output
-    assert "ai.plate.10m" in out and "410000.00" in out and "traffic.down.100tb" in out
+    assert "ai.plate.10m" in out and "410,000.00" in out and "traffic.down.100tb" in out  # money as people read it
     data = json.loads(runner.invoke(app, ["catalog", "show", "--format", "json"]).output)
     assert len(data["packages"]) == 34
+
+
+def test_catalog_json_is_the_apis_catalog(api_catalog_json=None):
+    """`catalog show --format json` prints exactly what GET /v1/catalog answers."""
+    from fastapi.testclient import TestClient
+
+    from packbill.domain import load_catalog
+    from packbill.server import create_app
+    from packbill.services import Context
+    from packbill.storage.db import Database
+
+    cli = json.loads(runner.invoke(app, ["catalog", "show", "--format", "json"]).output)
+    ctx = Context(Database("sqlite://"), load_catalog())
+    with TestClient(create_app(ctx, "op-token", console=False)) as client:
+        api = client.get("/v1/catalog", headers={"Authorization": "Bearer op-token"}).json()
+    ctx.close()
+    assert cli == api
 
 
 def test_operator_day(db_url, tmp_path):

@@ -87,7 +87,7 @@ def test_a_later_package_is_never_drawn_while_an_earlier_eligible_one_has_some_l
     ledger.record_usage("a", events)
     remaining = {pid: p.size for pid, p in packages.items()}
     ledger.settle(LAST_DAY)
-    requests = ledger._account("a").switches
+    requests = ledger._account("a").state.switches
     for line in sorted(ledger.bills("a", d("2026-01-01"), d("2028-01-01")), key=lambda l: l.day):
         if line.service.startswith("bandwidth."):
             continue

@@ -17,6 +17,7 @@ from packbill.domain import (
 )
 from packbill.domain.money import bps_to_mbps, window_bytes_to_bps
 from packbill.domain.traffic_billing import SwitchRequest, mode_on, pending_switch
+from packbill.present import reminder_message
 
 from ..helpers import GB, D, d, ev, t
 
@@ -237,8 +238,8 @@ def test_R8_peak_is_largest_window_over_all_regions(ledger):
     by_service = {line.service: line for line in lines_of(ledger)}
     assert set(by_service) == {"bandwidth.up", "bandwidth.down"}
     up, down = by_service["bandwidth.up"], by_service["bandwidth.down"]
-    assert up.quantity == D("1.6") and up.amount == D("0.56")  # 1.6 Mbps x 0.35
-    assert down.quantity == D("0.08") and down.amount == D("0.06")  # 0.08 x 0.70 = 0.056
+    assert up.quantity == 1_600_000 and up.amount == D("0.56")  # 1.6 Mbps (in bit/s) x 0.35
+    assert down.quantity == 80_000 and down.amount == D("0.06")  # 0.08 Mbps x 0.70 = 0.056
 
 
 def test_R8_windows_are_shanghai_five_minute_windows():
@@ -307,7 +308,7 @@ def test_R11_expiring_each_day_of_the_last_seven(ledger):
     assert ledger.reminders("a", d("2026-11-18")) == []
     for day in ("2026-11-19", "2026-11-22", "2026-11-25"):
         (r,) = ledger.reminders("a", d(day))
-        assert (r.kind, str(r.day)) == ("expiring", day) and "forfeited" in r.message
+        assert (r.kind, str(r.day)) == ("expiring", day) and "forfeited" in reminder_message(r, CATALOG)
     assert ledger.reminders("a", d("2026-11-26")) == []
 
 
@@ -331,7 +332,7 @@ def test_R11_low_at_20_and_10_percent_then_exhausted(ledger):
 def test_R11_frozen_traffic_packages_are_reminded(ledger):
     ledger.buy("a", "traffic.up.1tb", t("2026-11-01 09:00"))
     (r,) = ledger.reminders("a", d("2026-11-02"))
-    assert r.kind == "frozen" and "daily peak bandwidth" in r.message
+    assert r.kind == "frozen" and "daily peak bandwidth" in reminder_message(r, CATALOG)
     ledger.switch_traffic_billing("a", TRAFFIC, t("2026-11-02 09:00"))
     assert ledger.reminders("a", d("2026-11-03")) == []
 
@@ -361,9 +362,9 @@ def test_R12_supplement_uses_that_days_traffic_billing_type(ledger):
     ledger.record_usage("a", [ev("2", "traffic.up", 60_000_000, "2026-11-26 10:01"), ev("3", "traffic.up", 1, "2026-11-26 11:00")])
     ledger.settle(d("2026-11-27"))
     first, supplement = lines_of(ledger)
-    assert (first.service, first.quantity, first.amount) == ("bandwidth.up", D("0.8"), D("0.28"))
+    assert (first.service, first.quantity, first.amount) == ("bandwidth.up", 800_000, D("0.28"))  # 0.8 Mbps
     assert (supplement.service, supplement.quantity, supplement.amount, supplement.supplement) == (
-        "bandwidth.up", D("1.6"), D("0.84") - D("0.28"), True)
+        "bandwidth.up", 1_600_000, D("0.84") - D("0.28"), True)  # a rise of 1.6 Mbps
     assert ledger.packages("a", t("2026-11-27 12:00"))[0].remaining == 100 * GB
 
 

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from packbill.services import buy, create_account
 from packbill.storage import schema as t
-from packbill.storage.db import Database, to_us
+from packbill.storage.db import Database
+from packbill.domain.days import to_us
 
 from ..helpers import t as at
 

@@ -1,5 +1,5 @@
-"""The HTTP API v1 (FastAPI)."""
+"""The HTTP API v1 (FastAPI): routers per resource, error mapping, request and response schemas."""
 
-from .app import create_app
+from .app import install_api
 
-__all__ = ["create_app"]
+__all__ = ["install_api"]

@@ -1,71 +1,51 @@
-"""Who is calling, and parsing of times and days in requests."""
+"""Who is calling, and the parsing of times and days in requests.
 
-from __future__ import annotations
+``Deps`` is built once per app from its context and operator token; each router takes its
+dependencies from it (no global state, no ``app.state``)."""
 
-import hmac
+
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Request
 
 from ..domain.usage import parse_timestamp
-from ..services import Context, authenticate
+from ..services import Context, Principal, authenticate
 from .errors import ApiError
 
 
-@dataclass(frozen=True)
-class Principal:
-    role: str
-    """'operator' or 'account'."""
-    account_id: str | None = None
+class Deps:
+    """The dependencies of the API's routes: ``Deps.ctx``, and three annotated types:
+    ``Caller`` (any valid token), ``Operator`` (the operator only) and ``AccountId`` (a path
+    account id the caller may reach; another account's id looks like one that does not exist)."""
 
-    @property
-    def is_operator(self) -> bool:
-        return self.role == "operator"
+    def __init__(self, ctx: Context, operator_token: str | None) -> None:
+        self.ctx = ctx
 
+        def caller(request: Request) -> Principal:
+            header = request.headers.get("authorization", "")
+            scheme, _, token = header.partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                raise ApiError("unauthorized", "send 'Authorization: Bearer <token>'")
+            principal = authenticate(ctx, token, operator_token)
+            if principal is None:
+                raise ApiError("unauthorized", "this token is not valid")
+            return principal
 
-def get_ctx(request: Request) -> Context:
-    return request.app.state.ctx
+        def operator(principal: Annotated[Principal, Depends(caller)]) -> Principal:
+            if not principal.is_operator:
+                raise ApiError("forbidden", "only the operator can do this")
+            return principal
 
+        def account_id(account_id: str, principal: Annotated[Principal, Depends(caller)]) -> str:
+            if not principal.may_see(account_id):
+                raise ApiError("not_found", f"there is no account {account_id}")
+            return account_id
 
-def get_principal(request: Request) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, token = header.partition(" ")
-    token = token.strip()
-    if scheme.lower() != "bearer" or not token or len(token) > 512:
-        raise ApiError("unauthorized", "send 'Authorization: Bearer <token>'")
-    operator_token = request.app.state.operator_token
-    if operator_token and hmac.compare_digest(token.encode(), operator_token.encode()):
-        return Principal("operator")
-    account = authenticate(request.app.state.ctx, token)
-    if account is None:
-        raise ApiError("unauthorized", "this token is not valid")
-    return Principal("account", account.id)
-
-
-CtxDep = Annotated[Context, Depends(get_ctx)]
-PrincipalDep = Annotated[Principal, Depends(get_principal)]
-
-
-def operator_only(principal: PrincipalDep) -> Principal:
-    if not principal.is_operator:
-        raise ApiError("forbidden", "only the operator can do this")
-    return principal
-
-
-OperatorDep = Annotated[Principal, Depends(operator_only)]
-
-
-def account_access(account_id: str, principal: PrincipalDep) -> str:
-    """An account token reaches its own account only; others look like they do not exist."""
-    if not principal.is_operator and principal.account_id != account_id:
-        raise ApiError("not_found", f"there is no account {account_id}")
-    return account_id
-
-
-AccountIdDep = Annotated[str, Depends(account_access)]
+        self.Caller = Annotated[Principal, Depends(caller)]
+        self.Operator = Annotated[Principal, Depends(operator)]
+        self.AccountId = Annotated[str, Depends(account_id)]
 
 
 def moment(value: str | None, name: str) -> datetime | None:
@@ -78,7 +58,7 @@ def moment(value: str | None, name: str) -> datetime | None:
 
 
 def override_at(value: str | None, principal: Principal) -> datetime | None:
-    """R: the ``at`` override is honoured for the operator only; a customer acts now."""
+    """The ``at`` override is honoured for the operator only; a customer acts now."""
     return moment(value, "at") if principal.is_operator else None
 
 

@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain import BillingError, UnknownSku
+from ..services import Unavailable
 
 STATUS = {
     "unauthorized": 401,
@@ -22,7 +23,9 @@ STATUS = {
     "invalid_request": 422,
     "method_not_allowed": 405,
     "payload_too_large": 413,
+    "service_unavailable": 503,
 }
+RETRY_AFTER_SECONDS = 5
 log = logging.getLogger("packbill.api")
 
 
@@ -55,6 +58,16 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(BillingError)
     async def _billing(_: Request, exc: BillingError):
         return error_response(exc.code, exc.message, exc.details)
+
+    @app.exception_handler(Unavailable)
+    async def _unavailable(_: Request, exc: Unavailable):
+        # a failing database is not the request's fault: 503 with a time to come back; the
+        # response is an ordinary one, so the client's keep-alive connection stays usable
+        log.warning("database unavailable: %s", exc.message)
+        response = error_response("service_unavailable", "the service cannot reach its database right now; nothing was "
+                                  "stored, try again shortly", {"retry_after": RETRY_AFTER_SECONDS})
+        response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return response
 
     @app.exception_handler(UnknownSku)
     async def _sku(_: Request, exc: UnknownSku):

@@ -6,19 +6,21 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from ..domain.limits import MAX_COUNT, MAX_EVENT_ID, MAX_EVENTS_PER_BATCH, MAX_NAME, MAX_QUANTITY
+
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
 
 class AccountIn(_In):
-    name: StrictStr = Field(min_length=1, max_length=200)
+    name: StrictStr = Field(min_length=1, max_length=MAX_NAME, description="the customer's name as people read it")
     site: Literal["cn", "intl"]
 
 
 class PurchaseIn(_In):
     sku: StrictStr = Field(max_length=64)
-    count: StrictInt = Field(1, ge=1, le=100)
+    count: StrictInt = Field(1, ge=1, le=MAX_COUNT, description="packages of this SKU to buy at once")
     at: StrictStr | None = Field(None, description="operator only: when the purchase happened (ISO 8601 with offset)")
 
 
@@ -37,15 +39,15 @@ class SettlementIn(_In):
 
 
 class UsageEventIn(BaseModel):
-    event_id: StrictStr = Field(min_length=1, max_length=128)
+    event_id: StrictStr = Field(min_length=1, max_length=MAX_EVENT_ID, description="unique within the account; a repeat counts once")
     service: StrictStr
-    quantity: StrictInt = Field(ge=1, le=10**15)
+    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY, description="calls (ai.*) or bytes (traffic.*)")
     region: StrictStr
     timestamp: StrictStr
 
 
 class UsageBatchIn(BaseModel):
-    events: list[UsageEventIn] = Field(max_length=10_000)
+    events: list[UsageEventIn] = Field(max_length=MAX_EVENTS_PER_BATCH)
 
 
 class ErrorBody(BaseModel):
@@ -84,15 +86,15 @@ class AccountListOut(BaseModel):
 
 class PackageOut(BaseModel):
     id: str
-    sku: str
+    sku: str = Field(description="<service>.<size label>, e.g. ai.face.100k")
     service: str
-    size: int
-    remaining: int
-    price: str
-    purchased_at: str
-    first_day: str
-    last_day: str
-    status: str
+    size: int = Field(description="the package's quantity: calls (ai.*) or bytes (traffic.*)")
+    remaining: int = Field(description="what is left after every day settled up to as_of, in the same unit")
+    price: str = Field(description="CNY, decimal string")
+    purchased_at: str = Field(description="ISO 8601, Asia/Shanghai")
+    first_day: str = Field(description="first usage day covered, YYYY-MM-DD")
+    last_day: str = Field(description="last usage day covered, YYYY-MM-DD; the remainder is forfeited after it")
+    status: str = Field(description="refunded, expired, exhausted, frozen or active (the first that applies)")
 
 
 class PurchaseOut(BaseModel):
@@ -119,9 +121,31 @@ class UsageAcceptedOut(BaseModel):
     duplicates: int
 
 
+class FailedAccountOut(BaseModel):
+    account_id: str
+    reason: str
+
+
 class SettlementOut(BaseModel):
+    days: int = Field(description="account-days settled")
+    lines: int = Field(description="bill lines written")
+    run_id: int
+    failed: list[FailedAccountOut] = Field(description="accounts that could not be settled; their days stay unsettled")
+
+
+class RunOut(BaseModel):
+    id: int
+    through: str
+    status: Literal["finished", "running", "abandoned"]
+    started_at: str
+    finished_at: str | None
     days: int
     lines: int
+    failed: list[FailedAccountOut]
+
+
+class RunListOut(BaseModel):
+    runs: list[RunOut]
 
 
 class DrawOut(BaseModel):
@@ -132,11 +156,11 @@ class DrawOut(BaseModel):
 class BillLineOut(BaseModel):
     day: str
     service: str
-    quantity: int | str
-    drawn: list[DrawOut]
-    payg_quantity: int | str
-    amount: str
-    supplement: bool
+    quantity: int | str = Field(description="calls or bytes; for bandwidth.* the peak in Mbps, a decimal string (6 decimals)")
+    drawn: list[DrawOut] = Field(description="the packages that paid, in draw order, with the quantity each paid")
+    payg_quantity: int | str = Field(description="what was billed pay-as-you-go, in the unit of quantity")
+    amount: str = Field(description="CNY, rounded half up to 0.01")
+    supplement: bool = Field(description="late usage of a day already settled: only what it added")
 
 
 class BillOut(BaseModel):

@@ -7,22 +7,20 @@ import json
 import os
 import sys
 from datetime import date, datetime
-from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from .. import services
-from ..domain import BillingError, CatalogError, UnknownSku
-from ..domain.money import format_mbps, format_money, format_quantity
+from .. import present, services
+from ..domain import BillingError, CatalogError, UnknownSku, load_catalog
 from ..domain.usage import parse_timestamp
-from ..storage.db import DEFAULT_URL
-from .tables import packages_table
+from ..present.tables import bill_table, packages_table
+from ..settings import Settings
 
 app = typer.Typer(help="packbill: billing of prepaid resource packages for a video-AI cloud.", no_args_is_help=True)
 catalog_app = typer.Typer(help="The catalog of packages and pay-as-you-go prices.", no_args_is_help=True)
@@ -48,17 +46,31 @@ def _consoles() -> None:
     out = Console(width=wide)
     err = Console(stderr=True, width=wide)
 
-DbOpt = Annotated[str, typer.Option("--db", envvar="PACKBILL_DB", help="sqlite:///file.db or postgresql://user@host:port/db")]
-CatalogOpt = Annotated[Optional[Path], typer.Option("--catalog", envvar="PACKBILL_CATALOG", help="a catalog TOML file (default: the shipped one)")]
+DbOpt = Annotated[Optional[str], typer.Option(
+    "--db", help="sqlite:///file.db or postgresql://user@host:port/db [default: $PACKBILL_DB, else sqlite:///packbill.db]")]
+CatalogOpt = Annotated[Optional[Path], typer.Option(
+    "--catalog", help="a catalog TOML file [default: $PACKBILL_CATALOG, else the shipped catalog]")]
+AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="a moment, ISO 8601 with an offset, e.g. 2026-11-26T12:00:00+08:00")]
 
 
-def _ctx(db: str, catalog: Optional[Path] = None) -> services.Context:
-    """Services on ``db`` with the catalog of --catalog, else $PACKBILL_CATALOG, else the shipped one."""
-    path = str(catalog) if catalog else os.environ.get("PACKBILL_CATALOG") or None
+def _settings(**given) -> Settings:
     try:
-        return services.Context.open(db, path)
-    except CatalogError as exc:
+        return Settings.load(**given)
+    except ValueError as exc:
+        _fail(f"bad configuration: {exc}")
+
+
+def _ctx(db: Optional[str], catalog: Optional[Path] = None) -> services.Context:
+    """Services on --db (else $PACKBILL_DB) with the catalog of --catalog (else $PACKBILL_CATALOG)."""
+    settings = _settings(db=db, catalog=str(catalog) if catalog else None)
+    try:
+        return services.Context.open(settings.db, settings.catalog)
+    except (CatalogError, OSError) as exc:
         _fail(str(exc))
+    except services.BadDatabaseUrl as exc:
+        _fail(f"{exc}; write sqlite:///path/to/file.db or postgresql://user@host:5432/dbname")
+    except services.Unavailable as exc:
+        _fail(f"{exc.message}; check --db and that the database server is running")
 
 
 def _fail(message: str, code: int = 1):
@@ -91,61 +103,56 @@ class _Errors:
     def __exit__(self, kind, exc, tb):
         if isinstance(exc, (BillingError, UnknownSku)):
             _fail(getattr(exc, "message", str(exc)))
+        if isinstance(exc, services.Unavailable):
+            _fail(f"{exc.message}; nothing was changed, try again")
         return False
 
 
 @app.command()
 def serve(
-    db: DbOpt = DEFAULT_URL,
-    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    db: DbOpt = None,
+    host: Annotated[Optional[str], typer.Option(help="address to listen on [default: $PACKBILL_HOST, else 127.0.0.1]")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port to listen on [default: $PACKBILL_PORT, else 8000]")] = None,
     catalog: CatalogOpt = None,
-    workers: Annotated[int, typer.Option(help="server processes (PostgreSQL; SQLite works with several too)")] = 1,
+    workers: Annotated[Optional[int], typer.Option(help="server processes [default: $PACKBILL_WORKERS, else 1]")] = None,
 ) -> None:
     """Start the HTTP service (API v1 and the console). The operator token is $PACKBILL_OPERATOR_TOKEN."""
-    import uvicorn
+    from ..server import serve as run
 
-    if not os.environ.get("PACKBILL_OPERATOR_TOKEN"):
+    settings = _settings(db=db, host=host, port=port, catalog=str(catalog) if catalog else None, workers=workers)
+    if not settings.operator_token:
         err.print("[yellow]warning:[/yellow] PACKBILL_OPERATOR_TOKEN is not set: no operator can sign in")
-    ctx = _ctx(db, catalog)  # migrates the schema before the server answers
-    ctx.close()
-    os.environ["PACKBILL_DB"] = db
-    if catalog:
-        os.environ["PACKBILL_CATALOG"] = str(catalog)
-    uvicorn.run("packbill.api.serve:app_from_env", factory=True, host=host, port=port, workers=workers, log_level="info")
+    _ctx(settings.db, Path(settings.catalog) if settings.catalog else None).close()  # migrates before the server answers
+    run(settings)
 
 
 @catalog_app.command("show")
 def catalog_show(catalog: CatalogOpt = None, format: Annotated[str, typer.Option(help="table or json")] = "table") -> None:
     """The packages on sale and the pay-as-you-go prices."""
-    from ..domain import load_catalog
-    from ..domain.catalog import PRICE_UNIT_LABEL
-
+    settings = _settings(catalog=str(catalog) if catalog else None)
     try:
-        cat = load_catalog(catalog)
-    except CatalogError as exc:
+        cat = load_catalog(settings.catalog)
+    except (CatalogError, OSError) as exc:
         _fail(str(exc))
     if format == "json":
-        out.print_json(json.dumps({
-            "packages": [{"sku": p.sku, "service": p.service, "size": p.size, "price": format_money(p.price),
-                          "validity": str(p.validity)} for p in cat.packages.values()],
-            "payg": [{"service": s.service, "tiers": [{"up_to": t.up_to, "price": str(t.price)} for t in s.tiers]}
-                     for s in cat.services.values()],
-        }))
+        sys.stdout.write(json.dumps(present.catalog_json(cat), ensure_ascii=False, indent=2) + "\n")
         return
+    if format != "table":
+        _fail("--format is table or json")
     table = Table(title="Resource packages")
     for col in ("SKU", "service", "size", "price (CNY)", "validity"):
         table.add_column(col, justify="right" if col in ("size", "price (CNY)") else "left")
     for p in cat.packages.values():
-        table.add_row(p.sku, p.service, format_quantity(p.service, p.size), format_money(p.price), str(p.validity))
+        table.add_row(p.sku, present.service_name(cat, p.service), present.quantity(p.service, p.size), present.money(p.price),
+                      present.validity(p.validity))
     out.print(table)
     payg = Table(title="Pay-as-you-go")
     for col in ("service", "name", "price (CNY)", "per"):
-        payg.add_column(col)
+        payg.add_column(col, justify="right" if col == "price (CNY)" else "left")
     for s in cat.services.values():
         price = str(s.flat_price) if s.flat_price is not None else "; ".join(
             f"{'≥' + format(prev, ',') + ': ' if prev else ''}{t.price}" for prev, t in zip([0] + [x.up_to for x in s.tiers[:-1]], s.tiers))
-        payg.add_row(s.service, f"{s.name_zh} / {s.name_en}", price, PRICE_UNIT_LABEL[s.unit])
+        payg.add_row(s.service, f"{s.name_zh} / {s.name_en}", price, present.price_unit(cat, s.service))
     out.print(payg)
 
 
@@ -153,7 +160,7 @@ def catalog_show(catalog: CatalogOpt = None, format: Annotated[str, typer.Option
 def accounts_create(
     name: str,
     site: Annotated[str, typer.Option(help="cn (China site) or intl")] = "cn",
-    db: DbOpt = DEFAULT_URL,
+    db: DbOpt = None,
 ) -> None:
     """Create an account and print its token (shown only this once)."""
     ctx = _ctx(db)
@@ -164,7 +171,7 @@ def accounts_create(
 
 
 @accounts_app.command("list")
-def accounts_list(db: DbOpt = DEFAULT_URL) -> None:
+def accounts_list(db: DbOpt = None) -> None:
     """Every account."""
     ctx = _ctx(db)
     table = Table()
@@ -178,7 +185,7 @@ def accounts_list(db: DbOpt = DEFAULT_URL) -> None:
 
 
 @accounts_app.command("show")
-def accounts_show(account_id: str, db: DbOpt = DEFAULT_URL, as_of: Annotated[Optional[str], typer.Option("--as-of")] = None) -> None:
+def accounts_show(account_id: str, db: DbOpt = None, as_of: AsOfOpt = None) -> None:
     """One account and its traffic billing type."""
     ctx = _ctx(db)
     with _Errors():
@@ -196,7 +203,7 @@ def accounts_traffic_billing(
     account_id: str,
     mode: Annotated[str, typer.Argument(help="traffic or daily_peak_bandwidth")],
     at: Annotated[Optional[str], typer.Option(help="when the request was made (backfills)")] = None,
-    db: DbOpt = DEFAULT_URL,
+    db: DbOpt = None,
 ) -> None:
     """Switch an account's traffic billing type (effective the next day)."""
     ctx = _ctx(db)
@@ -211,7 +218,7 @@ def packages_buy(
     sku: str,
     count: Annotated[int, typer.Option(min=1, max=100)] = 1,
     at: Annotated[Optional[str], typer.Option(help="purchase time (backfills)")] = None,
-    db: DbOpt = DEFAULT_URL,
+    db: DbOpt = None,
 ) -> None:
     """Buy COUNT packages of SKU for an account."""
     ctx = _ctx(db)
@@ -219,15 +226,15 @@ def packages_buy(
         result = services.buy(ctx, account_id, sku, count, _moment(at, "at"))
     for p in result.packages:
         out.print(f"bought {p.id}  {p.sku}  covers {p.first_day} to {p.last_day}")
-    out.print(f"amount: {format_money(result.amount)} CNY")
+    out.print(f"amount: {present.money(result.amount)} CNY")
 
 
 @packages_app.command("list")
 def packages_list(
     account_id: str,
     status: Annotated[Optional[str], typer.Option(help="only packages with this status")] = None,
-    as_of: Annotated[Optional[str], typer.Option("--as-of")] = None,
-    db: DbOpt = DEFAULT_URL,
+    as_of: AsOfOpt = None,
+    db: DbOpt = None,
 ) -> None:
     """An account's packages in draw order, with what remains."""
     ctx = _ctx(db)
@@ -241,34 +248,40 @@ def packages_refund(
     account_id: str,
     package_id: str,
     at: Annotated[Optional[str], typer.Option(help="refund time (backfills)")] = None,
-    db: DbOpt = DEFAULT_URL,
+    db: DbOpt = None,
 ) -> None:
     """The account's one no-reason refund (within 5 days, never drawn on)."""
     ctx = _ctx(db)
     with _Errors():
         package, amount = services.refund(ctx, account_id, package_id, _moment(at, "at"))
-    out.print(f"refunded {package.id} ({package.sku}): {format_money(amount)} CNY")
+    out.print(f"refunded {package.id} ({package.sku}): {present.money(amount)} CNY")
 
 
 @usage_app.command("import")
-def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)], db: DbOpt = DEFAULT_URL) -> None:
-    """Import usage events from FILE (.csv with a header, or .jsonl).
+def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)], db: DbOpt = None) -> None:
+    """Import usage events from FILE (.csv with a header, UTF-8 with or without a BOM, or .jsonl).
 
-    Columns / keys: account_id, event_id, service, quantity, region, timestamp. The import is
-    one transaction: if any row is bad, each is reported with its line number and nothing is
-    imported. Events already known are counted once, so a stopped import can be run again.
+    Columns / keys: account_id, event_id, service, quantity, region, timestamp. The whole file
+    is checked first: if any row is bad, each is reported with its line number and nothing is
+    imported. Then it is stored in committed chunks; events already known are counted once, so
+    a stopped import is completed exactly by running it again.
     """
     ctx = _ctx(db)
     size = file.stat().st_size
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                  console=err, transient=False) as bar:
-        task = bar.add_task("importing", total=size)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+                  TimeRemainingColumn(), console=err, transient=False) as bar:
+        checking = bar.add_task("checking (bytes)", total=size)
+        storing = bar.add_task("storing (events)", total=None, visible=False)
 
-        def progress(n: int) -> None:
-            bar.update(task, advance=n)
+        def progress(phase: str, n: int) -> None:
+            if phase == "checking":
+                bar.update(checking, advance=n)
+            else:
+                bar.update(storing, advance=n, visible=True)
 
         with _Errors():
             result = services.import_file(ctx, file, progress)
+        bar.update(storing, total=result.accepted + result.duplicates if not result.bad else 0)
     if result.bad:
         for row in result.bad:
             err.print(f"{file}:{row.line}: {row.reason}", soft_wrap=True, markup=False, highlight=False)
@@ -280,7 +293,7 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
 def settle(
     through: Annotated[str, typer.Option(help="settle every day up to and including this one (YYYY-MM-DD)")],
     at: Annotated[Optional[str], typer.Option(help="act as if it were this moment (backfills)")] = None,
-    db: DbOpt = DEFAULT_URL,
+    db: DbOpt = None,
 ) -> None:
     """Settle every account's unsettled usage through a day that has ended, supplements included."""
     ctx = _ctx(db)
@@ -293,6 +306,10 @@ def settle(
         with _Errors():
             result = services.settle(ctx, _day(through, "through"), _moment(at, "at"), progress)
     out.print(f"settled {result.days} account-day(s), wrote {result.lines} bill line(s)")
+    for account_id, reason in result.failed:
+        err.print(f"[yellow]not settled:[/yellow] {escape(account_id)}: {escape(reason)}", soft_wrap=True)
+    if result.failed:
+        _fail(f"{len(result.failed)} account(s) could not be settled; their days stay unsettled (the others were settled)")
 
 
 @bills_app.command("show")
@@ -301,18 +318,18 @@ def bills_show(
     from_: Annotated[str, typer.Option("--from", help="first day YYYY-MM-DD")],
     to: Annotated[str, typer.Option("--to", help="last day YYYY-MM-DD")],
     format: Annotated[str, typer.Option(help="table, csv or json")] = "table",
-    db: DbOpt = DEFAULT_URL,
+    db: DbOpt = None,
 ) -> None:
     """An account's bill lines, with the packages that paid."""
-    from ..api.app import line_out
-
+    if format not in ("table", "csv", "json"):
+        _fail("--format is table, csv or json")
     ctx = _ctx(db)
     with _Errors():
         lines = services.bills(ctx, account_id, _day(from_, "from"), _day(to, "to"))
-    total = sum((l.amount for l in lines), Decimal(0))
-    rows = [line_out(l) for l in lines]
+    bill = present.bill_json(lines)
+    rows = bill["lines"]
     if format == "json":
-        sys.stdout.write(json.dumps({"lines": rows, "total": format_money(total)}, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(json.dumps(bill, ensure_ascii=False, indent=2) + "\n")
         return
     if format == "csv":
         writer = csv.writer(sys.stdout)
@@ -321,24 +338,12 @@ def bills_show(
             drawn = ";".join(f"{d['package_id']}:{d['quantity']}" for d in r["drawn"])
             writer.writerow([r["day"], r["service"], r["quantity"], drawn, r["payg_quantity"], r["amount"], r["supplement"]])
         return
-    if format != "table":
-        _fail("--format is table, csv or json")
-    table = Table(title=f"{account_id}: {from_} to {to}")
-    for col in ("day", "service", "quantity", "drawn from packages", "pay-as-you-go", "amount (CNY)", ""):
-        table.add_column(col, justify="right" if col in ("quantity", "pay-as-you-go", "amount (CNY)") else "left")
-    for l in lines:
-        drawn = "\n".join(f"{d.package_id}: {d.quantity:,}" for d in l.drawn)
-        bw = l.service.startswith("bandwidth.")
-        q = f"{format_mbps(l.quantity)} Mbps" if bw else format_quantity(l.service, l.quantity)
-        payg = f"{format_mbps(l.payg_quantity)} Mbps" if bw else format_quantity(l.service, l.payg_quantity)
-        table.add_row(str(l.day), l.service, q, drawn, payg, format_money(l.amount), "supplement" if l.supplement else "")
-    table.add_section()
-    table.add_row("", "total", "", "", "", f"[bold]{format_money(total)}[/bold]", "")
+    table = bill_table(lines, title=f"{account_id}: {from_} to {to}")
     out.print(table)
 
 
 @app.command()
-def reminders(account_id: str, as_of: Annotated[Optional[str], typer.Option("--as-of")] = None, db: DbOpt = DEFAULT_URL,
+def reminders(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None,
               lang: Annotated[str, typer.Option(help="en or zh")] = "en") -> None:
     """An account's reminders: expiring, running low, used up, frozen."""
     ctx = _ctx(db)
@@ -347,12 +352,12 @@ def reminders(account_id: str, as_of: Annotated[Optional[str], typer.Option("--a
     if not found:
         out.print("no reminders")
     for r in found:
-        out.print(f"[bold]{r.kind:9}[/bold] {r.day}  {r.message_zh if lang == 'zh' else r.message}")
+        out.print(f"[bold]{r.kind:9}[/bold] {r.day}  {escape(present.reminder_message(r, ctx.catalog, lang))}")
 
 
 @app.command()
 def demo(
-    db: DbOpt = "sqlite:///packbill-demo.db",
+    db: Annotated[str, typer.Option("--db", help="the demo's own database (a SQLite file is started afresh)")] = "sqlite:///packbill-demo.db",
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same month")] = 7,
     report: Annotated[Path, typer.Option(help="where to write the HTML report")] = Path("packbill-demo-report.html"),
     fresh: Annotated[bool, typer.Option(help="start from an empty database file")] = True,

@@ -4,6 +4,6 @@ No script and no asset comes from outside: the stylesheet ships in ``static/`` a
 are inline SVG drawn on the server. Chinese by default, English on request.
 """
 
-from .views import mount
+from .views import STATIC_MOUNT, console_router
 
-__all__ = ["mount"]
+__all__ = ["STATIC_MOUNT", "console_router"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 from calendar import monthrange
 from collections import defaultdict
 from dataclasses import dataclass
@@ -10,17 +9,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import quote
 
-from fastapi import FastAPI, Form, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from .. import services
-from ..domain import BillingError, PackageStatus, UnknownSku, shanghai_day
-from ..domain.catalog import PRICE_UNIT_LABEL
-from ..domain.money import format_mbps, format_money, format_quantity, format_quantity_zh
-from ..report import stacked_bars
-from ..report.charts import PALETTE, PAYG
+from .. import present, services
+from ..domain import BANDWIDTH_SERVICES, TRAFFIC_SERVICES, BillingError, PackageStatus, UnknownSku, check_refund, shanghai_day
+from ..present.charts import PALETTE, PAYG, stacked_bars
 from .i18n import LANGS, error_sentence, t
 
 TOKEN_COOKIE = "pb_token"
@@ -28,42 +24,19 @@ LANG_COOKIE = "pb_lang"
 FLASH_COOKIE = "pb_flash"
 
 env = Environment(loader=PackageLoader("packbill.console", "templates"), autoescape=select_autoescape(["html"]))
+STATIC_MOUNT = ("/static", StaticFiles(packages=[("packbill.console", "static")]), "static")
+"""The console's stylesheet: the composition root mounts it beside the router."""
 
 
 @dataclass
 class Viewer:
     role: str  # operator | account
     account_id: str | None
-    token: str
 
 
 def _lang(request: Request) -> str:
     lang = request.cookies.get(LANG_COOKIE, "zh")
     return lang if lang in LANGS else "zh"
-
-
-def _viewer(request: Request) -> Viewer | None:
-    token = request.cookies.get(TOKEN_COOKIE)
-    if not token or len(token) > 512:
-        return None
-    operator = request.app.state.operator_token
-    if operator and hmac.compare_digest(token.encode(), operator.encode()):
-        return Viewer("operator", None, token)
-    account = services.authenticate(request.app.state.ctx, token)
-    return Viewer("account", account.id, token) if account else None
-
-
-def _render(request: Request, template: str, status: int = 200, **values) -> HTMLResponse:
-    lang = _lang(request)
-    flash = request.cookies.get(FLASH_COOKIE)
-    body = env.get_template(template).render(
-        lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=_viewer(request), flash=flash,
-        path=request.url.path, **values
-    )
-    response = HTMLResponse(body, status_code=status)
-    if flash:
-        response.delete_cookie(FLASH_COOKIE, path="/")
-    return response
 
 
 def _redirect(url: str, flash: str | None = None) -> RedirectResponse:
@@ -84,8 +57,25 @@ def _may_see(viewer: Viewer | None, account_id: str) -> bool:
     return viewer is not None and (viewer.role == "operator" or viewer.account_id == account_id)
 
 
-def mount(app: FastAPI) -> None:
-    app.mount("/static", StaticFiles(packages=[("packbill.console", "static")]), name="static")
+def console_router(ctx: services.Context, operator_token: str | None) -> APIRouter:
+    """The console's pages, on the same services as the API."""
+    app = APIRouter(include_in_schema=False)
+
+    def _viewer(request: Request) -> Viewer | None:
+        principal = services.authenticate(ctx, request.cookies.get(TOKEN_COOKIE), operator_token)
+        return Viewer(principal.role, principal.account_id) if principal else None
+
+    def _render(request: Request, template: str, status: int = 200, **values) -> HTMLResponse:
+        lang = _lang(request)
+        flash = request.cookies.get(FLASH_COOKIE)
+        body = env.get_template(template).render(
+            lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=_viewer(request), flash=flash,
+            path=request.url.path, **values
+        )
+        response = HTMLResponse(body, status_code=status)
+        if flash:
+            response.delete_cookie(FLASH_COOKIE, path="/")
+        return response
 
     def page(request: Request, template: str, status: int = 200, **values) -> HTMLResponse:
         values.setdefault("message", _flash_text(request))
@@ -130,7 +120,6 @@ def mount(app: FastAPI) -> None:
             return _redirect("/")
         if viewer.role != "operator":
             return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
-        ctx = request.app.state.ctx
         views = services.account_views(ctx)
         yesterday = shanghai_day(ctx.now()) - timedelta(days=1)
         return page(request, "accounts.html", accounts=views, yesterday=yesterday)
@@ -140,7 +129,6 @@ def mount(app: FastAPI) -> None:
         viewer = _viewer(request)
         if viewer is None or viewer.role != "operator":
             return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
-        ctx = request.app.state.ctx
         try:
             account, token = services.create_account(ctx, name, site)
         except BillingError as exc:
@@ -156,7 +144,7 @@ def mount(app: FastAPI) -> None:
         if viewer is None or viewer.role != "operator":
             return page(request, "error.html", status=403, error=t(lang, "forbidden"))
         try:
-            result = services.settle(request.app.state.ctx, date.fromisoformat(through))
+            result = services.settle(ctx, date.fromisoformat(through))
             message = t(lang, "settled", days=result.days, lines=result.lines)
         except ValueError:
             message = error_sentence(lang, BillingError("YYYY-MM-DD"))
@@ -171,7 +159,7 @@ def mount(app: FastAPI) -> None:
         if not _may_see(viewer, account_id):
             return None, page(request, "error.html", status=404, error=t(_lang(request), "not_found"))
         try:
-            return services.account_view(request.app.state.ctx, account_id), None
+            return services.account_view(ctx, account_id), None
         except BillingError:
             return None, page(request, "error.html", status=404, error=t(_lang(request), "not_found"))
 
@@ -180,19 +168,20 @@ def mount(app: FastAPI) -> None:
         view, error = _account_or_error(request, account_id)
         if error:
             return error
-        ctx = request.app.state.ctx
         today = shanghai_day(ctx.now())
         packages = services.list_packages(ctx, account_id)
         refundable = _refundable(ctx, view, packages)
-        fq = _fq(_lang(request))
+        lang = _lang(request)
         rows = [
             {"view": v, "share": 100 * v.remaining / v.package.size,
-             "remaining": fq(v.package.service, v.remaining), "size": fq(v.package.service, v.package.size),
+             "remaining": present.quantity(v.package.service, v.remaining, lang),
+             "size": present.quantity(v.package.service, v.package.size, lang),
              "days_left": (v.package.last_day - today).days + 1 if v.status.value not in ("expired", "refunded") else None,
              "refundable": v.package.id in refundable}
             for v in packages
         ]
-        reminders = services.reminders(ctx, account_id)
+        reminders = [{"kind": r.kind, "day": r.day, "message": present.reminder_message(r, ctx.catalog, lang)}
+                     for r in services.reminders(ctx, account_id)]
         return page(request, "account.html", account=view, rows=rows, reminders=reminders, tab="overview",
                     any_frozen=any(v.status is PackageStatus.FROZEN for v in packages))
 
@@ -201,10 +190,12 @@ def mount(app: FastAPI) -> None:
         view, error = _account_or_error(request, account_id)
         if error:
             return error
-        cat = request.app.state.ctx.catalog
-        fq = _fq(_lang(request))
-        items = [{"sku": p, "size": fq(p.service, p.size), "price": format_money(p.price)} for p in cat.packages.values()]
-        payg = [{"s": s, "per": PRICE_UNIT_LABEL[s.unit]} for s in cat.services.values()]
+        cat = ctx.catalog
+        lang = _lang(request)
+        items = [{"sku": p, "size": present.quantity(p.service, p.size, lang), "price": present.money(p.price),
+                  "service": present.service_name(cat, p.service, lang), "validity": present.validity(p.validity, lang)}
+                 for p in cat.packages.values()]
+        payg = [{"s": s, "per": present.price_unit(cat, s.service, lang)} for s in cat.services.values()]
         return page(request, "catalog.html", account=view, items=items, payg=payg, tab="catalog")
 
     @app.post("/console/accounts/{account_id}/buy", include_in_schema=False)
@@ -214,10 +205,10 @@ def mount(app: FastAPI) -> None:
             return error
         lang = _lang(request)
         try:
-            result = services.buy(request.app.state.ctx, account_id, sku, count)
+            result = services.buy(ctx, account_id, sku, count)
         except (BillingError, UnknownSku) as exc:
             return _redirect(f"/console/accounts/{account_id}/catalog", error_sentence(lang, exc))
-        return _redirect(f"/console/accounts/{account_id}", t(lang, "bought", amount=format_money(result.amount)))
+        return _redirect(f"/console/accounts/{account_id}", t(lang, "bought", amount=present.money(result.amount)))
 
     @app.post("/console/accounts/{account_id}/packages/{package_id}/refund", include_in_schema=False)
     def refund(request: Request, account_id: str, package_id: str) -> Response:
@@ -226,8 +217,8 @@ def mount(app: FastAPI) -> None:
             return error
         lang = _lang(request)
         try:
-            _, amount = services.refund(request.app.state.ctx, account_id, package_id)
-            message = t(lang, "refunded", amount=format_money(amount))
+            _, amount = services.refund(ctx, account_id, package_id)
+            message = t(lang, "refunded", amount=present.money(amount))
         except BillingError as exc:
             message = error_sentence(lang, exc)
         return _redirect(f"/console/accounts/{account_id}", message)
@@ -239,7 +230,7 @@ def mount(app: FastAPI) -> None:
             return error
         lang = _lang(request)
         try:
-            mode_value, day = services.switch_traffic_billing(request.app.state.ctx, account_id, mode)
+            mode_value, day = services.switch_traffic_billing(ctx, account_id, mode)
             message = t(lang, "switched", mode=t(lang, f"mode_{mode_value.value}"), day=day)
         except BillingError as exc:
             message = error_sentence(lang, exc)
@@ -250,7 +241,6 @@ def mount(app: FastAPI) -> None:
         view, error = _account_or_error(request, account_id)
         if error:
             return error
-        ctx = request.app.state.ctx
         lang = _lang(request)
         today = shanghai_day(ctx.now())
         first = today.replace(day=1)
@@ -263,28 +253,19 @@ def mount(app: FastAPI) -> None:
             lines = []
         names = {v.package.id: f"{v.package.sku} ({v.package.id[-4:]})" for v in services.list_packages(ctx, account_id)}
         charts = _charts(lang, lines, first, last, names)
-        rows = [{"line": l, "quantity": _q(l.service, l.quantity, lang), "payg": _q(l.service, l.payg_quantity, lang),
-                 "drawn": [(names.get(d.package_id, d.package_id), d.package_id, _q(l.service, d.quantity, lang)) for d in l.drawn],
-                 "amount": format_money(l.amount)} for l in lines]
-        total = format_money(sum((l.amount for l in lines), Decimal(0)))
+        rows = [{"line": l, "service": present.service_name(ctx.catalog, l.service, lang),
+                 "quantity": present.quantity(l.service, l.quantity, lang), "payg": present.quantity(l.service, l.payg_quantity, lang),
+                 "drawn": [(names.get(d.package_id, d.package_id), d.package_id, present.quantity(l.service, d.quantity, lang))
+                           for d in l.drawn],
+                 "amount": present.money(l.amount)} for l in lines]
+        total = present.money(sum((l.amount for l in lines), Decimal(0)))
         return page(request, "bills.html", account=view, rows=rows, total=total, charts=charts, first=first, last=last, tab="bills")
 
-
-def _q(service: str, quantity, lang: str = "en") -> str:
-    if service.startswith("bandwidth."):
-        return f"{format_mbps(quantity)} Mbps"
-    return _fq(lang)(service, quantity)
-
-
-def _fq(lang: str):
-    """The quantity formatter of a language."""
-    return format_quantity_zh if lang == "zh" else format_quantity
+    return app
 
 
 def _refundable(ctx, view, packages) -> set[str]:
     """Packages the R10 refund would accept now (the check itself stays in the domain)."""
-    from ..domain import check_refund
-
     out = set()
     for v in packages:
         try:
@@ -302,9 +283,9 @@ def _charts(lang: str, lines, first: date, last: date, names: dict[str, str]) ->
     colours[t(lang, "payg")] = PAYG
     by_service: dict[str, dict[str, list[float]]] = defaultdict(dict)
     for l in lines:
-        if l.service.startswith("bandwidth."):
+        if l.service in BANDWIDTH_SERVICES:
             continue
-        scale = 1e9 if l.service.startswith("traffic.") else 1
+        scale = 1e9 if l.service in TRAFFIC_SERVICES else 1
         series = by_service[l.service]
         for d in l.drawn:
             series.setdefault(names.get(d.package_id, d.package_id), [0.0] * len(days))[index[l.day]] += d.quantity / scale
@@ -314,6 +295,6 @@ def _charts(lang: str, lines, first: date, last: date, names: dict[str, str]) ->
         payg = series.pop(t(lang, "payg"))
         series[t(lang, "payg")] = payg
         charts.append(stacked_bars(t(lang, "chart_title", service=service), [d.strftime("%m-%d") for d in days], series,
-                                   unit="GB" if service.startswith("traffic.") else ("次" if lang == "zh" else "calls"),
+                                   unit="GB" if service in TRAFFIC_SERVICES else ("次" if lang == "zh" else "calls"),
                                    colours=colours))
     return charts

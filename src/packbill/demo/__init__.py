@@ -14,11 +14,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import services
-from ..domain import SHANGHAI, Ledger, UsageEvent, load_catalog
-from ..domain.money import format_money, format_quantity
+from ..domain import SHANGHAI, Ledger, UsageEvent
+from ..domain import BANDWIDTH_SERVICES
+from ..present import mbps, money, quantity
+from ..present.tables import packages_table
 from ..domain.usage import parse_timestamp
 from ..services import Context
-from ..storage.db import Database
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
 
@@ -59,7 +60,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
                 os.remove(path + suffix)
     month = generate(seed)
     clock = SimClock(datetime.combine(MONTH_START, time(8), tzinfo=SHANGHAI))
-    ctx = Context(Database(db_url), load_catalog(), clock)
+    ctx = Context.open(db_url, None, clock)
     account, _token = services.create_account(ctx, "Golden Dragon Kitchens 金龙餐饮", "cn")
     out.print(f"[bold]packbill demo[/bold]: a month of [bold]{account.name}[/bold] ({account.id}), seed {seed}, database {db_url}")
 
@@ -105,17 +106,15 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     payg_only = _payg_only(month, ctx, account.id)
     total = sum((l.amount for l in lines), Decimal(0))
 
-    from ..cli.tables import packages_table
-
     out.print(packages_table(views, title=f"Packages on {clock.now.date()} (draw order)"))
     out.print(_bill_table(lines, last))
     summary = Table.grid(padding=(0, 2))
     used = _package_value_used(views, lines)
-    summary.add_row("packages bought (valid a year)", f"{format_money(package_cost)} CNY")
-    summary.add_row("billed this month", f"{format_money(total)} CNY")
-    summary.add_row("package value used this month", f"{format_money(used)} CNY (drawn quantity at package price)")
-    summary.add_row("[bold]the month's usage cost[/bold]", f"[bold]{format_money(total + used)} CNY[/bold]")
-    summary.add_row("with pay-as-you-go only", f"{format_money(payg_only)} CNY")
+    summary.add_row("packages bought (valid a year)", f"{money(package_cost)} CNY")
+    summary.add_row("billed this month", f"{money(total)} CNY")
+    summary.add_row("package value used this month", f"{money(used)} CNY (drawn quantity at package price)")
+    summary.add_row("[bold]the month's usage cost[/bold]", f"[bold]{money(total + used)} CNY[/bold]")
+    summary.add_row("with pay-as-you-go only", f"{money(payg_only)} CNY")
     summary.add_row("supplement lines (late usage)", str(sum(1 for l in lines if l.supplement)))
     summary.add_row("retried events counted once", f"{duplicates:,}")
     summary.add_row("traffic billing now", view.traffic_billing.value)
@@ -135,7 +134,7 @@ def _bill_table(lines, last: date) -> Table:
     by_service: dict[str, list] = defaultdict(lambda: [0, 0, 0, Decimal(0)])
     for l in lines:
         row = by_service[l.service]
-        if l.service.startswith("bandwidth."):
+        if l.service in BANDWIDTH_SERVICES:
             row[0] = max(row[0], l.quantity)  # show the month's highest daily peak
         else:
             row[0] += l.quantity
@@ -143,13 +142,12 @@ def _bill_table(lines, last: date) -> Table:
             row[2] += l.payg_quantity
         row[3] += l.amount
     for service, (q, drawn, payg, amount) in sorted(by_service.items()):
-        if service.startswith("bandwidth."):
-            table.add_row(service, f"top peak {q:.2f} Mbps", "", "by daily peak", format_money(amount))
+        if service in BANDWIDTH_SERVICES:
+            table.add_row(service, f"top peak {mbps(q)}", "", "by daily peak", money(amount))
         else:
-            table.add_row(service, format_quantity(service, q), format_quantity(service, drawn),
-                          format_quantity(service, payg), format_money(amount))
+            table.add_row(service, quantity(service, q), quantity(service, drawn), quantity(service, payg), money(amount))
     table.add_section()
-    table.add_row("[bold]total[/bold]", "", "", "", f"[bold]{format_money(sum((r[3] for r in by_service.values()), Decimal(0)))}[/bold]")
+    table.add_row("[bold]total[/bold]", "", "", "", f"[bold]{money(sum((r[3] for r in by_service.values()), Decimal(0)))}[/bold]")
     return table
 
 

@@ -8,9 +8,10 @@ from decimal import Decimal
 from html import escape
 from pathlib import Path
 
-from ..domain.money import format_money, format_quantity
-from ..report import line_chart, stacked_bars
-from ..report.charts import PALETTE, PAYG
+from ..domain.money import window_mbps
+from ..present import money, quantity
+from ..present.charts import line_chart, stacked_bars
+from ..present.charts import PALETTE, PAYG
 
 
 def write_report(path: Path, account, views, lines, remaining_by_day: dict[date, dict[str, int]],
@@ -48,12 +49,12 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
     charts.append(line_chart("Each package's remaining (% of its size) at the end of each day", labels, remaining_series, unit="%",
                              colours=colours))
     charts.append(line_chart("Daily peak bandwidth (largest 5-minute window, all regions)", labels,
-                             {"upstream": [float(peaks.get(d, {}).get("traffic.up", 0)) for d in days],
-                              "downstream": [float(peaks.get(d, {}).get("traffic.down", 0)) for d in days]}, unit="Mbps"))
+                             {"upstream": [float(window_mbps(peaks.get(d, {}).get("traffic.up", 0))) for d in days],
+                              "downstream": [float(window_mbps(peaks.get(d, {}).get("traffic.down", 0))) for d in days]}, unit="Mbps"))
 
     rows = "".join(
         f"<tr><td>{escape(v.package.id)}</td><td>{escape(v.package.sku)}</td>"
-        f"<td class=r>{escape(format_quantity(v.package.service, v.remaining))} / {escape(format_quantity(v.package.service, v.package.size))}</td>"
+        f"<td class=r>{escape(quantity(v.package.service, v.remaining))} / {escape(quantity(v.package.service, v.package.size))}</td>"
         f"<td><div class=bar><div style='width:{100 * v.remaining / v.package.size:.1f}%'></div></div></td>"
         f"<td><span class='badge {v.status.value}'>{v.status.value}</span></td><td>{v.package.first_day}</td><td>{v.package.last_day}</td></tr>"
         for v in views
@@ -61,11 +62,11 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
     by_service: dict[str, Decimal] = defaultdict(Decimal)
     for l in lines:
         by_service[l.service] += l.amount
-    bill_rows = "".join(f"<tr><td>{escape(s)}</td><td class=r>{format_money(a)}</td></tr>" for s, a in sorted(by_service.items()))
+    bill_rows = "".join(f"<tr><td>{escape(s)}</td><td class=r>{money(a)}</td></tr>" for s, a in sorted(by_service.items()))
     detail = "".join(
-        f"<tr><td>{l.day}</td><td>{escape(l.service)}</td><td class=r>{l.quantity:,}</td>"
-        f"<td>{'<br>'.join(escape(names.get(d.package_id, d.package_id)) + f': {d.quantity:,}' for d in l.drawn)}</td>"
-        f"<td class=r>{l.payg_quantity:,}</td><td class=r>{format_money(l.amount)}</td><td>{'supplement' if l.supplement else ''}</td></tr>"
+        f"<tr><td>{l.day}</td><td>{escape(l.service)}</td><td class=r>{escape(quantity(l.service, l.quantity))}</td>"
+        f"<td>{'<br>'.join(escape(names.get(d.package_id, d.package_id)) + f': {escape(quantity(l.service, d.quantity))}' for d in l.drawn)}</td>"
+        f"<td class=r>{escape(quantity(l.service, l.payg_quantity))}</td><td class=r>{money(l.amount)}</td><td>{'supplement' if l.supplement else ''}</td></tr>"
         for l in lines
     )
     html = f"""<!doctype html>
@@ -80,11 +81,11 @@ table{{border-collapse:collapse;width:100%;margin:1em 0}} td,th{{border-bottom:1
 </style></head><body>
 <h1>{escape(account.name)}: {days[0]:%B %Y}</h1>
 <p>Simulated with seed {seed}. Every day was settled the next morning; late usage was settled as a supplement to its own day.</p>
-<table><tr><td>packages bought (each valid a year)</td><td class=r>{format_money(package_cost)} CNY</td></tr>
-<tr><td>billed this month (pay-as-you-go and peak bandwidth)</td><td class=r>{format_money(billed)} CNY</td></tr>
-<tr><td>package value used this month (drawn quantity at each package's price)</td><td class=r>{format_money(used)} CNY</td></tr>
-<tr class=sum><td>the month's usage cost</td><td class=r>{format_money(billed + used)} CNY</td></tr>
-<tr><td>the same month with pay-as-you-go only</td><td class=r>{format_money(payg_only)} CNY</td></tr></table>
+<table><tr><td>packages bought (each valid a year)</td><td class=r>{money(package_cost)} CNY</td></tr>
+<tr><td>billed this month (pay-as-you-go and peak bandwidth)</td><td class=r>{money(billed)} CNY</td></tr>
+<tr><td>package value used this month (drawn quantity at each package's price)</td><td class=r>{money(used)} CNY</td></tr>
+<tr class=sum><td>the month's usage cost</td><td class=r>{money(billed + used)} CNY</td></tr>
+<tr><td>the same month with pay-as-you-go only</td><td class=r>{money(payg_only)} CNY</td></tr></table>
 <h2>Packages</h2><table><tr><th>package</th><th>sku</th><th class=r>remaining</th><th></th><th>status</th><th>first day</th><th>last day</th></tr>{rows}</table>
 <h2>Charts</h2>{''.join(f'<figure>{c}</figure>' for c in charts)}
 <h2>Bill by service</h2><table>{bill_rows}</table>

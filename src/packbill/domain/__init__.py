@@ -1,4 +1,4 @@
-"""packbill's billing core: the rules of SPEC.md as pure functions, with no I/O and no clock."""
+"""packbill's billing core: the rules as pure functions, with no I/O and no clock."""
 
 from .catalog import (
     AI_SERVICES,
@@ -23,10 +23,19 @@ from .money import round_line
 from .purchase import purchase
 from .refund import check_refund
 from .reminders import PackageHistory, Reminder, reminders_at
-from .settlement import BandwidthBilled, DayInput, DayResult, settle_day
-from .status import package_status
-from .traffic_billing import SwitchRequest, mode_on, pending_switch
-from .usage import aggregate, check_batch, check_event
+from .settlement import (
+    AccountSettlement,
+    AccountState,
+    BandwidthBilled,
+    DayInput,
+    DayResult,
+    UsageDay,
+    settle_account,
+    settle_day,
+)
+from .status import package_status, remaining_of
+from .traffic_billing import SwitchRequest, check_switch, is_frozen, mode_on, pending_switch, requested_by
+from .usage import UsageRow, check_batch, check_event, row_of
 
 __all__ = [
     "AI_SERVICES",
@@ -34,6 +43,8 @@ __all__ = [
     "SHANGHAI",
     "TRAFFIC_SERVICES",
     "USAGE_SERVICES",
+    "AccountSettlement",
+    "AccountState",
     "Balance",
     "BandwidthBilled",
     "BillLine",
@@ -61,16 +72,19 @@ __all__ = [
     "Tier",
     "TrafficBilling",
     "UnknownSku",
+    "UsageDay",
     "UsageEvent",
+    "UsageRow",
     "Validity",
-    "aggregate",
     "can_draw",
     "check_batch",
     "check_event",
     "check_refund",
+    "check_switch",
     "draw",
     "draw_order_key",
     "in_draw_order",
+    "is_frozen",
     "load_catalog",
     "mode_on",
     "package_status",
@@ -78,7 +92,11 @@ __all__ = [
     "pending_switch",
     "purchase",
     "reminders_at",
+    "remaining_of",
+    "requested_by",
     "round_line",
+    "row_of",
+    "settle_account",
     "settle_day",
     "shanghai_day",
 ]

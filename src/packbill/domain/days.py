@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from .money import WINDOW_SECONDS
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
@@ -35,10 +37,22 @@ def shanghai_day(moment: datetime) -> date:
     return require_aware(moment).astimezone(SHANGHAI).date()
 
 
+def window_index(second_of_day: int) -> int:
+    """R8: index 0..287 of the 5-minute window that a second of a Shanghai day falls in.
+
+    The one definition of the window: the validators and the reference model all use it."""
+    return second_of_day // WINDOW_SECONDS
+
+
+def day_and_window(moment: datetime) -> tuple[date, int]:
+    """The Asia/Shanghai day of a moment and its 5-minute window in that day (R8)."""
+    local = require_aware(moment).astimezone(SHANGHAI)
+    return local.date(), window_index(local.hour * 3600 + local.minute * 60 + local.second)
+
+
 def window_of(moment: datetime) -> int:
     """Index 0..287 of the 5-minute window of its Shanghai day (R8)."""
-    local = require_aware(moment).astimezone(SHANGHAI)
-    return (local.hour * 3600 + local.minute * 60 + local.second) // 300
+    return day_and_window(moment)[1]
 
 
 def month_start(day: date) -> date:

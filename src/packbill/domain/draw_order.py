@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Iterable, Sequence
 
-from .catalog import TRAFFIC_SERVICES
 from .model import Balance, Draw, Package, TrafficBilling
+from .traffic_billing import is_frozen
 
 
 def draw_order_key(package: Package) -> tuple[datetime, int]:
@@ -30,9 +30,7 @@ def can_draw(package: Package, service: str, day: date, mode: TrafficBilling) ->
     """
     if package.service != service or package.refunded_at is not None or not package.covers(day):
         return False
-    if service in TRAFFIC_SERVICES and mode is not TrafficBilling.TRAFFIC:
-        return False
-    return True
+    return not is_frozen(service, mode)
 
 
 def draw(

@@ -93,17 +93,19 @@ class Draw:
 class BillLine:
     """One line of a bill: a service's usage of one day (or what late usage added to it).
 
-    quantity: calls or bytes; for bandwidth.* lines the peak in Mbps (a Decimal), for a
+    quantity: in the service's unit, always a whole number: calls, bytes, or for bandwidth.*
+    lines the day's peak in whole bit/s (R8: Mbps to 6 decimals, rounded half up); for a
     bandwidth supplement the rise of the peak.
     drawn: the packages that paid, in draw order.
-    payg_quantity: what was billed pay-as-you-go (for bandwidth.*: the same Mbps figure).
+    payg_quantity: what was billed pay-as-you-go (for bandwidth.*: the same bit/s figure).
     amount: CNY, rounded half up to 0.01 (R13).
+    supplement: whether it settles usage that arrived after its day was settled (R12).
     """
 
     day: date
     service: str
-    quantity: int | Decimal
+    quantity: int
     drawn: tuple[Draw, ...]
-    payg_quantity: int | Decimal
+    payg_quantity: int
     amount: Decimal
     supplement: bool

@@ -1,8 +1,9 @@
-"""Money and units: exact decimals, base-1000 traffic units, line rounding (R13)."""
+"""Money and units: exact decimals, base-1000 traffic units, line rounding (R8, R13)."""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Context, Decimal
+from fractions import Fraction
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -15,12 +16,15 @@ WINDOW_SECONDS = 300
 """R8: a day has 288 five-minute windows."""
 WINDOWS_PER_DAY = 288
 
-
 _WIDE = Context(prec=60)
 
 
-def round_line(amount: Decimal) -> Decimal:
-    """Round a bill line to 0.01 CNY, half up (R13)."""
+def round_line(amount: Decimal | Fraction) -> Decimal:
+    """Round a bill line to 0.01 CNY, half up (R13). Takes an exact Decimal or Fraction."""
+    if isinstance(amount, Fraction):
+        cents = abs(amount) * 100
+        whole = int(cents + Fraction(1, 2))  # half up, away from zero
+        return (Decimal(whole if amount >= 0 else -whole) / 100).quantize(CENT)
     return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=_WIDE)
 
 
@@ -36,11 +40,16 @@ def from_fen(fen: int) -> Decimal:
     return (Decimal(fen) / 100).quantize(CENT)
 
 
-def window_bytes_to_bps(window_bytes: int) -> int:
-    """Bandwidth of one 5-minute window in bit/s, rounded half up to a whole bit/s (R8).
+def window_mbps(window_bytes: int) -> Fraction:
+    """R8: the exact bandwidth of one 5-minute window in Mbps: bytes x 8 / 300 s / 10^6.
 
-    bytes x 8 / 300 s. The product's example: 30 MB in one window is 0.8 Mbps.
+    The product's example: 30 MB in one window is 0.8 Mbps. Nothing is rounded here.
     """
+    return Fraction(window_bytes * 8, WINDOW_SECONDS * BPS_PER_MBPS)
+
+
+def window_bytes_to_bps(window_bytes: int) -> int:
+    """The peak as a bill line shows it: whole bit/s (= Mbps to 6 decimals), rounded half up."""
     numerator = window_bytes * 8
     bps, rest = divmod(numerator, WINDOW_SECONDS)
     if rest * 2 >= WINDOW_SECONDS:
@@ -51,11 +60,6 @@ def window_bytes_to_bps(window_bytes: int) -> int:
 def bps_to_mbps(bps: int) -> Decimal:
     """Whole bit/s as Mbps with six decimals (exact)."""
     return (Decimal(bps) / BPS_PER_MBPS).quantize(Decimal("0.000001"))
-
-
-def format_mbps(mbps: Decimal) -> str:
-    """A bandwidth figure as written in bills: "0.8", "23.745805" (no trailing zeros)."""
-    return f"{mbps.normalize():f}"
 
 
 def parse_decimal(text: object) -> Decimal:
@@ -74,24 +78,3 @@ def parse_decimal(text: object) -> Decimal:
     if not value.is_finite():
         raise ValueError(f"{text!r} is not a finite decimal number")
     return value
-
-
-def format_money(amount: Decimal) -> str:
-    """A rounded amount as the API writes it: "2200.00"."""
-    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
-
-
-def format_quantity(service: str, quantity: int) -> str:
-    """A quantity as a customer reads it: '12,345 calls' or '1.5 GB'."""
-    if service.startswith("traffic."):
-        gb = Decimal(quantity) / BYTES_PER_GB
-        if gb >= 1000:
-            return f"{(gb / 1000).quantize(Decimal('0.01')).normalize():f} TB"
-        return f"{gb.quantize(Decimal('0.01')).normalize():f} GB"
-    return f"{quantity:,} calls"
-
-
-def format_quantity_zh(service: str, quantity: int) -> str:
-    if service.startswith("traffic."):
-        return format_quantity(service, quantity)
-    return f"{quantity:,} 次"

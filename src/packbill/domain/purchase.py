@@ -9,9 +9,9 @@ from typing import Callable
 from .catalog import Catalog
 from .days import require_aware, shanghai_day
 from .errors import InvalidRequest, SiteNotEligible
+from .limits import MAX_COUNT
 from .model import Package, Site
 
-MAX_COUNT = 100
 
 
 def purchase(

@@ -1,8 +1,9 @@
 """Reminders (R11): expiring soon, running low, used up, frozen traffic packages.
 
 Reminders are derived from the packages and their draw history at a day; nothing is stored.
-A delivery channel (webhooks, mail) can key each reminder by (kind, package_id, day,
-threshold) to send it once.
+They are facts (kind, package, day, what is left); the words a customer reads are written by
+the presentation layer in Chinese or English. A delivery channel can key each reminder by
+(kind, package_id, day, threshold) to send it once.
 """
 
 from __future__ import annotations
@@ -12,22 +13,34 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from .catalog import TRAFFIC_SERVICES
 from .model import Package, TrafficBilling
-from .money import format_quantity, format_quantity_zh
+from .status import remaining_of
+from .traffic_billing import is_frozen
 
 EXPIRY_NOTICE_DAYS = 7
+"""R11: a reminder on each of the 7 days that end with a package's last day."""
 
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
+    """kind: expiring, low, exhausted or frozen.
+
+    day: the day it concerns (for low and exhausted the day the package crossed the line).
+    package: the package; remaining: what it had left on the day asked about.
+    threshold: for low, the fraction of the size crossed.
+    days_left: for expiring, the days of use left including the day asked about.
+    """
+
     kind: str
-    """expiring, low, exhausted or frozen."""
-    package_id: str
+    package: Package
     day: date
-    message: str
-    message_zh: str
+    remaining: int
     threshold: Decimal | None = None
+    days_left: int | None = None
+
+    @property
+    def package_id(self) -> str:
+        return self.package.id
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,59 +78,17 @@ def reminders_at(
         if p.refunded_at is not None or p.first_day > day or day > p.last_day:
             continue
         draws = [(d, q) for d, q in history.daily_draws if d <= day]
-        remaining = p.size - sum(q for _, q in draws)
-        left_en, left_zh = format_quantity(p.service, remaining), format_quantity_zh(p.service, remaining)
+        remaining = remaining_of(p, draws)
         found = crossings(p.size, draws, fractions)
         if None in found:
-            out.append(
-                Reminder(
-                    "exhausted",
-                    p.id,
-                    found[None],
-                    f"Your package {p.sku} was used up on {found[None]}; further {p.service} usage is "
-                    "billed pay-as-you-go unless another package covers it.",
-                    f"您的资源包 {p.sku} 已于 {found[None]} 用完，之后的 {p.service} 用量将按量计费（如无其他资源包抵扣）。",
-                )
-            )
+            out.append(Reminder("exhausted", p, found[None], remaining))
             continue
         for f in fractions:
             if f in found:
-                pct = (f * 100).normalize()
-                out.append(
-                    Reminder(
-                        "low",
-                        p.id,
-                        found[f],
-                        f"Your package {p.sku} has less than {pct:f}% left since {found[f]}: {left_en} remain, "
-                        f"valid until {p.last_day}.",
-                        f"您的资源包 {p.sku} 自 {found[f]} 起余量已低于 {pct:f}%：剩余 {left_zh}，有效期至 {p.last_day}。",
-                        f,
-                    )
-                )
-        days_left = (p.last_day - day).days
-        if days_left < EXPIRY_NOTICE_DAYS:
-            out.append(
-                Reminder(
-                    "expiring",
-                    p.id,
-                    day,
-                    f"Your package {p.sku} expires after {p.last_day} ({days_left + 1} day(s) of use left); "
-                    f"its remaining {left_en} will then be forfeited and are not refunded.",
-                    f"您的资源包 {p.sku} 将于 {p.last_day} 后到期（还可使用 {days_left + 1} 天），"
-                    f"届时剩余的 {left_zh} 将作废且不退还。",
-                )
-            )
-        if p.service in TRAFFIC_SERVICES and mode is TrafficBilling.DAILY_PEAK_BANDWIDTH:
-            out.append(
-                Reminder(
-                    "frozen",
-                    p.id,
-                    day,
-                    f"Your traffic package {p.sku} is frozen because this account's traffic is billed by daily "
-                    f"peak bandwidth; its {left_en} stay unused while its validity runs on to {p.last_day}. "
-                    "Switch traffic billing to traffic volume to use it from the next day.",
-                    f"您的流量资源包 {p.sku} 已冻结：账号当前为日带宽峰值计费，剩余 {left_zh} 无法抵扣，"
-                    f"但有效期照常计算至 {p.last_day}。切换为流量计费后次日起可用。",
-                )
-            )
+                out.append(Reminder("low", p, found[f], remaining, threshold=f))
+        days_left = (p.last_day - day).days + 1
+        if days_left <= EXPIRY_NOTICE_DAYS:
+            out.append(Reminder("expiring", p, day, remaining, days_left=days_left))
+        if is_frozen(p.service, mode):
+            out.append(Reminder("frozen", p, day, remaining))
     return out

@@ -1,30 +1,39 @@
-"""Settling one account's day (R1, R5 to R8, R12, R13), as a pure function.
+"""The settlement engine (R1, R5 to R9, R12, R13): pure functions, no storage, no clock.
 
-``settle_day`` takes what the day needs (its unsettled usage, the account's packages with
-what they have left, the day's traffic billing type, the month's pay-as-you-go so far, what
-the day's peak bandwidth was already billed) and returns the bill lines, the draws inside
-them and the new balances. It never looks at other days: its cost grows with the day's
-usage and the account's packages only.
+``settle_account`` settles one account's unsettled days, oldest first (R12), carrying from
+day to day what each package has left, the month's pay-as-you-go quantity (tiers) and what
+each day's peak bandwidth was already billed; it returns the bill lines and the new state.
+``settle_day`` is its step for one day. The in-memory reference model (``Ledger``) and the
+database-backed settlement (``services.settlement``) are both thin adapters around it: they
+load an ``AccountState`` and the ``UsageDay``s, call ``settle_account``, and keep what it
+returns.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
-from typing import Mapping, Sequence
+from fractions import Fraction
+from typing import Iterable, Mapping, Sequence
 
 from .catalog import BANDWIDTH_OF, TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
+from .days import month_start
 from .draw_order import draw
 from .model import Balance, BillLine, Draw, TrafficBilling
-from .money import ZERO, bps_to_mbps, round_line, window_bytes_to_bps
+from .money import ZERO, round_line, window_bytes_to_bps, window_mbps
+from .traffic_billing import SwitchRequest, mode_on
 
 
 @dataclass(frozen=True, slots=True)
 class BandwidthBilled:
-    """What a day's peak bandwidth in one direction has been billed so far."""
+    """What a day's peak bandwidth in one direction has been billed so far.
 
-    peak_bps: int
+    peak_bytes: bytes of the largest 5-minute window billed (R8: the exact peak is
+    peak_bytes x 8 / 300 s). amount: CNY billed for that day and direction in all.
+    """
+
+    peak_bytes: int
     amount: Decimal
 
 
@@ -33,11 +42,14 @@ class DayInput:
     """Everything needed to settle one account's day.
 
     mainland / other: usage not yet settled, per service, by region class (R1).
-    windows: the whole day's traffic bytes per 5-minute window, per traffic service (R8).
     balances: the account's packages with what each has left now.
+    peaks: per traffic service, bytes of the day's largest 5-minute window, counting all of the
+    day's traffic settled or not (R8).
     month_payg: pay-as-you-go quantity already billed this calendar month, per service.
     bandwidth_billed: per bandwidth service, what the day's peak was billed so far.
     supplement: whether the day was settled before (R12).
+    usable_through: for a supplement, the run's day: a package whose last day is before it has
+    expired by the time of the run and pays for nothing (R9, R12). None: no such limit.
     """
 
     day: date
@@ -45,10 +57,11 @@ class DayInput:
     mainland: Mapping[str, int]
     other: Mapping[str, int]
     balances: Sequence[Balance]
-    windows: Mapping[str, Mapping[int, int]] = field(default_factory=dict)
+    peaks: Mapping[str, int] = field(default_factory=dict)
     month_payg: Mapping[str, int] = field(default_factory=dict)
     bandwidth_billed: Mapping[str, BandwidthBilled] = field(default_factory=dict)
     supplement: bool = False
+    usable_through: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,15 +76,6 @@ class DayResult:
     bandwidth_billed: dict[str, BandwidthBilled]
     """New billed peak of every bandwidth service with a line."""
 
-    @property
-    def draws(self) -> list[tuple[str, Draw]]:
-        return [(line.service, d) for line in self.lines for d in line.drawn]
-
-
-def peak_bps(windows: Mapping[int, int]) -> int:
-    """R8: the largest 5-minute window of the day, in bit/s."""
-    return window_bytes_to_bps(max(windows.values(), default=0))
-
 
 def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
     lines: list[BillLine] = []
@@ -80,6 +84,8 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
     bandwidth_billed: dict[str, BandwidthBilled] = {}
     by_service: dict[str, list[Balance]] = {}
     for b in inp.balances:
+        if inp.usable_through is not None and b.package.last_day < inp.usable_through:
+            continue  # expired by the time of this run: its remainder was forfeited (R9)
         by_service.setdefault(b.package.service, []).append(b)
 
     for service in USAGE_SERVICES:
@@ -88,7 +94,7 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
         if mainland + other == 0:
             continue
         if service in TRAFFIC_SERVICES and inp.mode is TrafficBilling.DAILY_PEAK_BANDWIDTH:
-            line = _bandwidth_line(inp, BANDWIDTH_OF[service], inp.windows.get(service, {}), catalog)
+            line = _bandwidth_line(inp, BANDWIDTH_OF[service], inp.peaks.get(service, 0), catalog)
             if line is not None:
                 lines.append(line[0])
                 bandwidth_billed[line[0].service] = line[1]
@@ -110,16 +116,143 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
     return DayResult(tuple(lines), remaining, month_payg, bandwidth_billed)
 
 
-def _bandwidth_line(
-    inp: DayInput, service: str, windows: Mapping[int, int], catalog: Catalog
-) -> tuple[BillLine, BandwidthBilled] | None:
-    """R8 and R12: bill the day's peak, or on a supplement the rise of the peak."""
-    new_peak = peak_bps(windows)
+def _bandwidth_line(inp: DayInput, service: str, peak_bytes: int, catalog: Catalog) -> tuple[BillLine, BandwidthBilled] | None:
+    """R8 and R12: bill the day's exact peak, or on a supplement the rise of the peak."""
     before = inp.bandwidth_billed.get(service)
-    if before is not None and new_peak <= before.peak_bps:
+    if before is not None and peak_bytes <= before.peak_bytes:
         return None
-    total = round_line(catalog.price(service).amount(bps_to_mbps(new_peak)))
-    already_peak, already_amount = (before.peak_bps, before.amount) if before else (0, ZERO)
-    rise = bps_to_mbps(new_peak - already_peak)
+    price = catalog.price(service).flat_price  # bandwidth is priced flat (the catalog refuses tiers)
+    total = round_line(window_mbps(peak_bytes) * _fraction(price))
+    already_bytes, already_amount = (before.peak_bytes, before.amount) if before else (0, ZERO)
+    rise = window_bytes_to_bps(peak_bytes) - window_bytes_to_bps(already_bytes)
     line = BillLine(inp.day, service, rise, (), rise, total - already_amount, inp.supplement)
-    return line, BandwidthBilled(new_peak, total)
+    return line, BandwidthBilled(peak_bytes, total)
+
+
+def _fraction(value: Decimal) -> Fraction:
+    return Fraction(value)
+
+
+# ---------------------------------------------------------------------------------------------
+# An account's run of days
+
+
+@dataclass(frozen=True, slots=True)
+class UsageDay:
+    """An account's unsettled usage of one day.
+
+    mainland / other: per service, the quantity not yet settled (R1).
+    peaks: per traffic service, bytes of the day's largest 5-minute window, all of the day's
+    traffic counted (R8).
+    """
+
+    day: date
+    mainland: Mapping[str, int]
+    other: Mapping[str, int]
+    peaks: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """What settlement carries from one day of an account to the next.
+
+    balances: the account's packages with what each has left, by package id.
+    month_payg: pay-as-you-go quantity billed so far, per (first day of the month, service).
+    bandwidth_billed: what a day's peak was billed so far, per (day, bandwidth service).
+    settled: the account's days that were settled before (later usage of them is a supplement).
+    switches: the account's traffic billing requests (R7).
+    """
+
+    balances: Mapping[str, Balance] = field(default_factory=dict)
+    month_payg: Mapping[tuple[date, str], int] = field(default_factory=dict)
+    bandwidth_billed: Mapping[tuple[date, str], BandwidthBilled] = field(default_factory=dict)
+    settled: frozenset[date] = frozenset()
+    switches: tuple[SwitchRequest, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSettlement:
+    """What settling an account's days did: the lines, the new state and what changed in it."""
+
+    lines: tuple[BillLine, ...]
+    state: AccountState
+    remaining: dict[str, int]
+    """New remaining of every package drawn on."""
+    month_payg: dict[tuple[date, str], int]
+    """New pay-as-you-go quantity of every (month, service) billed."""
+    bandwidth_billed: dict[tuple[date, str], BandwidthBilled]
+    """New billed peak of every (day, bandwidth service) with a line."""
+    days: tuple[date, ...]
+    """The days settled now, oldest first."""
+    newly_settled: tuple[date, ...]
+    """Those of them that had never been settled for this account."""
+
+    @property
+    def draws(self) -> list[tuple[date, str, Draw]]:
+        return [(line.day, line.service, d) for line in self.lines for d in line.drawn]
+
+
+def is_supplement(day: date, settled: frozenset[date], settled_through: date | None) -> bool:
+    """R12: a day is settled for this account once it was settled for it, and for every account
+    once a run through that day has finished."""
+    return day in settled or (settled_through is not None and day <= settled_through)
+
+
+def settle_account(
+    days: Iterable[UsageDay],
+    state: AccountState,
+    catalog: Catalog,
+    *,
+    run_day: date,
+    settled_through: date | None = None,
+) -> AccountSettlement:
+    """Settle an account's unsettled days, oldest first (R12).
+
+    run_day: the Asia/Shanghai day of the run (its operator ``at``, or the clock); a supplement
+    draws only on packages that have not expired by then. settled_through: the last day a
+    finished run went through (every day up to it is settled for every account).
+    """
+    balances = dict(state.balances)
+    month_payg = dict(state.month_payg)
+    billed = dict(state.bandwidth_billed)
+    settled = set(state.settled)
+    lines: list[BillLine] = []
+    changed_remaining: dict[str, int] = {}
+    changed_payg: dict[tuple[date, str], int] = {}
+    changed_billed: dict[tuple[date, str], BandwidthBilled] = {}
+    done: list[date] = []
+    new: list[date] = []
+    for usage in sorted(days, key=lambda u: u.day):
+        if not any(usage.mainland.values()) and not any(usage.other.values()):
+            continue
+        day, month = usage.day, month_start(usage.day)
+        supplement = is_supplement(day, frozenset(settled), settled_through)
+        result = settle_day(
+            DayInput(
+                day=day,
+                mode=mode_on(day, state.switches),
+                mainland=usage.mainland,
+                other=usage.other,
+                balances=list(balances.values()),
+                peaks=usage.peaks,
+                month_payg={s: q for (m, s), q in month_payg.items() if m == month},
+                bandwidth_billed={s: b for (d, s), b in billed.items() if d == day},
+                supplement=supplement,
+                usable_through=run_day if supplement else None,
+            ),
+            catalog,
+        )
+        lines.extend(result.lines)
+        for package_id, left in result.remaining.items():
+            balances[package_id] = Balance(balances[package_id].package, left)
+            changed_remaining[package_id] = left
+        for service, q in result.month_payg.items():
+            month_payg[(month, service)] = changed_payg[(month, service)] = q
+        for service, b in result.bandwidth_billed.items():
+            billed[(day, service)] = changed_billed[(day, service)] = b
+        done.append(day)
+        if day not in settled:
+            new.append(day)
+            settled.add(day)
+    new_state = replace(state, balances=balances, month_payg=month_payg, bandwidth_billed=billed, settled=frozenset(settled))
+    return AccountSettlement(tuple(lines), new_state, changed_remaining, changed_payg, changed_billed, tuple(done), tuple(new))

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from typing import Iterable
 
-from .catalog import TRAFFIC_SERVICES
 from .days import shanghai_day
 from .model import Package, PackageStatus, TrafficBilling
+from .traffic_billing import is_frozen
+
+
+def remaining_of(package: Package, daily_draws: Iterable[tuple[date, int]], through: date | None = None) -> int:
+    """What a package has left: its size less everything drawn (on days up to ``through``)."""
+    return package.size - sum(q for d, q in daily_draws if through is None or d <= through)
 
 
 def package_status(package: Package, remaining: int, as_of: datetime, mode: TrafficBilling) -> PackageStatus:
@@ -21,6 +27,6 @@ def package_status(package: Package, remaining: int, as_of: datetime, mode: Traf
         return PackageStatus.EXPIRED
     if remaining <= 0:
         return PackageStatus.EXHAUSTED
-    if package.service in TRAFFIC_SERVICES and mode is TrafficBilling.DAILY_PEAK_BANDWIDTH:
+    if is_frozen(package.service, mode):
         return PackageStatus.FROZEN
     return PackageStatus.ACTIVE

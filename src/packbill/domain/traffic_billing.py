@@ -6,7 +6,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Iterable
 
+from .catalog import TRAFFIC_SERVICES
 from .days import shanghai_day
+from .errors import InvalidRequest
 from .model import TrafficBilling
 
 DEFAULT_MODE = TrafficBilling.DAILY_PEAK_BANDWIDTH
@@ -26,6 +28,16 @@ class SwitchRequest:
         return shanghai_day(self.requested_at) + timedelta(days=1)
 
 
+def is_frozen(service: str, mode: TrafficBilling) -> bool:
+    """R7: traffic packages are frozen on a daily-peak-bandwidth day (nothing is drawn)."""
+    return service in TRAFFIC_SERVICES and mode is not TrafficBilling.TRAFFIC
+
+
+def requested_by(requests: Iterable[SwitchRequest], moment: datetime) -> list[SwitchRequest]:
+    """The requests made by ``moment``: what the account looked like then."""
+    return [r for r in requests if r.requested_at <= moment]
+
+
 def mode_on(day: date, requests: Iterable[SwitchRequest]) -> TrafficBilling:
     """The traffic billing type in force on ``day``: the last request effective by then wins."""
     latest: SwitchRequest | None = None
@@ -43,3 +55,14 @@ def pending_switch(today: date, requests: Iterable[SwitchRequest]) -> tuple[Traf
     tomorrow = today + timedelta(days=1)
     now_mode, next_mode = mode_on(today, requests), mode_on(tomorrow, requests)
     return (next_mode, tomorrow) if next_mode != now_mode else None
+
+
+def check_switch(request: SwitchRequest, last_settled: date | None) -> None:
+    """R7: a switch (with an operator's past ``at``) may not change a day already settled."""
+    if last_settled is not None and request.effective_day <= last_settled:
+        raise InvalidRequest(
+            f"a switch requested then would take effect on {request.effective_day}, but the days through "
+            f"{last_settled} are already settled and cannot change; request it for a later moment",
+            {"reason": "day_settled", "effective_day": request.effective_day.isoformat(),
+             "settled_through": last_settled.isoformat()},
+        )

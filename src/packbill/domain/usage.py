@@ -1,29 +1,59 @@
-"""Usage events in: validation (R1, R14) and aggregation into days and 5-minute windows (R6, R8)."""
+"""Usage events in: validation (R1, R14), the typed row every intake path stores, and the
+aggregation of events into days and 5-minute windows (R6, R8).
+
+``check_event`` is the definition of a valid event; a faster validator elsewhere must give the
+same verdicts (its tests compare the two). ``DayUsage`` is the one aggregation in Python; the
+database adds up stored rows in the same way (``storage.intake``).
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
-from typing import Any, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping, NamedTuple
 
 from .catalog import TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
-from .days import SHANGHAI
+from .days import day_and_window, to_us
+from .limits import MAX_AHEAD, MAX_DAY_TOTAL, MAX_EVENT_ID, MAX_QUANTITY
 from .model import UsageEvent
 
-MAX_QUANTITY = 10**15
-MAX_EVENT_ID = 128
-MAX_EVENTS_PER_BATCH = 10_000
-MAX_AHEAD = timedelta(minutes=5)
-"""R14: an event stamped more than 5 minutes ahead of the server's clock is invalid."""
-
 _FIELDS = ("event_id", "service", "quantity", "region", "timestamp")
+
+DAY_TOTAL_TOO_LARGE = "day_total_too_large"
 
 
 @dataclass(frozen=True, slots=True)
 class EventError:
     index: int
     reason: str
+
+
+class UsageRow(NamedTuple):
+    """One valid event as it is stored.
+
+    account_id, event_id: the event's key (R14: unique within the account).
+    service, quantity, region: as sent.
+    ts_us: the moment of use as UTC epoch microseconds.
+    day: its Asia/Shanghai day; window: its 5-minute window in that day, 0..287 (R8).
+    mainland: whether the region is in mainland China (R1).
+    """
+
+    account_id: str
+    event_id: str
+    service: str
+    quantity: int
+    region: str
+    ts_us: int
+    day: date
+    window: int
+    mainland: bool
+
+
+def row_of(account_id: str, event: UsageEvent, catalog: Catalog) -> UsageRow:
+    day, window = day_and_window(event.timestamp)
+    return UsageRow(account_id, event.event_id, event.service, event.quantity, event.region, to_us(event.timestamp),
+                    day, window, catalog.is_mainland(event.region))
 
 
 def parse_timestamp(value: Any) -> datetime:
@@ -52,6 +82,8 @@ def check_event(raw: Any, now: datetime, catalog: Catalog) -> UsageEvent | str:
     event_id = raw["event_id"]
     if not isinstance(event_id, str) or not (1 <= len(event_id) <= MAX_EVENT_ID):
         return f"event_id must be a string of 1 to {MAX_EVENT_ID} characters"
+    if "\x00" in event_id:
+        return "event_id must not contain NUL characters"
     service = raw["service"]
     if not isinstance(service, str) or service not in USAGE_SERVICES:
         return f"unknown service {service!r}; usage is reported for {', '.join(USAGE_SERVICES)}"
@@ -85,6 +117,21 @@ def check_batch(raws: Iterable[Any], now: datetime, catalog: Catalog) -> tuple[l
     return events, errors
 
 
+def over_day_total(rows: Iterable[tuple[int, UsageRow]]) -> list[tuple[int, str]]:
+    """(index, reason) of every event of an (account, day, service) whose total in this batch
+    alone passes MAX_DAY_TOTAL; the store checks the total with what it already holds."""
+    rows = list(rows)
+    if sum(r.quantity for _, r in rows) <= MAX_DAY_TOTAL:
+        return []
+    totals: dict[tuple[str, date, str], int] = defaultdict(int)
+    members: dict[tuple[str, date, str], list[int]] = defaultdict(list)
+    for index, r in rows:
+        key = (r.account_id, r.day, r.service)
+        totals[key] += r.quantity
+        members[key].append(index)
+    return sorted((i, DAY_TOTAL_TOO_LARGE) for key, total in totals.items() if total > MAX_DAY_TOTAL for i in members[key])
+
+
 def dedupe(events: Iterable[UsageEvent], seen: set[str] | None = None) -> tuple[list[UsageEvent], int]:
     """Keep the first of each event_id not in ``seen`` (R14); returns them and the duplicate count."""
     seen = set() if seen is None else seen
@@ -111,22 +158,11 @@ class DayUsage:
     other: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     windows: dict[str, dict[int, int]] = field(default_factory=lambda: defaultdict(lambda: defaultdict(int)))
 
-    def add(self, service: str, quantity: int, mainland: bool, window: int) -> None:
-        (self.mainland if mainland else self.other)[service] += quantity
-        if service in TRAFFIC_SERVICES:
-            self.windows[service][window] += quantity
+    def add(self, row: UsageRow) -> None:
+        (self.mainland if row.mainland else self.other)[row.service] += row.quantity
+        if row.service in TRAFFIC_SERVICES:
+            self.windows[row.service][row.window] += row.quantity
 
-
-def bucket(event: UsageEvent) -> tuple[date, int]:
-    """The Shanghai day and 5-minute window index of an event."""
-    local = event.timestamp.astimezone(SHANGHAI)
-    return local.date(), (local.hour * 3600 + local.minute * 60 + local.second) // 300
-
-
-def aggregate(events: Iterable[UsageEvent], catalog: Catalog) -> dict[date, DayUsage]:
-    """Sum events into days (Asia/Shanghai) and windows; the order of events does not matter."""
-    days: dict[date, DayUsage] = defaultdict(DayUsage)
-    for event in events:
-        day, window = bucket(event)
-        days[day].add(event.service, event.quantity, catalog.is_mainland(event.region), window)
-    return days
+    def peaks(self) -> dict[str, int]:
+        """Per traffic service, the bytes of the day's largest 5-minute window (R8)."""
+        return {service: max(w.values()) for service, w in self.windows.items() if w}

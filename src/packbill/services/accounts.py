@@ -3,23 +3,52 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-import sqlalchemy as sa
-
-from ..domain import Site, SwitchRequest, TrafficBilling, mode_on, pending_switch, shanghai_day
+from ..domain import Site, SwitchRequest, TrafficBilling, check_switch, mode_on, pending_switch, requested_by, shanghai_day
 from ..domain.errors import InvalidRequest
-from ..storage import schema as t
-from ..storage.db import to_us
-from ..storage.repo import AccountRecord, account_by_token_hash, account_from_row, get_account, load_switches, switch_from_row
+from ..domain.limits import MAX_NAME, MAX_TOKEN
+from ..storage import accounts as store
+from ..storage.accounts import AccountRecord
+from ..storage.settlement import last_settled_day
 from .context import Context
 
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling: the operator, or one account."""
+
+    role: str
+    """'operator' or 'account'."""
+    account_id: str | None = None
+
+    @property
+    def is_operator(self) -> bool:
+        return self.role == "operator"
+
+    def may_see(self, account_id: str) -> bool:
+        return self.is_operator or self.account_id == account_id
+
+
+def authenticate(ctx: Context, token: str | None, operator_token: str | None) -> Principal | None:
+    """The principal a bearer token stands for, or None."""
+    token = (token or "").strip()
+    if not token or len(token) > MAX_TOKEN:
+        return None
+    if operator_token and hmac.compare_digest(token.encode(), operator_token.encode()):
+        return Principal("operator")
+    with ctx.db.read() as conn:
+        account = store.account_by_token_hash(conn, hash_token(token))
+    return Principal("account", account.id) if account else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,75 +58,68 @@ class AccountView:
     traffic_billing_next: tuple[TrafficBilling, date] | None
 
 
+def _view(account: AccountRecord, switches: list[SwitchRequest], as_of: datetime) -> AccountView:
+    known = requested_by(switches, as_of)  # requests made after as_of did not exist then
+    day = shanghai_day(as_of)
+    return AccountView(account, mode_on(day, known), pending_switch(day, known))
+
+
+def check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or len(name) > MAX_NAME:
+        raise InvalidRequest(f"name must be 1 to {MAX_NAME} characters")
+    if any(unicodedata.category(c) in ("Cc", "Cs") for c in name):
+        raise InvalidRequest("name must not contain control characters")
+    return name
+
+
 def create_account(ctx: Context, name: str, site: str, at: datetime | None = None) -> tuple[AccountRecord, str]:
     """A new account and its token; only a hash of the token is stored."""
-    name = (name or "").strip()
-    if not name or len(name) > 200:
-        raise InvalidRequest("name must be 1 to 200 characters")
+    name = check_name(name)
     try:
         site_value = Site(site)
     except ValueError:
         raise InvalidRequest("site must be 'cn' or 'intl'") from None
     token = "pb_" + secrets.token_urlsafe(32)
-    account_id = "acc_" + uuid.uuid4().hex[:20]
-    created = at or ctx.now()
     with ctx.db.write() as conn:
-        conn.execute(
-            sa.insert(t.accounts).values(
-                id=account_id, name=name, site=site_value.value, token_hash=hash_token(token), created_us=to_us(created)
-            )
-        )
-    return AccountRecord(account_id, name, site_value, created, 0), token
-
-
-def authenticate(ctx: Context, token: str) -> AccountRecord | None:
-    with ctx.db.read() as conn:
-        return account_by_token_hash(conn, hash_token(token))
+        account = store.insert_account(conn, "acc_" + uuid.uuid4().hex[:20], name, site_value, hash_token(token), at or ctx.now())
+    return account, token
 
 
 def list_accounts(ctx: Context) -> list[AccountRecord]:
     with ctx.db.read() as conn:
-        return [account_from_row(r) for r in conn.execute(sa.select(t.accounts).order_by(t.accounts.c.seq))]
+        return store.list_accounts(conn)
 
 
 def account_views(ctx: Context, as_of: datetime | None = None) -> list[AccountView]:
     """Every account with its traffic billing type, in creation order (two queries in all)."""
-    day = shanghai_day(as_of or ctx.now())
-    switches: dict[str, list[SwitchRequest]] = {}
+    as_of = as_of or ctx.now()
     with ctx.db.read() as conn:
-        accounts = [account_from_row(r) for r in conn.execute(sa.select(t.accounts).order_by(t.accounts.c.seq))]
-        for r in conn.execute(sa.select(t.traffic_switches).order_by(t.traffic_switches.c.seq)):
-            switches.setdefault(r.account_id, []).append(switch_from_row(r))
-    return [
-        AccountView(a, mode_on(day, switches.get(a.id, [])), pending_switch(day, switches.get(a.id, [])))
-        for a in accounts
-    ]
+        accounts = store.list_accounts(conn)
+        switches = store.switches_of(conn)
+    return [_view(a, switches.get(a.id, []), as_of) for a in accounts]
 
 
 def account_view(ctx: Context, account_id: str, as_of: datetime | None = None) -> AccountView:
-    day = shanghai_day(as_of or ctx.now())
     with ctx.db.read() as conn:
-        account = get_account(conn, account_id)
-        switches = load_switches(conn, account_id)
-    return AccountView(account, mode_on(day, switches), pending_switch(day, switches))
+        account = store.get_account(conn, account_id)
+        switches = store.load_switches(conn, account_id)
+    return _view(account, switches, as_of or ctx.now())
 
 
 def switch_traffic_billing(ctx: Context, account_id: str, mode: str, at: datetime | None = None) -> tuple[TrafficBilling, date]:
-    """R7: the switch takes effect at 00:00 of the next Shanghai day; the last request wins."""
+    """R7: the switch takes effect at 00:00 of the next Shanghai day; the last request wins; a
+    switch may not change a day that is already settled."""
     try:
         mode_value = TrafficBilling(mode)
     except ValueError:
         raise InvalidRequest("mode must be 'traffic' or 'daily_peak_bandwidth'") from None
-    at = at or ctx.now()
-    request = SwitchRequest(mode_value, at)
+    request = SwitchRequest(mode_value, at or ctx.now())
 
     def work(conn):
-        get_account(conn, account_id, lock="update")
-        conn.execute(
-            sa.insert(t.traffic_switches).values(
-                account_id=account_id, mode=mode_value.value, requested_us=to_us(at), effective_day=request.effective_day
-            )
-        )
+        store.get_account(conn, account_id, lock=True)
+        check_switch(request, last_settled_day(conn, account_id))
+        store.insert_switch(conn, account_id, request)
 
     ctx.db.write_retrying(work)
     return mode_value, request.effective_day

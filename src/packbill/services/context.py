@@ -25,7 +25,8 @@ class Context:
 
     @classmethod
     def open(cls, url: str = DEFAULT_URL, catalog_path: str | None = None, clock: Callable[[], datetime] = utc_now) -> "Context":
-        return cls(Database(url), load_catalog(catalog_path), clock)
+        catalog = load_catalog(catalog_path)  # a bad catalog is refused before the database is touched
+        return cls(Database(url), catalog, clock)
 
     def close(self) -> None:
         self.db.dispose()

@@ -1,35 +1,41 @@
 """Bulk usage import from CSV or JSON Lines files (the operator's backfills and migrations).
 
-The file is read in blocks of whole lines; blocks are parsed and checked on every core
-(``domain.fastparse``, the same verdicts as the API) while the main process stores the rows
-of the blocks already checked (``storage.bulk``). Memory stays flat whatever the file's size.
-The whole import is one transaction: if any row is bad, each bad row is reported with its line
-number and reason, and nothing is imported. On PostgreSQL it holds every account's share lock
-from the start, so settlement waits for a running import (and ingest does not). Every event counts once (R14), so an import that
-was stopped can simply be run again.
+Two passes. First the whole file is checked: it is read in blocks of whole lines, parsed and
+validated on every core (``services.validate``, the same verdicts as the API), and the valid
+rows are spooled to a temporary file; a file with any bad row imports nothing, and each bad
+row is reported with its line number and reason. Then the spooled rows are stored through the
+one intake path in committed chunks of ``CHUNK`` events, each under the locks of its own
+accounts: an API write never waits behind an import for more than one chunk, and an import
+that was stopped is completed exactly by running it again (every event counts once, R14).
+Memory stays flat whatever the file's size.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import marshal
 import multiprocessing
 import os
+import tempfile
+from collections import deque
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
-import sqlalchemy as sa
-
-from ..domain import Catalog
-from ..domain.fastparse import to_row
-from ..storage import schema as t
-from ..storage.bulk import store_rows
-from ..storage.db import to_us
-from ..storage.repo import lock_accounts_shared
+from ..domain import Catalog, UsageRow
+from ..domain.days import to_us
+from ..domain.errors import InvalidRequest
+from ..domain.usage import over_day_total
+from ..storage.accounts import known_account_ids
+from ..storage.intake import DayTotalExceeded, store_rows
 from .context import Context
+from .validate import to_row
 
 BLOCK = 4 * 1024 * 1024
+CHUNK = 20_000
+"""Events per committed transaction of the storing pass."""
 FIELDS = ("account_id", "event_id", "service", "quantity", "region", "timestamp")
 
 
@@ -47,8 +53,8 @@ class ImportResult:
     bad: list[BadRow]
 
 
-class _Refused(Exception):
-    """Raised inside the import's transaction to roll it back."""
+class ImportFileError(InvalidRequest):
+    """A file that cannot be read as usage at all (not UTF-8, no header, ...)."""
 
 
 def _blocks(path: Path, start: int) -> Iterator[tuple[int, bytes]]:
@@ -83,23 +89,33 @@ def _init(catalog: Catalog, accounts: frozenset[str], now_us: int, header: list[
     _W.update(catalog=catalog, accounts=accounts, now_us=now_us, header=header)
 
 
+def _decode(block: bytes, first: int) -> list[str]:
+    try:
+        return block.decode("utf-8").split("\n")[:-1]
+    except UnicodeDecodeError as exc:
+        line = first + block[: exc.start].count(b"\n")
+        raise ImportFileError(f"line {line}: the file is not UTF-8 text (save it as UTF-8 and import it again)") from None
+
+
 def _parse(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], int, int]:
-    """Rows, bad (line, reason), data lines and bytes of one block."""
+    """Rows (as plain tuples), bad (line, reason), data lines and bytes of one block."""
     first, block = job
     catalog, accounts, now_us, header = _W["catalog"], _W["accounts"], _W["now_us"], _W["header"]
     regions = catalog.regions
-    lines = block.decode("utf-8", errors="replace").split("\n")[:-1]
+    lines = _decode(block, first)
+    if first == 1 and lines and lines[0].startswith("\ufeff"):
+        lines[0] = lines[0][1:]  # a byte-order mark, as Excel and WPS write
     rows: list[tuple] = []
     bad: list[tuple[int, str]] = []
     if header is None:
         try:  # one parse for the whole block; line by line only if some line is not JSON
             records = json.loads("[" + ",".join(l if l.strip() else "null" for l in lines) + "]")
-        except ValueError:
+        except (ValueError, RecursionError):
             records = []
             for l in lines:
                 try:
                     records.append(json.loads(l) if l.strip() else None)
-                except ValueError:
+                except (ValueError, RecursionError):
                     records.append(ValueError)
     else:
         records = []
@@ -111,9 +127,10 @@ def _parse(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], 
             else:
                 row = dict(zip(header, values))
                 q = row.get("quantity", "")
-                row["quantity"] = int(q) if q.strip().isdigit() else q
+                row["quantity"] = int(q) if q.strip().isdigit() and len(q.strip()) < 30 else q
                 records.append(row)
     data_lines = 0
+    indexed: list[tuple[int, UsageRow]] = []
     for offset, record in enumerate(records):
         number = first + offset
         if record is None:
@@ -130,15 +147,16 @@ def _parse(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], 
         if type(result) is str:
             bad.append((number, result))
         else:
-            rows.append(result)
-    return rows, bad, data_lines, len(block)
+            indexed.append((number, result))
+    bad.extend(over_day_total(indexed))
+    rows = [(r.account_id, r.event_id, r.service, r.quantity, r.region, r.ts_us, r.day.toordinal(), r.window, r.mainland)
+            for _, r in indexed]
+    return rows, sorted(bad), data_lines, len(block)
 
 
 def _bounded(pool, blocks: Iterator[tuple[int, bytes]], ahead: int):
-    """Results in order, with at most ``ahead`` blocks read but not yet stored: memory stays
+    """Results in order, with at most ``ahead`` blocks read but not yet spooled: memory stays
     flat however large the file (Pool.imap would read the whole file ahead)."""
-    from collections import deque
-
     pending: deque = deque()
     for job in blocks:
         pending.append(pool.apply_async(_parse, (job,)))
@@ -148,63 +166,109 @@ def _bounded(pool, blocks: Iterator[tuple[int, bytes]], ahead: int):
         yield pending.popleft().get()
 
 
+def _header(path: Path) -> tuple[list[str] | None, int]:
+    if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
+        return None, 0
+    with path.open("rb") as f:
+        first_line = f.readline()
+    text = _decode(first_line if first_line.endswith(b"\n") else first_line + b"\n", 1)[0].lstrip("\ufeff")
+    header = [h.strip() for h in next(csv.reader([text]), [])]
+    missing = [f for f in FIELDS if f not in header]
+    if missing:
+        raise ImportFileError(f"line 1: the header lacks {', '.join(missing)} (it needs {', '.join(FIELDS)})")
+    return header, len(first_line)
+
+
 def import_file(
     ctx: Context,
     path: str | Path,
-    progress: Callable[[int], None] | None = None,
+    progress: Callable[[str, int], None] | None = None,
     max_reported: int = 100,
     workers: int | None = None,
+    chunk: int = CHUNK,
 ) -> ImportResult:
     """Import ``path`` (.jsonl / .ndjson / .json lines, or .csv with a header).
 
-    ``progress(bytes)`` is called as blocks are done. ``workers``: parsing processes (default:
-    the machine's cores; 1 parses in this process).
+    ``progress(phase, n)``: phase "checking" with bytes done, then "storing" with events done.
+    ``workers``: parsing processes (default: up to 2; 1 parses in this process).
     """
     path = Path(path)
+    try:
+        header, start = _header(path)
+    except ImportFileError as exc:
+        return ImportResult(0, 0, 0, [BadRow(1, str(exc).removeprefix("line 1: "))])
     with ctx.db.read() as conn:
-        accounts = frozenset(r[0] for r in conn.execute(sa.select(t.accounts.c.id)))
-    header: list[str] | None = None
-    start = 0
-    if path.suffix.lower() not in {".jsonl", ".ndjson", ".json"}:
-        with path.open("rb") as f:
-            first_line = f.readline()
-        start = len(first_line)
-        header = [h.strip() for h in next(csv.reader([first_line.decode("utf-8", errors="replace")]), [])]
-        missing = [f for f in FIELDS if f not in header]
-        if missing:
-            return ImportResult(0, 0, 0, [BadRow(1, f"the header lacks {', '.join(missing)}")])
+        accounts = known_account_ids(conn)
     init_args = (ctx.catalog, accounts, to_us(ctx.now()), header)
     workers = workers or min(2, os.cpu_count() or 1)
-    small = path.stat().st_size <= BLOCK
     bad: list[BadRow] = []
-    rows_seen = accepted = 0
-    refused = False
-
-    def run(results) -> None:
-        nonlocal rows_seen, accepted, refused
-        with ctx.db.write() as conn:
-            # every account the file may name, in one order, before any row: a settlement that
-            # holds some of them waits for the import instead of deadlocking with it
-            lock_accounts_shared(conn, sorted(accounts))
+    rows_seen = valid = 0
+    with tempfile.TemporaryFile(prefix="packbill-import-") as spool:
+        def check(results) -> None:
+            nonlocal rows_seen, valid
             for rows, block_bad, data_lines, size in results:
                 rows_seen += data_lines
                 if block_bad:
-                    refused = True
                     bad.extend(BadRow(n, r) for n, r in block_bad[: max(0, max_reported - len(bad))])
-                if not refused:
-                    accepted += store_rows(conn, rows, accounts_locked=True)
+                elif not bad and rows:
+                    marshal.dump(rows, spool)
+                    valid += len(rows)
                 if progress:
-                    progress(size)
-            if refused:
-                raise _Refused
+                    progress("checking", size)
 
-    try:
-        if workers <= 1 or small:
-            _init(*init_args)
-            run(map(_parse, _blocks(path, start)))
-        else:
-            with multiprocessing.get_context("fork").Pool(workers, initializer=_init, initargs=init_args) as pool:
-                run(_bounded(pool, _blocks(path, start), ahead=2 * workers))
-    except _Refused:
-        return ImportResult(rows_seen, 0, 0, bad)
+        try:
+            if workers <= 1 or path.stat().st_size <= BLOCK:
+                _init(*init_args)
+                check(map(_parse, _blocks(path, start)))
+            else:
+                with multiprocessing.get_context("fork").Pool(workers, initializer=_init, initargs=init_args) as pool:
+                    check(_bounded(pool, _blocks(path, start), ahead=2 * workers))
+        except ImportFileError as exc:
+            line, _, reason = str(exc).partition(": ")
+            return ImportResult(rows_seen, 0, 0, [*bad, BadRow(int(line.removeprefix("line ")), reason)][:max_reported])
+        if bad:
+            return ImportResult(rows_seen, 0, 0, bad)
+        spool.seek(0)
+        accepted = _store(ctx, spool, chunk, progress)
     return ImportResult(rows_seen, accepted, rows_seen - accepted, [])
+
+
+def _spooled(spool) -> Iterator[UsageRow]:
+    days: dict[int, date] = {}
+    while True:
+        try:
+            block = marshal.load(spool)
+        except EOFError:
+            return
+        for a, e, s, q, region, ts, ordinal, w, m in block:
+            day = days.get(ordinal)
+            if day is None:
+                day = days[ordinal] = date.fromordinal(ordinal)
+            yield UsageRow(a, e, s, q, region, ts, day, w, m)
+
+
+def _store(ctx: Context, spool, chunk: int, progress: Callable[[str, int], None] | None) -> int:
+    accepted = 0
+    batch: list[UsageRow] = []
+
+    def flush() -> None:
+        nonlocal accepted
+        rows = list(batch)
+        batch.clear()
+        try:
+            accepted += ctx.db.write_retrying(lambda conn: store_rows(conn, rows))
+        except DayTotalExceeded as exc:
+            keys = ", ".join(f"{a} {d} {s}" for a, d, s in sorted(exc.keys)[:5])
+            raise ImportFileError(f"the usage of {keys} would pass the limit of one day's total; "
+                                  f"{accepted} events were imported before it (running the import again after fixing "
+                                  "the file completes it exactly)") from None
+        if progress:
+            progress("storing", len(rows))
+
+    for row in _spooled(spool):
+        batch.append(row)
+        if len(batch) >= chunk:
+            flush()
+    if batch:
+        flush()
+    return accepted

@@ -7,14 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-import sqlalchemy as sa
-
 from ..domain import Package, check_refund, purchase
-from ..domain.errors import NotFound
-from ..domain.money import to_fen
-from ..storage import schema as t
-from ..storage.db import to_us
-from ..storage.repo import get_account, package_from_row
+from ..storage import accounts as accounts_store
+from ..storage import packages as store
 from .context import Context
 
 
@@ -34,37 +29,10 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
     at = at or ctx.now()
 
     def work(conn) -> Purchase:
-        account = get_account(conn, account_id, lock="update")
+        account = accounts_store.get_account(conn, account_id, lock=True)
         packages, amount = purchase(ctx.catalog, account_id, account.site, sku, count, at, 0, lambda: _new_id("pkg_"))
         order_id = _new_id("ord_")
-        conn.execute(
-            sa.insert(t.orders).values(
-                id=order_id, account_id=account_id, sku=sku, count=count, amount_fen=to_fen(amount), at_us=to_us(at)
-            )
-        )
-        conn.execute(
-            sa.insert(t.packages),
-            [
-                dict(
-                    id=p.id,
-                    account_id=account_id,
-                    order_id=order_id,
-                    sku=p.sku,
-                    service=p.service,
-                    size=p.size,
-                    remaining=p.size,
-                    price_fen=to_fen(p.price),
-                    purchased_us=to_us(at),
-                    first_day=p.first_day,
-                    last_day=p.last_day,
-                )
-                for p in packages
-            ],
-        )
-        rows = conn.execute(
-            sa.select(t.packages).where(t.packages.c.order_id == order_id).order_by(t.packages.c.seq)
-        ).all()
-        return Purchase(order_id, [package_from_row(r) for r in rows], amount)
+        return Purchase(order_id, store.insert_order(conn, order_id, account_id, sku, count, amount, at, packages), amount)
 
     return ctx.db.write_retrying(work)
 
@@ -73,25 +41,11 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
     at = at or ctx.now()
 
     def work(conn):
-        get_account(conn, account_id, lock="update")
-        account_refunds = conn.execute(sa.select(t.accounts.c.refunds).where(t.accounts.c.id == account_id)).scalar_one()
-        row = conn.execute(
-            sa.select(t.packages).where(t.packages.c.id == package_id, t.packages.c.account_id == account_id)
-        ).first()
-        if row is None:
-            raise NotFound("there is no such package in this account")
-        package = package_from_row(row)
-        drawn = conn.execute(
-            sa.select(sa.func.coalesce(sa.func.sum(t.draws.c.quantity), 0)).where(t.draws.c.package_id == package_id)
-        ).scalar_one()
-        amount = check_refund(package, int(drawn), account_refunds, at)
-        conn.execute(
-            sa.update(t.packages)
-            .where(t.packages.c.id == package_id)
-            .values(refunded_us=to_us(at), refund_fen=to_fen(amount))
-        )
-        conn.execute(sa.update(t.accounts).where(t.accounts.c.id == account_id).values(refunds=t.accounts.c.refunds + 1))
-        row = conn.execute(sa.select(t.packages).where(t.packages.c.id == package_id)).one()
-        return package_from_row(row), amount
+        account = accounts_store.get_account(conn, account_id, lock=True)
+        package = store.get_package(conn, account_id, package_id)
+        amount = check_refund(package, store.drawn_total(conn, package_id), account.refunds, at)
+        store.mark_refunded(conn, package_id, at, amount)
+        accounts_store.count_refund(conn, account_id)
+        return store.get_package(conn, account_id, package_id), amount
 
     return ctx.db.write_retrying(work)

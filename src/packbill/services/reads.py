@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import sqlalchemy as sa
-
 from ..domain import (
     BillLine,
-    Draw,
     PackageHistory,
     PackageStatus,
     PackageView,
@@ -16,15 +13,15 @@ from ..domain import (
     in_draw_order,
     mode_on,
     package_status,
+    remaining_of,
     reminders_at,
+    requested_by,
     shanghai_day,
 )
-from ..domain.catalog import BANDWIDTH_SERVICES
 from ..domain.errors import InvalidRequest
-from ..domain.money import bps_to_mbps, from_fen
-from ..storage import schema as t
-from ..storage.db import day_value
-from ..storage.repo import draws_by_package, get_account, load_packages, load_switches
+from ..storage import accounts as accounts_store
+from ..storage import packages as store
+from ..storage import reads
 from .context import Context
 
 
@@ -36,6 +33,7 @@ def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, 
     """
     now = ctx.now()
     as_of = as_of or now
+    wanted = None
     if status is not None:
         try:
             wanted = PackageStatus(status)
@@ -43,20 +41,15 @@ def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, 
             raise InvalidRequest(f"status must be one of {', '.join(s.value for s in PackageStatus)}") from None
     day = shanghai_day(as_of)
     with ctx.db.read() as conn:
-        get_account(conn, account_id)
-        held = [(p, r) for p, r in load_packages(conn, account_id) if p.purchased_at <= as_of]
-        mode = mode_on(day, load_switches(conn, account_id))
+        accounts_store.get_account(conn, account_id)
+        held = [(p, r) for p, r in store.load_packages(conn, account_id) if p.purchased_at <= as_of]
+        mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
         if as_of < now:
-            history = draws_by_package(conn, [p.id for p, _ in held], through=day)
-            held = [(p, p.size - sum(q for _, q in history[p.id])) for p, _ in held]
+            history = store.draws_by_package(conn, [p.id for p, _ in held], through=day)
+            held = [(p, remaining_of(p, history[p.id])) for p, _ in held]
     remaining = {p.id: r for p, r in held}
-    views = [
-        PackageView(p, remaining[p.id], package_status(p, remaining[p.id], as_of, mode))
-        for p in in_draw_order(p for p, _ in held)
-    ]
-    if status is not None:
-        views = [v for v in views if v.status is wanted]
-    return views
+    views = [PackageView(p, remaining[p.id], package_status(p, remaining[p.id], as_of, mode)) for p in in_draw_order(p for p, _ in held)]
+    return [v for v in views if wanted is None or v.status is wanted]
 
 
 def bills(ctx: Context, account_id: str, first: date, last: date) -> list[BillLine]:
@@ -64,38 +57,17 @@ def bills(ctx: Context, account_id: str, first: date, last: date) -> list[BillLi
     if first > last:
         raise InvalidRequest("'from' must not be after 'to'")
     with ctx.db.read() as conn:
-        get_account(conn, account_id)
-        rows = conn.execute(
-            sa.select(t.bill_lines)
-            .where(t.bill_lines.c.account_id == account_id, t.bill_lines.c.day.between(first, last))
-            .order_by(t.bill_lines.c.day, t.bill_lines.c.id)
-        ).all()
-        drawn: dict[int, list[Draw]] = {}
-        ids = [r.id for r in rows]
-        for chunk in range(0, len(ids), 5000):
-            for d in conn.execute(
-                sa.select(t.draws.c.line_id, t.draws.c.package_id, t.draws.c.quantity)
-                .where(t.draws.c.line_id.in_(ids[chunk : chunk + 5000]))
-                .order_by(t.draws.c.id)
-            ):
-                drawn.setdefault(d.line_id, []).append(Draw(d.package_id, d.quantity))
-    lines = []
-    for r in rows:
-        bandwidth = r.service in BANDWIDTH_SERVICES
-        quantity = bps_to_mbps(r.quantity) if bandwidth else r.quantity
-        payg = bps_to_mbps(r.payg_quantity) if bandwidth else r.payg_quantity
-        lines.append(
-            BillLine(day_value(r.day), r.service, quantity, tuple(drawn.get(r.id, ())), payg, from_fen(r.amount_fen), r.supplement)
-        )
-    return lines
+        accounts_store.get_account(conn, account_id)
+        return reads.bill_lines(conn, account_id, first, last)
 
 
 def reminders(ctx: Context, account_id: str, as_of: datetime | None = None) -> list[Reminder]:
-    day = shanghai_day(as_of or ctx.now())
+    as_of = as_of or ctx.now()
+    day = shanghai_day(as_of)
     with ctx.db.read() as conn:
-        get_account(conn, account_id)
-        packages = [p for p, _ in load_packages(conn, account_id)]
-        history = draws_by_package(conn, [p.id for p in packages], through=day)
-        mode = mode_on(day, load_switches(conn, account_id))
+        accounts_store.get_account(conn, account_id)
+        packages = [p for p, _ in store.load_packages(conn, account_id) if p.purchased_at <= as_of]
+        history = store.draws_by_package(conn, [p.id for p in packages], through=day)
+        mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
     histories = [PackageHistory(p, history[p.id]) for p in in_draw_order(packages)]
     return reminders_at(day, histories, mode, ctx.catalog.low_thresholds)

@@ -1,20 +1,71 @@
-"""Connecting to SQLite or PostgreSQL, migrating at start, and transactions."""
+"""Connecting to SQLite or PostgreSQL, migrating at start, transactions, and what a failing
+database means to the callers: ``Unavailable`` (try again later), retried conflicts."""
 
 from __future__ import annotations
 
 import time
 from contextlib import contextmanager
 from datetime import date
-from typing import Iterator
+from typing import Callable, Iterator, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
-
-from ..domain.days import from_us, to_us  # noqa: F401 - moments are stored as epoch microseconds
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 DEFAULT_URL = "sqlite:///packbill.db"
+
+T = TypeVar("T")
+
+
+class Unavailable(Exception):
+    """The database cannot answer now (locked, full, unreachable): nothing was stored; try again."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class BadDatabaseUrl(ValueError):
+    """A --db value that names no database packbill can open."""
+
+
+RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
+
+
+def _sqlstate(exc: BaseException) -> str | None:
+    """The SQLSTATE of an error from SQLAlchemy or straight from the driver's cursor."""
+    for candidate in (exc, getattr(exc, "orig", None)):
+        code = getattr(candidate, "sqlstate", None)
+        if code:
+            return code
+    return None
+
+
+def is_retryable(exc: BaseException) -> bool:
+    """A deadlock or serialization failure: the transaction was rolled back and may run again."""
+    return _sqlstate(exc) in RETRY_SQLSTATES
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """The database could not do the work for a reason of its own (not the request's)."""
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        psycopg = None
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
+        return True
+    if psycopg is not None and isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
+        return True
+    code = _sqlstate(exc) or ""
+    # 08: connection exceptions, 53: insufficient resources (disk full, out of memory), 57P: shutdown
+    return code.startswith(("08", "53", "57P"))
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
 
 
 def normalise_url(url: str) -> str:
@@ -27,7 +78,7 @@ def normalise_url(url: str) -> str:
 def make_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
@@ -36,7 +87,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=60000")
+            cursor.execute("PRAGMA busy_timeout=30000")
             cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk intake and settlement
             cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
@@ -50,42 +101,61 @@ def make_engine(url: str) -> Engine:
     return sa.create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
 
 
-RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
-
-
 class Database:
-    """An engine, migrated, with read and write transactions."""
+    """An engine, migrated, with read and write transactions.
+
+    Every transaction turns a database that cannot answer into ``Unavailable``; ``write_retrying``
+    runs a unit of work again after a deadlock or serialization failure, wherever it was raised.
+    """
 
     def __init__(self, url: str = DEFAULT_URL, migrate: bool = True) -> None:
         self.url = normalise_url(url)
-        self.engine = make_engine(self.url)
-        self.is_postgres = self.engine.dialect.name == "postgresql"
+        try:
+            self.engine = make_engine(self.url)
+        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+            raise BadDatabaseUrl(f"{url!r} is not a database URL packbill can open ({exc})") from None
+        self.dialect = self.engine.dialect.name
         if migrate:
             from .migrate import upgrade
 
-            upgrade(self.engine)
+            with self._translated():
+                upgrade(self.engine)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except Unavailable:
+            raise
+        except Exception as exc:
+            if is_unavailable(exc) and not is_retryable(exc):
+                raise Unavailable(f"the database is unavailable: {_describe(exc)}") from exc
+            raise
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
-            with conn.begin():
-                yield conn
+        with self._translated():
+            with self.engine.connect() as conn:
+                with conn.begin():
+                    yield conn
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self.engine.connect().execution_options(write=True) as conn:
-            with conn.begin():
-                yield conn
+        with self._translated():
+            with self.engine.connect().execution_options(write=True) as conn:
+                with conn.begin():
+                    yield conn
 
-    def write_retrying(self, work, attempts: int = 8):
+    def write_retrying(self, work: Callable[[Connection], T], attempts: int = 8) -> T:
         """Run ``work(conn)`` in a write transaction, again on a deadlock or serialization failure."""
         for attempt in range(attempts):
             try:
                 with self.write() as conn:
                     return work(conn)
-            except (OperationalError, DBAPIError) as exc:
-                code = getattr(getattr(exc, "orig", None), "sqlstate", None)
-                if code not in RETRY_SQLSTATES or attempt == attempts - 1:
+            except (DBAPIError, Exception) as exc:  # driver errors from raw cursors are not DBAPIError
+                if not is_retryable(exc) or attempt == attempts - 1:
+                    if is_retryable(exc):
+                        raise Unavailable("the database stayed busy with conflicting work; try again") from exc
                     raise
                 time.sleep(0.01 * (attempt + 1))
         raise AssertionError("unreachable")

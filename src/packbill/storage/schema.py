@@ -103,8 +103,11 @@ usage_daily = sa.Table(
     sa.Column("other", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("settled_mainland", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("settled_other", sa.BigInteger, nullable=False, server_default="0"),
+    sa.CheckConstraint("mainland + other <= 100000000000000000", name="day_total"),
     sqlite_with_rowid=False,
 )
+"""Per account, day and service: the usage summed, and how much of it is settled. The CHECK is
+the limit of one day's total (``domain.limits.MAX_DAY_TOTAL``), the backstop behind intake."""
 
 usage_windows = sa.Table(
     "usage_windows",
@@ -141,7 +144,10 @@ bandwidth_billed = sa.Table(
     sa.Column("service", sa.String(32), primary_key=True),
     sa.Column("peak_bps", sa.BigInteger, nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("peak_bytes", sa.BigInteger, nullable=False, server_default="0"),
 )
+"""What each day's peak was billed: peak_bytes is the exact peak window (R8), peak_bps the
+rounded figure a bill line shows."""
 
 month_payg = sa.Table(
     "month_payg",
@@ -161,7 +167,19 @@ settlement_runs = sa.Table(
     sa.Column("finished_us", sa.BigInteger, nullable=True),
     sa.Column("days", sa.Integer, nullable=False, server_default="0"),
     sa.Column("lines", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("heartbeat_us", sa.BigInteger, nullable=True),
+    sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
 )
+"""A run that never finished and whose heartbeat is old was abandoned (its process died)."""
+
+settlement_failures = sa.Table(
+    "settlement_failures",
+    metadata,
+    sa.Column("run_id", sa.BigInteger, primary_key=True),
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("reason", sa.String(400), nullable=False),
+)
+"""Accounts a run could not settle (their days stay unsettled), with the reason."""
 
 bill_lines = sa.Table(
     "bill_lines",

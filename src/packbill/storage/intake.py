@@ -1,11 +1,16 @@
-"""Storing usage rows in volume: staged in bulk, deduplicated and summed by the database.
+"""Storing usage: each event once (R14), the day and window sums, the unsettled marks.
 
-Rows are ``domain.fastparse`` tuples. On SQLite they are inserted with one executemany of
-INSERT .. ON CONFLICT DO NOTHING; on PostgreSQL they are COPied into a temporary table and one
-INSERT .. SELECT .. ON CONFLICT DO NOTHING RETURNING stores them. Either way the unique key on
-(account_id, event_id) decides what is new (the first copy wins), and the day sums, the window
-sums and the unsettled marks are added from exactly the rows that were inserted, with GROUP BY
-in the database. No check-then-insert, no per-event object.
+The one intake path for every caller (API batches of any size, file imports, the reference
+checks in the tests): rows are ``domain.UsageRow``s. On SQLite they are inserted with one
+executemany of INSERT .. ON CONFLICT DO NOTHING; on PostgreSQL they are COPied into a temporary
+table and one INSERT .. SELECT .. ON CONFLICT DO NOTHING stores them. Either way the unique key
+on (account_id, event_id) decides what is new (the first copy wins), and the day sums, the
+window sums and the unsettled marks are added from exactly the rows that were inserted, with
+GROUP BY in the database.
+
+Lock order: the accounts first (``sql.lock_accounts``), then the events, the day sums, the
+window sums and the marks, each in key order. Settlement and purchases take the same account
+locks first, so no two writers can wait on each other in a cycle.
 """
 
 from __future__ import annotations
@@ -13,40 +18,82 @@ from __future__ import annotations
 from datetime import date
 from typing import Sequence
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
 
-from .repo import lock_accounts_shared
+from ..domain import UsageRow
+from ..domain.limits import MAX_DAY_TOTAL
+from . import schema as t
+from .sql import lock_accounts
 
 _COLUMNS = 'account_id, event_id, service, quantity, region, ts_us, day, "window", mainland'
 _TRAFFIC = "('traffic.up', 'traffic.down')"
 
 
-def store_rows(conn: Connection, rows: Sequence[tuple], *, accounts_locked: bool = False) -> int:
+class DayTotalExceeded(Exception):
+    """Storing the rows would take these (account, day, service) totals past MAX_DAY_TOTAL."""
+
+    def __init__(self, keys: set[tuple[str, date, str]]) -> None:
+        super().__init__(f"{len(keys)} day total(s) would pass {MAX_DAY_TOTAL}")
+        self.keys = keys
+
+
+def store_rows(conn: Connection, rows: Sequence[UsageRow], *, accounts_locked: bool = False) -> int:
     """Store rows; returns how many were new (the rest were duplicates).
 
-    ``accounts_locked``: the caller already holds the share locks of every account named.
+    ``accounts_locked``: the caller already holds the locks of every account named. Raises
+    DayTotalExceeded (and the caller's transaction must roll back) when a day total would pass
+    the limit; the database's CHECK on the day sums is what refuses it.
     """
     if not rows:
         return 0
     if not accounts_locked:
-        lock_accounts_shared(conn, sorted({r[0] for r in rows}))
-    if conn.dialect.name == "postgresql":
-        return _store_postgres(conn, rows)
-    return _store_sqlite(conn, rows)
+        lock_accounts(conn, {r.account_id for r in rows})
+    nested = conn.begin_nested()
+    try:
+        new = _store_postgres(conn, rows) if conn.dialect.name == "postgresql" else _store_sqlite(conn, rows)
+    except IntegrityError as exc:
+        if "day_total" not in str(exc.orig):
+            raise
+        nested.rollback()
+        raise DayTotalExceeded(_over_limit(conn, rows)) from None
+    except Exception as exc:
+        if "day_total" in str(exc):  # the driver's own CheckViolation, from a raw cursor
+            nested.rollback()
+            raise DayTotalExceeded(_over_limit(conn, rows)) from None
+        raise
+    nested.commit()
+    return new
 
 
-def _store_sqlite(conn: Connection, rows: Sequence[tuple]) -> int:
+def _over_limit(conn: Connection, rows: Sequence[UsageRow]) -> set[tuple[str, date, str]]:
+    """Which (account, day, service) the rows would take past the limit (with what is stored)."""
+    batch: dict[tuple[str, date, str], int] = {}
+    for r in rows:
+        batch[(r.account_id, r.day, r.service)] = batch.get((r.account_id, r.day, r.service), 0) + r.quantity
+    over = set()
+    ud = t.usage_daily
+    for (account_id, day, service), quantity in batch.items():
+        stored = conn.execute(sa.select(ud.c.mainland + ud.c.other).where(
+            ud.c.account_id == account_id, ud.c.day == day, ud.c.service == service)).scalar() or 0
+        if stored + quantity > MAX_DAY_TOTAL:
+            over.add((account_id, day, service))
+    return over
+
+
+def _store_sqlite(conn: Connection, rows: Sequence[UsageRow]) -> int:
     # The writer lock is ours (BEGIN IMMEDIATE), so the rows inserted now are exactly those with
     # a rowid above the largest before: the sums are taken from them, in one scan.
     raw = conn.connection.driver_connection
     cur = raw.cursor()
-    days: dict[int, str] = {}
+    days: dict[date, str] = {}
     values = []
     for r in rows:
-        day = days.get(r[6])
+        day = days.get(r.day)
         if day is None:
-            day = days[r[6]] = date.fromordinal(r[6]).isoformat()
-        values.append((r[0], r[1], r[2], r[3], r[4], r[5], day, r[7], r[8]))
+            day = days[r.day] = r.day.isoformat()
+        values.append((r.account_id, r.event_id, r.service, r.quantity, r.region, r.ts_us, day, r.window, r.mainland))
     before = cur.execute("SELECT coalesce(max(rowid), 0) FROM usage_events").fetchone()[0]
     cur.executemany(f"INSERT INTO usage_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", values)
     new = cur.rowcount
@@ -83,7 +130,7 @@ def _store_sqlite(conn: Connection, rows: Sequence[tuple]) -> int:
     return max(new, 0)
 
 
-def _store_postgres(conn: Connection, rows: Sequence[tuple]) -> int:
+def _store_postgres(conn: Connection, rows: Sequence[UsageRow]) -> int:
     raw = conn.connection.driver_connection
     with raw.cursor() as cur:
         cur.execute(
@@ -91,13 +138,9 @@ def _store_postgres(conn: Connection, rows: Sequence[tuple]) -> int:
             'quantity bigint, region text, ts_us bigint, day date, "window" smallint, mainland boolean) ON COMMIT DELETE ROWS'
         )
         cur.execute("TRUNCATE stage")
-        days: dict[int, date] = {}
         with cur.copy(f"COPY stage (seq, {_COLUMNS}) FROM STDIN") as copy:
             for seq, r in enumerate(rows):
-                day = days.get(r[6])
-                if day is None:
-                    day = days[r[6]] = date.fromordinal(r[6])
-                copy.write_row((seq, r[0], r[1], r[2], r[3], r[4], r[5], day, r[7], r[8]))
+                copy.write_row((seq, *r))
         cur.execute(
             f"""WITH ins AS (
                 INSERT INTO usage_events ({_COLUMNS})

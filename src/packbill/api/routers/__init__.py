@@ -1,0 +1,1 @@
+"""One router per resource of API v1; each is built from the app's ``Deps``."""

@@ -1,0 +1,32 @@
+"""/v1/accounts: create, list, show, and the traffic billing switch (R7)."""
+
+from fastapi import APIRouter
+
+from ... import present, services
+from .. import schemas
+from ..deps import Deps, moment, override_at
+
+
+def router(deps: Deps) -> APIRouter:
+    r = APIRouter(tags=["accounts"])
+    ctx = deps.ctx
+
+    @r.post("/v1/accounts", status_code=201, response_model=schemas.AccountCreatedOut)
+    def create_account(body: schemas.AccountIn, _: deps.Operator):
+        account, token = services.create_account(ctx, body.name, body.site)
+        return {**present.account_json(services.account_view(ctx, account.id)), "token": token}
+
+    @r.get("/v1/accounts", response_model=schemas.AccountListOut)
+    def list_accounts(_: deps.Operator, as_of: str | None = None):
+        return {"accounts": [present.account_json(v) for v in services.account_views(ctx, moment(as_of, "as_of"))]}
+
+    @r.get("/v1/accounts/{account_id}", response_model=schemas.AccountDetailOut)
+    def get_account(account_id: deps.AccountId, as_of: str | None = None):
+        return present.account_json(services.account_view(ctx, account_id, moment(as_of, "as_of")))
+
+    @r.put("/v1/accounts/{account_id}/traffic-billing", response_model=schemas.TrafficBillingOut)
+    def traffic_billing(account_id: deps.AccountId, body: schemas.TrafficBillingIn, principal: deps.Caller):
+        mode, effective = services.switch_traffic_billing(ctx, account_id, body.mode, override_at(body.at, principal))
+        return {"mode": mode.value, "effective_day": effective.isoformat()}
+
+    return r

@@ -1,0 +1,25 @@
+"""/v1/accounts/{id}/bills and /reminders: what was drawn and billed, and what to watch (R11)."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from ... import present, services
+from .. import schemas
+from ..deps import Deps, day, moment
+
+
+def router(deps: Deps) -> APIRouter:
+    r = APIRouter(tags=["bills"])
+    ctx = deps.ctx
+
+    @r.get("/v1/accounts/{account_id}/bills", response_model=schemas.BillOut)
+    def bills(account_id: deps.AccountId, from_: Annotated[str, Query(alias="from")], to: str):
+        return present.bill_json(services.bills(ctx, account_id, day(from_, "from"), day(to, "to")))
+
+    @r.get("/v1/accounts/{account_id}/reminders", response_model=schemas.ReminderListOut, tags=["reminders"])
+    def reminders(account_id: deps.AccountId, as_of: str | None = None):
+        found = services.reminders(ctx, account_id, moment(as_of, "as_of"))
+        return {"reminders": [present.reminder_json(x, ctx.catalog) for x in found]}
+
+    return r

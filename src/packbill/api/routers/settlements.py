@@ -1,0 +1,31 @@
+"""/v1/settlements: run settlement through a day (R12); list the runs and their state."""
+
+from fastapi import APIRouter
+
+from ... import services
+from .. import schemas
+from ..deps import Deps, day, override_at
+
+
+def _failed(failed):
+    return [{"account_id": a, "reason": reason} for a, reason in failed]
+
+
+def router(deps: Deps) -> APIRouter:
+    r = APIRouter(tags=["settlement"])
+    ctx = deps.ctx
+
+    @r.post("/v1/settlements", response_model=schemas.SettlementOut)
+    def settle(body: schemas.SettlementIn, principal: deps.Operator):
+        result = services.settle(ctx, day(body.through, "through"), override_at(body.at, principal))
+        return {"days": result.days, "lines": result.lines, "run_id": result.run_id, "failed": _failed(result.failed)}
+
+    @r.get("/v1/settlements", response_model=schemas.RunListOut)
+    def runs(_: deps.Operator, limit: int = 20):
+        return {"runs": [{"id": v.run.id, "through": v.run.through.isoformat(), "status": v.status,
+                          "started_at": v.run.started_at.isoformat(),
+                          "finished_at": v.run.finished_at.isoformat() if v.run.finished_at else None,
+                          "days": v.run.days, "lines": v.run.lines, "failed": _failed(v.failed)}
+                         for v in services.runs(ctx, max(1, min(limit, 200)))]}
+
+    return r

@@ -1,0 +1,47 @@
+"""/v1/accounts/{id}/usage: metering sends events (R1, R14); people read daily usage."""
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
+from ... import services
+from .. import schemas
+from ..deps import Deps, day
+from ..errors import ApiError
+
+
+def router(deps: Deps) -> APIRouter:
+    r = APIRouter(tags=["usage"])
+    ctx = deps.ctx
+
+    def ingest_body(account_id: str, raw: bytes):
+        try:
+            body = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise ApiError("invalid_request", "the body is not valid JSON") from None
+        if not isinstance(body, dict) or "events" not in body:
+            raise ApiError("invalid_request", "the body must be an object with a list 'events'")
+        return services.ingest(ctx, account_id, body["events"])
+
+    @r.post(
+        "/v1/accounts/{account_id}/usage",
+        status_code=202,
+        response_model=schemas.UsageAcceptedOut,
+        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+            "schema": schemas.UsageBatchIn.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+    )
+    async def usage(account_id: deps.AccountId, request: Request):
+        raw = await request.body()
+        # decoding and storing run off the event loop: a 10,000-event body takes milliseconds
+        result = await run_in_threadpool(ingest_body, account_id, raw)
+        return {"accepted": result.accepted, "duplicates": result.duplicates}
+
+    @r.get("/v1/accounts/{account_id}/usage", response_model=schemas.DailyUsageListOut)
+    def daily_usage(account_id: deps.AccountId, from_: Annotated[str, Query(alias="from")], to: str):
+        rows = services.daily_usage(ctx, account_id, day(from_, "from"), day(to, "to"))
+        return {"usage": [{"day": u.day.isoformat(), "service": u.service, "mainland": u.mainland, "other": u.other,
+                           "settled": u.settled} for u in rows]}
+
+    return r

@@ -1,0 +1,195 @@
+"""How packbill shows things to people and programs: one place for every edge.
+
+The API's JSON, the CLI's tables and files, the console's pages and the demo's report all
+write quantities, money, service names and reminders through these functions, so a number
+reads the same everywhere:
+
+- quantities with their unit: "12,345 calls" / "12,345 次", "1.5 GB", "0.80 Mbps";
+- peak bandwidth for people in Mbps to two decimals; in JSON as the contract's decimal string
+  in Mbps to six decimals (trailing zeros dropped: "0.8");
+- money for people with thousands separators ("2,200.00"), in JSON as the contract's plain
+  decimal string ("2200.00");
+- service names as the catalog's Chinese or English names.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ..domain import BANDWIDTH_SERVICES, SHANGHAI, TRAFFIC_SERVICES, BillLine, Catalog, PackageView, Reminder, Validity
+from ..domain.catalog import PRICE_UNIT_LABEL
+from ..domain.money import BYTES_PER_GB, CENT, bps_to_mbps, window_bytes_to_bps
+
+LANGS = ("zh", "en")
+
+
+# -- numbers for people -------------------------------------------------------------------------
+
+def money(amount: Decimal) -> str:
+    """CNY for people: "2,200.00"."""
+    return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):,}"
+
+
+def mbps(bps: int, places: int = 2) -> str:
+    """A bandwidth in whole bit/s as Mbps for people: "23.75 Mbps"."""
+    value = (Decimal(bps) / 10**6).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return f"{value:,} Mbps"
+
+
+def peak_mbps(peak_bytes: int, places: int = 2) -> str:
+    """The peak of a day's largest 5-minute window, for people (R8)."""
+    return mbps(window_bytes_to_bps(peak_bytes), places)
+
+
+def quantity(service: str, amount: int, lang: str = "en") -> str:
+    """A quantity with its unit: calls (次), bytes as GB or TB, bandwidth in Mbps."""
+    if service in BANDWIDTH_SERVICES:
+        return mbps(amount)
+    if service in TRAFFIC_SERVICES:
+        gb = Decimal(amount) / BYTES_PER_GB
+        if gb >= 1000:
+            return f"{(gb / 1000).quantize(CENT).normalize():,f} TB"
+        return f"{gb.quantize(CENT).normalize():,f} GB"
+    return f"{amount:,} 次" if lang == "zh" else f"{amount:,} calls"
+
+
+def service_name(catalog: Catalog, service: str, lang: str = "en") -> str:
+    price = catalog.services.get(service)
+    if price is None:
+        return service
+    return price.name_zh if lang == "zh" else price.name_en
+
+
+def validity(value: Validity, lang: str = "en") -> str:
+    """"1 年" / "1 year", "6 个月" / "6 months", "30 天" / "30 days"."""
+    years, months = divmod(value.months, 12)
+    parts = []
+    for n, zh, en in ((years, "年", "year"), (months, "个月", "month"), (value.days, "天", "day")):
+        if n:
+            parts.append(f"{n} {zh}" if lang == "zh" else f"{n} {en}{'s' if n != 1 else ''}")
+    return " ".join(parts)
+
+
+def price_unit(catalog: Catalog, service: str, lang: str = "en") -> str:
+    unit = PRICE_UNIT_LABEL[catalog.services[service].unit]
+    if lang == "zh":
+        return {"call": "次", "GB": "GB", "Mbps/day": "Mbps·天"}[unit]
+    return unit
+
+
+# -- the contract's JSON --------------------------------------------------------------------------
+
+def money_json(amount: Decimal) -> str:
+    """CNY as the API writes it: "2200.00"."""
+    return str(amount.quantize(CENT, rounding=ROUND_HALF_UP))
+
+
+def mbps_json(bps: int) -> str:
+    """A bandwidth figure as bills write it: Mbps to 6 decimals, no trailing zeros ("0.8")."""
+    return f"{bps_to_mbps(bps).normalize():f}"
+
+
+def quantity_json(service: str, amount: int) -> int | str:
+    """Calls and bytes as integers; a bandwidth figure as a decimal string in Mbps."""
+    return mbps_json(amount) if service in BANDWIDTH_SERVICES else amount
+
+
+def package_json(view: PackageView) -> dict[str, Any]:
+    p = view.package
+    return {
+        "id": p.id,
+        "sku": p.sku,
+        "service": p.service,
+        "size": p.size,
+        "remaining": view.remaining,
+        "price": money_json(p.price),
+        "purchased_at": p.purchased_at.astimezone(SHANGHAI).isoformat(),
+        "first_day": p.first_day.isoformat(),
+        "last_day": p.last_day.isoformat(),
+        "status": view.status.value,
+    }
+
+
+def line_json(line: BillLine) -> dict[str, Any]:
+    return {
+        "day": line.day.isoformat(),
+        "service": line.service,
+        "quantity": quantity_json(line.service, line.quantity),
+        "drawn": [{"package_id": d.package_id, "quantity": d.quantity} for d in line.drawn],
+        "payg_quantity": quantity_json(line.service, line.payg_quantity),
+        "amount": money_json(line.amount),
+        "supplement": line.supplement,
+    }
+
+
+def bill_json(lines: list[BillLine]) -> dict[str, Any]:
+    return {"lines": [line_json(l) for l in lines], "total": money_json(sum((l.amount for l in lines), Decimal(0)))}
+
+
+def catalog_json(catalog: Catalog) -> dict[str, Any]:
+    """``GET /v1/catalog`` and ``packbill catalog show --format json``."""
+    payg = []
+    for s in catalog.services.values():
+        entry: dict[str, Any] = {"service": s.service, "unit": s.unit, "price_unit": PRICE_UNIT_LABEL[s.unit],
+                                 "name_zh": s.name_zh, "name_en": s.name_en}
+        if s.flat_price is not None:
+            entry["price"] = f"{s.flat_price:f}"
+        else:
+            entry["tiers"] = [{"up_to": t.up_to, "price": f"{t.price:f}"} for t in s.tiers]
+        payg.append(entry)
+    return {
+        "packages": [
+            {"sku": p.sku, "service": p.service, "size": p.size, "unit": catalog.services[p.service].unit,
+             "price": money_json(p.price), "validity": str(p.validity), "label_zh": p.label_zh}
+            for p in catalog.packages.values()
+        ],
+        "payg": payg,
+    }
+
+
+def account_json(view) -> dict[str, Any]:
+    a = view.account
+    pending = view.traffic_billing_next
+    return {
+        "id": a.id,
+        "name": a.name,
+        "site": a.site.value,
+        "traffic_billing": view.traffic_billing.value,
+        "traffic_billing_next": {"mode": pending[0].value, "effective_day": pending[1].isoformat()} if pending else None,
+    }
+
+
+def reminder_json(r: Reminder, catalog: Catalog) -> dict[str, Any]:
+    return {"kind": r.kind, "package_id": r.package_id, "day": r.day.isoformat(),
+            "message": reminder_message(r, catalog, "en"), "message_zh": reminder_message(r, catalog, "zh")}
+
+
+# -- sentences ----------------------------------------------------------------------------------
+
+def reminder_message(r: Reminder, catalog: Catalog, lang: str = "en") -> str:
+    """R11: a reminder as a sentence a customer understands, in Chinese or English."""
+    p = r.package
+    name = service_name(catalog, p.service, lang)
+    left = quantity(p.service, r.remaining, lang)
+    if lang == "zh":
+        if r.kind == "exhausted":
+            return f"您的资源包 {p.sku} 已于 {r.day} 用完，之后的{name}用量将按量计费（如无其他资源包抵扣）。"
+        if r.kind == "low":
+            return f"您的资源包 {p.sku} 自 {r.day} 起余量已低于 {(r.threshold * 100).normalize():f}%：剩余 {left}，有效期至 {p.last_day}。"
+        if r.kind == "expiring":
+            return f"您的资源包 {p.sku} 将于 {p.last_day} 后到期（还可使用 {r.days_left} 天），届时剩余的 {left} 将作废且不退还。"
+        return (f"您的流量资源包 {p.sku} 已冻结：账号当前为日带宽峰值计费，剩余 {left} 无法抵扣，"
+                f"但有效期照常计算至 {p.last_day}。切换为流量计费后次日起可用。")
+    if r.kind == "exhausted":
+        return (f"Your package {p.sku} was used up on {r.day}; further {name} usage is billed pay-as-you-go "
+                "unless another package covers it.")
+    if r.kind == "low":
+        return (f"Your package {p.sku} has less than {(r.threshold * 100).normalize():f}% left since {r.day}: {left} remain, "
+                f"valid until {p.last_day}.")
+    if r.kind == "expiring":
+        return (f"Your package {p.sku} expires after {p.last_day} ({r.days_left} day(s) of use left); "
+                f"its remaining {left} will then be forfeited and are not refunded.")
+    return (f"Your traffic package {p.sku} is frozen because this account's traffic is billed by daily peak bandwidth; "
+            f"its {left} stay unused while its validity runs on to {p.last_day}. "
+            "Switch traffic billing to traffic volume to use it from the next day.")

@@ -1,0 +1,40 @@
+"""Rich tables for the terminal (the CLI and the demo): numbers right-aligned, money with
+thousands separators, quantities with their units."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from rich.table import Table
+
+from . import money, quantity
+
+STATUS_COLOUR = {"active": "green", "frozen": "cyan", "exhausted": "red", "expired": "grey50", "refunded": "yellow"}
+
+
+def packages_table(views, title: str = "") -> Table:
+    table = Table(title=title or None)
+    for col in ("package", "sku", "remaining", "", "status", "first day", "last day"):
+        table.add_column(col, justify="right" if col == "remaining" else "left")
+    for v in views:
+        p = v.package
+        share = v.remaining / p.size if p.size else 0
+        bar = "█" * round(share * 10) + "░" * (10 - round(share * 10))
+        colour = STATUS_COLOUR[v.status.value]
+        table.add_row(p.id, p.sku, f"{quantity(p.service, v.remaining)} / {quantity(p.service, p.size)}",
+                      f"[{colour}]{bar}[/{colour}] {share:5.1%}", f"[{colour}]{v.status.value}[/{colour}]",
+                      str(p.first_day), str(p.last_day))
+    return table
+
+
+def bill_table(lines, title: str) -> Table:
+    table = Table(title=title)
+    for col in ("day", "service", "quantity", "drawn from packages", "pay-as-you-go", "amount (CNY)", ""):
+        table.add_column(col, justify="right" if col in ("quantity", "pay-as-you-go", "amount (CNY)") else "left")
+    for l in lines:
+        drawn = "\n".join(f"{d.package_id}: {quantity(l.service, d.quantity)}" for d in l.drawn)
+        table.add_row(str(l.day), l.service, quantity(l.service, l.quantity), drawn, quantity(l.service, l.payg_quantity),
+                      money(l.amount), "supplement" if l.supplement else "")
+    table.add_section()
+    table.add_row("", "total", "", "", "", f"[bold]{money(sum((l.amount for l in lines), Decimal(0)))}[/bold]", "")
+    return table

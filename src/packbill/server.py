@@ -1,0 +1,90 @@
+"""The composition root: builds the web application (API v1 and the console, side by side)
+from one ``Settings``, and runs it with one or several server processes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sys
+
+from fastapi import FastAPI
+
+from .api import install_api
+from .api.schemas import ErrorOut
+from .console import console_router
+from .console.views import STATIC_MOUNT
+from .services import Context
+from .settings import Settings
+
+
+def create_app(ctx: Context, operator_token: str | None = None, console: bool = True) -> FastAPI:
+    """The service on ``ctx``: API v1 at /v1, the console at / and /console."""
+    app = FastAPI(
+        title="packbill",
+        version="1",
+        description=(
+            "Billing of prepaid resource packages for a video-AI cloud (API v1). Money is a decimal string in CNY; "
+            "quantities are integers (calls, bytes); peak bandwidth is a decimal string in Mbps; days are YYYY-MM-DD "
+            "in Asia/Shanghai; times are ISO 8601 with an offset. The contract, in prose: docs/api.md."
+        ),
+        docs_url=None,  # Swagger UI would load from a CDN; the document is at /openapi.json
+        redoc_url=None,
+        responses={422: {"model": ErrorOut}},
+    )
+    install_api(app, ctx, operator_token)
+    if console:
+        app.mount(*STATIC_MOUNT)
+        app.include_router(console_router(ctx, operator_token))
+    return app
+
+
+def build_app(settings: Settings) -> FastAPI:
+    return create_app(Context.open(settings.db, settings.catalog), settings.operator_token)
+
+
+def serve(settings: Settings, log_level: str = "info") -> None:
+    """Listen on settings.host:port with settings.workers processes, each with its own app.
+
+    One listening socket is opened here and shared by forked workers (each builds its app and
+    its database pool after the fork); the parent waits and stops them on SIGINT/SIGTERM.
+    """
+    import uvicorn
+
+    if settings.workers == 1:
+        uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+        return
+    sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.host, settings.port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    children = []
+    for _ in range(settings.workers):
+        pid = os.fork()
+        if pid == 0:  # a worker
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            server = uvicorn.Server(uvicorn.Config(build_app(settings), log_level=log_level))
+            server.run(sockets=[sock])
+            os._exit(0)
+        children.append(pid)
+
+    def stop(signum, _frame):
+        for child in children:
+            try:
+                os.kill(child, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    status = 0
+    for child in children:
+        while True:
+            try:
+                _, code = os.waitpid(child, 0)
+                status = status or (code >> 8)
+                break
+            except InterruptedError:
+                continue
+    sys.exit(status)

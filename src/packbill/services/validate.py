@@ -1,0 +1,80 @@
+"""Usage validation for volume: the same verdicts as ``domain.check_event``, in a tight loop.
+
+A row that passes every quick check becomes a ``UsageRow`` straight away; anything unusual (an
+odd type, a timestamp before 1992, any doubt at all) is handed to ``check_event``, which
+decides and words the reason. So the fast path can never accept what the plain path refuses,
+nor refuse what it accepts; tests/storage/test_fast_paths.py compares both on generated input.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Iterable, Mapping
+
+from ..domain import Catalog, UsageRow, check_event, row_of
+from ..domain.catalog import USAGE_SERVICES
+from ..domain.days import from_us, window_index
+from ..domain.limits import MAX_AHEAD, MAX_EVENT_ID, MAX_QUANTITY
+from ..domain.usage import over_day_total
+
+_SERVICES = frozenset(USAGE_SERVICES)
+_FIXED_OFFSET_FROM_US = 694_195_200 * 1_000_000  # 1992-01-01: Asia/Shanghai has been UTC+8 since
+_SHANGHAI_OFFSET_S = 8 * 3600
+_MAX_AHEAD_US = int(MAX_AHEAD.total_seconds()) * 1_000_000
+_DAYS: dict[int, date] = {}
+
+
+def _day(epoch_day: int) -> date:
+    day = _DAYS.get(epoch_day)
+    if day is None:
+        day = _DAYS[epoch_day] = date.fromordinal(epoch_day + 719_163)  # 1970-01-01 is ordinal 719163
+    return day
+
+
+def to_row(account_id: str, raw: Mapping[str, Any], now_us: int, regions: Mapping[str, bool], catalog: Catalog,
+           fromiso=datetime.fromisoformat) -> UsageRow | str:
+    """One event as a row, or the reason it is invalid (check_event's words)."""
+    try:
+        event_id = raw["event_id"]
+        service = raw["service"]
+        quantity = raw["quantity"]
+        region = raw["region"]
+        stamp = raw["timestamp"]
+        if (type(event_id) is str and 0 < len(event_id) <= MAX_EVENT_ID and "\x00" not in event_id and service in _SERVICES
+                and type(quantity) is int and 0 < quantity <= MAX_QUANTITY and type(stamp) is str and len(stamp) <= 64):
+            mainland = regions.get(region) if type(region) is str else None
+            if mainland is not None:
+                moment = fromiso(stamp)
+                if moment.tzinfo is not None:
+                    ts_us = round(moment.timestamp() * 1_000_000)
+                    if ts_us >= _FIXED_OFFSET_FROM_US and ts_us - now_us <= _MAX_AHEAD_US:
+                        local_s = ts_us // 1_000_000 + _SHANGHAI_OFFSET_S
+                        return UsageRow(account_id, event_id, service, quantity, region, ts_us,
+                                        _day(local_s // 86400), window_index(local_s % 86400), mainland)
+    except (KeyError, TypeError, ValueError, OverflowError):
+        pass
+    return slow_row(account_id, raw, now_us, catalog)
+
+
+def slow_row(account_id: str, raw: Any, now_us: int, catalog: Catalog) -> UsageRow | str:
+    """The plain path: ``check_event`` decides."""
+    result = check_event(raw, from_us(now_us), catalog)
+    return result if isinstance(result, str) else row_of(account_id, result, catalog)
+
+
+def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog: Catalog) -> tuple[list[UsageRow], list[tuple[int, str]]]:
+    """Validate one account's batch: (rows, [(index, reason)]), the day-total limit included."""
+    rows: list[UsageRow] = []
+    indexed: list[tuple[int, UsageRow]] = []
+    bad: list[tuple[int, str]] = []
+    regions = catalog.regions
+    for index, raw in enumerate(raws):
+        result = to_row(account_id, raw, now_us, regions, catalog) if type(raw) is dict else slow_row(account_id, raw, now_us, catalog)
+        if type(result) is str:
+            bad.append((index, result))
+        else:
+            rows.append(result)
+            indexed.append((index, result))
+    if not bad:
+        bad = over_day_total(indexed)
+    return rows, bad

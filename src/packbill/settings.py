@@ -1,0 +1,33 @@
+"""packbill's configuration, read once: from the command line's options, else from the
+environment (``PACKBILL_*``), else the defaults. Nothing else reads the environment."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from .storage.db import DEFAULT_URL
+
+
+class Settings(BaseSettings):
+    """What a packbill process needs to know.
+
+    db: the database URL (``sqlite:///file.db`` or ``postgresql://user@host:port/db``).
+    operator_token: the bootstrap operator's bearer token (none: no operator can sign in).
+    catalog: a catalog TOML file (none: the shipped catalog).
+    host, port, workers: where and with how many processes ``packbill serve`` listens.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PACKBILL_", extra="ignore")
+
+    db: str = DEFAULT_URL
+    operator_token: str | None = None
+    catalog: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    workers: int = Field(default=1, ge=1, le=64)
+
+    @classmethod
+    def load(cls, **given) -> "Settings":
+        """Settings from ``given`` (options that were set), the environment for the rest."""
+        return cls(**{k: v for k, v in given.items() if v is not None})

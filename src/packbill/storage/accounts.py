@@ -1,0 +1,92 @@
+"""Accounts and their traffic billing requests, as rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..domain import Site, SwitchRequest, TrafficBilling
+from ..domain.errors import NotFound
+from . import schema as t
+from .sql import from_us, lock_accounts, to_us
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    id: str
+    name: str
+    site: Site
+    created_at: datetime
+    refunds: int
+
+
+def _account(row) -> AccountRecord:
+    return AccountRecord(row.id, row.name, Site(row.site), from_us(row.created_us), row.refunds)
+
+
+def insert_account(conn: Connection, account_id: str, name: str, site: Site, token_hash: str, created_at: datetime) -> AccountRecord:
+    conn.execute(sa.insert(t.accounts).values(id=account_id, name=name, site=site.value, token_hash=token_hash,
+                                              created_us=to_us(created_at)))
+    return AccountRecord(account_id, name, site, created_at, 0)
+
+
+def get_account(conn: Connection, account_id: str, *, lock: bool = False) -> AccountRecord:
+    """The account; ``lock``: hold it for the transaction (the writers' one lock order)."""
+    if lock:
+        lock_accounts(conn, [account_id])
+    row = conn.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).first()
+    if row is None:
+        raise NotFound(f"there is no account {account_id}")
+    return _account(row)
+
+
+def known_account_ids(conn: Connection) -> frozenset[str]:
+    return frozenset(r[0] for r in conn.execute(sa.select(t.accounts.c.id)))
+
+
+def existing_accounts(conn: Connection, account_ids: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(account_ids), 5000):
+        found.update(r[0] for r in conn.execute(sa.select(t.accounts.c.id).where(t.accounts.c.id.in_(account_ids[start:start + 5000]))))
+    return found
+
+
+def account_by_token_hash(conn: Connection, token_hash: str) -> AccountRecord | None:
+    row = conn.execute(sa.select(t.accounts).where(t.accounts.c.token_hash == token_hash)).first()
+    return _account(row) if row else None
+
+
+def list_accounts(conn: Connection) -> list[AccountRecord]:
+    return [_account(r) for r in conn.execute(sa.select(t.accounts).order_by(t.accounts.c.seq))]
+
+
+def count_refund(conn: Connection, account_id: str) -> None:
+    conn.execute(sa.update(t.accounts).where(t.accounts.c.id == account_id).values(refunds=t.accounts.c.refunds + 1))
+
+
+def _switch(row) -> SwitchRequest:
+    return SwitchRequest(TrafficBilling(row.mode), from_us(row.requested_us), row.seq)
+
+
+def insert_switch(conn: Connection, account_id: str, request: SwitchRequest) -> None:
+    conn.execute(sa.insert(t.traffic_switches).values(account_id=account_id, mode=request.mode.value,
+                                                      requested_us=to_us(request.requested_at), effective_day=request.effective_day))
+
+
+def load_switches(conn: Connection, account_id: str) -> list[SwitchRequest]:
+    rows = conn.execute(sa.select(t.traffic_switches).where(t.traffic_switches.c.account_id == account_id).order_by(t.traffic_switches.c.seq))
+    return [_switch(r) for r in rows]
+
+
+def switches_of(conn: Connection, account_ids: list[str] | None = None) -> dict[str, list[SwitchRequest]]:
+    """Per account, its switch requests in order (every account's when ``account_ids`` is None)."""
+    query = sa.select(t.traffic_switches).order_by(t.traffic_switches.c.seq)
+    if account_ids is not None:
+        query = query.where(t.traffic_switches.c.account_id.in_(account_ids))
+    out: dict[str, list[SwitchRequest]] = {}
+    for r in conn.execute(query):
+        out.setdefault(r.account_id, []).append(_switch(r))
+    return out

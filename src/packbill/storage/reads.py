@@ -1,0 +1,56 @@
+"""What customers and operators look at, as rows: bill lines with their draws, daily usage,
+the five-minute traffic windows."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..domain import BillLine, Draw
+from ..domain.money import from_fen
+from . import schema as t
+from .sql import day_value
+
+
+def bill_lines(conn: Connection, account_id: str, first: date, last: date) -> list[BillLine]:
+    """Bill lines of the days ``first`` to ``last`` in day and writing order, each with its draws."""
+    bl = t.bill_lines
+    rows = conn.execute(sa.select(bl).where(bl.c.account_id == account_id, bl.c.day.between(first, last)).order_by(bl.c.day, bl.c.id)).all()
+    drawn: dict[int, list[Draw]] = {}
+    ids = [r.id for r in rows]
+    for chunk in range(0, len(ids), 5000):
+        for d in conn.execute(sa.select(t.draws.c.line_id, t.draws.c.package_id, t.draws.c.quantity)
+                              .where(t.draws.c.line_id.in_(ids[chunk : chunk + 5000])).order_by(t.draws.c.id)):
+            drawn.setdefault(d.line_id, []).append(Draw(d.package_id, d.quantity))
+    return [BillLine(day_value(r.day), r.service, r.quantity, tuple(drawn.get(r.id, ())), r.payg_quantity, from_fen(r.amount_fen),
+                     bool(r.supplement)) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class DailyUsage:
+    day: date
+    service: str
+    mainland: int
+    other: int
+    settled: int
+
+
+def daily_usage(conn: Connection, account_id: str, first: date, last: date) -> list[DailyUsage]:
+    ud = t.usage_daily
+    rows = conn.execute(sa.select(ud).where(ud.c.account_id == account_id, ud.c.day.between(first, last)).order_by(ud.c.day, ud.c.service))
+    return [DailyUsage(day_value(r.day), r.service, r.mainland, r.other, r.settled_mainland + r.settled_other) for r in rows]
+
+
+def daily_peak_bytes(conn: Connection, account_id: str, first: date, last: date) -> dict[date, dict[str, int]]:
+    """Per day, the bytes of the largest 5-minute window of each traffic direction (R8)."""
+    uw = t.usage_windows
+    out: dict[date, dict[str, int]] = defaultdict(dict)
+    for day, service, peak in conn.execute(
+            sa.select(uw.c.day, uw.c.service, sa.func.max(uw.c.bytes))
+            .where(uw.c.account_id == account_id, uw.c.day.between(first, last)).group_by(uw.c.day, uw.c.service)):
+        out[day_value(day)][service] = int(peak)
+    return dict(out)

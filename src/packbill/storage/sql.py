@@ -1,0 +1,53 @@
+"""Small SQL helpers shared by the storage modules: the dialect's INSERT with ON CONFLICT,
+account locks in one order, and the conversions of stored values."""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..domain.days import from_us, to_us  # noqa: F401 - moments are stored as epoch microseconds
+from . import schema as t
+from .db import day_value  # noqa: F401
+
+
+def insert_for(conn: Connection, table: sa.Table):
+    """The dialect's INSERT, which knows ON CONFLICT."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table)
+
+
+def lock_accounts(conn: Connection, account_ids: Iterable[str]) -> None:
+    """The one lock order of every writer: the accounts it touches, sorted, FOR UPDATE.
+
+    Every transaction that writes an account's usage, packages, draws or bill lines takes its
+    account rows first, in this order, and nothing else of that account is written without
+    them; so two writers never wait on each other in a cycle (PostgreSQL). On SQLite every
+    writer holds the database's write lock (BEGIN IMMEDIATE), which orders them the same way.
+    """
+    ids = sorted(set(account_ids))
+    if conn.dialect.name == "postgresql" and ids:
+        for start in range(0, len(ids), 5000):
+            conn.execute(
+                sa.select(t.accounts.c.id).where(t.accounts.c.id.in_(ids[start : start + 5000])).order_by(t.accounts.c.id).with_for_update()
+            ).all()
+
+
+def upsert_set(conn: Connection, table: sa.Table, rows: list[dict], keys: Sequence[str], cols: Sequence[str]) -> None:
+    """INSERT rows; where the key exists, set ``cols`` to the new values."""
+    if not rows:
+        return
+    stmt = insert_for(conn, table)
+    stmt = stmt.on_conflict_do_update(index_elements=[table.c[k] for k in keys], set_={c: stmt.excluded[c] for c in cols})
+    conn.execute(stmt, rows)
+
+
+def insert_ignore(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
+    if not rows:
+        return
+    conn.execute(insert_for(conn, table).on_conflict_do_nothing(), rows)
