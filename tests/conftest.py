@@ -121,3 +121,25 @@ def ctx(db_url, catalog):
     context = Context(Database(db_url), catalog, lambda: FIXED_NOW)
     yield context
     context.close()
+
+
+@pytest.fixture
+def fresh_ctx(request, tmp_path, catalog):
+    """A factory of contexts, each on its own fresh database of the test's kind (for property
+    tests whose examples must not share history: R12 makes every finished run count for all)."""
+    kind = "postgres" if request.node.callspec.params.get("db_url") == "postgres" else "sqlite"
+    made = []
+
+    def make() -> Context:
+        if kind == "sqlite":
+            url, drop = f"sqlite:///{tmp_path / f'fresh{len(made)}.db'}", (lambda: None)
+        else:
+            url, drop = new_pg_database(request.getfixturevalue("pg_template"))
+        context = Context(Database(url), catalog, lambda: FIXED_NOW)
+        made.append((context, drop))
+        return context
+
+    yield make
+    for context, drop in made:
+        context.close()
+        drop()

@@ -1,3 +1,3 @@
-from packbill.cli import main
+from packbill.entry import main
 
 main()

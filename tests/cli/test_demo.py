@@ -7,7 +7,7 @@ from decimal import Decimal
 from typer.testing import CliRunner
 
 from packbill import services
-from packbill.cli import app
+from packbill.entry import app
 from packbill.demo.simulate import MONTH_START
 from packbill.domain import load_catalog
 from packbill.services import Context

@@ -1,10 +1,5 @@
 """The command line: ``packbill --help``."""
 
-from .app import app
+from .app import app, run
 
-
-def main() -> None:
-    app()
-
-
-__all__ = ["app", "main"]
+__all__ = ["app", "run"]

@@ -355,14 +355,10 @@ def reminders(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None,
         out.print(f"[bold]{r.kind:9}[/bold] {r.day}  {escape(present.reminder_message(r, ctx.catalog, lang))}")
 
 
-@app.command()
-def demo(
-    db: Annotated[str, typer.Option("--db", help="the demo's own database (a SQLite file is started afresh)")] = "sqlite:///packbill-demo.db",
-    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same month")] = 7,
-    report: Annotated[Path, typer.Option(help="where to write the HTML report")] = Path("packbill-demo-report.html"),
-    fresh: Annotated[bool, typer.Option(help="start from an empty database file")] = True,
-) -> None:
-    """Simulate a month of a real-looking customer, settle every day, print and chart the result."""
-    from ..demo import run_demo
-
-    run_demo(db, seed, report, fresh, out, err)
+def run() -> None:
+    """Run the command line; a database that fails mid-command is one sentence, never a traceback."""
+    try:
+        app()
+    except services.Unavailable as exc:
+        Console(stderr=True).print(f"[red]error:[/red] {escape(exc.message)}; nothing was changed, try again", soft_wrap=True)
+        raise SystemExit(1) from None

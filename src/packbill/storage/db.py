@@ -75,10 +75,11 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, busy_timeout: float = 30) -> Engine:
+    """``busy_timeout``: seconds a SQLite writer waits for the lock before the database counts as unavailable."""
     url = normalise_url(url)
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = sa.create_engine(url, connect_args={"timeout": busy_timeout, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_connect(dbapi_connection, _record):  # pragma: no cover - driver hook
@@ -87,7 +88,7 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
             cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: bulk intake and settlement
             cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
@@ -108,10 +109,10 @@ class Database:
     runs a unit of work again after a deadlock or serialization failure, wherever it was raised.
     """
 
-    def __init__(self, url: str = DEFAULT_URL, migrate: bool = True) -> None:
+    def __init__(self, url: str = DEFAULT_URL, migrate: bool = True, busy_timeout: float = 30) -> None:
         self.url = normalise_url(url)
         try:
-            self.engine = make_engine(self.url)
+            self.engine = make_engine(self.url, busy_timeout)
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
             raise BadDatabaseUrl(f"{url!r} is not a database URL packbill can open ({exc})") from None
         self.dialect = self.engine.dialect.name

@@ -1,0 +1,25 @@
+"""The ``packbill demo`` command, added to the command line by ``packbill.entry``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+
+def demo(
+    db: Annotated[str, typer.Option("--db", help="the demo's own database (a SQLite file is started afresh)")] = "sqlite:///packbill-demo.db",
+    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same month")] = 7,
+    report: Annotated[Path, typer.Option(help="where to write the HTML report")] = Path("packbill-demo-report.html"),
+    fresh: Annotated[bool, typer.Option(help="start from an empty database file")] = True,
+) -> None:
+    """Simulate a month of a real-looking customer, settle every day, print and chart the result."""
+    import os
+    import sys
+
+    from . import run_demo
+
+    wide = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 160
+    run_demo(db, seed, report, fresh, Console(width=wide), Console(stderr=True, width=wide))

@@ -1,0 +1,250 @@
+"""Defects found by an independent check of the running service, each with the test that
+failed before its fix, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import random
+import threading
+from collections import defaultdict
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from packbill import services
+from packbill.cli import app as cli
+from packbill.domain import load_catalog, parse_catalog
+from packbill.domain.catalog import default_catalog_text
+from packbill.domain.errors import InvalidRequest, InvalidUsage
+from packbill.server import create_app
+from packbill.services import Context
+from packbill.storage import schema as t
+from packbill.storage import settlement as settlement_store
+from packbill.storage.db import Database
+
+from ..conftest import FIXED_NOW
+from .test_concurrency import DAYS, make_events, settler
+
+OPERATOR = "op-secret"
+
+
+def event(i, service="ai.face", quantity=1, when=FIXED_NOW - timedelta(days=1), region="ap-beijing"):
+    return {"event_id": f"e{i}", "service": service, "quantity": quantity, "region": region, "timestamp": when.isoformat()}
+
+
+# -- one intake path, one lock order: no deadlock between large and small batches ------------------
+
+def mixed_ingester(url: str, events: list, seed: int) -> None:
+    ctx = Context(Database(url, migrate=False), load_catalog(), lambda: FIXED_NOW)
+    rnd = random.Random(seed)
+    order = list(events)
+    rnd.shuffle(order)
+    i = 0
+    while i < len(order):
+        size = rnd.choice([1, 2, 5, 60, 200])  # small and large batches, as the old two paths were chosen
+        by_account = defaultdict(list)
+        for account_id, ev in order[i : i + size]:
+            by_account[account_id].append(ev)
+        for account_id in sorted(by_account, reverse=bool(seed % 2)):
+            services.ingest(ctx, account_id, by_account[account_id])
+        i += size
+    ctx.close()
+
+
+def test_six_ingesters_of_mixed_batch_sizes_and_a_settler_never_fail(db_url):
+    ctx = Context(Database(db_url), load_catalog(), lambda: FIXED_NOW)
+    account_ids = [services.create_account(ctx, f"A{n}", "cn")[0].id for n in range(2)]
+    events = make_events(7, account_ids)
+    spawn = multiprocessing.get_context("spawn")
+    procs = [spawn.Process(target=mixed_ingester, args=(db_url, events, seed)) for seed in range(6)]
+    procs.append(spawn.Process(target=settler, args=(db_url, 9)))
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(300)
+        assert p.exitcode == 0  # a deadlock that escaped the retries would end a process with an error
+    services.settle(ctx, DAYS[-1])
+    with ctx.db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.usage_events)).scalar_one() == len(events)
+    for account_id in account_ids:
+        want = sum(ev["quantity"] for a, ev in events if a == account_id and not ev["service"].startswith("traffic"))
+        got = sum(l.quantity for l in services.bills(ctx, account_id, DAYS[0], DAYS[-1]) if l.service.startswith("ai."))
+        assert got == want
+    ctx.close()
+
+
+# -- numbers beyond 64 bits ------------------------------------------------------------------------
+
+def test_a_day_total_beyond_the_limit_is_refused_with_a_reason_and_nothing_stored(ctx):
+    account, _ = services.create_account(ctx, "Huge", "cn")
+    bytes_batch = [event(i, "traffic.up", 10**15) for i in range(10_000)]  # 10^19 bytes in one day
+    with pytest.raises(InvalidUsage) as refused:
+        services.ingest(ctx, account.id, bytes_batch)
+    assert {d["reason"] for d in refused.value.details} == {"day_total_too_large"}
+    plates = [event(i, "ai.plate", 10**15) for i in range(1_000)]  # 10^18 calls
+    with pytest.raises(InvalidUsage):
+        services.ingest(ctx, account.id, plates)
+    # the limit counts what is already stored: 100 batches that pass alone cannot pass together
+    services.ingest(ctx, account.id, [event(f"a{i}", "ai.plate", 10**15) for i in range(100)])  # exactly 10^17
+    with pytest.raises(InvalidUsage) as refused:
+        services.ingest(ctx, account.id, [event("one-more", "ai.plate", 1)])
+    assert refused.value.details == [{"index": 0, "reason": "day_total_too_large"}]
+    with ctx.db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.usage_events)).scalar_one() == 100
+
+
+def test_over_the_limit_through_http_is_a_422_never_a_500(ctx):
+    account, token = services.create_account(ctx, "Huge", "cn")
+    with TestClient(create_app(ctx, OPERATOR, console=False), raise_server_exceptions=False) as client:
+        r = client.post(f"/v1/accounts/{account.id}/usage", headers={"Authorization": f"Bearer {token}"},
+                        json={"events": [event(i, "traffic.down", 10**15) for i in range(10_000)]})
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_usage"
+
+
+def test_an_account_that_cannot_be_settled_never_holds_back_the_others(db_url):
+    # a catalog whose plate price makes 10^17 calls cost more than 64 bits of fen can hold
+    text = default_catalog_text().replace('id = "ai.plate"\nname_zh = "车牌识别"\nname_en = "Licence plate recognition"\nunit = "call"\nprice = "0.1"',
+                                          'id = "ai.plate"\nname_zh = "车牌识别"\nname_en = "Licence plate recognition"\nunit = "call"\nprice = "1000000"')
+    catalog = parse_catalog(text)
+    ctx = Context(Database(db_url), catalog, lambda: FIXED_NOW)
+    huge, _ = services.create_account(ctx, "Huge", "cn")
+    fine, _ = services.create_account(ctx, "Fine", "cn")
+    services.ingest(ctx, huge.id, [event(f"h{i}", "ai.plate", 10**15) for i in range(100)])
+    services.ingest(ctx, fine.id, [event("f1", "ai.face", 10)])
+    result = services.settle(ctx, (FIXED_NOW - timedelta(days=1)).date())
+    assert [a for a, _ in result.failed] == [huge.id] and "too large" in result.failed[0][1]
+    assert len(services.bills(ctx, fine.id, DAYS[0], FIXED_NOW.date())) == 1
+    assert services.bills(ctx, huge.id, DAYS[0], FIXED_NOW.date()) == []
+    with ctx.db.read() as conn:  # its days stay unsettled, for a later run after the price is fixed
+        assert conn.execute(sa.select(t.usage_dirty.c.account_id)).scalars().all() == [huge.id]
+    (run, *_) = services.runs(ctx)
+    assert run.status == "finished" and run.failed == result.failed
+    ctx.close()
+
+
+# -- a long import beside live traffic ---------------------------------------------------------------
+
+def test_an_import_commits_in_chunks_while_api_writes_go_on(ctx, tmp_path):
+    account, _ = services.create_account(ctx, "Importer", "cn")
+    other, _ = services.create_account(ctx, "Live", "cn")
+    path = tmp_path / "usage.jsonl"
+    with path.open("w") as f:
+        for i in range(30_000):
+            f.write(json.dumps({"account_id": account.id, **event(f"imp{i}", quantity=2)}) + "\n")
+    chunks = []
+    done = {}
+
+    def run():
+        done["result"] = services.import_file(ctx, path, workers=1, chunk=2_000,
+                                              progress=lambda phase, n: chunks.append(n) if phase == "storing" else None)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    posted = 0
+    while worker.is_alive() and posted < 200:
+        services.ingest(ctx, other.id, [event(f"live{posted}")])
+        services.buy(ctx, other.id, "ai.face.100k") if posted % 50 == 0 else None
+        posted += 1
+    worker.join()
+    assert done["result"].accepted == 30_000 and len(chunks) == 15
+    again = services.import_file(ctx, path, workers=1, chunk=2_000)  # a rerun completes exactly
+    assert (again.accepted, again.duplicates) == (0, 30_000)
+    with ctx.db.read() as conn:
+        n = conn.execute(sa.select(sa.func.count()).select_from(t.usage_events).where(t.usage_events.c.account_id == other.id)).scalar_one()
+    assert n == posted
+
+
+def test_a_bad_row_anywhere_still_imports_nothing(ctx, tmp_path):
+    account, _ = services.create_account(ctx, "Importer", "cn")
+    path = tmp_path / "usage.jsonl"
+    lines = [json.dumps({"account_id": account.id, **event(f"imp{i}")}) for i in range(5_000)]
+    lines[4_321] = lines[4_321].replace('"ai.face"', '"ai.fase"')
+    path.write_text("\n".join(lines) + "\n")
+    result = services.import_file(ctx, path, workers=1, chunk=1_000)
+    assert result.accepted == 0 and [b.line for b in result.bad] == [4_322]
+    with ctx.db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.usage_events)).scalar_one() == 0
+
+
+# -- when the database fails --------------------------------------------------------------------------
+
+def test_a_locked_database_is_a_503_with_retry_after(tmp_path):
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    ctx = Context(Database(url, busy_timeout=0.2), load_catalog(), lambda: FIXED_NOW)
+    account, token = services.create_account(ctx, "A", "cn")
+    blocker = sa.create_engine(url)
+    with blocker.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        with TestClient(create_app(ctx, OPERATOR, console=False), raise_server_exceptions=False) as client:
+            r = client.post(f"/v1/accounts/{account.id}/usage", headers={"Authorization": f"Bearer {token}"},
+                            json={"events": [event(1)]})
+            assert r.status_code == 503 and r.json()["error"]["code"] == "service_unavailable"
+            assert int(r.headers["Retry-After"]) > 0
+        conn.exec_driver_sql("ROLLBACK")
+    blocker.dispose()
+    assert services.ingest(ctx, account.id, [event(1)]).accepted == 1  # nothing was stored the first time
+    ctx.close()
+
+
+@pytest.mark.postgres
+def test_an_unreachable_database_is_a_503_and_one_sentence_in_the_cli(pg_template):
+    from ..conftest import new_pg_database
+
+    url, drop = new_pg_database(pg_template)
+    ctx = Context(Database(url), load_catalog(), lambda: FIXED_NOW)
+    account, token = services.create_account(ctx, "A", "cn")
+    with TestClient(create_app(ctx, OPERATOR, console=False), raise_server_exceptions=False) as client:
+        drop()  # the database disappears under the running service
+        r = client.get(f"/v1/accounts/{account.id}/packages", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 503 and r.headers["Retry-After"]
+    ctx.close()
+    result = CliRunner().invoke(cli, ["accounts", "list", "--db", url])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "database" in result.output
+
+
+def test_a_mistyped_database_url_is_one_sentence():
+    result = CliRunner().invoke(cli, ["accounts", "list", "--db", "sqllite:///x.db"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "sqlite:///" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_a_killed_settlement_run_is_shown_as_abandoned(ctx):
+    with ctx.db.write() as conn:  # a run that started and whose process died before it finished
+        settlement_store.start_run(conn, DAYS[0], FIXED_NOW - timedelta(hours=1))
+    (run,) = services.runs(ctx)
+    assert run.status == "abandoned" and run.run.finished_at is None
+    services.settle(ctx, DAYS[0])
+    newest, old = services.runs(ctx)
+    assert (newest.status, old.status) == ("finished", "abandoned")
+    # the abandoned run settled nothing for good: R12 counts only finished runs
+    with ctx.db.read() as conn:
+        assert settlement_store.settled_through(conn) == DAYS[0]
+
+
+# -- the account as of a past moment, and switches that would change a settled day -------------------
+
+def test_traffic_billing_next_as_of_ignores_later_requests(ctx):
+    account, _ = services.create_account(ctx, "A", "cn")
+    services.switch_traffic_billing(ctx, account.id, "traffic", FIXED_NOW - timedelta(hours=2))
+    before = services.account_view(ctx, account.id, FIXED_NOW - timedelta(hours=3))
+    assert before.traffic_billing_next is None
+    after = services.account_view(ctx, account.id, FIXED_NOW - timedelta(hours=1))
+    assert after.traffic_billing_next is not None and after.traffic_billing_next[0].value == "traffic"
+
+
+def test_a_switch_may_not_change_a_settled_day(ctx):
+    account, _ = services.create_account(ctx, "A", "cn")
+    services.ingest(ctx, account.id, [event(1, "traffic.up", 10**6, FIXED_NOW - timedelta(days=3))])
+    services.settle(ctx, (FIXED_NOW - timedelta(days=2)).date())
+    with pytest.raises(InvalidRequest) as refused:
+        services.switch_traffic_billing(ctx, account.id, "traffic", FIXED_NOW - timedelta(days=4))
+    assert refused.value.details["reason"] == "day_settled"
+    other, _ = services.create_account(ctx, "B", "cn")  # settled for every account, with usage or not (R12)
+    with pytest.raises(InvalidRequest):
+        services.switch_traffic_billing(ctx, other.id, "traffic", FIXED_NOW - timedelta(days=3))
+    services.switch_traffic_billing(ctx, other.id, "traffic", FIXED_NOW - timedelta(days=2))  # effective on an unsettled day

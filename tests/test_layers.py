@@ -1,0 +1,59 @@
+"""The layers are a fact, not a wish: each package imports only the layers below it.
+
+domain      nothing of packbill outside it (tests/domain/test_purity.py also bans I/O and the clock)
+storage     domain
+services    domain, storage
+present     domain
+api, console, demo   services, domain, present (never each other, never storage)
+cli         services, domain, present, and the composition root (settings, server)
+"""
+
+import ast
+from pathlib import Path
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "packbill"
+ALLOWED = {
+    "domain": {"domain"},
+    "storage": {"domain", "storage"},
+    "services": {"domain", "storage", "services"},
+    "present": {"domain", "present"},
+    "api": {"services", "domain", "present", "api"},
+    "console": {"services", "domain", "present", "console"},
+    "demo": {"services", "domain", "present", "demo"},
+    "cli": {"services", "domain", "present", "cli", "settings", "server"},
+}
+
+
+def packbill_imports(path: Path, root: Path = SRC) -> set[str]:
+    """The packbill packages (first part below packbill) that a module imports."""
+    package = path.relative_to(root).parts
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = list(package[:-1])[: len(package) - node.level]
+                parts = base + (node.module.split(".") if node.module else [])
+                if not parts:  # "from .. import x": the names are packages
+                    parts = [node.names[0].name]
+                found.add(parts[0])
+            elif node.module and node.module.startswith("packbill."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[1] for a in node.names if a.name.startswith("packbill."))
+    return found
+
+
+def test_every_layer_imports_only_the_layers_below_it():
+    problems = []
+    for layer, allowed in ALLOWED.items():
+        for path in sorted((SRC / layer).rglob("*.py")):
+            for name in packbill_imports(path) - allowed:
+                problems.append(f"{path.relative_to(SRC)} imports packbill.{name}")
+    assert problems == []
+
+
+def test_the_layer_check_sees_a_wrong_import(tmp_path):
+    (tmp_path / "domain").mkdir()
+    bad = tmp_path / "domain" / "probe.py"
+    bad.write_text("from ..storage import db\nfrom ..api.deps import Deps\nimport packbill.cli\nfrom . import money\n")
+    assert packbill_imports(bad, tmp_path) == {"storage", "api", "cli", "domain"}
