@@ -98,10 +98,10 @@ def settlement_fixture(db, accounts: int, days: int, traffic_accounts: int, seed
                     for w in range(96, 240):
                         b = rnd.randint(10**6, 4 * 10**7)
                         total += b
-                        windows.append((a, day if db.is_postgres else day.isoformat(), s, w, b))
+                        windows.append((a, day if db.dialect == "postgresql" else day.isoformat(), s, w, b))
                     sums[(a, day, s)] = total
             if len(windows) > 500_000 or n == days - 1:
-                mark = "%s" if db.is_postgres else "?"
+                mark = "%s" if db.dialect == "postgresql" else "?"
                 cur.executemany(f'INSERT INTO usage_windows (account_id, day, service, "window", bytes) VALUES ({mark}, {mark}, {mark}, {mark}, {mark})', windows)
                 counts["window_rows"] += len(windows)
                 windows = []
