@@ -43,7 +43,8 @@ def test_purchase_list_refund_flow(api):
     r = me.post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k", "count": 2})
     assert r.status_code == 201 and r.json()["amount"] == "100.00"
     pkgs = r.json()["packages"]
-    assert set(pkgs[0]) == {"id", "sku", "service", "size", "remaining", "price", "purchased_at", "first_day", "last_day", "status"}
+    assert set(pkgs[0]) == {"id", "sku", "service", "size", "remaining", "price", "purchased_at", "first_day", "last_day", "status",
+                            "list_price"}  # list_price: wave 2 (R16)
     listed = me.get(f"/v1/accounts/{acc['id']}/packages").json()["packages"]
     assert [p["id"] for p in listed] == [p["id"] for p in pkgs]
     r = me.post(f"/v1/accounts/{acc['id']}/packages/{pkgs[0]['id']}/refund")
@@ -99,7 +100,9 @@ def test_usage_settlement_bills(api):
     bill = api.as_(acc["token"]).get(f"/v1/accounts/{acc['id']}/bills?from=2027-05-01&to=2027-05-31").json()
     assert bill == {"lines": [{"day": "2027-05-01", "service": "ai.face", "quantity": 20,
                                "drawn": [{"package_id": pkg["id"], "quantity": 10}], "payg_quantity": 10,
-                               "amount": "0.01", "supplement": False}], "total": "0.01"}
+                               "amount": "0.01", "supplement": False,
+                               "list_amount": "0.01", "paid": {"voucher": "0.00", "cash": "0.01"}}],  # wave 2 (R16, R18)
+                    "total": "0.01"}
 
 
 def test_settlement_of_a_day_not_ended_is_refused(api):

@@ -23,9 +23,10 @@ def sign_out(page):
     page.click("[data-nav=signout]")
 
 
-def create_account(page, name, site):
+def create_account(page, name, site, payment="invoice"):
     page.fill("input[name=name]", name)
     page.select_option("select[name=site]", site)
+    page.select_option("select[name=payment]", payment)  # the form proposes balance terms
     page.click("text=创建账号 >> nth=-1")
     token = page.text_content("[data-token]").strip()
     account_id = re.search(r"\((acc_\w+)\)", page.text_content(".flash")).group(1)

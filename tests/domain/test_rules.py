@@ -243,11 +243,11 @@ def test_R8_peak_is_largest_window_over_all_regions(ledger):
 
 
 def test_R8_windows_are_shanghai_five_minute_windows():
-    from packbill.domain.days import window_of
+    from packbill.domain.days import day_and_window
 
-    assert window_of(t("2026-11-26 00:00")) == 0
-    assert window_of(t("2026-11-26 00:04:59")) == 0
-    assert window_of(t("2026-11-26 23:59:59")) == 287
+    assert day_and_window(t("2026-11-26 00:00")) == (d("2026-11-26"), 0)
+    assert day_and_window(t("2026-11-26 00:04:59")) == (d("2026-11-26"), 0)
+    assert day_and_window(t("2026-11-26 23:59:59")) == (d("2026-11-26"), 287)
 
 
 # R9 ---------------------------------------------------------------------------------------

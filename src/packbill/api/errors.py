@@ -24,6 +24,8 @@ STATUS = {
     "method_not_allowed": 405,
     "payload_too_large": 413,
     "service_unavailable": 503,
+    "insufficient_funds": 402,
+    "conflict": 409,
 }
 RETRY_AFTER_SECONDS = 5
 log = logging.getLogger("packbill.api")

@@ -16,6 +16,45 @@ class _In(BaseModel):
 class AccountIn(_In):
     name: StrictStr = Field(min_length=1, max_length=MAX_NAME, description="the customer's name as people read it")
     site: Literal["cn", "intl"]
+    payment: Literal["balance", "invoice"] | None = Field(None, description="payment terms; default invoice")
+
+
+Money = StrictStr | StrictInt
+
+
+class PaymentTermsIn(_In):
+    payment: Literal["balance", "invoice"]
+
+
+class TopUpIn(_In):
+    amount: Money = Field(description="CNY, a decimal string with at most two decimals, greater than zero")
+    reference: StrictStr = Field(min_length=1, max_length=128, description="the payment's own reference, unique within the account")
+    at: StrictStr | None = None
+
+
+class AdjustmentIn(_In):
+    amount: Money = Field(description="CNY, may be negative")
+    reason: StrictStr = Field(min_length=1, max_length=400)
+    at: StrictStr | None = None
+
+
+class VoucherIn(_In):
+    amount: Money = Field(description="CNY")
+    expires_on: StrictStr = Field(description="the last day it pays on, YYYY-MM-DD")
+    services: list[StrictStr] | None = Field(None, description="the services it may pay for; default all")
+
+
+class DiscountIn(_In):
+    rate: Money = Field(description="0 < rate <= 1, e.g. \"0.85\" (15 % off), at most four decimals")
+    effective_day: StrictStr = Field(description="YYYY-MM-DD: purchases and usage days from this day")
+
+
+class CreditLimitIn(_In):
+    amount: Money = Field(description="CNY, at least 0")
+
+
+class BalanceAlertIn(_In):
+    threshold: Money | None = Field(description="CNY, at least 0; null switches the alert off")
 
 
 class PurchaseIn(_In):
@@ -64,6 +103,7 @@ class AccountOut(BaseModel):
     id: str
     name: str
     site: str
+    payment: str = Field(description="balance (prepaid) or invoice (monthly billing)")
     traffic_billing: str
 
 
@@ -95,11 +135,19 @@ class PackageOut(BaseModel):
     first_day: str = Field(description="first usage day covered, YYYY-MM-DD")
     last_day: str = Field(description="last usage day covered, YYYY-MM-DD; the remainder is forfeited after it")
     status: str = Field(description="refunded, expired, exhausted, frozen or active (the first that applies)")
+    list_price: str = Field(description="the catalog price it was bought at, CNY; price is its contracted share")
+
+
+class PaidOut(BaseModel):
+    voucher: str = Field(description="CNY paid by vouchers")
+    cash: str = Field(description="CNY paid from the cash balance")
 
 
 class PurchaseOut(BaseModel):
     packages: list[PackageOut]
-    amount: str
+    amount: str = Field(description="the contracted total, CNY")
+    list_amount: str = Field(description="the list total, CNY")
+    paid: PaidOut
 
 
 class PackageListOut(BaseModel):
@@ -109,6 +157,7 @@ class PackageListOut(BaseModel):
 class RefundOut(BaseModel):
     package: PackageOut
     amount: str
+    paid_back: PaidOut
 
 
 class TrafficBillingOut(BaseModel):
@@ -161,6 +210,8 @@ class BillLineOut(BaseModel):
     payg_quantity: int | str = Field(description="what was billed pay-as-you-go, in the unit of quantity")
     amount: str = Field(description="CNY, rounded half up to 0.01")
     supplement: bool = Field(description="late usage of a day already settled: only what it added")
+    list_amount: str = Field(description="the list amount, CNY (amount is the contracted one)")
+    paid: PaidOut
 
 
 class BillOut(BaseModel):
@@ -195,3 +246,55 @@ class DailyUsageListOut(BaseModel):
 class WhoAmIOut(BaseModel):
     role: Literal["operator", "account"]
     account_id: str | None
+
+
+class VoucherOut(BaseModel):
+    id: str
+    amount: str
+    remaining: str
+    expires_on: str
+    services: list[str] | None
+    status: Literal["active", "used", "expired"]
+
+
+class WalletOut(BaseModel):
+    balance: str = Field(description="the cash balance, CNY (may be below zero)")
+    credit_limit: str
+    payment: str
+    state: Literal["normal", "arrears", "suspended", "reclaim_due"]
+    arrears_since: str | None
+    low_balance_threshold: str | None
+    vouchers: list[VoucherOut]
+    service_status: dict[str, Literal["active", "suspended"]]
+    estimated_balance: str = Field(description="the balance with the usage not settled yet, estimated by the settlement rules")
+
+
+class TopUpOut(BaseModel):
+    id: str
+    amount: str
+    reference: str
+    balance: str
+
+
+class AdjustmentOut(BaseModel):
+    id: str
+    amount: str
+    balance: str
+
+
+class PostingOut(BaseModel):
+    ledger_account: str
+    amount: str
+
+
+class EntryOut(BaseModel):
+    id: int
+    at: str
+    kind: str
+    ref: str
+    memo: str | None
+    postings: list[PostingOut]
+
+
+class JournalOut(BaseModel):
+    entries: list[EntryOut]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from decimal import Decimal
 import json
 import os
 import sys
@@ -33,6 +34,16 @@ app.add_typer(accounts_app, name="accounts")
 app.add_typer(packages_app, name="packages")
 app.add_typer(usage_app, name="usage")
 app.add_typer(bills_app, name="bills")
+wallet_app = typer.Typer(help="The wallet: balance, state, top-ups and adjustments (operator).", no_args_is_help=True)
+vouchers_app = typer.Typer(help="Vouchers: grant and list (operator).", no_args_is_help=True)
+discount_app = typer.Typer(help="Discount rates (contracted prices).", no_args_is_help=True)
+credit_app = typer.Typer(help="Credit limits.", no_args_is_help=True)
+alert_app = typer.Typer(help="Low-balance alerts.", no_args_is_help=True)
+app.add_typer(wallet_app, name="wallet")
+app.add_typer(vouchers_app, name="vouchers")
+app.add_typer(discount_app, name="discount")
+app.add_typer(credit_app, name="credit-limit")
+app.add_typer(alert_app, name="balance-alert")
 
 out = Console()
 err = Console(stderr=True)
@@ -160,13 +171,14 @@ def catalog_show(catalog: CatalogOpt = None, format: Annotated[str, typer.Option
 def accounts_create(
     name: str,
     site: Annotated[str, typer.Option(help="cn (China site) or intl")] = "cn",
+    payment: Annotated[str, typer.Option(help="balance (prepaid) or invoice (monthly billing)")] = "invoice",
     db: DbOpt = None,
 ) -> None:
     """Create an account and print its token (shown only this once)."""
     ctx = _ctx(db)
     with _Errors():
-        account, token = services.create_account(ctx, name, site)
-    out.print(f"account [bold]{account.id}[/bold] ({account.name}, site {account.site.value})")
+        account, token = services.create_account(ctx, name, site, payment=payment)
+    out.print(f"account [bold]{account.id}[/bold] ({account.name}, site {account.site.value}, {account.terms.value} terms)")
     out.print(f"token   [bold]{token}[/bold]  (keep it: it is not stored and cannot be shown again)")
 
 
@@ -253,8 +265,9 @@ def packages_refund(
     """The account's one no-reason refund (within 5 days, never drawn on)."""
     ctx = _ctx(db)
     with _Errors():
-        package, amount = services.refund(ctx, account_id, package_id, _moment(at, "at"))
-    out.print(f"refunded {package.id} ({package.sku}): {present.money(amount)} CNY")
+        result = services.refund(ctx, account_id, package_id, _moment(at, "at"))
+    out.print(f"refunded {result.package.id} ({result.package.sku}): {present.money(result.amount)} CNY "
+              f"(to cash {present.money(result.paid_back.cash)}, to vouchers {present.money(result.paid_back.voucher_total)})")
 
 
 @usage_app.command("import")
@@ -362,3 +375,153 @@ def run() -> None:
     except services.Unavailable as exc:
         Console(stderr=True).print(f"[red]error:[/red] {escape(exc.message)}; nothing was changed, try again", soft_wrap=True)
         raise SystemExit(1) from None
+
+
+
+def _amount(value: str, name: str) -> Decimal:
+    from ..domain.money import parse_decimal
+
+    try:
+        return parse_decimal(value)
+    except ValueError as exc:
+        _fail(f"{name}: {exc}")
+
+
+def _key(account_id: str, *parts) -> services.IdempotencyKey:
+    """One Idempotency-Key per command run, as the API's clients send one per request."""
+    import hashlib
+    import uuid
+
+    return services.IdempotencyKey(account_id, f"cli-{uuid.uuid4().hex}", hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest())
+
+
+@accounts_app.command("payment")
+def accounts_payment(account_id: str, terms: Annotated[str, typer.Argument(help="balance or invoice")], db: DbOpt = None) -> None:
+    """Change an account's payment terms."""
+    ctx = _ctx(db)
+    with _Errors():
+        purse = services.set_payment_terms(ctx, account_id, terms)
+    out.print(f"{account_id}: {purse.terms.value} terms")
+
+
+@wallet_app.command("show")
+def wallet_show(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None) -> None:
+    """Balance, state, vouchers and service status of an account."""
+    ctx = _ctx(db)
+    with _Errors():
+        view = services.wallet(ctx, account_id, _moment(as_of, "as-of"))
+    purse = view.purse
+    out.print(f"[bold]{account_id}[/bold]  {purse.terms.value} terms  state [bold]{view.state.value}[/bold]"
+              + (f" since {purse.arrears_since:%Y-%m-%d %H:%M}" if purse.arrears_since else ""))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column()
+    grid.add_column(justify="right")
+    grid.add_row("balance (CNY)", present.money(purse.cash))
+    grid.add_row("estimated, with unsettled usage", present.money(view.estimated_balance))
+    grid.add_row("credit limit", present.money(purse.credit_limit))
+    grid.add_row("low-balance alert below", present.money(purse.threshold) if purse.threshold is not None else "off")
+    out.print(grid)
+    if view.vouchers:
+        table = Table(title="vouchers")
+        for col in ("voucher", "amount", "remaining", "expires on", "services", "status"):
+            table.add_column(col, justify="right" if col in ("amount", "remaining") else "left")
+        for v in view.vouchers:
+            table.add_row(v.id, present.money(v.amount), present.money(v.remaining), str(v.expires_on),
+                          ", ".join(sorted(v.services)) if v.services else "all", v.status(view.day))
+        out.print(table)
+    stopped = [s for s, st in view.service_status.items() if st == "suspended"]
+    if stopped:
+        out.print(f"[red]suspended services:[/red] {', '.join(stopped)}")
+
+
+@wallet_app.command("topup")
+def wallet_topup(
+    account_id: str,
+    amount: Annotated[str, typer.Argument(help="CNY, e.g. 100.00")],
+    reference: Annotated[str, typer.Option(help="the payment's own reference (a retry with it adds nothing)")],
+    at: Annotated[Optional[str], typer.Option(help="when the payment arrived (backfills)")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Record a top-up (idempotent by its reference)."""
+    ctx = _ctx(db)
+    with _Errors():
+        result = services.topup(ctx, account_id, _amount(amount, "amount"), reference, _moment(at, "at"),
+                                _key(account_id, "topup", amount, reference))
+    word = "topped up" if result.created else "already recorded"
+    out.print(f"{word} {present.money(result.amount)} CNY ({result.reference}); balance {present.money(result.balance)} CNY")
+
+
+@wallet_app.command("adjust")
+def wallet_adjust(
+    account_id: str,
+    amount: Annotated[str, typer.Argument(help="CNY, negative to take away")],
+    reason: Annotated[str, typer.Option(help="why the balance changes")],
+    db: DbOpt = None,
+) -> None:
+    """Correct a balance (positive or negative), with a reason."""
+    ctx = _ctx(db)
+    with _Errors():
+        result = services.adjust(ctx, account_id, _amount(amount, "amount"), reason, idem=_key(account_id, "adjust", amount, reason))
+    out.print(f"adjusted by {present.money(result.amount)} CNY; balance {present.money(result.balance)} CNY")
+
+
+@vouchers_app.command("grant")
+def vouchers_grant(
+    account_id: str,
+    amount: Annotated[str, typer.Argument(help="CNY")],
+    expires_on: Annotated[str, typer.Option(help="the last day it pays on, YYYY-MM-DD")],
+    service: Annotated[Optional[list[str]], typer.Option(help="a service it may pay for (repeat; default all)")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Grant a voucher: it pays before cash, never arrears, and expires."""
+    ctx = _ctx(db)
+    with _Errors():
+        v = services.grant_voucher(ctx, account_id, _amount(amount, "amount"), _day(expires_on, "expires-on"), service or None,
+                                   idem=_key(account_id, "voucher", amount, expires_on, service))
+    out.print(f"granted {v.id}: {present.money(v.amount)} CNY until {v.expires_on}"
+              + (f" for {', '.join(sorted(v.services))}" if v.services else ""))
+
+
+@vouchers_app.command("list")
+def vouchers_list(account_id: str, db: DbOpt = None) -> None:
+    """An account's vouchers."""
+    ctx = _ctx(db)
+    with _Errors():
+        view = services.wallet(ctx, account_id)
+    if not view.vouchers:
+        out.print("no vouchers")
+    for v in view.vouchers:
+        out.print(f"{v.id}  {present.money(v.remaining)} of {present.money(v.amount)} CNY  until {v.expires_on}  {v.status(view.day)}")
+
+
+@discount_app.command("set")
+def discount_set(
+    account_id: str,
+    rate: Annotated[str, typer.Argument(help="0 < rate <= 1, e.g. 0.85 for 15 % off")],
+    effective_day: Annotated[str, typer.Option("--from", help="first day it applies to, YYYY-MM-DD")],
+    db: DbOpt = None,
+) -> None:
+    """Set an account's discount rate from a day on (earlier days keep theirs)."""
+    ctx = _ctx(db)
+    with _Errors():
+        services.set_discount(ctx, account_id, _amount(rate, "rate"), _day(effective_day, "from"))
+    out.print(f"{account_id}: rate {rate} from {effective_day}")
+
+
+@credit_app.command("set")
+def credit_limit_set(account_id: str, amount: Annotated[str, typer.Argument(help="CNY, at least 0")], db: DbOpt = None) -> None:
+    """Set how far below zero purchases may take an account's cash."""
+    ctx = _ctx(db)
+    with _Errors():
+        purse = services.set_credit_limit(ctx, account_id, _amount(amount, "amount"))
+    out.print(f"{account_id}: credit limit {present.money(purse.credit_limit)} CNY")
+
+
+@alert_app.command("set")
+def balance_alert_set(account_id: str, threshold: Annotated[str, typer.Argument(help="CNY, or 'off'")], db: DbOpt = None) -> None:
+    """Remind the customer when a charge leaves the balance below THRESHOLD."""
+    ctx = _ctx(db)
+    value = None if threshold.strip().lower() == "off" else _amount(threshold, "threshold")
+    with _Errors():
+        services.set_balance_alert(ctx, account_id, value)
+    out.print(f"{account_id}: low-balance alert {'off' if value is None else 'below ' + present.money(value) + ' CNY'}")

@@ -14,8 +14,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+import uuid
+
 from .. import present, services
-from ..domain import BANDWIDTH_SERVICES, TRAFFIC_SERVICES, BillingError, PackageStatus, UnknownSku, check_refund, shanghai_day
+from ..domain.money import parse_decimal
+from ..domain.wallet import WalletState, contracted
+from ..domain import SHANGHAI, BANDWIDTH_SERVICES, TRAFFIC_SERVICES, BillingError, PackageStatus, UnknownSku, check_refund, shanghai_day
 from ..present.charts import PALETTE, PAYG, stacked_bars
 from .i18n import LANGS, error_sentence, t
 
@@ -24,6 +28,7 @@ LANG_COOKIE = "pb_lang"
 FLASH_COOKIE = "pb_flash"
 
 env = Environment(loader=PackageLoader("packbill.console", "templates"), autoescape=select_autoescape(["html"]))
+env.globals["money"] = present.money
 STATIC_MOUNT = ("/static", StaticFiles(packages=[("packbill.console", "static")]), "static")
 """The console's stylesheet: the composition root mounts it beside the router."""
 
@@ -120,22 +125,36 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
             return _redirect("/")
         if viewer.role != "operator":
             return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
-        views = services.account_views(ctx)
+        return _accounts_page(request)
+
+    def _accounts_page(request: Request, **extra) -> HTMLResponse:
+        q = request.query_params
+        state = q.get("state") or None
+        sort = q.get("sort") or "created"
+        descending = q.get("desc") == "1"
+        try:
+            number = int(q.get("page") or 1)
+        except ValueError:
+            number = 1
+        try:
+            rows, pages = services.account_page(ctx, state=state, sort=sort, descending=descending, page=number)
+        except BillingError as exc:
+            rows, pages = [], 1
+            extra.setdefault("message", error_sentence(_lang(request), exc))
         yesterday = shanghai_day(ctx.now()) - timedelta(days=1)
-        return page(request, "accounts.html", accounts=views, yesterday=yesterday)
+        return page(request, "accounts.html", rows=rows, pages=pages, number=min(max(1, number), pages), state=state or "",
+                    sort=sort, desc=descending, states=[s.value for s in WalletState], yesterday=yesterday, **extra)
 
     @app.post("/console/accounts", include_in_schema=False)
-    def create_account(request: Request, name: str = Form(""), site: str = Form("cn")) -> Response:
+    def create_account(request: Request, name: str = Form(""), site: str = Form("cn"), payment: str = Form("balance")) -> Response:
         viewer = _viewer(request)
         if viewer is None or viewer.role != "operator":
             return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
         try:
-            account, token = services.create_account(ctx, name, site)
+            account, token = services.create_account(ctx, name, site, payment=payment)
         except BillingError as exc:
             return _redirect("/console/accounts", error_sentence(_lang(request), exc))
-        views = services.account_views(ctx)
-        yesterday = shanghai_day(ctx.now()) - timedelta(days=1)
-        return page(request, "accounts.html", accounts=views, yesterday=yesterday, new_token=token, new_account=account)
+        return _accounts_page(request, new_token=token, new_account=account)
 
     @app.post("/console/settle", include_in_schema=False)
     def settle(request: Request, through: str = Form("")) -> Response:
@@ -182,7 +201,10 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         ]
         reminders = [{"kind": r.kind, "day": r.day, "message": present.reminder_message(r, ctx.catalog, lang)}
                      for r in services.reminders(ctx, account_id)]
+        wallet = services.wallet(ctx, account_id)
         return page(request, "account.html", account=view, rows=rows, reminders=reminders, tab="overview",
+                    wallet=wallet, wallet_note=_wallet_note(lang, wallet), today=today, idem=uuid.uuid4().hex,
+                    stopped=[present.service_name(ctx.catalog, s_, lang) for s_, st in wallet.service_status.items() if st == "suspended"],
                     any_frozen=any(v.status is PackageStatus.FROZEN for v in packages))
 
     @app.get("/console/accounts/{account_id}/catalog", include_in_schema=False)
@@ -192,23 +214,83 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
             return error
         cat = ctx.catalog
         lang = _lang(request)
+        rate = services.wallet_rate(ctx, account_id)
         items = [{"sku": p, "size": present.quantity(p.service, p.size, lang), "price": present.money(p.price),
+                  "yours": present.money(contracted(p.price, rate)[1]) if rate != 1 else None,
                   "service": present.service_name(cat, p.service, lang), "validity": present.validity(p.validity, lang)}
                  for p in cat.packages.values()]
         payg = [{"s": s, "per": present.price_unit(cat, s.service, lang)} for s in cat.services.values()]
-        return page(request, "catalog.html", account=view, items=items, payg=payg, tab="catalog")
+        return page(request, "catalog.html", account=view, items=items, payg=payg, tab="catalog", idem=uuid.uuid4().hex)
 
     @app.post("/console/accounts/{account_id}/buy", include_in_schema=False)
-    def buy(request: Request, account_id: str, sku: str = Form(""), count: int = Form(1)) -> Response:
+    def buy(request: Request, account_id: str, sku: str = Form(""), count: int = Form(1), idem: str = Form("")) -> Response:
         view, error = _account_or_error(request, account_id)
         if error:
             return error
         lang = _lang(request)
         try:
-            result = services.buy(ctx, account_id, sku, count)
+            result = services.buy(ctx, account_id, sku, count, idem=_form_key(account_id, idem, "buy", sku, count))
+        except services.Replayed:
+            return _redirect(f"/console/accounts/{account_id}", t(lang, "already_done"))
         except (BillingError, UnknownSku) as exc:
             return _redirect(f"/console/accounts/{account_id}/catalog", error_sentence(lang, exc))
         return _redirect(f"/console/accounts/{account_id}", t(lang, "bought", amount=present.money(result.amount)))
+
+    def _money_action(request: Request, account_id: str, action, done, operator_only: bool = True) -> Response:
+        """Run a money action from a form: refusals and bad amounts as sentences, a repeated form as 'already done'."""
+        viewer = _viewer(request)
+        lang = _lang(request)
+        if viewer is None or not _may_see(viewer, account_id) or (operator_only and viewer.role != "operator"):
+            return page(request, "error.html", status=403, error=t(lang, "forbidden"))
+        target = f"/console/accounts/{account_id}"
+        try:
+            result = action()
+        except services.Replayed:
+            return _redirect(target, t(lang, "already_done"))
+        except ValueError as exc:
+            return _redirect(target, error_sentence(lang, BillingError(str(exc))))
+        except (BillingError, UnknownSku) as exc:
+            return _redirect(target, error_sentence(lang, exc))
+        return _redirect(target, done(result) if done else t(lang, "done"))
+
+    @app.post("/console/accounts/{account_id}/topup", include_in_schema=False)
+    def topup(request: Request, account_id: str, amount: str = Form(""), reference: str = Form(""), idem: str = Form("")) -> Response:
+        lang = _lang(request)
+        return _money_action(
+            request, account_id,
+            lambda: services.topup(ctx, account_id, parse_decimal(amount), reference,
+                                   idem=_form_key(account_id, idem, "topup", amount, reference)),
+            lambda r: t(lang, "topped_up", amount=present.money(r.amount), balance=present.money(r.balance)))
+
+    @app.post("/console/accounts/{account_id}/adjust", include_in_schema=False)
+    def adjust(request: Request, account_id: str, amount: str = Form(""), reason: str = Form(""), idem: str = Form("")) -> Response:
+        return _money_action(request, account_id, lambda: services.adjust(
+            ctx, account_id, parse_decimal(amount), reason, idem=_form_key(account_id, idem, "adjust", amount, reason)), None)
+
+    @app.post("/console/accounts/{account_id}/voucher", include_in_schema=False)
+    def voucher(request: Request, account_id: str, amount: str = Form(""), expires_on: str = Form(""), idem: str = Form("")) -> Response:
+        return _money_action(request, account_id, lambda: services.grant_voucher(
+            ctx, account_id, parse_decimal(amount), date.fromisoformat(expires_on),
+            idem=_form_key(account_id, idem, "voucher", amount, expires_on)), None)
+
+    @app.post("/console/accounts/{account_id}/discount", include_in_schema=False)
+    def discount(request: Request, account_id: str, rate: str = Form(""), effective_day: str = Form("")) -> Response:
+        return _money_action(request, account_id, lambda: services.set_discount(
+            ctx, account_id, parse_decimal(rate), date.fromisoformat(effective_day)), None)
+
+    @app.post("/console/accounts/{account_id}/credit-limit", include_in_schema=False)
+    def credit_limit(request: Request, account_id: str, amount: str = Form("")) -> Response:
+        return _money_action(request, account_id, lambda: services.set_credit_limit(ctx, account_id, parse_decimal(amount)), None)
+
+    @app.post("/console/accounts/{account_id}/terms", include_in_schema=False)
+    def terms(request: Request, account_id: str, payment: str = Form("")) -> Response:
+        return _money_action(request, account_id, lambda: services.set_payment_terms(ctx, account_id, payment), None)
+
+    @app.post("/console/accounts/{account_id}/balance-alert", include_in_schema=False)
+    def balance_alert(request: Request, account_id: str, threshold: str = Form("")) -> Response:
+        value = threshold.strip()
+        return _money_action(request, account_id, lambda: services.set_balance_alert(
+            ctx, account_id, parse_decimal(value) if value else None), None, operator_only=False)
 
     @app.post("/console/accounts/{account_id}/packages/{package_id}/refund", include_in_schema=False)
     def refund(request: Request, account_id: str, package_id: str) -> Response:
@@ -217,7 +299,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
             return error
         lang = _lang(request)
         try:
-            _, amount = services.refund(ctx, account_id, package_id)
+            amount = services.refund(ctx, account_id, package_id).amount
             message = t(lang, "refunded", amount=present.money(amount))
         except BillingError as exc:
             message = error_sentence(lang, exc)
@@ -252,7 +334,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         except (ValueError, BillingError):
             lines = []
         names = {v.package.id: f"{v.package.sku} ({v.package.id[-4:]})" for v in services.list_packages(ctx, account_id)}
-        charts = _charts(lang, lines, first, last, names)
+        charts = _charts(lang, lines, first, last, names, ctx.catalog)
         rows = [{"line": l, "service": present.service_name(ctx.catalog, l.service, lang),
                  "quantity": present.quantity(l.service, l.quantity, lang), "payg": present.quantity(l.service, l.payg_quantity, lang),
                  "drawn": [(names.get(d.package_id, d.package_id), d.package_id, present.quantity(l.service, d.quantity, lang))
@@ -262,6 +344,30 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         return page(request, "bills.html", account=view, rows=rows, total=total, charts=charts, first=first, last=last, tab="bills")
 
     return app
+
+
+def _form_key(account_id: str, key: str, *parts) -> services.IdempotencyKey | None:
+    """A form's own Idempotency-Key (one per rendered form): a double click does it once."""
+    key = (key or "").strip()
+    if not key or len(key) > 64:
+        return None
+    return services.IdempotencyKey.of(account_id, "console-" + key, "POST", "/console", [str(p) for p in parts])
+
+
+def _wallet_note(lang: str, wallet) -> str | None:
+    """R19: what the customer should do about arrears, and by when."""
+    purse = wallet.purse
+    if purse.arrears_since is None or wallet.state is WalletState.NORMAL:
+        return None
+    since = purse.arrears_since.astimezone(SHANGHAI)
+    floor = present.money(-purse.credit_limit)
+    if wallet.state is WalletState.ARREARS:
+        deadline = since + services.DELAYS.suspend_after
+        return t(lang, "arrears_help", since=f"{since:%Y-%m-%d %H:%M}", deadline=f"{deadline:%Y-%m-%d %H:%M}", floor=floor)
+    if wallet.state is WalletState.SUSPENDED:
+        reclaim = since + services.DELAYS.suspend_after + services.DELAYS.reclaim_after
+        return t(lang, "suspended_help", since=f"{since:%Y-%m-%d %H:%M}", reclaim=f"{reclaim:%Y-%m-%d}", floor=floor)
+    return t(lang, "reclaim_help", floor=floor)
 
 
 def _refundable(ctx, view, packages) -> set[str]:
@@ -276,7 +382,7 @@ def _refundable(ctx, view, packages) -> set[str]:
     return out
 
 
-def _charts(lang: str, lines, first: date, last: date, names: dict[str, str]) -> list[str]:
+def _charts(lang: str, lines, first: date, last: date, names: dict[str, str], catalog) -> list[str]:
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     index = {d: i for i, d in enumerate(days)}
     colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names.values())}
@@ -294,7 +400,7 @@ def _charts(lang: str, lines, first: date, last: date, names: dict[str, str]) ->
     for service, series in sorted(by_service.items()):
         payg = series.pop(t(lang, "payg"))
         series[t(lang, "payg")] = payg
-        charts.append(stacked_bars(t(lang, "chart_title", service=service), [d.strftime("%m-%d") for d in days], series,
+        charts.append(stacked_bars(t(lang, "chart_title", service=present.service_name(catalog, service, lang)), [d.strftime("%m-%d") for d in days], series,
                                    unit="GB" if service in TRAFFIC_SERVICES else ("次" if lang == "zh" else "calls"),
                                    colours=colours))
     return charts

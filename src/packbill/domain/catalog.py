@@ -101,10 +101,6 @@ class PackageSku:
     validity: Validity
     label_zh: str = ""
 
-    @property
-    def is_traffic(self) -> bool:
-        return self.service in TRAFFIC_SERVICES
-
 
 @dataclass(frozen=True, slots=True)
 class Catalog:

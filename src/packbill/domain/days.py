@@ -50,11 +50,6 @@ def day_and_window(moment: datetime) -> tuple[date, int]:
     return local.date(), window_index(local.hour * 3600 + local.minute * 60 + local.second)
 
 
-def window_of(moment: datetime) -> int:
-    """Index 0..287 of the 5-minute window of its Shanghai day (R8)."""
-    return day_and_window(moment)[1]
-
-
 def month_start(day: date) -> date:
     return day.replace(day=1)
 

@@ -38,3 +38,9 @@ class InvalidRequest(BillingError):
 
 class NotFound(BillingError):
     code = "not_found"
+
+
+class Conflict(BillingError):
+    """The same reference or key again with different content (R15, idempotency keys)."""
+
+    code = "conflict"

@@ -10,23 +10,41 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import count as counter
 from typing import Iterable
 
+from . import journal
 from .catalog import Catalog
-from .days import shanghai_day
+from .days import SHANGHAI, shanghai_day
 from .draw_order import in_draw_order
 from .errors import InvalidRequest, NotFound
+from .wallet import rate_on
 from .model import Balance, BillLine, Package, PackageStatus, Site, TrafficBilling, UsageEvent
 from .purchase import purchase
 from .refund import check_refund
 from .reminders import PackageHistory, Reminder, reminders_at
-from .settlement import AccountState, UsageDay, settle_account
+from .settlement import AccountState, UsageDay, journal_of_run, settle_account
 from .status import package_status, remaining_of
 from .traffic_billing import SwitchRequest, check_switch, mode_on, pending_switch
 from .usage import DayUsage, dedupe, row_of
+from .errors import Conflict
+from .wallet import (
+    DiscountRate,
+    Payment,
+    PaymentTerms,
+    Purse,
+    Voucher,
+    after_movement,
+    check_amount,
+    check_rate,
+    contracted,
+    pay,
+    pay_back,
+    split,
+    split_payment,
+)
 
 
 @dataclass
@@ -43,6 +61,11 @@ class _Account:
     settled_mainland: dict[tuple[date, str], int] = field(default_factory=lambda: defaultdict(int))
     settled_other: dict[tuple[date, str], int] = field(default_factory=lambda: defaultdict(int))
     lines: list[BillLine] = field(default_factory=list)
+    topups: dict[str, Decimal] = field(default_factory=dict)
+    paid: dict[str, Payment] = field(default_factory=dict)
+    """What each package's purchase was paid with (its share of the order)."""
+    entries: list[journal.Entry] = field(default_factory=list)
+    events: list[tuple[str, date]] = field(default_factory=list)
 
     def unsettled(self, day: date) -> UsageDay:
         usage = self.usage[day]
@@ -72,21 +95,89 @@ class Ledger:
         except KeyError:
             raise NotFound(f"there is no account {account_id}") from None
 
-    def create_account(self, account_id: str, name: str, site: Site) -> None:
+    def create_account(self, account_id: str, name: str, site: Site, payment: str = "invoice") -> None:
         self._accounts[account_id] = _Account(account_id, name, Site(site))
+        self._accounts[account_id].state = AccountState(purse=Purse(terms=PaymentTerms(payment)))
+
+    # -- money (R15 to R20) ---------------------------------------------------------------------
+
+    def purse(self, account_id: str) -> Purse:
+        return self._account(account_id).state.purse
+
+    def _move(self, acc: _Account, purse: Purse, at: datetime, entry: journal.Entry, *, charge: bool) -> None:
+        purse, events = after_movement(purse, at, shanghai_day(at), charge=charge)
+        acc.state = replace(acc.state, purse=purse)
+        acc.entries.append(entry)
+        acc.events.extend((kind, shanghai_day(at)) for kind in events)
+
+    def topup(self, account_id: str, amount: Decimal, reference: str, at: datetime) -> bool:
+        """R15: returns False when this reference was already recorded with the same amount."""
+        acc = self._account(account_id)
+        amount = check_amount(amount, "amount")
+        if reference in acc.topups:
+            if acc.topups[reference] != amount:
+                raise Conflict(f"top-up {reference} was recorded with another amount", {"reference": reference})
+            return False
+        acc.topups[reference] = amount
+        purse = acc.state.purse
+        self._move(acc, replace(purse, cash=purse.cash + amount), at, journal.topup(account_id, reference, amount), charge=False)
+        return True
+
+    def adjust(self, account_id: str, amount: Decimal, at: datetime) -> None:
+        acc = self._account(account_id)
+        amount = check_amount(amount, "amount", positive=False)
+        purse = acc.state.purse
+        self._move(acc, replace(purse, cash=purse.cash + amount), at, journal.adjustment(account_id, f"adj{next(self._seq)}", amount),
+                   charge=amount < 0)
+
+    def grant_voucher(self, account_id: str, amount: Decimal, expires_on: date, at: datetime,
+                      services: frozenset[str] | None = None) -> Voucher:
+        acc = self._account(account_id)
+        amount = check_amount(amount, "amount")
+        if expires_on < shanghai_day(at):
+            raise InvalidRequest("a voucher cannot expire before it is granted")
+        seq = next(self._seq)
+        voucher = Voucher(f"{account_id}-v{seq}", amount, amount, expires_on, services, seq)
+        purse = acc.state.purse
+        acc.state = replace(acc.state, purse=replace(purse, vouchers={**purse.vouchers, voucher.id: voucher}))
+        acc.entries.append(journal.voucher_grant(voucher.id, amount))
+        return voucher
+
+    def set_discount(self, account_id: str, rate: Decimal, effective_day: date) -> None:
+        acc = self._account(account_id)
+        acc.state = replace(acc.state, rates=acc.state.rates + (DiscountRate(check_rate(rate), effective_day, next(self._seq)),))
+
+    def set_credit_limit(self, account_id: str, amount: Decimal) -> None:
+        acc = self._account(account_id)
+        acc.state = replace(acc.state, purse=replace(acc.state.purse, credit_limit=check_amount(amount, "credit limit", allow_zero=True)))
+
+    def set_threshold(self, account_id: str, threshold: Decimal | None) -> None:
+        acc = self._account(account_id)
+        if threshold is not None:
+            threshold = check_amount(threshold, "threshold", allow_zero=True)
+        acc.state = replace(acc.state, purse=replace(acc.state.purse, threshold=threshold))
 
     def buy(self, account_id: str, sku: str, at: datetime, count: int = 1) -> tuple[list[Package], Decimal]:
+        """R2, R4, R16, R18: the packages of one order, paid at once; returns them and the contracted total."""
         acc = self._account(account_id)
         first = next(self._seq)
         ids = (f"{account_id}-p{first + i}" for i in range(count))
-        packages, amount = purchase(self.catalog, account_id, acc.site, sku, count, at, first, lambda: next(ids))
+        packages, list_exact = purchase(self.catalog, account_id, acc.site, sku, count, at, first, lambda: next(ids))
+        _, amount = contracted(list_exact, rate_on(shanghai_day(at), acc.state.rates))
+        payment, purse = pay(acc.state.purse, amount, packages[0].service, shanghai_day(at), refusable=True)
+        shares = split(amount, count)
+        packages = [replace(p, price=share) for p, share in zip(packages, shares)]
         for _ in range(count - 1):
             next(self._seq)
         balances = dict(acc.state.balances)
-        for p in packages:
+        payments = split_payment(payment, shares)
+        for p, paid in zip(packages, payments):
             acc.packages[p.id] = p
+            acc.paid[p.id] = paid
             balances[p.id] = Balance(p, p.size)
         acc.state = replace(acc.state, balances=balances)
+        self._move(acc, purse, at, journal.purchase(account_id, f"order{first}", list(zip([p.id for p in packages], payments))),
+                   charge=True)
         return packages, amount
 
     def switch_traffic_billing(self, account_id: str, mode: TrafficBilling, at: datetime) -> date:
@@ -121,11 +212,11 @@ class Ledger:
         ``at``: the moment of the run (default 08:00 of the day after ``through``)."""
         if at is not None and through >= shanghai_day(at):
             raise InvalidRequest(f"day {through} has not ended yet")
-        run_day = shanghai_day(at) if at is not None else through + timedelta(days=1)
+        run_at = at if at is not None else datetime.combine(through + timedelta(days=1), time(8), tzinfo=SHANGHAI)
         days_settled = lines_written = 0
         for acc in self._accounts.values():
             days = [acc.unsettled(day) for day in sorted(d for d in acc.usage if d <= through)]
-            result = settle_account(days, acc.state, self.catalog, run_day=run_day, settled_through=self.settled_through)
+            result = settle_account(days, acc.state, self.catalog, run_at=run_at, settled_through=self.settled_through)
             for day in result.days:
                 usage = acc.usage[day]
                 for service, q in usage.mainland.items():
@@ -135,6 +226,8 @@ class Ledger:
             acc.draws.extend((d.package_id, day, d.quantity) for day, _, d in result.draws)
             acc.lines.extend(result.lines)
             acc.state = result.state
+            acc.entries.extend(journal_of_run(acc.id, result.lines, f"run{next(self._seq)}"))
+            acc.events.extend((kind, shanghai_day(run_at)) for kind in result.events)
             days_settled += len(result.days)
             lines_written += len(result.lines)
         self.settled_through = max(through, self.settled_through or through)
@@ -153,6 +246,8 @@ class Ledger:
         balances[package_id] = Balance(refunded, balances[package_id].remaining)
         acc.state = replace(acc.state, balances=balances)
         acc.refunds += 1
+        back, forfeited, purse = pay_back(acc.state.purse, acc.paid[package_id], shanghai_day(at))
+        self._move(acc, purse, at, journal.refund(account_id, package_id, back, forfeited), charge=False)
         return amount
 
     def _history(self, acc: _Account, package_id: str) -> list[tuple[date, int]]:

@@ -7,6 +7,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from .wallet import Payment
+
 
 class Site(StrEnum):
     CN = "cn"
@@ -37,6 +39,8 @@ class Package:
     seq: creation order, the draw order's tie-break (R5).
     first_day, last_day: the Asia/Shanghai usage days it covers (R4).
     refunded_at: when it was refunded (R10), else None.
+    list_price: the catalog price it was bought at (R16); price is its share of the order's
+    contracted amount.
     """
 
     id: str
@@ -50,6 +54,7 @@ class Package:
     first_day: date
     last_day: date
     refunded_at: datetime | None = None
+    list_price: Decimal | None = None
 
     def covers(self, day: date) -> bool:
         return self.first_day <= day <= self.last_day
@@ -98,8 +103,11 @@ class BillLine:
     bandwidth supplement the rise of the peak.
     drawn: the packages that paid, in draw order.
     payg_quantity: what was billed pay-as-you-go (for bandwidth.*: the same bit/s figure).
-    amount: CNY, rounded half up to 0.01 (R13).
+    amount: the contracted amount in CNY: the exact list amount x the day's discount rate,
+    rounded half up to 0.01 once (R13, R16).
     supplement: whether it settles usage that arrived after its day was settled (R12).
+    list_amount: the exact list amount rounded the same way (R16); None where not known.
+    paid: how the amount was paid, vouchers first, then cash (R17, R18).
     """
 
     day: date
@@ -109,3 +117,5 @@ class BillLine:
     payg_quantity: int
     amount: Decimal
     supplement: bool
+    list_amount: Decimal | None = None
+    paid: Payment = Payment()

@@ -30,10 +30,11 @@ def round_line(amount: Decimal | Fraction) -> Decimal:
 
 def to_fen(amount: Decimal) -> int:
     """An amount already rounded to 0.01 CNY, as whole fen (for storage)."""
-    fen = amount * 100
-    if fen != fen.to_integral_value():
+    fen = amount.scaleb(2)
+    whole = int(fen)
+    if whole != fen:
         raise ValueError(f"{amount} has more than two decimal places")
-    return int(fen)
+    return whole
 
 
 def from_fen(fen: int) -> Decimal:

@@ -49,6 +49,7 @@ def purchase(
             seq=first_seq + i,
             first_day=first_day,
             last_day=last_day,
+            list_price=item.price,
         )
         for i in range(count)
     ]

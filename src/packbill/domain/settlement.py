@@ -12,17 +12,20 @@ returns.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Iterable, Mapping, Sequence
 
 from .catalog import BANDWIDTH_OF, TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
-from .days import month_start
+from .days import month_start, shanghai_day
 from .draw_order import draw
 from .model import Balance, BillLine, Draw, TrafficBilling
-from .money import ZERO, round_line, window_bytes_to_bps, window_mbps
+from .money import ZERO, window_bytes_to_bps, window_mbps
 from .traffic_billing import SwitchRequest, mode_on
+from .journal import Entry
+from .journal import payg as journal_payg
+from .wallet import DiscountRate, Payment, Purse, after_movement, contracted, pay, rate_on
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +38,7 @@ class BandwidthBilled:
 
     peak_bytes: int
     amount: Decimal
+    list_amount: Decimal = ZERO
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +54,9 @@ class DayInput:
     supplement: whether the day was settled before (R12).
     usable_through: for a supplement, the run's day: a package whose last day is before it has
     expired by the time of the run and pays for nothing (R9, R12). None: no such limit.
+    rate: the account's discount rate on this day (R16).
+    purse: the account's money, to pay each line as it is made (vouchers valid on
+    ``charge_day`` first, then cash: R17, R18); None: lines are not charged here.
     """
 
     day: date
@@ -62,6 +69,9 @@ class DayInput:
     bandwidth_billed: Mapping[str, BandwidthBilled] = field(default_factory=dict)
     supplement: bool = False
     usable_through: date | None = None
+    rate: Decimal = Decimal(1)
+    purse: Purse | None = None
+    charge_day: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,8 @@ class DayResult:
     """New month-to-date pay-as-you-go quantity of every service billed."""
     bandwidth_billed: dict[str, BandwidthBilled]
     """New billed peak of every bandwidth service with a line."""
+    purse: Purse | None = None
+    """The account's money after paying the lines."""
 
 
 def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
@@ -82,6 +94,15 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
     remaining: dict[str, int] = {}
     month_payg: dict[str, int] = {}
     bandwidth_billed: dict[str, BandwidthBilled] = {}
+    purse = inp.purse
+
+    def charged(day: date, service: str, quantity: int, drawn: tuple, payg: int, amount: Decimal, list_amount: Decimal) -> BillLine:
+        nonlocal purse
+        if purse is None or amount <= 0:
+            return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount)
+        payment, purse = pay(purse, amount, service, inp.charge_day or day, refusable=False)
+        return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount, payment)
+
     by_service: dict[str, list[Balance]] = {}
     for b in inp.balances:
         if inp.usable_through is not None and b.package.last_day < inp.usable_through:
@@ -96,8 +117,9 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
         if service in TRAFFIC_SERVICES and inp.mode is TrafficBilling.DAILY_PEAK_BANDWIDTH:
             line = _bandwidth_line(inp, BANDWIDTH_OF[service], inp.peaks.get(service, 0), catalog)
             if line is not None:
-                lines.append(line[0])
-                bandwidth_billed[line[0].service] = line[1]
+                b = line[0]
+                lines.append(charged(b.day, b.service, b.quantity, b.drawn, b.payg_quantity, b.amount, b.list_amount))
+                bandwidth_billed[b.service] = line[1]
             continue
         held = by_service.get(service)
         draws, left = draw(mainland, held, service, inp.day, inp.mode) if mainland and held else ([], mainland)
@@ -109,11 +131,11 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
                     remaining[b.package.id] = held[i].remaining
         payg = left + other
         before = inp.month_payg.get(service, 0)
-        amount = round_line(catalog.price(service).amount(payg, before)) if payg else ZERO
+        list_amount, amount = contracted(catalog.price(service).amount(payg, before), inp.rate) if payg else (ZERO, ZERO)
         if payg:
             month_payg[service] = before + payg
-        lines.append(BillLine(inp.day, service, mainland + other, tuple(draws), payg, amount, inp.supplement))
-    return DayResult(tuple(lines), remaining, month_payg, bandwidth_billed)
+        lines.append(charged(inp.day, service, mainland + other, tuple(draws), payg, amount, list_amount))
+    return DayResult(tuple(lines), remaining, month_payg, bandwidth_billed, purse)
 
 
 def _bandwidth_line(inp: DayInput, service: str, peak_bytes: int, catalog: Catalog) -> tuple[BillLine, BandwidthBilled] | None:
@@ -122,11 +144,11 @@ def _bandwidth_line(inp: DayInput, service: str, peak_bytes: int, catalog: Catal
     if before is not None and peak_bytes <= before.peak_bytes:
         return None
     price = catalog.price(service).flat_price  # bandwidth is priced flat (the catalog refuses tiers)
-    total = round_line(window_mbps(peak_bytes) * _fraction(price))
-    already_bytes, already_amount = (before.peak_bytes, before.amount) if before else (0, ZERO)
-    rise = window_bytes_to_bps(peak_bytes) - window_bytes_to_bps(already_bytes)
-    line = BillLine(inp.day, service, rise, (), rise, total - already_amount, inp.supplement)
-    return line, BandwidthBilled(peak_bytes, total)
+    list_total, total = contracted(window_mbps(peak_bytes) * _fraction(price), inp.rate)
+    already = before or BandwidthBilled(0, ZERO, ZERO)
+    rise = window_bytes_to_bps(peak_bytes) - window_bytes_to_bps(already.peak_bytes)
+    line = BillLine(inp.day, service, rise, (), rise, total - already.amount, inp.supplement, list_total - already.list_amount)
+    return line, BandwidthBilled(peak_bytes, total, list_total)
 
 
 def _fraction(value: Decimal) -> Fraction:
@@ -161,6 +183,8 @@ class AccountState:
     bandwidth_billed: what a day's peak was billed so far, per (day, bandwidth service).
     settled: the account's days that were settled before (later usage of them is a supplement).
     switches: the account's traffic billing requests (R7).
+    rates: the account's discount rates (R16).
+    purse: its cash, vouchers, terms and credit limit: what pays each line (R17, R18).
     """
 
     balances: Mapping[str, Balance] = field(default_factory=dict)
@@ -168,6 +192,8 @@ class AccountState:
     bandwidth_billed: Mapping[tuple[date, str], BandwidthBilled] = field(default_factory=dict)
     settled: frozenset[date] = frozenset()
     switches: tuple[SwitchRequest, ...] = ()
+    rates: tuple[DiscountRate, ...] = ()
+    purse: Purse = Purse()
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,6 +212,8 @@ class AccountSettlement:
     """The days settled now, oldest first."""
     newly_settled: tuple[date, ...]
     """Those of them that had never been settled for this account."""
+    events: tuple[str, ...] = ()
+    """What the charges raised: ``arrears``, ``arrears_lifted``, ``low_balance`` (R19, R20)."""
 
     @property
     def draws(self) -> list[tuple[date, str, Draw]]:
@@ -203,15 +231,19 @@ def settle_account(
     state: AccountState,
     catalog: Catalog,
     *,
-    run_day: date,
+    run_at: datetime,
     settled_through: date | None = None,
 ) -> AccountSettlement:
     """Settle an account's unsettled days, oldest first (R12).
 
-    run_day: the Asia/Shanghai day of the run (its operator ``at``, or the clock); a supplement
-    draws only on packages that have not expired by then. settled_through: the last day a
+    run_at: the moment of the run (its operator ``at``, or the clock); on its day, a supplement
+    draws only on packages that have not expired by then, and every line is charged on it
+    (vouchers valid that day first, then cash: R17, R18). settled_through: the last day a
     finished run went through (every day up to it is settled for every account).
     """
+    run_day = shanghai_day(run_at)
+    purse = state.purse
+    events: list[str] = []
     balances = dict(state.balances)
     month_payg = dict(state.month_payg)
     billed = dict(state.bandwidth_billed)
@@ -239,10 +271,16 @@ def settle_account(
                 bandwidth_billed={s: b for (d, s), b in billed.items() if d == day},
                 supplement=supplement,
                 usable_through=run_day if supplement else None,
+                rate=rate_on(day, state.rates),
+                purse=purse,
+                charge_day=run_day,
             ),
             catalog,
         )
         lines.extend(result.lines)
+        if result.purse is not purse:
+            purse, raised = after_movement(result.purse, run_at, run_day, charge=True)
+            events.extend(raised)
         for package_id, left in result.remaining.items():
             balances[package_id] = Balance(balances[package_id].package, left)
             changed_remaining[package_id] = left
@@ -254,5 +292,17 @@ def settle_account(
         if day not in settled:
             new.append(day)
             settled.add(day)
-    new_state = replace(state, balances=balances, month_payg=month_payg, bandwidth_billed=billed, settled=frozenset(settled))
-    return AccountSettlement(tuple(lines), new_state, changed_remaining, changed_payg, changed_billed, tuple(done), tuple(new))
+    new_state = replace(state, balances=balances, month_payg=month_payg, bandwidth_billed=billed, settled=frozenset(settled),
+                        purse=purse)
+    return AccountSettlement(tuple(lines), new_state, changed_remaining, changed_payg, changed_billed, tuple(done), tuple(new),
+                             tuple(events))
+
+
+def journal_of_run(account_id: str, lines: Sequence[BillLine], run_ref: str) -> list[Entry]:
+    """R15, R21: the journal entries of an account's lines settled in one run: one per day
+    charged, with what each line's payment took from vouchers and cash."""
+    by_day: dict[date, list[tuple[str, Payment]]] = {}
+    for line in lines:
+        if line.amount > 0:
+            by_day.setdefault(line.day, []).append((line.service, line.paid))
+    return [journal_payg(account_id, f"{day}:{run_ref}", charges) for day, charges in sorted(by_day.items())]

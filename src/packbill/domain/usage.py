@@ -121,7 +121,7 @@ def over_day_total(rows: Iterable[tuple[int, UsageRow]]) -> list[tuple[int, str]
     """(index, reason) of every event of an (account, day, service) whose total in this batch
     alone passes MAX_DAY_TOTAL; the store checks the total with what it already holds."""
     rows = list(rows)
-    if sum(r.quantity for _, r in rows) <= MAX_DAY_TOTAL:
+    if sum(r[1][3] for r in rows) <= MAX_DAY_TOTAL:  # r[1][3]: the row's quantity
         return []
     totals: dict[tuple[str, date, str], int] = defaultdict(int)
     members: dict[tuple[str, date, str], list[int]] = defaultdict(list)

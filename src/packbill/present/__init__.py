@@ -19,7 +19,7 @@ from typing import Any
 
 from ..domain import BANDWIDTH_SERVICES, SHANGHAI, TRAFFIC_SERVICES, BillLine, Catalog, PackageView, Reminder, Validity
 from ..domain.catalog import PRICE_UNIT_LABEL
-from ..domain.money import BYTES_PER_GB, CENT, bps_to_mbps, window_bytes_to_bps
+from ..domain.money import BYTES_PER_GB, CENT, bps_to_mbps
 
 LANGS = ("zh", "en")
 
@@ -35,11 +35,6 @@ def mbps(bps: int, places: int = 2) -> str:
     """A bandwidth in whole bit/s as Mbps for people: "23.75 Mbps"."""
     value = (Decimal(bps) / 10**6).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return f"{value:,} Mbps"
-
-
-def peak_mbps(peak_bytes: int, places: int = 2) -> str:
-    """The peak of a day's largest 5-minute window, for people (R8)."""
-    return mbps(window_bytes_to_bps(peak_bytes), places)
 
 
 def quantity(service: str, amount: int, lang: str = "en") -> str:
@@ -108,7 +103,12 @@ def package_json(view: PackageView) -> dict[str, Any]:
         "first_day": p.first_day.isoformat(),
         "last_day": p.last_day.isoformat(),
         "status": view.status.value,
+        "list_price": money_json(p.list_price if p.list_price is not None else p.price),
     }
+
+
+def paid_json(payment) -> dict[str, str]:
+    return {"voucher": money_json(payment.voucher_total), "cash": money_json(payment.cash)}
 
 
 def line_json(line: BillLine) -> dict[str, Any]:
@@ -120,6 +120,8 @@ def line_json(line: BillLine) -> dict[str, Any]:
         "payg_quantity": quantity_json(line.service, line.payg_quantity),
         "amount": money_json(line.amount),
         "supplement": line.supplement,
+        "list_amount": money_json(line.list_amount if line.list_amount is not None else line.amount),
+        "paid": paid_json(line.paid),
     }
 
 
@@ -155,6 +157,7 @@ def account_json(view) -> dict[str, Any]:
         "id": a.id,
         "name": a.name,
         "site": a.site.value,
+        "payment": a.terms.value,
         "traffic_billing": view.traffic_billing.value,
         "traffic_billing_next": {"mode": pending[0].value, "effective_day": pending[1].isoformat()} if pending else None,
     }
@@ -193,3 +196,29 @@ def reminder_message(r: Reminder, catalog: Catalog, lang: str = "en") -> str:
     return (f"Your traffic package {p.sku} is frozen because this account's traffic is billed by daily peak bandwidth; "
             f"its {left} stay unused while its validity runs on to {p.last_day}. "
             "Switch traffic billing to traffic volume to use it from the next day.")
+
+
+def voucher_json(v, day) -> dict[str, Any]:
+    return {"id": v.id, "amount": money_json(v.amount), "remaining": money_json(v.remaining), "expires_on": v.expires_on.isoformat(),
+            "services": sorted(v.services) if v.services else None, "status": v.status(day)}
+
+
+def wallet_json(view) -> dict[str, Any]:
+    """``GET /v1/accounts/{id}/wallet``."""
+    purse = view.purse
+    return {
+        "balance": money_json(purse.cash),
+        "credit_limit": money_json(purse.credit_limit),
+        "payment": purse.terms.value,
+        "state": view.state.value,
+        "arrears_since": purse.arrears_since.astimezone(SHANGHAI).isoformat() if purse.arrears_since else None,
+        "low_balance_threshold": money_json(purse.threshold) if purse.threshold is not None else None,
+        "vouchers": [voucher_json(v, view.day) for v in view.vouchers],
+        "service_status": view.service_status,
+        "estimated_balance": money_json(view.estimated_balance),
+    }
+
+
+def entry_json(entry: dict) -> dict[str, Any]:
+    return {"id": entry["id"], "at": entry["at"].astimezone(SHANGHAI).isoformat(), "kind": entry["kind"], "ref": entry["ref"],
+            "memo": entry["memo"], "postings": [{"ledger_account": a, "amount": money_json(x)} for a, x in entry["postings"]]}

@@ -2,7 +2,9 @@
 
 from ..storage.db import DEFAULT_URL, BadDatabaseUrl, Unavailable
 from .accounts import (
+    AccountRow,
     AccountView,
+    account_page,
     Principal,
     account_view,
     account_views,
@@ -13,12 +15,60 @@ from .accounts import (
 )
 from .context import Context
 from .imports import BadRow, ImportFileError, ImportResult, import_file
-from .purchases import Purchase, buy, refund
+from . import idempotency
+from .idempotency import IdempotencyKey, Replayed
+from .purchases import Purchase, Refund, buy, order, refund, refund_of
+from .wallet import (
+    Adjustment,
+    TopUp,
+    WalletView,
+    adjust,
+    adjustment_by_id,
+    grant_voucher,
+    journal_entries,
+    set_balance_alert,
+    set_credit_limit,
+    set_discount,
+    set_payment_terms,
+    topup,
+    topup_by_id,
+    voucher_by_id,
+    DELAYS,
+    wallet,
+    wallet_events,
+    wallet_rate,
+)
 from .reads import bills, list_packages, reminders
-from .settlement import RunView, SettlementResult, runs, settle
+from .settlement import RunView, SettlementResult, run_result, runs, settle
 from .usage import IngestResult, daily_peaks, daily_usage, ingest
 
 __all__ = [
+    "AccountRow",
+    "account_page",
+    "Adjustment",
+    "IdempotencyKey",
+    "Refund",
+    "Replayed",
+    "TopUp",
+    "WalletView",
+    "adjust",
+    "adjustment_by_id",
+    "grant_voucher",
+    "idempotency",
+    "journal_entries",
+    "order",
+    "refund_of",
+    "set_balance_alert",
+    "set_credit_limit",
+    "set_discount",
+    "set_payment_terms",
+    "topup",
+    "topup_by_id",
+    "voucher_by_id",
+    "DELAYS",
+    "wallet",
+    "wallet_events",
+    "wallet_rate",
     "DEFAULT_URL",
     "AccountView",
     "BadDatabaseUrl",
@@ -46,6 +96,7 @@ __all__ = [
     "list_packages",
     "refund",
     "reminders",
+    "run_result",
     "runs",
     "settle",
     "switch_traffic_billing",

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from ..domain import Site, SwitchRequest, TrafficBilling, check_switch, mode_on, pending_switch, requested_by, shanghai_day
 from ..domain.errors import InvalidRequest
 from ..domain.limits import MAX_NAME, MAX_TOKEN
+from ..domain.wallet import PaymentTerms, WalletState, wallet_state
 from ..storage import accounts as store
 from ..storage.accounts import AccountRecord
 from ..storage.settlement import last_settled_day
@@ -73,16 +74,23 @@ def check_name(name: str) -> str:
     return name
 
 
-def create_account(ctx: Context, name: str, site: str, at: datetime | None = None) -> tuple[AccountRecord, str]:
-    """A new account and its token; only a hash of the token is stored."""
+def create_account(ctx: Context, name: str, site: str, at: datetime | None = None, payment: str | None = None
+                   ) -> tuple[AccountRecord, str]:
+    """A new account and its token; only a hash of the token is stored. Without ``payment`` the
+    account is on invoice terms (R18: the first API version's behaviour)."""
     name = check_name(name)
     try:
         site_value = Site(site)
     except ValueError:
         raise InvalidRequest("site must be 'cn' or 'intl'") from None
+    try:
+        terms = PaymentTerms(payment or "invoice")
+    except ValueError:
+        raise InvalidRequest("payment must be 'balance' or 'invoice'") from None
     token = "pb_" + secrets.token_urlsafe(32)
     with ctx.db.write() as conn:
-        account = store.insert_account(conn, "acc_" + uuid.uuid4().hex[:20], name, site_value, hash_token(token), at or ctx.now())
+        account = store.insert_account(conn, "acc_" + uuid.uuid4().hex[:20], name, site_value, hash_token(token), at or ctx.now(),
+                                       terms)
     return account, token
 
 
@@ -123,3 +131,42 @@ def switch_traffic_billing(ctx: Context, account_id: str, mode: str, at: datetim
 
     ctx.db.write_retrying(work)
     return mode_value, request.effective_day
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRow:
+    """An account as the operator's list shows it."""
+
+    view: AccountView
+    state: WalletState
+
+
+SORTS = ("created", "name", "balance", "state")
+
+
+def account_page(ctx: Context, *, state: str | None = None, sort: str = "created", descending: bool = False,
+                 page: int = 1, per_page: int = 50) -> tuple[list[AccountRow], int]:
+    """The operator's accounts list: filtered by wallet state, sorted, paged. Returns the page's
+    rows and the number of pages."""
+    if sort not in SORTS:
+        raise InvalidRequest(f"sort by one of {', '.join(SORTS)}")
+    wanted = None
+    if state:
+        try:
+            wanted = WalletState(state)
+        except ValueError:
+            raise InvalidRequest(f"state is one of {', '.join(s.value for s in WalletState)}") from None
+    now = ctx.now()
+    rows = []
+    for view in account_views(ctx, now):
+        a = view.account
+        st = wallet_state(a.arrears_since, now) if a.terms is PaymentTerms.BALANCE else WalletState.NORMAL
+        if wanted is None or st is wanted:
+            rows.append(AccountRow(view, st))
+    order = list(WalletState)
+    key = {"created": lambda r: r.view.account.created_at, "name": lambda r: r.view.account.name.casefold(),
+           "balance": lambda r: r.view.account.cash, "state": lambda r: order.index(r.state)}[sort]
+    rows.sort(key=key, reverse=descending)
+    pages = max(1, -(-len(rows) // per_page))
+    page = min(max(1, page), pages)
+    return rows[(page - 1) * per_page : page * per_page], pages

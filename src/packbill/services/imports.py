@@ -2,25 +2,22 @@
 
 Two passes. First the whole file is checked: it is read in blocks of whole lines, parsed and
 validated on every core (``services.validate``, the same verdicts as the API), and the valid
-rows are spooled to a temporary file; a file with any bad row imports nothing, and each bad
-row is reported with its line number and reason. Then the spooled rows are stored through the
-one intake path in committed chunks of ``CHUNK`` events, each under the locks of its own
-accounts: an API write never waits behind an import for more than one chunk, and an import
-that was stopped is completed exactly by running it again (every event counts once, R14).
-Memory stays flat whatever the file's size.
+rows are staged beside the database (``storage.intake.Staged``: no lock on the usage tables); a
+file with any bad row imports nothing, and each bad row is reported with its line number and
+reason. Then the staged rows are stored by the same merge as every API batch, in committed
+chunks of ``CHUNK`` events, each under the locks of its own accounts: an API write never waits
+behind an import for more than one chunk, and an import that was stopped is completed exactly
+by running it again (every event counts once, R14). Memory stays flat whatever the file's size.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import marshal
 import multiprocessing
 import os
-import tempfile
 from collections import deque
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -29,12 +26,12 @@ from ..domain.days import to_us
 from ..domain.errors import InvalidRequest
 from ..domain.usage import over_day_total
 from ..storage.accounts import known_account_ids
-from ..storage.intake import DayTotalExceeded, store_rows
+from ..storage.intake import DayTotalExceeded, Staged
 from .context import Context
 from .validate import to_row
 
 BLOCK = 4 * 1024 * 1024
-CHUNK = 20_000
+CHUNK = 50_000
 """Events per committed transaction of the storing pass."""
 FIELDS = ("account_id", "event_id", "service", "quantity", "region", "timestamp")
 
@@ -202,17 +199,17 @@ def import_file(
     init_args = (ctx.catalog, accounts, to_us(ctx.now()), header)
     workers = workers or min(2, os.cpu_count() or 1)
     bad: list[BadRow] = []
-    rows_seen = valid = 0
-    with tempfile.TemporaryFile(prefix="packbill-import-") as spool:
+    rows_seen = 0
+    stage = Staged(ctx.db)
+    try:
         def check(results) -> None:
-            nonlocal rows_seen, valid
+            nonlocal rows_seen
             for rows, block_bad, data_lines, size in results:
                 rows_seen += data_lines
                 if block_bad:
                     bad.extend(BadRow(n, r) for n, r in block_bad[: max(0, max_reported - len(bad))])
-                elif not bad and rows:
-                    marshal.dump(rows, spool)
-                    valid += len(rows)
+                elif not bad:
+                    stage.add(rows)
                 if progress:
                     progress("checking", size)
 
@@ -228,47 +225,24 @@ def import_file(
             return ImportResult(rows_seen, 0, 0, [*bad, BadRow(int(line.removeprefix("line ")), reason)][:max_reported])
         if bad:
             return ImportResult(rows_seen, 0, 0, bad)
-        spool.seek(0)
-        accepted = _store(ctx, spool, chunk, progress)
+        accepted = _store(stage, chunk, progress)
+    finally:
+        stage.close()
     return ImportResult(rows_seen, accepted, rows_seen - accepted, [])
 
 
-def _spooled(spool) -> Iterator[UsageRow]:
-    days: dict[int, date] = {}
-    while True:
-        try:
-            block = marshal.load(spool)
-        except EOFError:
-            return
-        for a, e, s, q, region, ts, ordinal, w, m in block:
-            day = days.get(ordinal)
-            if day is None:
-                day = days[ordinal] = date.fromordinal(ordinal)
-            yield UsageRow(a, e, s, q, region, ts, day, w, m)
-
-
-def _store(ctx: Context, spool, chunk: int, progress: Callable[[str, int], None] | None) -> int:
+def _store(stage: Staged, chunk: int, progress: Callable[[str, int], None] | None) -> int:
+    """Pass 2: the staged rows, chunk after committed chunk."""
     accepted = 0
-    batch: list[UsageRow] = []
-
-    def flush() -> None:
-        nonlocal accepted
-        rows = list(batch)
-        batch.clear()
+    for first in range(1, stage.count + 1, chunk):
+        last = min(first + chunk - 1, stage.count)
         try:
-            accepted += ctx.db.write_retrying(lambda conn: store_rows(conn, rows))
+            accepted += stage.merge(first, last)
         except DayTotalExceeded as exc:
             keys = ", ".join(f"{a} {d} {s}" for a, d, s in sorted(exc.keys)[:5])
             raise ImportFileError(f"the usage of {keys} would pass the limit of one day's total; "
                                   f"{accepted} events were imported before it (running the import again after fixing "
                                   "the file completes it exactly)") from None
         if progress:
-            progress("storing", len(rows))
-
-    for row in _spooled(spool):
-        batch.append(row)
-        if len(batch) >= chunk:
-            flush()
-    if batch:
-        flush()
+            progress("storing", last - first + 1)
     return accepted

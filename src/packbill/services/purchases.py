@@ -1,16 +1,21 @@
-"""Buying packages (R2, R4) and the lifetime refund (R10)."""
+"""Buying packages (R2, R4, R16, R18) and the lifetime refund (R10, R18)."""
 
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from ..domain import Package, check_refund, purchase
+from ..domain import Package, check_refund, journal, purchase, shanghai_day
+from ..domain.wallet import Payment, contracted, pay, pay_back, rate_on, split, split_payment
 from ..storage import accounts as accounts_store
 from ..storage import packages as store
+from ..storage import wallet as wallet_store
+from . import idempotency
 from .context import Context
+from .idempotency import IdempotencyKey
+from .wallet import commit_movement
 
 
 def _new_id(prefix: str) -> str:
@@ -22,30 +27,77 @@ class Purchase:
     order_id: str
     packages: list[Package]
     amount: Decimal
+    """The contracted total (R16)."""
+    list_amount: Decimal = Decimal("0.00")
+    paid: Payment = Payment()
 
 
-def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | None = None) -> Purchase:
-    """Create the packages of one order; nothing is created when the purchase is refused."""
+def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | None = None,
+        idem: IdempotencyKey | None = None) -> Purchase:
+    """Create the packages of one order and pay for them (vouchers first, then cash); nothing is
+    created or charged when the purchase is refused (R2, unknown SKU, R18 insufficient funds)."""
     at = at or ctx.now()
+    day = shanghai_day(at)
 
     def work(conn) -> Purchase:
         account = accounts_store.get_account(conn, account_id, lock=True)
-        packages, amount = purchase(ctx.catalog, account_id, account.site, sku, count, at, 0, lambda: _new_id("pkg_"))
+        idempotency.check(conn, idem)
+        packages, list_exact = purchase(ctx.catalog, account_id, account.site, sku, count, at, 0, lambda: _new_id("pkg_"))
+        list_amount, amount = contracted(list_exact, rate_on(day, wallet_store.load_rates(conn, [account_id])[account_id]))
+        before = wallet_store.load_purse(conn, account_id)
+        payment, after = pay(before, amount, packages[0].service, day, refusable=True)
+        shares = split(amount, count)
+        packages = [replace(p, price=share) for p, share in zip(packages, shares)]
+        payments = list(zip([p.id for p in packages], split_payment(payment, shares)))
         order_id = _new_id("ord_")
-        return Purchase(order_id, store.insert_order(conn, order_id, account_id, sku, count, amount, at, packages), amount)
+        stored = store.insert_order(conn, order_id, account_id, sku, count, amount, at, packages, list_amount,
+                                    ctx.catalog.sku(sku).price, payment)
+        wallet_store.record_package_payments(conn, payments)
+        commit_movement(conn, account_id, before, after, at, [journal.purchase(account_id, order_id, payments)], charge=True)
+        idempotency.claim(conn, idem, order_id, at)
+        return Purchase(order_id, stored, amount, list_amount, payment)
 
-    return ctx.db.write_retrying(work)
+    return idempotency.run(ctx, idem, work)
 
 
-def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None = None) -> tuple[Package, Decimal]:
+@dataclass(frozen=True, slots=True)
+class Refund:
+    package: Package
+    amount: Decimal
+    paid_back: Payment
+
+
+def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None = None,
+           idem: IdempotencyKey | None = None) -> Refund:
+    """R10: the one no-reason refund; R18: it pays back exactly what was paid, to cash and to the
+    vouchers it came from (a voucher's part that has expired since is forfeited)."""
     at = at or ctx.now()
 
-    def work(conn):
+    def work(conn) -> Refund:
         account = accounts_store.get_account(conn, account_id, lock=True)
+        idempotency.check(conn, idem)
         package = store.get_package(conn, account_id, package_id)
         amount = check_refund(package, store.drawn_total(conn, package_id), account.refunds, at)
         store.mark_refunded(conn, package_id, at, amount)
         accounts_store.count_refund(conn, account_id)
-        return store.get_package(conn, account_id, package_id), amount
+        before = wallet_store.load_purse(conn, account_id)
+        back, forfeited, after = pay_back(before, wallet_store.package_payments(conn, package_id), shanghai_day(at))
+        commit_movement(conn, account_id, before, after, at, [journal.refund(account_id, package_id, back, forfeited)], charge=False)
+        idempotency.claim(conn, idem, package_id, at)
+        return Refund(store.get_package(conn, account_id, package_id), amount, back)
 
-    return ctx.db.write_retrying(work)
+    return idempotency.run(ctx, idem, work)
+
+
+def order(ctx: Context, account_id: str, order_id: str) -> Purchase:
+    """An order as it was bought (for replaying the purchase's answer)."""
+    with ctx.db.read() as conn:
+        amount, list_amount, paid, ids = store.get_order(conn, account_id, order_id)
+        packages = [store.get_package(conn, account_id, pid) for pid in ids]
+    return Purchase(order_id, packages, amount, list_amount, paid)
+
+
+def refund_of(ctx: Context, account_id: str, package_id: str) -> Refund:
+    with ctx.db.read() as conn:
+        return Refund(store.get_package(conn, account_id, package_id), store.refunded_amount(conn, package_id),
+                      wallet_store.package_payments(conn, package_id))

@@ -66,7 +66,7 @@ def reminders(ctx: Context, account_id: str, as_of: datetime | None = None) -> l
     day = shanghai_day(as_of)
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        packages = [p for p, _ in store.load_packages(conn, account_id) if p.purchased_at <= as_of]
+        packages = [p for p, _ in store.load_packages(conn, account_id)]
         history = store.draws_by_package(conn, [p.id for p in packages], through=day)
         mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
     histories = [PackageHistory(p, history[p.id]) for p in in_draw_order(packages)]

@@ -14,10 +14,14 @@ from datetime import date, datetime, timedelta
 from typing import Callable
 
 from ..domain import AccountSettlement, BillingError, settle_account, shanghai_day
+from ..domain.wallet import Purse
+from sqlalchemy.exc import IntegrityError
 from ..domain.errors import InvalidRequest
 from ..storage import settlement as store
 from ..storage.settlement import RunRecord
+from . import idempotency
 from .context import Context
+from .idempotency import IdempotencyKey
 
 CHUNK = 500
 """Accounts per transaction."""
@@ -39,6 +43,7 @@ def settle(
     through: date,
     now: datetime | None = None,
     progress: Callable[[int, int], None] | None = None,
+    idem: IdempotencyKey | None = None,
 ) -> SettlementResult:
     """Settle every account's unsettled days up to ``through``, supplements included.
 
@@ -48,8 +53,8 @@ def settle(
     now = now or ctx.now()
     if through >= shanghai_day(now):
         raise InvalidRequest(f"day {through} has not ended yet (Asia/Shanghai); settle only days that have ended")
-    run_day = shanghai_day(now)
     with ctx.db.write() as conn:
+        idempotency.check(conn, idem)
         run_id = store.start_run(conn, through, ctx.now())
     with ctx.db.read() as conn:
         accounts = store.accounts_to_settle(conn, through)
@@ -65,7 +70,7 @@ def settle(
             problems: list[tuple[str, str]] = []
             for account_id, (usage_days, state) in loaded.items():
                 try:
-                    result = settle_account(usage_days, state, ctx.catalog, run_day=run_day, settled_through=settled_through)
+                    result = settle_account(usage_days, state, ctx.catalog, run_at=now, settled_through=settled_through)
                 except (BillingError, ArithmeticError, ValueError, KeyError) as exc:
                     problems.append((account_id, f"the rules could not settle it: {exc}"[:400]))
                     continue
@@ -73,7 +78,7 @@ def settle(
                     problems.append((account_id, "an amount or quantity is too large to store; its days stay unsettled"))
                     continue
                 results[account_id] = result
-            store.write_chunk(conn, run_id, through, results, [a for a, _ in problems])
+            store.write_chunk(conn, run_id, through, results, [a for a, _ in problems], {a: loaded[a][1] for a in results}, now)
             store.heartbeat(conn, run_id, ctx.now(), days, lines)
             return sum(len(r.days) for r in results.values()), sum(len(r.lines) for r in results.values()), problems
 
@@ -86,6 +91,12 @@ def settle(
     with ctx.db.write() as conn:
         store.record_failures(conn, run_id, failed)
         store.finish_run(conn, run_id, ctx.now(), days, lines, len(failed))
+        if idem is not None:
+            with conn.begin_nested() as claimed:
+                try:
+                    idempotency.claim(conn, idem, str(run_id), ctx.now())
+                except IntegrityError:  # the same key finished another run meanwhile: both are the same settlement
+                    claimed.rollback()
     return SettlementResult(run_id, days, lines, failed)
 
 
@@ -113,3 +124,24 @@ def runs(ctx: Context, limit: int = 20) -> list[RunView]:
             status = "running"
         out.append(RunView(r, status, failures.get(r.id, [])))
     return out
+
+
+def estimate(ctx: Context, account_id: str, as_of: datetime) -> Purse:
+    """R26: the account's purse as if its usage not yet settled (through ``as_of``'s day) were
+    settled now, by the settlement engine itself; nothing is written."""
+    with ctx.db.read() as conn:
+        loaded = store.load_chunk(conn, [account_id], shanghai_day(as_of), lock=False)
+        settled_through = store.settled_through(conn)
+        if account_id not in loaded:
+            from ..storage.wallet import load_purse
+
+            return load_purse(conn, account_id)
+    usage_days, state = loaded[account_id]
+    return settle_account(usage_days, state, ctx.catalog, run_at=as_of, settled_through=settled_through).state.purse
+
+
+def run_result(ctx: Context, run_id: int) -> SettlementResult:
+    """A finished run's result (for replaying a settlement's answer)."""
+    with ctx.db.read() as conn:
+        (record,) = [r for r in store.list_runs(conn, 10_000) if r.id == run_id]
+        return SettlementResult(run_id, record.days, record.lines, store.run_failures(conn, run_id))

@@ -13,7 +13,7 @@ from ..domain.limits import MAX_EVENTS_PER_BATCH
 from ..domain.usage import DAY_TOTAL_TOO_LARGE, UsageRow
 from ..storage import accounts as accounts_store
 from ..storage import reads as store
-from ..storage.intake import DayTotalExceeded, store_rows
+from ..storage.intake import DayTotalExceeded, over_limit, store_rows
 from ..storage.reads import DailyUsage
 from .context import Context
 from .validate import rows_for_account
@@ -50,8 +50,10 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
 
     try:
         return ctx.db.write_retrying(work)
-    except DayTotalExceeded as exc:
-        _refuse(day_total_refusals(rows, exc.keys), len(raws))
+    except DayTotalExceeded:
+        with ctx.db.read() as conn:
+            keys = over_limit(conn, rows)
+        _refuse(day_total_refusals(rows, keys), len(raws))
         raise  # unreachable: _refuse raises
 
 

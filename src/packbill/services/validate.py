@@ -22,6 +22,7 @@ _FIXED_OFFSET_FROM_US = 694_195_200 * 1_000_000  # 1992-01-01: Asia/Shanghai has
 _SHANGHAI_OFFSET_S = 8 * 3600
 _MAX_AHEAD_US = int(MAX_AHEAD.total_seconds()) * 1_000_000
 _DAYS: dict[int, date] = {}
+_new_row = tuple.__new__  # a UsageRow from a ready tuple, without NamedTuple's argument handling
 
 
 def _day(epoch_day: int) -> date:
@@ -32,7 +33,7 @@ def _day(epoch_day: int) -> date:
 
 
 def to_row(account_id: str, raw: Mapping[str, Any], now_us: int, regions: Mapping[str, bool], catalog: Catalog,
-           fromiso=datetime.fromisoformat) -> UsageRow | str:
+           fromiso=datetime.fromisoformat, days=_DAYS) -> UsageRow | str:
     """One event as a row, or the reason it is invalid (check_event's words)."""
     try:
         event_id = raw["event_id"]
@@ -49,8 +50,9 @@ def to_row(account_id: str, raw: Mapping[str, Any], now_us: int, regions: Mappin
                     ts_us = round(moment.timestamp() * 1_000_000)
                     if ts_us >= _FIXED_OFFSET_FROM_US and ts_us - now_us <= _MAX_AHEAD_US:
                         local_s = ts_us // 1_000_000 + _SHANGHAI_OFFSET_S
-                        return UsageRow(account_id, event_id, service, quantity, region, ts_us,
-                                        _day(local_s // 86400), window_index(local_s % 86400), mainland)
+                        day = days.get(local_s // 86400) or _day(local_s // 86400)
+                        return _new_row(UsageRow, (account_id, event_id, service, quantity, region, ts_us, day,
+                                                   window_index(local_s % 86400), mainland))
     except (KeyError, TypeError, ValueError, OverflowError):
         pass
     return slow_row(account_id, raw, now_us, catalog)
@@ -65,7 +67,6 @@ def slow_row(account_id: str, raw: Any, now_us: int, catalog: Catalog) -> UsageR
 def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog: Catalog) -> tuple[list[UsageRow], list[tuple[int, str]]]:
     """Validate one account's batch: (rows, [(index, reason)]), the day-total limit included."""
     rows: list[UsageRow] = []
-    indexed: list[tuple[int, UsageRow]] = []
     bad: list[tuple[int, str]] = []
     regions = catalog.regions
     for index, raw in enumerate(raws):
@@ -74,7 +75,6 @@ def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog:
             bad.append((index, result))
         else:
             rows.append(result)
-            indexed.append((index, result))
     if not bad:
-        bad = over_day_total(indexed)
+        bad = over_day_total(enumerate(rows))  # no event was refused: the indexes are the rows'
     return rows, bad

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain import Site, SwitchRequest, TrafficBilling
 from ..domain.errors import NotFound
+from ..domain.money import from_fen
+from ..domain.wallet import PaymentTerms
 from . import schema as t
 from .sql import from_us, lock_accounts, to_us
 
@@ -21,16 +24,21 @@ class AccountRecord:
     site: Site
     created_at: datetime
     refunds: int
+    terms: PaymentTerms = PaymentTerms.INVOICE
+    cash: Decimal = Decimal("0.00")
+    arrears_since: datetime | None = None
 
 
 def _account(row) -> AccountRecord:
-    return AccountRecord(row.id, row.name, Site(row.site), from_us(row.created_us), row.refunds)
+    return AccountRecord(row.id, row.name, Site(row.site), from_us(row.created_us), row.refunds, PaymentTerms(row.terms),
+                         from_fen(row.cash_fen), from_us(row.arrears_since_us) if row.arrears_since_us is not None else None)
 
 
-def insert_account(conn: Connection, account_id: str, name: str, site: Site, token_hash: str, created_at: datetime) -> AccountRecord:
+def insert_account(conn: Connection, account_id: str, name: str, site: Site, token_hash: str, created_at: datetime,
+                   terms: PaymentTerms = PaymentTerms.INVOICE) -> AccountRecord:
     conn.execute(sa.insert(t.accounts).values(id=account_id, name=name, site=site.value, token_hash=token_hash,
-                                              created_us=to_us(created_at)))
-    return AccountRecord(account_id, name, site, created_at, 0)
+                                              created_us=to_us(created_at), terms=terms.value))
+    return AccountRecord(account_id, name, site, created_at, 0, terms)
 
 
 def get_account(conn: Connection, account_id: str, *, lock: bool = False) -> AccountRecord:
@@ -45,13 +53,6 @@ def get_account(conn: Connection, account_id: str, *, lock: bool = False) -> Acc
 
 def known_account_ids(conn: Connection) -> frozenset[str]:
     return frozenset(r[0] for r in conn.execute(sa.select(t.accounts.c.id)))
-
-
-def existing_accounts(conn: Connection, account_ids: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(account_ids), 5000):
-        found.update(r[0] for r in conn.execute(sa.select(t.accounts.c.id).where(t.accounts.c.id.in_(account_ids[start:start + 5000]))))
-    return found
 
 
 def account_by_token_hash(conn: Connection, token_hash: str) -> AccountRecord | None:

@@ -123,6 +123,12 @@ class Database:
                 upgrade(self.engine)
 
     @contextmanager
+    def translated(self) -> Iterator[None]:
+        """Turn a database that cannot answer into ``Unavailable`` (for work on a raw connection)."""
+        with self._translated():
+            yield
+
+    @contextmanager
     def _translated(self) -> Iterator[None]:
         try:
             yield

@@ -15,16 +15,19 @@ locks first, so no two writers can wait on each other in a cycle.
 
 from __future__ import annotations
 
+import os
+import tempfile
+import time
 from datetime import date
 from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
 
 from ..domain import UsageRow
 from ..domain.limits import MAX_DAY_TOTAL
 from . import schema as t
+from .db import Database, is_retryable
 from .sql import lock_accounts
 
 _COLUMNS = 'account_id, event_id, service, quantity, region, ts_us, day, "window", mainland'
@@ -42,29 +45,26 @@ class DayTotalExceeded(Exception):
 def store_rows(conn: Connection, rows: Sequence[UsageRow], *, accounts_locked: bool = False) -> int:
     """Store rows; returns how many were new (the rest were duplicates).
 
-    ``accounts_locked``: the caller already holds the locks of every account named. Raises
-    DayTotalExceeded (and the caller's transaction must roll back) when a day total would pass
-    the limit; the database's CHECK on the day sums is what refuses it.
+    ``accounts_locked``: the caller already holds the locks of every account named. When a day
+    total would pass the limit, the database's CHECK on the day sums refuses it and this raises
+    DayTotalExceeded (without the keys: the caller's transaction must roll back first; then
+    ``over_limit`` names them). No savepoint: on SQLite one would journal every page touched.
     """
     if not rows:
         return 0
     if not accounts_locked:
         lock_accounts(conn, {r.account_id for r in rows})
-    nested = conn.begin_nested()
     try:
-        new = _store_postgres(conn, rows) if conn.dialect.name == "postgresql" else _store_sqlite(conn, rows)
-    except IntegrityError as exc:
-        if "day_total" not in str(exc.orig):
-            raise
-        nested.rollback()
-        raise DayTotalExceeded(_over_limit(conn, rows)) from None
+        return _store_postgres(conn, rows) if conn.dialect.name == "postgresql" else _store_sqlite(conn, rows)
     except Exception as exc:
-        if "day_total" in str(exc):  # the driver's own CheckViolation, from a raw cursor
-            nested.rollback()
-            raise DayTotalExceeded(_over_limit(conn, rows)) from None
+        if "day_total" in str(getattr(exc, "orig", None) or exc):
+            raise DayTotalExceeded(set()) from None
         raise
-    nested.commit()
-    return new
+
+
+def over_limit(conn: Connection, rows: Sequence[UsageRow]) -> set[tuple[str, date, str]]:
+    """Which (account, day, service) the rows would take past the limit, with what is stored."""
+    return _over_limit(conn, rows)
 
 
 def _over_limit(conn: Connection, rows: Sequence[UsageRow]) -> set[tuple[str, date, str]]:
@@ -96,38 +96,71 @@ def _store_sqlite(conn: Connection, rows: Sequence[UsageRow]) -> int:
         values.append((r.account_id, r.event_id, r.service, r.quantity, r.region, r.ts_us, day, r.window, r.mainland))
     before = cur.execute("SELECT coalesce(max(rowid), 0) FROM usage_events").fetchone()[0]
     cur.executemany(f"INSERT INTO usage_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", values)
-    new = cur.rowcount
-    if new > 0:
-        cur.execute(
-            'CREATE TEMP TABLE IF NOT EXISTS new_sums (account_id TEXT, day TEXT, service TEXT, "window" INTEGER, '
-            "mainland INTEGER, other INTEGER)"
-        )
-        cur.execute("DELETE FROM new_sums")
-        cur.execute(
-            f'INSERT INTO new_sums SELECT account_id, day, service, CASE WHEN service IN {_TRAFFIC} THEN "window" ELSE -1 END, '
-            "sum(CASE WHEN mainland THEN quantity ELSE 0 END), sum(CASE WHEN mainland THEN 0 ELSE quantity END) "
-            "FROM usage_events WHERE rowid > ? GROUP BY 1, 2, 3, 4",
-            (before,),
-        )
-        cur.execute(
-            "INSERT INTO usage_daily (account_id, day, service, mainland, other, settled_mainland, settled_other) "
-            "SELECT account_id, day, service, sum(mainland), sum(other), 0, 0 FROM new_sums "
-            "GROUP BY account_id, day, service ORDER BY account_id, day, service "
-            "ON CONFLICT (account_id, day, service) DO UPDATE SET mainland = mainland + excluded.mainland, "
-            "other = other + excluded.other"
-        )
-        cur.execute(
-            'INSERT INTO usage_windows (account_id, day, service, "window", bytes) '
-            'SELECT account_id, day, service, "window", mainland + other FROM new_sums WHERE "window" >= 0 '
-            'ORDER BY account_id, day, service, "window" '
-            'ON CONFLICT (account_id, day, service, "window") DO UPDATE SET bytes = bytes + excluded.bytes'
-        )
-        cur.execute(
-            "INSERT INTO usage_dirty (account_id, day) SELECT DISTINCT account_id, day FROM new_sums "
-            "ORDER BY account_id, day ON CONFLICT DO NOTHING"
-        )
+    new = max(cur.rowcount, 0)
+    if new:
+        _sqlite_sums(cur, before)
     cur.close()
-    return max(new, 0)
+    return new
+
+
+def _sqlite_sums(cur, before: int) -> None:
+    """Add the events with a rowid above ``before`` (those just inserted) to the day and window
+    sums, and mark their days unsettled: one scan of the new rows."""
+    cur.execute(
+        'CREATE TEMP TABLE IF NOT EXISTS new_sums (account_id TEXT, day TEXT, service TEXT, "window" INTEGER, '
+        "mainland INTEGER, other INTEGER)"
+    )
+    cur.execute("DELETE FROM new_sums")
+    cur.execute(
+        f'INSERT INTO new_sums SELECT account_id, day, service, CASE WHEN service IN {_TRAFFIC} THEN "window" ELSE -1 END, '
+        "sum(CASE WHEN mainland THEN quantity ELSE 0 END), sum(CASE WHEN mainland THEN 0 ELSE quantity END) "
+        "FROM usage_events WHERE rowid > ? GROUP BY 1, 2, 3, 4",
+        (before,),
+    )
+    cur.execute(
+        "INSERT INTO usage_daily (account_id, day, service, mainland, other, settled_mainland, settled_other) "
+        "SELECT account_id, day, service, sum(mainland), sum(other), 0, 0 FROM new_sums "
+        "GROUP BY account_id, day, service ORDER BY account_id, day, service "
+        "ON CONFLICT (account_id, day, service) DO UPDATE SET mainland = mainland + excluded.mainland, "
+        "other = other + excluded.other"
+    )
+    cur.execute(
+        'INSERT INTO usage_windows (account_id, day, service, "window", bytes) '
+        'SELECT account_id, day, service, "window", mainland + other FROM new_sums WHERE "window" >= 0 '
+        'ORDER BY account_id, day, service, "window" '
+        'ON CONFLICT (account_id, day, service, "window") DO UPDATE SET bytes = bytes + excluded.bytes'
+    )
+    cur.execute(
+        "INSERT INTO usage_dirty (account_id, day) SELECT DISTINCT account_id, day FROM new_sums "
+        "ORDER BY account_id, day ON CONFLICT DO NOTHING"
+    )
+
+
+def _postgres_merge(source: str, where: str = "") -> str:
+    """The one statement that stores staged rows on PostgreSQL: new events (the first copy of an
+    id wins), their day and window sums, their unsettled marks; it returns how many were new."""
+    return f"""WITH ins AS (
+        INSERT INTO usage_events ({_COLUMNS})
+        SELECT DISTINCT ON (account_id, event_id) {_COLUMNS} FROM {source} {where} ORDER BY account_id, event_id, seq
+        ON CONFLICT DO NOTHING
+        RETURNING account_id, day, service, quantity, "window", mainland
+    ), daily AS (
+        INSERT INTO usage_daily (account_id, day, service, mainland, other, settled_mainland, settled_other)
+        SELECT account_id, day, service, sum(CASE WHEN mainland THEN quantity ELSE 0 END),
+               sum(CASE WHEN mainland THEN 0 ELSE quantity END), 0, 0
+        FROM ins GROUP BY account_id, day, service ORDER BY account_id, day, service
+        ON CONFLICT (account_id, day, service) DO UPDATE
+        SET mainland = usage_daily.mainland + excluded.mainland, other = usage_daily.other + excluded.other
+    ), windows AS (
+        INSERT INTO usage_windows (account_id, day, service, "window", bytes)
+        SELECT account_id, day, service, "window", sum(quantity) FROM ins WHERE service IN {_TRAFFIC}
+        GROUP BY account_id, day, service, "window" ORDER BY account_id, day, service, "window"
+        ON CONFLICT (account_id, day, service, "window") DO UPDATE SET bytes = usage_windows.bytes + excluded.bytes
+    ), dirty AS (
+        INSERT INTO usage_dirty (account_id, day)
+        SELECT DISTINCT account_id, day FROM ins ORDER BY account_id, day ON CONFLICT DO NOTHING
+    )
+    SELECT count(*) FROM ins"""
 
 
 def _store_postgres(conn: Connection, rows: Sequence[UsageRow]) -> int:
@@ -141,28 +174,136 @@ def _store_postgres(conn: Connection, rows: Sequence[UsageRow]) -> int:
         with cur.copy(f"COPY stage (seq, {_COLUMNS}) FROM STDIN") as copy:
             for seq, r in enumerate(rows):
                 copy.write_row((seq, *r))
-        cur.execute(
-            f"""WITH ins AS (
-                INSERT INTO usage_events ({_COLUMNS})
-                SELECT DISTINCT ON (account_id, event_id) {_COLUMNS} FROM stage ORDER BY account_id, event_id, seq
-                ON CONFLICT DO NOTHING
-                RETURNING account_id, day, service, quantity, "window", mainland
-            ), daily AS (
-                INSERT INTO usage_daily (account_id, day, service, mainland, other, settled_mainland, settled_other)
-                SELECT account_id, day, service, sum(CASE WHEN mainland THEN quantity ELSE 0 END),
-                       sum(CASE WHEN mainland THEN 0 ELSE quantity END), 0, 0
-                FROM ins GROUP BY account_id, day, service ORDER BY account_id, day, service
-                ON CONFLICT (account_id, day, service) DO UPDATE
-                SET mainland = usage_daily.mainland + excluded.mainland, other = usage_daily.other + excluded.other
-            ), windows AS (
-                INSERT INTO usage_windows (account_id, day, service, "window", bytes)
-                SELECT account_id, day, service, "window", sum(quantity) FROM ins WHERE service IN {_TRAFFIC}
-                GROUP BY account_id, day, service, "window" ORDER BY account_id, day, service, "window"
-                ON CONFLICT (account_id, day, service, "window") DO UPDATE SET bytes = usage_windows.bytes + excluded.bytes
-            ), dirty AS (
-                INSERT INTO usage_dirty (account_id, day)
-                SELECT DISTINCT account_id, day FROM ins ORDER BY account_id, day ON CONFLICT DO NOTHING
-            )
-            SELECT count(*) FROM ins"""
-        )
+        cur.execute(_postgres_merge("stage"))
         return cur.fetchone()[0]
+
+
+# -- a whole file: staged first, merged in committed chunks ---------------------------------------------
+
+class Staged:
+    """A file's rows staged beside the database while they are checked (pass 1), then stored
+    through the same merge as every batch, in committed chunks of ``seq`` ranges (pass 2).
+
+    Rows are plain tuples (account_id, event_id, service, quantity, region, ts_us, day ordinal,
+    window, mainland). Staging holds no lock on the usage tables: the API's writes go on. On
+    SQLite the stage is a private file attached to one connection; on PostgreSQL a temporary
+    table of one session. ``close`` removes it.
+    """
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.postgres = db.dialect == "postgresql"
+        self.count = 0
+        self._days: dict[int, object] = {}
+        with db.translated():
+            self.raw = db.engine.raw_connection()
+            cur = self.raw.cursor()
+            if self.postgres:
+                cur.execute("CREATE TEMP TABLE import_stage (seq bigserial PRIMARY KEY, account_id text, event_id text, "
+                            'service text, quantity bigint, region text, ts_us bigint, day date, "window" smallint, mainland boolean)')
+                self.raw.commit()
+            else:
+                fd, self.path = tempfile.mkstemp(prefix="packbill-stage-", suffix=".db")
+                os.close(fd)
+                cur.execute("ATTACH DATABASE ? AS import_stage_db", (self.path,))
+                cur.execute("PRAGMA import_stage_db.journal_mode=OFF")
+                cur.execute("PRAGMA import_stage_db.synchronous=OFF")
+                cur.execute("CREATE TABLE import_stage_db.import_stage (seq INTEGER PRIMARY KEY, account_id TEXT, event_id TEXT, "
+                            'service TEXT, quantity INTEGER, region TEXT, ts_us INTEGER, day TEXT, "window" INTEGER, mainland INTEGER)')
+            cur.close()
+
+    def _day(self, ordinal: int):
+        day = self._days.get(ordinal)
+        if day is None:
+            value = date.fromordinal(ordinal)
+            day = self._days[ordinal] = value if self.postgres else value.isoformat()
+        return day
+
+    def add(self, rows: Sequence[tuple]) -> None:
+        """Stage rows (in file order)."""
+        if not rows:
+            return
+        day = self._day
+        with self.db.translated():
+            cur = self.raw.cursor()
+            if self.postgres:
+                with cur.copy(f"COPY import_stage ({_COLUMNS}) FROM STDIN") as copy:
+                    for r in rows:
+                        copy.write_row((r[0], r[1], r[2], r[3], r[4], r[5], day(r[6]), r[7], r[8]))
+                self.raw.commit()
+            else:
+                cur.execute("BEGIN")
+                cur.executemany(f"INSERT INTO import_stage_db.import_stage ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                                [(r[0], r[1], r[2], r[3], r[4], r[5], day(r[6]), r[7], r[8]) for r in rows])
+                cur.execute("COMMIT")
+            cur.close()
+        self.count += len(rows)
+
+    def merge(self, first: int, last: int) -> int:
+        """Store staged rows ``first`` to ``last`` (1-based, inclusive) in one committed
+        transaction, under their accounts' locks; returns how many were new."""
+        for attempt in range(8):
+            try:
+                with self.db.translated():
+                    return self._merge(first, last)
+            except Exception as exc:
+                if not is_retryable(exc) or attempt == 7:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _merge(self, first: int, last: int) -> int:
+        cur = self.raw.cursor()
+        try:
+            if self.postgres:
+                cur.execute("SELECT id FROM accounts WHERE id IN (SELECT DISTINCT account_id FROM import_stage WHERE seq BETWEEN %s AND %s) "
+                            "ORDER BY id FOR UPDATE", (first, last))
+                cur.execute(_postgres_merge("import_stage", "WHERE seq BETWEEN %s AND %s"), (first, last))
+                new = cur.fetchone()[0]
+                self.raw.commit()
+                return new
+            cur.execute("BEGIN IMMEDIATE")
+            before = cur.execute("SELECT coalesce(max(rowid), 0) FROM usage_events").fetchone()[0]
+            cur.execute(f"INSERT INTO usage_events ({_COLUMNS}) SELECT {_COLUMNS} FROM import_stage_db.import_stage "
+                        "WHERE seq BETWEEN ? AND ? ORDER BY seq ON CONFLICT DO NOTHING", (first, last))
+            new = max(cur.rowcount, 0)
+            if new:
+                _sqlite_sums(cur, before)
+            cur.execute("COMMIT")
+            return new
+        except Exception as exc:
+            self.raw.rollback() if self.postgres else cur.execute("ROLLBACK")
+            if "day_total" in str(exc):
+                raise DayTotalExceeded(self._over_limit(first, last)) from None
+            raise
+        finally:
+            cur.close()
+
+    def _over_limit(self, first: int, last: int) -> set[tuple[str, date, str]]:
+        mark = "%s" if self.postgres else "?"
+        table = "import_stage" if self.postgres else "import_stage_db.import_stage"
+        cur = self.raw.cursor()
+        cur.execute(f"SELECT s.account_id, s.day, s.service FROM (SELECT account_id, day, service, sum(quantity) AS q FROM {table} "
+                    f"WHERE seq BETWEEN {mark} AND {mark} GROUP BY 1, 2, 3) s LEFT JOIN usage_daily d ON d.account_id = s.account_id "
+                    f"AND d.day = s.day AND d.service = s.service WHERE s.q + coalesce(d.mainland + d.other, 0) > {mark}",
+                    (first, last, MAX_DAY_TOTAL))
+        found = {(a, d if isinstance(d, date) else date.fromisoformat(d), s) for a, d, s in cur.fetchall()}
+        cur.close()
+        if self.postgres:
+            self.raw.rollback()
+        return found
+
+    def close(self) -> None:
+        try:
+            cur = self.raw.cursor()
+            if self.postgres:
+                self.raw.rollback()
+                cur.execute("DROP TABLE IF EXISTS import_stage")
+                self.raw.commit()
+            else:
+                cur.execute("DETACH DATABASE import_stage_db")
+            cur.close()
+        finally:
+            self.raw.close()
+            if not self.postgres and os.path.exists(self.path):
+                os.remove(self.path)

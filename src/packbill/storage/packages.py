@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from ..domain import Package
 from ..domain.errors import NotFound
 from ..domain.money import from_fen, to_fen
+from ..domain.wallet import Payment
 from . import schema as t
 from .sql import day_value, from_us, to_us
 
@@ -29,18 +30,23 @@ def _package(row) -> Package:
         first_day=day_value(row.first_day),
         last_day=day_value(row.last_day),
         refunded_at=from_us(row.refunded_us) if row.refunded_us is not None else None,
+        list_price=from_fen(row.list_price_fen) if row.list_price_fen is not None else from_fen(row.price_fen),
     )
 
 
 def insert_order(conn: Connection, order_id: str, account_id: str, sku: str, count: int, amount: Decimal, at: datetime,
-                 packages: Sequence[Package]) -> list[Package]:
-    """Store an order and its packages; returns the packages as stored (with their seq)."""
+                 packages: Sequence[Package], list_amount: Decimal, list_price: Decimal, paid: Payment) -> list[Package]:
+    """Store an order and its packages; returns the packages as stored (with their seq).
+
+    amount: the contracted total (R16); each package's price is its share of it."""
     conn.execute(sa.insert(t.orders).values(id=order_id, account_id=account_id, sku=sku, count=count,
-                                            amount_fen=to_fen(amount), at_us=to_us(at)))
+                                            amount_fen=to_fen(amount), at_us=to_us(at), list_amount_fen=to_fen(list_amount),
+                                            voucher_fen=to_fen(paid.voucher_total), cash_fen=to_fen(paid.cash)))
     conn.execute(
         sa.insert(t.packages),
         [dict(id=p.id, account_id=account_id, order_id=order_id, sku=p.sku, service=p.service, size=p.size, remaining=p.size,
-              price_fen=to_fen(p.price), purchased_us=to_us(p.purchased_at), first_day=p.first_day, last_day=p.last_day)
+              price_fen=to_fen(p.price), purchased_us=to_us(p.purchased_at), first_day=p.first_day, last_day=p.last_day,
+              list_price_fen=to_fen(list_price))
          for p in packages],
     )
     rows = conn.execute(sa.select(t.packages).where(t.packages.c.order_id == order_id).order_by(t.packages.c.seq))
@@ -85,3 +91,29 @@ def draws_by_package(conn: Connection, package_ids: Sequence[str], through: date
     for pid, day, qty in conn.execute(query):
         out[pid].append((day_value(day), int(qty)))
     return out
+
+
+def list_prices(conn: Connection, package_ids: Sequence[str]) -> dict[str, Decimal]:
+    """The catalog price each package was bought at (its list price, R16)."""
+    out = {}
+    for start in range(0, len(package_ids), 5000):
+        for r in conn.execute(sa.select(t.packages.c.id, t.packages.c.list_price_fen, t.packages.c.price_fen)
+                              .where(t.packages.c.id.in_(list(package_ids[start:start + 5000])))):
+            out[r.id] = from_fen(r.list_price_fen if r.list_price_fen is not None else r.price_fen)
+    return out
+
+
+def get_order(conn: Connection, account_id: str, order_id: str) -> tuple[Decimal, Decimal, Payment, list[str]]:
+    """(contracted amount, list amount, what paid it, package ids) of an order."""
+    o = t.orders
+    r = conn.execute(sa.select(o).where(o.c.id == order_id, o.c.account_id == account_id)).first()
+    if r is None:
+        raise NotFound("there is no such order in this account")
+    ids = [x[0] for x in conn.execute(sa.select(t.packages.c.id).where(t.packages.c.order_id == order_id).order_by(t.packages.c.seq))]
+    voucher = from_fen(r.voucher_fen)
+    return (from_fen(r.amount_fen), from_fen(r.list_amount_fen if r.list_amount_fen is not None else r.amount_fen),
+            Payment((("vouchers", voucher),) if voucher else (), from_fen(r.cash_fen)), ids)
+
+
+def refunded_amount(conn: Connection, package_id: str) -> Decimal:
+    return from_fen(conn.execute(sa.select(t.packages.c.refund_fen).where(t.packages.c.id == package_id)).scalar_one() or 0)

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain import BillLine, Draw
 from ..domain.money import from_fen
+from ..domain.wallet import Payment
 from . import schema as t
 from .sql import day_value
 
@@ -21,13 +22,20 @@ def bill_lines(conn: Connection, account_id: str, first: date, last: date) -> li
     bl = t.bill_lines
     rows = conn.execute(sa.select(bl).where(bl.c.account_id == account_id, bl.c.day.between(first, last)).order_by(bl.c.day, bl.c.id)).all()
     drawn: dict[int, list[Draw]] = {}
+    vouchers: dict[int, list[tuple[str, object]]] = {}
     ids = [r.id for r in rows]
     for chunk in range(0, len(ids), 5000):
+        part = ids[chunk : chunk + 5000]
         for d in conn.execute(sa.select(t.draws.c.line_id, t.draws.c.package_id, t.draws.c.quantity)
-                              .where(t.draws.c.line_id.in_(ids[chunk : chunk + 5000])).order_by(t.draws.c.id)):
+                              .where(t.draws.c.line_id.in_(part)).order_by(t.draws.c.id)):
             drawn.setdefault(d.line_id, []).append(Draw(d.package_id, d.quantity))
+        if any(r.voucher_fen for r in rows):
+            for v in conn.execute(sa.select(t.line_vouchers).where(t.line_vouchers.c.line_id.in_(part))):
+                vouchers.setdefault(v.line_id, []).append((v.voucher_id, from_fen(v.amount_fen)))
     return [BillLine(day_value(r.day), r.service, r.quantity, tuple(drawn.get(r.id, ())), r.payg_quantity, from_fen(r.amount_fen),
-                     bool(r.supplement)) for r in rows]
+                     bool(r.supplement), from_fen(r.list_amount_fen) if r.list_amount_fen is not None else from_fen(r.amount_fen),
+                     Payment(tuple(vouchers.get(r.id, ())), from_fen(r.cash_fen)))
+            for r in rows]
 
 
 @dataclass(frozen=True, slots=True)

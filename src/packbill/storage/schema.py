@@ -32,8 +32,17 @@ accounts = sa.Table(
     sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Column("refunds", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("terms", sa.String(16), nullable=False, server_default="invoice"),
+    sa.Column("cash_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("credit_limit_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("arrears_since_us", sa.BigInteger, nullable=True),
+    sa.Column("threshold_fen", sa.BigInteger, nullable=True),
+    sa.Column("alert_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("alert_last_day", sa.Date, nullable=True),
     sa.CheckConstraint("site IN ('cn', 'intl')", name="site"),
 )
+"""An account, with its money (R15 to R20): terms, cash (the sum of its journal postings to
+cash:<id>, kept here for speed and checked by the audit), credit limit, arrears clock, alert."""
 
 orders = sa.Table(
     "orders",
@@ -45,7 +54,12 @@ orders = sa.Table(
     sa.Column("count", sa.Integer, nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("at_us", sa.BigInteger, nullable=False),
+    sa.Column("list_amount_fen", sa.BigInteger, nullable=True),
+    sa.Column("voucher_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("cash_fen", sa.BigInteger, nullable=False, server_default="0"),
 )
+"""amount_fen is the contracted amount (R16); list_amount_fen the list amount; voucher and cash
+what paid it (R18)."""
 
 packages = sa.Table(
     "packages",
@@ -64,8 +78,111 @@ packages = sa.Table(
     sa.Column("last_day", sa.Date, nullable=False),
     sa.Column("refunded_us", sa.BigInteger, nullable=True),
     sa.Column("refund_fen", sa.BigInteger, nullable=True),
+    sa.Column("list_price_fen", sa.BigInteger, nullable=True),
+    sa.Column("paid_cash_fen", sa.BigInteger, nullable=False, server_default="0"),
     sa.CheckConstraint("remaining >= 0 AND remaining <= size", name="remaining_within_size"),
 )
+"""price_fen is the package's share of its order's contracted amount; what vouchers paid of it
+is in package_vouchers."""
+
+line_vouchers = sa.Table(
+    "line_vouchers",
+    metadata,
+    sa.Column("line_id", sa.BigInteger, primary_key=True),
+    sa.Column("voucher_id", sa.String(40), primary_key=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+)
+"""Which vouchers paid a bill line, and how much (R17); the rest of its amount was cash."""
+
+package_vouchers = sa.Table(
+    "package_vouchers",
+    metadata,
+    sa.Column("package_id", sa.String(40), primary_key=True),
+    sa.Column("voucher_id", sa.String(40), primary_key=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+)
+
+vouchers = sa.Table(
+    "vouchers",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("remaining_fen", sa.BigInteger, nullable=False),
+    sa.Column("expires_on", sa.Date, nullable=False),
+    sa.Column("services", sa.String(400), nullable=True),
+    sa.Column("granted_us", sa.BigInteger, nullable=False),
+    sa.CheckConstraint("remaining_fen >= 0 AND remaining_fen <= amount_fen", name="remaining_within_amount"),
+)
+"""R17. services: comma-separated service ids it may pay for, NULL for all."""
+
+discounts = sa.Table(
+    "discounts",
+    metadata,
+    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("rate", sa.String(12), nullable=False),
+    sa.Column("effective_day", sa.Date, nullable=False),
+    sa.Column("set_us", sa.BigInteger, nullable=False),
+)
+"""R16: every rate ever set, with its effective day (history: a supplement uses its day's rate)."""
+
+topups = sa.Table(
+    "topups",
+    metadata,
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("reference", sa.String(128), primary_key=True),
+    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+)
+"""R15: the external payment reference is unique within the account."""
+
+journal_entries = sa.Table(
+    "journal_entries",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(40), nullable=False, index=True),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("ref", sa.String(64), nullable=False),
+    sa.Column("memo", sa.String(400), nullable=True),
+)
+
+postings = sa.Table(
+    "postings",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("entry_id", sa.BigInteger, sa.ForeignKey("journal_entries.id"), nullable=False, index=True),
+    sa.Column("ledger_account", sa.String(80), nullable=False),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+)
+"""R15, R21: every movement of money, as postings that sum to zero per entry."""
+
+wallet_events = sa.Table(
+    "wallet_events",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(40), nullable=False, index=True),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+)
+"""Events of the wallet raised when they happened: low_balance (R20), arrears, arrears_lifted (R19)."""
+
+idempotency_keys = sa.Table(
+    "idempotency_keys",
+    metadata,
+    sa.Column("scope", sa.String(48), primary_key=True),
+    sa.Column("key", sa.String(255), primary_key=True),
+    sa.Column("fingerprint", sa.String(64), nullable=False),
+    sa.Column("ref", sa.String(64), nullable=False),
+    sa.Column("response", sa.Text, nullable=True),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+)
+"""Idempotency-Key of requests that create or move money, per account (or the operator): the
+key is stored in the same transaction as the movement; the response once it is known."""
 
 traffic_switches = sa.Table(
     "traffic_switches",
@@ -145,6 +262,7 @@ bandwidth_billed = sa.Table(
     sa.Column("peak_bps", sa.BigInteger, nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("peak_bytes", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("list_amount_fen", sa.BigInteger, nullable=True),
 )
 """What each day's peak was billed: peak_bytes is the exact peak window (R8), peak_bps the
 rounded figure a bill line shows."""
@@ -193,6 +311,9 @@ bill_lines = sa.Table(
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("supplement", sa.Boolean, nullable=False),
     sa.Column("run_id", sa.BigInteger, nullable=False),
+    sa.Column("list_amount_fen", sa.BigInteger, nullable=True),
+    sa.Column("voucher_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("cash_fen", sa.BigInteger, nullable=False, server_default="0"),
     sa.Index("ix_bill_lines_account_day", "account_id", "day"),
 )
 """quantity and payg_quantity: calls or bytes; for bandwidth.* lines whole bit/s of peak."""

@@ -16,13 +16,15 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import AccountSettlement, AccountState, Balance, BandwidthBilled, UsageDay
+from ..domain import AccountSettlement, AccountState, Balance, BandwidthBilled, UsageDay, shanghai_day
+from ..domain.settlement import journal_of_run
 from ..domain.days import month_start
 from ..domain.money import from_fen, to_fen, window_bytes_to_bps
 from . import schema as t
 from .accounts import switches_of
 from .packages import load_packages
-from .sql import day_value, from_us, insert_ignore, lock_accounts, to_us, upsert_set
+from .sql import day_value, from_us, lock_accounts, to_us, upsert_set
+from .wallet import _new_ids, insert_events, load_purses, load_rates, save_purses, write_many
 
 INT64 = 2**63 - 1
 
@@ -93,43 +95,54 @@ def accounts_to_settle(conn: Connection, through: date) -> list[str]:
     return [r[0] for r in conn.execute(sa.select(dirty.c.account_id).where(dirty.c.day <= through).distinct().order_by(dirty.c.account_id))]
 
 
-def load_chunk(conn: Connection, account_ids: Sequence[str], through: date) -> dict[str, tuple[list[UsageDay], AccountState]]:
-    """Lock the accounts and read each one's unsettled days through ``through`` and its state."""
+def load_chunk(conn: Connection, account_ids: Sequence[str], through: date, *, lock: bool = True
+               ) -> dict[str, tuple[list[UsageDay], AccountState]]:
+    """Lock the accounts (unless ``lock`` is False: a read for an estimate) and read each one's
+    unsettled days through ``through`` and its state."""
     ids = sorted(account_ids)
-    lock_accounts(conn, ids)
-    dirty = t.usage_dirty
-    marked = sa.select(dirty.c.account_id, dirty.c.day).where(dirty.c.account_id.in_(ids), dirty.c.day <= through).subquery()
+    if lock:
+        lock_accounts(conn, ids)
+    raw = _Raw(conn)
+    where = f"u.account_id IN ({', '.join([raw.mark] * len(ids))}) AND u.day <= {raw.mark}"
+    args = [*ids, raw.day(through)]
 
-    def joined(table: sa.Table, *columns):
-        return sa.select(*columns).join(marked, sa.and_(table.c.account_id == marked.c.account_id, table.c.day == marked.c.day))
+    def joined(table: str, columns: str, tail: str = "") -> list[tuple]:
+        return raw.all(f"SELECT {columns} FROM {table} x JOIN usage_dirty u ON x.account_id = u.account_id AND x.day = u.day "
+                       f"WHERE {where} {tail}", args)
 
     todo: dict[str, list[date]] = defaultdict(list)
-    for account_id, day in conn.execute(sa.select(marked.c.account_id, marked.c.day).order_by(marked.c.account_id, marked.c.day)):
-        todo[account_id].append(day_value(day))
+    days: dict[object, date] = {}
+
+    def day_of(value) -> date:
+        found = days.get(value)
+        if found is None:
+            found = days[value] = day_value(value)
+        return found
+
+    for account_id, day in raw.all(f"SELECT u.account_id, u.day FROM usage_dirty u WHERE {where} ORDER BY 1, 2", args):
+        todo[account_id].append(day_of(day))
     if not todo:
         return {}
-    ud = t.usage_daily
     usage: dict[tuple[str, date], tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
-    for r in conn.execute(joined(ud, ud.c.account_id, ud.c.day, ud.c.service, ud.c.mainland, ud.c.other,
-                                 ud.c.settled_mainland, ud.c.settled_other)):
-        mainland, other = usage[(r.account_id, day_value(r.day))]
-        if r.mainland > r.settled_mainland:
-            mainland[r.service] = r.mainland - r.settled_mainland
-        if r.other > r.settled_other:
-            other[r.service] = r.other - r.settled_other
-    uw = t.usage_windows
+    for account_id, day, service, mainland_q, other_q, settled_m, settled_o in joined(
+            "usage_daily", "x.account_id, x.day, x.service, x.mainland, x.other, x.settled_mainland, x.settled_other"):
+        mainland, other = usage[(account_id, day_of(day))]
+        if mainland_q > settled_m:
+            mainland[service] = mainland_q - settled_m
+        if other_q > settled_o:
+            other[service] = other_q - settled_o
     peaks: dict[tuple[str, date], dict[str, int]] = defaultdict(dict)
-    for account_id, day, service, peak in conn.execute(
-            joined(uw, uw.c.account_id, uw.c.day, uw.c.service, sa.func.max(uw.c.bytes)).group_by(uw.c.account_id, uw.c.day, uw.c.service)):
-        peaks[(account_id, day_value(day))][service] = int(peak)
-    bb = t.bandwidth_billed
+    for account_id, day, service, peak in joined("usage_windows", "x.account_id, x.day, x.service, max(x.bytes)",
+                                                 "GROUP BY x.account_id, x.day, x.service"):
+        peaks[(account_id, day_of(day))][service] = int(peak)
     billed: dict[str, dict[tuple[date, str], BandwidthBilled]] = defaultdict(dict)
-    for r in conn.execute(joined(bb, bb.c.account_id, bb.c.day, bb.c.service, bb.c.peak_bytes, bb.c.amount_fen)):
-        billed[r.account_id][(day_value(r.day), r.service)] = BandwidthBilled(r.peak_bytes, from_fen(r.amount_fen))
-    sd = t.settled_days
+    for account_id, day, service, peak_bytes, amount_fen, list_fen in joined(
+            "bandwidth_billed", "x.account_id, x.day, x.service, x.peak_bytes, x.amount_fen, x.list_amount_fen"):
+        billed[account_id][(day_of(day), service)] = BandwidthBilled(peak_bytes, from_fen(amount_fen),
+                                                                     from_fen(list_fen if list_fen is not None else amount_fen))
     settled: dict[str, set[date]] = defaultdict(set)
-    for account_id, day in conn.execute(joined(sd, sd.c.account_id, sd.c.day)):
-        settled[account_id].add(day_value(day))
+    for account_id, day in joined("settled_days", "x.account_id, x.day"):
+        settled[account_id].add(day_of(day))
     chunk_ids = list(todo)
     months = {month_start(d) for days in todo.values() for d in days}
     mp = t.month_payg
@@ -140,9 +153,11 @@ def load_chunk(conn: Connection, account_ids: Sequence[str], through: date) -> d
     for package, remaining in load_packages(conn, chunk_ids):
         balances[package.account_id][package.id] = Balance(package, remaining)
     switches = switches_of(conn, chunk_ids)
+    purses = load_purses(conn, chunk_ids)
+    rates = load_rates(conn, chunk_ids)
     return {
         a: ([UsageDay(d, *usage[(a, d)], peaks[(a, d)]) for d in todo[a]],
-            AccountState(balances[a], month_payg[a], billed[a], frozenset(settled[a]), tuple(switches.get(a, ()))))
+            AccountState(balances[a], month_payg[a], billed[a], frozenset(settled[a]), tuple(switches.get(a, ())), rates[a], purses[a]))
         for a in chunk_ids
     }
 
@@ -153,37 +168,58 @@ def fits(result: AccountSettlement) -> bool:
     return all(v <= INT64 for v in amounts) and all(q <= INT64 for q in result.month_payg.values())
 
 
-def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str, AccountSettlement], skipped: Sequence[str]) -> None:
-    """Write the settled accounts' lines, draws and state; mark their days settled.
+def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str, AccountSettlement], skipped: Sequence[str],
+                states: dict[str, AccountState], run_at: datetime) -> None:
+    """Write the settled accounts' lines, draws, charges and state; mark their days settled.
 
     ``skipped`` accounts (that could not be settled) keep their days unsettled for a later run.
+    ``states``: each settled account's state before, to write what its money changed.
     """
     lines = [(account_id, line) for account_id, result in results.items() for line in result.lines]
     if lines:
+        raw = _Raw(conn)
         line_ids = _new_line_ids(conn, len(lines))
-        line_rows, draw_rows = [], []
+        line_rows, draw_rows, voucher_rows = [], [], []
+        days: dict[date, object] = {}
         for line_id, (account_id, line) in zip(line_ids, lines):
-            line_rows.append(dict(id=line_id, account_id=account_id, day=line.day, service=line.service, quantity=line.quantity,
-                                  payg_quantity=line.payg_quantity, amount_fen=to_fen(line.amount), supplement=line.supplement,
-                                  run_id=run_id))
-            draw_rows.extend(dict(line_id=line_id, account_id=account_id, package_id=d.package_id, day=line.day,
-                                  service=line.service, quantity=d.quantity, run_id=run_id) for d in line.drawn)
-        conn.execute(sa.insert(t.bill_lines), line_rows)
+            day = days.get(line.day)
+            if day is None:
+                day = days[line.day] = raw.day(line.day)
+            paid = line.paid
+            line_rows.append((line_id, account_id, day, line.service, line.quantity, line.payg_quantity, to_fen(line.amount),
+                              raw.bool(line.supplement), run_id, to_fen(line.list_amount) if line.list_amount is not None else None,
+                              to_fen(paid.voucher_total) if paid.vouchers else 0, to_fen(paid.cash)))
+            for d in line.drawn:
+                draw_rows.append((line_id, account_id, d.package_id, day, line.service, d.quantity, run_id))
+            for v, a in paid.vouchers:
+                voucher_rows.append((line_id, v, to_fen(a)))
+        raw.many("INSERT INTO bill_lines (id, account_id, day, service, quantity, payg_quantity, amount_fen, supplement, run_id, "
+                 "list_amount_fen, voucher_fen, cash_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
         if draw_rows:
-            conn.execute(sa.insert(t.draws), draw_rows)
+            raw.many("INSERT INTO draws (line_id, account_id, package_id, day, service, quantity, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                     draw_rows)
+        if voucher_rows:
+            raw.many("INSERT INTO line_vouchers (line_id, voucher_id, amount_fen) VALUES (?, ?, ?)", voucher_rows)
     remaining = sorted((pid, left) for result in results.values() for pid, left in result.remaining.items())
     if remaining:
-        conn.execute(sa.update(t.packages).where(t.packages.c.id == sa.bindparam("pid")).values(remaining=sa.bindparam("left")),
-                     [dict(pid=pid, left=left) for pid, left in remaining])
+        _Raw(conn).many("UPDATE packages SET remaining = ? WHERE id = ?", [(left, pid) for pid, left in remaining])
     upsert_set(conn, t.month_payg, sorted(([dict(account_id=a, month=m, service=s, quantity=q)
                                             for a, r in results.items() for (m, s), q in r.month_payg.items()]),
                                           key=lambda x: (x["account_id"], x["month"], x["service"])),
                ("account_id", "month", "service"), ("quantity",))
     upsert_set(conn, t.bandwidth_billed, [dict(account_id=a, day=d, service=s, peak_bytes=b.peak_bytes,
-                                               peak_bps=window_bytes_to_bps(b.peak_bytes), amount_fen=to_fen(b.amount))
+                                               peak_bps=window_bytes_to_bps(b.peak_bytes), amount_fen=to_fen(b.amount),
+                                               list_amount_fen=to_fen(b.list_amount))
                                           for a, r in results.items() for (d, s), b in sorted(r.bandwidth_billed.items())],
-               ("account_id", "day", "service"), ("peak_bytes", "peak_bps", "amount_fen"))
-    insert_ignore(conn, t.settled_days, [dict(account_id=a, day=d) for a, r in results.items() for d in r.newly_settled])
+               ("account_id", "day", "service"), ("peak_bytes", "peak_bps", "amount_fen", "list_amount_fen"))
+    save_purses(conn, {a: (states[a].purse, r.state.purse) for a, r in results.items() if r.state.purse != states[a].purse})
+    write_many(conn, [(a, e) for a in sorted(results) for e in journal_of_run(a, results[a].lines, f"run:{run_id}")], run_at)
+    for account_id, result in results.items():
+        insert_events(conn, account_id, run_at, shanghai_day(run_at), result.events)
+    new_days = [(a, d) for a, r in results.items() for d in r.newly_settled]
+    if new_days:
+        raw = _Raw(conn)
+        raw.many("INSERT INTO settled_days (account_id, day) VALUES (?, ?)", [(a, raw.day(d)) for a, d in new_days])
     # what was settled is now everything these days hold: nothing else writes them while we hold the accounts
     done = sorted(results)
     if done:
@@ -198,11 +234,27 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
 
 def _new_line_ids(conn: Connection, n: int) -> list[int]:
     """``n`` new bill line ids, ascending, so that draws can name their line before it is written."""
-    if conn.dialect.name == "postgresql":
-        return list(conn.execute(
-            sa.text("SELECT nextval(pg_get_serial_sequence('bill_lines', 'id')) FROM generate_series(1, :n) ORDER BY 1"), {"n": n}
-        ).scalars())
-    # SQLite: the writer lock is ours until commit
-    first = conn.execute(sa.select(sa.func.coalesce(sa.func.max(t.bill_lines.c.id), 0))).scalar_one() + 1
-    return list(range(first, first + n))
+    return _new_ids(conn, "bill_lines", n)
 
+
+
+class _Raw:
+    """The driver's own cursor, for the few statements that move most rows (no per-row objects)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.postgres = conn.dialect.name == "postgresql"
+        self.cursor = conn.connection.driver_connection.cursor()
+        self.mark = "%s" if self.postgres else "?"
+
+    def day(self, value: date):
+        return value if self.postgres else value.isoformat()
+
+    def bool(self, value: bool):
+        return value if self.postgres else int(value)
+
+    def all(self, sql: str, args) -> list[tuple]:
+        self.cursor.execute(sql, args)
+        return self.cursor.fetchall()
+
+    def many(self, sql: str, rows: list[tuple]) -> None:
+        self.cursor.executemany(sql.replace("?", self.mark) if self.postgres else sql, rows)

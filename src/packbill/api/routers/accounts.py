@@ -13,7 +13,7 @@ def router(deps: Deps) -> APIRouter:
 
     @r.post("/v1/accounts", status_code=201, response_model=schemas.AccountCreatedOut)
     def create_account(body: schemas.AccountIn, _: deps.Operator):
-        account, token = services.create_account(ctx, body.name, body.site)
+        account, token = services.create_account(ctx, body.name, body.site, payment=body.payment)
         return {**present.account_json(services.account_view(ctx, account.id)), "token": token}
 
     @r.get("/v1/accounts", response_model=schemas.AccountListOut)

@@ -1,31 +1,50 @@
 """/v1/accounts/{id}/packages: buy, list, refund (R2, R4, R5, R10)."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ... import present, services
 from .. import schemas
 from ..deps import Deps, moment, override_at
+from ..idempotent import key_of, respond
 
 
 def router(deps: Deps) -> APIRouter:
     r = APIRouter(tags=["packages"])
     ctx = deps.ctx
 
-    @r.post("/v1/accounts/{account_id}/packages", status_code=201, response_model=schemas.PurchaseOut)
-    def buy(account_id: deps.AccountId, body: schemas.PurchaseIn, principal: deps.Caller):
-        result = services.buy(ctx, account_id, body.sku, body.count, override_at(body.at, principal))
+    def purchase_out(account_id: str, result: services.Purchase) -> tuple[int, dict]:
         views = services.list_packages(ctx, account_id, as_of=max(ctx.now(), result.packages[0].purchased_at))
         ids = {p.id for p in result.packages}
-        return {"packages": [present.package_json(v) for v in views if v.package.id in ids], "amount": present.money_json(result.amount)}
+        return 201, {"packages": [present.package_json(v) for v in views if v.package.id in ids],
+                     "amount": present.money_json(result.amount), "list_amount": present.money_json(result.list_amount),
+                     "paid": present.paid_json(result.paid)}
+
+    @r.post("/v1/accounts/{account_id}/packages", status_code=201, response_model=schemas.PurchaseOut)
+    def buy(account_id: deps.AccountId, body: schemas.PurchaseIn, principal: deps.Caller, request: Request):
+        idem = key_of(request, account_id, body.model_dump())
+        return respond(ctx, idem,
+                       lambda: purchase_out(account_id, services.buy(ctx, account_id, body.sku, body.count, override_at(body.at, principal),
+                                                                     idem)),
+                       lambda ref: purchase_out(account_id, services.order(ctx, account_id, ref)))
 
     @r.get("/v1/accounts/{account_id}/packages", response_model=schemas.PackageListOut)
     def list_packages(account_id: deps.AccountId, status: str | None = None, as_of: str | None = None):
         return {"packages": [present.package_json(v) for v in services.list_packages(ctx, account_id, moment(as_of, "as_of"), status)]}
 
+    def refund_out(account_id: str, result: services.Refund) -> tuple[int, dict]:
+        package_id = result.package.id
+        (view,) = [v for v in services.list_packages(ctx, account_id, as_of=max(ctx.now(), result.package.refunded_at))
+                   if v.package.id == package_id]
+        return 200, {"package": present.package_json(view), "amount": present.money_json(result.amount),
+                     "paid_back": present.paid_json(result.paid_back)}
+
     @r.post("/v1/accounts/{account_id}/packages/{package_id}/refund", response_model=schemas.RefundOut)
-    def refund(account_id: deps.AccountId, package_id: str, principal: deps.Caller, body: schemas.RefundIn | None = None):
-        package, amount = services.refund(ctx, account_id, package_id, override_at(body.at if body else None, principal))
-        (view,) = [v for v in services.list_packages(ctx, account_id, as_of=max(ctx.now(), package.refunded_at)) if v.package.id == package_id]
-        return {"package": present.package_json(view), "amount": present.money_json(amount)}
+    def refund(account_id: deps.AccountId, package_id: str, principal: deps.Caller, request: Request,
+               body: schemas.RefundIn | None = None):
+        idem = key_of(request, account_id, body.model_dump() if body else None)
+        return respond(ctx, idem,
+                       lambda: refund_out(account_id, services.refund(ctx, account_id, package_id,
+                                                                      override_at(body.at if body else None, principal), idem)),
+                       lambda ref: refund_out(account_id, services.refund_of(ctx, account_id, ref)))
 
     return r

@@ -1,10 +1,11 @@
 """/v1/settlements: run settlement through a day (R12); list the runs and their state."""
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from ... import services
 from .. import schemas
 from ..deps import Deps, day, override_at
+from ..idempotent import key_of, respond
 
 
 def _failed(failed):
@@ -15,10 +16,15 @@ def router(deps: Deps) -> APIRouter:
     r = APIRouter(tags=["settlement"])
     ctx = deps.ctx
 
+    def out(result: services.SettlementResult) -> tuple[int, dict]:
+        return 200, {"days": result.days, "lines": result.lines, "run_id": result.run_id, "failed": _failed(result.failed)}
+
     @r.post("/v1/settlements", response_model=schemas.SettlementOut)
-    def settle(body: schemas.SettlementIn, principal: deps.Operator):
-        result = services.settle(ctx, day(body.through, "through"), override_at(body.at, principal))
-        return {"days": result.days, "lines": result.lines, "run_id": result.run_id, "failed": _failed(result.failed)}
+    def settle(body: schemas.SettlementIn, principal: deps.Operator, request: Request):
+        idem = key_of(request, "operator", body.model_dump())
+        return respond(ctx, idem, lambda: out(services.settle(ctx, day(body.through, "through"), override_at(body.at, principal),
+                                                              idem=idem)),
+                       lambda ref: out(services.run_result(ctx, int(ref))))
 
     @r.get("/v1/settlements", response_model=schemas.RunListOut)
     def runs(_: deps.Operator, limit: int = 20):

@@ -1,0 +1,96 @@
+"""The wallet (R15 to R20): balance and state, top-ups, adjustments, vouchers, discounts, credit
+limits, balance alerts, payment terms, and the journal."""
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from ... import present, services
+from ...domain.money import parse_decimal
+from .. import schemas
+from ..deps import Deps, day, moment, override_at
+from ..errors import ApiError
+from ..idempotent import key_of, respond
+
+
+def money(value: Any, name: str) -> Decimal:
+    try:
+        return parse_decimal(value)
+    except ValueError as exc:
+        raise ApiError("invalid_request", f"'{name}': {exc}") from None
+
+
+def router(deps: Deps) -> APIRouter:
+    r = APIRouter(tags=["money"])
+    ctx = deps.ctx
+
+    @r.get("/v1/accounts/{account_id}/wallet", response_model=schemas.WalletOut)
+    def wallet(account_id: deps.AccountId, as_of: str | None = None):
+        return present.wallet_json(services.wallet(ctx, account_id, moment(as_of, "as_of")))
+
+    @r.post("/v1/accounts/{account_id}/topups", status_code=201, response_model=schemas.TopUpOut)
+    def topup(account_id: deps.AccountId, body: schemas.TopUpIn, principal: deps.Operator, request: Request):
+        def out(t: services.TopUp) -> dict:
+            return {"id": t.id, "amount": present.money_json(t.amount), "reference": t.reference, "balance": present.money_json(t.balance)}
+
+        def produce():
+            result = services.topup(ctx, account_id, money(body.amount, "amount"), body.reference, override_at(body.at, principal), idem)
+            return (201 if result.created else 200), out(result)
+
+        idem = key_of(request, account_id, body.model_dump())
+        return respond(ctx, idem, produce, lambda ref: (200, out(services.topup_by_id(ctx, account_id, ref))))
+
+    @r.post("/v1/accounts/{account_id}/adjustments", status_code=201, response_model=schemas.AdjustmentOut)
+    def adjustment(account_id: deps.AccountId, body: schemas.AdjustmentIn, principal: deps.Operator, request: Request):
+        def out(a: services.Adjustment) -> dict:
+            return {"id": a.id, "amount": present.money_json(a.amount), "balance": present.money_json(a.balance)}
+
+        idem = key_of(request, account_id, body.model_dump())
+        return respond(ctx, idem, lambda: (201, out(services.adjust(ctx, account_id, money(body.amount, "amount"), body.reason,
+                                                                    override_at(body.at, principal), idem))),
+                       lambda ref: (201, out(services.adjustment_by_id(ctx, account_id, ref))))
+
+    @r.post("/v1/accounts/{account_id}/vouchers", status_code=201, response_model=schemas.VoucherOut)
+    def voucher(account_id: deps.AccountId, body: schemas.VoucherIn, _: deps.Operator, request: Request):
+        today = services.wallet(ctx, account_id).day
+
+        def produce():
+            v = services.grant_voucher(ctx, account_id, money(body.amount, "amount"), day(body.expires_on, "expires_on"), body.services,
+                                       idem=idem)
+            return 201, present.voucher_json(v, today)
+
+        idem = key_of(request, account_id, body.model_dump())
+        return respond(ctx, idem, produce, lambda ref: (201, present.voucher_json(services.voucher_by_id(ctx, account_id, ref), today)))
+
+    @r.put("/v1/accounts/{account_id}/discount")
+    def discount(account_id: deps.AccountId, body: schemas.DiscountIn, _: deps.Operator) -> dict[str, str]:
+        effective = day(body.effective_day, "effective_day")
+        services.set_discount(ctx, account_id, money(body.rate, "rate"), effective)
+        return {"rate": str(money(body.rate, "rate")), "effective_day": effective.isoformat()}
+
+    @r.put("/v1/accounts/{account_id}/credit-limit")
+    def credit_limit(account_id: deps.AccountId, body: schemas.CreditLimitIn, _: deps.Operator) -> dict[str, str]:
+        purse = services.set_credit_limit(ctx, account_id, money(body.amount, "amount"))
+        return {"credit_limit": present.money_json(purse.credit_limit)}
+
+    @r.put("/v1/accounts/{account_id}/balance-alert")
+    def balance_alert(account_id: deps.AccountId, body: schemas.BalanceAlertIn) -> dict[str, str | None]:
+        threshold = None if body.threshold is None else money(body.threshold, "threshold")
+        purse = services.set_balance_alert(ctx, account_id, threshold)
+        return {"threshold": present.money_json(purse.threshold) if purse.threshold is not None else None}
+
+    @r.put("/v1/accounts/{account_id}/payment")
+    def payment(account_id: deps.AccountId, body: schemas.PaymentTermsIn, _: deps.Operator) -> dict[str, str]:
+        return {"payment": services.set_payment_terms(ctx, account_id, body.payment).terms.value}
+
+    @r.get("/v1/accounts/{account_id}/journal", response_model=schemas.JournalOut)
+    def journal(account_id: deps.AccountId, from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None):
+        first: date | None = day(from_, "from") if from_ else None
+        last: date | None = day(to, "to") if to else None
+        if first and last and first > last:
+            raise ApiError("invalid_request", "'from' must not be after 'to'")
+        return {"entries": [present.entry_json(e) for e in services.journal_entries(ctx, account_id, first, last)]}
+
+    return r

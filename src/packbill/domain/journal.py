@@ -1,0 +1,116 @@
+"""The journal (R15, R21): every movement of money as an entry whose postings sum to zero.
+
+Ledger accounts, from the operator's side (a posting's amount is the change of that ledger
+account's balance; a customer's cash balance is the sum of the postings to its cash account):
+
+- ``cash:<account>``               the customer's prepaid cash balance (owed to the customer)
+- ``voucher:<voucher>``            what a voucher still holds
+- ``deferred:<package>``           a package paid for and not yet used up (deferred revenue)
+- ``payg:<service>``               pay-as-you-go charged (recognised when its day is settled)
+- ``payments``                     money received from the outside world (top-ups)
+- ``adjustments``                  the operator's corrections
+- ``vouchers_granted``             what vouchers were granted from (the operator's expense)
+- ``breakage``                     forfeited voucher remainders
+
+Top-up of 100: cash +100, payments −100. A purchase of 50 paid 20 by voucher v and 30 from cash:
+voucher:v −20, cash −30, deferred:p +50. A pay-as-you-go line of 5: cash −5, payg:ai.face +5.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Sequence
+
+from .wallet import Payment
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    ledger_account: str
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One business event: its kind, a reference (the order, line, top-up ... it records) and
+    postings that sum to zero."""
+
+    kind: str
+    ref: str
+    postings: tuple[Posting, ...]
+
+    def __post_init__(self) -> None:
+        if sum((p.amount for p in self.postings), Decimal(0)) != 0:
+            raise ValueError(f"an entry's postings must sum to zero: {self}")
+
+
+def cash(account_id: str) -> str:
+    return f"cash:{account_id}"
+
+
+def voucher(voucher_id: str) -> str:
+    return f"voucher:{voucher_id}"
+
+
+def _paid(account_id: str, payment: Payment, sign: int = -1) -> list[Posting]:
+    """The postings that take a payment out of cash and vouchers (sign -1), or put it back (+1)."""
+    out = [Posting(voucher(vid), sign * a) for vid, a in payment.vouchers if a]
+    if payment.cash:
+        out.append(Posting(cash(account_id), sign * payment.cash))
+    return out
+
+
+def _entry(kind: str, ref: str, postings: Sequence[Posting]) -> Entry:
+    return Entry(kind, ref, tuple(p for p in postings if p.amount != 0))
+
+
+def topup(account_id: str, ref: str, amount: Decimal) -> Entry:
+    return _entry("topup", ref, [Posting(cash(account_id), amount), Posting("payments", -amount)])
+
+
+def adjustment(account_id: str, ref: str, amount: Decimal) -> Entry:
+    return _entry("adjustment", ref, [Posting(cash(account_id), amount), Posting("adjustments", -amount)])
+
+
+def voucher_grant(voucher_id: str, amount: Decimal) -> Entry:
+    return _entry("voucher", voucher_id, [Posting(voucher(voucher_id), amount), Posting("vouchers_granted", -amount)])
+
+
+def voucher_expiry(voucher_id: str, remaining: Decimal) -> Entry:
+    return _entry("voucher_expired", voucher_id, [Posting(voucher(voucher_id), -remaining), Posting("breakage", remaining)])
+
+
+def purchase(account_id: str, order_id: str, payments: Sequence[tuple[str, Payment]]) -> Entry:
+    """A purchase: per package, its share of the payment into its deferred revenue."""
+    postings: list[Posting] = []
+    for package_id, payment in payments:
+        postings += _paid(account_id, payment)
+        postings.append(Posting(f"deferred:{package_id}", payment.total))
+    return _entry("purchase", order_id, postings)
+
+
+def refund(account_id: str, package_id: str, paid_back: Payment, forfeited: Decimal) -> Entry:
+    """A refund reverses the package's deferral: back to cash and vouchers, the expired part to breakage."""
+    postings = _paid(account_id, paid_back, +1)
+    postings.append(Posting(f"deferred:{package_id}", -(paid_back.total + forfeited)))
+    if forfeited:
+        postings.append(Posting("breakage", forfeited))
+    return _entry("refund", package_id, postings)
+
+
+def payg(account_id: str, ref: str, charges: Sequence[tuple[str, Payment]]) -> Entry:
+    """The pay-as-you-go lines (supplements included) of one account's day settled in one run,
+    charged line by line (vouchers first, then cash): one posting per service charged, per
+    voucher used and for cash."""
+    by_account: dict[str, Decimal] = {}
+    cash_out = Decimal(0)
+    for service, payment in charges:
+        for voucher_id, part in payment.vouchers:
+            key = voucher(voucher_id)
+            by_account[key] = by_account.get(key, Decimal(0)) - part
+        cash_out += payment.cash
+        key = "payg:" + service
+        by_account[key] = by_account.get(key, Decimal(0)) + payment.cash + payment.voucher_total
+    by_account[cash(account_id)] = -cash_out
+    return _entry("payg", ref, [Posting(a, x) for a, x in by_account.items()])

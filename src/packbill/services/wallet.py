@@ -1,0 +1,267 @@
+"""Money use cases (R15 to R20): top-ups, adjustments, vouchers, discounts, credit limits,
+payment terms, balance alerts, and the wallet as a customer sees it."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy.engine import Connection
+
+from .. import domain
+from ..domain import journal, shanghai_day
+from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
+from ..domain.errors import Conflict, InvalidRequest
+from ..domain.wallet import (
+    Delays,
+    PaymentTerms,
+    Purse,
+    Voucher,
+    WalletState,
+    after_movement,
+    check_amount,
+    check_rate,
+    service_status,
+    wallet_state,
+)
+from ..storage import accounts as accounts_store
+from ..storage import wallet as store
+from ..storage.packages import load_packages
+from . import idempotency
+from .context import Context
+from .idempotency import IdempotencyKey
+
+DELAYS = Delays()
+
+
+def commit_movement(conn: Connection, account_id: str, before: Purse, after: Purse, at: datetime,
+                    entries: list[journal.Entry], *, charge: bool, memo: str | None = None) -> Purse:
+    """Write one movement of an account's money: the purse (with its arrears clock and alert
+    moved on), the journal entries and the events it raised."""
+    moved, events = after_movement(after, at, shanghai_day(at), charge=charge)
+    store.save_purses(conn, {account_id: (before, moved)})
+    store.write_entries(conn, account_id, at, entries, memo)
+    store.insert_events(conn, account_id, at, shanghai_day(at), events)
+    return moved
+
+
+@dataclass(frozen=True, slots=True)
+class TopUp:
+    id: str
+    amount: Decimal
+    reference: str
+    balance: Decimal
+    created: bool
+    """False when this reference was already recorded (the same top-up, nothing added)."""
+
+
+def topup(ctx: Context, account_id: str, amount: Decimal, reference: str, at: datetime | None = None,
+          idem: IdempotencyKey | None = None) -> TopUp:
+    """R15: add cash; the external reference makes it idempotent."""
+    amount = check_amount(amount, "amount")
+    reference = (reference or "").strip()
+    if not (1 <= len(reference) <= 128):
+        raise InvalidRequest("reference must be 1 to 128 characters (the payment's own reference)")
+    at = at or ctx.now()
+
+    def work(conn) -> TopUp:
+        accounts_store.get_account(conn, account_id, lock=True)
+        idempotency.check(conn, idem)
+        found = store.find_topup(conn, account_id, reference)
+        before = store.load_purse(conn, account_id)
+        if found is not None:
+            topup_id, recorded = found
+            if recorded != amount:
+                raise Conflict(f"the top-up {reference} was recorded with {recorded} CNY, not {amount}",
+                               {"reference": reference, "amount": str(recorded)})
+            return TopUp(topup_id, amount, reference, before.cash, False)
+        topup_id = "top_" + uuid.uuid4().hex[:20]
+        store.insert_topup(conn, account_id, topup_id, reference, amount, at)
+        after = commit_movement(conn, account_id, before, replace(before, cash=before.cash + amount), at,
+                                [journal.topup(account_id, topup_id, amount)], charge=False, memo=reference)
+        idempotency.claim(conn, idem, topup_id, at)
+        return TopUp(topup_id, amount, reference, after.cash, True)
+
+    return idempotency.run(ctx, idem, work)
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    id: str
+    amount: Decimal
+    balance: Decimal
+
+
+def adjust(ctx: Context, account_id: str, amount: Decimal, reason: str, at: datetime | None = None,
+           idem: IdempotencyKey | None = None) -> Adjustment:
+    """R15: an operator's correction of the cash balance, positive or negative, with a reason."""
+    amount = check_amount(amount, "amount", positive=False)
+    if amount == 0:
+        raise InvalidRequest("an adjustment of 0.00 changes nothing")
+    reason = (reason or "").strip()
+    if not (1 <= len(reason) <= 400):
+        raise InvalidRequest("reason must be 1 to 400 characters: say why the balance changes")
+    at = at or ctx.now()
+
+    def work(conn) -> Adjustment:
+        accounts_store.get_account(conn, account_id, lock=True)
+        idempotency.check(conn, idem)
+        before = store.load_purse(conn, account_id)
+        adjustment_id = "adj_" + uuid.uuid4().hex[:20]
+        after = commit_movement(conn, account_id, before, replace(before, cash=before.cash + amount), at,
+                                [journal.adjustment(account_id, adjustment_id, amount)], charge=amount < 0, memo=reason)
+        idempotency.claim(conn, idem, adjustment_id, at)
+        return Adjustment(adjustment_id, amount, after.cash)
+
+    return idempotency.run(ctx, idem, work)
+
+
+def grant_voucher(ctx: Context, account_id: str, amount: Decimal, expires_on: date, services: list[str] | None = None,
+                  at: datetime | None = None, idem: IdempotencyKey | None = None) -> Voucher:
+    """R17: the operator grants a voucher; it pays before cash until it is used or expires."""
+    amount = check_amount(amount, "amount")
+    at = at or ctx.now()
+    if expires_on < shanghai_day(at):
+        raise InvalidRequest(f"expires_on {expires_on} has already passed: a voucher must be usable on the day it is granted")
+    allowed = set(USAGE_SERVICES) | set(BANDWIDTH_SERVICES)
+    if services is not None:
+        unknown = [s for s in services if s not in allowed]
+        if not services or unknown:
+            raise InvalidRequest(f"services must be a non-empty list of {', '.join(sorted(allowed))}"
+                                 + (f"; unknown: {', '.join(map(str, unknown))}" if unknown else ""))
+
+    def work(conn) -> Voucher:
+        accounts_store.get_account(conn, account_id, lock=True)
+        idempotency.check(conn, idem)
+        voucher = Voucher("vch_" + uuid.uuid4().hex[:20], amount, amount, expires_on, frozenset(services) if services else None, 0)
+        voucher = store.insert_voucher(conn, account_id, voucher, at)
+        store.write_entries(conn, account_id, at, [journal.voucher_grant(voucher.id, amount)])
+        idempotency.claim(conn, idem, voucher.id, at)
+        return voucher
+
+    return idempotency.run(ctx, idem, work)
+
+
+def set_discount(ctx: Context, account_id: str, rate: Decimal, effective_day: date) -> None:
+    """R16: a discount rate from a day on (history is kept: an earlier day keeps its rate)."""
+    rate = check_rate(rate)
+    at = ctx.now()
+
+    def work(conn) -> None:
+        accounts_store.get_account(conn, account_id, lock=True)
+        store.insert_rate(conn, account_id, rate, effective_day, at)
+
+    ctx.db.write_retrying(work)
+
+
+def _update_purse(ctx: Context, account_id: str, change) -> Purse:
+    at = ctx.now()
+
+    def work(conn) -> Purse:
+        accounts_store.get_account(conn, account_id, lock=True)
+        before = store.load_purse(conn, account_id)
+        after, _ = after_movement(change(before), at, shanghai_day(at), charge=False)
+        store.save_purses(conn, {account_id: (before, after)})
+        return after
+
+    return ctx.db.write_retrying(work)
+
+
+def set_credit_limit(ctx: Context, account_id: str, amount: Decimal) -> Purse:
+    """R18, R19: how far below zero purchases may take cash, and where arrears begin."""
+    limit = check_amount(amount, "credit limit", allow_zero=True)
+    return _update_purse(ctx, account_id, lambda p: replace(p, credit_limit=limit))
+
+
+def set_balance_alert(ctx: Context, account_id: str, threshold: Decimal | None) -> Purse:
+    """R20: the customer's low-balance threshold (None: no alert)."""
+    if threshold is not None:
+        threshold = check_amount(threshold, "threshold", allow_zero=True)
+    return _update_purse(ctx, account_id, lambda p: replace(p, threshold=threshold))
+
+
+def set_payment_terms(ctx: Context, account_id: str, terms: str) -> Purse:
+    """R18: balance (prepaid) or invoice (monthly billing)."""
+    try:
+        value = PaymentTerms(terms)
+    except ValueError:
+        raise InvalidRequest("payment must be 'balance' or 'invoice'") from None
+    return _update_purse(ctx, account_id, lambda p: replace(p, terms=value))
+
+
+@dataclass(frozen=True, slots=True)
+class WalletView:
+    purse: Purse
+    state: WalletState
+    service_status: dict[str, str]
+    estimated_balance: Decimal
+    day: date
+
+    @property
+    def vouchers(self) -> list[Voucher]:
+        return sorted(self.purse.vouchers.values(), key=lambda v: (v.expires_on, v.seq))
+
+
+def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> WalletView:
+    """The wallet: balance, state (R19), vouchers, service status, and the balance estimated with
+    the usage not settled yet (by the settlement engine itself, nothing written)."""
+    from .settlement import estimate
+
+    as_of = as_of or ctx.now()
+    day = shanghai_day(as_of)
+    with ctx.db.read() as conn:
+        purse = store.load_purse(conn, account_id)
+        packages = [(p, r) for p, r in load_packages(conn, account_id) if p.purchased_at <= as_of]
+        switches = accounts_store.load_switches(conn, account_id)
+    state = wallet_state(purse.arrears_since, as_of, DELAYS) if purse.terms is PaymentTerms.BALANCE else WalletState.NORMAL
+    mode = domain.mode_on(day, switches)
+    covered = {p.service for p, r in packages
+               if domain.package_status(p, r, as_of, mode) is domain.PackageStatus.ACTIVE}
+    services = list(USAGE_SERVICES) + list(BANDWIDTH_SERVICES)
+    estimated = estimate(ctx, account_id, as_of).cash if as_of >= ctx.now() - timedelta(minutes=1) else purse.cash
+    return WalletView(purse, state, service_status(state, services, covered), estimated, day)
+
+
+def journal_entries(ctx: Context, account_id: str, first: date | None = None, last: date | None = None) -> list[dict]:
+    from ..domain.days import SHANGHAI
+
+    start = datetime.combine(first, datetime.min.time(), tzinfo=SHANGHAI) if first else None
+    end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=SHANGHAI) if last else None
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, account_id)
+        return store.entries_of(conn, account_id, start, end)
+
+
+def wallet_events(ctx: Context, account_id: str) -> list[tuple[str, date, datetime]]:
+    with ctx.db.read() as conn:
+        return store.events_of(conn, account_id)
+
+
+
+# -- what an earlier request did, for replaying it (Idempotency-Key) ---------------------------------
+
+def topup_by_id(ctx: Context, account_id: str, topup_id: str) -> TopUp:
+    with ctx.db.read() as conn:
+        amount, reference = store.topup_by_id(conn, account_id, topup_id)
+        return TopUp(topup_id, amount, reference, store.load_purse(conn, account_id).cash, False)
+
+
+def adjustment_by_id(ctx: Context, account_id: str, adjustment_id: str) -> Adjustment:
+    with ctx.db.read() as conn:
+        return Adjustment(adjustment_id, store.entry_amount(conn, account_id, adjustment_id), store.load_purse(conn, account_id).cash)
+
+
+def voucher_by_id(ctx: Context, account_id: str, voucher_id: str) -> Voucher:
+    with ctx.db.read() as conn:
+        return store.load_purse(conn, account_id).vouchers[voucher_id]
+
+
+def wallet_rate(ctx: Context, account_id: str, day: date | None = None) -> Decimal:
+    """R16: the account's discount rate on ``day`` (today by default)."""
+    from ..domain.wallet import rate_on
+
+    with ctx.db.read() as conn:
+        rates = store.load_rates(conn, [account_id])[account_id]
+    return rate_on(day or shanghai_day(ctx.now()), rates)

@@ -1,0 +1,211 @@
+"""Money as rows: each account's purse (on its accounts row), vouchers, discount rates, top-ups,
+the journal, wallet events and idempotency keys."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..domain.errors import NotFound
+from ..domain.journal import Entry
+from ..domain.money import from_fen, to_fen
+from ..domain.wallet import AlertState, DiscountRate, Payment, PaymentTerms, Purse, Voucher
+from . import schema as t
+from .sql import day_value, from_us, to_us
+
+
+def _voucher(r) -> Voucher:
+    services = frozenset(r.services.split(",")) if r.services else None
+    return Voucher(r.id, from_fen(r.amount_fen), from_fen(r.remaining_fen), day_value(r.expires_on), services, r.seq)
+
+
+def load_purses(conn: Connection, account_ids: Sequence[str]) -> dict[str, Purse]:
+    """Each account's purse: its money columns and its vouchers."""
+    ids = list(account_ids)
+    vouchers: dict[str, dict[str, Voucher]] = {a: {} for a in ids}
+    for r in conn.execute(sa.select(t.vouchers).where(t.vouchers.c.account_id.in_(ids)).order_by(t.vouchers.c.seq)):
+        vouchers[r.account_id][r.id] = _voucher(r)
+    a = t.accounts
+    out = {}
+    for r in conn.execute(sa.select(a).where(a.c.id.in_(ids))):
+        out[r.id] = Purse(
+            cash=from_fen(r.cash_fen), vouchers=vouchers[r.id], terms=PaymentTerms(r.terms), credit_limit=from_fen(r.credit_limit_fen),
+            arrears_since=from_us(r.arrears_since_us) if r.arrears_since_us is not None else None,
+            threshold=from_fen(r.threshold_fen) if r.threshold_fen is not None else None,
+            alert=AlertState(r.alert_count, day_value(r.alert_last_day) if r.alert_last_day is not None else None))
+    missing = set(ids) - set(out)
+    if missing:
+        raise NotFound(f"there is no account {sorted(missing)[0]}")
+    return out
+
+
+def load_purse(conn: Connection, account_id: str) -> Purse:
+    return load_purses(conn, [account_id])[account_id]
+
+
+def save_purses(conn: Connection, purses: dict[str, tuple[Purse, Purse]]) -> None:
+    """Write what changed between each account's purse before and after."""
+    for account_id, (before, after) in purses.items():
+        values = {}
+        if after.cash != before.cash:
+            values["cash_fen"] = to_fen(after.cash)
+        if after.arrears_since != before.arrears_since:
+            values["arrears_since_us"] = to_us(after.arrears_since) if after.arrears_since else None
+        if after.alert != before.alert:
+            values["alert_count"] = after.alert.count
+            values["alert_last_day"] = after.alert.last_day
+        if after.terms != before.terms:
+            values["terms"] = after.terms.value
+        if after.credit_limit != before.credit_limit:
+            values["credit_limit_fen"] = to_fen(after.credit_limit)
+        if after.threshold != before.threshold:
+            values["threshold_fen"] = to_fen(after.threshold) if after.threshold is not None else None
+        if values:
+            conn.execute(sa.update(t.accounts).where(t.accounts.c.id == account_id).values(**values))
+        changed = [(v.id, v.remaining) for v in after.vouchers.values()
+                   if v.id in before.vouchers and before.vouchers[v.id].remaining != v.remaining]
+        if changed:
+            conn.execute(sa.update(t.vouchers).where(t.vouchers.c.id == sa.bindparam("vid")).values(remaining_fen=sa.bindparam("fen")),
+                         [dict(vid=vid, fen=to_fen(r)) for vid, r in sorted(changed)])
+
+
+def insert_voucher(conn: Connection, account_id: str, voucher: Voucher, at: datetime) -> Voucher:
+    seq = conn.execute(sa.insert(t.vouchers).values(
+        id=voucher.id, account_id=account_id, amount_fen=to_fen(voucher.amount), remaining_fen=to_fen(voucher.remaining),
+        expires_on=voucher.expires_on, services=",".join(sorted(voucher.services)) if voucher.services else None,
+        granted_us=to_us(at)).returning(t.vouchers.c.seq)).scalar_one()
+    return Voucher(voucher.id, voucher.amount, voucher.remaining, voucher.expires_on, voucher.services, seq)
+
+
+def insert_rate(conn: Connection, account_id: str, rate: Decimal, effective_day: date, at: datetime) -> None:
+    conn.execute(sa.insert(t.discounts).values(account_id=account_id, rate=str(rate), effective_day=effective_day, set_us=to_us(at)))
+
+
+def load_rates(conn: Connection, account_ids: Sequence[str]) -> dict[str, tuple[DiscountRate, ...]]:
+    out: dict[str, list[DiscountRate]] = {a: [] for a in account_ids}
+    for r in conn.execute(sa.select(t.discounts).where(t.discounts.c.account_id.in_(list(account_ids))).order_by(t.discounts.c.seq)):
+        out[r.account_id].append(DiscountRate(Decimal(r.rate), day_value(r.effective_day), r.seq))
+    return {a: tuple(v) for a, v in out.items()}
+
+
+def find_topup(conn: Connection, account_id: str, reference: str) -> tuple[str, Decimal] | None:
+    r = conn.execute(sa.select(t.topups).where(t.topups.c.account_id == account_id, t.topups.c.reference == reference)).first()
+    return (r.id, from_fen(r.amount_fen)) if r else None
+
+
+def insert_topup(conn: Connection, account_id: str, topup_id: str, reference: str, amount: Decimal, at: datetime) -> None:
+    conn.execute(sa.insert(t.topups).values(account_id=account_id, reference=reference, id=topup_id, amount_fen=to_fen(amount),
+                                            at_us=to_us(at)))
+
+
+def write_entries(conn: Connection, account_id: str, at: datetime, entries: Sequence[Entry], memo: str | None = None) -> None:
+    """Append journal entries of one account (never updated or deleted)."""
+    write_many(conn, [(account_id, entry) for entry in entries], at, memo)
+
+
+def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datetime, memo: str | None = None) -> None:
+    """Append (account, entry) pairs in bulk: ids taken in one step, then one insert of the
+    entries and one of their postings."""
+    if not entries:
+        return
+    ids = _new_ids(conn, "journal_entries", len(entries))
+    at_us = to_us(at)
+    cur = conn.connection.driver_connection.cursor()
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    cur.executemany(f"INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo) VALUES ({', '.join([mark] * 6)})",
+                    [(i, a, at_us, e.kind, e.ref[:64], memo) for i, (a, e) in zip(ids, entries)])
+    cur.executemany(f"INSERT INTO postings (entry_id, ledger_account, amount_fen) VALUES ({mark}, {mark}, {mark})",
+                    [(i, p.ledger_account, to_fen(p.amount)) for i, (_, e) in zip(ids, entries) for p in e.postings])
+    cur.close()
+
+
+def _new_ids(conn: Connection, table: str, n: int) -> list[int]:
+    """``n`` new ids of ``table``, ascending (PostgreSQL: its sequence; SQLite: the writer lock is ours)."""
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(sa.text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n) ORDER BY 1"),
+                                 {"n": n}).scalars())
+    first = conn.execute(sa.text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one() + 1
+    return list(range(first, first + n))
+
+
+def entries_of(conn: Connection, account_id: str, first: datetime | None = None, last: datetime | None = None) -> list[dict]:
+    je, po = t.journal_entries, t.postings
+    query = sa.select(je).where(je.c.account_id == account_id).order_by(je.c.id)
+    if first is not None:
+        query = query.where(je.c.at_us >= to_us(first))
+    if last is not None:
+        query = query.where(je.c.at_us < to_us(last))
+    entries = [dict(id=r.id, at=from_us(r.at_us), kind=r.kind, ref=r.ref, memo=r.memo, postings=[]) for r in conn.execute(query)]
+    by_id = {e["id"]: e for e in entries}
+    ids = list(by_id)
+    for start in range(0, len(ids), 5000):
+        for r in conn.execute(sa.select(po).where(po.c.entry_id.in_(ids[start:start + 5000])).order_by(po.c.id)):
+            by_id[r.entry_id]["postings"].append((r.ledger_account, from_fen(r.amount_fen)))
+    return entries
+
+
+def insert_events(conn: Connection, account_id: str, at: datetime, day: date, kinds: Sequence[str]) -> None:
+    if kinds:
+        conn.execute(sa.insert(t.wallet_events), [dict(account_id=account_id, kind=k, day=day, at_us=to_us(at)) for k in kinds])
+
+
+def events_of(conn: Connection, account_id: str) -> list[tuple[str, date, datetime]]:
+    we = t.wallet_events
+    return [(r.kind, day_value(r.day), from_us(r.at_us))
+            for r in conn.execute(sa.select(we).where(we.c.account_id == account_id).order_by(we.c.id))]
+
+
+def package_payments(conn: Connection, package_id: str) -> Payment:
+    row = conn.execute(sa.select(t.packages.c.paid_cash_fen).where(t.packages.c.id == package_id)).scalar_one()
+    parts = tuple((r.voucher_id, from_fen(r.amount_fen)) for r in conn.execute(
+        sa.select(t.package_vouchers).where(t.package_vouchers.c.package_id == package_id).order_by(t.package_vouchers.c.voucher_id)))
+    return Payment(parts, from_fen(row))
+
+
+def record_package_payments(conn: Connection, payments: Sequence[tuple[str, Payment]]) -> None:
+    for package_id, payment in payments:
+        conn.execute(sa.update(t.packages).where(t.packages.c.id == package_id).values(paid_cash_fen=to_fen(payment.cash)))
+        if payment.vouchers:
+            conn.execute(sa.insert(t.package_vouchers), [dict(package_id=package_id, voucher_id=v, amount_fen=to_fen(a))
+                                                         for v, a in payment.vouchers])
+
+
+# -- idempotency keys -----------------------------------------------------------------------------
+
+def find_key(conn: Connection, scope: str, key: str) -> tuple[str, str, str | None] | None:
+    """(fingerprint, ref, response) of a key already used in this scope."""
+    k = t.idempotency_keys
+    r = conn.execute(sa.select(k).where(k.c.scope == scope, k.c.key == key)).first()
+    return (r.fingerprint, r.ref, r.response) if r else None
+
+
+def claim_key(conn: Connection, scope: str, key: str, fingerprint: str, ref: str, at: datetime) -> None:
+    conn.execute(sa.insert(t.idempotency_keys).values(scope=scope, key=key, fingerprint=fingerprint, ref=ref, created_us=to_us(at)))
+
+
+def store_response(conn: Connection, scope: str, key: str, response: dict) -> None:
+    k = t.idempotency_keys
+    conn.execute(sa.update(k).where(k.c.scope == scope, k.c.key == key).values(response=json.dumps(response)))
+
+
+def forget_keys_before(conn: Connection, before: datetime) -> int:
+    k = t.idempotency_keys
+    return conn.execute(sa.delete(k).where(k.c.created_us < to_us(before))).rowcount
+
+
+def topup_by_id(conn: Connection, account_id: str, topup_id: str) -> tuple[Decimal, str]:
+    r = conn.execute(sa.select(t.topups).where(t.topups.c.id == topup_id, t.topups.c.account_id == account_id)).one()
+    return from_fen(r.amount_fen), r.reference
+
+
+def entry_amount(conn: Connection, account_id: str, ref: str) -> Decimal:
+    """What an entry moved on the account's cash (an adjustment's amount)."""
+    je, po = t.journal_entries, t.postings
+    return from_fen(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, je.c.id == po.c.entry_id)
+                                 .where(je.c.ref == ref, je.c.account_id == account_id, po.c.ledger_account == f"cash:{account_id}"))
+                    .scalar_one())
