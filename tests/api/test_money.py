@@ -69,6 +69,9 @@ def test_pay_as_you_go_is_charged_at_settlement_and_arrears_follow(api):
     assert line["paid"] == {"voucher": "0.00", "cash": "10.00"}
     wallet = op.get(f"{url}/wallet?as_of=2027-05-21T09:00:00%2B08:00").json()
     assert (wallet["balance"], wallet["state"]) == ("-10.00", "arrears")
+    kinds = {r["kind"]: r for r in op.get(f"{url}/reminders?as_of=2027-05-21T09:00:00%2B08:00").json()["reminders"]}
+    assert set(kinds) == {"arrears", "low_balance"} and kinds["arrears"]["package_id"] is None
+    assert "2027-05-22 08:00" in kinds["arrears"]["message"] and "欠费" in kinds["arrears"]["message_zh"]
     later = op.get(f"{url}/wallet?as_of=2027-05-22T09:00:00%2B08:00").json()
     assert later["state"] == "suspended" and later["service_status"]["ai.plate"] == "suspended"
     assert op.get(f"{url}/wallet?as_of=2027-06-07T09:00:00%2B08:00").json()["state"] == "reclaim_due"

@@ -35,7 +35,18 @@ def test_demo_month(tmp_path):
     assert kitchen_day_11 and kitchen_day_11[0].drawn  # the stacked package pays from its purchase day
 
     html = report.read_text("utf-8")
-    assert html.count("<svg") == 5 and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    # five usage charts and the cash balance over the month (R15)
+    assert html.count("<svg") == 6 and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "Cash balance after each morning" in html
+    # the month's money: a top-up, a voucher used, a discount, a day in arrears and its lifting
+    kinds = [e["kind"] for e in services.journal_entries(ctx, account.id)]
+    assert kinds.count("topup") >= 2 and "voucher" in kinds
+    wallet = services.wallet(ctx, account.id)
+    assert wallet.vouchers[0].remaining < wallet.vouchers[0].amount
+    assert any(l.list_amount is not None and l.amount < l.list_amount for l in lines if l.day.day >= 8)
+    events = [kind for kind, _, _ in services.wallet_events(ctx, account.id)]
+    assert "arrears" in events and "arrears_lifted" in events and "low_balance" in events
+    assert wallet.state.value == "normal"
     total = sum((l.amount for l in lines), Decimal(0))
     assert f"{total:.2f}" in html
     ctx.close()

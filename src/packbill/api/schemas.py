@@ -220,8 +220,8 @@ class BillOut(BaseModel):
 
 
 class ReminderOut(BaseModel):
-    kind: str
-    package_id: str
+    kind: str = Field(description="expiring, low, exhausted, frozen (packages, R11); low_balance, arrears, suspended, reclaim_due (the wallet, R19, R20)")
+    package_id: str | None = Field(description="the package a package reminder is about; null for wallet reminders")
     day: str
     message: str
     message_zh: str

@@ -361,11 +361,13 @@ def reminders(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None,
     """An account's reminders: expiring, running low, used up, frozen."""
     ctx = _ctx(db)
     with _Errors():
-        found = services.reminders(ctx, account_id, _moment(as_of, "as-of"))
+        at = _moment(as_of, "as-of")
+        found = [(r.kind, r.day, present.reminder_message(r, ctx.catalog, lang)) for r in services.reminders(ctx, account_id, at)]
+        found += [(r.kind, r.day, present.wallet_reminder_message(r, lang)) for r in services.wallet_reminders(ctx, account_id, at)]
     if not found:
         out.print("no reminders")
-    for r in found:
-        out.print(f"[bold]{r.kind:9}[/bold] {r.day}  {escape(present.reminder_message(r, ctx.catalog, lang))}")
+    for kind, day, message in found:
+        out.print(f"[bold]{kind:11}[/bold] {day}  {escape(message)}")
 
 
 def run() -> None:

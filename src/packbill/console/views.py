@@ -201,6 +201,8 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         ]
         reminders = [{"kind": r.kind, "day": r.day, "message": present.reminder_message(r, ctx.catalog, lang)}
                      for r in services.reminders(ctx, account_id)]
+        reminders += [{"kind": r.kind, "day": r.day, "message": present.wallet_reminder_message(r, lang)}
+                      for r in services.wallet_reminders(ctx, account_id)]
         wallet = services.wallet(ctx, account_id)
         return page(request, "account.html", account=view, rows=rows, reminders=reminders, tab="overview",
                     wallet=wallet, wallet_note=_wallet_note(lang, wallet), today=today, idem=uuid.uuid4().hex,

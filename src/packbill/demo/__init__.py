@@ -20,6 +20,7 @@ from ..present import mbps, money, quantity
 from ..present.tables import packages_table
 from ..domain.usage import parse_timestamp
 from ..services import Context
+from ..domain.wallet import WalletState
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
 
@@ -61,7 +62,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     month = generate(seed)
     clock = SimClock(datetime.combine(MONTH_START, time(8), tzinfo=SHANGHAI))
     ctx = Context.open(db_url, None, clock)
-    account, _token = services.create_account(ctx, "Golden Dragon Kitchens 金龙餐饮", "cn")
+    account, _token = services.create_account(ctx, "Golden Dragon Kitchens 金龙餐饮", "cn", payment="balance")
     out.print(f"[bold]packbill demo[/bold]: a month of [bold]{account.name}[/bold] ({account.id}), seed {seed}, database {db_url}")
 
     last = MONTH_START + timedelta(days=DAYS - 1)
@@ -69,6 +70,8 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     package_cost = Decimal(0)
     duplicates = 0
     remaining_by_day: dict[date, dict[str, int]] = {}
+    balance_by_day: dict[date, Decimal] = {}
+    arrears_days: list[date] = []
     with Progress(TextColumn("[bold]settling[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err) as bar:
         task = bar.add_task(str(MONTH_START), total=DAYS)
@@ -80,6 +83,14 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
                 clock.now = action.at
                 if action.kind == "buy":
                     package_cost += services.buy(ctx, account.id, action.arg, 1).amount
+                elif action.kind == "topup":
+                    services.topup(ctx, account.id, Decimal(action.arg), f"bank-{action.at:%Y%m%d-%H%M}")
+                elif action.kind == "voucher":
+                    services.grant_voucher(ctx, account.id, Decimal(action.arg), last)
+                elif action.kind == "alert":
+                    services.set_balance_alert(ctx, account.id, Decimal(action.arg))
+                elif action.kind == "discount":
+                    services.set_discount(ctx, account.id, Decimal(action.arg), action.at.date() + timedelta(days=1))
                 else:
                     services.switch_traffic_billing(ctx, account.id, action.arg)
             clock.now = _end_of(day)
@@ -95,6 +106,12 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
                 services.ingest(ctx, account.id, late)
             clock.now = datetime.combine(day + timedelta(days=1), time(8), tzinfo=SHANGHAI)
             services.settle(ctx, day)
+            if services.wallet(ctx, account.id).state is WalletState.ARREARS:
+                # the finance team sees the arrears reminder and pays before the 24 hours run out
+                arrears_days.append(day + timedelta(days=1))
+                clock.now = datetime.combine(day + timedelta(days=1), time(9, 30), tzinfo=SHANGHAI)
+                services.topup(ctx, account.id, Decimal("600.00"), f"bank-{clock.now:%Y%m%d-%H%M}")
+            balance_by_day[day] = services.wallet(ctx, account.id).purse.cash
             remaining_by_day[day] = {v.package.id: v.remaining for v in services.list_packages(ctx, account.id, _end_of(day))}
             bar.advance(task)
 
@@ -118,9 +135,16 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     summary.add_row("supplement lines (late usage)", str(sum(1 for l in lines if l.supplement)))
     summary.add_row("retried events counted once", f"{duplicates:,}")
     summary.add_row("traffic billing now", view.traffic_billing.value)
+    wallet = services.wallet(ctx, account.id)
+    topups = sum((Decimal(str(p[1])) for e in services.journal_entries(ctx, account.id) if e["kind"] == "topup"
+                  for p in e["postings"] if p[0] == f"cash:{account.id}"), Decimal(0))
+    summary.add_row("topped up this month", f"{money(topups)} CNY")
+    summary.add_row("vouchers used", f"{money(sum((v.amount - v.remaining for v in wallet.vouchers), Decimal(0)))} CNY")
+    summary.add_row("days that began in arrears (lifted by a top-up)", ", ".join(str(d) for d in arrears_days) or "none")
+    summary.add_row("[bold]cash balance at the end[/bold]", f"[bold]{money(wallet.purse.cash)} CNY[/bold] ({wallet.state.value})")
     out.print(summary)
 
-    write_report(report, account, views, lines, remaining_by_day, peaks, package_cost, total, used, payg_only, seed)
+    write_report(report, account, views, lines, remaining_by_day, peaks, package_cost, total, used, payg_only, seed, balance_by_day)
     out.print(f"report: [bold]{report.resolve()}[/bold]")
     ctx.close()
     return DemoResult(account.id, db_url, report, total, package_cost, payg_only,

@@ -15,8 +15,8 @@ from ..present.charts import PALETTE, PAYG
 
 
 def write_report(path: Path, account, views, lines, remaining_by_day: dict[date, dict[str, int]],
-                 peaks: dict[date, dict[str, Decimal]], package_cost: Decimal, billed: Decimal,
-                 used: Decimal, payg_only: Decimal, seed: int) -> None:
+                 peaks: dict[date, dict[str, int]], package_cost: Decimal, billed: Decimal,
+                 used: Decimal, payg_only: Decimal, seed: int, balance_by_day: dict[date, Decimal] | None = None) -> None:
     days = sorted(remaining_by_day)
     labels = [d.strftime("%d") for d in days]
     names = {v.package.id: f"{v.package.sku} ({v.package.id[-4:]})" for v in views}
@@ -51,6 +51,11 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
     charts.append(line_chart("Daily peak bandwidth (largest 5-minute window, all regions)", labels,
                              {"upstream": [float(window_mbps(peaks.get(d, {}).get("traffic.up", 0))) for d in days],
                               "downstream": [float(window_mbps(peaks.get(d, {}).get("traffic.down", 0))) for d in days]}, unit="Mbps"))
+
+    if balance_by_day:
+        charts.append(line_chart("Cash balance after each morning's settlement (CNY): prepaid, charged daily, topped up when in arrears",
+                                 labels, {"balance": [float(balance_by_day[d]) if d in balance_by_day else None for d in days]},
+                                 unit="CNY"))
 
     rows = "".join(
         f"<tr><td>{escape(v.package.id)}</td><td>{escape(v.package.sku)}</td>"

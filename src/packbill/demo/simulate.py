@@ -26,7 +26,7 @@ OFFLINE_ZONE, OFFLINE_DAY, OFFLINE_HOURS = "sh-2", 20, range(14, 18)
 @dataclass(frozen=True)
 class Action:
     at: datetime
-    kind: str  # buy | switch
+    kind: str  # buy | switch | topup | voucher | alert | discount
     arg: str
 
 
@@ -59,6 +59,10 @@ def generate(seed: int) -> Month:
     rnd = random.Random(seed)
     month = Month()
     month.actions = [
+        Action(at(1, 8, 30), "topup", "1400.00"),  # the customer prepays by bank transfer
+        Action(at(1, 8, 35), "voucher", "100.00"),  # a welcome voucher from the operator, valid this month
+        Action(at(1, 8, 40), "alert", "200.00"),  # remind me when the balance falls below 200
+        Action(at(7, 10), "discount", "0.9"),  # a 10 % contract discount from the 8th
         Action(at(1, 9), "buy", "ai.kitchen.100k"),
         Action(at(1, 9, 1), "buy", "ai.face.1m"),
         Action(at(1, 9, 2), "buy", "traffic.up.1tb"),

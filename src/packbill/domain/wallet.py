@@ -344,3 +344,40 @@ def after_movement(purse: Purse, at: datetime, day: date, *, charge: bool) -> tu
     if since == purse.arrears_since and alert == purse.alert:
         return purse, events
     return replace(purse, arrears_since=since, alert=alert), events
+
+
+@dataclass(frozen=True, slots=True)
+class WalletReminder:
+    """R19, R20: a reminder about the wallet: ``low_balance`` (on the day a charge raised it),
+    ``arrears``, ``suspended`` or ``reclaim_due`` (while the account is in that state, dated
+    the day it began)."""
+
+    kind: str
+    day: date
+    balance: Decimal
+    threshold: Decimal | None = None
+    deadline: datetime | None = None
+    """For arrears: when the account will be suspended; for suspended: when it will be reclaim_due."""
+
+
+def wallet_reminders(purse: Purse, at: datetime, day: date, low_balance_days: Iterable[date], delays: Delays = Delays()
+                     ) -> list[WalletReminder]:
+    out = [WalletReminder("low_balance", d, purse.cash, purse.threshold) for d in low_balance_days if d == day]
+    if purse.terms is not PaymentTerms.BALANCE or purse.arrears_since is None:
+        return out
+    state = wallet_state(purse.arrears_since, at, delays)
+    since = purse.arrears_since
+    if state is WalletState.ARREARS:
+        out.append(WalletReminder("arrears", _day_of(since), purse.cash, deadline=since + delays.suspend_after))
+    elif state is WalletState.SUSPENDED:
+        out.append(WalletReminder("suspended", _day_of(since + delays.suspend_after), purse.cash,
+                                  deadline=since + delays.suspend_after + delays.reclaim_after))
+    elif state is WalletState.RECLAIM_DUE:
+        out.append(WalletReminder("reclaim_due", _day_of(since + delays.suspend_after + delays.reclaim_after), purse.cash))
+    return out
+
+
+def _day_of(moment: datetime) -> date:
+    from .days import shanghai_day
+
+    return shanghai_day(moment)

@@ -222,3 +222,30 @@ def wallet_json(view) -> dict[str, Any]:
 def entry_json(entry: dict) -> dict[str, Any]:
     return {"id": entry["id"], "at": entry["at"].astimezone(SHANGHAI).isoformat(), "kind": entry["kind"], "ref": entry["ref"],
             "memo": entry["memo"], "postings": [{"ledger_account": a, "amount": money_json(x)} for a, x in entry["postings"]]}
+
+
+def wallet_reminder_json(r) -> dict[str, Any]:
+    return {"kind": r.kind, "package_id": None, "day": r.day.isoformat(),
+            "message": wallet_reminder_message(r, "en"), "message_zh": wallet_reminder_message(r, "zh")}
+
+
+def wallet_reminder_message(r, lang: str = "en") -> str:
+    """R19, R20 reminders as sentences."""
+    bal = money(r.balance)
+    deadline = f"{r.deadline.astimezone(SHANGHAI):%Y-%m-%d %H:%M}" if r.deadline else ""
+    if lang == "zh":
+        return {
+            "low_balance": f"您的现金余额 {bal} 元已低于预警值 {money(r.threshold) if r.threshold is not None else ''} 元，请及时充值。",
+            "arrears": f"您的账户已欠费（余额 {bal} 元）。请于 {deadline} 前充值，否则未被资源包覆盖的服务将停止。",
+            "suspended": f"您的账户因欠费已停服（余额 {bal} 元）。充值后立即恢复；{deadline} 后资源将被回收。",
+            "reclaim_due": f"您的账户长期欠费（余额 {bal} 元），资源待回收。",
+        }[r.kind]
+    return {
+        "low_balance": f"Your cash balance of {bal} CNY is below your alert of "
+                       f"{money(r.threshold) if r.threshold is not None else ''} CNY; please top up.",
+        "arrears": f"Your account is in arrears (balance {bal} CNY). Top up before {deadline}, or services not covered by a "
+                   "package will stop.",
+        "suspended": f"Your account is suspended for arrears (balance {bal} CNY). A top-up restores it at once; its resources "
+                     f"are reclaimed after {deadline}.",
+        "reclaim_due": f"Your account has been in arrears for long (balance {bal} CNY) and is due for reclaim.",
+    }[r.kind]

@@ -38,7 +38,7 @@ from .wallet import (
     wallet_events,
     wallet_rate,
 )
-from .reads import bills, list_packages, reminders
+from .reads import bills, list_packages, reminders, wallet_reminders
 from .settlement import RunView, SettlementResult, run_result, runs, settle
 from .usage import IngestResult, daily_peaks, daily_usage, ingest
 
@@ -68,6 +68,7 @@ __all__ = [
     "DELAYS",
     "wallet",
     "wallet_events",
+    "wallet_reminders",
     "wallet_rate",
     "DEFAULT_URL",
     "AccountView",

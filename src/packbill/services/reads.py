@@ -19,6 +19,8 @@ from ..domain import (
     shanghai_day,
 )
 from ..domain.errors import InvalidRequest
+from ..domain.wallet import WalletReminder
+from ..domain.wallet import wallet_reminders as domain_wallet_reminders
 from ..storage import accounts as accounts_store
 from ..storage import packages as store
 from ..storage import reads
@@ -71,3 +73,14 @@ def reminders(ctx: Context, account_id: str, as_of: datetime | None = None) -> l
         mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
     histories = [PackageHistory(p, history[p.id]) for p in in_draw_order(packages)]
     return reminders_at(day, histories, mode, ctx.catalog.low_thresholds)
+
+
+def wallet_reminders(ctx: Context, account_id: str, as_of: datetime | None = None) -> list[WalletReminder]:
+    """R19, R20: low balance on the day it was raised; arrears, suspension, reclaim while they last."""
+    from ..storage import wallet as wallet_store
+
+    as_of = as_of or ctx.now()
+    with ctx.db.read() as conn:
+        purse = wallet_store.load_purse(conn, account_id)
+        low = [d for kind, d, _ in wallet_store.events_of(conn, account_id) if kind == "low_balance"]
+    return domain_wallet_reminders(purse, as_of, shanghai_day(as_of), low)

@@ -19,7 +19,9 @@ def router(deps: Deps) -> APIRouter:
 
     @r.get("/v1/accounts/{account_id}/reminders", response_model=schemas.ReminderListOut, tags=["reminders"])
     def reminders(account_id: deps.AccountId, as_of: str | None = None):
-        found = services.reminders(ctx, account_id, moment(as_of, "as_of"))
-        return {"reminders": [present.reminder_json(x, ctx.catalog) for x in found]}
+        at = moment(as_of, "as_of")
+        found = [present.reminder_json(x, ctx.catalog) for x in services.reminders(ctx, account_id, at)]
+        found += [present.wallet_reminder_json(x) for x in services.wallet_reminders(ctx, account_id, at)]
+        return {"reminders": found}
 
     return r
