@@ -106,12 +106,12 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
                 services.ingest(ctx, account.id, late)
             clock.now = datetime.combine(day + timedelta(days=1), time(8), tzinfo=SHANGHAI)
             services.settle(ctx, day)
+            balance_by_day[day] = services.wallet(ctx, account.id).purse.cash  # after the morning's charges
             if services.wallet(ctx, account.id).state is WalletState.ARREARS:
                 # the finance team sees the arrears reminder and pays before the 24 hours run out
                 arrears_days.append(day + timedelta(days=1))
                 clock.now = datetime.combine(day + timedelta(days=1), time(9, 30), tzinfo=SHANGHAI)
                 services.topup(ctx, account.id, Decimal("600.00"), f"bank-{clock.now:%Y%m%d-%H%M}")
-            balance_by_day[day] = services.wallet(ctx, account.id).purse.cash
             remaining_by_day[day] = {v.package.id: v.remaining for v in services.list_packages(ctx, account.id, _end_of(day))}
             bar.advance(task)
 

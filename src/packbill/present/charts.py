@@ -20,6 +20,8 @@ def _nice_max(value: float) -> float:
 
 
 def _fmt(value: float) -> str:
+    if value < 0:
+        return "-" + _fmt(-value)
     if value >= 1e9:
         return f"{value / 1e9:g}G"
     if value >= 1e6:
@@ -44,11 +46,13 @@ def _frame(title: str, width: int, height: int, body: list[str], legend: Sequenc
     )
 
 
-def _axes(labels: Sequence[str], top: float, width: int, height: int, plot: tuple[int, int, int, int], unit: str) -> list[str]:
+def _axes(labels: Sequence[str], top: float, width: int, height: int, plot: tuple[int, int, int, int], unit: str,
+          bottom: float = 0.0) -> list[str]:
     left, right, upper, lower = plot
-    out = [f'<line x1="{left}" y1="{lower}" x2="{right}" y2="{lower}" stroke="#999"/>']
+    zero = lower - (lower - upper) * (0 - bottom) / (top - bottom)
+    out = [f'<line x1="{left}" y1="{zero:.1f}" x2="{right}" y2="{zero:.1f}" stroke="#999"/>']
     for i in range(5):
-        value = top * i / 4
+        value = bottom + (top - bottom) * i / 4
         y = lower - (lower - upper) * i / 4
         out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#eee"/>'
                    f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{_fmt(value)}</text>')
@@ -109,9 +113,11 @@ def line_chart(
     names = list(series)
     values = [v for n in names for v in series[n] if v is not None]
     top = _nice_max(max(values, default=0))
+    low = min(values, default=0)
+    bottom = -_nice_max(-low) if low < 0 else 0.0  # a balance below zero shows below the axis
     plot = (60, width - 10, 30, height - 40)
     left, right, upper, lower = plot
-    body = _axes(labels, top, width, height, plot, unit)
+    body = _axes(labels, top, width, height, plot, unit, bottom)
     slot = (right - left) / max(1, len(labels))
     legend = []
     for k, name in enumerate(names):
@@ -124,7 +130,7 @@ def line_chart(
                     segments.append(points)
                 points = []
                 continue
-            points.append(f"{left + slot * (i + 0.5):.1f},{lower - (lower - upper) * value / top:.1f}")
+            points.append(f"{left + slot * (i + 0.5):.1f},{lower - (lower - upper) * (value - bottom) / (top - bottom):.1f}")
         if points:
             segments.append(points)
         for seg in segments:
