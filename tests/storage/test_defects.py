@@ -248,3 +248,38 @@ def test_a_switch_may_not_change_a_settled_day(ctx):
     with pytest.raises(InvalidRequest):
         services.switch_traffic_billing(ctx, other.id, "traffic", FIXED_NOW - timedelta(days=3))
     services.switch_traffic_billing(ctx, other.id, "traffic", FIXED_NOW - timedelta(days=2))  # effective on an unsettled day
+
+
+def test_a_503_keeps_the_keep_alive_connection_usable(tmp_path):
+    import socket
+    import time
+
+    import httpx
+    import uvicorn
+
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    ctx = Context(Database(url, busy_timeout=0.2), load_catalog(), lambda: FIXED_NOW)
+    account, token = services.create_account(ctx, "A", "cn")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(create_app(ctx, OPERATOR, console=False), host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    blocker = sa.create_engine(url)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}) as client:
+            with blocker.connect() as conn:
+                conn.exec_driver_sql("BEGIN IMMEDIATE")
+                r = client.post(f"/v1/accounts/{account.id}/usage", json={"events": [event(1)]})
+                assert r.status_code == 503 and r.headers.get("connection") != "close" and r.headers["Retry-After"]
+                conn.exec_driver_sql("ROLLBACK")
+            again = client.post(f"/v1/accounts/{account.id}/usage", json={"events": [event(1)]})
+            assert again.status_code == 202 and again.json()["accepted"] == 1
+    finally:
+        blocker.dispose()
+        server.should_exit = True
+        thread.join(10)
+        ctx.close()
