@@ -40,7 +40,7 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
 
 
 def build_app(settings: Settings) -> FastAPI:
-    return create_app(Context.open(settings.db, settings.catalog), settings.operator_token)
+    return create_app(Context.open(settings.db, settings.catalog, delays=settings.delays()), settings.operator_token)
 
 
 def serve(settings: Settings, log_level: str = "info") -> None:

@@ -16,6 +16,7 @@ class Settings(BaseSettings):
     operator_token: the bootstrap operator's bearer token (none: no operator can sign in).
     catalog: a catalog TOML file (none: the shipped catalog).
     host, port, workers: where and with how many processes ``packbill serve`` listens.
+    suspend_after_hours, reclaim_after_days: the arrears delays (R19).
     """
 
     model_config = SettingsConfigDict(env_prefix="PACKBILL_", extra="ignore")
@@ -26,6 +27,17 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     workers: int = Field(default=1, ge=1, le=64)
+    suspend_after_hours: float = Field(default=24, gt=0)
+    """R19: hours in arrears before an account on balance terms is suspended."""
+    reclaim_after_days: float = Field(default=15, gt=0)
+    """R19: days suspended before it is reclaim_due."""
+
+    def delays(self):
+        from datetime import timedelta
+
+        from .domain.wallet import Delays
+
+        return Delays(timedelta(hours=self.suspend_after_hours), timedelta(days=self.reclaim_after_days))
 
     @classmethod
     def load(cls, **given) -> "Settings":

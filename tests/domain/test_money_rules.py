@@ -246,3 +246,15 @@ def test_R20_a_negative_threshold_is_refused(ledger):
 
 def test_terms_default_to_invoice_for_accounts_created_without_them(ledger):
     assert ledger.purse("i").terms is PaymentTerms.INVOICE and ledger.purse("a").terms is PaymentTerms.BALANCE
+
+
+def test_R19_the_delays_are_configuration(monkeypatch):
+    from packbill.settings import Settings
+
+    monkeypatch.setenv("PACKBILL_SUSPEND_AFTER_HOURS", "2")
+    monkeypatch.setenv("PACKBILL_RECLAIM_AFTER_DAYS", "1")
+    delays = Settings.load().delays()
+    since = t("2026-11-11 08:00")
+    assert wallet_state(since, t("2026-11-11 09:59"), delays) is WalletState.ARREARS
+    assert wallet_state(since, t("2026-11-11 10:00"), delays) is WalletState.SUSPENDED
+    assert wallet_state(since, t("2026-11-12 10:00"), delays) is WalletState.RECLAIM_DUE

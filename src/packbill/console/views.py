@@ -205,7 +205,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
                       for r in services.wallet_reminders(ctx, account_id)]
         wallet = services.wallet(ctx, account_id)
         return page(request, "account.html", account=view, rows=rows, reminders=reminders, tab="overview",
-                    wallet=wallet, wallet_note=_wallet_note(lang, wallet), today=today, idem=uuid.uuid4().hex,
+                    wallet=wallet, wallet_note=_wallet_note(lang, wallet, ctx.delays), today=today, idem=uuid.uuid4().hex,
                     stopped=[present.service_name(ctx.catalog, s_, lang) for s_, st in wallet.service_status.items() if st == "suspended"],
                     any_frozen=any(v.status is PackageStatus.FROZEN for v in packages))
 
@@ -356,7 +356,7 @@ def _form_key(account_id: str, key: str, *parts) -> services.IdempotencyKey | No
     return services.IdempotencyKey.of(account_id, "console-" + key, "POST", "/console", [str(p) for p in parts])
 
 
-def _wallet_note(lang: str, wallet) -> str | None:
+def _wallet_note(lang: str, wallet, delays) -> str | None:
     """R19: what the customer should do about arrears, and by when."""
     purse = wallet.purse
     if purse.arrears_since is None or wallet.state is WalletState.NORMAL:
@@ -364,10 +364,10 @@ def _wallet_note(lang: str, wallet) -> str | None:
     since = purse.arrears_since.astimezone(SHANGHAI)
     floor = present.money(-purse.credit_limit)
     if wallet.state is WalletState.ARREARS:
-        deadline = since + services.DELAYS.suspend_after
+        deadline = since + delays.suspend_after
         return t(lang, "arrears_help", since=f"{since:%Y-%m-%d %H:%M}", deadline=f"{deadline:%Y-%m-%d %H:%M}", floor=floor)
     if wallet.state is WalletState.SUSPENDED:
-        reclaim = since + services.DELAYS.suspend_after + services.DELAYS.reclaim_after
+        reclaim = since + delays.suspend_after + delays.reclaim_after
         return t(lang, "suspended_help", since=f"{since:%Y-%m-%d %H:%M}", reclaim=f"{reclaim:%Y-%m-%d}", floor=floor)
     return t(lang, "reclaim_help", floor=floor)
 

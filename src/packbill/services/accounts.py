@@ -160,7 +160,7 @@ def account_page(ctx: Context, *, state: str | None = None, sort: str = "created
     rows = []
     for view in account_views(ctx, now):
         a = view.account
-        st = wallet_state(a.arrears_since, now) if a.terms is PaymentTerms.BALANCE else WalletState.NORMAL
+        st = wallet_state(a.arrears_since, now, ctx.delays) if a.terms is PaymentTerms.BALANCE else WalletState.NORMAL
         if wanted is None or st is wanted:
             rows.append(AccountRow(view, st))
     order = list(WalletState)

@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from ..domain import Catalog, load_catalog
+from ..domain.wallet import Delays
 from ..storage.db import DEFAULT_URL, Database
 
 
@@ -19,14 +20,17 @@ class Context:
     db: Database
     catalog: Catalog
     clock: Callable[[], datetime] = field(default=utc_now)
+    delays: Delays = field(default_factory=Delays)
+    """R19: how long arrears last before suspension, and suspension before reclaim_due."""
 
     def now(self) -> datetime:
         return self.clock()
 
     @classmethod
-    def open(cls, url: str = DEFAULT_URL, catalog_path: str | None = None, clock: Callable[[], datetime] = utc_now) -> "Context":
+    def open(cls, url: str = DEFAULT_URL, catalog_path: str | None = None, clock: Callable[[], datetime] = utc_now,
+             delays: Delays | None = None) -> "Context":
         catalog = load_catalog(catalog_path)  # a bad catalog is refused before the database is touched
-        return cls(Database(url), catalog, clock)
+        return cls(Database(url), catalog, clock, delays or Delays())
 
     def close(self) -> None:
         self.db.dispose()

@@ -83,4 +83,4 @@ def wallet_reminders(ctx: Context, account_id: str, as_of: datetime | None = Non
     with ctx.db.read() as conn:
         purse = wallet_store.load_purse(conn, account_id)
         low = [d for kind, d, _ in wallet_store.events_of(conn, account_id) if kind == "low_balance"]
-    return domain_wallet_reminders(purse, as_of, shanghai_day(as_of), low)
+    return domain_wallet_reminders(purse, as_of, shanghai_day(as_of), low, ctx.delays)

@@ -15,7 +15,6 @@ from ..domain import journal, shanghai_day
 from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
 from ..domain.errors import Conflict, InvalidRequest
 from ..domain.wallet import (
-    Delays,
     PaymentTerms,
     Purse,
     Voucher,
@@ -33,7 +32,6 @@ from . import idempotency
 from .context import Context
 from .idempotency import IdempotencyKey
 
-DELAYS = Delays()
 
 
 def commit_movement(conn: Connection, account_id: str, before: Purse, after: Purse, at: datetime,
@@ -215,7 +213,7 @@ def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> Wall
         purse = store.load_purse(conn, account_id)
         packages = [(p, r) for p, r in load_packages(conn, account_id) if p.purchased_at <= as_of]
         switches = accounts_store.load_switches(conn, account_id)
-    state = wallet_state(purse.arrears_since, as_of, DELAYS) if purse.terms is PaymentTerms.BALANCE else WalletState.NORMAL
+    state = wallet_state(purse.arrears_since, as_of, ctx.delays) if purse.terms is PaymentTerms.BALANCE else WalletState.NORMAL
     mode = domain.mode_on(day, switches)
     covered = {p.service for p, r in packages
                if domain.package_status(p, r, as_of, mode) is domain.PackageStatus.ACTIVE}
