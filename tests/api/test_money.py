@@ -152,3 +152,26 @@ def test_only_the_operator_moves_money_and_a_customer_sets_its_own_alert(api):
     assert me.put(f"{url}/balance-alert", json={"threshold": "20.00"}).json() == {"threshold": "20.00"}
     other = balance_account(api, "Other")
     assert me.get(f"/v1/accounts/{other['id']}/wallet").status_code == 404
+
+
+def test_the_operators_account_list_sorts_filters_and_pages(ctx):
+    from packbill import services
+
+    ids = []
+    for n, amount in enumerate(["30.00", "10.00", "20.00"]):
+        account, _ = services.create_account(ctx, f"Shop {n}", "cn", payment="balance")
+        services.topup(ctx, account.id, Decimal(amount), f"r{n}")
+        ids.append(account.id)
+    services.adjust(ctx, ids[1], Decimal("-15.00"), "correction")  # into arrears
+    rows, pages = services.account_page(ctx, sort="balance", per_page=2)
+    assert pages == 2 and [r.view.account.id for r in rows] == [ids[1], ids[2]]
+    rows, _ = services.account_page(ctx, sort="balance", per_page=2, page=2)
+    assert [r.view.account.id for r in rows] == [ids[0]]
+    rows, pages = services.account_page(ctx, state="arrears")
+    assert pages == 1 and [(r.view.account.id, r.state.value) for r in rows] == [(ids[1], "arrears")]
+    rows, _ = services.account_page(ctx, sort="name", descending=True)
+    assert [r.view.account.name for r in rows] == ["Shop 2", "Shop 1", "Shop 0"]
+    from packbill.domain import InvalidRequest
+
+    with pytest.raises(InvalidRequest):
+        services.account_page(ctx, sort="nonsense")
