@@ -358,7 +358,7 @@ def bills_show(
 @app.command()
 def reminders(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None,
               lang: Annotated[str, typer.Option(help="en or zh")] = "en") -> None:
-    """An account's reminders: expiring, running low, used up, frozen."""
+    """An account's reminders: packages expiring, running low, used up, frozen; low balance and arrears."""
     ctx = _ctx(db)
     with _Errors():
         at = _moment(as_of, "as-of")
