@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 from .wallet import Payment
 
 
-@dataclass(frozen=True, slots=True)
-class Posting:
+class Posting(NamedTuple):
+    """A change of one ledger account's balance; an entry's postings sum to zero."""
+
     ledger_account: str
     amount: Decimal
 
@@ -113,4 +114,4 @@ def payg(account_id: str, ref: str, charges: Sequence[tuple[str, Payment]]) -> E
         key = "payg:" + service
         by_account[key] = by_account.get(key, Decimal(0)) + payment.cash + payment.voucher_total
     by_account[cash(account_id)] = -cash_out
-    return _entry("payg", ref, [Posting(a, x) for a, x in by_account.items()])
+    return Entry("payg", ref, tuple(Posting(a, x) for a, x in by_account.items() if x))

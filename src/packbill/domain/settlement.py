@@ -95,11 +95,15 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
     month_payg: dict[str, int] = {}
     bandwidth_billed: dict[str, BandwidthBilled] = {}
     purse = inp.purse
+    cash_spent = ZERO  # lines paid by cash alone (an account without vouchers): cash is moved once, at the end
 
     def charged(day: date, service: str, quantity: int, drawn: tuple, payg: int, amount: Decimal, list_amount: Decimal) -> BillLine:
-        nonlocal purse
+        nonlocal purse, cash_spent
         if purse is None or amount <= 0:
             return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount)
+        if not purse.vouchers:
+            cash_spent += amount
+            return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount, Payment((), amount))
         payment, purse = pay(purse, amount, service, inp.charge_day or day, refusable=False)
         return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount, payment)
 
@@ -135,6 +139,8 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
         if payg:
             month_payg[service] = before + payg
         lines.append(charged(inp.day, service, mainland + other, tuple(draws), payg, amount, list_amount))
+    if cash_spent:
+        purse = purse.with_cash(purse.cash - cash_spent)
     return DayResult(tuple(lines), remaining, month_payg, bandwidth_billed, purse)
 
 

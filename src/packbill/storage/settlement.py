@@ -186,9 +186,11 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
             if day is None:
                 day = days[line.day] = raw.day(line.day)
             paid = line.paid
-            line_rows.append((line_id, account_id, day, line.service, line.quantity, line.payg_quantity, to_fen(line.amount),
-                              raw.bool(line.supplement), run_id, to_fen(line.list_amount) if line.list_amount is not None else None,
-                              to_fen(paid.voucher_total) if paid.vouchers else 0, to_fen(paid.cash)))
+            amount = int(line.amount.scaleb(2))  # bill amounts are whole fen by construction (round_line)
+            listed = amount if line.list_amount is line.amount else (int(line.list_amount.scaleb(2)) if line.list_amount is not None else None)
+            cash = amount if paid.cash is line.amount else int(paid.cash.scaleb(2))
+            line_rows.append((line_id, account_id, day, line.service, line.quantity, line.payg_quantity, amount,
+                              raw.bool(line.supplement), run_id, listed, to_fen(paid.voucher_total) if paid.vouchers else 0, cash))
             for d in line.drawn:
                 draw_rows.append((line_id, account_id, d.package_id, day, line.service, d.quantity, run_id))
             for v, a in paid.vouchers:
