@@ -13,8 +13,9 @@ from typing import Any, Iterable, Mapping
 
 from ..domain import Catalog, UsageRow, check_event, row_of
 from ..domain.catalog import USAGE_SERVICES
-from ..domain.days import from_us, window_index
-from ..domain.limits import MAX_AHEAD, MAX_EVENT_ID, MAX_QUANTITY
+from ..domain.days import from_us
+from ..domain.money import WINDOW_SECONDS as _WINDOW
+from ..domain.limits import MAX_AHEAD, MAX_DAY_TOTAL, MAX_EVENT_ID, MAX_QUANTITY
 from ..domain.usage import over_day_total
 
 _SERVICES = frozenset(USAGE_SERVICES)
@@ -50,9 +51,10 @@ def to_row(account_id: str, raw: Mapping[str, Any], now_us: int, regions: Mappin
                     ts_us = round(moment.timestamp() * 1_000_000)
                     if ts_us >= _FIXED_OFFSET_FROM_US and ts_us - now_us <= _MAX_AHEAD_US:
                         local_s = ts_us // 1_000_000 + _SHANGHAI_OFFSET_S
-                        day = days.get(local_s // 86400) or _day(local_s // 86400)
-                        return _new_row(UsageRow, (account_id, event_id, service, quantity, region, ts_us, day,
-                                                   window_index(local_s % 86400), mainland))
+                        epoch_day, second = divmod(local_s, 86400)
+                        # the window is days.window_index(second), inlined here (the property test checks they agree)
+                        return _new_row(UsageRow, (account_id, event_id, service, quantity, region, ts_us,
+                                                   days.get(epoch_day) or _day(epoch_day), second // _WINDOW, mainland))
     except (KeyError, TypeError, ValueError, OverflowError):
         pass
     return slow_row(account_id, raw, now_us, catalog)
@@ -75,6 +77,6 @@ def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog:
             bad.append((index, result))
         else:
             rows.append(result)
-    if not bad:
+    if not bad and sum(r[3] for r in rows) > MAX_DAY_TOTAL:  # r[3]: quantity; only then can a day total pass
         bad = over_day_total(enumerate(rows))  # no event was refused: the indexes are the rows'
     return rows, bad

@@ -89,11 +89,11 @@ def _store_sqlite(conn: Connection, rows: Sequence[UsageRow]) -> int:
     cur = raw.cursor()
     days: dict[date, str] = {}
     values = []
-    for r in rows:
-        day = days.get(r.day)
-        if day is None:
-            day = days[r.day] = r.day.isoformat()
-        values.append((r.account_id, r.event_id, r.service, r.quantity, r.region, r.ts_us, day, r.window, r.mainland))
+    for account_id, event_id, service, quantity, region, ts_us, day, window, mainland in rows:
+        text = days.get(day)
+        if text is None:
+            text = days[day] = day.isoformat()
+        values.append((account_id, event_id, service, quantity, region, ts_us, text, window, mainland))
     before = cur.execute("SELECT coalesce(max(rowid), 0) FROM usage_events").fetchone()[0]
     cur.executemany(f"INSERT INTO usage_events ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING", values)
     new = max(cur.rowcount, 0)
