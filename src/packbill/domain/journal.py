@@ -101,9 +101,9 @@ def refund(account_id: str, package_id: str, paid_back: Payment, forfeited: Deci
 
 
 def payg(account_id: str, ref: str, charges: Sequence[tuple[str, Payment]]) -> Entry:
-    """The pay-as-you-go lines (supplements included) of one account's day settled in one run,
-    charged line by line (vouchers first, then cash): one posting per service charged, per
-    voucher used and for cash."""
+    """The pay-as-you-go lines (supplements included) of one account settled in one run, charged
+    line by line (vouchers first, then cash): one posting per service charged, per voucher used
+    and for cash."""
     by_account: dict[str, Decimal] = {}
     cash_out = Decimal(0)
     for service, payment in charges:

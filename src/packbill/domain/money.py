@@ -21,6 +21,8 @@ _WIDE = Context(prec=60)
 
 def round_line(amount: Decimal | Fraction) -> Decimal:
     """Round a bill line to 0.01 CNY, half up (R13). Takes an exact Decimal or Fraction."""
+    if amount.__class__ is Decimal:
+        return amount.quantize(CENT, rounding=ROUND_HALF_UP, context=_WIDE)
     if isinstance(amount, Fraction):
         cents = abs(amount) * 100
         whole = int(cents + Fraction(1, 2))  # half up, away from zero

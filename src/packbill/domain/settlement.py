@@ -305,10 +305,8 @@ def settle_account(
 
 
 def journal_of_run(account_id: str, lines: Sequence[BillLine], run_ref: str) -> list[Entry]:
-    """R15, R21: the journal entries of an account's lines settled in one run: one per day
-    charged, with what each line's payment took from vouchers and cash."""
-    by_day: dict[date, list[tuple[str, Payment]]] = {}
-    for line in lines:
-        if line.amount > 0:
-            by_day.setdefault(line.day, []).append((line.service, line.paid))
-    return [journal_payg(account_id, f"{day}:{run_ref}", charges) for day, charges in sorted(by_day.items())]
+    """R15, R21: the journal entry of an account's lines settled in one run (one per account and
+    run: the run is the moment its cash moved), with what each line's payment took from vouchers
+    and cash, per service."""
+    charges = [(line.service, line.paid) for line in lines if line.amount > 0]
+    return [journal_payg(account_id, run_ref, charges)] if charges else []
