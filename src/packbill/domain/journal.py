@@ -78,10 +78,6 @@ def voucher_grant(voucher_id: str, amount: Decimal) -> Entry:
     return _entry("voucher", voucher_id, [Posting(voucher(voucher_id), amount), Posting("vouchers_granted", -amount)])
 
 
-def voucher_expiry(voucher_id: str, remaining: Decimal) -> Entry:
-    return _entry("voucher_expired", voucher_id, [Posting(voucher(voucher_id), -remaining), Posting("breakage", remaining)])
-
-
 def purchase(account_id: str, order_id: str, payments: Sequence[tuple[str, Payment]]) -> Entry:
     """A purchase: per package, its share of the payment into its deferred revenue."""
     postings: list[Posting] = []

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import AbstractSet as Set
 from typing import Iterable, Mapping, Sequence
 
 from .catalog import BANDWIDTH_OF, TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
@@ -226,7 +227,7 @@ class AccountSettlement:
         return [(line.day, line.service, d) for line in self.lines for d in line.drawn]
 
 
-def is_supplement(day: date, settled: frozenset[date], settled_through: date | None) -> bool:
+def is_supplement(day: date, settled: Set[date], settled_through: date | None) -> bool:
     """R12: a day is settled for this account once it was settled for it, and for every account
     once a run through that day has finished."""
     return day in settled or (settled_through is not None and day <= settled_through)
@@ -264,7 +265,7 @@ def settle_account(
         if not any(usage.mainland.values()) and not any(usage.other.values()):
             continue
         day, month = usage.day, month_start(usage.day)
-        supplement = is_supplement(day, frozenset(settled), settled_through)
+        supplement = is_supplement(day, settled, settled_through)
         result = settle_day(
             DayInput(
                 day=day,

@@ -64,11 +64,6 @@ def store_rows(conn: Connection, rows: Sequence[UsageRow], *, accounts_locked: b
 
 def over_limit(conn: Connection, rows: Sequence[UsageRow]) -> set[tuple[str, date, str]]:
     """Which (account, day, service) the rows would take past the limit, with what is stored."""
-    return _over_limit(conn, rows)
-
-
-def _over_limit(conn: Connection, rows: Sequence[UsageRow]) -> set[tuple[str, date, str]]:
-    """Which (account, day, service) the rows would take past the limit (with what is stored)."""
     batch: dict[tuple[str, date, str], int] = {}
     for r in rows:
         batch[(r.account_id, r.day, r.service)] = batch.get((r.account_id, r.day, r.service), 0) + r.quantity

@@ -93,16 +93,6 @@ def draws_by_package(conn: Connection, package_ids: Sequence[str], through: date
     return out
 
 
-def list_prices(conn: Connection, package_ids: Sequence[str]) -> dict[str, Decimal]:
-    """The catalog price each package was bought at (its list price, R16)."""
-    out = {}
-    for start in range(0, len(package_ids), 5000):
-        for r in conn.execute(sa.select(t.packages.c.id, t.packages.c.list_price_fen, t.packages.c.price_fen)
-                              .where(t.packages.c.id.in_(list(package_ids[start:start + 5000])))):
-            out[r.id] = from_fen(r.list_price_fen if r.list_price_fen is not None else r.price_fen)
-    return out
-
-
 def get_order(conn: Connection, account_id: str, order_id: str) -> tuple[Decimal, Decimal, Payment, list[str]]:
     """(contracted amount, list amount, what paid it, package ids) of an order."""
     o = t.orders
@@ -110,9 +100,11 @@ def get_order(conn: Connection, account_id: str, order_id: str) -> tuple[Decimal
     if r is None:
         raise NotFound("there is no such order in this account")
     ids = [x[0] for x in conn.execute(sa.select(t.packages.c.id).where(t.packages.c.order_id == order_id).order_by(t.packages.c.seq))]
-    voucher = from_fen(r.voucher_fen)
+    pv = t.package_vouchers
+    parts = conn.execute(sa.select(pv.c.voucher_id, sa.func.sum(pv.c.amount_fen)).where(pv.c.package_id.in_(ids))
+                         .group_by(pv.c.voucher_id).order_by(pv.c.voucher_id)).all()
     return (from_fen(r.amount_fen), from_fen(r.list_amount_fen if r.list_amount_fen is not None else r.amount_fen),
-            Payment((("vouchers", voucher),) if voucher else (), from_fen(r.cash_fen)), ids)
+            Payment(tuple((v, from_fen(int(f))) for v, f in parts), from_fen(r.cash_fen)), ids)
 
 
 def refunded_amount(conn: Connection, package_id: str) -> Decimal:

@@ -45,9 +45,3 @@ def upsert_set(conn: Connection, table: sa.Table, rows: list[dict], keys: Sequen
     stmt = insert_for(conn, table)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c[k] for k in keys], set_={c: stmt.excluded[c] for c in cols})
     conn.execute(stmt, rows)
-
-
-def insert_ignore(conn: Connection, table: sa.Table, rows: list[dict]) -> None:
-    if not rows:
-        return
-    conn.execute(insert_for(conn, table).on_conflict_do_nothing(), rows)

@@ -193,11 +193,6 @@ def store_response(conn: Connection, scope: str, key: str, response: dict) -> No
     conn.execute(sa.update(k).where(k.c.scope == scope, k.c.key == key).values(response=json.dumps(response)))
 
 
-def forget_keys_before(conn: Connection, before: datetime) -> int:
-    k = t.idempotency_keys
-    return conn.execute(sa.delete(k).where(k.c.created_us < to_us(before))).rowcount
-
-
 def topup_by_id(conn: Connection, account_id: str, topup_id: str) -> tuple[Decimal, str]:
     r = conn.execute(sa.select(t.topups).where(t.topups.c.id == topup_id, t.topups.c.account_id == account_id)).one()
     return from_fen(r.amount_fen), r.reference

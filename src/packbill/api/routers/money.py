@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from ... import present, services
+from ...domain import shanghai_day
 from ...domain.money import parse_decimal
 from .. import schemas
 from ..deps import Deps, day, moment, override_at
@@ -54,7 +55,7 @@ def router(deps: Deps) -> APIRouter:
 
     @r.post("/v1/accounts/{account_id}/vouchers", status_code=201, response_model=schemas.VoucherOut)
     def voucher(account_id: deps.AccountId, body: schemas.VoucherIn, _: deps.Operator, request: Request):
-        today = services.wallet(ctx, account_id).day
+        today = shanghai_day(ctx.now())  # for the voucher's status in the answer
 
         def produce():
             v = services.grant_voucher(ctx, account_id, money(body.amount, "amount"), day(body.expires_on, "expires_on"), body.services,
