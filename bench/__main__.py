@@ -2,7 +2,7 @@
 
 Absolute times drift on shared machines, so every figure is printed with a limit measured here
 and now on the same data (raw SQLite inserts, raw PostgreSQL COPY, a server that only reads the
-body, a raw SELECT) and their ratio. PACKBILL_BENCH_SCALE (default 1) scales the sizes;
+body, a raw SELECT) and their ratio. PACKBILL_BENCH_SCALE (default 0.05, a few minutes; `make bench-full` runs 1) scales the sizes;
 PACKBILL_BENCH_PG_URL names the PostgreSQL server (default postgresql://postgres@127.0.0.1:5432/postgres).
 Writes bench/results.json.
 """
@@ -36,7 +36,7 @@ from packbill.storage.db import normalise_url
 
 from .gen import account_ids, settlement_fixture, write_usage
 
-SCALE = float(os.environ.get("PACKBILL_BENCH_SCALE", "1"))
+SCALE = float(os.environ.get("PACKBILL_BENCH_SCALE", "0.05"))
 PG_ADMIN = os.environ.get("PACKBILL_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 OUT = Path(__file__).with_name("results.json")
 console = Console()

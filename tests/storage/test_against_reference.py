@@ -64,9 +64,7 @@ def test_services_match_reference_model(db_url, fresh_ctx, history, split, refun
     reference.settle(LAST_DAY, ctx.now())
 
     def rename(line):
-        from dataclasses import replace
-
-        return replace(line, drawn=tuple(replace(x, package_id=ids[x.package_id]) for x in line.drawn))
+        return line._replace(drawn=tuple(x._replace(package_id=ids[x.package_id]) for x in line.drawn))
 
     want = [rename(l) for l in reference.bills(account.id, d("2026-01-01"), d("2028-12-31"))]
     got = services.bills(ctx, account.id, d("2026-01-01"), d("2028-12-31"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -60,8 +61,7 @@ class Package:
         return self.first_day <= day <= self.last_day
 
 
-@dataclass(frozen=True, slots=True)
-class Balance:
+class Balance(NamedTuple):
     """A package together with what it has left now."""
 
     package: Package
@@ -86,16 +86,14 @@ class UsageEvent:
     timestamp: datetime
 
 
-@dataclass(frozen=True, slots=True)
-class Draw:
+class Draw(NamedTuple):
     """``quantity`` units of a day's usage paid for by package ``package_id``."""
 
     package_id: str
     quantity: int
 
 
-@dataclass(frozen=True, slots=True)
-class BillLine:
+class BillLine(NamedTuple):
     """One line of a bill: a service's usage of one day (or what late usage added to it).
 
     quantity: in the service's unit, always a whole number: calls, bytes, or for bandwidth.*

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, NamedTuple, Sequence
 
 from .errors import BillingError, InvalidRequest
 from .money import CENT, ZERO, round_line
@@ -131,8 +131,7 @@ def voucher_order(vouchers: Iterable[Voucher], amount: Decimal, service: str, da
     return sorted(usable, key=lambda v: (v.expires_on, -min(v.remaining, amount), v.remaining, v.seq))
 
 
-@dataclass(frozen=True, slots=True)
-class Payment:
+class Payment(NamedTuple):
     """How a charge was paid: parts from vouchers (by id, in paying order) and from cash."""
 
     vouchers: tuple[tuple[str, Decimal], ...] = ()

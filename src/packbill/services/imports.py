@@ -27,6 +27,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.usage import over_day_total
 from ..storage.accounts import known_account_ids
 from ..storage.intake import DayTotalExceeded, Staged
+from . import gcpause
 from .context import Context
 from .validate import to_row
 
@@ -96,6 +97,11 @@ def _decode(block: bytes, first: int) -> list[str]:
 
 def _parse(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], int, int]:
     """Rows (as plain tuples), bad (line, reason), data lines and bytes of one block."""
+    with gcpause.paused():
+        return _parse_block(job)
+
+
+def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], int, int]:
     first, block = job
     catalog, accounts, now_us, header = _W["catalog"], _W["accounts"], _W["now_us"], _W["header"]
     regions = catalog.regions
@@ -216,9 +222,11 @@ def import_file(
         try:
             if workers <= 1 or path.stat().st_size <= BLOCK:
                 _init(*init_args)
-                check(map(_parse, _blocks(path, start)))
-            else:
-                with multiprocessing.get_context("fork").Pool(workers, initializer=_init, initargs=init_args) as pool:
+                with gcpause.paused():
+                    check(map(_parse, _blocks(path, start)))
+            else:  # the workers are forked before the collector is paused here, and pause it per block
+                with multiprocessing.get_context("fork").Pool(workers, initializer=_init, initargs=init_args) as pool, \
+                        gcpause.paused():
                     check(_bounded(pool, _blocks(path, start), ahead=2 * workers))
         except ImportFileError as exc:
             line, _, reason = str(exc).partition(": ")

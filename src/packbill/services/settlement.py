@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.errors import InvalidRequest
 from ..storage import settlement as store
 from ..storage.settlement import RunRecord
-from . import idempotency
+from . import gcpause, idempotency
 from .context import Context
 from .idempotency import IdempotencyKey
 
@@ -82,7 +82,8 @@ def settle(
             store.heartbeat(conn, run_id, ctx.now(), days, lines)
             return sum(len(r.days) for r in results.values()), sum(len(r.lines) for r in results.values()), problems
 
-        d, n, problems = ctx.db.write_retrying(work)
+        with gcpause.paused():
+            d, n, problems = ctx.db.write_retrying(work)
         days += d
         lines += n
         failed.extend(problems)

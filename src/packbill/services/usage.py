@@ -15,6 +15,7 @@ from ..storage import accounts as accounts_store
 from ..storage import reads as store
 from ..storage.intake import DayTotalExceeded, over_limit, store_rows
 from ..storage.reads import DailyUsage
+from . import gcpause
 from .context import Context
 from .validate import rows_for_account
 
@@ -39,7 +40,8 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
     if len(raws) > MAX_EVENTS_PER_BATCH:
         raise InvalidUsage(f"a request carries at most {MAX_EVENTS_PER_BATCH} events, this one has {len(raws)}",
                            [{"index": None, "reason": "too many events"}])
-    rows, bad = rows_for_account(account_id, raws, to_us(ctx.now()), ctx.catalog)
+    with gcpause.paused():
+        rows, bad = rows_for_account(account_id, raws, to_us(ctx.now()), ctx.catalog)
     if bad:
         _refuse(bad, len(raws))
 
@@ -49,7 +51,8 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
         return IngestResult(new, len(raws) - new)
 
     try:
-        return ctx.db.write_retrying(work)
+        with gcpause.paused():
+            return ctx.db.write_retrying(work)
     except DayTotalExceeded:
         with ctx.db.read() as conn:
             keys = over_limit(conn, rows)
