@@ -54,6 +54,21 @@ def month_start(day: date) -> date:
     return day.replace(day=1)
 
 
+def next_month(month: date) -> date:
+    """The first day of the month after ``month``'s."""
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def month_end(month: date) -> date:
+    """The last day of ``month``'s month."""
+    return next_month(month) - timedelta(days=1)
+
+
+def day_start(day: date) -> datetime:
+    """The moment an Asia/Shanghai day begins."""
+    return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
+
+
 _VALIDITY = re.compile(r"^P(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)D)?$")
 
 

@@ -106,6 +106,7 @@ class BillLine(NamedTuple):
     supplement: whether it settles usage that arrived after its day was settled (R12).
     list_amount: the exact list amount rounded the same way (R16); None where not known.
     paid: how the amount was paid, vouchers first, then cash (R17, R18).
+    other: the part of ``quantity`` used outside mainland China (R1; always pay-as-you-go).
     """
 
     day: date
@@ -117,3 +118,4 @@ class BillLine(NamedTuple):
     supplement: bool
     list_amount: Decimal | None = None
     paid: Payment = Payment()
+    other: int = 0

@@ -90,6 +90,9 @@ class DayResult:
     """The account's money after paying the lines."""
 
 
+NOT_PAID = Payment()
+
+
 def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
     lines: list[BillLine] = []
     remaining: dict[str, int] = {}
@@ -98,15 +101,16 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
     purse = inp.purse
     cash_spent = ZERO  # lines paid by cash alone (an account without vouchers): cash is moved once, at the end
 
-    def charged(day: date, service: str, quantity: int, drawn: tuple, payg: int, amount: Decimal, list_amount: Decimal) -> BillLine:
+    def charged(day: date, service: str, quantity: int, drawn: tuple, payg: int, amount: Decimal, list_amount: Decimal,
+                other: int = 0) -> BillLine:
         nonlocal purse, cash_spent
         if purse is None or amount <= 0:
-            return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount)
+            return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount, NOT_PAID, other)
         if not purse.vouchers:
             cash_spent += amount
-            return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount, Payment((), amount))
+            return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount, Payment((), amount), other)
         payment, purse = pay(purse, amount, service, inp.charge_day or day, refusable=False)
-        return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount, payment)
+        return BillLine(day, service, quantity, drawn, payg, amount, inp.supplement, list_amount, payment, other)
 
     by_service: dict[str, list[Balance]] = {}
     for b in inp.balances:
@@ -139,7 +143,7 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
         list_amount, amount = contracted(catalog.price(service).amount(payg, before), inp.rate) if payg else (ZERO, ZERO)
         if payg:
             month_payg[service] = before + payg
-        lines.append(charged(inp.day, service, mainland + other, tuple(draws), payg, amount, list_amount))
+        lines.append(charged(inp.day, service, mainland + other, tuple(draws), payg, amount, list_amount, other))
     if cash_spent:
         purse = purse.with_cash(purse.cash - cash_spent)
     return DayResult(tuple(lines), remaining, month_payg, bandwidth_billed, purse)

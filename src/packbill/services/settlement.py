@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.errors import InvalidRequest
 from ..storage import settlement as store
 from ..storage.settlement import RunRecord
-from . import gcpause, idempotency
+from . import books, gcpause, idempotency
 from .context import Context
 from .idempotency import IdempotencyKey
 
@@ -89,6 +89,8 @@ def settle(
         failed.extend(problems)
         if progress:
             progress(min(start + CHUNK, len(accounts)), len(accounts))
+    books.close_expired(ctx, through, now)  # the daily job's books: breakage, then the months now final
+    books.finalise_months(ctx, through, now)
     with ctx.db.write() as conn:
         store.record_failures(conn, run_id, failed)
         store.finish_run(conn, run_id, ctx.now(), days, lines, len(failed))

@@ -80,6 +80,7 @@ packages = sa.Table(
     sa.Column("refund_fen", sa.BigInteger, nullable=True),
     sa.Column("list_price_fen", sa.BigInteger, nullable=True),
     sa.Column("paid_cash_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("closed_us", sa.BigInteger, nullable=True),
     sa.CheckConstraint("remaining >= 0 AND remaining <= size", name="remaining_within_size"),
 )
 """price_fen is the package's share of its order's contracted amount; what vouchers paid of it
@@ -113,6 +114,7 @@ vouchers = sa.Table(
     sa.Column("expires_on", sa.Date, nullable=False),
     sa.Column("services", sa.String(400), nullable=True),
     sa.Column("granted_us", sa.BigInteger, nullable=False),
+    sa.Column("closed_us", sa.BigInteger, nullable=True),
     sa.CheckConstraint("remaining_fen >= 0 AND remaining_fen <= amount_fen", name="remaining_within_amount"),
 )
 """R17. services: comma-separated service ids it may pay for, NULL for all."""
@@ -148,6 +150,7 @@ journal_entries = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("ref", sa.String(64), nullable=False),
     sa.Column("memo", sa.String(400), nullable=True),
+    sa.Index("ix_journal_entries_at_us", "at_us"),
 )
 
 postings = sa.Table(
@@ -314,7 +317,10 @@ bill_lines = sa.Table(
     sa.Column("list_amount_fen", sa.BigInteger, nullable=True),
     sa.Column("voucher_fen", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("cash_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("other_quantity", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("statement_month", sa.Date, nullable=True),
     sa.Index("ix_bill_lines_account_day", "account_id", "day"),
+    sa.Index("ix_bill_lines_account_statement", "account_id", "statement_month"),
 )
 """quantity and payg_quantity: calls or bytes; for bandwidth.* lines whole bit/s of peak."""
 
@@ -333,3 +339,34 @@ draws = sa.Table(
     sa.Index("ix_draws_package_day", "package_id", "day"),
 )
 """The append-only ledger of which package paid how much of which day."""
+
+
+statement_months = sa.Table(
+    "statement_months",
+    metadata,
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("finalised_us", sa.BigInteger, nullable=False),
+)
+"""R22: the months whose statements are final (a run through the month's last day finished)."""
+
+statements = sa.Table(
+    "statements",
+    metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("number", sa.String(40), nullable=False, unique=True),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("finalised_us", sa.BigInteger, nullable=False),
+)
+"""R22: final statements, frozen as JSON (amounts in fen)."""
+
+invoices = sa.Table(
+    "invoices",
+    metadata,
+    sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("number", sa.String(64), nullable=False, unique=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("at_us", sa.BigInteger, nullable=False),
+)
+"""R22: invoices the operator issued, never above the invoiceable amount."""

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain import AccountSettlement, AccountState, Balance, BandwidthBilled, UsageDay, shanghai_day
 from ..domain.settlement import journal_of_run
+from ..domain.books import Recognition, recognition, statement_month
 from ..domain.days import month_start
 from ..domain.money import from_fen, to_fen, window_bytes_to_bps
 from . import schema as t
@@ -181,22 +182,27 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
         line_ids = _new_line_ids(conn, len(lines))
         line_rows, draw_rows, voucher_rows = [], [], []
         days: dict[date, object] = {}
+        months: dict[date, object] = {}
+        final = final_months(conn)  # read under the accounts' locks: finalising a month takes them too
         for line_id, (account_id, line) in zip(line_ids, lines):
             day = days.get(line.day)
             if day is None:
                 day = days[line.day] = raw.day(line.day)
+                months[line.day] = raw.day(statement_month(line.day, final))
             paid = line.paid
             amount = int(line.amount.scaleb(2))  # bill amounts are whole fen by construction (round_line)
             listed = amount if line.list_amount is line.amount else (int(line.list_amount.scaleb(2)) if line.list_amount is not None else None)
             cash = amount if paid.cash is line.amount else int(paid.cash.scaleb(2))
             line_rows.append((line_id, account_id, day, line.service, line.quantity, line.payg_quantity, amount,
-                              raw.bool(line.supplement), run_id, listed, to_fen(paid.voucher_total) if paid.vouchers else 0, cash))
+                              raw.bool(line.supplement), run_id, listed, to_fen(paid.voucher_total) if paid.vouchers else 0, cash,
+                              line.other, months[line.day]))
             for d in line.drawn:
                 draw_rows.append((line_id, account_id, d.package_id, day, line.service, d.quantity, run_id))
             for v, a in paid.vouchers:
                 voucher_rows.append((line_id, v, to_fen(a)))
         raw.many("INSERT INTO bill_lines (id, account_id, day, service, quantity, payg_quantity, amount_fen, supplement, run_id, "
-                 "list_amount_fen, voucher_fen, cash_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
+                 "list_amount_fen, voucher_fen, cash_fen, other_quantity, statement_month) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
         if draw_rows:
             raw.many("INSERT INTO draws (line_id, account_id, package_id, day, service, quantity, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      draw_rows)
@@ -215,7 +221,18 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
                                           for a, r in results.items() for (d, s), b in sorted(r.bandwidth_billed.items())],
                ("account_id", "day", "service"), ("peak_bytes", "peak_bps", "amount_fen", "list_amount_fen"))
     save_purses(conn, {a: (states[a].purse, r.state.purse) for a, r in results.items() if r.state.purse != states[a].purse})
-    write_many(conn, [(a, e) for a in sorted(results) for e in journal_of_run(a, results[a].lines, f"run:{run_id}")], run_at)
+    entries = []
+    for a in sorted(results):
+        entries += [(a, e) for e in journal_of_run(a, results[a].lines, f"run:{run_id}")]
+        if results[a].remaining:
+            before = states[a].balances
+            recognised = recognition(f"run:{run_id}", [
+                Recognition(pid, before[pid].package.service, before[pid].package.price, before[pid].package.size,
+                            before[pid].package.size - before[pid].remaining, before[pid].package.size - left)
+                for pid, left in sorted(results[a].remaining.items())])
+            if recognised is not None:
+                entries.append((a, recognised))
+    write_many(conn, entries, run_at)
     for account_id, result in results.items():
         insert_events(conn, account_id, run_at, shanghai_day(run_at), result.events)
     new_days = [(a, d) for a, r in results.items() for d in r.newly_settled]
@@ -232,6 +249,11 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
             conn.execute(sa.update(ud).where(sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day, in_part))
                          .values(settled_mainland=ud.c.mainland, settled_other=ud.c.other))
             conn.execute(sa.delete(dirty).where(in_part))
+
+
+def final_months(conn: Connection) -> set[date]:
+    """R22: the months whose statements are final."""
+    return {day_value(m) for m in conn.execute(sa.select(t.statement_months.c.month)).scalars()}
 
 
 def _new_line_ids(conn: Connection, n: int) -> list[int]:

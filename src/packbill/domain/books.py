@@ -1,0 +1,259 @@
+"""The books (R21, R22): revenue recognition, breakage, statements and the invoiceable amount.
+Pure functions over figures the storage has read; no clock.
+
+Recognition: a package's contracted amount is deferred when it is paid (``deferred:<package>``)
+and recognised as it is drawn: after each settlement its recognised total is
+amount x drawn / size rounded half up to 0.01, and the entry posts the difference from what was
+recognised before, so a used-up package recognises exactly its amount. At expiry the rest is
+breakage (``breakage:<service>``); a voucher's expired remainder is breakage too (``breakage``).
+Pay-as-you-go is recognised when its day is settled (``payg:<service>``, ``journal.payg``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Iterable, Sequence
+
+from .days import month_start, next_month
+from .journal import Entry, Posting
+from .money import ZERO, round_line
+
+REVENUE = "revenue:"
+PAYG = "payg:"
+BREAKAGE = "breakage"
+DEFERRED = "deferred:"
+
+
+def recognised(amount: Decimal, drawn: int, size: int) -> Decimal:
+    """R21: what a package of contracted ``amount`` has recognised once ``drawn`` of its ``size``
+    units were drawn: amount x drawn / size, rounded half up to 0.01 (all of it when used up)."""
+    if drawn >= size:
+        return amount
+    if drawn <= 0:
+        return ZERO
+    return round_line(Fraction(amount) * drawn / size)
+
+
+@dataclass(frozen=True, slots=True)
+class Recognition:
+    """One package's draws in a settlement: the drawn total before and after it."""
+
+    package_id: str
+    service: str
+    amount: Decimal
+    size: int
+    drawn_before: int
+    drawn_after: int
+
+    @property
+    def posted(self) -> Decimal:
+        return recognised(self.amount, self.drawn_after, self.size) - recognised(self.amount, self.drawn_before, self.size)
+
+
+def recognition(ref: str, changes: Iterable[Recognition]) -> Entry | None:
+    """R21: the entry that moves what the draws of one run recognised out of each package's
+    deferred revenue into the service's recognised revenue (one entry per account and run)."""
+    postings: list[Posting] = []
+    for c in changes:
+        amount = c.posted
+        if amount:
+            postings += [Posting(DEFERRED + c.package_id, -amount), Posting(REVENUE + c.service, amount)]
+    return Entry("recognition", ref, tuple(postings)) if postings else None
+
+
+def package_breakage(package_id: str, service: str, amount: Decimal, size: int, drawn: int) -> Entry | None:
+    """R9, R21: at expiry what is still deferred (amount less what was recognised) is breakage."""
+    left = amount - recognised(amount, drawn, size)
+    if not left:
+        return None
+    return Entry("expiry", package_id, (Posting(DEFERRED + package_id, -left), Posting(f"{BREAKAGE}:{service}", left)))
+
+
+def voucher_breakage(voucher_id: str, remaining: Decimal) -> Entry | None:
+    """R17, R21: an expired voucher's remainder is forfeited."""
+    if not remaining:
+        return None
+    return Entry("voucher_expiry", voucher_id, (Posting(f"voucher:{voucher_id}", -remaining), Posting(BREAKAGE, remaining)))
+
+
+def breakage_service(ledger_account: str) -> str:
+    """The service a breakage posting belongs to; voucher remainders have none (``vouchers``)."""
+    return ledger_account.partition(":")[2] or "vouchers"
+
+
+# -- revenue per day (R21) ----------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class RevenueDay:
+    day: date
+    services: dict[str, dict[str, Decimal]]
+    """service -> {"recognised", "breakage", "payg"} of that day (only services with any)."""
+    deferred: Decimal
+    """Deferred revenue held at the end of the day."""
+
+
+def revenue_days(first: date, last: date, deferred_before: Decimal,
+                 postings: Iterable[tuple[date, str, Decimal]]) -> list[RevenueDay]:
+    """Per day from ``first`` to ``last``: recognised (packages), breakage and pay-as-you-go per
+    service, and the deferred balance at the day's end. ``postings``: (accounting day, ledger
+    account, amount) of the period, day sums welcome; ``deferred_before``: the deferred balance
+    when the period starts. Amounts are shown as revenue (positive)."""
+    per_day: dict[date, dict[str, dict[str, Decimal]]] = {}
+    deferred_change: dict[date, Decimal] = {}
+    for day, account, amount in postings:
+        if account.startswith(DEFERRED):
+            deferred_change[day] = deferred_change.get(day, ZERO) + amount
+            continue
+        if account.startswith(REVENUE):
+            kind, service = "recognised", account[len(REVENUE):]
+        elif account.startswith(PAYG):
+            kind, service = "payg", account[len(PAYG):]
+        elif account.startswith(BREAKAGE):
+            kind, service = "breakage", breakage_service(account)
+        else:
+            continue
+        row = per_day.setdefault(day, {}).setdefault(service, {"recognised": ZERO, "breakage": ZERO, "payg": ZERO})
+        row[kind] += amount
+    out: list[RevenueDay] = []
+    balance = deferred_before
+    day = first
+    while day <= last:
+        balance += deferred_change.get(day, ZERO)
+        out.append(RevenueDay(day, {s: per_day[day][s] for s in sorted(per_day.get(day, {}))}, balance))
+        day = date.fromordinal(day.toordinal() + 1)
+    return out
+
+
+# -- statements (R22) ---------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class PaygRow:
+    service: str
+    quantity: int
+    list_amount: Decimal
+    amount: Decimal
+    voucher: Decimal
+    cash: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    service: str
+    drawn: int
+    payg_quantity: int
+    mainland: int
+    other: int
+
+
+@dataclass(frozen=True, slots=True)
+class HeldPackage:
+    id: str
+    sku: str
+    service: str
+    size: int
+    remaining: int
+    first_day: date
+    last_day: date
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class Purchases:
+    list_amount: Decimal = ZERO
+    amount: Decimal = ZERO
+    voucher: Decimal = ZERO
+    cash: Decimal = ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """An account's month (R22). ``number`` is set once it is final."""
+
+    account_id: str
+    account_name: str
+    month: date
+    status: str
+    number: str | None
+    opening_balance: Decimal
+    closing_balance: Decimal
+    topups: Decimal
+    adjustments: Decimal
+    purchases: Purchases
+    refunds: Purchases
+    payg: tuple[PaygRow, ...]
+    usage: tuple[UsageRow, ...]
+    packages: tuple[HeldPackage, ...]
+    invoiceable: Decimal
+    daily: tuple[tuple[date, Decimal, Decimal], ...] = field(default=())
+    """Per day of the month with lines: (day, pay-as-you-go amount, supplement amount)."""
+
+    @property
+    def payg_total(self) -> Decimal:
+        return sum((r.amount for r in self.payg), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class LineFact:
+    """One bill line of the statement (its ``statement_month`` is the statement's month)."""
+
+    day: date
+    service: str
+    quantity: int
+    other: int
+    drawn: int
+    payg_quantity: int
+    list_amount: Decimal
+    amount: Decimal
+    voucher: Decimal
+    cash: Decimal
+    supplement: bool
+
+
+def statement_lines(lines: Sequence[LineFact]) -> tuple[tuple[PaygRow, ...], tuple[UsageRow, ...], tuple[tuple[date, Decimal, Decimal], ...]]:
+    """The pay-as-you-go table, the usage table and the daily amounts of a statement's lines.
+    Bandwidth lines bill a peak, not a volume: they count in pay-as-you-go, not in usage."""
+    payg: dict[str, list] = {}
+    usage: dict[str, list[int]] = {}
+    daily: dict[date, list[Decimal]] = {}
+    for line in lines:
+        row = payg.setdefault(line.service, [0, ZERO, ZERO, ZERO, ZERO])
+        row[0] += line.payg_quantity
+        row[1] += line.list_amount
+        row[2] += line.amount
+        row[3] += line.voucher
+        row[4] += line.cash
+        if not line.service.startswith("bandwidth."):
+            u = usage.setdefault(line.service, [0, 0, 0, 0])
+            u[0] += line.drawn
+            u[1] += line.payg_quantity
+            u[2] += line.quantity - line.other
+            u[3] += line.other
+        d = daily.setdefault(line.day, [ZERO, ZERO])
+        d[1 if line.supplement else 0] += line.amount
+    return (tuple(PaygRow(s, *payg[s]) for s in sorted(payg) if payg[s][0] or payg[s][2]),
+            tuple(UsageRow(s, *usage[s]) for s in sorted(usage)),
+            tuple((d, *daily[d]) for d in sorted(daily)))
+
+
+def statement_month(day: date, final_months: Iterable[date]) -> date:
+    """R22: the statement a line of ``day`` belongs to: its day's month, or, when that month's
+    statements are already final, the first month after it that is not."""
+    month = month_start(day)
+    final = set(final_months)
+    while month in final:
+        month = next_month(month)
+    return month
+
+
+def invoiceable(purchases_cash: Decimal, payg_cash: Decimal, refunded_cash: Decimal, invoiced: Decimal) -> Decimal:
+    """R22: cash spent on purchases and pay-as-you-go, less refunds and what was invoiced; top-ups
+    not yet spent and vouchers are never invoiceable. Never below zero."""
+    return max(ZERO, purchases_cash + payg_cash - refunded_cash - invoiced)
+
+
+def statement_number(month: date, seq: int) -> str:
+    """A final statement's number: the month and its place among that month's statements."""
+    return f"ST-{month:%Y%m}-{seq:06d}"

@@ -1,0 +1,76 @@
+"""``packbill audit``: every invariant of the books (R21) checked over a whole database.
+
+Each violation names its invariant and the rows that show it. Nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..domain.books import recognised
+from ..domain.money import from_fen, to_fen
+from ..storage import audit as store
+from .context import Context
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    check: str
+    """Which invariant: entry_balances, cash, voucher, package_deferred, package_recognised,
+    package_remaining, line_payment, payg_postings, usage_sums, usage_settled, usage_billed."""
+    message: str
+    row: tuple
+
+
+CHECKS = ("entry_balances", "cash", "voucher", "package_deferred", "package_recognised", "package_remaining", "line_payment",
+          "payg_postings", "usage_sums", "usage_settled", "usage_billed")
+
+
+def _fen(value) -> str:
+    return f"{from_fen(int(value))} CNY"
+
+
+def audit(ctx: Context) -> list[Violation]:
+    """All violations, in the order of CHECKS (empty: the books are sound)."""
+    out: list[Violation] = []
+    with ctx.db.read() as conn:
+        postgres = conn.dialect.name == "postgresql"
+        for r in store.unbalanced_entries(conn):
+            out.append(Violation("entry_balances", f"journal entry {r[0]} ({r[1]} {r[2]}) does not balance: its postings sum to {_fen(r[3])}", r))
+        for r in store.cash_mismatches(conn):
+            out.append(Violation("cash", f"account {r[0]}: the balance is {_fen(r[1])} but its journal postings sum to {_fen(r[2])}", r))
+        for r in store.voucher_mismatches(conn):
+            out.append(Violation("voucher", f"voucher {r[0]} of {r[1]}: {_fen(r[2])} remain but its postings sum to {_fen(r[3])}", r))
+        for r in store.package_books(conn):
+            pid, account, _service, price, size, remaining, drawn, refunded, closed, bought, recog, broken, back, other = r
+            deferred = bought - recog - broken - back + other
+            if bought != price or other != 0:
+                out.append(Violation("package_deferred", f"package {pid} of {account}: paid {_fen(price)} but {_fen(bought)} was deferred "
+                                     f"at purchase and {_fen(other)} by other entries", r))
+            elif deferred < 0 or ((refunded or closed) and deferred != 0):
+                out.append(Violation("package_deferred", f"package {pid} of {account}: deferred {_fen(deferred)} + recognised "
+                                     f"{_fen(recog)} + breakage {_fen(broken)} + refunded {_fen(back)} must be the {_fen(price)} paid, "
+                                     f"with nothing left deferred once it is {'refunded' if refunded else 'closed' if closed else 'open'}", r))
+            want = to_fen(recognised(from_fen(price), int(drawn), size))
+            if recog != want:
+                out.append(Violation("package_recognised", f"package {pid} of {account}: {drawn} of {size} drawn recognises "
+                                     f"{_fen(want)}, but {_fen(recog)} was recognised", r))
+            if remaining != size - drawn:
+                out.append(Violation("package_remaining", f"package {pid} of {account}: {remaining} remain but its size {size} less "
+                                     f"its draws {drawn} is {size - drawn}", r))
+        for r in store.line_payment_mismatches(conn):
+            out.append(Violation("line_payment", f"bill line {r[0]} ({r[1]} {r[2]} {r[3]}): amount {_fen(r[4])} but paid "
+                                 f"{_fen(r[5])} by vouchers and {_fen(r[6])} in cash", r))
+        for r in (store.payg_mismatches(conn) if postgres else store.payg_mismatches_sqlite(conn)):
+            out.append(Violation("payg_postings", f"account {r[0]}: its bill lines come to {_fen(r[1])} but its pay-as-you-go "
+                                 f"postings to {_fen(r[2])}", r))
+        for r in store.usage_sum_mismatches(conn):
+            out.append(Violation("usage_sums", f"{r[0]} {r[1]} {r[2]}: the day's sums are {r[3]} mainland + {r[4]} other but its "
+                                 f"events add up to {r[5]} + {r[6]}", r))
+        for r in store.unsettled_settled_days(conn):
+            out.append(Violation("usage_settled", f"{r[0]} {r[1]} {r[2]}: the day is not waiting for settlement but only "
+                                 f"{r[5]} + {r[6]} of {r[3]} + {r[4]} is settled", r))
+        for r in store.billed_quantity_mismatches(conn):
+            out.append(Violation("usage_billed", f"{r[0]} {r[1]} {r[2]}: {r[3]} settled ({r[6]} outside mainland) but its bill "
+                                 f"lines count {r[4]} ({r[5]} outside mainland)", r))
+    return out

@@ -1,0 +1,220 @@
+"""The books (R21 to R23): expiries, statements, invoices and revenue over the database.
+
+``close_expired`` and ``finalise_months`` run at the end of every settlement run (the daily job):
+the first posts the breakage of packages and vouchers that can no longer pay for anything, the
+second freezes the statements of every month that a run has now settled through its last day.
+Both take the accounts' locks (the writers' one lock order) and can run in several processes
+at once: a package or voucher is closed once, a month is claimed by one run, a statement is
+frozen once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from ..domain import books
+from ..domain.books import Statement
+from ..domain.days import day_start, month_end, month_start, next_month, shanghai_day
+from ..domain.errors import Conflict, InvalidRequest, NotFound
+from ..domain.wallet import check_amount
+from ..storage import accounts as accounts_store
+from ..storage import books as store
+from ..storage.sql import lock_accounts
+from ..storage.wallet import write_many
+from .context import Context
+from .idempotency import IdempotencyKey
+from . import idempotency
+
+CHUNK = 500
+
+
+# -- the daily job --------------------------------------------------------------------------------
+
+def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
+    """R9, R17, R21: post breakage for every package whose last day is settled (``through``)
+    and every voucher whose last day is before the run's day. Returns the entries posted."""
+    run_day = shanghai_day(run_at)
+    with ctx.db.read() as conn:
+        packages = store.expired_packages(conn, through)
+        vouchers = store.expired_vouchers(conn, run_day)
+    accounts = sorted({p[0] for p in packages} | {v[0] for v in vouchers})
+    posted = 0
+    for start in range(0, len(accounts), CHUNK):
+        chunk = set(accounts[start : start + CHUNK])
+
+        def work(conn) -> int:
+            lock_accounts(conn, chunk)
+            # read again under the locks: another run may have closed some meanwhile
+            mine_p = [p for p in store.expired_packages(conn, through) if p[0] in chunk]
+            mine_v = [v for v in store.expired_vouchers(conn, run_day) if v[0] in chunk]
+            entries = [(a, e) for a, pid, service, amount, size, drawn in mine_p
+                       if (e := books.package_breakage(pid, service, amount, size, drawn)) is not None]
+            entries += [(a, e) for a, vid, remaining in mine_v if (e := books.voucher_breakage(vid, remaining)) is not None]
+            write_many(conn, entries, run_at)
+            store.close_packages(conn, [p[1] for p in mine_p], run_at)
+            store.close_vouchers(conn, [v[1] for v in mine_v], run_at)
+            return len(entries)
+
+        posted += ctx.db.write_retrying(work)
+    return posted
+
+
+def finalise_months(ctx: Context, through: date, run_at: datetime) -> list[date]:
+    """R22: every month whose last day is at most ``through`` and that is not final yet becomes
+    final: its statements are computed, numbered and frozen. Returns the months finalised."""
+    done = []
+    with ctx.db.read() as conn:
+        final = store.final_month_rows(conn)
+        first = store.first_activity(conn)
+    if first is None:
+        return done
+    month = month_start(first)
+    while month_end(month) <= through:
+        if month not in final:
+            with ctx.db.write() as conn:
+                claimed = store.claim_month(conn, month, run_at)
+            if claimed:
+                _freeze_month(ctx, month, run_at)
+                done.append(month)
+        month = next_month(month)
+    return done
+
+
+def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] | None = None) -> None:
+    with ctx.db.read() as conn:
+        accounts = [a for a, _ in store.accounts_by(conn, day_start(next_month(month)))]
+    if only is not None:
+        accounts = [a for a in accounts if a in only]
+    for start in range(0, len(accounts), CHUNK):
+        chunk = accounts[start : start + CHUNK]
+
+        def work(conn) -> None:
+            lock_accounts(conn, chunk)
+            statements = _compute(conn, chunk, month, day_start(next_month(month)), final=True)
+            store.freeze_statements(conn, month, [(s.account_id, s.number, store.statement_body(s)) for s in statements], run_at)
+
+        ctx.db.write_retrying(work)
+
+
+def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool) -> list[Statement]:
+    names = store.account_names(conn, ids)
+    figures = store.statement_figures(conn, ids, month, as_of)
+    out = []
+    for a in ids:
+        f = figures[a]
+        payg, usage, daily = books.statement_lines(f["lines"])
+        name, seq = names[a]
+        out.append(Statement(
+            account_id=a, account_name=name, month=month, status="final" if final else "provisional",
+            number=books.statement_number(month, seq) if final else None,
+            opening_balance=f["opening"], closing_balance=f["closing"], topups=f["topups"], adjustments=f["adjustments"],
+            purchases=f["purchases"], refunds=f["refunds"], payg=payg, usage=usage, packages=tuple(f["packages"]),
+            invoiceable=books.invoiceable(*f["invoiceable"]), daily=daily))
+    return out
+
+
+# -- statements -----------------------------------------------------------------------------------
+
+def parse_month(text: str) -> date:
+    try:
+        year, month = text.split("-")
+        if len(year) != 4 or len(month) != 2:
+            raise ValueError
+        return date(int(year), int(month), 1)
+    except ValueError:
+        raise InvalidRequest(f"{text!r} is not a month; write it as YYYY-MM, for example 2026-09") from None
+
+
+def statement(ctx: Context, account_id: str, month: date) -> Statement:
+    """R22: the account's statement of ``month``: the frozen one once the month is final,
+    otherwise provisional, as of now (a month that has not begun has no statement)."""
+    now = ctx.now()
+    if month > month_start(shanghai_day(now)):
+        raise InvalidRequest(f"{month:%Y-%m} has not begun yet; there is no statement for it")
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, account_id)
+        final = month in store.final_month_rows(conn)
+        frozen = store.frozen_statements(conn, [account_id], month) if final else {}
+    if account_id in frozen:
+        return store.statement_from_body(frozen[account_id][1])
+    if final:  # a run that finalised the month stopped before this account: freeze it now
+        _freeze_month(ctx, month, now, only=[account_id])
+        with ctx.db.read() as conn:
+            found = store.frozen_statements(conn, [account_id], month)
+        if account_id in found:
+            return store.statement_from_body(found[account_id][1])
+        raise NotFound(f"account {account_id} did not exist in {month:%Y-%m}")
+    with ctx.db.read() as conn:
+        as_of = min(now, day_start(next_month(month)))
+        return _compute(conn, [account_id], month, as_of, final=False)[0]
+
+
+# -- invoices -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Invoice:
+    id: int
+    number: str
+    amount: Decimal
+    at: datetime
+    invoiceable: Decimal
+    """What is still invoiceable after it."""
+
+
+def invoiceable_now(ctx: Context, account_id: str) -> Decimal:
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, account_id)
+        return books.invoiceable(*store.invoiceable_figures(conn, [account_id], ctx.now())[account_id])
+
+
+def record_invoice(ctx: Context, account_id: str, amount: Decimal, number: str, idem: IdempotencyKey | None = None) -> Invoice:
+    """R22: record an invoice the operator issued; refused (``conflict``) above what is invoiceable."""
+    amount = check_amount(amount, "amount")
+    number = (number or "").strip()
+    if not number or len(number) > 64:
+        raise InvalidRequest("an invoice needs its number (1 to 64 characters)")
+    at = ctx.now()
+
+    def work(conn) -> Invoice:
+        accounts_store.get_account(conn, account_id, lock=True)
+        idempotency.check(conn, idem)
+        existing = store.find_invoice(conn, number)
+        if existing is not None:
+            raise Conflict(f"invoice number {number} is already recorded", {"number": number})
+        available = books.invoiceable(*store.invoiceable_figures(conn, [account_id], at)[account_id])
+        if amount > available:
+            raise Conflict(f"only {available} CNY is invoiceable; an invoice of {amount} CNY is refused",
+                           {"invoiceable": str(available), "amount": str(amount)})
+        invoice_id = store.insert_invoice(conn, account_id, number, amount, at)
+        if idem is not None:
+            idempotency.claim(conn, idem, str(invoice_id), at)
+        return Invoice(invoice_id, number, amount, at, available - amount)
+
+    return idempotency.run(ctx, idem, work)
+
+
+def invoices(ctx: Context, account_id: str) -> list[tuple[int, str, Decimal, int]]:
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, account_id)
+        return store.invoices_of(conn, account_id)
+
+
+# -- revenue ----------------------------------------------------------------------------------------
+
+MAX_REVENUE_DAYS = 1000
+
+
+def revenue(ctx: Context, first: date, last: date) -> list[books.RevenueDay]:
+    """R21: per day of [first, last], recognised revenue, breakage and pay-as-you-go per
+    service, and the deferred balance at each day's end (entries count on their Asia/Shanghai day)."""
+    if last < first:
+        raise InvalidRequest("'to' is before 'from'")
+    if (last - first).days >= MAX_REVENUE_DAYS:
+        raise InvalidRequest(f"ask for at most {MAX_REVENUE_DAYS} days at once")
+    with ctx.db.read() as conn:
+        before, rows = store.revenue_postings(conn, day_start(first), day_start(last + timedelta(days=1)))
+    from ..domain.days import from_us
+
+    return books.revenue_days(first, last, before, ((shanghai_day(from_us(at)), acct, amount) for at, acct, amount in rows))

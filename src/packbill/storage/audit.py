@@ -1,0 +1,130 @@
+"""The audit's queries (R21): each invariant over the whole database, as the rows that break it.
+
+Every function returns the offending rows (empty when the invariant holds); the service turns
+them into sentences. Sums are taken by the database; what needs the rounding rule of
+recognition is compared in Python by the service.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+
+def _rows(conn: Connection, sql: str, **params) -> list[tuple]:
+    return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+
+
+def unbalanced_entries(conn: Connection) -> list[tuple]:
+    """(entry id, kind, ref, sum of its postings in fen) of entries that do not sum to zero."""
+    return _rows(conn, """
+        SELECT e.id, e.kind, e.ref, sum(p.amount_fen) FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+        GROUP BY e.id, e.kind, e.ref HAVING sum(p.amount_fen) <> 0 ORDER BY e.id""")
+
+
+def cash_mismatches(conn: Connection) -> list[tuple]:
+    """(account, stored cash fen, postings fen) where the balance is not its postings."""
+    return _rows(conn, """
+        SELECT a.id, a.cash_fen, coalesce(j.total, 0) FROM accounts a
+        LEFT JOIN (SELECT ledger_account, sum(amount_fen) AS total FROM postings WHERE ledger_account LIKE 'cash:%'
+                   GROUP BY ledger_account) j ON j.ledger_account = 'cash:' || a.id
+        WHERE a.cash_fen <> coalesce(j.total, 0) ORDER BY a.id""")
+
+
+def voucher_mismatches(conn: Connection) -> list[tuple]:
+    """(voucher, account, stored remaining fen, postings fen)."""
+    return _rows(conn, """
+        SELECT v.id, v.account_id, v.remaining_fen, coalesce(j.total, 0) FROM vouchers v
+        LEFT JOIN (SELECT ledger_account, sum(amount_fen) AS total FROM postings WHERE ledger_account LIKE 'voucher:%'
+                   GROUP BY ledger_account) j ON j.ledger_account = 'voucher:' || v.id
+        WHERE v.remaining_fen <> coalesce(j.total, 0) ORDER BY v.id""")
+
+
+def package_books(conn: Connection) -> list[tuple]:
+    """Per package: (id, account, service, price fen, size, remaining, drawn by the draws,
+    refunded?, closed?, deferred posted by kind: purchase, recognition, expiry, refund, other)."""
+    return _rows(conn, """
+        SELECT p.id, p.account_id, p.service, p.price_fen, p.size, p.remaining, coalesce(d.drawn, 0),
+               p.refunded_us IS NOT NULL, p.closed_us IS NOT NULL,
+               coalesce(j.bought, 0), coalesce(j.recognised, 0), coalesce(j.broken, 0), coalesce(j.refunded, 0), coalesce(j.other, 0)
+        FROM packages p
+        LEFT JOIN (SELECT package_id, sum(quantity) AS drawn FROM draws GROUP BY package_id) d ON d.package_id = p.id
+        LEFT JOIN (SELECT po.ledger_account AS acct,
+                          sum(CASE WHEN e.kind = 'purchase' THEN po.amount_fen ELSE 0 END) AS bought,
+                          sum(CASE WHEN e.kind = 'recognition' THEN -po.amount_fen ELSE 0 END) AS recognised,
+                          sum(CASE WHEN e.kind = 'expiry' THEN -po.amount_fen ELSE 0 END) AS broken,
+                          sum(CASE WHEN e.kind = 'refund' THEN -po.amount_fen ELSE 0 END) AS refunded,
+                          sum(CASE WHEN e.kind NOT IN ('purchase', 'recognition', 'expiry', 'refund') THEN po.amount_fen ELSE 0 END) AS other
+                   FROM postings po JOIN journal_entries e ON e.id = po.entry_id
+                   WHERE po.ledger_account LIKE 'deferred:%' GROUP BY po.ledger_account) j ON j.acct = 'deferred:' || p.id
+        ORDER BY p.id""")
+
+
+def line_payment_mismatches(conn: Connection) -> list[tuple]:
+    """(line id, account, day, service, amount fen, voucher fen, cash fen) of lines whose payment
+    parts do not add up to their amount."""
+    return _rows(conn, """
+        SELECT id, account_id, day, service, amount_fen, voucher_fen, cash_fen FROM bill_lines
+        WHERE amount_fen > 0 AND voucher_fen + cash_fen <> amount_fen ORDER BY id""")
+
+
+def payg_mismatches(conn: Connection) -> list[tuple]:
+    """(account, sum of its bill line amounts, sum of its pay-as-you-go postings) where they differ."""
+    return _rows(conn, """
+        SELECT coalesce(l.account_id, j.account_id), coalesce(l.total, 0), coalesce(j.total, 0)
+        FROM (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id) l
+        FULL OUTER JOIN (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.id = po.entry_id
+                         WHERE e.kind = 'payg' AND po.ledger_account LIKE 'payg:%' GROUP BY e.account_id) j
+          ON j.account_id = l.account_id
+        WHERE coalesce(l.total, 0) <> coalesce(j.total, 0) ORDER BY 1""")
+
+
+def payg_mismatches_sqlite(conn: Connection) -> list[tuple]:
+    """The same without FULL OUTER JOIN (SQLite before 3.39)."""
+    return _rows(conn, """
+        WITH l AS (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id),
+             j AS (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.id = po.entry_id
+                   WHERE e.kind = 'payg' AND po.ledger_account LIKE 'payg:%' GROUP BY e.account_id),
+             k AS (SELECT account_id FROM l UNION SELECT account_id FROM j)
+        SELECT k.account_id, coalesce(l.total, 0), coalesce(j.total, 0) FROM k
+        LEFT JOIN l ON l.account_id = k.account_id LEFT JOIN j ON j.account_id = k.account_id
+        WHERE coalesce(l.total, 0) <> coalesce(j.total, 0) ORDER BY 1""")
+
+
+def usage_sum_mismatches(conn: Connection) -> list[tuple]:
+    """(account, day, service, day sum mainland, other, events mainland, other) where the day
+    sums are not the sums of the stored events."""
+    return _rows(conn, """
+        WITH ev AS (SELECT account_id, day, service,
+                           sum(CASE WHEN mainland THEN quantity ELSE 0 END) AS m, sum(CASE WHEN mainland THEN 0 ELSE quantity END) AS o
+                    FROM usage_events GROUP BY account_id, day, service)
+        SELECT u.account_id, u.day, u.service, u.mainland, u.other, coalesce(ev.m, 0), coalesce(ev.o, 0)
+        FROM usage_daily u LEFT JOIN ev ON ev.account_id = u.account_id AND ev.day = u.day AND ev.service = u.service
+        WHERE u.mainland <> coalesce(ev.m, 0) OR u.other <> coalesce(ev.o, 0)
+        UNION ALL
+        SELECT ev.account_id, ev.day, ev.service, 0, 0, ev.m, ev.o FROM ev
+        WHERE NOT EXISTS (SELECT 1 FROM usage_daily u WHERE u.account_id = ev.account_id AND u.day = ev.day AND u.service = ev.service)
+        ORDER BY 1, 2, 3""")
+
+
+def unsettled_settled_days(conn: Connection) -> list[tuple]:
+    """(account, day, service, mainland, other, settled mainland, settled other) of day sums on a
+    day not waiting for settlement whose usage is not all settled."""
+    return _rows(conn, """
+        SELECT u.account_id, u.day, u.service, u.mainland, u.other, u.settled_mainland, u.settled_other FROM usage_daily u
+        WHERE (u.settled_mainland <> u.mainland OR u.settled_other <> u.other)
+          AND NOT EXISTS (SELECT 1 FROM usage_dirty d WHERE d.account_id = u.account_id AND d.day = u.day)
+        ORDER BY 1, 2, 3""")
+
+
+def billed_quantity_mismatches(conn: Connection) -> list[tuple]:
+    """(account, day, service, settled quantity, billed quantity, billed outside mainland,
+    settled outside mainland) for services billed by volume on that day."""
+    return _rows(conn, """
+        WITH b AS (SELECT account_id, day, service, sum(quantity) AS q, sum(other_quantity) AS o FROM bill_lines
+                   WHERE service NOT LIKE 'bandwidth.%' GROUP BY account_id, day, service)
+        SELECT u.account_id, u.day, u.service, u.settled_mainland + u.settled_other, coalesce(b.q, 0), coalesce(b.o, 0), u.settled_other
+        FROM usage_daily u LEFT JOIN b ON b.account_id = u.account_id AND b.day = u.day AND b.service = u.service
+        WHERE (u.service NOT LIKE 'traffic.%' OR b.q IS NOT NULL)
+          AND (u.settled_mainland + u.settled_other <> coalesce(b.q, 0) OR u.settled_other <> coalesce(b.o, 0))
+        ORDER BY 1, 2, 3""")

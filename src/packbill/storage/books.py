@@ -1,0 +1,287 @@
+"""The books' storage (R21, R22): expiries to close, statement figures, final statements,
+invoices, the revenue postings and the audit's queries."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from ..domain.books import HeldPackage, LineFact, PaygRow, Purchases, Statement, UsageRow
+from ..domain.days import day_start, month_end, next_month
+from ..domain.money import ZERO, from_fen, to_fen
+from . import schema as t
+from .sql import day_value, to_us
+
+CHUNK = 2000
+
+
+def _chunks(ids: Sequence[str]):
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+# -- expiries (R9, R17, R21) ---------------------------------------------------------------------
+
+def expired_packages(conn: Connection, through: date) -> list[tuple[str, str, str, Decimal, int, int]]:
+    """Packages whose last day is at most ``through`` and whose breakage was not posted:
+    (account, package, service, contracted amount, size, drawn)."""
+    p = t.packages
+    rows = conn.execute(sa.select(p.c.account_id, p.c.id, p.c.service, p.c.price_fen, p.c.size, p.c.remaining)
+                        .where(p.c.last_day <= through, p.c.closed_us.is_(None), p.c.refunded_us.is_(None))
+                        .order_by(p.c.account_id, p.c.id))
+    return [(r.account_id, r.id, r.service, from_fen(r.price_fen), r.size, r.size - r.remaining) for r in rows]
+
+
+def expired_vouchers(conn: Connection, before: date) -> list[tuple[str, str, Decimal]]:
+    """Vouchers whose last day is before ``before`` and whose remainder was not forfeited:
+    (account, voucher, remaining)."""
+    v = t.vouchers
+    rows = conn.execute(sa.select(v.c.account_id, v.c.id, v.c.remaining_fen)
+                        .where(v.c.expires_on < before, v.c.closed_us.is_(None)).order_by(v.c.account_id, v.c.id))
+    return [(r.account_id, r.id, from_fen(r.remaining_fen)) for r in rows]
+
+
+def close_packages(conn: Connection, package_ids: Sequence[str], at: datetime) -> None:
+    for part in _chunks(sorted(package_ids)):
+        conn.execute(sa.update(t.packages).where(t.packages.c.id.in_(part), t.packages.c.closed_us.is_(None)).values(closed_us=to_us(at)))
+
+
+def close_vouchers(conn: Connection, voucher_ids: Sequence[str], at: datetime) -> None:
+    """The remainder was forfeited: nothing is left on the voucher."""
+    for part in _chunks(sorted(voucher_ids)):
+        conn.execute(sa.update(t.vouchers).where(t.vouchers.c.id.in_(part), t.vouchers.c.closed_us.is_(None))
+                     .values(closed_us=to_us(at), remaining_fen=0))
+
+
+# -- statements (R22) ----------------------------------------------------------------------------
+
+def final_month_rows(conn: Connection) -> set[date]:
+    return {day_value(m) for m in conn.execute(sa.select(t.statement_months.c.month)).scalars()}
+
+
+def claim_month(conn: Connection, month: date, at: datetime) -> bool:
+    """Mark ``month``'s statements final; False if another run already did."""
+    sm = t.statement_months
+    if conn.execute(sa.select(sm.c.month).where(sm.c.month == month)).first() is not None:
+        return False
+    conn.execute(sa.insert(sm).values(month=month, finalised_us=to_us(at)))
+    return True
+
+
+def accounts_by(conn: Connection, moment: datetime) -> list[tuple[str, int]]:
+    """(id, seq) of the accounts created before ``moment``, by id."""
+    a = t.accounts
+    return [(r.id, r.seq) for r in conn.execute(sa.select(a.c.id, a.c.seq).where(a.c.created_us < to_us(moment)).order_by(a.c.id))]
+
+
+def account_names(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, int]]:
+    a = t.accounts
+    out = {}
+    for part in _chunks(ids):
+        out.update({r.id: (r.name, r.seq) for r in conn.execute(sa.select(a.c.id, a.c.name, a.c.seq).where(a.c.id.in_(part)))})
+    return out
+
+
+def frozen_statements(conn: Connection, account_ids: Sequence[str], month: date) -> dict[str, tuple[str, dict]]:
+    s = t.statements
+    out = {}
+    for part in _chunks(account_ids):
+        for r in conn.execute(sa.select(s.c.account_id, s.c.number, s.c.body).where(s.c.account_id.in_(part), s.c.month == month)):
+            out[r.account_id] = (r.number, json.loads(r.body))
+    return out
+
+
+def freeze_statements(conn: Connection, month: date, rows: Sequence[tuple[str, str, dict]], at: datetime) -> None:
+    """Store final statements (account, number, body); one that exists already is kept as it is."""
+    existing = frozen_statements(conn, [a for a, _, _ in rows], month)
+    new = [dict(account_id=a, month=month, number=n, body=json.dumps(b, sort_keys=True), finalised_us=to_us(at))
+           for a, n, b in rows if a not in existing]
+    if new:
+        conn.execute(sa.insert(t.statements), new)
+
+
+def _cash_balances(conn: Connection, ids: Sequence[str], before: datetime) -> dict[str, Decimal]:
+    je, po = t.journal_entries, t.postings
+    out: dict[str, Decimal] = {}
+    for part in _chunks(ids):
+        rows = conn.execute(sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
+                            .join(je, je.c.id == po.c.entry_id)
+                            .where(po.c.ledger_account.in_([f"cash:{a}" for a in part]), je.c.at_us < to_us(before))
+                            .group_by(po.c.ledger_account))
+        out.update({acct[len("cash:"):]: from_fen(int(total)) for acct, total in rows})
+    return out
+
+
+def _entry_sums(conn: Connection, ids: Sequence[str], first: datetime, end: datetime, kinds: Sequence[str], prefix: str
+                ) -> dict[tuple[str, str], Decimal]:
+    """(account, kind) -> sum of postings to ledger accounts starting with ``prefix`` in entries
+    of ``kinds`` made in [first, end)."""
+    je, po = t.journal_entries, t.postings
+    out: dict[tuple[str, str], Decimal] = {}
+    for part in _chunks(ids):
+        rows = conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen))
+                            .join(po, po.c.entry_id == je.c.id)
+                            .where(je.c.account_id.in_(part), je.c.kind.in_(kinds), po.c.ledger_account.like(prefix + "%"),
+                                   je.c.at_us >= to_us(first), je.c.at_us < to_us(end))
+                            .group_by(je.c.account_id, je.c.kind))
+        out.update({(a, k): from_fen(int(v)) for a, k, v in rows})
+    return out
+
+
+def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: datetime) -> dict[str, dict]:
+    """Everything a statement of ``month`` shows, for each account of ``ids``: cash balances,
+    money moved in the month, its lines, its packages, and the invoiceable amount as of
+    ``as_of`` (the month's end for a final statement)."""
+    first, end = day_start(month), day_start(next_month(month))
+    opening = _cash_balances(conn, ids, first)
+    closing = _cash_balances(conn, ids, end)
+    cash_moves = _entry_sums(conn, ids, first, end, ("topup", "adjustment"), "cash:")
+    refunds_cash = _entry_sums(conn, ids, first, end, ("refund",), "cash:")
+    refunds_voucher = _entry_sums(conn, ids, first, end, ("refund",), "voucher:")
+    figures: dict[str, dict] = {a: dict(opening=opening.get(a, ZERO), closing=closing.get(a, ZERO),
+                                        topups=cash_moves.get((a, "topup"), ZERO), adjustments=cash_moves.get((a, "adjustment"), ZERO),
+                                        purchases=Purchases(), lines=[], packages=[],
+                                        refunds=Purchases(ZERO, refunds_cash.get((a, "refund"), ZERO) + refunds_voucher.get((a, "refund"), ZERO),
+                                                          refunds_voucher.get((a, "refund"), ZERO), refunds_cash.get((a, "refund"), ZERO)))
+                                for a in ids}
+    o, bl, d, p = t.orders, t.bill_lines, t.draws, t.packages
+    last = month_end(month)
+    for part in _chunks(ids):
+        for r in conn.execute(sa.select(o.c.account_id, sa.func.sum(sa.func.coalesce(o.c.list_amount_fen, o.c.amount_fen)),
+                                        sa.func.sum(o.c.amount_fen), sa.func.sum(o.c.voucher_fen), sa.func.sum(o.c.cash_fen))
+                              .where(o.c.account_id.in_(part), o.c.at_us >= to_us(first), o.c.at_us < to_us(end))
+                              .group_by(o.c.account_id)):
+            figures[r[0]]["purchases"] = Purchases(*(from_fen(int(v)) for v in r[1:]))
+        drawn = sa.select(sa.func.coalesce(sa.func.sum(d.c.quantity), 0)).where(d.c.line_id == bl.c.id).scalar_subquery()
+        for r in conn.execute(sa.select(bl.c.account_id, bl.c.day, bl.c.service, bl.c.quantity, bl.c.other_quantity, drawn.label("drawn"),
+                                        bl.c.payg_quantity, bl.c.list_amount_fen, bl.c.amount_fen, bl.c.voucher_fen, bl.c.cash_fen,
+                                        bl.c.supplement)
+                              .where(bl.c.account_id.in_(part), bl.c.statement_month == month).order_by(bl.c.account_id, bl.c.id)):
+            figures[r.account_id]["lines"].append(LineFact(
+                day_value(r.day), r.service, r.quantity, r.other_quantity, int(r.drawn), r.payg_quantity,
+                from_fen(r.list_amount_fen if r.list_amount_fen is not None else r.amount_fen), from_fen(r.amount_fen),
+                from_fen(r.voucher_fen), from_fen(r.cash_fen), bool(r.supplement)))
+        used = (sa.select(sa.func.coalesce(sa.func.sum(d.c.quantity), 0)).where(d.c.package_id == p.c.id, d.c.day <= last)
+                .scalar_subquery())
+        for r in conn.execute(sa.select(p.c.account_id, p.c.id, p.c.sku, p.c.service, p.c.size, used.label("used"), p.c.first_day,
+                                        p.c.last_day, p.c.refunded_us)
+                              .where(p.c.account_id.in_(part), p.c.purchased_us < to_us(end), p.c.last_day >= month,
+                                     sa.or_(p.c.refunded_us.is_(None), p.c.refunded_us >= to_us(first)))
+                              .order_by(p.c.account_id, p.c.purchased_us, p.c.seq)):
+            remaining = r.size - int(r.used)
+            last_day = day_value(r.last_day)
+            status = ("refunded" if r.refunded_us is not None and r.refunded_us < to_us(end) else
+                      "expired" if last_day < last else "exhausted" if remaining <= 0 else "active")
+            figures[r.account_id]["packages"].append(HeldPackage(r.id, r.sku, r.service, r.size, remaining, day_value(r.first_day),
+                                                                 last_day, status))
+    for a, fig in invoiceable_figures(conn, ids, as_of).items():
+        figures[a]["invoiceable"] = fig
+    return figures
+
+
+def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
+    """Per account as of a moment, from the journal: (cash spent on purchases, cash spent on
+    pay-as-you-go, cash refunded, invoiced)."""
+    inv, je, po = t.invoices, t.journal_entries, t.postings
+    until = to_us(as_of)
+    out = {a: [ZERO, ZERO, ZERO, ZERO] for a in ids}
+    column = {"purchase": 0, "payg": 1, "refund": 2}
+    for part in _chunks(ids):
+        for a, kind, v in conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen)).join(po, po.c.entry_id == je.c.id)
+                                       .where(je.c.account_id.in_(part), je.c.kind.in_(list(column)),
+                                              po.c.ledger_account.like("cash:%"), je.c.at_us < until)
+                                       .group_by(je.c.account_id, je.c.kind)):
+            out[a][column[kind]] = abs(from_fen(int(v)))
+        for a, v in conn.execute(sa.select(inv.c.account_id, sa.func.sum(inv.c.amount_fen)).where(inv.c.account_id.in_(part), inv.c.at_us < until)
+                                 .group_by(inv.c.account_id)):
+            out[a][3] = from_fen(int(v))
+    return {a: tuple(v) for a, v in out.items()}
+
+
+# -- invoices (R22) -------------------------------------------------------------------------------
+
+def insert_invoice(conn: Connection, account_id: str, number: str, amount: Decimal, at: datetime) -> int:
+    return conn.execute(sa.insert(t.invoices).values(account_id=account_id, number=number, amount_fen=to_fen(amount), at_us=to_us(at))
+                        .returning(t.invoices.c.id)).scalar_one()
+
+
+def find_invoice(conn: Connection, number: str) -> tuple[int, str, Decimal, int] | None:
+    i = t.invoices
+    r = conn.execute(sa.select(i.c.id, i.c.account_id, i.c.amount_fen, i.c.at_us).where(i.c.number == number)).first()
+    return (r.id, r.account_id, from_fen(r.amount_fen), r.at_us) if r else None
+
+
+def invoices_of(conn: Connection, account_id: str) -> list[tuple[int, str, Decimal, int]]:
+    i = t.invoices
+    return [(r.id, r.number, from_fen(r.amount_fen), r.at_us)
+            for r in conn.execute(sa.select(i).where(i.c.account_id == account_id).order_by(i.c.id))]
+
+
+# -- revenue (R21) ----------------------------------------------------------------------------------
+
+def revenue_postings(conn: Connection, first: datetime, end: datetime) -> tuple[Decimal, list[tuple[int, str, Decimal]]]:
+    """The deferred balance at ``first``, and (entry time, ledger account, amount) of the
+    revenue, breakage, pay-as-you-go and deferred postings made in [first, end), summed per
+    entry time and ledger account."""
+    je, po = t.journal_entries, t.postings
+    before = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, je.c.id == po.c.entry_id)
+                          .where(po.c.ledger_account.like("deferred:%"), je.c.at_us < to_us(first))).scalar_one()
+    kind = sa.case((po.c.ledger_account.like("deferred:%"), sa.literal("deferred:")), else_=po.c.ledger_account)
+    rows = conn.execute(sa.select(je.c.at_us, kind, sa.func.sum(po.c.amount_fen)).join(je, je.c.id == po.c.entry_id)
+                        .where(sa.or_(po.c.ledger_account.like("deferred:%"), po.c.ledger_account.like("revenue:%"),
+                                      po.c.ledger_account.like("payg:%"), po.c.ledger_account.like("breakage%")),
+                               je.c.at_us >= to_us(first), je.c.at_us < to_us(end))
+                        .group_by(je.c.at_us, kind))
+    return from_fen(int(before)), [(at, acct, from_fen(int(v))) for at, acct, v in rows]
+
+
+def first_activity(conn: Connection) -> date | None:
+    """The first day anything was billed or moved: the earliest line's day or journal entry."""
+    from ..domain.days import from_us, shanghai_day
+
+    first_line = conn.execute(sa.select(sa.func.min(t.bill_lines.c.day))).scalar()
+    first_entry = conn.execute(sa.select(sa.func.min(t.journal_entries.c.at_us))).scalar()
+    days = [day_value(first_line)] if first_line is not None else []
+    if first_entry is not None:
+        days.append(shanghai_day(from_us(first_entry)))
+    return min(days) if days else None
+
+
+# -- a frozen statement's body: amounts in fen, days ISO -------------------------------------------
+
+def statement_body(s: Statement) -> dict:
+    fen = to_fen
+    return {
+        "account_id": s.account_id, "account_name": s.account_name, "month": s.month.isoformat(), "status": s.status,
+        "number": s.number, "opening_balance": fen(s.opening_balance), "closing_balance": fen(s.closing_balance),
+        "topups": fen(s.topups), "adjustments": fen(s.adjustments),
+        "purchases": [fen(x) for x in (s.purchases.list_amount, s.purchases.amount, s.purchases.voucher, s.purchases.cash)],
+        "refunds": [fen(x) for x in (s.refunds.list_amount, s.refunds.amount, s.refunds.voucher, s.refunds.cash)],
+        "payg": [[r.service, r.quantity, fen(r.list_amount), fen(r.amount), fen(r.voucher), fen(r.cash)] for r in s.payg],
+        "usage": [[u.service, u.drawn, u.payg_quantity, u.mainland, u.other] for u in s.usage],
+        "packages": [[p.id, p.sku, p.service, p.size, p.remaining, p.first_day.isoformat(), p.last_day.isoformat(), p.status]
+                     for p in s.packages],
+        "invoiceable": fen(s.invoiceable),
+        "daily": [[d.isoformat(), fen(a), fen(b)] for d, a, b in s.daily],
+    }
+
+
+def statement_from_body(b: dict) -> Statement:
+    money = from_fen
+    return Statement(
+        account_id=b["account_id"], account_name=b["account_name"], month=date.fromisoformat(b["month"]), status=b["status"],
+        number=b["number"], opening_balance=money(b["opening_balance"]), closing_balance=money(b["closing_balance"]),
+        topups=money(b["topups"]), adjustments=money(b["adjustments"]),
+        purchases=Purchases(*(money(x) for x in b["purchases"])), refunds=Purchases(*(money(x) for x in b["refunds"])),
+        payg=tuple(PaygRow(r[0], r[1], *(money(x) for x in r[2:])) for r in b["payg"]),
+        usage=tuple(UsageRow(*u) for u in b["usage"]),
+        packages=tuple(HeldPackage(p[0], p[1], p[2], p[3], p[4], date.fromisoformat(p[5]), date.fromisoformat(p[6]), p[7])
+                       for p in b["packages"]),
+        invoiceable=money(b["invoiceable"]),
+        daily=tuple((date.fromisoformat(d), money(a), money(x)) for d, a, x in b["daily"]),
+    )
