@@ -116,11 +116,19 @@ def catalog():
 
 
 @pytest.fixture
-def ctx(db_url, catalog):
-    """Services on a fresh database, with the clock fixed at FIXED_NOW."""
+def ctx(request, db_url, catalog):
+    """Services on a fresh database, with the clock fixed at FIXED_NOW. Afterwards the books
+    must be sound (R21: ``packbill audit``), unless the test is marked ``unsound_books`` (it
+    damages the database on purpose)."""
     context = Context(Database(db_url), catalog, lambda: FIXED_NOW)
     yield context
-    context.close()
+    try:
+        if request.node.get_closest_marker("unsound_books") is None and not getattr(request.node, "failed_call", False):
+            from packbill.services.audit import audit
+
+            assert [v.message for v in audit(context)] == [], "the books are not sound after this test"
+    finally:
+        context.close()
 
 
 @pytest.fixture
@@ -143,3 +151,12 @@ def fresh_ctx(request, tmp_path, catalog):
     for context, drop in made:
         context.close()
         drop()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Remember a failed test, so that fixtures do not pile a second failure on it."""
+    report = yield
+    if report.when == "call" and report.failed:
+        item.failed_call = True
+    return report

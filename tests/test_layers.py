@@ -4,8 +4,9 @@ domain      nothing of packbill outside it (tests/domain/test_purity.py also ban
 storage     domain
 services    domain, storage
 present     domain
-api, console, demo   services, domain, present (never each other, never storage)
-cli         services, domain, present, and the composition root (settings, server)
+pdf         nothing of packbill (HTML in, PDF out, by a browser)
+api, console, demo   services, domain, present, pdf (never each other, never storage)
+cli         services, domain, present, pdf, and the composition root (settings, server)
 """
 
 import ast
@@ -17,10 +18,10 @@ ALLOWED = {
     "storage": {"domain", "storage"},
     "services": {"domain", "storage", "services"},
     "present": {"domain", "present"},
-    "api": {"services", "domain", "present", "api"},
-    "console": {"services", "domain", "present", "console"},
+    "api": {"services", "domain", "present", "pdf", "api"},
+    "console": {"services", "domain", "present", "pdf", "console"},
     "demo": {"services", "domain", "present", "demo"},
-    "cli": {"services", "domain", "present", "cli", "settings", "server"},
+    "cli": {"services", "domain", "present", "pdf", "cli", "settings", "server"},
 }
 
 
@@ -57,3 +58,7 @@ def test_the_layer_check_sees_a_wrong_import(tmp_path):
     bad = tmp_path / "domain" / "probe.py"
     bad.write_text("from ..storage import db\nfrom ..api.deps import Deps\nimport packbill.cli\nfrom . import money\n")
     assert packbill_imports(bad, tmp_path) == {"storage", "api", "cli", "domain"}
+
+
+def test_the_pdf_printer_imports_nothing_of_packbill():
+    assert packbill_imports(SRC / "pdf.py") == set()

@@ -52,6 +52,13 @@ def start_server(db_url: str, log_path, workers: int = 1) -> Server:
     raise RuntimeError(f"server did not start: {open(log_path).read()}")
 
 
+def audit_clean(db_url: str) -> None:
+    """``packbill audit`` on the scenario's database: the books must be sound after it (R21)."""
+    done = subprocess.run([sys.executable, "-m", "packbill", "audit", "--db", db_url], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "COLUMNS": "200"})
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
 @pytest.fixture
 def server(db_url, tmp_path):
     srv = start_server(db_url, tmp_path / "server.log")
@@ -61,3 +68,4 @@ def server(db_url, tmp_path):
         srv.process.wait(10)
     except subprocess.TimeoutExpired:
         srv.process.kill()
+    audit_clean(db_url)

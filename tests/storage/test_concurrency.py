@@ -12,6 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from packbill import services
+from packbill.services.audit import audit
 from packbill.domain import load_catalog
 from packbill.services import Context
 from packbill.storage import schema as t
@@ -101,4 +102,5 @@ def test_four_processes_ingest_and_settle_at_once(db_url):
         assert dict(got) == dict(want)
         for view in services.list_packages(ctx, account_id):
             assert 0 <= view.remaining == view.package.size - drawn[view.package.id]
+    assert [v.message for v in audit(ctx)] == []  # R21: the books are sound after it all
     ctx.close()

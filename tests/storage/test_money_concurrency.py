@@ -10,6 +10,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from packbill import services
+from packbill.services.audit import audit
 from packbill.domain import BillingError, load_catalog
 from packbill.services import Context
 from packbill.storage import schema as t
@@ -65,4 +66,5 @@ def test_two_buyers_and_a_settler_never_spend_the_same_yuan_twice(db_url):
     assert cash == Decimal("500.00") - 50 * bought - payg  # every yuan spent once
     assert cash >= Decimal("-100.00") - payg  # purchases never passed the credit limit
     assert cash + Decimal("100.00") < 50  # and none was refused while it could be paid
+    assert [v.message for v in audit(ctx)] == []  # R21: the books are sound after it all
     ctx.close()

@@ -64,6 +64,11 @@ def month_end(month: date) -> date:
     return next_month(month) - timedelta(days=1)
 
 
+def month_days(month: date) -> list[date]:
+    """Every day of ``month``'s month."""
+    return [month.replace(day=n) for n in range(1, month_end(month).day + 1)]
+
+
 def day_start(day: date) -> datetime:
     """The moment an Asia/Shanghai day begins."""
     return datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)

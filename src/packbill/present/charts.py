@@ -31,13 +31,18 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+def _text_width(label: str) -> int:
+    """Roughly how wide a label is at 11px: Chinese characters are about twice as wide."""
+    return sum(11 if ord(ch) >= 0x2E80 else 7 for ch in label)
+
+
 def _frame(title: str, width: int, height: int, body: list[str], legend: Sequence[tuple[str, str]]) -> str:
     items = []
     x = 60
     for label, colour in legend:
         items.append(f'<rect x="{x}" y="{height - 18}" width="10" height="10" fill="{colour}"/>'
                      f'<text x="{x + 14}" y="{height - 9}" font-size="11">{escape(label)}</text>')
-        x += 24 + 7 * len(label)
+        x += 24 + _text_width(label)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
         f'width="100%" style="max-width:{width}px;font-family:system-ui,sans-serif">'

@@ -92,10 +92,14 @@ def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] |
 
         def work(conn) -> None:
             lock_accounts(conn, chunk)
-            statements = _compute(conn, chunk, month, day_start(next_month(month)), final=True)
+            statements = _compute(conn, chunk, month, _last_moment(month), final=True)
             store.freeze_statements(conn, month, [(s.account_id, s.number, store.statement_body(s)) for s in statements], run_at)
 
         ctx.db.write_retrying(work)
+
+
+def _last_moment(month: date) -> datetime:
+    return day_start(next_month(month)) - timedelta(microseconds=1)
 
 
 def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool) -> list[Statement]:
@@ -147,7 +151,7 @@ def statement(ctx: Context, account_id: str, month: date) -> Statement:
             return store.statement_from_body(found[account_id][1])
         raise NotFound(f"account {account_id} did not exist in {month:%Y-%m}")
     with ctx.db.read() as conn:
-        as_of = min(now, day_start(next_month(month)))
+        as_of = min(now, _last_moment(month))
         return _compute(conn, [account_id], month, as_of, final=False)[0]
 
 

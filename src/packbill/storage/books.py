@@ -105,15 +105,23 @@ def freeze_statements(conn: Connection, month: date, rows: Sequence[tuple[str, s
         conn.execute(sa.insert(t.statements), new)
 
 
-def _cash_balances(conn: Connection, ids: Sequence[str], before: datetime) -> dict[str, Decimal]:
-    je, po = t.journal_entries, t.postings
+def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[str, Decimal]:
+    """Each account's cash as its statements count it when ``month`` begins: the money moved
+    before (top-ups, adjustments, purchases, refunds) less the pay-as-you-go of the lines on
+    earlier statements (a line counts on its statement, whenever its run charged it), so that
+    every statement's closing balance is the next one's opening balance."""
+    je, po, bl = t.journal_entries, t.postings, t.bill_lines
     out: dict[str, Decimal] = {}
     for part in _chunks(ids):
         rows = conn.execute(sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
                             .join(je, je.c.id == po.c.entry_id)
-                            .where(po.c.ledger_account.in_([f"cash:{a}" for a in part]), je.c.at_us < to_us(before))
+                            .where(po.c.ledger_account.in_([f"cash:{a}" for a in part]), je.c.kind != "payg",
+                                   je.c.at_us < to_us(day_start(month)))
                             .group_by(po.c.ledger_account))
         out.update({acct[len("cash:"):]: from_fen(int(total)) for acct, total in rows})
+        for a, cash in conn.execute(sa.select(bl.c.account_id, sa.func.sum(bl.c.cash_fen))
+                                    .where(bl.c.account_id.in_(part), bl.c.statement_month < month).group_by(bl.c.account_id)):
+            out[a] = out.get(a, ZERO) - from_fen(int(cash))
     return out
 
 
@@ -138,8 +146,8 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
     money moved in the month, its lines, its packages, and the invoiceable amount as of
     ``as_of`` (the month's end for a final statement)."""
     first, end = day_start(month), day_start(next_month(month))
-    opening = _cash_balances(conn, ids, first)
-    closing = _cash_balances(conn, ids, end)
+    opening = _cash_balances(conn, ids, month)
+    closing = _cash_balances(conn, ids, next_month(month))
     cash_moves = _entry_sums(conn, ids, first, end, ("topup", "adjustment"), "cash:")
     refunds_cash = _entry_sums(conn, ids, first, end, ("refund",), "cash:")
     refunds_voucher = _entry_sums(conn, ids, first, end, ("refund",), "voucher:")
@@ -185,8 +193,8 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
 
 
 def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
-    """Per account as of a moment, from the journal: (cash spent on purchases, cash spent on
-    pay-as-you-go, cash refunded, invoiced)."""
+    """Per account as of a moment (inclusive), from the journal: (cash spent on purchases, cash
+    spent on pay-as-you-go, cash refunded, invoiced)."""
     inv, je, po = t.invoices, t.journal_entries, t.postings
     until = to_us(as_of)
     out = {a: [ZERO, ZERO, ZERO, ZERO] for a in ids}
@@ -194,10 +202,10 @@ def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime) -
     for part in _chunks(ids):
         for a, kind, v in conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen)).join(po, po.c.entry_id == je.c.id)
                                        .where(je.c.account_id.in_(part), je.c.kind.in_(list(column)),
-                                              po.c.ledger_account.like("cash:%"), je.c.at_us < until)
+                                              po.c.ledger_account.like("cash:%"), je.c.at_us <= until)
                                        .group_by(je.c.account_id, je.c.kind)):
             out[a][column[kind]] = abs(from_fen(int(v)))
-        for a, v in conn.execute(sa.select(inv.c.account_id, sa.func.sum(inv.c.amount_fen)).where(inv.c.account_id.in_(part), inv.c.at_us < until)
+        for a, v in conn.execute(sa.select(inv.c.account_id, sa.func.sum(inv.c.amount_fen)).where(inv.c.account_id.in_(part), inv.c.at_us <= until)
                                  .group_by(inv.c.account_id)):
             out[a][3] = from_fen(int(v))
     return {a: tuple(v) for a, v in out.items()}

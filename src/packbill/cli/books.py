@@ -1,0 +1,215 @@
+"""``packbill statements``, ``invoices``, ``revenue`` and ``audit``: the books from the command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from .. import present
+from ..pdf import PdfUnavailable, html_to_pdf
+from ..present.books import revenue_json, statement_csv, statement_html, statement_json
+from ..services import audit as audit_service
+from ..services import books
+from importlib import import_module
+
+cli = import_module(".app", __package__)  # the module: its consoles are made per invocation
+from .app import DbOpt, _Errors, _ctx, _day, _fail
+
+statements_app = typer.Typer(help="Monthly statements (provisional, then final and numbered).", no_args_is_help=True)
+invoices_app = typer.Typer(help="Invoices issued, never above the invoiceable amount.", no_args_is_help=True)
+cli.app.add_typer(statements_app, name="statements")
+cli.app.add_typer(invoices_app, name="invoices")
+
+LangOpt = Annotated[str, typer.Option(help="zh or en (the PDF's language)")]
+
+
+def _statement(account_id: str, month: str, db: Optional[str]):
+    ctx = _ctx(db)
+    with _Errors():
+        return ctx, books.statement(ctx, account_id, books.parse_month(month))
+
+
+@statements_app.command("show")
+def statements_show(
+    account_id: str,
+    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    format: Annotated[str, typer.Option(help="table, json or csv")] = "table",
+    db: DbOpt = None,
+) -> None:
+    """An account's statement of a month."""
+    if format not in ("table", "json", "csv"):
+        _fail("--format is table, json or csv")
+    ctx, s = _statement(account_id, month, db)
+    if format == "json":
+        sys.stdout.write(json.dumps(statement_json(s), ensure_ascii=False, indent=2) + "\n")
+        return
+    if format == "csv":
+        sys.stdout.write(statement_csv(s))
+        return
+    out = cli.out
+    out.print(f"[bold]{s.account_name}[/bold] ({s.account_id})  {s.month:%Y-%m}  [bold]{s.status}[/bold]"
+              + (f"  no. {s.number}" if s.number else ""))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column()
+    grid.add_column(justify="right")
+    for label, value in (("opening balance", s.opening_balance), ("top-ups", s.topups), ("adjustments", s.adjustments),
+                         ("package purchases (cash)", -s.purchases.cash), ("refunds (cash)", s.refunds.cash),
+                         ("pay-as-you-go (cash)", -sum((r.cash for r in s.payg), Decimal(0))), ("closing balance", s.closing_balance),
+                         ("invoiceable", s.invoiceable)):
+        grid.add_row(label, present.money(value))
+    out.print(grid)
+    if s.payg:
+        table = Table(title="pay-as-you-go")
+        for col in ("service", "quantity", "list", "amount", "voucher", "cash"):
+            table.add_column(col, justify="left" if col == "service" else "right")
+        for r in s.payg:
+            table.add_row(r.service, present.quantity(r.service, r.quantity), *(present.money(x) for x in (r.list_amount, r.amount, r.voucher, r.cash)))
+        out.print(table)
+    if s.usage:
+        table = Table(title="usage")
+        for col in ("service", "from packages", "pay-as-you-go", "mainland", "other regions"):
+            table.add_column(col, justify="left" if col == "service" else "right")
+        for u in s.usage:
+            table.add_row(u.service, *(present.quantity(u.service, q) for q in (u.drawn, u.payg_quantity, u.mainland, u.other)))
+        out.print(table)
+    if s.packages:
+        table = Table(title="packages")
+        for col in ("package", "sku", "valid", "left at month end", "status"):
+            table.add_column(col, justify="right" if col == "left at month end" else "left")
+        for p in s.packages:
+            table.add_row(p.id, p.sku, f"{p.first_day} to {p.last_day}", present.quantity(p.service, p.remaining), p.status)
+        out.print(table)
+
+
+@statements_app.command("export")
+def statements_export(
+    account_id: str,
+    month: Annotated[str, typer.Argument(help="YYYY-MM")],
+    out_file: Annotated[Path, typer.Option("--out", help="the file to write; its format follows --format")],
+    format: Annotated[str, typer.Option(help="pdf, csv or json")] = "pdf",
+    lang: LangOpt = "zh",
+    db: DbOpt = None,
+) -> None:
+    """Write an account's statement of a month to a file (PDF in Chinese or English, CSV, JSON)."""
+    if format not in ("pdf", "csv", "json"):
+        _fail("--format is pdf, csv or json")
+    if lang not in ("zh", "en"):
+        _fail("--lang is zh or en")
+    ctx, s = _statement(account_id, month, db)
+    if format == "pdf":
+        try:
+            data = html_to_pdf(statement_html(s, ctx.catalog, lang))
+        except PdfUnavailable as exc:
+            _fail(str(exc))
+    elif format == "csv":
+        data = statement_csv(s).encode("utf-8-sig")
+    else:
+        data = json.dumps(statement_json(s), ensure_ascii=False, indent=2).encode("utf-8")
+    try:
+        out_file.write_bytes(data)
+    except OSError as exc:
+        _fail(f"cannot write {out_file}: {exc.strerror}")
+    cli.out.print(f"wrote {out_file} ({len(data):,} bytes, {s.status} statement of {s.month:%Y-%m})")
+
+
+@invoices_app.command("add")
+def invoices_add(
+    account_id: str,
+    amount: Annotated[str, typer.Option(help="CNY, at most the invoiceable amount")],
+    number: Annotated[str, typer.Option(help="the invoice's own number")],
+    db: DbOpt = None,
+) -> None:
+    """Record an invoice issued to an account."""
+    try:
+        value = Decimal(amount)
+    except InvalidOperation:
+        _fail("--amount must be an amount in CNY, e.g. 120.50")
+    ctx = _ctx(db)
+    with _Errors():
+        invoice = books.record_invoice(ctx, account_id, value, number)
+    cli.out.print(f"invoice {invoice.number}: {present.money(invoice.amount)} CNY recorded; "
+                  f"{present.money(invoice.invoiceable)} CNY is still invoiceable")
+
+
+@invoices_app.command("list")
+def invoices_list(account_id: str, db: DbOpt = None) -> None:
+    """The invoices of an account and what is invoiceable now."""
+    from ..domain.days import from_us
+
+    ctx = _ctx(db)
+    with _Errors():
+        found = books.invoices(ctx, account_id)
+        available = books.invoiceable_now(ctx, account_id)
+    table = Table(title=f"invoices of {account_id}")
+    for col in ("number", "amount", "recorded"):
+        table.add_column(col, justify="right" if col == "amount" else "left")
+    for _id, number, amount, at in found:
+        table.add_row(number, present.money(amount), f"{from_us(at):%Y-%m-%d %H:%M} UTC")
+    cli.out.print(table)
+    cli.out.print(f"invoiceable now: {present.money(available)} CNY")
+
+
+@cli.app.command()
+def revenue(
+    from_: Annotated[Optional[str], typer.Option("--from", help="first day YYYY-MM-DD [default: 29 days before --to]")] = None,
+    to: Annotated[Optional[str], typer.Option(help="last day YYYY-MM-DD [default: today, Asia/Shanghai]")] = None,
+    format: Annotated[str, typer.Option(help="table or json")] = "table",
+    db: DbOpt = None,
+) -> None:
+    """Revenue per day and service: recognised from packages, breakage, pay-as-you-go, and the deferred balance."""
+    from datetime import timedelta
+
+    from ..domain import shanghai_day
+
+    if format not in ("table", "json"):
+        _fail("--format is table or json")
+    ctx = _ctx(db)
+    last = _day(to, "to") if to else shanghai_day(ctx.now())
+    first = _day(from_, "from") if from_ else last - timedelta(days=29)
+    with _Errors():
+        days = books.revenue(ctx, first, last)
+    if format == "json":
+        sys.stdout.write(json.dumps(revenue_json(days), indent=2) + "\n")
+        return
+    table = Table(title=f"revenue {first} to {last} (CNY)")
+    for col in ("day", "service", "recognised", "breakage", "pay-as-you-go", "deferred at day end"):
+        table.add_column(col, justify="left" if col in ("day", "service") else "right")
+    for d in days:
+        if not d.services:
+            continue
+        for i, (service, f) in enumerate(d.services.items()):
+            table.add_row(str(d.day) if i == 0 else "", service, present.money(f["recognised"]), present.money(f["breakage"]),
+                          present.money(f["payg"]), present.money(d.deferred) if i == 0 else "")
+    cli.out.print(table)
+
+
+@cli.app.command()
+def audit(db: DbOpt = None) -> None:
+    """Check every invariant of the books over the whole database; exit status 1 on any violation.
+
+    Every journal entry balances; every wallet and voucher balance equals its postings; for every
+    package, deferred + recognised + breakage + refunded = paid and recognised = paid x drawn /
+    size; remaining = size - draws; bill lines equal their postings; the day sums equal the
+    events and settled days are wholly billed."""
+    ctx = _ctx(db)
+    with _Errors():
+        found = audit_service.audit(ctx)
+    if not found:
+        cli.out.print(f"the books are sound: {len(audit_service.CHECKS)} invariants hold over the whole database")
+        return
+    table = Table(title=f"{len(found)} violation{'s' if len(found) != 1 else ''}")
+    table.add_column("invariant")
+    table.add_column("what is wrong")
+    table.add_column("row")
+    for v in found[:500]:
+        table.add_row(v.check, v.message, " | ".join(str(x) for x in v.row))
+    cli.out.print(table)
+    if len(found) > 500:
+        cli.out.print(f"... and {len(found) - 500} more")
+    raise typer.Exit(1)

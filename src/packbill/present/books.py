@@ -1,0 +1,160 @@
+"""Statements and revenue for people and programs (R21, R22): JSON, CSV and a printable HTML
+page in Chinese or English (the PDF is this page printed)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from decimal import Decimal
+from html import escape
+from typing import Any, Sequence
+
+from ..domain.books import RevenueDay, Statement
+from ..domain.catalog import Catalog
+from ..domain.days import month_days
+from . import money, money_json, quantity, service_name
+from .charts import stacked_bars
+
+
+def _amounts(p) -> dict[str, str]:
+    return {"list_amount": money_json(p.list_amount), "amount": money_json(p.amount), "voucher": money_json(p.voucher),
+            "cash": money_json(p.cash)}
+
+
+def statement_json(s: Statement) -> dict[str, Any]:
+    return {
+        "account_id": s.account_id, "account_name": s.account_name, "month": f"{s.month:%Y-%m}", "status": s.status, "number": s.number,
+        "opening_balance": money_json(s.opening_balance), "closing_balance": money_json(s.closing_balance),
+        "topups": money_json(s.topups), "adjustments": money_json(s.adjustments),
+        "purchases": _amounts(s.purchases), "refunds": _amounts(s.refunds),
+        "payg": [{"service": r.service, "quantity": r.quantity, **_amounts(r)} for r in s.payg],
+        "usage": [{"service": u.service, "drawn": u.drawn, "payg_quantity": u.payg_quantity, "mainland": u.mainland, "other": u.other}
+                  for u in s.usage],
+        "packages": [{"id": p.id, "sku": p.sku, "service": p.service, "size": p.size, "remaining": p.remaining,
+                      "first_day": p.first_day.isoformat(), "last_day": p.last_day.isoformat(), "status": p.status} for p in s.packages],
+        "invoiceable": money_json(s.invoiceable),
+        "daily": [{"day": d.isoformat(), "amount": money_json(a), "supplements": money_json(x)} for d, a, x in s.daily],
+    }
+
+
+def statement_csv(s: Statement) -> str:
+    """One CSV file: a section per table, each with its header row (opens in Excel and WPS)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["statement", s.number or "", "account", s.account_id, s.account_name, "month", f"{s.month:%Y-%m}", "status", s.status])
+    w.writerow([])
+    w.writerow(["summary", "amount"])
+    for name, value in (("opening_balance", s.opening_balance), ("topups", s.topups), ("adjustments", s.adjustments),
+                        ("purchases_cash", s.purchases.cash), ("refunds_cash", s.refunds.cash), ("payg", s.payg_total),
+                        ("closing_balance", s.closing_balance), ("invoiceable", s.invoiceable)):
+        w.writerow([name, money_json(value)])
+    w.writerow([])
+    w.writerow(["purchases", "list_amount", "amount", "voucher", "cash"])
+    w.writerow(["purchases", *_amounts(s.purchases).values()])
+    w.writerow(["refunds", *_amounts(s.refunds).values()])
+    w.writerow([])
+    w.writerow(["payg_service", "quantity", "list_amount", "amount", "voucher", "cash"])
+    for r in s.payg:
+        w.writerow([r.service, r.quantity, *_amounts(r).values()])
+    w.writerow([])
+    w.writerow(["usage_service", "drawn", "payg_quantity", "mainland", "other"])
+    for u in s.usage:
+        w.writerow([u.service, u.drawn, u.payg_quantity, u.mainland, u.other])
+    w.writerow([])
+    w.writerow(["package", "sku", "service", "size", "remaining", "first_day", "last_day", "status"])
+    for p in s.packages:
+        w.writerow([p.id, p.sku, p.service, p.size, p.remaining, p.first_day, p.last_day, p.status])
+    return buf.getvalue()
+
+
+WORDS = {
+    "zh": {"title": "月度账单", "account": "账户", "month": "账单月份", "number": "账单编号", "status": "状态",
+           "final": "已出账", "provisional": "未出账（预估）", "summary": "账单概览", "opening": "期初余额", "topups": "充值",
+           "adjustments": "调账", "purchases": "资源包购买（现金）", "refunds": "退款（现金）", "payg": "按量计费", "closing": "期末余额",
+           "invoiceable": "可开票金额", "payg_table": "按量计费明细", "service": "产品", "quantity": "计费用量", "list": "刊例价",
+           "amount": "应付金额", "voucher": "代金券抵扣", "cash": "现金支付", "usage_table": "用量明细", "drawn": "资源包抵扣",
+           "payg_q": "按量计费用量", "mainland": "中国大陆", "other": "其他地区", "packages_table": "资源包", "package": "资源包 ID",
+           "remaining": "月末剩余", "size": "规格", "validity": "有效期", "daily": "每日费用", "supplement": "补结算", "none": "无",
+           "active": "生效中", "expired": "已过期", "exhausted": "已用完", "refunded": "已退款", "currency": "金额单位：元（CNY）"},
+    "en": {"title": "Monthly statement", "account": "Account", "month": "Month", "number": "Statement no.", "status": "Status",
+           "final": "Final", "provisional": "Provisional (estimate)", "summary": "Summary", "opening": "Opening balance",
+           "topups": "Top-ups", "adjustments": "Adjustments", "purchases": "Package purchases (cash)", "refunds": "Refunds (cash)",
+           "payg": "Pay-as-you-go", "closing": "Closing balance", "invoiceable": "Invoiceable", "payg_table": "Pay-as-you-go by service",
+           "service": "Service", "quantity": "Billed quantity", "list": "List price", "amount": "Amount", "voucher": "Vouchers",
+           "cash": "Cash", "usage_table": "Usage", "drawn": "From packages", "payg_q": "Pay-as-you-go", "mainland": "Mainland China",
+           "other": "Other regions", "packages_table": "Packages", "package": "Package", "remaining": "Left at month end", "size": "Size",
+           "validity": "Valid", "daily": "Daily charges", "supplement": "Late usage", "none": "None", "active": "Active",
+           "expired": "Expired", "exhausted": "Used up", "refunded": "Refunded", "currency": "Amounts in CNY"},
+}
+
+
+def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int, empty: str) -> str:
+    if not rows:
+        return f'<p class="empty">{escape(empty)}</p>'
+    ths = "".join(f'<th class="{"num" if i >= numeric_from else ""}">{escape(h)}</th>' for i, h in enumerate(head))
+    trs = "".join("<tr>" + "".join(f'<td class="{"num" if i >= numeric_from else ""}">{escape(c)}</td>' for i, c in enumerate(r)) + "</tr>"
+                  for r in rows)
+    return f"<table><thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table>"
+
+
+def statement_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str:
+    """The statement as a printable A4 page: what the PDF is made of."""
+    w = WORDS["zh" if lang == "zh" else "en"]
+    summary = [(w["opening"], s.opening_balance), (w["topups"], s.topups), (w["adjustments"], s.adjustments),
+               (w["purchases"], -s.purchases.cash), (w["refunds"], s.refunds.cash),
+               (w["payg"], -sum((r.cash for r in s.payg), Decimal(0))), (w["closing"], s.closing_balance)]
+    payg = [(service_name(catalog, r.service, lang), quantity(r.service, r.quantity, lang), money(r.list_amount), money(r.amount),
+             money(r.voucher), money(r.cash)) for r in s.payg]
+    usage = [(service_name(catalog, u.service, lang), quantity(u.service, u.drawn, lang), quantity(u.service, u.payg_quantity, lang),
+              quantity(u.service, u.mainland, lang), quantity(u.service, u.other, lang)) for u in s.usage]
+    packages = [(p.id, service_name(catalog, p.service, lang), f"{p.first_day} ~ {p.last_day}", quantity(p.service, p.size, lang),
+                 quantity(p.service, p.remaining, lang), w.get(p.status, p.status)) for p in s.packages]
+    chart = ""
+    if s.daily:
+        by_day = {d: (a, x) for d, a, x in s.daily}
+        days = sorted({*month_days(s.month), *by_day})  # every day of the month, and earlier days' late usage
+        zero = (Decimal(0), Decimal(0))
+        chart = stacked_bars(w["daily"], [f"{d:%m-%d}" if d.day in (1, 10, 20) or d.month != s.month.month else f"{d.day}" for d in days],
+                             {w["payg"]: [float(by_day.get(d, zero)[0]) for d in days],
+                              w["supplement"]: [float(by_day.get(d, zero)[1]) for d in days]},
+                             unit="CNY", colours={w["payg"]: "#2f6fdf", w["supplement"]: "#f08c00"}, width=680, height=220)
+    status = w[s.status] if s.status in w else s.status
+    return f"""<!doctype html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<title>{escape(w['title'])} {s.month:%Y-%m} {escape(s.account_id)}</title>
+<style>
+@page {{ size: A4; margin: 14mm 12mm; }}
+body {{ font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif; color: #1f2329; font-size: 11px; }}
+header {{ display: flex; justify-content: space-between; border-bottom: 3px solid #2f6fdf; padding-bottom: 8px; }}
+h1 {{ font-size: 20px; margin: 0 0 4px; }} h2 {{ font-size: 13px; margin: 16px 0 6px; color: #2f6fdf; }}
+.meta td {{ padding: 1px 8px 1px 0; border: none; }} .brand {{ font-weight: 700; color: #2f6fdf; font-size: 14px; text-align: right; }}
+table {{ border-collapse: collapse; width: 100%; }} th, td {{ border-bottom: 1px solid #e5e6eb; padding: 4px 6px; text-align: left; }}
+th {{ background: #f2f3f5; font-weight: 600; }} .num {{ text-align: right; font-variant-numeric: tabular-nums; }}
+.total td {{ font-weight: 700; border-top: 2px solid #1f2329; }} .empty {{ color: #86909c; }}
+.status {{ display: inline-block; padding: 1px 8px; border-radius: 3px; background: {'#e8ffea' if s.status == 'final' else '#fff7e8'}; }}
+footer {{ margin-top: 14px; color: #86909c; font-size: 10px; }}
+</style></head><body>
+<header><div><h1>{escape(w['title'])}</h1>
+<table class="meta"><tr><td>{escape(w['account'])}</td><td>{escape(s.account_name)} ({escape(s.account_id)})</td></tr>
+<tr><td>{escape(w['month'])}</td><td>{s.month:%Y-%m}</td></tr>
+<tr><td>{escape(w['number'])}</td><td>{escape(s.number or '—')}</td></tr>
+<tr><td>{escape(w['status'])}</td><td><span class="status">{escape(status)}</span></td></tr></table></div>
+<div class="brand">packbill</div></header>
+<h2>{escape(w['summary'])}</h2>
+<table><tbody>{''.join(f'<tr class="{"total" if i == len(summary) - 1 else ""}"><td>{escape(k)}</td><td class="num">{money(v)}</td></tr>' for i, (k, v) in enumerate(summary))}
+<tr><td>{escape(w['invoiceable'])}</td><td class="num">{money(s.invoiceable)}</td></tr></tbody></table>
+<h2>{escape(w['payg_table'])}</h2>
+{_table([w['service'], w['quantity'], w['list'], w['amount'], w['voucher'], w['cash']], payg, 1, w['none'])}
+<h2>{escape(w['usage_table'])}</h2>
+{_table([w['service'], w['drawn'], w['payg_q'], w['mainland'], w['other']], usage, 1, w['none'])}
+<h2>{escape(w['packages_table'])}</h2>
+{_table([w['package'], w['service'], w['validity'], w['size'], w['remaining'], w['status']], packages, 3, w['none'])}
+{f'<h2>{escape(w["daily"])}</h2>{chart}' if chart else ''}
+<footer>{escape(w['currency'])}</footer>
+</body></html>"""
+
+
+def revenue_json(days: Sequence[RevenueDay]) -> dict[str, Any]:
+    return {"days": [{"day": d.day.isoformat(), "deferred": money_json(d.deferred),
+                      "services": [{"service": s, **{k: money_json(v) for k, v in figures.items()}} for s, figures in d.services.items()]}
+                     for d in days]}
