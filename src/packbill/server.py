@@ -40,7 +40,8 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
 
 
 def build_app(settings: Settings) -> FastAPI:
-    return create_app(Context.open(settings.db, settings.catalog, delays=settings.delays()), settings.operator_token)
+    return create_app(Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days),
+                      settings.operator_token)
 
 
 def serve(settings: Settings, log_level: str = "info") -> None:

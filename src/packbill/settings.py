@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     catalog: a catalog TOML file (none: the shipped catalog).
     host, port, workers: where and with how many processes ``packbill serve`` listens.
     suspend_after_hours, reclaim_after_days: the arrears delays (R19).
+    lateness_days: the lateness horizon (R23): usage stamped more than this many days before the
+    server's clock is refused as ``too_late``; unset (the default), backfills of any age work.
     """
 
     model_config = SettingsConfigDict(env_prefix="PACKBILL_", extra="ignore")
@@ -31,6 +33,8 @@ class Settings(BaseSettings):
     """R19: hours in arrears before an account on balance terms is suspended."""
     reclaim_after_days: float = Field(default=15, gt=0)
     """R19: days suspended before it is reclaim_due."""
+    lateness_days: int | None = Field(default=None, ge=1, le=36500)
+    """R23: the lateness horizon in days (none: no horizon)."""
 
     def delays(self):
         from datetime import timedelta

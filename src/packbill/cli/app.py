@@ -75,7 +75,7 @@ def _ctx(db: Optional[str], catalog: Optional[Path] = None) -> services.Context:
     """Services on --db (else $PACKBILL_DB) with the catalog of --catalog (else $PACKBILL_CATALOG)."""
     settings = _settings(db=db, catalog=str(catalog) if catalog else None)
     try:
-        return services.Context.open(settings.db, settings.catalog, delays=settings.delays())
+        return services.Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days)
     except (CatalogError, OSError) as exc:
         _fail(str(exc))
     except services.BadDatabaseUrl as exc:

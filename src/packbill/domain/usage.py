@@ -21,6 +21,14 @@ from .model import UsageEvent
 _FIELDS = ("event_id", "service", "quantity", "region", "timestamp")
 
 DAY_TOTAL_TOO_LARGE = "day_total_too_large"
+TOO_LATE = "too_late"
+"""R23: the reason of an event stamped before the lateness horizon."""
+
+
+def horizon_us(now_us: int, lateness_days: int | None) -> int | None:
+    """R23: the earliest moment (epoch microseconds) a usage event may be stamped, or None
+    without a horizon. An event stamped more than ``lateness_days`` days before now is too late."""
+    return None if lateness_days is None else now_us - lateness_days * 86_400_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -84,7 +84,7 @@ def finalise_months(ctx: Context, through: date, run_at: datetime) -> list[date]
 
 def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] | None = None) -> None:
     with ctx.db.read() as conn:
-        accounts = [a for a, _ in store.accounts_by(conn, day_start(next_month(month)))]
+        accounts = store.statement_accounts(conn, month)
     if only is not None:
         accounts = [a for a in accounts if a in only]
     for start in range(0, len(accounts), CHUNK):
@@ -92,14 +92,10 @@ def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] |
 
         def work(conn) -> None:
             lock_accounts(conn, chunk)
-            statements = _compute(conn, chunk, month, _last_moment(month), final=True)
+            statements = _compute(conn, chunk, month, run_at, final=True)  # invoiceable as of the freeze: the month's charges included
             store.freeze_statements(conn, month, [(s.account_id, s.number, store.statement_body(s)) for s in statements], run_at)
 
         ctx.db.write_retrying(work)
-
-
-def _last_moment(month: date) -> datetime:
-    return day_start(next_month(month)) - timedelta(microseconds=1)
 
 
 def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool) -> list[Statement]:
@@ -151,8 +147,7 @@ def statement(ctx: Context, account_id: str, month: date) -> Statement:
             return store.statement_from_body(found[account_id][1])
         raise NotFound(f"account {account_id} did not exist in {month:%Y-%m}")
     with ctx.db.read() as conn:
-        as_of = min(now, _last_moment(month))
-        return _compute(conn, [account_id], month, as_of, final=False)[0]
+        return _compute(conn, [account_id], month, now, final=False)[0]  # the invoiceable amount of now
 
 
 # -- invoices -------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from typing import Callable, Iterator
 from ..domain import Catalog, UsageRow
 from ..domain.days import to_us
 from ..domain.errors import InvalidRequest
-from ..domain.usage import over_day_total
+from ..domain.usage import TOO_LATE, horizon_us, over_day_total
 from ..storage.accounts import known_account_ids
 from ..storage.intake import DayTotalExceeded, Staged
 from . import gcpause
@@ -83,8 +83,8 @@ def _blocks(path: Path, start: int) -> Iterator[tuple[int, bytes]]:
 _W: dict = {}
 
 
-def _init(catalog: Catalog, accounts: frozenset[str], now_us: int, header: list[str] | None) -> None:
-    _W.update(catalog=catalog, accounts=accounts, now_us=now_us, header=header)
+def _init(catalog: Catalog, accounts: frozenset[str], now_us: int, header: list[str] | None, earliest_us: int | None = None) -> None:
+    _W.update(catalog=catalog, accounts=accounts, now_us=now_us, header=header, earliest_us=earliest_us)
 
 
 def _decode(block: bytes, first: int) -> list[str]:
@@ -103,7 +103,7 @@ def _parse(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], 
 
 def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], int, int]:
     first, block = job
-    catalog, accounts, now_us, header = _W["catalog"], _W["accounts"], _W["now_us"], _W["header"]
+    catalog, accounts, now_us, header, earliest_us = _W["catalog"], _W["accounts"], _W["now_us"], _W["header"], _W["earliest_us"]
     regions = catalog.regions
     lines = _decode(block, first)
     if first == 1 and lines and lines[0].startswith("\ufeff"):
@@ -149,6 +149,8 @@ def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, s
         result = to_row(account_id, record, now_us, regions, catalog)
         if type(result) is str:
             bad.append((number, result))
+        elif earliest_us is not None and result.ts_us < earliest_us:
+            bad.append((number, TOO_LATE))
         else:
             indexed.append((number, result))
     bad.extend(over_day_total(indexed))
@@ -202,7 +204,8 @@ def import_file(
         return ImportResult(0, 0, 0, [BadRow(1, str(exc).removeprefix("line 1: "))])
     with ctx.db.read() as conn:
         accounts = known_account_ids(conn)
-    init_args = (ctx.catalog, accounts, to_us(ctx.now()), header)
+    now_us = to_us(ctx.now())
+    init_args = (ctx.catalog, accounts, now_us, header, horizon_us(now_us, ctx.lateness_days))
     workers = workers or min(2, os.cpu_count() or 1)
     bad: list[BadRow] = []
     rows_seen = 0

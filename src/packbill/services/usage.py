@@ -10,7 +10,7 @@ from typing import Any
 from ..domain.days import to_us
 from ..domain.errors import InvalidUsage
 from ..domain.limits import MAX_EVENTS_PER_BATCH
-from ..domain.usage import DAY_TOTAL_TOO_LARGE, UsageRow
+from ..domain.usage import DAY_TOTAL_TOO_LARGE, UsageRow, horizon_us
 from ..storage import accounts as accounts_store
 from ..storage import reads as store
 from ..storage.intake import DayTotalExceeded, over_limit, store_rows
@@ -41,7 +41,8 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
         raise InvalidUsage(f"a request carries at most {MAX_EVENTS_PER_BATCH} events, this one has {len(raws)}",
                            [{"index": None, "reason": "too many events"}])
     with gcpause.paused():
-        rows, bad = rows_for_account(account_id, raws, to_us(ctx.now()), ctx.catalog)
+        now_us = to_us(ctx.now())
+        rows, bad = rows_for_account(account_id, raws, now_us, ctx.catalog, horizon_us(now_us, ctx.lateness_days))
     if bad:
         _refuse(bad, len(raws))
 

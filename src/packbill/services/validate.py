@@ -16,7 +16,7 @@ from ..domain.catalog import USAGE_SERVICES
 from ..domain.days import from_us
 from ..domain.money import WINDOW_SECONDS as _WINDOW
 from ..domain.limits import MAX_AHEAD, MAX_DAY_TOTAL, MAX_EVENT_ID, MAX_QUANTITY
-from ..domain.usage import over_day_total
+from ..domain.usage import TOO_LATE, over_day_total
 
 _SERVICES = frozenset(USAGE_SERVICES)
 _FIXED_OFFSET_FROM_US = 694_195_200 * 1_000_000  # 1992-01-01: Asia/Shanghai has been UTC+8 since
@@ -66,8 +66,10 @@ def slow_row(account_id: str, raw: Any, now_us: int, catalog: Catalog) -> UsageR
     return result if isinstance(result, str) else row_of(account_id, result, catalog)
 
 
-def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog: Catalog) -> tuple[list[UsageRow], list[tuple[int, str]]]:
-    """Validate one account's batch: (rows, [(index, reason)]), the day-total limit included."""
+def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog: Catalog, earliest_us: int | None = None
+                     ) -> tuple[list[UsageRow], list[tuple[int, str]]]:
+    """Validate one account's batch: (rows, [(index, reason)]), the day-total limit included.
+    ``earliest_us``: the lateness horizon (R23); an event stamped before it is ``too_late``."""
     rows: list[UsageRow] = []
     bad: list[tuple[int, str]] = []
     regions = catalog.regions
@@ -75,6 +77,8 @@ def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog:
         result = to_row(account_id, raw, now_us, regions, catalog) if type(raw) is dict else slow_row(account_id, raw, now_us, catalog)
         if type(result) is str:
             bad.append((index, result))
+        elif earliest_us is not None and result[5] < earliest_us:  # result[5]: ts_us
+            bad.append((index, TOO_LATE))
         else:
             rows.append(result)
     if not bad and sum(r[3] for r in rows) > MAX_DAY_TOTAL:  # r[3]: quantity; only then can a day total pass

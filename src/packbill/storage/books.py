@@ -73,10 +73,13 @@ def claim_month(conn: Connection, month: date, at: datetime) -> bool:
     return True
 
 
-def accounts_by(conn: Connection, moment: datetime) -> list[tuple[str, int]]:
-    """(id, seq) of the accounts created before ``moment``, by id."""
-    a = t.accounts
-    return [(r.id, r.seq) for r in conn.execute(sa.select(a.c.id, a.c.seq).where(a.c.created_us < to_us(moment)).order_by(a.c.id))]
+def statement_accounts(conn: Connection, month: date) -> list[str]:
+    """The accounts with a statement of ``month``: those created before it ended, and those
+    with lines on it (usage of the month reported for an account created later), by id."""
+    a, bl = t.accounts, t.bill_lines
+    with_lines = sa.exists().where(bl.c.account_id == a.c.id, bl.c.statement_month == month)
+    return list(conn.execute(sa.select(a.c.id).where(sa.or_(a.c.created_us < to_us(day_start(next_month(month))), with_lines))
+                             .order_by(a.c.id)).scalars())
 
 
 def account_names(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, int]]:

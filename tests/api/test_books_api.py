@@ -1,0 +1,131 @@
+"""The books over HTTP (R21 to R23): statements in three formats, invoices, revenue, the
+lateness horizon; and what careless callers get."""
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+from datetime import timedelta
+
+import pytest
+from fastapi.testclient import TestClient
+
+from packbill.server import create_app
+from tests.conftest import FIXED_NOW
+
+from .conftest import OPERATOR, Api
+
+
+def face(event_id, quantity, moment):
+    return {"event_id": event_id, "service": "ai.face", "quantity": quantity, "region": "ap-beijing", "timestamp": moment.isoformat()}
+
+
+@pytest.fixture
+def month(api):
+    """An account with a top-up and 3,000 face calls pay-as-you-go on 2027-05-20, settled
+    through May (FIXED_NOW is 2027-06-01 12:00 +08:00): May's statement is final."""
+    op = api.as_(OPERATOR)
+    account = api.new_account("Books 账本")
+    assert op.post(f"/v1/accounts/{account['id']}/topups", json={"amount": "10", "reference": "r1",
+                                                               "at": "2027-05-02T10:00:00+08:00"}).status_code == 201
+    r = api.as_(account["token"]).post(f"/v1/accounts/{account['id']}/usage", json={"events": [face("u1", 3000, FIXED_NOW - timedelta(days=12))]})
+    assert r.status_code in (200, 201, 202), r.text
+    assert op.post("/v1/settlements", json={"through": "2027-05-31"}).status_code in (200, 201)
+    return account
+
+
+def test_statement_json_csv_and_the_customer_sees_only_their_own(api, month):
+    me = api.as_(month["token"])
+    r = me.get(f"/v1/accounts/{month['id']}/statements/2027-05")
+    assert r.status_code == 200, r.text
+    s = r.json()
+    # 3,000 x 0.0005 = 1.50 pay-as-you-go, paid from the 10.00 topped up
+    assert (s["status"], s["opening_balance"], s["topups"], s["closing_balance"]) == ("final", "0.00", "10.00", "8.50")
+    assert s["number"].startswith("ST-202705-")
+    assert s["payg"] == [{"service": "ai.face", "quantity": 3000, "list_amount": "1.50", "amount": "1.50", "voucher": "0.00", "cash": "1.50"}]
+    assert s["invoiceable"] == "1.50"
+    r = me.get(f"/v1/accounts/{month['id']}/statements/2027-05?format=csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert ["ai.face", "3000", "1.50", "1.50", "0.00", "1.50"] in rows
+    other = api.new_account("Other")
+    assert api.as_(other["token"]).get(f"/v1/accounts/{month['id']}/statements/2027-05").status_code in (403, 404)
+    for bad in ("2027-13", "May", "2027-5", "9999-01"):
+        r = me.get(f"/v1/accounts/{month['id']}/statements/{bad}")
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", bad
+    assert me.get(f"/v1/accounts/{month['id']}/statements/2027-05?format=xls").status_code == 422
+    assert me.get(f"/v1/accounts/{month['id']}/statements/2027-06").json()["status"] == "provisional"
+
+
+@pytest.mark.skipif(not shutil.which("pdftotext") or not shutil.which("pdftoppm"), reason="needs poppler-utils")
+@pytest.mark.parametrize("lang, words", [("zh", ["月度账单", "人脸检测", "期末余额", "8.50"]), ("en", ["Monthly statement", "Face detection",
+                                                                                                     "Closing balance", "8.50"])])
+def test_statement_pdf_reads_like_a_bill(api, month, tmp_path, lang, words):
+    r = api.as_(month["token"]).get(f"/v1/accounts/{month['id']}/statements/2027-05?format=pdf&lang={lang}")
+    if r.status_code == 503:
+        pytest.skip(r.json()["error"]["message"])
+    assert r.status_code == 200 and r.content.startswith(b"%PDF")
+    pdf = tmp_path / "s.pdf"
+    pdf.write_bytes(r.content)
+    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")], check=True)
+    (png,) = tmp_path.glob("page*.png")
+    assert png.stat().st_size > 10_000  # a rendered page, not a blank one
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+    for word in [*words, month["id"], "2027-05"]:
+        assert word in text, word
+
+
+def test_invoices_stop_at_the_invoiceable_amount(api, month):
+    op = api.as_(OPERATOR)
+    path = f"/v1/accounts/{month['id']}/invoices"
+    assert api.as_(month["token"]).post(path, json={"amount": "1", "number": "X"}).status_code == 403  # the operator records them
+    r = op.post(path, json={"amount": "1.00", "number": "INV-9"}, headers={"Idempotency-Key": "k1"})
+    assert r.status_code == 201 and r.json()["invoiceable"] == "0.50"
+    again = op.post(path, json={"amount": "1.00", "number": "INV-9"}, headers={"Idempotency-Key": "k1"})
+    assert again.status_code == 201 and again.json()["id"] == r.json()["id"]  # a replay, not a second invoice
+    too_much = op.post(path, json={"amount": "0.51", "number": "INV-10"})
+    assert too_much.status_code == 409 and too_much.json()["error"]["code"] == "conflict"
+    for body in ({"amount": "-1", "number": "N"}, {"amount": "abc", "number": "N"}, {"amount": "1"}, {"amount": "0.001", "number": "N"}):
+        assert op.post(path, json=body).status_code == 422, body
+    listed = api.as_(month["token"]).get(path).json()
+    assert [i["number"] for i in listed["invoices"]] == ["INV-9"] and listed["invoiceable"] == "0.50"
+
+
+def test_revenue_is_for_the_operator(api, month):
+    assert api.as_(month["token"]).get("/v1/revenue").status_code == 403
+    r = api.as_(OPERATOR).get("/v1/revenue?from=2027-05-25&to=2027-06-01").json()
+    days = {d["day"]: d for d in r["days"]}
+    assert len(days) == 8
+    assert days["2027-06-01"]["services"] == [{"service": "ai.face", "recognised": "0.00", "breakage": "0.00", "payg": "1.50"}]
+    for bad in ("from=2027-06-02&to=2027-06-01", "from=yesterday", "from=2020-01-01&to=2027-01-01"):
+        assert api.as_(OPERATOR).get(f"/v1/revenue?{bad}").status_code == 422, bad
+
+
+def test_the_lateness_horizon_refuses_old_usage_and_its_retries(ctx):
+    ctx.lateness_days = 30
+    with TestClient(create_app(ctx, OPERATOR), raise_server_exceptions=False) as client:
+        api = Api(client)
+        account = api.new_account("Late")
+        me = api.as_(account["token"])
+        usage = f"/v1/accounts/{account['id']}/usage"
+        old = face("old", 5, FIXED_NOW - timedelta(days=31))
+        r = me.post(usage, json={"events": [old, face("fresh", 5, FIXED_NOW - timedelta(days=29))]})
+        assert r.status_code == 422
+        assert r.json()["error"]["details"] == [{"index": 0, "reason": "too_late"}]
+        assert me.post(usage, json={"events": [face("fresh", 5, FIXED_NOW - timedelta(days=29))]}).status_code in (200, 201, 202)
+        assert me.post(usage, json={"events": [old]}).status_code == 422  # a retry: refused again, never counted
+        ctx.lateness_days = None  # without a horizon, a backfill of any age works
+        assert me.post(usage, json={"events": [face("ancient", 5, FIXED_NOW - timedelta(days=700))]}).status_code in (200, 201, 202)
+
+
+def test_the_lateness_horizon_applies_to_file_imports(ctx, tmp_path):
+    from packbill import services
+
+    ctx.lateness_days = 7
+    account, _ = services.create_account(ctx, "Importer", "cn")
+    path = tmp_path / "u.jsonl"
+    path.write_text("\n".join(json.dumps({"account_id": account.id, **face(f"e{n}", 1, FIXED_NOW - timedelta(days=d))})
+                              for n, d in enumerate((1, 8, 2))) + "\n")
+    result = services.import_file(ctx, path, workers=1)
+    assert result.accepted == 0 and [(b.line, b.reason) for b in result.bad] == [(2, "too_late")]
