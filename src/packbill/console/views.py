@@ -20,7 +20,12 @@ from .. import present, services
 from ..domain.money import parse_decimal
 from ..domain.wallet import WalletState, contracted
 from ..domain import SHANGHAI, BANDWIDTH_SERVICES, TRAFFIC_SERVICES, BillingError, PackageStatus, UnknownSku, check_refund, shanghai_day
-from ..present.charts import PALETTE, PAYG, stacked_bars
+from ..domain.errors import InvalidRequest
+from ..pdf import PdfUnavailable, html_to_pdf
+from ..present.books import STYLE as STATEMENT_STYLE
+from ..present.books import statement_body_html, statement_csv, statement_html
+from ..present.charts import PALETTE, PAYG, line_chart, stacked_bars
+from ..services import books
 from .i18n import LANGS, error_sentence, t
 
 TOKEN_COOKIE = "pb_token"
@@ -29,6 +34,7 @@ FLASH_COOKIE = "pb_flash"
 
 env = Environment(loader=PackageLoader("packbill.console", "templates"), autoescape=select_autoescape(["html"]))
 env.globals["money"] = present.money
+env.globals["statement_style"] = STATEMENT_STYLE
 STATIC_MOUNT = ("/static", StaticFiles(packages=[("packbill.console", "static")]), "static")
 """The console's stylesheet: the composition root mounts it beside the router."""
 
@@ -75,7 +81,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         flash = request.cookies.get(FLASH_COOKIE)
         body = env.get_template(template).render(
             lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=_viewer(request), flash=flash,
-            path=request.url.path, **values
+            path=request.url.path + (f"?{request.url.query}" if request.url.query else ""), **values
         )
         response = HTMLResponse(body, status_code=status)
         if flash:
@@ -344,6 +350,79 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
                  "amount": present.money(l.amount)} for l in lines]
         total = present.money(sum((l.amount for l in lines), Decimal(0)))
         return page(request, "bills.html", account=view, rows=rows, total=total, charts=charts, first=first, last=last, tab="bills")
+
+    @app.get("/console/accounts/{account_id}/statements", include_in_schema=False)
+    def statements(request: Request, account_id: str) -> Response:
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        lang = _lang(request)
+        months = books.statement_months(ctx, account_id)
+        wanted = request.query_params.get("month") or f"{months[0]:%Y-%m}"
+        try:
+            statement = books.statement(ctx, account_id, books.parse_month(wanted))
+        except BillingError as exc:
+            return page(request, "statements.html", account=view, months=months, month=wanted, statement=None, tab="statements",
+                        error=error_sentence(lang, exc))
+        return page(request, "statements.html", account=view, months=months, month=f"{statement.month:%Y-%m}", statement=statement,
+                    tab="statements", body=statement_body_html(statement, ctx.catalog, lang))
+
+    @app.get("/console/accounts/{account_id}/statements/{month}.{kind}", include_in_schema=False)
+    def statement_file(request: Request, account_id: str, month: str, kind: str) -> Response:
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        lang = request.query_params.get("lang") or _lang(request)
+        try:
+            statement = books.statement(ctx, account_id, books.parse_month(month))
+            if kind not in ("pdf", "csv"):
+                raise InvalidRequest("a statement downloads as .pdf or .csv")
+            name = f"statement-{account_id}-{statement.month:%Y-%m}.{kind}"
+            if kind == "csv":
+                return Response(statement_csv(statement).encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+                                headers={"Content-Disposition": f'attachment; filename="{name}"'})
+            pdf = html_to_pdf(statement_html(statement, ctx.catalog, lang if lang in LANGS else "zh"))
+            return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        except BillingError as exc:
+            return page(request, "error.html", status=422, error=error_sentence(_lang(request), exc))
+        except PdfUnavailable:
+            return page(request, "error.html", status=503, error=t(_lang(request), "pdf_unavailable"))
+
+    @app.get("/console/revenue", include_in_schema=False)
+    def revenue(request: Request) -> Response:
+        viewer = _viewer(request)
+        if viewer is None:
+            return _redirect("/")
+        lang = _lang(request)
+        if viewer.role != "operator":
+            return page(request, "error.html", status=403, error=t(lang, "forbidden"))
+        today = shanghai_day(ctx.now())
+        try:
+            last = date.fromisoformat(request.query_params.get("to") or str(today))
+            first = date.fromisoformat(request.query_params.get("from") or str(last - timedelta(days=29)))
+            days = books.revenue(ctx, first, last)
+        except (ValueError, BillingError):
+            first, last = today - timedelta(days=29), today
+            days = books.revenue(ctx, first, last)
+        labels = [d.day.strftime("%m-%d") for d in days]
+
+        def total(d, kind):
+            return float(sum((f[kind] for f in d.services.values()), Decimal(0)))
+
+        charts = [
+            stacked_bars(t(lang, "revenue_chart"), labels,
+                         {t(lang, "recognised"): [total(d, "recognised") for d in days], t(lang, "payg_revenue"): [total(d, "payg") for d in days],
+                          t(lang, "breakage"): [total(d, "breakage") for d in days]},
+                         unit="CNY", colours={t(lang, "recognised"): "#2563eb", t(lang, "payg_revenue"): "#16a34a", t(lang, "breakage"): "#9ca3af"}),
+            line_chart(t(lang, "deferred_chart"), labels, {t(lang, "deferred"): [float(d.deferred) for d in days]}, unit="CNY",
+                       colours={t(lang, "deferred"): "#6b4fbb"}),
+        ]
+        rows = [{"day": d.day, "service": present.service_name(ctx.catalog, s, lang) if s != "vouchers" else t(lang, "vouchers"),
+                 "recognised": present.money(f["recognised"]), "breakage": present.money(f["breakage"]), "payg": present.money(f["payg"]),
+                 "deferred": present.money(d.deferred)} for d in days for s, f in d.services.items()]
+        sums = {k: present.money(sum((f[k] for d in days for f in d.services.values()), Decimal(0))) for k in ("recognised", "breakage", "payg")}
+        return page(request, "revenue.html", charts=charts, rows=rows, sums=sums, first=first, last=last,
+                    deferred=present.money(days[-1].deferred) if days else "0.00")
 
     return app
 

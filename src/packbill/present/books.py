@@ -97,8 +97,37 @@ def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int
     return f"<table><thead><tr>{ths}</tr></thead><tbody>{trs}</tbody></table>"
 
 
+STYLE = """
+.statement { font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif; color: #1f2329; font-size: 11px; }
+.statement header { display: flex; justify-content: space-between; align-items: flex-start; border-bottom: 3px solid #2f6fdf;
+  padding: 0 0 8px; background: transparent; color: #1f2329; }
+.statement header a { color: inherit; }
+.statement h1 { font-size: 20px; margin: 0 0 4px; } .statement h2 { font-size: 13px; margin: 16px 0 6px; color: #2f6fdf; }
+.statement .meta td { padding: 1px 8px 1px 0; border: none; } .statement .brand { font-weight: 700; color: #2f6fdf; font-size: 14px; }
+.statement table { border-collapse: collapse; width: 100%; }
+.statement th, .statement td { border-bottom: 1px solid #e5e6eb; padding: 4px 6px; text-align: left; }
+.statement th { background: #f2f3f5; font-weight: 600; } .statement .num { text-align: right; font-variant-numeric: tabular-nums; }
+.statement .total td { font-weight: 700; border-top: 2px solid #1f2329; } .statement .empty { color: #86909c; }
+.statement .status { display: inline-block; padding: 1px 8px; border-radius: 3px; background: #fff7e8; color: #ad6800; }
+.statement .status.final { background: #e8ffea; color: #237804; }
+.statement footer { margin-top: 14px; color: #86909c; font-size: 10px; }
+"""
+
+
 def statement_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str:
     """The statement as a printable A4 page: what the PDF is made of."""
+    w = WORDS["zh" if lang == "zh" else "en"]
+    return f"""<!doctype html>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
+<title>{escape(w['title'])} {s.month:%Y-%m} {escape(s.account_id)}</title>
+<style>@page {{ size: A4; margin: 14mm 12mm; }} body {{ margin: 0; }} {STYLE}</style></head><body>
+{statement_body_html(s, catalog, lang)}
+</body></html>"""
+
+
+def statement_body_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str:
+    """The statement's content as one ``<article class="statement">`` (the console shows it
+    inside its page, the PDF prints it alone); its styles are ``STYLE``."""
     w = WORDS["zh" if lang == "zh" else "en"]
     summary = [(w["opening"], s.opening_balance), (w["topups"], s.topups), (w["adjustments"], s.adjustments),
                (w["purchases"], -s.purchases.cash), (w["refunds"], s.refunds.cash),
@@ -119,30 +148,16 @@ def statement_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str:
                               w["supplement"]: [float(by_day.get(d, zero)[1]) for d in days]},
                              unit="CNY", colours={w["payg"]: "#2f6fdf", w["supplement"]: "#f08c00"}, width=680, height=220)
     status = w[s.status] if s.status in w else s.status
-    return f"""<!doctype html>
-<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
-<title>{escape(w['title'])} {s.month:%Y-%m} {escape(s.account_id)}</title>
-<style>
-@page {{ size: A4; margin: 14mm 12mm; }}
-body {{ font-family: "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", sans-serif; color: #1f2329; font-size: 11px; }}
-header {{ display: flex; justify-content: space-between; border-bottom: 3px solid #2f6fdf; padding-bottom: 8px; }}
-h1 {{ font-size: 20px; margin: 0 0 4px; }} h2 {{ font-size: 13px; margin: 16px 0 6px; color: #2f6fdf; }}
-.meta td {{ padding: 1px 8px 1px 0; border: none; }} .brand {{ font-weight: 700; color: #2f6fdf; font-size: 14px; text-align: right; }}
-table {{ border-collapse: collapse; width: 100%; }} th, td {{ border-bottom: 1px solid #e5e6eb; padding: 4px 6px; text-align: left; }}
-th {{ background: #f2f3f5; font-weight: 600; }} .num {{ text-align: right; font-variant-numeric: tabular-nums; }}
-.total td {{ font-weight: 700; border-top: 2px solid #1f2329; }} .empty {{ color: #86909c; }}
-.status {{ display: inline-block; padding: 1px 8px; border-radius: 3px; background: {'#e8ffea' if s.status == 'final' else '#fff7e8'}; }}
-footer {{ margin-top: 14px; color: #86909c; font-size: 10px; }}
-</style></head><body>
+    return f"""<article class="statement">
 <header><div><h1>{escape(w['title'])}</h1>
 <table class="meta"><tr><td>{escape(w['account'])}</td><td>{escape(s.account_name)} ({escape(s.account_id)})</td></tr>
 <tr><td>{escape(w['month'])}</td><td>{s.month:%Y-%m}</td></tr>
 <tr><td>{escape(w['number'])}</td><td>{escape(s.number or '—')}</td></tr>
-<tr><td>{escape(w['status'])}</td><td><span class="status">{escape(status)}</span></td></tr></table></div>
+<tr><td>{escape(w['status'])}</td><td><span class="status {escape(s.status)}">{escape(status)}</span></td></tr></table></div>
 <div class="brand">packbill</div></header>
 <h2>{escape(w['summary'])}</h2>
 <table><tbody>{''.join(f'<tr class="{"total" if i == len(summary) - 1 else ""}"><td>{escape(k)}</td><td class="num">{money(v)}</td></tr>' for i, (k, v) in enumerate(summary))}
-<tr><td>{escape(w['invoiceable'])}</td><td class="num">{money(s.invoiceable)}</td></tr></tbody></table>
+<tr><td>{escape(w['invoiceable'])}</td><td class="num" data-invoiceable>{money(s.invoiceable)}</td></tr></tbody></table>
 <h2>{escape(w['payg_table'])}</h2>
 {_table([w['service'], w['quantity'], w['list'], w['amount'], w['voucher'], w['cash']], payg, 1, w['none'])}
 <h2>{escape(w['usage_table'])}</h2>
@@ -151,7 +166,7 @@ footer {{ margin-top: 14px; color: #86909c; font-size: 10px; }}
 {_table([w['package'], w['service'], w['validity'], w['size'], w['remaining'], w['status']], packages, 3, w['none'])}
 {f'<h2>{escape(w["daily"])}</h2>{chart}' if chart else ''}
 <footer>{escape(w['currency'])}</footer>
-</body></html>"""
+</article>"""
 
 
 def revenue_json(days: Sequence[RevenueDay]) -> dict[str, Any]:

@@ -127,6 +127,19 @@ def parse_month(text: str) -> date:
         raise InvalidRequest(f"{text!r} is not a month; write it as YYYY-MM, for example 2026-09") from None
 
 
+def statement_months(ctx: Context, account_id: str, limit: int = 36) -> list[date]:
+    """The months an account has statements for, newest first (at most ``limit``)."""
+    this = month_start(shanghai_day(ctx.now()))
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, account_id)
+        first = store.first_month(conn, account_id) or this
+    months, month = [], this
+    while month >= first and len(months) < limit:
+        months.append(month)
+        month = month_start(month - timedelta(days=1))
+    return months
+
+
 def statement(ctx: Context, account_id: str, month: date) -> Statement:
     """R22: the account's statement of ``month``: the frozen one once the month is final,
     otherwise provisional, as of now (a month that has not begun has no statement)."""

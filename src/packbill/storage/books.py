@@ -82,6 +82,19 @@ def statement_accounts(conn: Connection, month: date) -> list[str]:
                              .order_by(a.c.id)).scalars())
 
 
+def first_month(conn: Connection, account_id: str) -> date | None:
+    """The first month with anything on an account's statements: its creation or its first line."""
+    from ..domain.days import from_us, month_start, shanghai_day
+
+    a, bl = t.accounts, t.bill_lines
+    created = conn.execute(sa.select(a.c.created_us).where(a.c.id == account_id)).scalar()
+    first_line = conn.execute(sa.select(sa.func.min(bl.c.statement_month)).where(bl.c.account_id == account_id)).scalar()
+    months = [month_start(shanghai_day(from_us(created)))] if created is not None else []
+    if first_line is not None:
+        months.append(day_value(first_line))
+    return min(months) if months else None
+
+
 def account_names(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, int]]:
     a = t.accounts
     out = {}

@@ -1,0 +1,85 @@
+"""Statements and revenue in the console, in a real browser, in Chinese and English, on both
+databases: the customer picks a month, reads the statement and downloads it as PDF and CSV; the
+operator looks at revenue as a chart; nobody sees another account's statement."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from packbill import services
+from packbill.domain import load_catalog
+from packbill.services import Context
+from packbill.storage.db import Database
+
+from .conftest import OPERATOR, shot
+from .test_console import sign_in, sign_out
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def books(live, db_url, clock):
+    """A customer with a May: 10.00 topped up, 3,000 face calls on 20 May, May settled (final)."""
+    ctx = Context(Database(db_url), load_catalog(), clock)
+    account, token = services.create_account(ctx, "账单客户 Statement Co", "cn")
+    services.topup(ctx, account.id, Decimal("10"), "r1", at=clock.now - timedelta(days=30))
+    services.ingest(ctx, account.id, [{"event_id": "u1", "service": "ai.face", "quantity": 3000, "region": "ap-beijing",
+                                       "timestamp": (clock.now - timedelta(days=12)).isoformat()}])
+    services.settle(ctx, date(2027, 5, 31))
+    other, other_token = services.create_account(ctx, "Other", "cn")
+    yield account.id, token, other_token
+    ctx.close()
+
+
+def test_a_customer_reads_and_downloads_a_statement(page, live, books):
+    account_id, token, other_token = books
+    sign_in(page, live, token)
+    page.click("[data-tab=statements]")
+    assert page.get_attribute("[data-statement]", "data-statement") == "provisional"  # June, this month
+    page.select_option("select[name=month]", "2027-05")
+    page.click("#statement-month button")
+    card = page.locator("[data-statement]")
+    assert card.get_attribute("data-statement") == "final"
+    text = card.text_content()
+    assert "月度账单" in text and "已出账" in text and "ST-202705-" in text and "人脸检测" in text
+    assert page.text_content("[data-invoiceable]").strip() == "1.50"  # 3,000 x 0.0005 of cash spent
+    assert page.locator("[data-statement] svg").count() == 1  # the daily chart
+    shot(page, "statement-zh")
+    with page.expect_download() as pdf:
+        page.click("[data-download=pdf-zh]")
+    data = open(pdf.value.path(), "rb").read()
+    assert data.startswith(b"%PDF") and len(data) > 10_000
+    with page.expect_download() as csv_file:
+        page.click("[data-download=csv]")
+    assert "ai.face,3000,1.50,1.50,0.00,1.50" in open(csv_file.value.path(), encoding="utf-8-sig").read()
+    page.click("[data-nav=lang]")
+    text = page.locator("[data-statement]").text_content()
+    assert "Monthly statement" in text and "Final" in text and "Face detection" in text
+    shot(page, "statement-en")
+    # careless input: a month that does not exist, another account's statement
+    page.goto(f"{live}/console/accounts/{account_id}/statements?month=2027-13")
+    assert page.locator("[role=alert]").count() == 1 and page.locator("[data-statement]").count() == 0
+    sign_out(page)
+    sign_in(page, live, other_token)
+    r = page.goto(f"{live}/console/accounts/{account_id}/statements?month=2027-05")
+    assert r.status == 404 and "ST-202705" not in page.content()
+    r = page.goto(f"{live}/console/accounts/{account_id}/statements/2027-05.pdf")
+    assert r.status == 404
+
+
+def test_the_operator_sees_revenue_as_a_chart(page, live, books):
+    sign_in(page, live, OPERATOR)
+    page.click("[data-nav=revenue]")
+    assert page.text_content("[data-sum=payg]").strip() == "1.50"
+    assert page.locator("figure.chart svg").count() == 2  # revenue per day, deferred balance
+    assert "每日确认收入" in page.content()
+    shot(page, "revenue-zh")
+    page.click("[data-nav=lang]")
+    assert "Revenue per day" in page.content()
+    shot(page, "revenue-en")
+    page.goto(f"{live}/console/revenue?from=nonsense")
+    assert page.locator("figure.chart svg").count() == 2  # falls back to the last 30 days
+    sign_out(page)
