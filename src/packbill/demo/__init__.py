@@ -19,7 +19,7 @@ from ..domain import BANDWIDTH_SERVICES
 from ..present import mbps, money, quantity
 from ..present.tables import packages_table
 from ..domain.usage import parse_timestamp
-from ..services import Context
+from ..services import Context, audit, books
 from ..domain.wallet import WalletState
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
@@ -142,6 +142,15 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     summary.add_row("vouchers used", f"{money(sum((v.amount - v.remaining for v in wallet.vouchers), Decimal(0)))} CNY")
     summary.add_row("days that began in arrears (lifted by a top-up)", ", ".join(str(d) for d in arrears_days) or "none")
     summary.add_row("[bold]cash balance at the end[/bold]", f"[bold]{money(wallet.purse.cash)} CNY[/bold] ({wallet.state.value})")
+    statement = books.statement(ctx, account.id, MONTH_START)
+    summary.add_row(f"statement of {MONTH_START:%Y-%m}", f"{statement.status} {statement.number or ''} (closing {money(statement.closing_balance)} "
+                    f"CNY, invoiceable {money(statement.invoiceable)} CNY)")
+    revenue = books.revenue(ctx, MONTH_START, last + timedelta(days=1))
+    summary.add_row("package revenue recognised as drawn",
+                    f"{money(sum((f['recognised'] for d in revenue for f in d.services.values()), Decimal(0)))} CNY "
+                    f"(deferred at the end: {money(revenue[-1].deferred)} CNY)")
+    problems = audit.audit(ctx)
+    summary.add_row("books audit", "sound: every invariant holds" if not problems else f"[red]{len(problems)} violation(s)[/red]")
     out.print(summary)
 
     write_report(report, account, views, lines, remaining_by_day, peaks, package_cost, total, used, payg_only, seed, balance_by_day)
