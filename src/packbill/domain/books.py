@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from .days import month_start, next_month
 from .journal import Entry, Posting
@@ -196,10 +196,9 @@ class Statement:
 
 
 @dataclass(frozen=True, slots=True)
-class LineFact:
-    """One bill line of the statement (its ``statement_month`` is the statement's month)."""
+class ServiceSums:
+    """A statement's lines of one service, summed (the storage adds them up)."""
 
-    day: date
     service: str
     quantity: int
     other: int
@@ -209,33 +208,22 @@ class LineFact:
     amount: Decimal
     voucher: Decimal
     cash: Decimal
-    supplement: bool
 
 
-def statement_lines(lines: Sequence[LineFact]) -> tuple[tuple[PaygRow, ...], tuple[UsageRow, ...], tuple[tuple[date, Decimal, Decimal], ...]]:
-    """The pay-as-you-go table, the usage table and the daily amounts of a statement's lines.
-    Bandwidth lines bill a peak, not a volume: they count in pay-as-you-go, not in usage."""
-    payg: dict[str, list] = {}
-    usage: dict[str, list[int]] = {}
-    daily: dict[date, list[Decimal]] = {}
-    for line in lines:
-        row = payg.setdefault(line.service, [0, ZERO, ZERO, ZERO, ZERO])
-        row[0] += line.payg_quantity
-        row[1] += line.list_amount
-        row[2] += line.amount
-        row[3] += line.voucher
-        row[4] += line.cash
-        if not line.service.startswith("bandwidth."):
-            u = usage.setdefault(line.service, [0, 0, 0, 0])
-            u[0] += line.drawn
-            u[1] += line.payg_quantity
-            u[2] += line.quantity - line.other
-            u[3] += line.other
-        d = daily.setdefault(line.day, [ZERO, ZERO])
-        d[1 if line.supplement else 0] += line.amount
-    return (tuple(PaygRow(s, *payg[s]) for s in sorted(payg) if payg[s][0] or payg[s][2]),
-            tuple(UsageRow(s, *usage[s]) for s in sorted(usage)),
-            tuple((d, *daily[d]) for d in sorted(daily)))
+def statement_lines(sums: Iterable[ServiceSums], daily: Iterable[tuple[date, bool, Decimal]]
+                    ) -> tuple[tuple[PaygRow, ...], tuple[UsageRow, ...], tuple[tuple[date, Decimal, Decimal], ...]]:
+    """The pay-as-you-go table, the usage table and the daily amounts of a statement, from its
+    lines summed per service and per (day, supplement). Bandwidth lines bill a peak, not a
+    volume: they count in pay-as-you-go, not in usage."""
+    sums = sorted(sums, key=lambda x: x.service)
+    payg = tuple(PaygRow(x.service, x.payg_quantity, x.list_amount, x.amount, x.voucher, x.cash) for x in sums
+                 if x.payg_quantity or x.amount)
+    usage = tuple(UsageRow(x.service, x.drawn, x.payg_quantity, x.quantity - x.other, x.other) for x in sums
+                  if not x.service.startswith("bandwidth."))
+    days: dict[date, list[Decimal]] = {}
+    for day, supplement, amount in daily:
+        days.setdefault(day, [ZERO, ZERO])[1 if supplement else 0] += amount
+    return payg, usage, tuple((d, *days[d]) for d in sorted(days))
 
 
 def statement_month(day: date, final_months: Iterable[date]) -> date:

@@ -104,7 +104,7 @@ def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool)
     out = []
     for a in ids:
         f = figures[a]
-        payg, usage, daily = books.statement_lines(f["lines"])
+        payg, usage, daily = books.statement_lines(f["sums"], f["daily"])
         name, seq = names[a]
         out.append(Statement(
             account_id=a, account_name=name, month=month, status="final" if final else "provisional",

@@ -11,7 +11,7 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.books import HeldPackage, LineFact, PaygRow, Purchases, Statement, UsageRow
+from ..domain.books import HeldPackage, PaygRow, Purchases, ServiceSums, Statement, UsageRow
 from ..domain.days import day_start, month_end, next_month
 from ..domain.money import ZERO, from_fen, to_fen
 from . import schema as t
@@ -169,7 +169,7 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
     refunds_voucher = _entry_sums(conn, ids, first, end, ("refund",), "voucher:")
     figures: dict[str, dict] = {a: dict(opening=opening.get(a, ZERO), closing=closing.get(a, ZERO),
                                         topups=cash_moves.get((a, "topup"), ZERO), adjustments=cash_moves.get((a, "adjustment"), ZERO),
-                                        purchases=Purchases(), lines=[], packages=[],
+                                        purchases=Purchases(), sums=[], daily=[], packages=[],
                                         refunds=Purchases(ZERO, refunds_cash.get((a, "refund"), ZERO) + refunds_voucher.get((a, "refund"), ZERO),
                                                           refunds_voucher.get((a, "refund"), ZERO), refunds_cash.get((a, "refund"), ZERO)))
                                 for a in ids}
@@ -181,15 +181,19 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
                               .where(o.c.account_id.in_(part), o.c.at_us >= to_us(first), o.c.at_us < to_us(end))
                               .group_by(o.c.account_id)):
             figures[r[0]]["purchases"] = Purchases(*(from_fen(int(v)) for v in r[1:]))
-        drawn = sa.select(sa.func.coalesce(sa.func.sum(d.c.quantity), 0)).where(d.c.line_id == bl.c.id).scalar_subquery()
-        for r in conn.execute(sa.select(bl.c.account_id, bl.c.day, bl.c.service, bl.c.quantity, bl.c.other_quantity, drawn.label("drawn"),
-                                        bl.c.payg_quantity, bl.c.list_amount_fen, bl.c.amount_fen, bl.c.voucher_fen, bl.c.cash_fen,
-                                        bl.c.supplement)
-                              .where(bl.c.account_id.in_(part), bl.c.statement_month == month).order_by(bl.c.account_id, bl.c.id)):
-            figures[r.account_id]["lines"].append(LineFact(
-                day_value(r.day), r.service, r.quantity, r.other_quantity, int(r.drawn), r.payg_quantity,
-                from_fen(r.list_amount_fen if r.list_amount_fen is not None else r.amount_fen), from_fen(r.amount_fen),
-                from_fen(r.voucher_fen), from_fen(r.cash_fen), bool(r.supplement)))
+        in_month = sa.and_(bl.c.account_id.in_(part), bl.c.statement_month == month)
+        drawn = {(a, svc): int(q) for a, svc, q in conn.execute(
+            sa.select(bl.c.account_id, bl.c.service, sa.func.sum(d.c.quantity)).join(d, d.c.line_id == bl.c.id).where(in_month)
+            .group_by(bl.c.account_id, bl.c.service))}
+        for r in conn.execute(sa.select(bl.c.account_id, bl.c.service, sa.func.sum(bl.c.quantity), sa.func.sum(bl.c.other_quantity),
+                                        sa.func.sum(bl.c.payg_quantity), sa.func.sum(sa.func.coalesce(bl.c.list_amount_fen, bl.c.amount_fen)),
+                                        sa.func.sum(bl.c.amount_fen), sa.func.sum(bl.c.voucher_fen), sa.func.sum(bl.c.cash_fen))
+                              .where(in_month).group_by(bl.c.account_id, bl.c.service)):
+            figures[r[0]]["sums"].append(ServiceSums(r[1], int(r[2]), int(r[3]), drawn.get((r[0], r[1]), 0), int(r[4]),
+                                                     *(from_fen(int(v)) for v in r[5:])))
+        for a, day, supplement, amount in conn.execute(sa.select(bl.c.account_id, bl.c.day, bl.c.supplement, sa.func.sum(bl.c.amount_fen))
+                                                       .where(in_month).group_by(bl.c.account_id, bl.c.day, bl.c.supplement)):
+            figures[a]["daily"].append((day_value(day), bool(supplement), from_fen(int(amount))))
         used = (sa.select(sa.func.coalesce(sa.func.sum(d.c.quantity), 0)).where(d.c.package_id == p.c.id, d.c.day <= last)
                 .scalar_subquery())
         for r in conn.execute(sa.select(p.c.account_id, p.c.id, p.c.sku, p.c.service, p.c.size, used.label("used"), p.c.first_day,
