@@ -178,3 +178,37 @@ def test_the_journal_refuses_update_and_delete(books_ctx):
             with ctx.db.write() as conn:
                 conn.execute(sa.text(statement))
     assert services.wallet(ctx, account.id).purse.cash == D("10.00")
+
+
+def test_two_runs_finalising_a_month_at_once_freeze_each_statement_once(books_ctx):
+    import threading
+
+    ctx, clock = books_ctx, books_ctx.clock_
+    ids = []
+    for n in range(6):
+        account, _ = services.create_account(ctx, f"Twin {n}", "cn")
+        ids.append(account.id)
+    clock.at(2025, 9, 21, 10)
+    for n, account_id in enumerate(ids):
+        services.ingest(ctx, account_id, [face(f"t{n}", 1000 * (n + 1), "2025-09-20T12:00:00+08:00")])
+    clock.at(2025, 10, 1, 9)
+    errors = []
+
+    def run():
+        try:
+            services.settle(ctx, date(2025, 9, 30))
+        except Exception as exc:  # noqa: BLE001 - the test reports whatever escaped
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(120)
+    assert errors == []
+    with ctx.db.read() as conn:
+        rows = conn.execute(sa.text("SELECT account_id, number FROM statements")).all()
+    assert sorted(a for a, _ in rows) == sorted(ids) and len({n for _, n in rows}) == len(ids)
+    # 1,000 x (n + 1) calls x 0.0005: 0.50, 1.00, ... each once, on its final statement
+    assert [books.statement(ctx, a, date(2025, 9, 1)).payg[0].amount for a in ids] == [D("0.50") * (n + 1) for n in range(6)]
+    assert_sound(ctx)

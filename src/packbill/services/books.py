@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy.exc import IntegrityError
+
 from ..domain import books
 from ..domain.books import Statement
 from ..domain.days import day_start, month_end, month_start, next_month, shanghai_day
@@ -73,8 +75,11 @@ def finalise_months(ctx: Context, through: date, run_at: datetime) -> list[date]
     month = month_start(first)
     while month_end(month) <= through:
         if month not in final:
-            with ctx.db.write() as conn:
-                claimed = store.claim_month(conn, month, run_at)
+            try:
+                with ctx.db.write() as conn:
+                    claimed = store.claim_month(conn, month, run_at)
+            except IntegrityError:  # another run claimed it between our check and our insert
+                claimed = False
             if claimed:
                 _freeze_month(ctx, month, run_at)
                 done.append(month)
