@@ -7,7 +7,7 @@ from fastapi import FastAPI, Request
 from ..services import Context
 from . import errors
 from .deps import Deps
-from .routers import accounts, bills, books, catalog, money, packages, service, settlements, usage
+from .routers import accounts, advice, bills, books, catalog, money, packages, service, settlements, usage
 
 MAX_BODY = 32 * 1024 * 1024
 
@@ -24,5 +24,5 @@ def install_api(app: FastAPI, ctx: Context, operator_token: str | None) -> None:
         return await call_next(request)
 
     deps = Deps(ctx, operator_token)
-    for module in (service, catalog, accounts, packages, usage, settlements, bills, money, books):
+    for module in (service, catalog, accounts, packages, usage, settlements, bills, money, books, advice):
         app.include_router(module.router(deps))

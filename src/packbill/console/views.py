@@ -25,6 +25,9 @@ from ..pdf import PdfUnavailable, html_to_pdf
 from ..present.books import STYLE as STATEMENT_STYLE
 from ..present.books import statement_body_html, statement_csv, statement_html
 from ..present.charts import PALETTE, PAYG, line_chart, stacked_bars
+from ..domain.advice import SolverUnavailable
+from ..present.advice import reason as advice_reason
+from ..services import advice as advice_service
 from ..services import books
 from .i18n import LANGS, error_sentence, t
 
@@ -228,7 +231,62 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
                   "service": present.service_name(cat, p.service, lang), "validity": present.validity(p.validity, lang)}
                  for p in cat.packages.values()]
         payg = [{"s": s, "per": present.price_unit(cat, s.service, lang)} for s in cat.services.values()]
-        return page(request, "catalog.html", account=view, items=items, payg=payg, tab="catalog", idem=uuid.uuid4().hex)
+        return page(request, "catalog.html", account=view, items=items, payg=payg, tab="catalog", idem=uuid.uuid4().hex,
+                    advice=_advice_block(account_id, lang))
+
+    def _advice_block(account_id: str, lang: str) -> dict | None:
+        """R27 above the catalog: the plan, its reasons, a chart of the cost with and without it."""
+        try:
+            found = advice_service.advise(ctx, account_id)
+        except (BillingError, SolverUnavailable):
+            return None
+        a = found.advice
+        if not a.services and found.what_if is None:
+            return None
+        labels = [(found.today + timedelta(days=30 * m)).strftime("%m-%d") for m in range(found.months)]
+
+        def running(values):
+            total, out = Decimal(0), []
+            for v in values:
+                total += v
+                out.append(float(total))
+            return out
+
+        chart = line_chart(t(lang, "advice_chart"), labels, {t(lang, "with_plan"): running(a.monthly("with_plan")),
+                                                            t(lang, "without_plan"): running(a.monthly("without_plan"))},
+                           unit="CNY", colours={t(lang, "with_plan"): "#16a34a", t(lang, "without_plan"): "#dc2626"}) if a.services else None
+        now_buys = [p for p in found.plan if p.buy_on == found.today]
+        return {"plan": [{"p": p, "reason": advice_reason(p, ctx.catalog, lang)} for p in found.plan], "now": now_buys,
+                "with": present.money(a.total("with_plan")), "without": present.money(a.total("without_plan")),
+                "saving": present.money(a.total("without_plan") - a.total("with_plan")), "forfeited": present.money(a.forfeited),
+                "lower": present.money(a.total("lower")), "higher": present.money(a.total("higher")), "chart": chart,
+                "what_if": found.what_if, "mode": found.traffic_billing.value,
+                "what_if_traffic": present.money(found.what_if.traffic) if found.what_if else None,
+                "what_if_bandwidth": present.money(found.what_if.bandwidth) if found.what_if else None}
+
+    @app.post("/console/accounts/{account_id}/buy-plan", include_in_schema=False)
+    def buy_plan(request: Request, account_id: str, idem: str = Form(""), sku: list[str] = Form([]), count: list[str] = Form([])) -> Response:
+        """Buy what the plan says to buy today, each through the normal purchase (funds check
+        included); stops at the first refusal and says what was bought."""
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        lang = _lang(request)
+        wanted = [(s, int(c)) for s, c in zip(sku, count) if c.isdigit() and 0 < int(c) <= 100]
+        if not wanted:
+            return _redirect(f"/console/accounts/{account_id}/catalog", t(lang, "plan_empty"))
+        spent = Decimal(0)
+        for one, n in wanted:
+            try:
+                spent += services.buy(ctx, account_id, one, n, idem=_form_key(account_id, idem, "plan", one, n)).amount
+            except services.Replayed:
+                continue
+            except (BillingError, UnknownSku) as exc:
+                message = error_sentence(lang, exc)
+                if spent:
+                    message = t(lang, "plan_partly", amount=present.money(spent)) + " " + message
+                return _redirect(f"/console/accounts/{account_id}/catalog", message)
+        return _redirect(f"/console/accounts/{account_id}", t(lang, "bought", amount=present.money(spent)))
 
     @app.post("/console/accounts/{account_id}/buy", include_in_schema=False)
     def buy(request: Request, account_id: str, sku: str = Form(""), count: int = Form(1), idem: str = Form("")) -> Response:

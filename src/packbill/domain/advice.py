@@ -1,0 +1,359 @@
+"""The purchase advisor and the traffic-billing what-if (R27). Pure: no clock, no storage.
+
+The advisor works in months of the horizon (month 0 starts today). For each service it decides
+how many packages of each SKU to buy at the start of which month, so that the total cost over the
+horizon, packages bought plus pay-as-you-go after every package has paid what it can, is the
+least possible. It is an exact mixed-integer program solved by HiGHS, one per service (services
+share nothing: a package pays for its own service only, and pay-as-you-go tiers are per service):
+
+    minimise   sum_kt price_k x_kt + sum_m payg_m(q_m)
+    subject to sum_l y_lm + z_m = demand_m                 (a month's mainland usage is drawn or paid for)
+               sum_m y_lm <= size_l x_l (new) or remaining_l (held)
+               q_m = z_m + other_m                         (other regions are always pay-as-you-go, R1)
+               y_lm = 0 where lot l does not cover month m (validity R4, expiry R9, freeze R7)
+               x_kt integer, 0 <= x_kt <= 100 (the count limit of one purchase)
+
+``payg_m`` is the service's monthly price: flat, or graduated tiers modelled exactly with one
+binary per tier (so falling prices by volume are handled too). Every package costs its contracted
+price (list x the account's discount rate, R16); pay-as-you-go too.
+
+Why the drawing needs no order constraint: every lot has the same validity length from its
+purchase, so drawing in purchase order (R5) is drawing the lot that expires first, which is the
+order that forfeits least (R9); among allocations with the least cost there is always one in R5
+order, and ``simulate`` (independent of the solver) evaluates a plan exactly that way. Money in
+results is always ``simulate``'s exact Decimal arithmetic; the solver's floats only choose.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Mapping, Sequence
+
+from .catalog import Catalog, PaygPrice
+from .limits import MAX_COUNT
+from .money import ZERO, round_line
+
+GROWTH_CAP = Fraction(1, 10)
+"""A projected usage grows or shrinks by at most 10 % a month."""
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """Package capacity that can pay for a service: a package held now or one the plan buys.
+
+    first, last: the months of the horizon it covers (inclusive). size: what it can pay for.
+    """
+
+    service: str
+    first: int
+    last: int
+    size: int
+    price: Decimal = ZERO
+    sku: str | None = None
+    package_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """A SKU on sale, at the account's contracted price; ``months``: how long it covers."""
+
+    sku: str
+    service: str
+    size: int
+    price: Decimal
+    months: int = 12
+
+
+@dataclass(frozen=True, slots=True)
+class Need:
+    """One service's projected usage per month of the horizon: mainland (packages may pay) and
+    other regions (pay-as-you-go only)."""
+
+    service: str
+    mainland: tuple[int, ...]
+    other: tuple[int, ...]
+
+    def scaled(self, factor: Fraction) -> "Need":
+        return Need(self.service, tuple(int(q * factor) for q in self.mainland), tuple(int(q * factor) for q in self.other))
+
+
+@dataclass(frozen=True, slots=True)
+class Buy:
+    sku: str
+    count: int
+    month: int
+    """The month of the horizon to buy it in (0: now)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What a set of purchases costs over the horizon, evaluated exactly."""
+
+    packages: Decimal
+    payg: Decimal
+    forfeited: Decimal
+    """The value of what the bought packages leave unused at their expiry (price x unused / size)."""
+    drawn: dict[int, int] = field(default_factory=dict)
+    """Per new lot (index into the plan's lots), what it pays for."""
+    monthly: tuple[Decimal, ...] = ()
+    """What each month of the horizon costs: its pay-as-you-go and the packages bought in it."""
+
+    @property
+    def total(self) -> Decimal:
+        return self.packages + self.payg
+
+
+def monthly_payg(price: PaygPrice, quantity: int, rate: Decimal) -> Fraction:
+    """A month's pay-as-you-go for ``quantity`` units at the contracted rate (tiers restart monthly)."""
+    return Fraction(price.amount(quantity, 0)) * Fraction(rate) if quantity else Fraction(0)
+
+
+def lots_of(buys: Sequence[Buy], offers: Mapping[str, Offer], months: int) -> list[Lot]:
+    out = []
+    for b in buys:
+        o = offers[b.sku]
+        for _ in range(b.count):
+            out.append(Lot(o.service, b.month, min(months - 1, b.month + o.months - 1), o.size, o.price, o.sku))
+    return out
+
+
+def simulate(need: Need, held: Sequence[Lot], new: Sequence[Lot], price: PaygPrice, rate: Decimal) -> Outcome:
+    """R5, R6, R9: each month's mainland usage drawn from the lots covering it, earliest bought
+    first (held before new, then by purchase month), the rest and all other-region usage paid
+    as you go; exact."""
+    order = [(0, i, lot) for i, lot in enumerate(held)] + [(1 + lot.first, i, lot) for i, lot in enumerate(new)]
+    order.sort(key=lambda x: (x[0], x[1]))
+    left = {id(lot): lot.size for _, _, lot in order}
+    payg = Fraction(0)
+    monthly = []
+    for m, demand in enumerate(need.mainland):
+        want = demand
+        for _, _, lot in order:
+            if want == 0:
+                break
+            if lot.first <= m <= lot.last and left[id(lot)] > 0:
+                take = min(want, left[id(lot)])
+                left[id(lot)] -= take
+                want -= take
+        month_payg = monthly_payg(price, want + need.other[m], rate)
+        payg += month_payg
+        monthly.append(round_line(month_payg + sum((Fraction(lot.price) for lot in new if lot.first == m), Fraction(0))))
+    drawn = {i: lot.size - left[id(lot)] for i, lot in enumerate(new)}
+    forfeited = sum((Fraction(lot.price) * (lot.size - drawn[i]) / lot.size for i, lot in enumerate(new)), Fraction(0))
+    return Outcome(sum((lot.price for lot in new), ZERO), round_line(payg), round_line(forfeited), drawn, tuple(monthly))
+
+
+class SolverUnavailable(RuntimeError):
+    pass
+
+
+def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], price: PaygPrice, rate: Decimal,
+                  max_count: int = MAX_COUNT, time_limit: float = 20.0) -> list[Buy]:
+    """The cheapest purchases for one service over the horizon (the MILP above)."""
+    try:
+        import highspy
+    except ImportError as exc:  # pragma: no cover - a dependency of the project
+        raise SolverUnavailable(str(exc)) from None
+    months = len(need.mainland)
+    offers = [o for o in offers if o.service == need.service]
+    if not offers or not any(need.mainland):
+        return []
+    scale = 10**9 if need.service.startswith("traffic.") else 1  # bytes in GB for the solver's numbers
+    h = highspy.Highs()
+    h.silent()
+    h.setOptionValue("time_limit", time_limit)
+    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_abs_gap", 1e-6)
+    integer = highspy.HighsVarType.kInteger
+    x = {(o.sku, t): h.addVariable(lb=0, ub=max_count, type=integer) for o in offers for t in range(months)}
+    draws: dict[int, list] = {m: [] for m in range(months)}
+    for lot in held:
+        ys = [h.addVariable(lb=0) for m in range(lot.first, lot.last + 1)]
+        for m, y in zip(range(lot.first, lot.last + 1), ys):
+            draws[m].append(y)
+        if ys:
+            h.addConstr(sum(ys) <= lot.size / scale)
+    for o in offers:
+        for t in range(months):
+            covered = range(t, min(months, t + o.months))
+            ys = [h.addVariable(lb=0) for _ in covered]
+            for m, y in zip(covered, ys):
+                draws[m].append(y)
+            h.addConstr(sum(ys) - (o.size / scale) * x[(o.sku, t)] <= 0)
+    objective = sum(float(o.price) * x[(o.sku, t)] for o in offers for t in range(months))
+    for m in range(months):
+        z = h.addVariable(lb=0)
+        h.addConstr(sum(draws[m]) + z == need.mainland[m] / scale)
+        objective = objective + _payg_cost(h, highspy, z, need.other[m] / scale, need.mainland[m] / scale, price, rate, scale)
+    h.minimize(objective)
+    status = h.getModelStatus()
+    if status not in (highspy.HighsModelStatus.kOptimal,):
+        raise SolverUnavailable(f"the solver stopped: {h.modelStatusToString(status)}")
+    buys = []
+    for (sku, t), var in x.items():
+        count = int(round(h.val(var)))
+        if count:
+            buys.append(Buy(sku, count, t))
+    return sorted(buys, key=lambda b: (b.month, b.sku))
+
+
+def _payg_cost(h, highspy, z, other: float, most: float, price: PaygPrice, rate: Decimal, scale: int):
+    """The month's pay-as-you-go cost of ``z + other`` units (scaled), flat or by tiers."""
+    per_unit = float(rate) * scale / price.units_per_price
+    if len(price.tiers) == 1:
+        return float(price.tiers[0].price) * per_unit * (z + other)
+    # graduated tiers: q = z + other split into bands, band b filled only when b-1 is full
+    total = most + other
+    bands, lower, expr = [], 0.0, 0
+    for tier in price.tiers:
+        upper = total if tier.up_to is None else min(total, tier.up_to / scale)
+        width = max(0.0, upper - lower)
+        bands.append((h.addVariable(lb=0, ub=width), width, float(tier.price) * per_unit))
+        lower = upper
+        if tier.up_to is None or tier.up_to / scale >= total:
+            break
+    used = [h.addVariable(lb=0, ub=1, type=highspy.HighsVarType.kInteger) for _ in bands]
+    for i, (s, width, _) in enumerate(bands):
+        h.addConstr(s - width * used[i] <= 0)
+        if i + 1 < len(bands):
+            h.addConstr(s - width * used[i + 1] >= 0)
+    h.addConstr(sum(s for s, _, _ in bands) - z == other)
+    for s, _, cost in bands:
+        expr = expr + cost * s
+    return expr
+
+
+# -- the plan for an account -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ServiceAdvice:
+    service: str
+    buys: tuple[Buy, ...]
+    with_plan: Outcome
+    without_plan: Outcome
+    lower: Outcome
+    """The same purchases if usage is 20 % lower."""
+    higher: Outcome
+    """... and 20 % higher."""
+    need: Need
+
+
+@dataclass(frozen=True, slots=True)
+class Advice:
+    months: int
+    services: tuple[ServiceAdvice, ...]
+
+    def total(self, attr: str) -> Decimal:
+        return sum((getattr(s, attr).total for s in self.services), ZERO)
+
+    def monthly(self, attr: str) -> list[Decimal]:
+        """What each month costs over every service (``with_plan`` or ``without_plan``)."""
+        out = [ZERO] * self.months
+        for s in self.services:
+            for m, amount in enumerate(getattr(s, attr).monthly):
+                out[m] += amount
+        return out
+
+    @property
+    def forfeited(self) -> Decimal:
+        return sum((s.with_plan.forfeited for s in self.services), ZERO)
+
+    @property
+    def buys(self) -> list[tuple[str, Buy]]:
+        return sorted(((s.service, b) for s in self.services for b in s.buys), key=lambda x: (x[1].month, x[1].sku))
+
+
+def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], catalog: Catalog, rate: Decimal,
+           max_count: int = MAX_COUNT) -> Advice:
+    """R27: the cheapest purchases for each service, and what they cost with usage as projected,
+    20 % lower and 20 % higher, against buying nothing."""
+    months = len(needs[0].mainland) if needs else 0
+    by_sku = {o.sku: o for o in offers}
+    out = []
+    for need in needs:
+        price = catalog.price(need.service)
+        mine = [lot for lot in held if lot.service == need.service]
+        buys = solve_service(need, mine, offers, price, rate, max_count)
+        new = lots_of(buys, by_sku, months)
+        out.append(ServiceAdvice(
+            need.service, tuple(buys), simulate(need, mine, new, price, rate), simulate(need, mine, [], price, rate),
+            simulate(need.scaled(Fraction(4, 5)), mine, new, price, rate), simulate(need.scaled(Fraction(6, 5)), mine, new, price, rate),
+            need))
+    return Advice(months, tuple(out))
+
+
+def project(daily: Sequence[int], months: int) -> tuple[int, ...]:
+    """A month-by-month forecast from a window of daily quantities (oldest first): the average of
+    the last 30 days (a whole number of weeks and then some, so that weekly seasonality averages
+    out) times 30, growing each month by the window's trend (least squares over the whole
+    window, as a share of that average), capped at 10 % a month either way."""
+    if not daily or not any(daily):
+        return (0,) * months
+    recent = daily[-30:]
+    base = Fraction(sum(recent), len(recent))
+    n = len(daily)
+    growth = Fraction(0)
+    if n >= 14 and base > 0:
+        mean_x = Fraction(n - 1, 2)
+        mean_y = Fraction(sum(daily), n)
+        sxx = sum((Fraction(i) - mean_x) ** 2 for i in range(n))
+        sxy = sum((Fraction(i) - mean_x) * (q - mean_y) for i, q in enumerate(daily))
+        growth = max(-GROWTH_CAP, min(GROWTH_CAP, (sxy / sxx) * 30 / base))
+    return tuple(int(base * 30 * (1 + growth) ** (m + 1)) for m in range(months))
+
+
+# -- the traffic what-if -------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class TrafficWhatIf:
+    days: int
+    traffic: Decimal
+    """The days' traffic billed by volume: pay-as-you-go after the account's traffic packages,
+    with the best traffic packages to add (their price spread over the days they would cover)."""
+    bandwidth: Decimal
+    """The same days billed by daily peak bandwidth (from the five-minute windows)."""
+    break_even_hours: Decimal
+    """Hours of steady push a day at which both cost the same (uplink and downlink weighted by
+    the days' traffic)."""
+
+    @property
+    def cheaper(self) -> str:
+        return "traffic" if self.traffic <= self.bandwidth else "daily_peak_bandwidth"
+
+
+BANDWIDTH_FOR = {"traffic.up": "bandwidth.up", "traffic.down": "bandwidth.down"}
+
+
+def traffic_what_if(days: int, volume: Mapping[str, int], peaks: Mapping[str, Sequence[int]], held: Sequence[Lot],
+                    offers: Sequence[Offer], catalog: Catalog, rate: Decimal) -> TrafficWhatIf:
+    """R27: the past ``days`` under each traffic billing type. ``volume``: bytes per traffic
+    service over the days (mainland; packages pay for it under traffic billing); ``peaks``: per
+    traffic service the bytes of each day's peak five-minute window."""
+    from .money import window_mbps
+
+    traffic_cost = Fraction(0)
+    bandwidth_cost = Fraction(0)
+    hours_num = hours_den = Fraction(0)
+    for service, bw in BANDWIDTH_FOR.items():
+        bytes_ = volume.get(service, 0)
+        price = catalog.price(service)
+        # the period as one month of a year that repeats it: the year's best plan, a twelfth of it
+        monthly = int(Fraction(bytes_) * 30 / days) if days else 0
+        need = Need(service, (monthly,) * 12, (0,) * 12)
+        mine = [Lot(service, 0, 11, lot.size, lot.price) for lot in held if lot.service == service]
+        buys = solve_service(need, mine, offers, price, rate)
+        year = simulate(need, mine, lots_of(buys, {o.sku: o for o in offers}, 12), price, rate)
+        traffic_cost += Fraction(year.total) / 12 * Fraction(days, 30)
+        bw_price = catalog.price(bw).flat_price or ZERO
+        bandwidth_cost += sum((window_mbps(p) * Fraction(bw_price) * Fraction(rate) for p in peaks.get(service, ())), Fraction(0))
+        # break-even: a steady R Mbps for h hours a day moves R x h x 3600 / 8 MB; by volume that
+        # costs (per GB) R x h x 0.45 x p_gb; by bandwidth R x p_bw: h = p_bw / (0.45 x p_gb)
+        per_gb = Fraction(year.total) / (Fraction(monthly * 12, 10**9)) if monthly else Fraction(price.tiers[0].price) * Fraction(rate)
+        if per_gb and bw_price:
+            weight = Fraction(bytes_ or 1)
+            hours_num += weight * Fraction(bw_price) * Fraction(rate) / (Fraction(45, 100) * per_gb)
+            hours_den += weight
+    hours = hours_num / hours_den if hours_den else Fraction(0)
+    return TrafficWhatIf(days, round_line(traffic_cost), round_line(bandwidth_cost), round_line(min(hours, Fraction(24))))

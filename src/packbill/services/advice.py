@@ -1,0 +1,155 @@
+"""R27 over the database: the account's usage, packages, discount and billing type, handed to
+the advisor (``domain.advice``), which decides; nothing is written.
+
+Months of the horizon are 30-day periods starting today (Asia/Shanghai): month 0 is today and
+the 29 days after it. A held package counts for the months it covers to their last day.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Mapping
+
+from ..domain import advice as core
+from ..domain.catalog import TRAFFIC_SERVICES, USAGE_SERVICES
+from ..domain.days import shanghai_day
+from ..domain.errors import InvalidRequest
+from ..domain.limits import MAX_DAY_TOTAL
+from ..domain.model import PackageStatus, TrafficBilling
+from ..domain.money import CENT
+from .accounts import account_view
+from .context import Context
+from .reads import list_packages
+from .usage import daily_peaks, daily_usage
+from .wallet import wallet_rate
+
+MAX_WINDOW_DAYS = 730
+MAX_HORIZON_MONTHS = 36
+MAX_WHAT_IF_DAYS = 366
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedBuy:
+    sku: str
+    service: str
+    count: int
+    buy_on: date
+    reason: tuple[str, Decimal, Decimal, Fraction]
+    """(service, pay-as-you-go price per unit, the package's price per unit, months of usage it covers)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdviceView:
+    account_id: str
+    today: date
+    months: int
+    source: str
+    """"window" (projected from past usage) or "forecast"."""
+    plan: tuple[PlannedBuy, ...]
+    advice: core.Advice
+    what_if: core.TrafficWhatIf | None
+    traffic_billing: TrafficBilling
+    excluded: tuple[str, ...]
+    """Services left out of the plan: traffic while the account bills it by daily peak bandwidth (R7)."""
+
+
+def _int(value: Any, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not (low <= value <= high):
+        raise InvalidRequest(f"'{name}' must be a whole number from {low} to {high}")
+    return value
+
+
+def check_forecast(raw: Any) -> dict[str, list[int]]:
+    """``{"<service>": [quantity per month, ...]}``: known usage services, 1 to 36 whole months, the same length."""
+    if not isinstance(raw, Mapping) or not raw:
+        raise InvalidRequest("'forecast' maps services to a list of quantities per month, e.g. {\"ai.face\": [100000, 120000]}")
+    out: dict[str, list[int]] = {}
+    for service, months in raw.items():
+        if service not in USAGE_SERVICES:
+            raise InvalidRequest(f"unknown service {service!r} in the forecast; plan for {', '.join(USAGE_SERVICES)}")
+        if not isinstance(months, list) or not (1 <= len(months) <= MAX_HORIZON_MONTHS):
+            raise InvalidRequest(f"the forecast of {service} must be a list of 1 to {MAX_HORIZON_MONTHS} monthly quantities")
+        out[service] = [_int(q, f"forecast.{service}", 0, MAX_DAY_TOTAL) for q in months]
+    if len({len(v) for v in out.values()}) != 1:
+        raise InvalidRequest("every service of the forecast must cover the same number of months")
+    return out
+
+
+def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months: int = 12,
+           forecast: Mapping[str, list[int]] | None = None, what_if_days: int = 30) -> AdviceView:
+    window_days = _int(window_days, "window_days", 7, MAX_WINDOW_DAYS)
+    horizon_months = _int(horizon_months, "horizon_months", 1, MAX_HORIZON_MONTHS)
+    what_if_days = _int(what_if_days, "what_if_days", 1, MAX_WHAT_IF_DAYS)
+    now = ctx.now()
+    today = shanghai_day(now)
+    view = account_view(ctx, account_id, now)
+    mode = view.traffic_billing
+    rate = wallet_rate(ctx, account_id, today)
+    if forecast is not None:
+        forecast = check_forecast(forecast)
+        horizon_months = len(next(iter(forecast.values())))
+    excluded = tuple(sorted(TRAFFIC_SERVICES)) if mode is TrafficBilling.DAILY_PEAK_BANDWIDTH else ()
+
+    # what the account holds: each package until the last month it covers to the end
+    held = []
+    for v in list_packages(ctx, account_id, now):
+        if v.remaining <= 0 or v.status in (PackageStatus.REFUNDED, PackageStatus.EXPIRED):
+            continue
+        months_covered = ((v.package.last_day - today).days + 1) // 30
+        if months_covered >= 1:
+            held.append(core.Lot(v.package.service, 0, min(horizon_months, months_covered) - 1, v.remaining,
+                                 package_id=v.package.id))
+    offers = [core.Offer(p.sku, p.service, p.size, (p.price * rate).quantize(CENT), max(1, p.validity.months))
+              for p in ctx.catalog.packages.values()]
+
+    needs = []
+    if forecast is not None:
+        for service in USAGE_SERVICES:
+            if service in forecast and service not in excluded:
+                needs.append(core.Need(service, tuple(forecast[service]), (0,) * horizon_months))
+        source = "forecast"
+    else:
+        first = today - timedelta(days=window_days)
+        rows = daily_usage(ctx, account_id, first, today - timedelta(days=1))
+        days = [first + timedelta(days=i) for i in range(window_days)]
+        for service in USAGE_SERVICES:
+            if service in excluded:
+                continue
+            mine = {r.day: r for r in rows if r.service == service}
+            if not mine:
+                continue
+            mainland = core.project([mine[d].mainland if d in mine else 0 for d in days], horizon_months)
+            other = core.project([mine[d].other if d in mine else 0 for d in days], horizon_months)
+            needs.append(core.Need(service, mainland, other))
+        source = "window"
+    result = core.advise(needs, held, offers, ctx.catalog, rate)
+
+    plan = []
+    by_sku = {o.sku: o for o in offers}
+    for service_advice in result.services:
+        need = service_advice.need
+        average = Fraction(sum(need.mainland), len(need.mainland)) if need.mainland else Fraction(0)
+        price = ctx.catalog.price(need.service)
+        payg_unit = Decimal(price.tiers[0].price) * rate
+        for b in service_advice.buys:
+            o = by_sku[b.sku]
+            unit = Decimal(o.price) / o.size * price.units_per_price
+            covers = min(Fraction(o.size * b.count) / average, Fraction(o.months)) if average else Fraction(0)
+            plan.append(PlannedBuy(b.sku, need.service, b.count, today + timedelta(days=30 * b.month),
+                                   (need.service, payg_unit, unit, covers)))
+    what_if = None
+    if mode is not None:
+        first = today - timedelta(days=what_if_days)
+        last = today - timedelta(days=1)
+        rows = daily_usage(ctx, account_id, first, last)
+        volume = {s: sum(r.mainland + r.other for r in rows if r.service == s) for s in TRAFFIC_SERVICES}
+        if any(volume.values()):
+            peaks_by_day = daily_peaks(ctx, account_id, first, last)
+            peaks = {s: [p.get(s, 0) for p in peaks_by_day.values()] for s in TRAFFIC_SERVICES}
+            traffic_held = [lot for lot in held if lot.service in TRAFFIC_SERVICES]
+            what_if = core.traffic_what_if(what_if_days, volume, peaks, traffic_held, offers, ctx.catalog, rate)
+    return AdviceView(account_id, today, horizon_months, source, tuple(sorted(plan, key=lambda p: (p.buy_on, p.sku))), result,
+                      what_if, mode, excluded)

@@ -1,0 +1,43 @@
+"""R27 over HTTP: the advice's shape, a forecast, and careless input."""
+
+from datetime import timedelta
+
+from tests.conftest import FIXED_NOW
+
+from .conftest import OPERATOR
+
+
+def test_advice_from_usage_and_from_a_forecast(api):
+    account = api.new_account("Advice")
+    me = api.as_(account["token"])
+    events = [{"event_id": f"d{i}", "service": "ai.pet", "quantity": 27_700, "region": "ap-beijing",
+               "timestamp": (FIXED_NOW - timedelta(days=i, hours=1)).isoformat()} for i in range(1, 91)]
+    assert me.post(f"/v1/accounts/{account['id']}/usage", json={"events": events}).status_code == 202
+    r = me.get(f"/v1/accounts/{account['id']}/advice")
+    assert r.status_code == 200, r.text
+    a = r.json()
+    assert [(p["sku"], p["count"], p["buy_on"]) for p in a["plan"]] == [("ai.pet.10m", 1, "2027-06-01")]
+    assert a["cost_with_plan"] == "20000.00" and a["source"] == "window"
+    assert set(a["sensitivity"]) == {"minus_20", "plus_20"} and a["traffic_billing"] is None
+    # a forecast: 100,000 face calls a month for 3 months: 150.00 pay-as-you-go, nothing to buy
+    r = me.post(f"/v1/accounts/{account['id']}/advice", json={"forecast": {"ai.face": [100000, 100000, 100000]}})
+    assert r.status_code == 200, r.text
+    assert r.json()["plan"] == [] and r.json()["cost_without_plan"] == "150.00" and r.json()["horizon_months"] == 3
+    zh = me.get(f"/v1/accounts/{account['id']}/advice?lang=zh").json()
+    assert "宠物识别" in zh["plan"][0]["reason"]
+
+
+def test_careless_advice_requests(api):
+    account = api.new_account("Careless")
+    me = api.as_(account["token"])
+    path = f"/v1/accounts/{account['id']}/advice"
+    for body in ({}, {"forecast": {"ai.nope": [1]}}, {"forecast": {"ai.face": []}}, {"forecast": {"ai.face": [-1]}},
+                 {"forecast": {"ai.face": [1.5]}}, {"forecast": {"ai.face": [1], "ai.pet": [1, 2]}}, {"forecast": "lots"},
+                 {"forecast": {"ai.face": [1] * 37}}):
+        r = me.post(path, json=body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", body
+    for query in ("window_days=0", "horizon_months=99", "window_days=abc", "what_if_days=0"):
+        assert me.get(f"{path}?{query}").status_code == 422, query
+    other = api.new_account("Other")
+    assert api.as_(other["token"]).get(path).status_code == 404
+    assert api.as_(OPERATOR).get(path).status_code == 200

@@ -1,0 +1,52 @@
+"""R27 in the console, in a real browser, in Chinese and English: the purchase page shows the
+plan with its reasons and a chart, and one click buys today's part through the normal purchase."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from packbill import services
+from packbill.domain import load_catalog
+from packbill.services import Context
+from packbill.storage.db import Database
+
+from .conftest import shot
+from .test_console import flash, sign_in
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def steady_pets(live, db_url, clock):
+    """27,700 pet calls a day for the last 90 days: about 831,000 a 30-day month."""
+    ctx = Context(Database(db_url), load_catalog(), clock)
+    account, token = services.create_account(ctx, "宠物识别客户 Pets", "cn")
+    events = [{"event_id": f"d{i}", "service": "ai.pet", "quantity": 27_700, "region": "ap-beijing",
+               "timestamp": (clock.now - timedelta(days=i, hours=1)).isoformat()} for i in range(1, 91)]
+    services.ingest(ctx, account.id, events)
+    yield account.id, token
+    ctx.close()
+
+
+def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
+    account_id, token = steady_pets
+    sign_in(page, live, token)
+    page.click("[data-tab=catalog]")
+    plan = page.locator("#advice-plan tr[data-plan]")
+    assert plan.count() == 1 and plan.first.get_attribute("data-plan") == "ai.pet.10m"
+    assert "宠物识别" in plan.first.text_content() and "0.002" in plan.first.text_content()
+    assert page.text_content("[data-advice-with]").strip() == "20,000.00"
+    assert page.locator("#advice figure.chart svg").count() == 1
+    shot(page, "advice-zh")
+    page.click("[data-nav=lang]")
+    assert "covers about" in page.locator("#advice-plan").text_content()
+    assert "What to buy" in page.content()
+    shot(page, "advice-en")
+    page.click("[data-buy-plan]")
+    assert "20,000.00" in flash(page)
+    assert page.locator("text=ai.pet.10m").count() >= 1  # the package is held now
+    # with it held, the plan buys nothing more
+    page.click("[data-tab=catalog]")
+    assert page.locator("[data-advice=nothing]").count() == 1
