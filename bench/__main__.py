@@ -262,6 +262,41 @@ def bench_settlement(accounts: int, traffic_accounts: int, url: str, label: str)
     results.append({"name": f"_settlement_{label}", "seconds": elapsed, **counts})
 
 
+def bench_advice(months: int) -> None:
+    """R27's largest case: every usage service, ``months`` months, every SKU, held packages; the
+    exact MILP against the same model solved without whole numbers (its LP relaxation)."""
+    import random as rnd_module
+    from decimal import Decimal
+
+    from packbill.domain import load_catalog
+    from packbill.domain.advice import Lot, Need, Offer, solve_service
+    from packbill.domain.catalog import USAGE_SERVICES
+
+    console.rule(f"7. advice: {len(USAGE_SERVICES)} services x {months} months x every SKU, held packages")
+    catalog = load_catalog()
+    rnd = rnd_module.Random(11)
+    offers = [Offer(p.sku, p.service, p.size, p.price, p.validity.months) for p in catalog.packages.values()]
+    cases = []
+    for service in USAGE_SERVICES:
+        base = rnd.choice([3_000, 80_000, 400_000, 2_500_000]) * (10**7 if service.startswith("traffic.") else 1)
+        mainland = tuple(int(base * (1 + 0.03 * m) * rnd.uniform(0.7, 1.3)) for m in range(months))
+        held = [Lot(service, 0, rnd.randint(0, months - 1), rnd.choice([100_000, 1_000_000]) * (10**6 if service.startswith("traffic.") else 1))
+                for _ in range(3)]
+        cases.append((Need(service, mainland, tuple(q // 10 for q in mainland)), held))
+    timings = {}
+    gaps: list[float] = []
+    for relaxed in (False, True):
+        started = time.perf_counter()
+        for need, held in cases:
+            solve_service(need, held, offers, catalog.price(need.service), Decimal(1), relaxed=relaxed, gaps=None if relaxed else gaps)
+        timings[relaxed] = time.perf_counter() - started
+    skus = len(offers)
+    optimal = sum(1 for g in gaps if g == 0.0)
+    record(f"advice solve, {len(cases)} services x {months} months", timings[False] * 1000, "ms", timings[True] * 1000,
+           "the same model's LP relaxation",
+           f"{skus} SKUs; {optimal} of {len(gaps)} services proven optimal, largest gap {max(gaps, default=0):.2%}", higher_is_better=False)
+
+
 def bench_reads(work: Path) -> None:
     console.rule("6. balance reads: 1,000 packages, a year of settled days")
     ctx = Context.open(f"sqlite:///{work / 'reads.db'}")
@@ -320,6 +355,9 @@ def main() -> None:
             drop()
         bench_memory(work, ingest_rss, accounts, events)
         bench_reads(work)
+        bench_advice(12)
+        if SCALE >= 1:
+            bench_advice(36)
     table = Table(title=f"packbill benchmarks (scale {SCALE}, {time.perf_counter() - started:.0f} s)")
     for col in ("benchmark", "packbill", "machine limit", "ratio", "notes"):
         table.add_column(col)

@@ -43,7 +43,6 @@ TEXT: dict[str, dict[str, str]] = {
     "deferred_end": {"zh": "递延收入（期末）", "en": "Deferred at the end"},
     "payg_revenue": {"zh": "按量计费收入", "en": "Pay-as-you-go"},
     "advice_title": {"zh": "购买建议", "en": "What to buy"},
-    "advice_chart": {"zh": "未来 12 个月累计费用预测", "en": "Projected cost, running total"},
     "with_plan": {"zh": "按建议购买", "en": "With the plan"},
     "without_plan": {"zh": "不购买", "en": "Without it"},
     "saving": {"zh": "节省", "en": "Saving"},

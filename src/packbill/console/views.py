@@ -26,6 +26,7 @@ from ..present.books import STYLE as STATEMENT_STYLE
 from ..present.books import statement_body_html, statement_csv, statement_html
 from ..present.charts import PALETTE, PAYG, line_chart, stacked_bars
 from ..domain.advice import SolverUnavailable
+from ..present.advice import cost_chart as advice_cost_chart
 from ..present.advice import reason as advice_reason
 from ..services import advice as advice_service
 from ..services import books
@@ -243,18 +244,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         a = found.advice
         if not a.services and found.what_if is None:
             return None
-        labels = [(found.today + timedelta(days=30 * m)).strftime("%m-%d") for m in range(found.months)]
-
-        def running(values):
-            total, out = Decimal(0), []
-            for v in values:
-                total += v
-                out.append(float(total))
-            return out
-
-        chart = line_chart(t(lang, "advice_chart"), labels, {t(lang, "with_plan"): running(a.monthly("with_plan")),
-                                                            t(lang, "without_plan"): running(a.monthly("without_plan"))},
-                           unit="CNY", colours={t(lang, "with_plan"): "#16a34a", t(lang, "without_plan"): "#dc2626"}) if a.services else None
+        chart = advice_cost_chart(found, lang)
         now_buys = [p for p in found.plan if p.buy_on == found.today]
         return {"plan": [{"p": p, "reason": advice_reason(p, ctx.catalog, lang)} for p in found.plan], "now": now_buys,
                 "with": present.money(a.total("with_plan")), "without": present.money(a.total("without_plan")),

@@ -19,7 +19,10 @@ from ..domain import BANDWIDTH_SERVICES
 from ..present import mbps, money, quantity
 from ..present.tables import packages_table
 from ..domain.usage import parse_timestamp
+from ..present.advice import cost_chart as advice_chart
+from ..present.advice import reason as advice_reason
 from ..services import Context, audit, books
+from ..services import advice as advice_service
 from ..domain.wallet import WalletState
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
@@ -153,7 +156,26 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     summary.add_row("books audit", "sound: every invariant holds" if not problems else f"[red]{len(problems)} violation(s)[/red]")
     out.print(summary)
 
-    write_report(report, account, views, lines, remaining_by_day, peaks, package_cost, total, used, payg_only, seed, balance_by_day)
+    # what the customer should buy for the next 12 months, from this month's usage (R27)
+    advice = advice_service.advise(ctx, account.id, window_days=30)
+    plan = Table(title=f"Advice: what to buy for the next {advice.months} months (from the last 30 days of usage)")
+    for col in ("buy on", "package", "count", "why"):
+        plan.add_column(col, justify="right" if col == "count" else "left")
+    for p in advice.plan:
+        plan.add_row(str(p.buy_on), p.sku, str(p.count), advice_reason(p, ctx.catalog))
+    out.print(plan if advice.plan else "Advice: buy nothing more; pay-as-you-go and the packages held cost least")
+    a = advice.advice
+    line = (f"cost with the plan {money(a.total('with_plan'))} CNY, without it {money(a.total('without_plan'))} CNY, "
+            f"expected forfeiture {money(a.forfeited)} CNY")
+    if advice.what_if is not None:
+        w = advice.what_if
+        line += (f"; traffic, the last {w.days} days: by volume {money(w.traffic)} CNY, by daily peak bandwidth "
+                 f"{money(w.bandwidth)} CNY (break-even {w.break_even_hours} hours of steady push a day)")
+    out.print(line)
+    chart = advice_chart(advice)
+
+    write_report(report, account, views, lines, remaining_by_day, peaks, package_cost, total, used, payg_only, seed, balance_by_day,
+                 (chart,) if chart else ())
     out.print(f"report: [bold]{report.resolve()}[/bold]")
     ctx.close()
     return DemoResult(account.id, db_url, report, total, package_cost, payg_only,

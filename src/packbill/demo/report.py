@@ -16,7 +16,8 @@ from ..present.charts import PALETTE, PAYG
 
 def write_report(path: Path, account, views, lines, remaining_by_day: dict[date, dict[str, int]],
                  peaks: dict[date, dict[str, int]], package_cost: Decimal, billed: Decimal,
-                 used: Decimal, payg_only: Decimal, seed: int, balance_by_day: dict[date, Decimal] | None = None) -> None:
+                 used: Decimal, payg_only: Decimal, seed: int, balance_by_day: dict[date, Decimal] | None = None,
+                 extra_charts: tuple[str, ...] = ()) -> None:
     days = sorted(remaining_by_day)
     labels = [d.strftime("%d") for d in days]
     names = {v.package.id: f"{v.package.sku} ({v.package.id[-4:]})" for v in views}
@@ -92,7 +93,7 @@ table{{border-collapse:collapse;width:100%;margin:1em 0}} td,th{{border-bottom:1
 <tr class=sum><td>the month's usage cost</td><td class=r>{money(billed + used)} CNY</td></tr>
 <tr><td>the same month with pay-as-you-go only</td><td class=r>{money(payg_only)} CNY</td></tr></table>
 <h2>Packages</h2><table><tr><th>package</th><th>sku</th><th class=r>remaining</th><th></th><th>status</th><th>first day</th><th>last day</th></tr>{rows}</table>
-<h2>Charts</h2>{''.join(f'<figure>{c}</figure>' for c in charts)}
+<h2>Charts</h2>{''.join(f'<figure>{c}</figure>' for c in [*charts, *extra_charts])}
 <h2>Bill by service</h2><table>{bill_rows}</table>
 <details><summary>Every bill line ({len(lines)})</summary><table><tr><th>day</th><th>service</th><th class=r>quantity</th><th>drawn from</th><th class=r>pay-as-you-go</th><th class=r>amount</th><th></th></tr>{detail}</table></details>
 </body></html>"""

@@ -7,8 +7,9 @@ least possible. It is an exact mixed-integer program solved by HiGHS, one per se
 share nothing: a package pays for its own service only, and pay-as-you-go tiers are per service):
 
     minimise   sum_kt price_k x_kt + sum_m payg_m(q_m)
-    subject to sum_l y_lm + z_m = demand_m                 (a month's mainland usage is drawn or paid for)
-               sum_m y_lm <= size_l x_l (new) or remaining_l (held)
+    subject to sum_l y_lm + z_m = demand_m                 (what the held packages leave of a month's
+                                                            mainland usage is drawn or paid for)
+               sum_m y_lm <= size_k x_kt                   (lot l: the packages of SKU k bought in month t)
                q_m = z_m + other_m                         (other regions are always pay-as-you-go, R1)
                y_lm = 0 where lot l does not cover month m (validity R4, expiry R9, freeze R7)
                x_kt integer, 0 <= x_kt <= 100 (the count limit of one purchase)
@@ -17,10 +18,14 @@ share nothing: a package pays for its own service only, and pay-as-you-go tiers 
 binary per tier (so falling prices by volume are handled too). Every package costs its contracted
 price (list x the account's discount rate, R16); pay-as-you-go too.
 
-Why the drawing needs no order constraint: every lot has the same validity length from its
-purchase, so drawing in purchase order (R5) is drawing the lot that expires first, which is the
-order that forfeits least (R9); among allocations with the least cost there is always one in R5
-order, and ``simulate`` (independent of the solver) evaluates a plan exactly that way. Money in
+Why the drawing needs no order constraint: the packages held now were bought before anything
+the plan buys, so R5 draws them first whatever the plan (``after_held`` takes them off the
+demand in their order); the lots the plan buys all have the catalog's validity (one year) from
+their purchase, so drawing them in purchase order is drawing the one that expires first, which
+forfeits least (R9): among allocations with the least cost there is always one in R5 order, and
+``simulate`` (independent of the solver) evaluates a plan exactly that way. Only the first month
+whose cover reaches the horizon's end is offered for each SKU (``buy_months``): a later one
+covers less of the horizon for the same price. Money in
 results is always ``simulate``'s exact Decimal arithmetic; the solver's floats only choose.
 """
 
@@ -119,6 +124,24 @@ def lots_of(buys: Sequence[Buy], offers: Mapping[str, Offer], months: int) -> li
     return out
 
 
+def after_held(need: Need, held: Sequence[Lot]) -> Need:
+    """R5: the packages held now were bought before anything the plan buys, so they are drawn
+    first, in their order, whatever the plan: what is left of each month's mainland usage."""
+    left = [lot.size for lot in held]
+    rest = []
+    for m, demand in enumerate(need.mainland):
+        want = demand
+        for i, lot in enumerate(held):
+            if want == 0:
+                break
+            if lot.first <= m <= lot.last and left[i] > 0:
+                take = min(want, left[i])
+                left[i] -= take
+                want -= take
+        rest.append(want)
+    return Need(need.service, tuple(rest), need.other)
+
+
 def simulate(need: Need, held: Sequence[Lot], new: Sequence[Lot], price: PaygPrice, rate: Decimal) -> Outcome:
     """R5, R6, R9: each month's mainland usage drawn from the lots covering it, earliest bought
     first (held before new, then by purchase month), the rest and all other-region usage paid
@@ -149,16 +172,27 @@ class SolverUnavailable(RuntimeError):
     pass
 
 
+TIME_LIMIT = 2.0
+"""Seconds the solver may spend on one service before it answers with the best plan found."""
+
+
 def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], price: PaygPrice, rate: Decimal,
-                  max_count: int = MAX_COUNT, time_limit: float = 20.0) -> list[Buy]:
-    """The cheapest purchases for one service over the horizon (the MILP above)."""
+                  max_count: int = MAX_COUNT, time_limit: float = TIME_LIMIT, relaxed: bool = False,
+                  gaps: list[float] | None = None) -> list[Buy]:
+    """The cheapest purchases for one service over the horizon (the MILP above), proven optimal;
+    if the solver reaches ``time_limit`` first (long horizons), the best plan it found, and its
+    proven relative distance from the optimum is appended to ``gaps`` (0.0 when optimal). ``relaxed``
+    solves the same model with whole numbers not required (a lower bound; the benchmark's limit)."""
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - a dependency of the project
         raise SolverUnavailable(str(exc)) from None
     months = len(need.mainland)
     offers = [o for o in offers if o.service == need.service]
+    need = after_held(need, held)  # what the held packages leave; the new lots all come after them (R5)
     if not offers or not any(need.mainland):
+        if gaps is not None:
+            gaps.append(0.0)
         return []
     scale = 10**9 if need.service.startswith("traffic.") else 1  # bytes in GB for the solver's numbers
     h = highspy.Highs()
@@ -166,40 +200,48 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
     h.setOptionValue("time_limit", time_limit)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-6)
-    integer = highspy.HighsVarType.kInteger
-    x = {(o.sku, t): h.addVariable(lb=0, ub=max_count, type=integer) for o in offers for t in range(months)}
+    integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
+    x = {(o.sku, t): h.addVariable(lb=0, ub=max_count, type=integer) for o in offers for t in buy_months(o, months)}
     draws: dict[int, list] = {m: [] for m in range(months)}
-    for lot in held:
-        ys = [h.addVariable(lb=0) for m in range(lot.first, lot.last + 1)]
-        for m, y in zip(range(lot.first, lot.last + 1), ys):
-            draws[m].append(y)
-        if ys:
-            h.addConstr(sum(ys) <= lot.size / scale)
     for o in offers:
-        for t in range(months):
+        for t in buy_months(o, months):
             covered = range(t, min(months, t + o.months))
             ys = [h.addVariable(lb=0) for _ in covered]
             for m, y in zip(covered, ys):
                 draws[m].append(y)
             h.addConstr(sum(ys) - (o.size / scale) * x[(o.sku, t)] <= 0)
-    objective = sum(float(o.price) * x[(o.sku, t)] for o in offers for t in range(months))
+    objective = sum(float(o.price) * x[(o.sku, t)] for o in offers for t in buy_months(o, months))
     for m in range(months):
         z = h.addVariable(lb=0)
         h.addConstr(sum(draws[m]) + z == need.mainland[m] / scale)
-        objective = objective + _payg_cost(h, highspy, z, need.other[m] / scale, need.mainland[m] / scale, price, rate, scale)
+        objective = objective + _payg_cost(h, highspy, z, need.other[m] / scale, need.mainland[m] / scale, price, rate, scale, integer)
     h.minimize(objective)
     status = h.getModelStatus()
-    if status not in (highspy.HighsModelStatus.kOptimal,):
-        raise SolverUnavailable(f"the solver stopped: {h.modelStatusToString(status)}")
+    gap = 0.0
+    if status != highspy.HighsModelStatus.kOptimal:
+        info = h.getInfo()
+        feasible = status == highspy.HighsModelStatus.kTimeLimit and info.primal_solution_status == 2  # a plan was found
+        if not feasible:
+            raise SolverUnavailable(f"the solver stopped: {h.modelStatusToString(status)}")
+        gap = float(info.mip_gap)
+    if gaps is not None:
+        gaps.append(gap)
     buys = []
     for (sku, t), var in x.items():
-        count = int(round(h.val(var)))
+        count = int(round(h.val(var))) if not relaxed else int(h.val(var) > 1e-9)
         if count:
             buys.append(Buy(sku, count, t))
     return sorted(buys, key=lambda b: (b.month, b.sku))
 
 
-def _payg_cost(h, highspy, z, other: float, most: float, price: PaygPrice, rate: Decimal, scale: int):
+def buy_months(offer: Offer, months: int) -> range:
+    """The months worth buying ``offer`` in: a package bought in a month whose cover reaches the
+    end of the horizon covers no more of the horizon than one bought in the first such month,
+    for the same price, so only that first one is kept (the rest are dominated)."""
+    return range(0, max(0, months - offer.months) + 1)
+
+
+def _payg_cost(h, highspy, z, other: float, most: float, price: PaygPrice, rate: Decimal, scale: int, integer):
     """The month's pay-as-you-go cost of ``z + other`` units (scaled), flat or by tiers."""
     per_unit = float(rate) * scale / price.units_per_price
     if len(price.tiers) == 1:
@@ -214,7 +256,7 @@ def _payg_cost(h, highspy, z, other: float, most: float, price: PaygPrice, rate:
         lower = upper
         if tier.up_to is None or tier.up_to / scale >= total:
             break
-    used = [h.addVariable(lb=0, ub=1, type=highspy.HighsVarType.kInteger) for _ in bands]
+    used = [h.addVariable(lb=0, ub=1, type=integer) for _ in bands]
     for i, (s, width, _) in enumerate(bands):
         h.addConstr(s - width * used[i] <= 0)
         if i + 1 < len(bands):
@@ -244,6 +286,9 @@ class ServiceAdvice:
 class Advice:
     months: int
     services: tuple[ServiceAdvice, ...]
+    gap: float = 0.0
+    """0.0: the plan is proven optimal; otherwise the largest proven relative distance from the
+    optimum of a service whose solve reached the time limit."""
 
     def total(self, attr: str) -> Decimal:
         return sum((getattr(s, attr).total for s in self.services), ZERO)
@@ -272,16 +317,17 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
     months = len(needs[0].mainland) if needs else 0
     by_sku = {o.sku: o for o in offers}
     out = []
+    gaps: list[float] = []
     for need in needs:
         price = catalog.price(need.service)
         mine = [lot for lot in held if lot.service == need.service]
-        buys = solve_service(need, mine, offers, price, rate, max_count)
+        buys = solve_service(need, mine, offers, price, rate, max_count, gaps=gaps)
         new = lots_of(buys, by_sku, months)
         out.append(ServiceAdvice(
             need.service, tuple(buys), simulate(need, mine, new, price, rate), simulate(need, mine, [], price, rate),
             simulate(need.scaled(Fraction(4, 5)), mine, new, price, rate), simulate(need.scaled(Fraction(6, 5)), mine, new, price, rate),
             need))
-    return Advice(months, tuple(out))
+    return Advice(months, tuple(out), max(gaps, default=0.0))
 
 
 def project(daily: Sequence[int], months: int) -> tuple[int, ...]:

@@ -24,11 +24,40 @@ def reason(buy, catalog: Catalog, lang: str = "en") -> str:
     return f"covers about {months_text} months of {name} at {_unit_price(payg)} → {_unit_price(unit)} CNY a {per}"
 
 
+CHART_WORDS = {"zh": ("未来 {n} 个月累计费用预测", "按建议购买", "不购买"), "en": ("Projected cost over {n} months, running total", "With the plan", "Without it")}
+
+
+def cost_chart(view, lang: str = "en") -> str | None:
+    """The running total of the projected cost with and without the plan, month by month."""
+    from datetime import timedelta
+
+    from .charts import line_chart
+
+    a = view.advice
+    if not a.services:
+        return None
+    title, with_name, without_name = CHART_WORDS["zh" if lang == "zh" else "en"]
+
+    def running(values):
+        total, out = Decimal(0), []
+        for v in values:
+            total += v
+            out.append(float(total))
+        return out
+
+    labels = [(view.today + timedelta(days=30 * m)).strftime("%m-%d") for m in range(view.months)]
+    return line_chart(title.format(n=view.months), labels, {with_name: running(a.monthly("with_plan")),
+                                                           without_name: running(a.monthly("without_plan"))},
+                      unit="CNY", colours={with_name: "#16a34a", without_name: "#dc2626"})
+
+
 def advice_json(view, catalog: Catalog, lang: str = "en") -> dict[str, Any]:
     a = view.advice
     w = view.what_if
     return {
         "source": view.source,
+        "optimal": a.gap == 0.0,
+        "gap": round(a.gap, 6),
         "horizon_months": view.months,
         "plan": [{"sku": p.sku, "service": p.service, "count": p.count, "buy_on": p.buy_on.isoformat(), "reason": reason(p, catalog, lang)}
                  for p in view.plan],
