@@ -36,7 +36,7 @@ def test_demo_month(tmp_path):
 
     html = report.read_text("utf-8")
     # five usage charts and the cash balance over the month (R15)
-    assert html.count("<svg") == 6 and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert html.count("<svg") == 7 and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
     assert "Cash balance after each morning" in html
     # the month's money: a top-up, a voucher used, a discount, a day in arrears and its lifting
     kinds = [e["kind"] for e in services.journal_entries(ctx, account.id)]

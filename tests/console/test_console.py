@@ -170,7 +170,7 @@ def test_demo_report_opens_in_the_browser_with_its_charts(page, tmp_path):
     requests = []
     page.on("request", lambda r: requests.append(r.url))
     page.goto(report.as_uri())
-    assert page.locator("svg").count() == 6  # five usage charts and the cash balance (R15)
+    assert page.locator("svg").count() == 7  # five usage charts, the cash balance (R15) and the advice (R27)
     assert page.locator("svg rect").count() > 100
     assert all(url.startswith("file://") for url in requests)  # self-contained: nothing fetched
     shot(page, "demo-report")

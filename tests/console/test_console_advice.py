@@ -44,6 +44,7 @@ def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     assert "covers about" in page.locator("#advice-plan").text_content()
     assert "What to buy" in page.content()
     shot(page, "advice-en")
+    assert "20,000.00" in page.get_attribute("#buy-plan", "onsubmit")  # a confirmation naming the amount (accepted by the fixture)
     page.click("[data-buy-plan]")
     assert "20,000.00" in flash(page)
     assert page.locator("text=ai.pet.10m").count() >= 1  # the package is held now

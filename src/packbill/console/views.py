@@ -247,6 +247,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         chart = advice_cost_chart(found, lang)
         now_buys = [p for p in found.plan if p.buy_on == found.today]
         return {"plan": [{"p": p, "reason": advice_reason(p, ctx.catalog, lang)} for p in found.plan], "now": now_buys,
+                "now_total": present.money(sum((p.cost for p in now_buys), Decimal(0))),
                 "with": present.money(a.total("with_plan")), "without": present.money(a.total("without_plan")),
                 "saving": present.money(a.total("without_plan") - a.total("with_plan")), "forfeited": present.money(a.forfeited),
                 "lower": present.money(a.total("lower")), "higher": present.money(a.total("higher")), "chart": chart,

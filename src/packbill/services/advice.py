@@ -37,6 +37,8 @@ class PlannedBuy:
     service: str
     count: int
     buy_on: date
+    cost: Decimal
+    """count x the package's contracted price."""
     reason: tuple[str, Decimal, Decimal, Fraction]
     """(service, pay-as-you-go price per unit, the package's price per unit, months of usage it covers)."""
 
@@ -138,7 +140,7 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
             o = by_sku[b.sku]
             unit = Decimal(o.price) / o.size * price.units_per_price
             covers = min(Fraction(o.size * b.count) / average, Fraction(o.months)) if average else Fraction(0)
-            plan.append(PlannedBuy(b.sku, need.service, b.count, today + timedelta(days=30 * b.month),
+            plan.append(PlannedBuy(b.sku, need.service, b.count, today + timedelta(days=30 * b.month), o.price * b.count,
                                    (need.service, payg_unit, unit, covers)))
     what_if = None
     if mode is not None:
