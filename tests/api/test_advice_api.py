@@ -41,3 +41,15 @@ def test_careless_advice_requests(api):
     other = api.new_account("Other")
     assert api.as_(other["token"]).get(path).status_code == 404
     assert api.as_(OPERATOR).get(path).status_code == 200
+
+
+def test_a_solver_that_finds_nothing_answers_503_not_500(api, monkeypatch):
+    from packbill.domain import advice as core
+
+    def stuck(*args, **kwargs):
+        raise core.SolverUnavailable("the solver stopped: time limit reached")
+
+    monkeypatch.setattr(core, "solve_service", stuck)
+    account = api.new_account("Stuck")
+    r = api.as_(account["token"]).post(f"/v1/accounts/{account['id']}/advice", json={"forecast": {"ai.pet": [900000] * 12}})
+    assert r.status_code == 503 and r.json()["error"]["code"] == "service_unavailable"

@@ -37,6 +37,7 @@ from fractions import Fraction
 from typing import Mapping, Sequence
 
 from .catalog import Catalog, PaygPrice
+from .errors import BillingError
 from .limits import MAX_COUNT
 from .money import ZERO, round_line
 
@@ -168,8 +169,10 @@ def simulate(need: Need, held: Sequence[Lot], new: Sequence[Lot], price: PaygPri
     return Outcome(sum((lot.price for lot in new), ZERO), round_line(payg), round_line(forfeited), drawn, tuple(monthly))
 
 
-class SolverUnavailable(RuntimeError):
-    pass
+class SolverUnavailable(BillingError):
+    """The solver found no plan in its time (the answer is 503: try again, or a shorter horizon)."""
+
+    code = "service_unavailable"
 
 
 TIME_LIMIT = 2.0
