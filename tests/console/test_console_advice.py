@@ -51,3 +51,22 @@ def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     # with it held, the plan buys nothing more
     page.click("[data-tab=catalog]")
     assert page.locator("[data-advice=nothing]").count() == 1
+
+
+def test_a_purchase_asks_for_confirmation_with_its_total(browser, live, steady_pets):
+    account_id, token = steady_pets
+    context = browser.new_context(locale="zh-CN")  # a page that does not accept dialogs by itself
+    page = context.new_page()
+    try:
+        sign_in(page, live, token)
+        page.click("[data-tab=catalog]")
+        asked = []
+        page.on("dialog", lambda d: (asked.append(d.message), d.dismiss()))
+        page.fill("tr[data-sku='ai.face.100k'] input[name=count]", "3")
+        page.click("[data-buy='ai.face.100k']")
+        page.wait_for_timeout(300)
+        assert asked and "3" in asked[0] and "150.00" in asked[0]  # 3 x 50.00
+        page.goto(f"{live}/console/accounts/{account_id}")
+        assert page.locator("text=ai.face.100k").count() == 0  # dismissed: nothing bought
+    finally:
+        context.close()

@@ -49,8 +49,22 @@ out = Console()
 err = Console(stderr=True)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"packbill {version('packbill')}")
+        except PackageNotFoundError:  # run from a source tree that was never installed
+            print("packbill (not installed)")
+        raise typer.Exit()
+
+
 @app.callback()
-def _consoles() -> None:
+def _consoles(
+    show_version: Annotated[bool, typer.Option("--version", help="print packbill's version and exit", is_eager=True,
+                                               callback=_version)] = False,
+) -> None:
     """Consoles are made per invocation, so that COLUMNS and the terminal of this run count."""
     global out, err
     wide = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 160

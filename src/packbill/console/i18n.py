@@ -52,6 +52,7 @@ TEXT: dict[str, dict[str, str]] = {
     "why": {"zh": "理由", "en": "Why"},
     "advice_nothing": {"zh": "暂不需要购买：按量计费和已有资源包的费用最低。", "en": "Buy nothing for now: pay-as-you-go and the packages you hold cost least."},
     "buy_plan": {"zh": "按建议购买今天的资源包", "en": "Buy today's packages of the plan"},
+    "buy_confirm": {"zh": "确认购买 {{n}} 个{name}，共 {{total}} 元？", "en": "Buy {{n}} × {name} for {{total}} CNY?"},
     "plan_confirm": {"zh": "确认购买建议中今天的资源包，共 {amount} 元？", "en": "Buy today's packages of the plan for {amount} CNY?"},
     "plan_empty": {"zh": "建议中没有今天要买的资源包。", "en": "The plan has nothing to buy today."},
     "plan_partly": {"zh": "已购买 {amount} 元的资源包。", "en": "Packages for {amount} CNY were bought."},

@@ -8,6 +8,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from ..domain import Package, check_refund, journal, purchase, shanghai_day
+from ..domain.errors import InvalidRequest
+from ..domain.limits import MAX_AHEAD
 from ..domain.wallet import Payment, contracted, pay, pay_back, rate_on, split, split_payment
 from ..storage import accounts as accounts_store
 from ..storage import packages as store
@@ -32,11 +34,22 @@ class Purchase:
     paid: Payment = Payment()
 
 
+def not_ahead(ctx: Context, at: datetime | None, what: str) -> datetime:
+    """An operator's ``at`` for a purchase or refund: now by default, never in the future (5
+    minutes of clock difference allowed, as for usage)."""
+    now = ctx.now()
+    if at is None:
+        return now
+    if at - now > MAX_AHEAD:
+        raise InvalidRequest(f"{what} cannot happen in the future: 'at' is {at.isoformat()}, the server's clock {now.isoformat()}")
+    return at
+
+
 def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | None = None,
         idem: IdempotencyKey | None = None) -> Purchase:
     """Create the packages of one order and pay for them (vouchers first, then cash); nothing is
     created or charged when the purchase is refused (R2, unknown SKU, R18 insufficient funds)."""
-    at = at or ctx.now()
+    at = not_ahead(ctx, at, "a purchase")
     day = shanghai_day(at)
 
     def work(conn) -> Purchase:
@@ -71,7 +84,7 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
            idem: IdempotencyKey | None = None) -> Refund:
     """R10: the one no-reason refund; R18: it pays back exactly what was paid, to cash and to the
     vouchers it came from (a voucher's part that has expired since is forfeited)."""
-    at = at or ctx.now()
+    at = not_ahead(ctx, at, "a refund")
 
     def work(conn) -> Refund:
         account = accounts_store.get_account(conn, account_id, lock=True)
