@@ -162,7 +162,7 @@ def test_english_operator_errors(page, live):
 def test_demo_report_opens_in_the_browser_with_its_charts(page, tmp_path):
     from typer.testing import CliRunner
 
-    from packbill.cli import app
+    from packbill.entry import app  # the packbill command: the CLI and the demo
 
     report = tmp_path / "report.html"
     result = CliRunner().invoke(app, ["demo", "--db", f"sqlite:///{tmp_path / 'demo.db'}", "--report", str(report)])

@@ -82,4 +82,11 @@ def test_the_operator_sees_revenue_as_a_chart(page, live, books):
     shot(page, "revenue-en")
     page.goto(f"{live}/console/revenue?from=nonsense")
     assert page.locator("figure.chart svg").count() == 2  # falls back to the last 30 days
+    assert "YYYY-MM-DD" in page.text_content(".flash")
+    page.goto(f"{live}/console/revenue?from=2027-06-01&to=2027-05-01")
+    assert "'From' must not be after 'to'" in page.text_content(".flash")
+    page.goto(f"{live}/console/accounts/{books[0]}/bills?from=2027-06-01&to=2027-05-01")
+    assert "'From' must not be after 'to'" in page.text_content(".flash")
+    page.click("[data-nav=lang]")  # every message on a Chinese page is Chinese
+    assert "开始日期不能晚于结束日期" in page.text_content(".flash")
     sign_out(page)

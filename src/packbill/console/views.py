@@ -384,12 +384,20 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         today = shanghai_day(ctx.now())
         first = today.replace(day=1)
         last = today.replace(day=monthrange(today.year, today.month)[1])
+        problem, lines = None, []
         try:
             first = date.fromisoformat(request.query_params.get("from") or str(first))
             last = date.fromisoformat(request.query_params.get("to") or str(last))
-            lines = services.bills(ctx, account_id, first, last) if (last - first).days <= 366 else []
-        except (ValueError, BillingError):
-            lines = []
+            if first > last:
+                problem = t(lang, "range_reversed")
+            elif (last - first).days > 366:
+                problem = t(lang, "range_too_long")
+            else:
+                lines = services.bills(ctx, account_id, first, last)
+        except ValueError:
+            problem = t(lang, "bad_day")
+        except BillingError as exc:
+            problem = error_sentence(lang, exc)
         names = {v.package.id: f"{v.package.sku} ({v.package.id[-4:]})" for v in services.list_packages(ctx, account_id)}
         charts = _charts(lang, lines, first, last, names, ctx.catalog)
         rows = [{"line": l, "service": present.service_name(ctx.catalog, l.service, lang),
@@ -398,7 +406,8 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
                            for d in l.drawn],
                  "amount": present.money(l.amount)} for l in lines]
         total = present.money(sum((l.amount for l in lines), Decimal(0)))
-        return page(request, "bills.html", account=view, rows=rows, total=total, charts=charts, first=first, last=last, tab="bills")
+        return page(request, "bills.html", account=view, rows=rows, total=total, charts=charts, first=first, last=last, tab="bills",
+                    **({"message": problem} if problem else {}))
 
     @app.get("/console/accounts/{account_id}/statements", include_in_schema=False)
     def statements(request: Request, account_id: str) -> Response:
@@ -446,12 +455,19 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         if viewer.role != "operator":
             return page(request, "error.html", status=403, error=t(lang, "forbidden"))
         today = shanghai_day(ctx.now())
+        problem = None
+        default = (today - timedelta(days=29), today)
         try:
             last = date.fromisoformat(request.query_params.get("to") or str(today))
             first = date.fromisoformat(request.query_params.get("from") or str(last - timedelta(days=29)))
+        except ValueError:
+            problem, (first, last) = t(lang, "bad_day"), default
+        if first > last:
+            problem, (first, last) = t(lang, "range_reversed"), default
+        try:
             days = books.revenue(ctx, first, last)
-        except (ValueError, BillingError):
-            first, last = today - timedelta(days=29), today
+        except BillingError as exc:  # a period too long
+            problem, (first, last) = error_sentence(lang, exc), default
             days = books.revenue(ctx, first, last)
         labels = [d.day.strftime("%m-%d") for d in days]
 
@@ -471,7 +487,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
                  "deferred": present.money(d.deferred)} for d in days for s, f in d.services.items()]
         sums = {k: present.money(sum((f[k] for d in days for f in d.services.values()), Decimal(0))) for k in ("recognised", "breakage", "payg")}
         return page(request, "revenue.html", charts=charts, rows=rows, sums=sums, first=first, last=last,
-                    deferred=present.money(days[-1].deferred) if days else "0.00")
+                    deferred=present.money(days[-1].deferred) if days else "0.00", **({"message": problem} if problem else {}))
 
     return app
 
