@@ -125,14 +125,13 @@ def lots_of(buys: Sequence[Buy], offers: Mapping[str, Offer], months: int) -> li
     return out
 
 
-def after_held(need: Need, held: Sequence[Lot]) -> Need:
-    """R5: the packages held now were bought before anything the plan buys, so they are drawn
-    first, in their order, whatever the plan: what is left of each month's mainland usage."""
-    left = [lot.size for lot in held]
+def _draw_in_order(demand: Sequence[int], lots: Sequence[Lot]) -> tuple[list[int], list[int]]:
+    """R5, R6: each month's ``demand`` drawn from the ``lots`` covering it, in the order given;
+    returns what is left of each month's demand and of each lot."""
+    left = [lot.size for lot in lots]
     rest = []
-    for m, demand in enumerate(need.mainland):
-        want = demand
-        for i, lot in enumerate(held):
+    for m, want in enumerate(demand):
+        for i, lot in enumerate(lots):
             if want == 0:
                 break
             if lot.first <= m <= lot.last and left[i] > 0:
@@ -140,32 +139,30 @@ def after_held(need: Need, held: Sequence[Lot]) -> Need:
                 left[i] -= take
                 want -= take
         rest.append(want)
-    return Need(need.service, tuple(rest), need.other)
+    return rest, left
+
+
+def after_held(need: Need, held: Sequence[Lot]) -> Need:
+    """R5: the packages held now were bought before anything the plan buys, so they are drawn
+    first, in their order, whatever the plan: what is left of each month's mainland usage."""
+    return Need(need.service, tuple(_draw_in_order(need.mainland, held)[0]), need.other)
 
 
 def simulate(need: Need, held: Sequence[Lot], new: Sequence[Lot], price: PaygPrice, rate: Decimal) -> Outcome:
     """R5, R6, R9: each month's mainland usage drawn from the lots covering it, earliest bought
     first (held before new, then by purchase month), the rest and all other-region usage paid
     as you go; exact."""
-    order = [(0, i, lot) for i, lot in enumerate(held)] + [(1 + lot.first, i, lot) for i, lot in enumerate(new)]
-    order.sort(key=lambda x: (x[0], x[1]))
-    left = {id(lot): lot.size for _, _, lot in order}
+    bought = sorted(range(len(new)), key=lambda i: new[i].first)  # stable: the plan's order within a month
+    rest, left = _draw_in_order(need.mainland, [*held, *(new[i] for i in bought)])
+    unused = {i: left[len(held) + k] for k, i in enumerate(bought)}
     payg = Fraction(0)
     monthly = []
-    for m, demand in enumerate(need.mainland):
-        want = demand
-        for _, _, lot in order:
-            if want == 0:
-                break
-            if lot.first <= m <= lot.last and left[id(lot)] > 0:
-                take = min(want, left[id(lot)])
-                left[id(lot)] -= take
-                want -= take
+    for m, want in enumerate(rest):
         month_payg = monthly_payg(price, want + need.other[m], rate)
         payg += month_payg
         monthly.append(round_line(month_payg + sum((Fraction(lot.price) for lot in new if lot.first == m), Fraction(0))))
-    drawn = {i: lot.size - left[id(lot)] for i, lot in enumerate(new)}
-    forfeited = sum((Fraction(lot.price) * (lot.size - drawn[i]) / lot.size for i, lot in enumerate(new)), Fraction(0))
+    drawn = {i: lot.size - unused[i] for i, lot in enumerate(new)}
+    forfeited = sum((Fraction(lot.price) * unused[i] / lot.size for i, lot in enumerate(new)), Fraction(0))
     return Outcome(sum((lot.price for lot in new), ZERO), round_line(payg), round_line(forfeited), drawn, tuple(monthly))
 
 

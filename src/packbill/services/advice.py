@@ -107,6 +107,9 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
     offers = [core.Offer(p.sku, p.service, p.size, (p.price * rate).quantize(CENT), max(1, p.validity.months))
               for p in ctx.catalog.packages.values()]
 
+    # the account's daily usage, read once for both the projection and the traffic what-if
+    yesterday = today - timedelta(days=1)
+    usage = daily_usage(ctx, account_id, today - timedelta(days=max(what_if_days, 0 if forecast is not None else window_days)), yesterday)
     needs = []
     if forecast is not None:
         for service in USAGE_SERVICES:
@@ -115,12 +118,11 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
         source = "forecast"
     else:
         first = today - timedelta(days=window_days)
-        rows = daily_usage(ctx, account_id, first, today - timedelta(days=1))
         days = [first + timedelta(days=i) for i in range(window_days)]
         for service in USAGE_SERVICES:
             if service in excluded:
                 continue
-            mine = {r.day: r for r in rows if r.service == service}
+            mine = {r.day: r for r in usage if r.service == service and r.day >= first}
             if not mine:
                 continue
             mainland = core.project([mine[d].mainland if d in mine else 0 for d in days], horizon_months)
@@ -143,15 +145,12 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
             plan.append(PlannedBuy(b.sku, need.service, b.count, today + timedelta(days=30 * b.month), o.price * b.count,
                                    (need.service, payg_unit, unit, covers)))
     what_if = None
-    if mode is not None:
-        first = today - timedelta(days=what_if_days)
-        last = today - timedelta(days=1)
-        rows = daily_usage(ctx, account_id, first, last)
-        volume = {s: sum(r.mainland + r.other for r in rows if r.service == s) for s in TRAFFIC_SERVICES}
-        if any(volume.values()):
-            peaks_by_day = daily_peaks(ctx, account_id, first, last)
-            peaks = {s: [p.get(s, 0) for p in peaks_by_day.values()] for s in TRAFFIC_SERVICES}
-            traffic_held = [lot for lot in held if lot.service in TRAFFIC_SERVICES]
-            what_if = core.traffic_what_if(what_if_days, volume, peaks, traffic_held, offers, ctx.catalog, rate)
+    since = today - timedelta(days=what_if_days)
+    volume = {s: sum(r.mainland + r.other for r in usage if r.service == s and r.day >= since) for s in TRAFFIC_SERVICES}
+    if any(volume.values()):
+        peaks_by_day = daily_peaks(ctx, account_id, since, yesterday)
+        peaks = {s: [p.get(s, 0) for p in peaks_by_day.values()] for s in TRAFFIC_SERVICES}
+        traffic_held = [lot for lot in held if lot.service in TRAFFIC_SERVICES]
+        what_if = core.traffic_what_if(what_if_days, volume, peaks, traffic_held, offers, ctx.catalog, rate)
     return AdviceView(account_id, today, horizon_months, source, tuple(sorted(plan, key=lambda p: (p.buy_on, p.sku))), result,
                       what_if, mode, excluded)

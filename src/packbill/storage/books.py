@@ -61,6 +61,7 @@ def close_vouchers(conn: Connection, voucher_ids: Sequence[str], at: datetime) -
 # -- statements (R22) ----------------------------------------------------------------------------
 
 def final_month_rows(conn: Connection) -> set[date]:
+    """R22: the months whose statements are final."""
     return {day_value(m) for m in conn.execute(sa.select(t.statement_months.c.month)).scalars()}
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from ..domain import AccountSettlement, AccountState, Balance, BandwidthBilled, UsageDay, shanghai_day
 from ..domain.settlement import journal_of_run
 from ..domain.books import Recognition, recognition, statement_month
+from .books import final_month_rows
 from ..domain.days import month_start
 from ..domain.money import from_fen, to_fen, window_bytes_to_bps
 from . import schema as t
@@ -183,7 +184,7 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
         line_rows, draw_rows, voucher_rows = [], [], []
         days: dict[date, object] = {}
         months: dict[date, object] = {}
-        final = final_months(conn)  # read under the accounts' locks: finalising a month takes them too
+        final = final_month_rows(conn)  # read under the accounts' locks: finalising a month takes them too
         for line_id, (account_id, line) in zip(line_ids, lines):
             day = days.get(line.day)
             if day is None:
@@ -249,11 +250,6 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
             conn.execute(sa.update(ud).where(sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day, in_part))
                          .values(settled_mainland=ud.c.mainland, settled_other=ud.c.other))
             conn.execute(sa.delete(dirty).where(in_part))
-
-
-def final_months(conn: Connection) -> set[date]:
-    """R22: the months whose statements are final."""
-    return {day_value(m) for m in conn.execute(sa.select(t.statement_months.c.month)).scalars()}
 
 
 def _new_line_ids(conn: Connection, n: int) -> list[int]:
