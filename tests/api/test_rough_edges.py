@@ -35,3 +35,13 @@ def test_the_api_refuses_a_future_purchase(api):
     r = api.as_(OPERATOR).post(f"/v1/accounts/{account['id']}/packages",
                                json={"sku": "ai.face.100k", "count": 1, "at": (FIXED_NOW + timedelta(days=2)).isoformat()})
     assert r.status_code == 422 and "future" in r.json()["error"]["message"]
+
+
+def test_an_amount_too_large_to_hold_in_cents_is_refused_not_a_crash(api):
+    acc = api.new_account()
+    for path, body in ((f"/v1/accounts/{acc['id']}/balance-alert", {"threshold": "1e30"}),
+                       (f"/v1/accounts/{acc['id']}/topups", {"amount": "-1E+40", "reference": "r"}),
+                       (f"/v1/accounts/{acc['id']}/credit-limit", {"amount": "9" * 60})):
+        method = "post" if path.endswith("topups") else "put"
+        r = getattr(api.as_(OPERATOR), method)(path, json=body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", (path, r.text)

@@ -142,7 +142,7 @@ def test_customer_and_operator_journey(page, live, clock):
     page.goto(f"{live}/console/accounts/{acme}")
     assert "找不到该账号" in page.text_content(".error")
     page.goto(f"{live}/console/accounts")
-    assert "只有运营人员" in page.text_content(".error")
+    assert "您无权执行此操作" in page.text_content(".error")
 
 
 def test_english_operator_errors(page, live):

@@ -11,17 +11,23 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from ..domain.usage import parse_timestamp
+from ..domain import access
+from ..domain.access import Role
 from ..services import Context, Principal, authenticate
+from .audited import audited_route
 from .errors import ApiError
 
 
 class Deps:
-    """The dependencies of the API's routes: ``Deps.ctx``, and three annotated types:
-    ``Caller`` (any valid token), ``Operator`` (the operator only) and ``AccountId`` (a path
-    account id the caller may reach; another account's id looks like one that does not exist)."""
+    """The dependencies of the API's routes: ``Deps.ctx``; ``Caller`` (any valid token, its
+    principal) and ``AccountId`` (a path account id the caller may reach; another account's id
+    looks like one that does not exist); ``action(name)``, the keyword arguments that make a
+    route check R24's grant for ``name`` first and record it in the audit trail; and ``Route``,
+    the route class that writes that record."""
 
     def __init__(self, ctx: Context, operator_token: str | None) -> None:
         self.ctx = ctx
+        self._permits: dict[str, object] = {}
 
         def caller(request: Request) -> Principal:
             header = request.headers.get("authorization", "")
@@ -31,11 +37,7 @@ class Deps:
             principal = authenticate(ctx, token, operator_token)
             if principal is None:
                 raise ApiError("unauthorized", "this token is not valid")
-            return principal
-
-        def operator(principal: Annotated[Principal, Depends(caller)]) -> Principal:
-            if not principal.is_operator:
-                raise ApiError("forbidden", "only the operator can do this")
+            request.state.principal = principal
             return principal
 
         def account_id(account_id: str, principal: Annotated[Principal, Depends(caller)]) -> str:
@@ -43,9 +45,24 @@ class Deps:
                 raise ApiError("not_found", f"there is no account {account_id}")
             return account_id
 
+        self._caller = caller
         self.Caller = Annotated[Principal, Depends(caller)]
-        self.Operator = Annotated[Principal, Depends(operator)]
         self.AccountId = Annotated[str, Depends(account_id)]
+        self.Route = audited_route(ctx)
+
+    def action(self, name: str, openapi_extra: dict | None = None) -> dict:
+        """``@router.post(path, **deps.action("topup.create"))``: the caller must hold the grant
+        (else ``forbidden``, before anything else is looked at); OpenAPI shows it as ``x-action``."""
+        if name not in access.ACTIONS:
+            raise KeyError(f"unknown action {name!r}")
+        if name not in self._permits:
+            def permit(principal: Annotated[Principal, Depends(self._caller)]) -> None:
+                if not principal.may(name):
+                    who = "a customer's token" if principal.role is Role.ACCOUNT else f"the {principal.role.value} role"
+                    raise ApiError("forbidden", f"{who} may not do this ({name})")
+
+            self._permits[name] = permit
+        return {"dependencies": [Depends(self._permits[name])], "openapi_extra": {**(openapi_extra or {}), "x-action": name}}
 
 
 def moment(value: str | None, name: str) -> datetime | None:

@@ -246,6 +246,9 @@ class DailyUsageListOut(BaseModel):
 class WhoAmIOut(BaseModel):
     role: Literal["operator", "account"]
     account_id: str | None
+    operator_role: Literal["admin", "finance", "support", "metering"] | None = Field(
+        default=None, description="an operator's role (R24); null for an account's token")
+    actor: str = Field(description="who the audit trail records: 'bootstrap', a key id, or the account id")
 
 
 class VoucherOut(BaseModel):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from calendar import monthrange
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import quote
@@ -29,7 +28,7 @@ from ..domain.advice import SolverUnavailable
 from ..present.advice import cost_chart as advice_cost_chart
 from ..present.advice import reason as advice_reason
 from ..services import advice as advice_service
-from ..services import books
+from ..services import books, operators
 from .i18n import LANGS, error_sentence, t
 
 TOKEN_COOKIE = "pb_token"
@@ -41,12 +40,6 @@ env.globals["money"] = present.money
 env.globals["statement_style"] = STATEMENT_STYLE
 STATIC_MOUNT = ("/static", StaticFiles(packages=[("packbill.console", "static")]), "static")
 """The console's stylesheet: the composition root mounts it beside the router."""
-
-
-@dataclass
-class Viewer:
-    role: str  # operator | account
-    account_id: str | None
 
 
 def _lang(request: Request) -> str:
@@ -68,23 +61,38 @@ def _flash_text(request: Request) -> str | None:
     return unquote(raw) if raw else None
 
 
-def _may_see(viewer: Viewer | None, account_id: str) -> bool:
-    return viewer is not None and (viewer.role == "operator" or viewer.account_id == account_id)
+def _may_see(viewer: services.Principal | None, account_id: str) -> bool:
+    return viewer is not None and viewer.may("read") and viewer.may_see(account_id)
 
 
 def console_router(ctx: services.Context, operator_token: str | None) -> APIRouter:
     """The console's pages, on the same services as the API."""
     app = APIRouter(include_in_schema=False)
 
-    def _viewer(request: Request) -> Viewer | None:
-        principal = services.authenticate(ctx, request.cookies.get(TOKEN_COOKIE), operator_token)
-        return Viewer(principal.role, principal.account_id) if principal else None
+    def _viewer(request: Request) -> services.Principal | None:
+        return services.authenticate(ctx, request.cookies.get(TOKEN_COOKIE), operator_token)
+
+    def _recorded(request: Request, action: str, account_id: str | None = None, target: str | None = None, **parameters):
+        """R24: the console's changes go to the audit trail like the API's, refusals included."""
+        return operators.recorded(ctx, _viewer(request), "console", action, target=target or account_id, account_id=account_id,
+                                  parameters=parameters)
+
+    def _refused(request: Request, action: str, account_id: str | None = None) -> Response | None:
+        """The error page when the viewer may not do ``action`` (on ``account_id``), else None."""
+        viewer = _viewer(request)
+        if viewer is None:
+            return _redirect("/")
+        if not viewer.may(action) or (account_id is not None and not viewer.may_see(account_id)):
+            return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
+        return None
 
     def _render(request: Request, template: str, status: int = 200, **values) -> HTMLResponse:
         lang = _lang(request)
         flash = request.cookies.get(FLASH_COOKIE)
+        viewer = _viewer(request)
         body = env.get_template(template).render(
-            lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=_viewer(request), flash=flash,
+            lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=viewer, flash=flash,
+            can=lambda action: viewer is not None and viewer.may(action),
             path=request.url.path + (f"?{request.url.query}" if request.url.query else ""), **values
         )
         response = HTMLResponse(body, status_code=status)
@@ -101,9 +109,11 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         viewer = _viewer(request)
         if viewer is None:
             return page(request, "signin.html")
-        if viewer.role == "operator":
-            return _redirect("/console/accounts")
-        return _redirect(f"/console/accounts/{viewer.account_id}")
+        if viewer.account_id is not None:
+            return _redirect(f"/console/accounts/{viewer.account_id}")
+        if not viewer.may("read.all"):
+            return page(request, "error.html", status=403, error=t(_lang(request), "forbidden_role", role=viewer.role.value))
+        return _redirect("/console/accounts")
 
     @app.post("/console/signin", include_in_schema=False)
     def signin(request: Request, token: str = Form("")) -> Response:
@@ -133,7 +143,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         viewer = _viewer(request)
         if viewer is None:
             return _redirect("/")
-        if viewer.role != "operator":
+        if not viewer.may("read.all"):
             return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
         return _accounts_page(request)
 
@@ -157,23 +167,26 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
 
     @app.post("/console/accounts", include_in_schema=False)
     def create_account(request: Request, name: str = Form(""), site: str = Form("cn"), payment: str = Form("balance")) -> Response:
-        viewer = _viewer(request)
-        if viewer is None or viewer.role != "operator":
-            return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
+        refused = _refused(request, "account.create")
+        if refused:
+            return refused
         try:
-            account, token = services.create_account(ctx, name, site, payment=payment)
+            with _recorded(request, "account.create", name=name, site=site, payment=payment) as found:
+                account, token = services.create_account(ctx, name, site, payment=payment)
+                found["target"] = account.id
         except BillingError as exc:
             return _redirect("/console/accounts", error_sentence(_lang(request), exc))
         return _accounts_page(request, new_token=token, new_account=account)
 
     @app.post("/console/settle", include_in_schema=False)
     def settle(request: Request, through: str = Form("")) -> Response:
-        viewer = _viewer(request)
         lang = _lang(request)
-        if viewer is None or viewer.role != "operator":
-            return page(request, "error.html", status=403, error=t(lang, "forbidden"))
+        refused = _refused(request, "settlement.run")
+        if refused:
+            return refused
         try:
-            result = services.settle(ctx, date.fromisoformat(through))
+            with _recorded(request, "settlement.run", through=through):
+                result = services.settle(ctx, date.fromisoformat(through))
             message = t(lang, "settled", days=result.days, lines=result.lines)
         except ValueError:
             message = error_sentence(lang, BillingError("YYYY-MM-DD"))
@@ -263,13 +276,17 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         if error:
             return error
         lang = _lang(request)
+        refused = _refused(request, "package.buy", account_id)
+        if refused:
+            return refused
         wanted = [(s, int(c)) for s, c in zip(sku, count) if c.isdigit() and 0 < int(c) <= 100]
         if not wanted:
             return _redirect(f"/console/accounts/{account_id}/catalog", t(lang, "plan_empty"))
         spent = Decimal(0)
         for one, n in wanted:
             try:
-                spent += services.buy(ctx, account_id, one, n, idem=_form_key(account_id, idem, "plan", one, n)).amount
+                with _recorded(request, "package.buy", account_id, sku=one, count=n, plan=True):
+                    spent += services.buy(ctx, account_id, one, n, idem=_form_key(account_id, idem, "plan", one, n)).amount
             except services.Replayed:
                 continue
             except (BillingError, UnknownSku) as exc:
@@ -285,23 +302,28 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         if error:
             return error
         lang = _lang(request)
+        refused = _refused(request, "package.buy", account_id)
+        if refused:
+            return refused
         try:
-            result = services.buy(ctx, account_id, sku, count, idem=_form_key(account_id, idem, "buy", sku, count))
+            with _recorded(request, "package.buy", account_id, sku=sku, count=count):
+                result = services.buy(ctx, account_id, sku, count, idem=_form_key(account_id, idem, "buy", sku, count))
         except services.Replayed:
             return _redirect(f"/console/accounts/{account_id}", t(lang, "already_done"))
         except (BillingError, UnknownSku) as exc:
             return _redirect(f"/console/accounts/{account_id}/catalog", error_sentence(lang, exc))
         return _redirect(f"/console/accounts/{account_id}", t(lang, "bought", amount=present.money(result.amount)))
 
-    def _money_action(request: Request, account_id: str, action, done, operator_only: bool = True) -> Response:
+    def _money_action(request: Request, account_id: str, name: str, parameters: dict, action, done) -> Response:
         """Run a money action from a form: refusals and bad amounts as sentences, a repeated form as 'already done'."""
-        viewer = _viewer(request)
         lang = _lang(request)
-        if viewer is None or not _may_see(viewer, account_id) or (operator_only and viewer.role != "operator"):
-            return page(request, "error.html", status=403, error=t(lang, "forbidden"))
+        refused = _refused(request, name, account_id)
+        if refused:
+            return refused
         target = f"/console/accounts/{account_id}"
         try:
-            result = action()
+            with _recorded(request, name, account_id, **parameters):
+                result = action()
         except services.Replayed:
             return _redirect(target, t(lang, "already_done"))
         except ValueError as exc:
@@ -314,40 +336,42 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
     def topup(request: Request, account_id: str, amount: str = Form(""), reference: str = Form(""), idem: str = Form("")) -> Response:
         lang = _lang(request)
         return _money_action(
-            request, account_id,
+            request, account_id, "topup.create", {"amount": amount, "reference": reference},
             lambda: services.topup(ctx, account_id, parse_decimal(amount), reference,
                                    idem=_form_key(account_id, idem, "topup", amount, reference)),
             lambda r: t(lang, "topped_up", amount=present.money(r.amount), balance=present.money(r.balance)))
 
     @app.post("/console/accounts/{account_id}/adjust", include_in_schema=False)
     def adjust(request: Request, account_id: str, amount: str = Form(""), reason: str = Form(""), idem: str = Form("")) -> Response:
-        return _money_action(request, account_id, lambda: services.adjust(
+        return _money_action(request, account_id, "adjustment.create", {"amount": amount, "reason": reason}, lambda: services.adjust(
             ctx, account_id, parse_decimal(amount), reason, idem=_form_key(account_id, idem, "adjust", amount, reason)), None)
 
     @app.post("/console/accounts/{account_id}/voucher", include_in_schema=False)
     def voucher(request: Request, account_id: str, amount: str = Form(""), expires_on: str = Form(""), idem: str = Form("")) -> Response:
-        return _money_action(request, account_id, lambda: services.grant_voucher(
+        return _money_action(request, account_id, "voucher.grant", {"amount": amount, "expires_on": expires_on}, lambda: services.grant_voucher(
             ctx, account_id, parse_decimal(amount), date.fromisoformat(expires_on),
             idem=_form_key(account_id, idem, "voucher", amount, expires_on)), None)
 
     @app.post("/console/accounts/{account_id}/discount", include_in_schema=False)
     def discount(request: Request, account_id: str, rate: str = Form(""), effective_day: str = Form("")) -> Response:
-        return _money_action(request, account_id, lambda: services.set_discount(
+        return _money_action(request, account_id, "discount.set", {"rate": rate, "effective_day": effective_day}, lambda: services.set_discount(
             ctx, account_id, parse_decimal(rate), date.fromisoformat(effective_day)), None)
 
     @app.post("/console/accounts/{account_id}/credit-limit", include_in_schema=False)
     def credit_limit(request: Request, account_id: str, amount: str = Form("")) -> Response:
-        return _money_action(request, account_id, lambda: services.set_credit_limit(ctx, account_id, parse_decimal(amount)), None)
+        return _money_action(request, account_id, "credit_limit.set", {"amount": amount},
+                             lambda: services.set_credit_limit(ctx, account_id, parse_decimal(amount)), None)
 
     @app.post("/console/accounts/{account_id}/terms", include_in_schema=False)
     def terms(request: Request, account_id: str, payment: str = Form("")) -> Response:
-        return _money_action(request, account_id, lambda: services.set_payment_terms(ctx, account_id, payment), None)
+        return _money_action(request, account_id, "account.payment.set", {"payment": payment},
+                             lambda: services.set_payment_terms(ctx, account_id, payment), None)
 
     @app.post("/console/accounts/{account_id}/balance-alert", include_in_schema=False)
     def balance_alert(request: Request, account_id: str, threshold: str = Form("")) -> Response:
         value = threshold.strip()
-        return _money_action(request, account_id, lambda: services.set_balance_alert(
-            ctx, account_id, parse_decimal(value) if value else None), None, operator_only=False)
+        return _money_action(request, account_id, "balance_alert.set", {"threshold": value}, lambda: services.set_balance_alert(
+            ctx, account_id, parse_decimal(value) if value else None), None)
 
     @app.post("/console/accounts/{account_id}/packages/{package_id}/refund", include_in_schema=False)
     def refund(request: Request, account_id: str, package_id: str) -> Response:
@@ -355,8 +379,12 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         if error:
             return error
         lang = _lang(request)
+        refused = _refused(request, "package.refund", account_id)
+        if refused:
+            return refused
         try:
-            amount = services.refund(ctx, account_id, package_id).amount
+            with _recorded(request, "package.refund", account_id, target=package_id):
+                amount = services.refund(ctx, account_id, package_id).amount
             message = t(lang, "refunded", amount=present.money(amount))
         except BillingError as exc:
             message = error_sentence(lang, exc)
@@ -368,8 +396,12 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         if error:
             return error
         lang = _lang(request)
+        refused = _refused(request, "traffic_billing.switch", account_id)
+        if refused:
+            return refused
         try:
-            mode_value, day = services.switch_traffic_billing(ctx, account_id, mode)
+            with _recorded(request, "traffic_billing.switch", account_id, mode=mode):
+                mode_value, day = services.switch_traffic_billing(ctx, account_id, mode)
             message = t(lang, "switched", mode=t(lang, f"mode_{mode_value.value}"), day=day)
         except BillingError as exc:
             message = error_sentence(lang, exc)
@@ -452,7 +484,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         if viewer is None:
             return _redirect("/")
         lang = _lang(request)
-        if viewer.role != "operator":
+        if not viewer.may("read.all"):
             return page(request, "error.html", status=403, error=t(lang, "forbidden"))
         today = shanghai_day(ctx.now())
         problem = None

@@ -50,10 +50,12 @@ class Delays:
 
 def check_amount(value: Decimal, name: str, *, positive: bool = True, allow_zero: bool = False) -> Decimal:
     """An amount a person typed: at most two decimals, within range."""
-    if not value.is_finite() or value != value.quantize(CENT):
+    if not value.is_finite():
         raise InvalidRequest(f"{name} must be an amount in CNY with at most two decimals")
-    if abs(value) >= Decimal("1e13"):
+    if abs(value) >= Decimal("1e13"):  # before quantize, which cannot hold 1E+30 to the cent
         raise InvalidRequest(f"{name} is too large")
+    if value != value.quantize(CENT):
+        raise InvalidRequest(f"{name} must be an amount in CNY with at most two decimals")
     if positive and (value < 0 or (value == 0 and not allow_zero)):
         raise InvalidRequest(f"{name} must be greater than zero" if not allow_zero else f"{name} must not be negative")
     return value.quantize(CENT)

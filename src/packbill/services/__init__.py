@@ -5,15 +5,14 @@ from .accounts import (
     AccountRow,
     AccountView,
     account_page,
-    Principal,
     account_view,
     account_views,
-    authenticate,
     create_account,
     list_accounts,
     switch_traffic_billing,
 )
 from .context import Context
+from .operators import Principal, authenticate
 from .imports import BadRow, ImportFileError, ImportResult, import_file
 from . import idempotency
 from .idempotency import IdempotencyKey, Replayed

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 import unicodedata
 import uuid
@@ -12,7 +11,7 @@ from datetime import date, datetime
 
 from ..domain import Site, SwitchRequest, TrafficBilling, check_switch, mode_on, pending_switch, requested_by, shanghai_day
 from ..domain.errors import InvalidRequest
-from ..domain.limits import MAX_NAME, MAX_TOKEN
+from ..domain.limits import MAX_NAME
 from ..domain.wallet import PaymentTerms, WalletState, wallet_state
 from ..storage import accounts as store
 from ..storage.accounts import AccountRecord
@@ -20,36 +19,11 @@ from ..storage.settlement import last_settled_day
 from .context import Context
 
 
+ACCOUNT_PREFIX = "pb_"
+
+
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    """Who is calling: the operator, or one account."""
-
-    role: str
-    """'operator' or 'account'."""
-    account_id: str | None = None
-
-    @property
-    def is_operator(self) -> bool:
-        return self.role == "operator"
-
-    def may_see(self, account_id: str) -> bool:
-        return self.is_operator or self.account_id == account_id
-
-
-def authenticate(ctx: Context, token: str | None, operator_token: str | None) -> Principal | None:
-    """The principal a bearer token stands for, or None."""
-    token = (token or "").strip()
-    if not token or len(token) > MAX_TOKEN:
-        return None
-    if operator_token and hmac.compare_digest(token.encode(), operator_token.encode()):
-        return Principal("operator")
-    with ctx.db.read() as conn:
-        account = store.account_by_token_hash(conn, hash_token(token))
-    return Principal("account", account.id) if account else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +61,7 @@ def create_account(ctx: Context, name: str, site: str, at: datetime | None = Non
         terms = PaymentTerms(payment or "invoice")
     except ValueError:
         raise InvalidRequest("payment must be 'balance' or 'invoice'") from None
-    token = "pb_" + secrets.token_urlsafe(32)
+    token = ACCOUNT_PREFIX + secrets.token_urlsafe(32)
     with ctx.db.write() as conn:
         account = store.insert_account(conn, "acc_" + uuid.uuid4().hex[:20], name, site_value, hash_token(token), at or ctx.now(),
                                        terms)

@@ -8,23 +8,23 @@ from ..deps import Deps, moment, override_at
 
 
 def router(deps: Deps) -> APIRouter:
-    r = APIRouter(tags=["accounts"])
+    r = APIRouter(route_class=deps.Route, tags=["accounts"])
     ctx = deps.ctx
 
-    @r.post("/v1/accounts", status_code=201, response_model=schemas.AccountCreatedOut)
-    def create_account(body: schemas.AccountIn, _: deps.Operator):
+    @r.post("/v1/accounts", status_code=201, response_model=schemas.AccountCreatedOut, **deps.action("account.create"))
+    def create_account(body: schemas.AccountIn):
         account, token = services.create_account(ctx, body.name, body.site, payment=body.payment)
         return {**present.account_json(services.account_view(ctx, account.id)), "token": token}
 
-    @r.get("/v1/accounts", response_model=schemas.AccountListOut)
-    def list_accounts(_: deps.Operator, as_of: str | None = None):
+    @r.get("/v1/accounts", response_model=schemas.AccountListOut, **deps.action("read.all"))
+    def list_accounts(as_of: str | None = None):
         return {"accounts": [present.account_json(v) for v in services.account_views(ctx, moment(as_of, "as_of"))]}
 
-    @r.get("/v1/accounts/{account_id}", response_model=schemas.AccountDetailOut)
+    @r.get("/v1/accounts/{account_id}", response_model=schemas.AccountDetailOut, **deps.action("read"))
     def get_account(account_id: deps.AccountId, as_of: str | None = None):
         return present.account_json(services.account_view(ctx, account_id, moment(as_of, "as_of")))
 
-    @r.put("/v1/accounts/{account_id}/traffic-billing", response_model=schemas.TrafficBillingOut)
+    @r.put("/v1/accounts/{account_id}/traffic-billing", response_model=schemas.TrafficBillingOut, **deps.action("traffic_billing.switch"))
     def traffic_billing(account_id: deps.AccountId, body: schemas.TrafficBillingIn, principal: deps.Caller):
         mode, effective = services.switch_traffic_billing(ctx, account_id, body.mode, override_at(body.at, principal))
         return {"mode": mode.value, "effective_day": effective.isoformat()}

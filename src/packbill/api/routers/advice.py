@@ -18,10 +18,10 @@ class AdviceIn(BaseModel):
 
 
 def router(deps: Deps) -> APIRouter:
-    r = APIRouter(tags=["advice"])
+    r = APIRouter(route_class=deps.Route, tags=["advice"])
     ctx = deps.ctx
 
-    @r.get("/v1/accounts/{account_id}/advice")
+    @r.get("/v1/accounts/{account_id}/advice", **deps.action("read"))
     def advice(account_id: deps.AccountId, window_days: int = 90, horizon_months: int = 12, what_if_days: int = 30,
                lang: Literal["en", "zh"] = "en") -> dict:
         """The cheapest packages to buy, and when, for the next ``horizon_months`` (30-day months
@@ -31,7 +31,7 @@ def router(deps: Deps) -> APIRouter:
         steady push a day."""
         return advice_json(service.advise(ctx, account_id, window_days, horizon_months, None, what_if_days), ctx.catalog, lang)
 
-    @r.post("/v1/accounts/{account_id}/advice")
+    @r.post("/v1/accounts/{account_id}/advice", **deps.action("read"))
     def advice_for(account_id: deps.AccountId, body: AdviceIn, lang: Literal["en", "zh"] = "en") -> dict:
         """The same for a forecast the customer gives: ``{"forecast": {"<service>": [quantity per month, ...]}}``."""
         if body.forecast is None:

@@ -19,11 +19,11 @@ from .money import money
 
 
 def router(deps: Deps) -> APIRouter:
-    r = APIRouter(tags=["books"])
+    r = APIRouter(route_class=deps.Route, tags=["books"])
     ctx = deps.ctx
 
     @r.get("/v1/accounts/{account_id}/statements/{month}", response_model=schemas.StatementOut,
-           responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}})
+           responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}}, **deps.action("read"))
     def statement(account_id: deps.AccountId, month: str, format: Literal["json", "csv", "pdf"] = "json",
                   lang: Literal["zh", "en"] = "zh"):
         """The account's statement of a month (YYYY-MM): provisional until the month is over and
@@ -42,8 +42,8 @@ def router(deps: Deps) -> APIRouter:
             return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
         return statement_json(s)
 
-    @r.post("/v1/accounts/{account_id}/invoices", status_code=201, response_model=schemas.InvoiceOut)
-    def invoice(account_id: deps.AccountId, body: schemas.InvoiceIn, _: deps.Operator, request: Request):
+    @r.post("/v1/accounts/{account_id}/invoices", status_code=201, response_model=schemas.InvoiceOut, **deps.action("invoice.create"))
+    def invoice(account_id: deps.AccountId, body: schemas.InvoiceIn, request: Request):
         """Record an invoice the operator issued; refused with ``conflict`` above the invoiceable amount."""
         def out(i: books.Invoice) -> dict:
             return {"id": i.id, "number": i.number, "amount": present.money_json(i.amount), "at": i.at.isoformat(),
@@ -59,7 +59,7 @@ def router(deps: Deps) -> APIRouter:
         return respond(ctx, idem, lambda: (201, out(books.record_invoice(ctx, account_id, money(body.amount, "amount"), body.number, idem))),
                        rebuild)
 
-    @r.get("/v1/accounts/{account_id}/invoices", response_model=schemas.InvoicesOut)
+    @r.get("/v1/accounts/{account_id}/invoices", response_model=schemas.InvoicesOut, **deps.action("read"))
     def invoices(account_id: deps.AccountId):
         """The invoices recorded for the account, and what is invoiceable now."""
         from ...domain.days import from_us
@@ -68,8 +68,8 @@ def router(deps: Deps) -> APIRouter:
                              for i, n, a, at in books.invoices(ctx, account_id)],
                 "invoiceable": present.money_json(books.invoiceable_now(ctx, account_id))}
 
-    @r.get("/v1/revenue", response_model=schemas.RevenueOut)
-    def revenue(_: deps.Operator, from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None):
+    @r.get("/v1/revenue", response_model=schemas.RevenueOut, **deps.action("read.all"))
+    def revenue(from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None):
         """Per day (Asia/Shanghai) and service: revenue recognised from packages, breakage and
         pay-as-you-go, and the deferred revenue held at each day's end. Default: the last 30 days."""
         today = shanghai_day(ctx.now())

@@ -9,9 +9,9 @@ from ..deps import Deps
 
 
 def router(deps: Deps) -> APIRouter:
-    r = APIRouter(tags=["catalog"])
+    r = APIRouter(route_class=deps.Route, tags=["catalog"])
 
-    @r.get("/v1/catalog")
+    @r.get("/v1/catalog", **deps.action("read"))
     def catalog(principal: deps.Caller) -> dict[str, Any]:
         return present.catalog_json(deps.ctx.catalog)
 

@@ -24,15 +24,15 @@ def money(value: Any, name: str) -> Decimal:
 
 
 def router(deps: Deps) -> APIRouter:
-    r = APIRouter(tags=["money"])
+    r = APIRouter(route_class=deps.Route, tags=["money"])
     ctx = deps.ctx
 
-    @r.get("/v1/accounts/{account_id}/wallet", response_model=schemas.WalletOut)
+    @r.get("/v1/accounts/{account_id}/wallet", response_model=schemas.WalletOut, **deps.action("read"))
     def wallet(account_id: deps.AccountId, as_of: str | None = None):
         return present.wallet_json(services.wallet(ctx, account_id, moment(as_of, "as_of")))
 
-    @r.post("/v1/accounts/{account_id}/topups", status_code=201, response_model=schemas.TopUpOut)
-    def topup(account_id: deps.AccountId, body: schemas.TopUpIn, principal: deps.Operator, request: Request):
+    @r.post("/v1/accounts/{account_id}/topups", status_code=201, response_model=schemas.TopUpOut, **deps.action("topup.create"))
+    def topup(account_id: deps.AccountId, body: schemas.TopUpIn, principal: deps.Caller, request: Request):
         def out(t: services.TopUp) -> dict:
             return {"id": t.id, "amount": present.money_json(t.amount), "reference": t.reference, "balance": present.money_json(t.balance)}
 
@@ -43,8 +43,8 @@ def router(deps: Deps) -> APIRouter:
         idem = key_of(request, account_id, body.model_dump())
         return respond(ctx, idem, produce, lambda ref: (200, out(services.topup_by_id(ctx, account_id, ref))))
 
-    @r.post("/v1/accounts/{account_id}/adjustments", status_code=201, response_model=schemas.AdjustmentOut)
-    def adjustment(account_id: deps.AccountId, body: schemas.AdjustmentIn, principal: deps.Operator, request: Request):
+    @r.post("/v1/accounts/{account_id}/adjustments", status_code=201, response_model=schemas.AdjustmentOut, **deps.action("adjustment.create"))
+    def adjustment(account_id: deps.AccountId, body: schemas.AdjustmentIn, principal: deps.Caller, request: Request):
         def out(a: services.Adjustment) -> dict:
             return {"id": a.id, "amount": present.money_json(a.amount), "balance": present.money_json(a.balance)}
 
@@ -53,8 +53,8 @@ def router(deps: Deps) -> APIRouter:
                                                                     override_at(body.at, principal), idem))),
                        lambda ref: (201, out(services.adjustment_by_id(ctx, account_id, ref))))
 
-    @r.post("/v1/accounts/{account_id}/vouchers", status_code=201, response_model=schemas.VoucherOut)
-    def voucher(account_id: deps.AccountId, body: schemas.VoucherIn, _: deps.Operator, request: Request):
+    @r.post("/v1/accounts/{account_id}/vouchers", status_code=201, response_model=schemas.VoucherOut, **deps.action("voucher.grant"))
+    def voucher(account_id: deps.AccountId, body: schemas.VoucherIn, request: Request):
         today = shanghai_day(ctx.now())  # for the voucher's status in the answer
 
         def produce():
@@ -65,28 +65,28 @@ def router(deps: Deps) -> APIRouter:
         idem = key_of(request, account_id, body.model_dump())
         return respond(ctx, idem, produce, lambda ref: (201, present.voucher_json(services.voucher_by_id(ctx, account_id, ref), today)))
 
-    @r.put("/v1/accounts/{account_id}/discount")
-    def discount(account_id: deps.AccountId, body: schemas.DiscountIn, _: deps.Operator) -> dict[str, str]:
+    @r.put("/v1/accounts/{account_id}/discount", **deps.action("discount.set"))
+    def discount(account_id: deps.AccountId, body: schemas.DiscountIn) -> dict[str, str]:
         effective = day(body.effective_day, "effective_day")
         services.set_discount(ctx, account_id, money(body.rate, "rate"), effective)
         return {"rate": str(money(body.rate, "rate")), "effective_day": effective.isoformat()}
 
-    @r.put("/v1/accounts/{account_id}/credit-limit")
-    def credit_limit(account_id: deps.AccountId, body: schemas.CreditLimitIn, _: deps.Operator) -> dict[str, str]:
+    @r.put("/v1/accounts/{account_id}/credit-limit", **deps.action("credit_limit.set"))
+    def credit_limit(account_id: deps.AccountId, body: schemas.CreditLimitIn) -> dict[str, str]:
         purse = services.set_credit_limit(ctx, account_id, money(body.amount, "amount"))
         return {"credit_limit": present.money_json(purse.credit_limit)}
 
-    @r.put("/v1/accounts/{account_id}/balance-alert")
+    @r.put("/v1/accounts/{account_id}/balance-alert", **deps.action("balance_alert.set"))
     def balance_alert(account_id: deps.AccountId, body: schemas.BalanceAlertIn) -> dict[str, str | None]:
         threshold = None if body.threshold is None else money(body.threshold, "threshold")
         purse = services.set_balance_alert(ctx, account_id, threshold)
         return {"threshold": present.money_json(purse.threshold) if purse.threshold is not None else None}
 
-    @r.put("/v1/accounts/{account_id}/payment")
-    def payment(account_id: deps.AccountId, body: schemas.PaymentTermsIn, _: deps.Operator) -> dict[str, str]:
+    @r.put("/v1/accounts/{account_id}/payment", **deps.action("account.payment.set"))
+    def payment(account_id: deps.AccountId, body: schemas.PaymentTermsIn) -> dict[str, str]:
         return {"payment": services.set_payment_terms(ctx, account_id, body.payment).terms.value}
 
-    @r.get("/v1/accounts/{account_id}/journal", response_model=schemas.JournalOut)
+    @r.get("/v1/accounts/{account_id}/journal", response_model=schemas.JournalOut, **deps.action("read"))
     def journal(account_id: deps.AccountId, from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None):
         first: date | None = day(from_, "from") if from_ else None
         last: date | None = day(to, "to") if to else None

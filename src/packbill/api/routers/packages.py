@@ -9,7 +9,7 @@ from ..idempotent import key_of, respond
 
 
 def router(deps: Deps) -> APIRouter:
-    r = APIRouter(tags=["packages"])
+    r = APIRouter(route_class=deps.Route, tags=["packages"])
     ctx = deps.ctx
 
     def purchase_out(account_id: str, result: services.Purchase) -> tuple[int, dict]:
@@ -19,7 +19,7 @@ def router(deps: Deps) -> APIRouter:
                      "amount": present.money_json(result.amount), "list_amount": present.money_json(result.list_amount),
                      "paid": present.paid_json(result.paid)}
 
-    @r.post("/v1/accounts/{account_id}/packages", status_code=201, response_model=schemas.PurchaseOut)
+    @r.post("/v1/accounts/{account_id}/packages", status_code=201, response_model=schemas.PurchaseOut, **deps.action("package.buy"))
     def buy(account_id: deps.AccountId, body: schemas.PurchaseIn, principal: deps.Caller, request: Request):
         idem = key_of(request, account_id, body.model_dump())
         return respond(ctx, idem,
@@ -27,7 +27,7 @@ def router(deps: Deps) -> APIRouter:
                                                                      idem)),
                        lambda ref: purchase_out(account_id, services.order(ctx, account_id, ref)))
 
-    @r.get("/v1/accounts/{account_id}/packages", response_model=schemas.PackageListOut)
+    @r.get("/v1/accounts/{account_id}/packages", response_model=schemas.PackageListOut, **deps.action("read"))
     def list_packages(account_id: deps.AccountId, status: str | None = None, as_of: str | None = None):
         return {"packages": [present.package_json(v) for v in services.list_packages(ctx, account_id, moment(as_of, "as_of"), status)]}
 
@@ -38,7 +38,7 @@ def router(deps: Deps) -> APIRouter:
         return 200, {"package": present.package_json(view), "amount": present.money_json(result.amount),
                      "paid_back": present.paid_json(result.paid_back)}
 
-    @r.post("/v1/accounts/{account_id}/packages/{package_id}/refund", response_model=schemas.RefundOut)
+    @r.post("/v1/accounts/{account_id}/packages/{package_id}/refund", response_model=schemas.RefundOut, **deps.action("package.refund"))
     def refund(account_id: deps.AccountId, package_id: str, principal: deps.Caller, request: Request,
                body: schemas.RefundIn | None = None):
         idem = key_of(request, account_id, body.model_dump() if body else None)

@@ -15,6 +15,7 @@ def router(deps: Deps) -> APIRouter:
 
     @r.get("/v1/whoami", response_model=schemas.WhoAmIOut)
     def whoami(principal: deps.Caller):
-        return {"role": principal.role, "account_id": principal.account_id}
+        return {"role": "operator" if principal.is_operator else "account", "account_id": principal.account_id,
+                "operator_role": principal.role.value if principal.is_operator else None, "actor": principal.actor}
 
     return r

@@ -13,21 +13,21 @@ def _failed(failed):
 
 
 def router(deps: Deps) -> APIRouter:
-    r = APIRouter(tags=["settlement"])
+    r = APIRouter(route_class=deps.Route, tags=["settlement"])
     ctx = deps.ctx
 
     def out(result: services.SettlementResult) -> tuple[int, dict]:
         return 200, {"days": result.days, "lines": result.lines, "run_id": result.run_id, "failed": _failed(result.failed)}
 
-    @r.post("/v1/settlements", response_model=schemas.SettlementOut)
-    def settle(body: schemas.SettlementIn, principal: deps.Operator, request: Request):
+    @r.post("/v1/settlements", response_model=schemas.SettlementOut, **deps.action("settlement.run"))
+    def settle(body: schemas.SettlementIn, principal: deps.Caller, request: Request):
         idem = key_of(request, "operator", body.model_dump())
         return respond(ctx, idem, lambda: out(services.settle(ctx, day(body.through, "through"), override_at(body.at, principal),
                                                               idem=idem)),
                        lambda ref: out(services.run_result(ctx, int(ref))))
 
-    @r.get("/v1/settlements", response_model=schemas.RunListOut)
-    def runs(_: deps.Operator, limit: int = 20):
+    @r.get("/v1/settlements", response_model=schemas.RunListOut, **deps.action("read.all"))
+    def runs(limit: int = 20):
         return {"runs": [{"id": v.run.id, "through": v.run.through.isoformat(), "status": v.status,
                           "started_at": v.run.started_at.isoformat(),
                           "finished_at": v.run.finished_at.isoformat() if v.run.finished_at else None,

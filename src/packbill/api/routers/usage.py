@@ -13,7 +13,7 @@ from ..errors import ApiError
 
 
 def router(deps: Deps) -> APIRouter:
-    r = APIRouter(tags=["usage"])
+    r = APIRouter(route_class=deps.Route, tags=["usage"])
     ctx = deps.ctx
 
     def ingest_body(account_id: str, raw: bytes):
@@ -29,8 +29,8 @@ def router(deps: Deps) -> APIRouter:
         "/v1/accounts/{account_id}/usage",
         status_code=202,
         response_model=schemas.UsageAcceptedOut,
-        openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-            "schema": schemas.UsageBatchIn.model_json_schema(ref_template="#/components/schemas/{model}")}}}},
+        **deps.action("usage.send", openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
+            "schema": schemas.UsageBatchIn.model_json_schema(ref_template="#/components/schemas/{model}")}}}}),
     )
     async def usage(account_id: deps.AccountId, request: Request):
         raw = await request.body()
@@ -38,7 +38,7 @@ def router(deps: Deps) -> APIRouter:
         result = await run_in_threadpool(ingest_body, account_id, raw)
         return {"accepted": result.accepted, "duplicates": result.duplicates}
 
-    @r.get("/v1/accounts/{account_id}/usage", response_model=schemas.DailyUsageListOut)
+    @r.get("/v1/accounts/{account_id}/usage", response_model=schemas.DailyUsageListOut, **deps.action("read"))
     def daily_usage(account_id: deps.AccountId, from_: Annotated[str, Query(alias="from")], to: str):
         rows = services.daily_usage(ctx, account_id, day(from_, "from"), day(to, "to"))
         return {"usage": [{"day": u.day.isoformat(), "service": u.service, "mainland": u.mainland, "other": u.other,
