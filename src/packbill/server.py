@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
@@ -14,7 +15,10 @@ from .api import install_api
 from .api.schemas import ErrorOut
 from .console import console_router
 from .console.views import STATIC_MOUNT
-from .services import Context
+
+from .services import Context, notify, schedule
+from .services.context import Touched
+from .services.notify import Loop
 from .settings import Settings
 
 
@@ -39,9 +43,40 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
     return app
 
 
+def context(settings: Settings) -> Context:
+    """The services' context for ``settings`` (the CLI's and the server's alike)."""
+    return Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days,
+                        webhook_local=settings.webhook_local)
+
+
+def background(ctx: Context, settings: Settings) -> list[Loop]:
+    """What a server process runs beside its requests: the webhook dispatcher (R25), the live
+    sweep of fresh usage's reminders (R26) and the daily schedule."""
+    ctx.touched = Touched()
+    loops = [Loop("sweep", lambda: notify.sweep_touched(ctx), settings.sweep_seconds)]
+    if settings.dispatch:
+        loops.append(Loop("dispatcher", lambda: notify.dispatch_until_idle(ctx), 1.0))
+    if settings.schedule:
+        at = schedule.parse_time(settings.settle_at)
+        loops.append(Loop("schedule", schedule.Scheduler(ctx, at), 30.0))
+    return loops
+
+
 def build_app(settings: Settings) -> FastAPI:
-    return create_app(Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days),
-                      settings.operator_token)
+    ctx = context(settings)
+    loops = background(ctx, settings)
+
+    @asynccontextmanager
+    async def lifespan(_app):
+        for loop in loops:
+            loop.start()
+        yield
+        for loop in loops:
+            loop.stop()
+
+    app = create_app(ctx, settings.operator_token)
+    app.router.lifespan_context = lifespan
+    return app
 
 
 def serve(settings: Settings, log_level: str = "info") -> None:

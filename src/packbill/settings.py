@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     suspend_after_hours, reclaim_after_days: the arrears delays (R19).
     lateness_days: the lateness horizon (R23): usage stamped more than this many days before the
     server's clock is refused as ``too_late``; unset (the default), backfills of any age work.
+    dispatch: ``serve`` delivers webhooks itself (R25); off when ``packbill dispatch`` runs apart.
+    schedule, settle_at: ``serve`` settles every ended day at this time, Asia/Shanghai (one
+    server wins when several run).
+    sweep_seconds: how often ``serve`` raises the reminders of fresh usage (R26: within a minute).
+    webhook_local: customers may register http:// and private webhook addresses (tests, a lab).
     """
 
     model_config = SettingsConfigDict(env_prefix="PACKBILL_", extra="ignore")
@@ -35,6 +40,11 @@ class Settings(BaseSettings):
     """R19: days suspended before it is reclaim_due."""
     lateness_days: int | None = Field(default=None, ge=1, le=36500)
     """R23: the lateness horizon in days (none: no horizon)."""
+    dispatch: bool = True
+    schedule: bool = True
+    settle_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+    sweep_seconds: float = Field(default=20, gt=0, le=60)
+    webhook_local: bool = False
 
     def delays(self):
         from datetime import timedelta

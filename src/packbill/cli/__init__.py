@@ -1,6 +1,6 @@
 """The command line: ``packbill --help``."""
 
 from .app import app, run
-from . import advice, books  # noqa: F401,E402 - register advise; statements, invoices, revenue and audit
+from . import advice, books, operators  # noqa: F401,E402 - register advise; statements, invoices, revenue, audit; keys, trail
 
 __all__ = ["app", "run"]

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from .. import present, services
+from ..services import operators
 from ..domain import BillingError, CatalogError, UnknownSku, load_catalog
 from ..domain.usage import parse_timestamp
 from ..present.tables import bill_table, packages_table
@@ -72,9 +73,9 @@ def _consoles(
     err = Console(stderr=True, width=wide)
 
 DbOpt = Annotated[Optional[str], typer.Option(
-    "--db", help="sqlite:///file.db or postgresql://user@host:port/db [default: $PACKBILL_DB, else sqlite:///packbill.db]")]
+    "--db", help="sqlite:///file.db or postgresql://user@host:port/db \\[default: $PACKBILL_DB, else sqlite:///packbill.db]")]
 CatalogOpt = Annotated[Optional[Path], typer.Option(
-    "--catalog", help="a catalog TOML file [default: $PACKBILL_CATALOG, else the shipped catalog]")]
+    "--catalog", help="a catalog TOML file \\[default: $PACKBILL_CATALOG, else the shipped catalog]")]
 AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="a moment, ISO 8601 with an offset, e.g. 2026-11-26T12:00:00+08:00")]
 
 
@@ -89,7 +90,9 @@ def _ctx(db: Optional[str], catalog: Optional[Path] = None) -> services.Context:
     """Services on --db (else $PACKBILL_DB) with the catalog of --catalog (else $PACKBILL_CATALOG)."""
     settings = _settings(db=db, catalog=str(catalog) if catalog else None)
     try:
-        return services.Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days)
+        from ..server import context
+
+        return context(settings)
     except (CatalogError, OSError) as exc:
         _fail(str(exc))
     except services.BadDatabaseUrl as exc:
@@ -120,12 +123,31 @@ def _day(value: str, name: str) -> date:
 
 
 class _Errors:
-    """Turn the rules' refusals into a clear message and exit code 1."""
+    """Turn the rules' refusals into a clear message and exit code 1. Given a context and an
+    action, the change is recorded in the audit trail (R24) as done by the operating-system
+    user, accepted or refused."""
+
+    def __init__(self, ctx: services.Context | None = None, action: str | None = None, account_id: str | None = None,
+                 target: str | None = None, **parameters) -> None:
+        self.ctx, self.action, self.account_id, self.target, self.parameters = ctx, action, account_id, target, parameters
+        self.found: dict = {}
 
     def __enter__(self):
-        return self
+        return self.found
 
     def __exit__(self, kind, exc, tb):
+        if self.action is not None and self.ctx is not None:
+            if exc is None:
+                outcome, detail = self.found.get("outcome", "ok"), None
+            elif isinstance(exc, typer.Exit):
+                outcome, detail = ("ok", None) if not exc.exit_code else ("invalid_request", "refused by the command line")
+            else:
+                outcome, detail = operators.outcome_of(exc)
+            try:
+                operators.record(self.ctx, services.Principal.os_user(), "cli", self.action, target=self.found.get("target", self.target or self.account_id),
+                                 account_id=self.account_id, parameters=self.parameters, outcome=outcome, detail=detail)
+            except services.Unavailable:
+                err.print("[yellow]warning:[/yellow] the audit trail could not be written", soft_wrap=True)
         if isinstance(exc, (BillingError, UnknownSku)):
             _fail(getattr(exc, "message", str(exc)))
         if isinstance(exc, services.Unavailable):
@@ -136,19 +158,62 @@ class _Errors:
 @app.command()
 def serve(
     db: DbOpt = None,
-    host: Annotated[Optional[str], typer.Option(help="address to listen on [default: $PACKBILL_HOST, else 127.0.0.1]")] = None,
-    port: Annotated[Optional[int], typer.Option(help="port to listen on [default: $PACKBILL_PORT, else 8000]")] = None,
+    host: Annotated[Optional[str], typer.Option(help="address to listen on \\[default: $PACKBILL_HOST, else 127.0.0.1]")] = None,
+    port: Annotated[Optional[int], typer.Option(help="port to listen on \\[default: $PACKBILL_PORT, else 8000]")] = None,
     catalog: CatalogOpt = None,
-    workers: Annotated[Optional[int], typer.Option(help="server processes [default: $PACKBILL_WORKERS, else 1]")] = None,
+    workers: Annotated[Optional[int], typer.Option(help="server processes \\[default: $PACKBILL_WORKERS, else 1]")] = None,
+    dispatch: Annotated[Optional[bool], typer.Option(
+        "--dispatch/--no-dispatch", help="deliver webhooks in this server \\[default: $PACKBILL_DISPATCH, else yes]")] = None,
+    schedule: Annotated[Optional[bool], typer.Option(
+        "--schedule/--no-schedule", help="settle every ended day at --settle-at \\[default: $PACKBILL_SCHEDULE, else yes]")] = None,
+    settle_at: Annotated[Optional[str], typer.Option(
+        help="the daily settlement's time, HH:MM Beijing time \\[default: $PACKBILL_SETTLE_AT, else 08:00]")] = None,
 ) -> None:
-    """Start the HTTP service (API v1 and the console). The operator token is $PACKBILL_OPERATOR_TOKEN."""
+    """Start the HTTP service (API v1 and the console), with the webhook dispatcher, the live
+    reminders of fresh usage and the daily settlement. The operator token is
+    $PACKBILL_OPERATOR_TOKEN."""
     from ..server import serve as run
 
-    settings = _settings(db=db, host=host, port=port, catalog=str(catalog) if catalog else None, workers=workers)
+    settings = _settings(db=db, host=host, port=port, catalog=str(catalog) if catalog else None, workers=workers,
+                         dispatch=dispatch, schedule=schedule, settle_at=settle_at)
     if not settings.operator_token:
         err.print("[yellow]warning:[/yellow] PACKBILL_OPERATOR_TOKEN is not set: no operator can sign in")
     _ctx(settings.db, Path(settings.catalog) if settings.catalog else None).close()  # migrates before the server answers
     run(settings)
+
+
+@app.command()
+def dispatch(
+    once: Annotated[bool, typer.Option("--once", help="deliver what is due now, then stop")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Deliver webhooks from the outbox (R25) until stopped with Ctrl-C: signed, retried at
+    once, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h. Run it apart from the servers when they
+    start with --no-dispatch; several dispatchers may run at once."""
+    import signal
+    import threading
+
+    from ..services import notify
+
+    ctx = _ctx(db)
+    if once:
+        with _Errors():
+            made = notify.dispatch_until_idle(ctx)
+        out.print(f"{made} delivery attempt{'s' if made != 1 else ''} made; {notify.outbox_depth(ctx)} pending")
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    out.print("dispatching webhooks; Ctrl-C stops")
+    try:
+        while not stop.is_set():
+            try:
+                notify.dispatch_until_idle(ctx)
+            except services.Unavailable as exc:
+                err.print(f"[yellow]the database is unavailable ({exc.message}); trying again[/yellow]", soft_wrap=True)
+            stop.wait(1.0)
+    except KeyboardInterrupt:
+        pass
+    out.print("stopped")
 
 
 @catalog_app.command("show")
@@ -190,8 +255,9 @@ def accounts_create(
 ) -> None:
     """Create an account and print its token (shown only this once)."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "account.create", name=name, site=site, payment=payment) as found:
         account, token = services.create_account(ctx, name, site, payment=payment)
+        found["target"] = account.id
     out.print(f"account [bold]{account.id}[/bold] ({account.name}, site {account.site.value}, {account.terms.value} terms)")
     out.print(f"token   [bold]{token}[/bold]  (keep it: it is not stored and cannot be shown again)")
 
@@ -233,7 +299,7 @@ def accounts_traffic_billing(
 ) -> None:
     """Switch an account's traffic billing type (effective the next day)."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "traffic_billing.switch", account_id, mode=mode, at=at):
         mode_value, effective = services.switch_traffic_billing(ctx, account_id, mode, _moment(at, "at"))
     out.print(f"{account_id}: traffic billed by {mode_value.value} from {effective}")
 
@@ -248,7 +314,7 @@ def packages_buy(
 ) -> None:
     """Buy COUNT packages of SKU for an account."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "package.buy", account_id, sku=sku, count=count, at=at):
         result = services.buy(ctx, account_id, sku, count, _moment(at, "at"))
     for p in result.packages:
         out.print(f"bought {p.id}  {p.sku}  covers {p.first_day} to {p.last_day}")
@@ -278,7 +344,7 @@ def packages_refund(
 ) -> None:
     """The account's one no-reason refund (within 5 days, never drawn on)."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "package.refund", account_id, target=package_id, at=at):
         result = services.refund(ctx, account_id, package_id, _moment(at, "at"))
     out.print(f"refunded {result.package.id} ({result.package.sku}): {present.money(result.amount)} CNY "
               f"(to cash {present.money(result.paid_back.cash)}, to vouchers {present.money(result.paid_back.voucher_total)})")
@@ -306,8 +372,10 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
             else:
                 bar.update(storing, advance=n, visible=True)
 
-        with _Errors():
+        with _Errors(ctx, "usage.send", file=str(file)) as found:
             result = services.import_file(ctx, file, progress)
+            if result.bad:
+                found["outcome"] = "invalid_usage"
         bar.update(storing, total=result.accepted + result.duplicates if not result.bad else 0)
     if result.bad:
         for row in result.bad:
@@ -330,7 +398,7 @@ def settle(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        with _Errors():
+        with _Errors(ctx, "settlement.run", through=through, at=at):
             result = services.settle(ctx, _day(through, "through"), _moment(at, "at"), progress)
     out.print(f"settled {result.days} account-day(s), wrote {result.lines} bill line(s)")
     for account_id, reason in result.failed:
@@ -415,7 +483,7 @@ def _key(account_id: str, *parts) -> services.IdempotencyKey:
 def accounts_payment(account_id: str, terms: Annotated[str, typer.Argument(help="balance or invoice")], db: DbOpt = None) -> None:
     """Change an account's payment terms."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "account.payment.set", account_id, payment=terms):
         purse = services.set_payment_terms(ctx, account_id, terms)
     out.print(f"{account_id}: {purse.terms.value} terms")
 
@@ -460,7 +528,7 @@ def wallet_topup(
 ) -> None:
     """Record a top-up (idempotent by its reference)."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "topup.create", account_id, amount=amount, reference=reference, at=at):
         result = services.topup(ctx, account_id, _amount(amount, "amount"), reference, _moment(at, "at"),
                                 _key(account_id, "topup", amount, reference))
     word = "topped up" if result.created else "already recorded"
@@ -476,7 +544,7 @@ def wallet_adjust(
 ) -> None:
     """Correct a balance (positive or negative), with a reason."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "adjustment.create", account_id, amount=amount, reason=reason):
         result = services.adjust(ctx, account_id, _amount(amount, "amount"), reason, idem=_key(account_id, "adjust", amount, reason))
     out.print(f"adjusted by {present.money(result.amount)} CNY; balance {present.money(result.balance)} CNY")
 
@@ -491,7 +559,7 @@ def vouchers_grant(
 ) -> None:
     """Grant a voucher: it pays before cash, never arrears, and expires."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "voucher.grant", account_id, amount=amount, expires_on=expires_on, services=service):
         v = services.grant_voucher(ctx, account_id, _amount(amount, "amount"), _day(expires_on, "expires-on"), service or None,
                                    idem=_key(account_id, "voucher", amount, expires_on, service))
     out.print(f"granted {v.id}: {present.money(v.amount)} CNY until {v.expires_on}"
@@ -519,7 +587,7 @@ def discount_set(
 ) -> None:
     """Set an account's discount rate from a day on (earlier days keep theirs)."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "discount.set", account_id, rate=rate, effective_day=effective_day):
         services.set_discount(ctx, account_id, _amount(rate, "rate"), _day(effective_day, "from"))
     out.print(f"{account_id}: rate {rate} from {effective_day}")
 
@@ -528,7 +596,7 @@ def discount_set(
 def credit_limit_set(account_id: str, amount: Annotated[str, typer.Argument(help="CNY, at least 0")], db: DbOpt = None) -> None:
     """Set how far below zero purchases may take an account's cash."""
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "credit_limit.set", account_id, amount=amount):
         purse = services.set_credit_limit(ctx, account_id, _amount(amount, "amount"))
     out.print(f"{account_id}: credit limit {present.money(purse.credit_limit)} CNY")
 
@@ -538,6 +606,6 @@ def balance_alert_set(account_id: str, threshold: Annotated[str, typer.Argument(
     """Remind the customer when a charge leaves the balance below THRESHOLD."""
     ctx = _ctx(db)
     value = None if threshold.strip().lower() == "off" else _amount(threshold, "threshold")
-    with _Errors():
+    with _Errors(ctx, "balance_alert.set", account_id, threshold=threshold):
         services.set_balance_alert(ctx, account_id, value)
     out.print(f"{account_id}: low-balance alert {'off' if value is None else 'below ' + present.money(value) + ' CNY'}")

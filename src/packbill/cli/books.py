@@ -131,7 +131,7 @@ def invoices_add(
     except InvalidOperation:
         _fail("--amount must be an amount in CNY, e.g. 120.50")
     ctx = _ctx(db)
-    with _Errors():
+    with _Errors(ctx, "invoice.create", account_id, amount=amount, number=number):
         invoice = books.record_invoice(ctx, account_id, value, number)
     cli.out.print(f"invoice {invoice.number}: {present.money(invoice.amount)} CNY recorded; "
                   f"{present.money(invoice.invoiceable)} CNY is still invoiceable")

@@ -23,6 +23,7 @@ from ..domain.errors import Conflict, InvalidRequest, NotFound
 from ..domain.wallet import check_amount
 from ..storage import accounts as accounts_store
 from ..storage import books as store
+from ..storage import notify as notify_store
 from ..storage.sql import lock_accounts
 from ..storage.wallet import write_many
 from .context import Context
@@ -55,6 +56,10 @@ def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
                        if (e := books.package_breakage(pid, service, amount, size, drawn)) is not None]
             entries += [(a, e) for a, vid, remaining in mine_v if (e := books.voucher_breakage(vid, remaining)) is not None]
             write_many(conn, entries, run_at)
+            notify_store.emit(conn, [(a, "package.expired", {
+                "package_id": pid, "service": service, "forfeited_quantity": size - drawn,
+                "forfeited_amount": str(amount - books.recognised(amount, drawn, size))}, None)
+                for a, pid, service, amount, size, drawn in mine_p], run_at)
             store.close_packages(conn, [p[1] for p in mine_p], run_at)
             store.close_vouchers(conn, [v[1] for v in mine_v], run_at)
             return len(entries)
@@ -98,7 +103,10 @@ def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] |
         def work(conn) -> None:
             lock_accounts(conn, chunk)
             statements = _compute(conn, chunk, month, run_at, final=True)  # invoiceable as of the freeze: the month's charges included
-            store.freeze_statements(conn, month, [(s.account_id, s.number, store.statement_body(s)) for s in statements], run_at)
+            new = store.freeze_statements(conn, month, [(s.account_id, s.number, store.statement_body(s)) for s in statements], run_at)
+            notify_store.emit(conn, [(s.account_id, "statement.final", {
+                "month": f"{month:%Y-%m}", "number": s.number, "closing_balance": str(s.closing_balance),
+                "invoiceable": str(s.invoiceable)}, None) for s in statements if s.account_id in new], run_at)
 
         ctx.db.write_retrying(work)
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable
+import threading
+from typing import Callable, Iterable
 
 from ..domain import Catalog, load_catalog
 from ..domain.wallet import Delays
@@ -13,6 +14,24 @@ from ..storage.db import DEFAULT_URL, Database
 
 def utc_now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+class Touched:
+    """Accounts whose usage arrived in this process since the live sweep last looked (R26);
+    thread-safe. A process that runs no sweep keeps none (``Context.touched`` is None)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[str] = set()
+
+    def add(self, account_ids: Iterable[str]) -> None:
+        with self._lock:
+            self._ids.update(account_ids)
+
+    def take(self) -> list[str]:
+        with self._lock:
+            ids, self._ids = sorted(self._ids), set()
+        return ids
 
 
 @dataclass
@@ -24,15 +43,19 @@ class Context:
     """R19: how long arrears last before suspension, and suspension before reclaim_due."""
     lateness_days: int | None = None
     """R23: usage stamped more than this many days before the clock is refused (None: any age)."""
+    webhook_local: bool = False
+    """R25: customers may register http:// and private or loopback webhook addresses (tests, a lab)."""
+    touched: Touched | None = None
+    """R26: where intake notes the accounts whose usage arrived, for the live sweep."""
 
     def now(self) -> datetime:
         return self.clock()
 
     @classmethod
     def open(cls, url: str = DEFAULT_URL, catalog_path: str | None = None, clock: Callable[[], datetime] = utc_now,
-             delays: Delays | None = None, lateness_days: int | None = None) -> "Context":
+             delays: Delays | None = None, lateness_days: int | None = None, webhook_local: bool = False) -> "Context":
         catalog = load_catalog(catalog_path)  # a bad catalog is refused before the database is touched
-        return cls(Database(url), catalog, clock, delays or Delays(), lateness_days)
+        return cls(Database(url), catalog, clock, delays or Delays(), lateness_days, webhook_local)
 
     def close(self) -> None:
         self.db.dispose()

@@ -16,6 +16,7 @@ from typing import Any, Iterator
 from ..domain import access
 from ..domain.days import day_start
 from ..domain.access import Role
+from ..domain.catalog import UnknownSku
 from ..domain.errors import BillingError, InvalidRequest
 from ..domain.limits import MAX_TOKEN
 from ..storage import accounts as accounts_store
@@ -154,6 +155,8 @@ def record(ctx: Context, principal: Principal, via: str, action: str, *, target:
     """Append one record to the audit trail (R24). ``outcome``: 'ok' or the refusal's error code."""
     if action not in access.CHANGES:
         raise KeyError(f"{action!r} is not a change of state")
+    if action == "account.create" and account_id is None and outcome == "ok":
+        account_id = target  # the account it made
     with ctx.db.write() as conn:
         store.insert_record(conn, ctx.now(), principal.actor, principal.role.value, via, action, _fit(target, 200),
                             _fit(account_id, 40), parameters_text(parameters), _fit(outcome, 40) or "error", _fit(detail, 400))
@@ -170,6 +173,8 @@ def outcome_of(exc: BaseException) -> tuple[str, str]:
         return "replayed", "the same request again: its first answer was given"
     if isinstance(exc, BillingError):
         return exc.code, exc.message
+    if isinstance(exc, UnknownSku):
+        return "unknown_sku", str(exc)
     code = getattr(exc, "code", None)
     if isinstance(code, str):
         return code, getattr(exc, "message", str(exc))

@@ -12,6 +12,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.limits import MAX_AHEAD
 from ..domain.wallet import Payment, contracted, pay, pay_back, rate_on, split, split_payment
 from ..storage import accounts as accounts_store
+from ..storage import notify as notify_store
 from ..storage import packages as store
 from ..storage import wallet as wallet_store
 from . import idempotency
@@ -67,6 +68,10 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
                                     ctx.catalog.sku(sku).price, payment)
         wallet_store.record_package_payments(conn, payments)
         commit_movement(conn, account_id, before, after, at, [journal.purchase(account_id, order_id, payments)], charge=True)
+        notify_store.emit(conn, [(account_id, "package.bought", {
+            "order_id": order_id, "sku": sku, "count": count, "package_ids": [p.id for p in stored], "amount": str(amount),
+            "list_amount": str(list_amount), "paid": {"voucher": str(payment.voucher_total), "cash": str(payment.cash)},
+            "first_day": stored[0].first_day.isoformat(), "last_day": stored[0].last_day.isoformat()}, None)], at)
         idempotency.claim(conn, idem, order_id, at)
         return Purchase(order_id, stored, amount, list_amount, payment)
 
@@ -96,6 +101,9 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
         before = wallet_store.load_purse(conn, account_id)
         back, forfeited, after = pay_back(before, wallet_store.package_payments(conn, package_id), shanghai_day(at))
         commit_movement(conn, account_id, before, after, at, [journal.refund(account_id, package_id, back, forfeited)], charge=False)
+        notify_store.emit(conn, [(account_id, "package.refunded", {
+            "package_id": package_id, "sku": package.sku, "amount": str(amount),
+            "paid_back": {"voucher": str(back.voucher_total), "cash": str(back.cash)}}, None)], at)
         idempotency.claim(conn, idem, package_id, at)
         return Refund(store.get_package(conn, account_id, package_id), amount, back)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from ..domain import (
     BillLine,
@@ -63,14 +63,43 @@ def bills(ctx: Context, account_id: str, first: date, last: date) -> list[BillLi
         return reads.bill_lines(conn, account_id, first, last)
 
 
+LIVE = timedelta(minutes=1)
+"""A read "now" (within this of the clock) counts the usage not yet settled, as estimated (R26)."""
+
+
+def estimated_draws(ctx: Context, account_id: str, as_of: datetime) -> dict[str, list[tuple[date, int]]]:
+    """R26: per package, the draws settling the unsettled usage now would make (same engine)."""
+    from .settlement import estimate_run
+
+    result = estimate_run(ctx, account_id, as_of)
+    out: dict[str, list[tuple[date, int]]] = {}
+    for day, _service, d in (result.draws if result is not None else []):
+        out.setdefault(d.package_id, []).append((day, d.quantity))
+    return out
+
+
+def remaining_now(ctx: Context, account_id: str) -> dict[str, int]:
+    """R26: what each package has left now, unsettled usage included (an estimate)."""
+    with ctx.db.read() as conn:
+        held = store.load_packages(conn, account_id)
+    extra = estimated_draws(ctx, account_id, ctx.now())
+    return {p.id: max(0, left - sum(q for _, q in extra.get(p.id, ()))) for p, left in held}
+
+
 def reminders(ctx: Context, account_id: str, as_of: datetime | None = None) -> list[Reminder]:
-    as_of = as_of or ctx.now()
+    """R11 reminders at ``as_of``; asked about now, the usage not yet settled counts (R26), so
+    that running low or out shows within a minute of the usage, not the next morning."""
+    now = ctx.now()
+    as_of = as_of or now
     day = shanghai_day(as_of)
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
         packages = [p for p, _ in store.load_packages(conn, account_id)]
         history = store.draws_by_package(conn, [p.id for p in packages], through=day)
         mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
+    if abs(as_of - now) <= LIVE:
+        for pid, draws in estimated_draws(ctx, account_id, as_of).items():
+            history[pid] = [*history.get(pid, []), *draws]
     histories = [PackageHistory(p, history[p.id]) for p in in_draw_order(packages)]
     return reminders_at(day, histories, mode, ctx.catalog.low_thresholds)
 

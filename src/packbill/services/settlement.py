@@ -129,18 +129,28 @@ def runs(ctx: Context, limit: int = 20) -> list[RunView]:
     return out
 
 
-def estimate(ctx: Context, account_id: str, as_of: datetime) -> Purse:
-    """R26: the account's purse as if its usage not yet settled (through ``as_of``'s day) were
-    settled now, by the settlement engine itself; nothing is written."""
+def estimate_run(ctx: Context, account_id: str, as_of: datetime) -> AccountSettlement | None:
+    """R26: what settling the account's unsettled usage through ``as_of``'s day (today's part
+    included) would do now, by the settlement engine itself; nothing is written. None when
+    nothing is unsettled."""
     with ctx.db.read() as conn:
         loaded = store.load_chunk(conn, [account_id], shanghai_day(as_of), lock=False)
         settled_through = store.settled_through(conn)
-        if account_id not in loaded:
-            from ..storage.wallet import load_purse
-
-            return load_purse(conn, account_id)
+    if account_id not in loaded:
+        return None
     usage_days, state = loaded[account_id]
-    return settle_account(usage_days, state, ctx.catalog, run_at=as_of, settled_through=settled_through).state.purse
+    return settle_account(usage_days, state, ctx.catalog, run_at=as_of, settled_through=settled_through)
+
+
+def estimate(ctx: Context, account_id: str, as_of: datetime) -> Purse:
+    """R26: the account's purse as if its unsettled usage were settled now (see ``estimate_run``)."""
+    result = estimate_run(ctx, account_id, as_of)
+    if result is not None:
+        return result.state.purse
+    from ..storage.wallet import load_purse
+
+    with ctx.db.read() as conn:
+        return load_purse(conn, account_id)
 
 
 def run_result(ctx: Context, run_id: int) -> SettlementResult:

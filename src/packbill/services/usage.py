@@ -53,7 +53,10 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
 
     try:
         with gcpause.paused():
-            return ctx.db.write_retrying(work)
+            result = ctx.db.write_retrying(work)
+        if ctx.touched is not None and result.accepted:
+            ctx.touched.add((account_id,))
+        return result
     except DayTotalExceeded:
         with ctx.db.read() as conn:
             keys = over_limit(conn, rows)

@@ -113,13 +113,15 @@ def frozen_statements(conn: Connection, account_ids: Sequence[str], month: date)
     return out
 
 
-def freeze_statements(conn: Connection, month: date, rows: Sequence[tuple[str, str, dict]], at: datetime) -> None:
-    """Store final statements (account, number, body); one that exists already is kept as it is."""
+def freeze_statements(conn: Connection, month: date, rows: Sequence[tuple[str, str, dict]], at: datetime) -> set[str]:
+    """Store final statements (account, number, body); one that exists already is kept as it is.
+    Returns the accounts whose statement was stored now."""
     existing = frozen_statements(conn, [a for a, _, _ in rows], month)
     new = [dict(account_id=a, month=month, number=n, body=json.dumps(b, sort_keys=True), finalised_us=to_us(at))
            for a, n, b in rows if a not in existing]
     if new:
         conn.execute(sa.insert(t.statements), new)
+    return {r["account_id"] for r in new}
 
 
 def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[str, Decimal]:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Sequence
 
+from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -26,6 +27,7 @@ from . import schema as t
 from .accounts import switches_of
 from .packages import load_packages
 from .sql import day_value, from_us, lock_accounts, to_us, upsert_set
+from .notify import emit
 from .wallet import _new_ids, insert_events, load_purses, load_rates, save_purses, write_many
 
 INT64 = 2**63 - 1
@@ -236,6 +238,9 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
     write_many(conn, entries, run_at)
     for account_id, result in results.items():
         insert_events(conn, account_id, run_at, shanghai_day(run_at), result.events)
+    emit(conn, [(a, "day.settled", {"run_id": run_id, "days": [d.isoformat() for d in r.days], "lines": len(r.lines),
+                                    "amount": str(sum((line.amount for line in r.lines), Decimal(0)))}, None)
+                for a, r in sorted(results.items()) if r.days], run_at)
     new_days = [(a, d) for a, r in results.items() for d in r.newly_settled]
     if new_days:
         raw = _Raw(conn)

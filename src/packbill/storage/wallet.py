@@ -150,8 +150,13 @@ def entries_of(conn: Connection, account_id: str, first: datetime | None = None,
 
 
 def insert_events(conn: Connection, account_id: str, at: datetime, day: date, kinds: Sequence[str]) -> None:
+    """Record wallet events (R19, R20) and put them in the outbox (R25), in the caller's transaction."""
     if kinds:
+        from ..domain.notify import wallet_event
+        from .notify import emit
+
         conn.execute(sa.insert(t.wallet_events), [dict(account_id=account_id, kind=k, day=day, at_us=to_us(at)) for k in kinds])
+        emit(conn, [wallet_event(account_id, k, day) for k in kinds], at)
 
 
 def events_of(conn: Connection, account_id: str) -> list[tuple[str, date, datetime]]:

@@ -1,0 +1,142 @@
+"""R25: notification events, their webhook form and signature, and the retry schedule.
+
+Pure: no I/O, no clock. The outbox, the dispatcher and the console's messages are built on it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, Sequence
+
+from .reminders import Reminder
+
+EVENT_TYPES = (
+    "package.bought",
+    "package.refunded",
+    "package.expired",
+    "day.settled",
+    "statement.final",
+    "reminder.expiring",
+    "reminder.low",
+    "reminder.exhausted",
+    "reminder.frozen",
+    "wallet.low_balance",
+    "wallet.arrears",
+    "wallet.suspended",
+    "wallet.reclaim_due",
+    "wallet.arrears_lifted",
+)
+"""Every event type a webhook endpoint may subscribe to (all of them when it names none)."""
+
+RETRY_DELAYS = (
+    timedelta(0),
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+"""R25: attempt n+1 is made RETRY_DELAYS[n] after attempt n failed (the first at once); after
+the last one fails, the delivery has failed (it can still be sent again by hand)."""
+
+DISABLE_AFTER = timedelta(days=5)
+"""R25: an endpoint whose deliveries have failed, without a success, for this long is disabled."""
+
+LEASE = timedelta(seconds=60)
+"""How long a claimed delivery is another dispatcher's to leave alone; a dispatcher that dies
+mid-delivery leaves it due again after this (the same event id is sent again)."""
+
+SECRET_PREFIX = "whsec_"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One event of the outbox. ``id`` is stable: every delivery of it, retries and resends
+    included, carries it as ``webhook-id``."""
+
+    id: str
+    type: str
+    at: datetime
+    account_id: str | None
+    data: dict[str, Any]
+    seq: int = 0
+
+
+def body(event: Event) -> str:
+    """The webhook's JSON body (the Standard Webhooks shape: type, timestamp, data)."""
+    return json.dumps({"type": event.type, "timestamp": event.at.isoformat(), "data": {"account_id": event.account_id, **event.data}},
+                      ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def sign(secret: str, msg_id: str, timestamp: int, payload: str) -> str:
+    """The ``webhook-signature`` header: ``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``,
+    keyed with the secret's base64-decoded bytes (after its ``whsec_`` prefix)."""
+    key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.{payload}".encode("utf-8"), hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode("ascii")
+
+
+def headers(secret: str, event: Event, timestamp: int, payload: str) -> dict[str, str]:
+    return {"webhook-id": event.id, "webhook-timestamp": str(timestamp), "webhook-signature": sign(secret, event.id, timestamp, payload),
+            "content-type": "application/json"}
+
+
+def next_attempt(attempts: int, failed_at: datetime) -> datetime | None:
+    """When to try again after ``attempts`` attempts, the last of which failed at ``failed_at``;
+    None when the schedule is used up."""
+    if attempts >= len(RETRY_DELAYS):
+        return None
+    return failed_at + RETRY_DELAYS[attempts]
+
+
+def disable_now(failing_since: datetime | None, now: datetime) -> bool:
+    return failing_since is not None and now - failing_since >= DISABLE_AFTER
+
+
+def wants(events: Sequence[str] | None, endpoint_account: str | None, event: Event) -> bool:
+    """Whether an endpoint (its event filter, its account or None for the operator's) gets ``event``."""
+    if endpoint_account is not None and endpoint_account != event.account_id:
+        return False
+    return events is None or event.type in events
+
+
+def reminder_event(r: Reminder, frozen_since: str | None = None) -> tuple[str, dict[str, Any], str]:
+    """A package reminder (R11) as (type, data, once-key). The key makes it one event however
+    many times and by whichever process it is noticed: low once per package and threshold,
+    exhausted once per package, expiring once per package and day, frozen once per package and
+    stretch of daily-peak-bandwidth billing (``frozen_since``)."""
+    data: dict[str, Any] = {"package_id": r.package_id, "sku": r.package.sku, "service": r.package.service, "day": r.day.isoformat(),
+                            "remaining": r.remaining}
+    if r.kind == "low":
+        data["threshold"] = str(r.threshold)
+        key = f"low:{r.package_id}:{r.threshold}"
+    elif r.kind == "exhausted":
+        key = f"exhausted:{r.package_id}"
+    elif r.kind == "expiring":
+        data["days_left"] = r.days_left
+        data["last_day"] = r.package.last_day.isoformat()
+        key = f"expiring:{r.package_id}:{r.day.isoformat()}"
+    else:
+        key = f"frozen:{r.package_id}:{frozen_since or r.day.isoformat()}"
+    return f"reminder.{r.kind}", data, key
+
+
+def low_balance_key(account_id: str, day: date) -> str:
+    """R20: one low-balance reminder a day, whether a settlement's charge or the live estimate raised it."""
+    return f"{account_id}:low_balance:{day.isoformat()}"
+
+
+def wallet_event(account_id: str, kind: str, day: date, balance: Decimal | None = None) -> tuple[str, str, dict[str, Any], str | None]:
+    """A wallet event (R19, R20) raised by a movement of money, as an outbox row."""
+    data: dict[str, Any] = {"day": day.isoformat()}
+    if balance is not None:
+        data["balance"] = str(balance)
+    return account_id, f"wallet.{kind}", data, low_balance_key(account_id, day) if kind == "low_balance" else None

@@ -1,0 +1,341 @@
+"""R25, R26: webhook endpoints, the dispatcher that delivers the outbox, the live sweep that
+raises reminders within a minute of the usage that causes them, and the messages (站内信).
+
+The events themselves are written by the use cases that cause them, in their own transactions
+(``storage.notify.emit``): a purchase, a refund, a settlement chunk, an expiry, a statement.
+Reminders are facts derived from the packages, the draws and the wallet; the sweep notices them
+and writes each once (its once-key), whichever process notices it first.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import secrets
+import threading
+import time
+from base64 import b64encode
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+from urllib.parse import urlsplit
+
+from ..domain import notify, shanghai_day
+from ..domain.errors import InvalidRequest, NotFound
+from ..domain.notify import Event
+from ..domain.wallet import PaymentTerms, WalletState, wallet_state
+from ..storage import accounts as accounts_store
+from ..storage import notify as store
+from ..storage import wallet as wallet_store
+from ..storage.notify import Delivery, Due, Endpoint
+from .context import Context
+from .operators import Principal
+
+log = logging.getLogger("packbill.notify")
+
+SEND_TIMEOUT = 10.0
+"""Seconds a receiver has to answer one delivery."""
+MAX_URL = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    code: int | None
+    error: str | None
+    """None: delivered (a 2xx answer)."""
+    ms: int
+
+
+Sender = Callable[[str, dict[str, str], str], SendResult]
+
+
+def http_send(url: str, headers: dict[str, str], body: str, timeout: float = SEND_TIMEOUT) -> SendResult:
+    """POST one delivery; any 2xx is delivered, anything else (a status, a timeout, a refused
+    connection) is a failure to try again."""
+    import httpx
+
+    started = time.monotonic()
+    try:
+        response = httpx.post(url, content=body.encode("utf-8"), headers=headers, timeout=timeout, follow_redirects=False)
+    except httpx.TimeoutException:
+        return SendResult(None, f"no answer within {timeout:g} s", int((time.monotonic() - started) * 1000))
+    except (httpx.HTTPError, OSError, ValueError) as exc:
+        return SendResult(None, f"{type(exc).__name__}: {exc}"[:400], int((time.monotonic() - started) * 1000))
+    ms = int((time.monotonic() - started) * 1000)
+    if 200 <= response.status_code < 300:
+        return SendResult(response.status_code, None, ms)
+    return SendResult(response.status_code, f"HTTP {response.status_code}", ms)
+
+
+# --- endpoints ---------------------------------------------------------------------------------
+
+def _check_url(url: str, customer: bool, allow_local: bool) -> str:
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise InvalidRequest("url must be an http or https address") from None
+    if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not host:
+        raise InvalidRequest("url must be an http or https address of at most 2000 characters")
+    if customer and not allow_local:
+        if parts.scheme != "https":
+            raise InvalidRequest("a customer's webhook url must use https")
+        try:
+            address = ipaddress.ip_address(host)
+            private = address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
+        except ValueError:
+            private = host == "localhost" or host.endswith(".localhost") or host.endswith(".local")
+        if private:
+            raise InvalidRequest("a customer's webhook url must be a public address")
+    return url
+
+
+def create_endpoint(ctx: Context, principal: Principal, url: str, events: Sequence[str] | None = None,
+                    account_id: str | None = None) -> Endpoint:
+    """Register an endpoint: an account's token for its own events; an operator's for every
+    account (or one, with ``account_id``). Its secret is returned once, with the endpoint."""
+    if principal.account_id is not None:
+        if account_id not in (None, principal.account_id):
+            raise NotFound(f"there is no account {account_id}")
+        account_id = principal.account_id
+    url = _check_url(url, principal.account_id is not None, ctx.webhook_local)
+    if events is not None:
+        unknown = sorted(set(events) - set(notify.EVENT_TYPES))
+        if unknown or not events:
+            raise InvalidRequest(f"events are some of {', '.join(notify.EVENT_TYPES)}" + (f"; unknown: {', '.join(unknown)}" if unknown else ""))
+        events = sorted(set(events))
+    secret = notify.SECRET_PREFIX + b64encode(secrets.token_bytes(32)).decode("ascii")
+    with ctx.db.write() as conn:
+        if account_id is not None:
+            accounts_store.get_account(conn, account_id)
+        return store.insert_endpoint(conn, url, secret, events, account_id, ctx.now(), principal.actor)
+
+
+def endpoints(ctx: Context, principal: Principal) -> list[Endpoint]:
+    """An account's own endpoints; for an operator, every endpoint."""
+    with ctx.db.read() as conn:
+        if principal.account_id is not None:
+            return store.endpoints(conn, principal.account_id)
+        return store.endpoints(conn, every=True)
+
+
+def endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> Endpoint:
+    """One endpoint the principal may see (another account's looks like one that does not exist)."""
+    with ctx.db.read() as conn:
+        found = store.endpoint(conn, endpoint_id)
+    if principal.account_id is not None and found.account_id != principal.account_id:
+        raise NotFound(f"there is no webhook endpoint {endpoint_id}")
+    return found
+
+
+def delete_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> None:
+    endpoint(ctx, principal, endpoint_id)
+    with ctx.db.write() as conn:
+        store.delete_endpoint(conn, endpoint_id, ctx.now())
+
+
+def deliveries(ctx: Context, principal: Principal, endpoint_id: str, limit: int = 50, before: int | None = None) -> list[Delivery]:
+    endpoint(ctx, principal, endpoint_id)
+    with ctx.db.read() as conn:
+        return store.deliveries(conn, endpoint_id, limit, before)
+
+
+def delivery(ctx: Context, principal: Principal, endpoint_id: str, delivery_id: int) -> Delivery:
+    endpoint(ctx, principal, endpoint_id)
+    with ctx.db.read() as conn:
+        found = store.delivery(conn, endpoint_id, delivery_id)
+    if found is None:
+        raise NotFound(f"there is no delivery {delivery_id} of {endpoint_id}")
+    return found
+
+
+def resend(ctx: Context, principal: Principal, endpoint_id: str, delivery_id: int) -> None:
+    """Send a delivery again now, with the same event id (the receiver can tell it is the same)."""
+    endpoint(ctx, principal, endpoint_id)
+    with ctx.db.write() as conn:
+        store.resend(conn, endpoint_id, delivery_id, ctx.now())
+
+
+def endpoint_status(e: Endpoint) -> str:
+    return "disabled" if e.disabled_at else ("failing" if e.failing_since else "active")
+
+
+# --- the dispatcher ----------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class DispatchResult:
+    fanned_out: int
+    delivered: int
+    failed: int
+
+
+def dispatch_once(ctx: Context, send: Sender = http_send, limit: int = 50, workers: int = 8) -> DispatchResult:
+    """One round: make the deliveries of new events, then send what is due (several at once),
+    each attempt logged and its delivery moved on by the retry schedule (R25)."""
+    now = ctx.now()
+    with ctx.db.read() as conn:
+        if not store.has_work(conn, now):  # idle: no write transaction (SQLite has one writer)
+            return DispatchResult(0, 0, 0)
+    with ctx.db.write() as conn:
+        fanned = store.fan_out(conn, now)
+    with ctx.db.write() as conn:
+        due = store.claim_due(conn, now, now + notify.LEASE, limit)
+    if not due:
+        return DispatchResult(fanned, 0, 0)
+
+    def attempt(d: Due) -> tuple[Due, SendResult]:
+        payload = notify.body(d.event)
+        timestamp = int(ctx.now().timestamp())
+        try:
+            return d, send(d.endpoint.url, notify.headers(d.endpoint.secret, d.event, timestamp, payload), payload)
+        except Exception as exc:  # a sender must not stop the others
+            return d, SendResult(None, f"{type(exc).__name__}: {exc}"[:400], 0)
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(due)))) as pool:
+        results = list(pool.map(attempt, due))
+    delivered = failed = 0
+    for d, result in results:
+        at = ctx.now()
+        retry_at = notify.next_attempt(d.attempts, at) if result.error else None
+        disable = result.error is not None and notify.disable_now(d.endpoint.failing_since, at)
+        with ctx.db.write() as conn:
+            store.finish(conn, d, at, result.code, result.error, result.ms, retry_at, disable)
+        if result.error is None:
+            delivered += 1
+        else:
+            failed += 1
+            log.info("delivery %s of %s to %s failed (attempt %d): %s", d.delivery_id, d.event.id, d.endpoint.url, d.attempts, result.error)
+    return DispatchResult(fanned, delivered, failed)
+
+
+def dispatch_until_idle(ctx: Context, send: Sender = http_send, rounds: int = 100) -> int:
+    """Dispatch round after round while there is work (at most ``rounds``); returns the attempts made."""
+    made = 0
+    for _ in range(rounds):
+        result = dispatch_once(ctx, send)
+        made += result.delivered + result.failed
+        if not (result.fanned_out or result.delivered or result.failed):
+            break
+    return made
+
+
+class Loop:
+    """A background thread running ``work`` every ``interval`` seconds until ``stop()``; an
+    error is logged and the loop goes on (the database may come back)."""
+
+    def __init__(self, name: str, work: Callable[[], object], interval: float) -> None:
+        self.name, self.work, self.interval = name, work, interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.work()
+            except Exception:
+                log.exception("%s: one round failed; trying again", self.name)
+            self._stop.wait(self.interval)
+
+    def start(self) -> "Loop":
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 30) -> None:
+        self._stop.set()
+        self._thread.join(timeout)
+
+
+# --- the live sweep (R26) ----------------------------------------------------------------------
+
+def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
+    """R11, R19, R20, R26: raise the reminders the accounts have now, the unsettled usage
+    estimated by the settlement engine, each once. Returns the events written."""
+    from .reads import reminders
+    from .settlement import estimate_run
+
+    now = ctx.now()
+    day = shanghai_day(now)
+    written = 0
+    for account_id in account_ids:
+        try:
+            found = reminders(ctx, account_id, now)
+        except NotFound:
+            continue
+        events: list[tuple[str | None, str, dict, str | None]] = []
+        with ctx.db.read() as conn:
+            switches = accounts_store.load_switches(conn, account_id)
+            purse = wallet_store.load_purse(conn, account_id)
+        since = max((s.effective_day for s in switches if s.effective_day <= day), default=None)
+        for r in found:
+            kind, data, once = notify.reminder_event(r, since.isoformat() if since else None)
+            events.append((account_id, kind, data, f"{account_id}:{once}"))
+        estimated = estimate_run(ctx, account_id, now)
+        if estimated is not None and "low_balance" in estimated.events:
+            events.append((account_id, "wallet.low_balance", {"day": day.isoformat(), "estimated_balance": str(estimated.state.purse.cash),
+                                                             "threshold": str(purse.threshold), "estimate": True},
+                           notify.low_balance_key(account_id, day)))
+        if purse.terms is PaymentTerms.BALANCE and purse.arrears_since is not None:
+            state = wallet_state(purse.arrears_since, now, ctx.delays)
+            if state in (WalletState.SUSPENDED, WalletState.RECLAIM_DUE):
+                events.append((account_id, f"wallet.{state.value}", {"arrears_since": purse.arrears_since.isoformat()},
+                               f"{account_id}:{state.value}:{int(purse.arrears_since.timestamp())}"))
+        if events:
+            with ctx.db.write() as conn:
+                written += store.emit(conn, events, now)
+    return written
+
+
+def sweep_touched(ctx: Context) -> int:
+    """The live sweep's round: the accounts whose usage arrived in this process since the last."""
+    return sweep(ctx, ctx.touched.take()) if ctx.touched is not None else 0
+
+
+def sweep_all(ctx: Context) -> int:
+    """The daily sweep (after the scheduled settlement): every account's reminders."""
+    with ctx.db.read() as conn:
+        ids = [a.id for a in accounts_store.list_accounts(conn)]
+    return sweep(ctx, ids)
+
+
+# --- messages (站内信) -------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Messages:
+    events: list[Event]
+    read_seq: int
+    unread: int
+
+
+def messages(ctx: Context, account_id: str, limit: int = 50, before: int | None = None) -> Messages:
+    if not 1 <= limit <= 500:
+        raise InvalidRequest("limit is 1 to 500")
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, account_id)
+        return Messages(store.events_of(conn, account_id, limit, before), store.read_seq(conn, account_id), store.unread(conn, account_id))
+
+
+def unread(ctx: Context, account_id: str) -> int:
+    with ctx.db.read() as conn:
+        return store.unread(conn, account_id)
+
+
+def mark_read(ctx: Context, account_id: str, through: int) -> None:
+    with ctx.db.write() as conn:
+        accounts_store.get_account(conn, account_id)
+        store.mark_read(conn, account_id, through)
+
+
+def outbox_depth(ctx: Context) -> int:
+    with ctx.db.read() as conn:
+        return store.pending_count(conn)
+
+
+def events(ctx: Context, kind: str | None = None, account_id: str | None = None) -> list[Event]:
+    with ctx.db.read() as conn:
+        return store.events_by_type(conn, kind, account_id)
+
+
+__all__ = ["DispatchResult", "Loop", "Messages", "SendResult", "create_endpoint", "delete_endpoint", "deliveries",
+           "dispatch_once", "endpoint_status", "endpoints", "http_send", "mark_read", "messages", "resend", "sweep", "sweep_all"]
