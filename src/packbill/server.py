@@ -8,6 +8,7 @@ import signal
 import socket
 import sys
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 
@@ -55,7 +56,8 @@ def background(ctx: Context, settings: Settings) -> list[Loop]:
     ctx.touched = Touched()
     loops = [Loop("sweep", lambda: notify.sweep_touched(ctx), settings.sweep_seconds)]
     if settings.dispatch:
-        loops.append(Loop("dispatcher", lambda: notify.dispatch_until_idle(ctx), 1.0))
+        lease = timedelta(seconds=settings.dispatch_lease_seconds)
+        loops.append(Loop("dispatcher", lambda: notify.dispatch_until_idle(ctx, lease=lease), 1.0))
     if settings.schedule:
         at = schedule.parse_time(settings.settle_at)
         loops.append(Loop("schedule", schedule.Scheduler(ctx, at), 30.0))

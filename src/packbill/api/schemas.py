@@ -136,6 +136,8 @@ class PackageOut(BaseModel):
     last_day: str = Field(description="last usage day covered, YYYY-MM-DD; the remainder is forfeited after it")
     status: str = Field(description="refunded, expired, exhausted, frozen or active (the first that applies)")
     list_price: str = Field(description="the catalog price it was bought at, CNY; price is its contracted share")
+    remaining_now: int | None = Field(None, description="R26: what is left now, counting usage not settled yet, estimated "
+                                      "by the settlement rules (an estimate; settlement is the truth); null when as_of is given")
 
 
 class PaidOut(BaseModel):

@@ -193,12 +193,15 @@ def dispatch(
     import signal
     import threading
 
+    from datetime import timedelta
+
     from ..services import notify
 
     ctx = _ctx(db)
+    lease = timedelta(seconds=_settings(db=db).dispatch_lease_seconds)
     if once:
         with _Errors():
-            made = notify.dispatch_until_idle(ctx)
+            made = notify.dispatch_until_idle(ctx, lease=lease)
         out.print(f"{made} delivery attempt{'s' if made != 1 else ''} made; {notify.outbox_depth(ctx)} pending")
         return
     stop = threading.Event()
@@ -207,7 +210,7 @@ def dispatch(
     try:
         while not stop.is_set():
             try:
-                notify.dispatch_until_idle(ctx)
+                notify.dispatch_until_idle(ctx, lease=lease)
             except services.Unavailable as exc:
                 err.print(f"[yellow]the database is unavailable ({exc.message}); trying again[/yellow]", soft_wrap=True)
             stop.wait(1.0)

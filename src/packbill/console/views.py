@@ -28,7 +28,9 @@ from ..domain.advice import SolverUnavailable
 from ..present.advice import cost_chart as advice_cost_chart
 from ..present.advice import reason as advice_reason
 from ..services import advice as advice_service
-from ..services import books, operators
+from ..domain.access import CHANGES, OPERATOR_ROLES
+from ..present.notify import event_time, sentence
+from ..services import books, notify, operators, schedule
 from .i18n import LANGS, error_sentence, t
 
 TOKEN_COOKIE = "pb_token"
@@ -37,6 +39,7 @@ FLASH_COOKIE = "pb_flash"
 
 env = Environment(loader=PackageLoader("packbill.console", "templates"), autoescape=select_autoescape(["html"]))
 env.globals["money"] = present.money
+env.globals["when"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if at else ""
 env.globals["statement_style"] = STATEMENT_STYLE
 STATIC_MOUNT = ("/static", StaticFiles(packages=[("packbill.console", "static")]), "static")
 """The console's stylesheet: the composition root mounts it beside the router."""
@@ -90,6 +93,8 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         lang = _lang(request)
         flash = request.cookies.get(FLASH_COOKIE)
         viewer = _viewer(request)
+        if viewer is not None and viewer.account_id is not None:
+            values.setdefault("unread", notify.unread(ctx, viewer.account_id))
         body = env.get_template(template).render(
             lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=viewer, flash=flash,
             can=lambda action: viewer is not None and viewer.may(action),
@@ -520,6 +525,103 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         sums = {k: present.money(sum((f[k] for d in days for f in d.services.values()), Decimal(0))) for k in ("recognised", "breakage", "payg")}
         return page(request, "revenue.html", charts=charts, rows=rows, sums=sums, first=first, last=last,
                     deferred=present.money(days[-1].deferred) if days else "0.00", **({"message": problem} if problem else {}))
+
+    @app.get("/console/keys", include_in_schema=False)
+    def keys(request: Request) -> Response:
+        refused = _refused(request, "keys.read")
+        if refused:
+            return refused
+        return _keys_page(request)
+
+    def _keys_page(request: Request, **extra) -> HTMLResponse:
+        return page(request, "keys.html", keys=operators.list_keys(ctx), roles=[r.value for r in OPERATOR_ROLES], **extra)
+
+    @app.post("/console/keys", include_in_schema=False)
+    def create_key(request: Request, name: str = Form(""), role: str = Form("")) -> Response:
+        refused = _refused(request, "key.create")
+        if refused:
+            return refused
+        try:
+            with _recorded(request, "key.create", name=name, role=role) as found:
+                key, token = operators.create_key(ctx, name, role, _viewer(request))
+                found["target"] = key.id
+        except BillingError as exc:
+            return _redirect("/console/keys", error_sentence(_lang(request), exc))
+        return _keys_page(request, new_token=token, new_key=key)
+
+    @app.post("/console/keys/{key_id}/revoke", include_in_schema=False)
+    def revoke_key(request: Request, key_id: str) -> Response:
+        refused = _refused(request, "key.revoke")
+        if refused:
+            return refused
+        lang = _lang(request)
+        try:
+            with _recorded(request, "key.revoke", target=key_id):
+                key = operators.revoke_key(ctx, key_id)
+        except BillingError as exc:
+            return _redirect("/console/keys", error_sentence(lang, exc))
+        return _redirect("/console/keys", t(lang, "key_revoked", name=key.name))
+
+    @app.get("/console/audit", include_in_schema=False)
+    def audit(request: Request) -> Response:
+        refused = _refused(request, "audit.read")
+        if refused:
+            return refused
+        lang = _lang(request)
+        q = request.query_params
+        problem, first, last = None, None, None
+        try:
+            first = date.fromisoformat(q["from"]) if q.get("from") else None
+            last = date.fromisoformat(q["to"]) if q.get("to") else None
+        except ValueError:
+            problem = t(lang, "bad_day")
+        before = q.get("before")
+        filters = {k: (q.get(k) or "").strip()[:80] or None for k in ("actor", "account_id", "action")}
+        records = []
+        if problem is None:
+            try:
+                records = operators.records(ctx, first=first, last=last, before=int(before) if before and before.isdigit() else None,
+                                            limit=100, **filters)
+            except BillingError as exc:
+                problem = t(lang, "range_reversed") if first and last and first > last else error_sentence(lang, exc)
+        from urllib.parse import urlencode
+
+        query = urlencode({k: v for k, v in {"from": q.get("from"), "to": q.get("to"), **filters}.items() if v})
+        return page(request, "audit.html", records=records, first=first, last=last, actions=sorted(CHANGES), query=query,
+                    next=records[-1].id if len(records) == 100 else None, **filters, **({"message": problem} if problem else {}))
+
+    @app.get("/console/operations", include_in_schema=False)
+    def operations(request: Request) -> Response:
+        refused = _refused(request, "read.all")
+        if refused:
+            return refused
+        viewer = _viewer(request)
+        return page(request, "operations.html", runs=schedule.last_runs(ctx, 14), settlements=services.runs(ctx, 10),
+                    depth=notify.outbox_depth(ctx), hooks=notify.endpoints(ctx, viewer), hook_status=notify.endpoint_status)
+
+    @app.get("/console/accounts/{account_id}/messages", include_in_schema=False)
+    def messages(request: Request, account_id: str) -> Response:
+        view, error = _account_or_error(request, account_id)
+        if error:
+            return error
+        lang = _lang(request)
+        before = request.query_params.get("before")
+        found = notify.messages(ctx, account_id, 50, int(before) if before and before.isdigit() and len(before) < 18 else None)
+        items = [{"seq": e.seq, "type": e.type, "unread": e.seq > found.read_seq, "when": event_time(e.at),
+                  "text": sentence(e.type, e.data, ctx.catalog, lang)} for e in found.events]
+        viewer = _viewer(request)
+        return page(request, "messages.html", account=view, tab="messages", items=items, unread=found.unread,
+                    can_mark=viewer.account_id == account_id, next=items[-1]["seq"] if len(items) == 50 else None)
+
+    @app.post("/console/accounts/{account_id}/messages/read", include_in_schema=False)
+    def messages_read(request: Request, account_id: str, through: str = Form("0")) -> Response:
+        viewer = _viewer(request)
+        if viewer is None or viewer.account_id != account_id:
+            return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
+        if through.isdigit() and len(through) < 18:
+            with _recorded(request, "messages.mark_read", account_id, through=through):
+                notify.mark_read(ctx, account_id, int(through))
+        return _redirect(f"/console/accounts/{account_id}/messages")
 
     return app
 

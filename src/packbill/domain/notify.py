@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Sequence
 
+from .days import SHANGHAI
 from .reminders import Reminder
 
 EVENT_TYPES = (
@@ -72,7 +73,7 @@ class Event:
 
 def body(event: Event) -> str:
     """The webhook's JSON body (the Standard Webhooks shape: type, timestamp, data)."""
-    return json.dumps({"type": event.type, "timestamp": event.at.isoformat(), "data": {"account_id": event.account_id, **event.data}},
+    return json.dumps({"type": event.type, "timestamp": event.at.astimezone(SHANGHAI).isoformat(), "data": {"account_id": event.account_id, **event.data}},
                       ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 

@@ -14,6 +14,7 @@ reads the same everywhere:
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -85,12 +86,18 @@ def mbps_json(bps: int) -> str:
     return f"{bps_to_mbps(bps).normalize():f}"
 
 
+def moment_json(at: datetime | None) -> str | None:
+    """A moment as the API writes it: ISO 8601 in Asia/Shanghai (+08:00)."""
+    return at.astimezone(SHANGHAI).isoformat() if at is not None else None
+
+
 def quantity_json(service: str, amount: int) -> int | str:
     """Calls and bytes as integers; a bandwidth figure as a decimal string in Mbps."""
     return mbps_json(amount) if service in BANDWIDTH_SERVICES else amount
 
 
-def package_json(view: PackageView) -> dict[str, Any]:
+def package_json(view: PackageView, remaining_now: int | None = None) -> dict[str, Any]:
+    """A package; ``remaining_now``: what it has left now with the unsettled usage (R26, an estimate)."""
     p = view.package
     return {
         "id": p.id,
@@ -104,6 +111,7 @@ def package_json(view: PackageView) -> dict[str, Any]:
         "last_day": p.last_day.isoformat(),
         "status": view.status.value,
         "list_price": money_json(p.list_price if p.list_price is not None else p.price),
+        "remaining_now": remaining_now,
     }
 
 

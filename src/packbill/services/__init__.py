@@ -36,7 +36,7 @@ from .wallet import (
     wallet_events,
     wallet_rate,
 )
-from .reads import bills, list_packages, reminders, wallet_reminders
+from .reads import bills, list_packages, remaining_now, reminders, wallet_reminders
 from .settlement import RunView, SettlementResult, run_result, runs, settle
 from .usage import IngestResult, daily_peaks, daily_usage, ingest
 
@@ -94,6 +94,7 @@ __all__ = [
     "list_packages",
     "refund",
     "reminders",
+    "remaining_now",
     "run_result",
     "runs",
     "settle",

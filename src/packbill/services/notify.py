@@ -17,6 +17,7 @@ import time
 from base64 import b64encode
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
@@ -171,7 +172,8 @@ class DispatchResult:
     failed: int
 
 
-def dispatch_once(ctx: Context, send: Sender = http_send, limit: int = 50, workers: int = 8) -> DispatchResult:
+def dispatch_once(ctx: Context, send: Sender = http_send, limit: int = 50, workers: int = 8,
+                  lease: timedelta = notify.LEASE) -> DispatchResult:
     """One round: make the deliveries of new events, then send what is due (several at once),
     each attempt logged and its delivery moved on by the retry schedule (R25)."""
     now = ctx.now()
@@ -181,7 +183,7 @@ def dispatch_once(ctx: Context, send: Sender = http_send, limit: int = 50, worke
     with ctx.db.write() as conn:
         fanned = store.fan_out(conn, now)
     with ctx.db.write() as conn:
-        due = store.claim_due(conn, now, now + notify.LEASE, limit)
+        due = store.claim_due(conn, now, now + lease, limit)
     if not due:
         return DispatchResult(fanned, 0, 0)
 
@@ -210,11 +212,11 @@ def dispatch_once(ctx: Context, send: Sender = http_send, limit: int = 50, worke
     return DispatchResult(fanned, delivered, failed)
 
 
-def dispatch_until_idle(ctx: Context, send: Sender = http_send, rounds: int = 100) -> int:
+def dispatch_until_idle(ctx: Context, send: Sender = http_send, rounds: int = 100, lease: timedelta = notify.LEASE) -> int:
     """Dispatch round after round while there is work (at most ``rounds``); returns the attempts made."""
     made = 0
     for _ in range(rounds):
-        result = dispatch_once(ctx, send)
+        result = dispatch_once(ctx, send, lease=lease)
         made += result.delivered + result.failed
         if not (result.fanned_out or result.delivered or result.failed):
             break

@@ -34,7 +34,8 @@ def emit(conn: Connection, events: Iterable[tuple[str | None, str, dict[str, Any
         conn.execute(sa.insert(t.outbox), plain)
     written = len(plain)
     for row in keyed:
-        written += conn.execute(insert_for(conn, t.outbox).on_conflict_do_nothing(index_elements=[t.outbox.c.once]), row).rowcount
+        stmt = insert_for(conn, t.outbox).on_conflict_do_nothing(index_elements=[t.outbox.c.once]).returning(t.outbox.c.seq)
+        written += len(conn.execute(stmt, row).all())
     return written
 
 

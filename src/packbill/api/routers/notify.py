@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from ...present import moment_json
 from ...present.notify import sentence
 from ...services import notify
 from .. import schemas
@@ -14,15 +15,14 @@ from ..errors import ApiError
 
 def webhook_json(e) -> dict:
     return {"id": e.id, "url": e.url, "events": list(e.events) if e.events is not None else None, "account_id": e.account_id,
-            "created_at": e.created_at.isoformat(), "status": notify.endpoint_status(e),
-            "failing_since": e.failing_since.isoformat() if e.failing_since else None}
+            "created_at": moment_json(e.created_at), "status": notify.endpoint_status(e),
+            "failing_since": moment_json(e.failing_since)}
 
 
 def delivery_json(d) -> dict:
     return {"id": d.id, "event_id": d.event.id, "type": d.event.type, "status": d.status, "attempts": d.attempts,
-            "next_at": d.next_at.isoformat() if d.next_at else None, "last_at": d.last_at.isoformat() if d.last_at else None,
-            "last_code": d.last_code, "last_error": d.last_error,
-            "log": [{"at": a.at.isoformat(), "code": a.code, "error": a.error, "ms": a.ms} for a in d.log]}
+            "next_at": moment_json(d.next_at), "last_at": moment_json(d.last_at), "last_code": d.last_code, "last_error": d.last_error,
+            "log": [{"at": moment_json(a.at), "code": a.code, "error": a.error, "ms": a.ms} for a in d.log]}
 
 
 Before = Annotated[int | None, Query(ge=1, le=2**62)]
@@ -63,7 +63,7 @@ def router(deps: Deps) -> APIRouter:
     def messages(account_id: deps.AccountId, lang: Literal["zh", "en"] = "zh", before: Before = None,
                  limit: Annotated[int, Query(ge=1, le=500)] = 50):
         found = notify.messages(ctx, account_id, limit, before)
-        return {"messages": [{"seq": e.seq, "id": e.id, "type": e.type, "at": e.at.isoformat(), "unread": e.seq > found.read_seq,
+        return {"messages": [{"seq": e.seq, "id": e.id, "type": e.type, "at": moment_json(e.at), "unread": e.seq > found.read_seq,
                               "text": sentence(e.type, e.data, ctx.catalog, lang), "data": e.data} for e in found.events],
                 "unread": found.unread, "next": found.events[-1].seq if len(found.events) == limit else None}
 

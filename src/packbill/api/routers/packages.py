@@ -29,7 +29,9 @@ def router(deps: Deps) -> APIRouter:
 
     @r.get("/v1/accounts/{account_id}/packages", response_model=schemas.PackageListOut, **deps.action("read"))
     def list_packages(account_id: deps.AccountId, status: str | None = None, as_of: str | None = None):
-        return {"packages": [present.package_json(v) for v in services.list_packages(ctx, account_id, moment(as_of, "as_of"), status)]}
+        views = services.list_packages(ctx, account_id, moment(as_of, "as_of"), status)
+        now = services.remaining_now(ctx, account_id) if as_of is None else {}
+        return {"packages": [present.package_json(v, now.get(v.package.id)) for v in views]}
 
     def refund_out(account_id: str, result: services.Refund) -> tuple[int, dict]:
         package_id = result.package.id
