@@ -47,7 +47,7 @@ def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     assert "20,000.00" in page.get_attribute("#buy-plan", "onsubmit")  # a confirmation naming the amount (accepted by the fixture)
     page.click("[data-buy-plan]")
     assert "20,000.00" in flash(page)
-    assert page.locator("text=ai.pet.10m").count() >= 1  # the package is held now
+    assert page.locator("tr[data-package]", has_text="10,000,000").count() >= 1  # the package is held now (named, not coded)
     # with it held, the plan buys nothing more
     page.click("[data-tab=catalog]")
     assert page.locator("[data-advice=nothing]").count() == 1
@@ -67,6 +67,6 @@ def test_a_purchase_asks_for_confirmation_with_its_total(browser, live, steady_p
         page.wait_for_timeout(300)
         assert asked and "3" in asked[0] and "150.00" in asked[0]  # 3 x 50.00
         page.goto(f"{live}/console/accounts/{account_id}")
-        assert page.locator("text=ai.face.100k").count() == 0  # dismissed: nothing bought
+        assert page.locator("tr[data-package]", has_text="人脸检测资源包-10万次").count() == 0  # dismissed: nothing bought
     finally:
         context.close()

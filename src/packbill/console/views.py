@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+import json
 import uuid
 
 from .. import present, services
@@ -39,6 +40,7 @@ FLASH_COOKIE = "pb_flash"
 
 env = Environment(loader=PackageLoader("packbill.console", "templates"), autoescape=select_autoescape(["html"]))
 env.globals["money"] = present.money
+env.filters["plainjson"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)  # autoescaped as text
 env.globals["when"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if at else ""
 env.globals["statement_style"] = STATEMENT_STYLE
 STATIC_MOUNT = ("/static", StaticFiles(packages=[("packbill.console", "static")]), "static")
@@ -86,6 +88,9 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         if viewer is None:
             return _redirect("/")
         if not viewer.may(action) or (account_id is not None and not viewer.may_see(account_id)):
+            if action in CHANGES:  # R24: a refused change is recorded too
+                operators.record(ctx, viewer, "console", action, target=account_id, account_id=account_id if viewer.is_operator else None,
+                                 outcome="forbidden", detail="the role may not do this")
             return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
         return None
 
@@ -98,6 +103,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         body = env.get_template(template).render(
             lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=viewer, flash=flash,
             can=lambda action: viewer is not None and viewer.may(action),
+            package_name=lambda sku: present.package_name(ctx.catalog, sku, lang),
             path=request.url.path + (f"?{request.url.query}" if request.url.query else ""), **values
         )
         response = HTMLResponse(body, status_code=status)
@@ -245,7 +251,8 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         cat = ctx.catalog
         lang = _lang(request)
         rate = services.wallet_rate(ctx, account_id)
-        items = [{"sku": p, "size": present.quantity(p.service, p.size, lang), "price": present.money(p.price),
+        items = [{"sku": p, "name": present.package_name(cat, p.sku, lang), "size": present.quantity(p.service, p.size, lang),
+                  "price": present.money(p.price),
                   "yours": present.money(contracted(p.price, rate)[1]) if rate != 1 else None,
                   "service": present.service_name(cat, p.service, lang), "validity": present.validity(p.validity, lang)}
                  for p in cat.packages.values()]
@@ -435,7 +442,8 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
             problem = t(lang, "bad_day")
         except BillingError as exc:
             problem = error_sentence(lang, exc)
-        names = {v.package.id: f"{v.package.sku} ({v.package.id[-4:]})" for v in services.list_packages(ctx, account_id)}
+        names = {v.package.id: f"{present.package_name(ctx.catalog, v.package.sku, lang)} ({v.package.id[-4:]})"
+                 for v in services.list_packages(ctx, account_id)}
         charts = _charts(lang, lines, first, last, names, ctx.catalog)
         rows = [{"line": l, "service": present.service_name(ctx.catalog, l.service, lang),
                  "quantity": present.quantity(l.service, l.quantity, lang), "payg": present.quantity(l.service, l.payg_quantity, lang),

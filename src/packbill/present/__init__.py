@@ -57,6 +57,17 @@ def service_name(catalog: Catalog, service: str, lang: str = "en") -> str:
     return price.name_zh if lang == "zh" else price.name_en
 
 
+def package_name(catalog: Catalog, sku: str, lang: str = "en") -> str:
+    """A package type as people call it: "人脸检测资源包-10万次" / "Face detection, 100,000 calls"."""
+    item = catalog.packages.get(sku)
+    if item is None:
+        return sku
+    if lang == "zh" and item.label_zh:
+        return item.label_zh
+    name = service_name(catalog, item.service, lang)
+    return f"{name}资源包-{quantity(item.service, item.size, lang)}" if lang == "zh" else f"{name}, {quantity(item.service, item.size, lang)}"
+
+
 def validity(value: Validity, lang: str = "en") -> str:
     """"1 年" / "1 year", "6 个月" / "6 months", "30 天" / "30 days"."""
     years, months = divmod(value.months, 12)

@@ -6,11 +6,11 @@ from typing import Any
 
 from ..domain import SHANGHAI
 from ..domain.catalog import Catalog
-from . import service_name
+from . import package_name, service_name
 
 SENTENCES: dict[str, dict[str, str]] = {
-    "package.bought": {"zh": "已购买 {count} 个资源包 {sku}，共 {amount} 元。", "en": "Bought {count} × {sku} for {amount} CNY."},
-    "package.refunded": {"zh": "资源包 {sku} 已退款 {amount} 元。", "en": "Package {sku} was refunded: {amount} CNY."},
+    "package.bought": {"zh": "已购买 {count} 个{sku}，共 {amount} 元。", "en": "Bought {count} × {sku} for {amount} CNY."},
+    "package.refunded": {"zh": "{sku}已退款 {amount} 元。", "en": "{sku} was refunded: {amount} CNY."},
     "package.expired": {"zh": "{service}资源包已到期，未用完的 {forfeited} 作废。", "en": "A {service} package expired; {forfeited} left unused is forfeited."},
     "day.settled": {"zh": "{days} 的用量已结算：{lines} 条账单，按量计费 {amount} 元。",
                     "en": "Usage of {days} was settled: {lines} bill lines, {amount} CNY pay-as-you-go."},
@@ -50,6 +50,8 @@ def sentence(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> st
         service = str(data["sku"]).rsplit(".", 1)[0]
     values = {k: ("" if v is None else v) for k, v in data.items()}
     values["service"] = service_name(catalog, service, lang) if service else ""
+    if data.get("sku"):
+        values["sku"] = package_name(catalog, str(data["sku"]), lang)
     if "remaining" in data:
         values["remaining"] = _quantity(service, data["remaining"], lang)
     if "forfeited_quantity" in data:

@@ -1,0 +1,156 @@
+"""Keys, roles, the audit trail, operations and messages in the console, in a real browser, in
+Chinese and English, on both databases (R24, R25, the schedule)."""
+
+from __future__ import annotations
+
+import re
+from datetime import time, timedelta
+from decimal import Decimal
+
+import pytest
+
+from packbill import services
+from packbill.domain import load_catalog
+from packbill.services import Context, notify, schedule
+from packbill.storage.db import Database
+
+from .conftest import OPERATOR, shot
+from .test_console import sign_in, sign_out
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def shop(live, db_url, clock):
+    ctx = Context(Database(db_url), load_catalog(), clock)
+    account, token = services.create_account(ctx, "站内信客户 Messages Co", "cn", payment="balance")
+    services.topup(ctx, account.id, Decimal("500"), "first")
+    services.buy(ctx, account.id, "ai.face.100k")
+    services.ingest(ctx, account.id, [{"event_id": "m1", "service": "ai.face", "quantity": 100_000, "region": "ap-beijing",
+                                       "timestamp": (clock.now - timedelta(hours=1)).isoformat()}])
+    notify.sweep(ctx, [account.id])
+    yield ctx, account.id, token
+    ctx.close()
+
+
+def new_key(page, name: str, role: str) -> str:
+    page.fill("#key-form input[name=name]", name)
+    page.select_option("#key-form select[name=role]", role)
+    page.click("#key-form button[type=submit]")
+    return page.text_content("[data-key-token]").strip()
+
+
+def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
+    ctx, account_id, _ = shop
+    sign_in(page, live, OPERATOR)
+    page.click("[data-nav=keys]")
+    assert "密钥" in page.text_content("h1")
+    finance = new_key(page, "财务 Alice", "finance")
+    assert finance.startswith("pbk_") and "请立即保存" in page.text_content(".flash")
+    support = new_key(page, "support-bob", "support")
+    metering = new_key(page, "meter", "metering")
+    shot(page, "keys-zh")
+    sign_out(page)
+
+    # finance: money forms and the audit trail, no keys page, no purchase buttons
+    sign_in(page, live, finance)
+    assert page.url.endswith("/console/accounts")
+    assert page.locator("[data-nav=keys]").count() == 0 and page.locator("[data-nav=audit]").count() == 1
+    assert "财务" in page.text_content("[data-who]")
+    page.goto(f"{live}/console/accounts/{account_id}")
+    page.fill("#topup-form input[name=amount]", "20.00")
+    page.fill("#topup-form input[name=reference]", "console-fin-1")
+    page.click("#topup-form button[type=submit]")
+    assert "已充值 20.00 元" in page.text_content(".flash")
+    page.click("[data-tab=catalog]")
+    assert page.locator("[data-buy]").count() == 0
+    page.click("[data-nav=audit]")
+    rows = page.locator("#audit tr[data-record]")
+    assert rows.count() >= 4
+    first = rows.first.text_content()
+    assert "topup.create" in first and "控制台" in first and "成功" in first
+    page.select_option("#audit-filter select[name=action]", "key.create")
+    page.click("#audit-filter button[type=submit]")
+    assert page.locator("#audit tr[data-record]").count() == 3
+    assert all("key.create" in t for t in page.locator("#audit tr[data-record]").all_text_contents())
+    shot(page, "audit-zh")
+    page.click("[data-nav=lang]")
+    assert "Audit trail" in page.text_content("h1") and "console" in page.text_content("#audit")
+    shot(page, "audit-en")
+    page.goto(f"{live}/console/audit?from=2027-06-09&to=2027-06-01")
+    assert page.text_content(".flash") == "'From' must not be after 'to'."
+    page.click("[data-nav=lang]")
+    sign_out(page)
+
+    # support: reads, and nothing else
+    sign_in(page, live, support)
+    page.goto(f"{live}/console/accounts/{account_id}")
+    assert page.locator("#operator-money").count() == 0 and page.locator("#alert-form").count() == 0
+    assert page.locator("[data-nav=audit]").count() == 0
+    page.goto(f"{live}/console/audit")
+    assert "无权" in page.text_content(".error")
+    response = page.request.post(f"{live}/console/accounts/{account_id}/topup",
+                                 form={"amount": "1.00", "reference": "sneaky", "idem": "x"})
+    assert response.status == 403
+    sign_out(page)
+
+    # metering: no console at all
+    sign_in(page, live, metering)
+    assert "不能使用控制台" in page.text_content(".error")
+    sign_out(page)
+
+    # the admin revokes the support key: it stops working at once
+    sign_in(page, live, OPERATOR)
+    page.click("[data-nav=keys]")
+    key_id = page.locator("tr[data-key]", has_text="support-bob").get_attribute("data-key")
+    page.click(f"[data-revoke='{key_id}']")
+    assert "已吊销" in page.text_content(".flash")
+    page.click("[data-nav=lang]")
+    assert "revoked" in page.text_content(f"tr[data-key='{key_id}']")
+    shot(page, "keys-en")
+    page.click("[data-nav=lang]")
+    sign_out(page)
+    sign_in(page, live, support)
+    assert page.locator("input[name=token]").count() == 1  # back at the sign-in page
+    records = services.operators.records(ctx, action="topup.create")
+    assert [(r.via, r.outcome) for r in records][:2] == [("console", "forbidden"), ("console", "ok")]
+
+
+def test_a_customer_reads_its_messages_in_both_languages(page, live, shop):
+    ctx, account_id, token = shop
+    sign_in(page, live, token)
+    badge = page.text_content("[data-nav=messages] [data-unread]")
+    assert int(badge) >= 2
+    page.click("[data-tab=messages]")
+    items = page.locator("li[data-message]")
+    kinds = [items.nth(i).get_attribute("data-message") for i in range(items.count())]
+    assert "reminder.exhausted" in kinds and "package.bought" in kinds
+    text = page.text_content("#messages")
+    assert "人脸检测资源包已用完" in text and "ai.face" not in text and "已购买" in text
+    assert page.locator("li.unread").count() == items.count()
+    shot(page, "messages-zh")
+    page.click("[data-mark-read]")
+    assert page.locator("li.unread").count() == 0 and page.locator("[data-nav=messages] [data-unread]").count() == 0
+    page.click("[data-nav=lang]")
+    text = page.text_content("#messages")
+    assert "used up" in text and "Bought 1 × " in text and "ai.face" not in text
+    shot(page, "messages-en")
+    page.click("[data-nav=lang]")
+
+
+def test_the_operations_page_shows_the_last_scheduled_run(page, live, shop, clock):
+    ctx, account_id, _ = shop
+    clock.advance(days=1)
+    done = schedule.run_if_due(ctx, time(8, 0))
+    assert done is not None and done.error is None and done.days >= 1
+    assert schedule.run_if_due(ctx, time(8, 0)) is None  # once a day
+    sign_in(page, live, OPERATOR)
+    page.click("[data-nav=operations]")
+    last = page.text_content("[data-last-run]")
+    assert re.search(r"2027-06-02.*2027-06-01", last), last
+    assert f"结算了 {done.days} 个账号日" in page.text_content("#schedule")
+    shot(page, "operations-zh")
+    page.click("[data-nav=lang]")
+    assert "Last scheduled settlement" in page.text_content("[data-last-run]")
+    shot(page, "operations-en")
+    page.click("[data-nav=lang]")
