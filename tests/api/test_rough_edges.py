@@ -45,3 +45,48 @@ def test_an_amount_too_large_to_hold_in_cents_is_refused_not_a_crash(api):
         method = "post" if path.endswith("topups") else "put"
         r = getattr(api.as_(OPERATOR), method)(path, json=body)
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", (path, r.text)
+
+
+def test_an_event_id_sent_again_with_other_content_is_a_conflict_not_dropped(api, ctx):
+    acc = api.new_account()
+    me = api.as_(OPERATOR)
+    path = f"/v1/accounts/{acc['id']}/usage"
+    first = {"event_id": "dup-1", "service": "ai.face", "quantity": 5, "region": "ap-beijing", "timestamp": "2027-06-01T10:00:00+08:00"}
+    assert me.post(path, json={"events": [first]}).json() == {"accepted": 1, "duplicates": 0}
+    assert me.post(path, json={"events": [first]}).json() == {"accepted": 0, "duplicates": 1}  # an identical retry
+    for change in ({"quantity": 6}, {"service": "ai.pet"}, {"timestamp": "2027-06-01T10:00:01+08:00"}, {"region": "ap-hongkong"}):
+        fresh = {**first, "event_id": "fresh-" + next(iter(change))}
+        r = me.post(path, json={"events": [fresh, {**first, **change}]})
+        assert r.status_code == 422, change
+        body = r.json()["error"]
+        assert body["code"] == "invalid_usage" and body["details"] == [{"index": 1, "reason": "conflicting_duplicate"}]
+    # within one batch: the second copy with other content
+    r = me.post(path, json={"events": [{**first, "event_id": "in-1"}, {**first, "event_id": "in-1", "quantity": 9}]})
+    assert r.status_code == 422 and r.json()["error"]["details"] == [{"index": 1, "reason": "conflicting_duplicate"}]
+    # nothing of the refused batches was stored
+    usage = me.get(f"{path}?from=2027-06-01&to=2027-06-01").json()["usage"]
+    assert [(u["service"], u["mainland"]) for u in usage] == [("ai.face", 5)]
+    # the same identical event within one batch counts once
+    assert me.post(path, json={"events": [{**first, "event_id": "twice"}] * 2}).json() == {"accepted": 1, "duplicates": 1}
+
+
+def test_a_file_that_repeats_an_event_id_with_other_content_names_the_line(api, ctx, tmp_path):
+    acc = api.new_account()
+    a = acc["id"]
+    api.as_(OPERATOR).post(f"/v1/accounts/{a}/usage", json={"events": [
+        {"event_id": "known", "service": "ai.face", "quantity": 5, "region": "ap-beijing", "timestamp": "2027-06-01T10:00:00+08:00"}]})
+    path = tmp_path / "usage.csv"
+    path.write_text("account_id,event_id,service,quantity,region,timestamp\n"
+                    f"{a},new-1,ai.face,1,ap-beijing,2027-06-01T10:00:00+08:00\n"
+                    "\n"
+                    f"{a},known,ai.face,5,ap-beijing,2027-06-01T10:00:00+08:00\n"
+                    f"{a},known,ai.face,7,ap-beijing,2027-06-01T10:00:00+08:00\n"
+                    f"{a},new-2,ai.face,1,ap-beijing,2027-06-01T10:00:00+08:00\n", encoding="utf-8")
+    result = services.import_file(ctx, path, workers=1)
+    assert [(b.line, b.reason.split(":")[0]) for b in result.bad] == [(5, "conflicting_duplicate")]
+    assert result.accepted == 0  # the chunk with the conflict was rolled back whole
+    usage = api.as_(OPERATOR).get(f"/v1/accounts/{a}/usage?from=2027-06-01&to=2027-06-01").json()["usage"]
+    assert [u["mainland"] for u in usage] == [5]
+    path.write_text(path.read_text().replace(f"{a},known,ai.face,7", f"{a},known,ai.face,5"))
+    fixed = services.import_file(ctx, path, workers=1)
+    assert (fixed.bad, fixed.accepted, fixed.duplicates) == ([], 2, 2)

@@ -13,6 +13,15 @@ from packbill.cli import app
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def _initialised(request):
+    """Each test's database is made first, as a new user does with ``packbill init``."""
+    if "db_url" in request.fixturenames:
+        db_url = request.getfixturevalue("db_url")
+        result = runner.invoke(app, ["init", "--db", db_url], env={"COLUMNS": "200"})
+        assert result.exit_code == 0 and "the database is ready" in result.output, result.output
+
+
 def run(db_url, *args, ok=True):
     result = runner.invoke(app, [*args, "--db", db_url], env={"COLUMNS": "200"})
     if ok:

@@ -37,7 +37,8 @@ def test_demo_month(tmp_path):
     html = report.read_text("utf-8")
     # five usage charts and the cash balance over the month (R15)
     assert html.count("<svg") == 7 and "http://" not in html.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert "Cash balance after each morning" in html
+    assert "每天早上结算后的现金余额" in html and 'lang="zh-CN"' in html  # Chinese by default
+    assert "ai.kitchen" not in html.split("<details>")[0] and "明厨亮灶资源包-10万次" in html  # packages named, not coded
     # the month's money: a top-up, a voucher used, a discount, a day in arrears and its lifting
     kinds = [e["kind"] for e in services.journal_entries(ctx, account.id)]
     assert kinds.count("topup") >= 2 and "voucher" in kinds
@@ -63,3 +64,13 @@ def test_demo_is_deterministic(tmp_path):
         outputs.append([(l.day, l.service, l.quantity, [d.quantity for d in l.drawn], l.payg_quantity, l.amount) for l in lines])
         ctx.close()
     assert outputs[0] == outputs[1]
+
+
+def test_demo_report_in_english_on_request(tmp_path):
+    report = tmp_path / "report-en.html"
+    result = CliRunner().invoke(app, ["demo", "--db", f"sqlite:///{tmp_path / 'en.db'}", "--report", str(report), "--lang", "en"])
+    assert result.exit_code == 0, result.output
+    html = report.read_text("utf-8")
+    assert "Cash balance after each morning" in html and 'lang="en"' in html and "每天早上" not in html
+    bad = CliRunner().invoke(app, ["demo", "--db", f"sqlite:///{tmp_path / 'x.db'}", "--lang", "fr"])
+    assert bad.exit_code == 1 and "Traceback" not in bad.output

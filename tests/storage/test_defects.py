@@ -213,6 +213,33 @@ def test_a_mistyped_database_url_is_one_sentence():
     assert "sqlite:///" in result.output and len(result.output.strip().splitlines()) == 1
 
 
+def test_a_database_path_that_does_not_exist_is_named_not_created(tmp_path, monkeypatch):
+    """A reading or writing command on a SQLite file that is not there says so (a typo must not
+    start a new, empty database); ``init`` and ``serve`` create it. Careless forms of --db get one
+    sentence each."""
+    monkeypatch.chdir(tmp_path)
+    for args in (["accounts", "list"], ["accounts", "create", "X"], ["bills", "show", "acc_x", "--from", "2026-01-01", "--to", "2026-01-31"]):
+        result = CliRunner().invoke(cli, [*args, "--db", "sqlite:///typo.db"])
+        assert result.exit_code == 1 and "Traceback" not in result.output, args
+        assert "there is no database at typo.db" in result.output and "packbill init" in result.output
+        assert len(result.output.strip().splitlines()) == 1
+    assert not (tmp_path / "typo.db").exists()
+    for url in ("pb.db", "sqllite:///x.db", "postgres//nowhere"):
+        result = CliRunner().invoke(cli, ["accounts", "list", "--db", url])
+        assert result.exit_code == 1 and "Traceback" not in result.output and len(result.output.strip().splitlines()) == 1, url
+    made = CliRunner().invoke(cli, ["init", "--db", "sqlite:///typo.db"])
+    assert made.exit_code == 0 and (tmp_path / "typo.db").exists()
+    assert CliRunner().invoke(cli, ["accounts", "list", "--db", "sqlite:///typo.db"]).exit_code == 0
+
+
+@pytest.mark.postgres
+def test_a_postgresql_database_that_does_not_exist_is_one_sentence(pg_template):
+    url = "postgresql://postgres@127.0.0.1:5432/packbill_no_such_database"
+    result = CliRunner().invoke(cli, ["accounts", "list", "--db", url])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1 and "packbill_no_such_database" in result.output
+
+
 def test_a_killed_settlement_run_is_shown_as_abandoned(ctx):
     with ctx.db.write() as conn:  # a run that started and whose process died before it finished
         settlement_store.start_run(conn, DAYS[0], FIXED_NOW - timedelta(hours=1))

@@ -86,9 +86,15 @@ def _settings(**given) -> Settings:
         _fail(f"bad configuration: {exc}")
 
 
-def _ctx(db: Optional[str], catalog: Optional[Path] = None) -> services.Context:
-    """Services on --db (else $PACKBILL_DB) with the catalog of --catalog (else $PACKBILL_CATALOG)."""
+def _ctx(db: Optional[str], catalog: Optional[Path] = None, create: bool = False) -> services.Context:
+    """Services on --db (else $PACKBILL_DB) with the catalog of --catalog (else $PACKBILL_CATALOG).
+    A SQLite file that does not exist is created only when ``create`` (serve, init): any other
+    command says it is not there, rather than working on a new empty database by mistake."""
     settings = _settings(db=db, catalog=str(catalog) if catalog else None)
+    path = services.sqlite_file(settings.db)
+    if path is not None and not create and not os.path.exists(path):
+        _fail(f"there is no database at {path}: check --db (or $PACKBILL_DB), or create it with "
+              f"`packbill init --db {settings.db}` (`packbill serve` creates it too)")
     try:
         from ..server import context
 
@@ -178,8 +184,18 @@ def serve(
                          dispatch=dispatch, schedule=schedule, settle_at=settle_at)
     if not settings.operator_token:
         err.print("[yellow]warning:[/yellow] PACKBILL_OPERATOR_TOKEN is not set: no operator can sign in")
-    _ctx(settings.db, Path(settings.catalog) if settings.catalog else None).close()  # migrates before the server answers
+    _ctx(settings.db, Path(settings.catalog) if settings.catalog else None, create=True).close()  # migrates before the server answers
     run(settings)
+
+
+@app.command()
+def init(db: DbOpt = None) -> None:
+    """Create the database (a SQLite file, or the schema in an existing PostgreSQL database), or
+    bring its schema up to date, and say where it is."""
+    ctx = _ctx(db, create=True)
+    ctx.close()
+    path = services.sqlite_file(ctx.db.url)
+    out.print(f"the database is ready: {os.path.abspath(path) if path else ctx.db.engine.url.render_as_string(hide_password=True)}")
 
 
 @app.command()
@@ -383,7 +399,8 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
     if result.bad:
         for row in result.bad:
             err.print(f"{file}:{row.line}: {row.reason}", soft_wrap=True, markup=False, highlight=False)
-        _fail(f"{len(result.bad)} bad row(s){' (first 100 shown)' if len(result.bad) >= 100 else ''}; nothing was imported")
+        done = "nothing was imported" if not result.accepted else f"{result.accepted} events were imported before it"
+        _fail(f"{len(result.bad)} bad row(s){' (first 100 shown)' if len(result.bad) >= 100 else ''}; {done}")
     out.print(f"{result.rows} rows: {result.accepted} events imported, {result.duplicates} duplicates counted once")
 
 

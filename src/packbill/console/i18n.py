@@ -267,6 +267,54 @@ ERRORS: dict[str, dict[str, str]] = {
 }
 
 
+# The services' sentences (written in English for the API) as a Chinese page says them. A
+# sentence not listed here is never shown in English on a Chinese page: the generic one is.
+import re  # noqa: E402
+
+ZH_SENTENCES: list[tuple[re.Pattern[str], str]] = [(re.compile(p), zh) for p, zh in (
+    (r"^(\w+) must be an amount in CNY with at most two decimals$", "金额须为人民币，最多两位小数。"),
+    (r"^(\w+) is too large$", "金额过大。"),
+    (r"^(\w+) must be greater than zero$", "金额须大于 0。"),
+    (r"^(\w+) must not be negative$", "金额不能为负数。"),
+    (r"^.* is not a (finite )?decimal number$", "请填写数字金额，例如 100.00。"),
+    (r"^money must be written as a decimal string", "请填写数字金额，例如 100.00。"),
+    (r"^reference must be 1 to 128 characters", "请填写付款流水号（1 到 128 个字符）。"),
+    (r"^an adjustment of 0.00 changes nothing$", "调账金额为 0.00，不会有任何变化。"),
+    (r"^reason must be 1 to 400 characters", "请填写调账原因（1 到 400 个字符）。"),
+    (r"^expires_on (\S+) has already passed", "到期日已过：代金券须在发放当天可用。"),
+    (r"^services must be a non-empty list", "请选择代金券可用的服务。"),
+    (r"^a discount rate is greater than 0 and at most 1", "折扣率须大于 0 且不超过 1（0.85 即八五折）。"),
+    (r"^a discount rate has at most four decimals$", "折扣率最多四位小数。"),
+    (r"^payment must be 'balance' or 'invoice'$", "付款方式须为预付或月结。"),
+    (r"^name must be 1 to (\d+) characters$", "请填写名称（1 到 {0} 个字符）。"),
+    (r"^name must not contain control characters$", "名称不能包含控制字符。"),
+    (r"^site must be 'cn' or 'intl'$", "站点须为中国站或国际站。"),
+    (r"^mode must be 'traffic' or 'daily_peak_bandwidth'$", "计费方式须为按流量或按日峰值带宽。"),
+    (r"^role is one of ", "请选择角色：管理员、财务、客服或计量。"),
+    (r"^count must be an integer from 1 to (\d+)$", "购买数量须为 1 到 {0} 的整数。"),
+    (r"^day (\S+) has not ended yet", "{0} 尚未结束（北京时间），只能结算已结束的日期。"),
+    (r"^(.*) cannot happen in the future", "时间不能晚于现在。"),
+    (r"^the top-up (.*) was recorded with (\S+) CNY, not (\S+)$", "流水号 {0} 的充值已记录为 {1} 元，不是 {2} 元。"),
+    (r"^there is no (key|webhook endpoint|account|package) (\S+)$", "找不到 {1}。"),
+    (r"^'from' is after 'to'$|^'to' is before 'from'$", "开始日期不能晚于结束日期。"),
+    (r"^YYYY-MM-DD$|must be a day written YYYY-MM-DD$|^Invalid isoformat string", "日期格式须为 YYYY-MM-DD。"),
+    (r"^(.*) is not a month; write it as YYYY-MM", "月份格式须为 YYYY-MM，例如 2026-09。"),
+    (r"^(\S+) has not begun yet; there is no statement for it$", "{0} 尚未开始，还没有账单。"),
+    (r"^an invoice needs its number", "请填写发票号码（1 到 64 个字符）。"),
+    (r"^a switch (requested|made) .* settled", "该切换会改变已结算的日期，未执行。"),
+)]
+GENERIC_ZH = {"invalid_request": "输入有误，请检查后重试。", "conflict": "与已有记录冲突，未做任何更改。", "not_found": "找不到该对象。"}
+
+
+def zh_sentence(code: str, message: str) -> str:
+    """A service's English sentence as a Chinese page shows it."""
+    for pattern, zh in ZH_SENTENCES:
+        found = pattern.search(message)
+        if found:
+            return zh.format(*found.groups())
+    return GENERIC_ZH.get(code, "操作未完成，请检查后重试。")
+
+
 def t(lang: str, key: str, **values) -> str:
     text = TEXT[key][lang if lang in LANGS else "zh"]
     return text.format(**values) if values else text
@@ -280,7 +328,11 @@ def error_sentence(lang: str, exc: Exception) -> str:
     if isinstance(exc, BillingError):
         reason = (exc.details or {}).get("reason") if isinstance(exc.details, dict) else None
         key = f"refund:{reason}" if exc.code == "refund_not_allowed" and reason else exc.code
+        if lang == "zh" and exc.code in ("invalid_request", "conflict", "not_found"):
+            return zh_sentence(exc.code, exc.message)
         if key in ERRORS:
             return ERRORS[key][lang].format(message=exc.message)
-        return exc.message
+        return zh_sentence(exc.code, exc.message) if lang == "zh" else exc.message
+    if lang == "zh":
+        return zh_sentence("invalid_request", str(exc))
     return str(exc)

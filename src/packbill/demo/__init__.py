@@ -56,7 +56,7 @@ class DemoResult:
     duplicates: int
 
 
-def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, err: Console) -> DemoResult:
+def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, err: Console, lang: str = "zh") -> DemoResult:
     if fresh and db_url.startswith("sqlite:///"):
         path = db_url.removeprefix("sqlite:///")
         for suffix in ("", "-wal", "-shm"):
@@ -172,10 +172,10 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
         line += (f"; traffic, the last {w.days} days: by volume {money(w.traffic)} CNY, by daily peak bandwidth "
                  f"{money(w.bandwidth)} CNY (break-even {w.break_even_hours} hours of steady push a day)")
     out.print(line)
-    chart = advice_chart(advice)
+    chart = advice_chart(advice, lang)
 
     write_report(report, account, views, lines, remaining_by_day, peaks, package_cost, total, used, payg_only, seed, balance_by_day,
-                 (chart,) if chart else ())
+                 (chart,) if chart else (), ctx.catalog, lang)
     out.print(f"report: [bold]{report.resolve()}[/bold]")
     ctx.close()
     return DemoResult(account.id, db_url, report, total, package_cost, payg_only,

@@ -14,6 +14,7 @@ def demo(
     seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same month")] = 7,
     report: Annotated[Path, typer.Option(help="where to write the HTML report")] = Path("packbill-demo-report.html"),
     fresh: Annotated[bool, typer.Option(help="start from an empty database file")] = True,
+    lang: Annotated[str, typer.Option(help="the report's language: zh (Chinese) or en (English)")] = "zh",
 ) -> None:
     """Simulate a month of a real-looking customer, settle every day, print and chart the result."""
     import os
@@ -21,5 +22,8 @@ def demo(
 
     from . import run_demo
 
+    if lang not in ("zh", "en"):
+        Console(stderr=True).print(f"[red]error:[/red] --lang is zh or en, not {lang!r}")
+        raise typer.Exit(1)
     wide = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 160
-    run_demo(db, seed, report, fresh, Console(width=wide), Console(stderr=True, width=wide))
+    run_demo(db, seed, report, fresh, Console(width=wide), Console(stderr=True, width=wide), lang)

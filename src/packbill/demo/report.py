@@ -9,20 +9,74 @@ from html import escape
 from pathlib import Path
 
 from ..domain.money import window_mbps
-from ..present import money, quantity
+from ..present import money, package_name, quantity, service_name
 from ..present.charts import line_chart, stacked_bars
 from ..present.charts import PALETTE, PAYG
+
+WORDS: dict[str, dict[str, str]] = {
+    "payg": {"zh": "按量计费", "en": "pay-as-you-go"},
+    "usage_title": {"zh": "{service}：每天从各资源包抵扣的用量与按量计费", "en": "{service}: daily usage drawn from each package vs pay-as-you-go"},
+    "no_traffic": {"zh": "（按日峰值带宽计费的日子不抵扣流量包）", "en": " (none on daily-peak-bandwidth days)"},
+    "calls": {"zh": "次", "en": "calls"},
+    "remaining_title": {"zh": "各资源包每天结束时的剩余量（占总量的 %）", "en": "Each package's remaining (% of its size) at the end of each day"},
+    "peak_title": {"zh": "每日峰值带宽（最大的 5 分钟窗口，全部地域）", "en": "Daily peak bandwidth (largest 5-minute window, all regions)"},
+    "up": {"zh": "上行", "en": "upstream"},
+    "down": {"zh": "下行", "en": "downstream"},
+    "balance_title": {"zh": "每天早上结算后的现金余额（元）：预付、每日扣费、欠费时充值",
+                      "en": "Cash balance after each morning's settlement (CNY): prepaid, charged daily, topped up when in arrears"},
+    "balance": {"zh": "余额", "en": "balance"},
+    "title": {"zh": "packbill 演示：{name}", "en": "packbill demo: {name}"},
+    "month": {"zh": "{name}：{year} 年 {month} 月", "en": "{name}: {month_name} {year}"},
+    "intro": {"zh": "随机种子 {seed} 模拟。每天次日早上结算；迟到的用量作为其所属日期的补充结算。",
+              "en": "Simulated with seed {seed}. Every day was settled the next morning; late usage was settled as a supplement to its own day."},
+    "bought": {"zh": "购买资源包（有效期各一年）", "en": "packages bought (each valid a year)"},
+    "billed": {"zh": "本月账单（按量计费与峰值带宽）", "en": "billed this month (pay-as-you-go and peak bandwidth)"},
+    "used": {"zh": "本月使用的资源包价值（抵扣量按各包单价）", "en": "package value used this month (drawn quantity at each package's price)"},
+    "cost": {"zh": "本月用量成本", "en": "the month's usage cost"},
+    "payg_only": {"zh": "同一个月全部按量计费", "en": "the same month with pay-as-you-go only"},
+    "cny": {"zh": "元", "en": "CNY"},
+    "packages": {"zh": "资源包", "en": "Packages"},
+    "package": {"zh": "资源包", "en": "package"},
+    "id": {"zh": "编号", "en": "id"},
+    "remaining": {"zh": "剩余", "en": "remaining"},
+    "status": {"zh": "状态", "en": "status"},
+    "first_day": {"zh": "首日", "en": "first day"},
+    "last_day": {"zh": "末日", "en": "last day"},
+    "charts": {"zh": "图表", "en": "Charts"},
+    "by_service": {"zh": "按服务的账单", "en": "Bill by service"},
+    "every_line": {"zh": "全部账单行（{n}）", "en": "Every bill line ({n})"},
+    "day": {"zh": "日期", "en": "day"},
+    "service": {"zh": "服务", "en": "service"},
+    "quantity": {"zh": "用量", "en": "quantity"},
+    "drawn_from": {"zh": "抵扣自", "en": "drawn from"},
+    "amount": {"zh": "金额", "en": "amount"},
+    "supplement": {"zh": "补充结算", "en": "supplement"},
+    "st_active": {"zh": "生效中", "en": "active"}, "st_exhausted": {"zh": "已用完", "en": "exhausted"},
+    "st_frozen": {"zh": "已冻结", "en": "frozen"}, "st_expired": {"zh": "已过期", "en": "expired"},
+    "st_refunded": {"zh": "已退款", "en": "refunded"},
+}
 
 
 def write_report(path: Path, account, views, lines, remaining_by_day: dict[date, dict[str, int]],
                  peaks: dict[date, dict[str, int]], package_cost: Decimal, billed: Decimal,
                  used: Decimal, payg_only: Decimal, seed: int, balance_by_day: dict[date, Decimal] | None = None,
-                 extra_charts: tuple[str, ...] = ()) -> None:
+                 extra_charts: tuple[str, ...] = (), catalog=None, lang: str = "zh") -> None:
+    """The report, in Chinese (the default) or English."""
+    def w(key: str, **values) -> str:
+        text = WORDS[key][lang]
+        return text.format(**values) if values else text
+
+    def pname(sku: str) -> str:
+        return package_name(catalog, sku, lang) if catalog is not None else sku
+
+    def sname(service: str) -> str:
+        return service_name(catalog, service, lang) if catalog is not None else service
+
     days = sorted(remaining_by_day)
     labels = [d.strftime("%d") for d in days]
-    names = {v.package.id: f"{v.package.sku} ({v.package.id[-4:]})" for v in views}
+    names = {v.package.id: f"{pname(v.package.sku)} ({v.package.id[-4:]})" for v in views}
     colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names.values())}
-    colours["pay-as-you-go"] = PAYG
+    colours[w("payg")] = PAYG
     charts = []
     for service in sorted({v.package.service for v in views}):
         per_package: dict[str, list[float]] = {names[v.package.id]: [0.0] * len(days) for v in views if v.package.service == service}
@@ -35,11 +89,11 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
             for d in l.drawn:
                 per_package[names[d.package_id]][i] += d.quantity / scale
             payg[i] += l.payg_quantity / scale
-        series = {**per_package, "pay-as-you-go": payg}
-        title = f"{service}: daily usage drawn from each package vs pay-as-you-go"
+        series = {**per_package, w("payg"): payg}
+        title = w("usage_title", service=sname(service))
         if scale > 1:
-            title += " (none on daily-peak-bandwidth days)"
-        charts.append(stacked_bars(title, labels, series, unit="GB" if scale > 1 else "calls", colours=colours))
+            title += w("no_traffic")
+        charts.append(stacked_bars(title, labels, series, unit="GB" if scale > 1 else w("calls"), colours=colours))
     remaining_series = {}
     for v in views:
         share = []
@@ -47,36 +101,36 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
             left = remaining_by_day[d].get(v.package.id)
             share.append(None if left is None else 100 * left / v.package.size)
         remaining_series[names[v.package.id]] = share
-    charts.append(line_chart("Each package's remaining (% of its size) at the end of each day", labels, remaining_series, unit="%",
-                             colours=colours))
-    charts.append(line_chart("Daily peak bandwidth (largest 5-minute window, all regions)", labels,
-                             {"upstream": [float(window_mbps(peaks.get(d, {}).get("traffic.up", 0))) for d in days],
-                              "downstream": [float(window_mbps(peaks.get(d, {}).get("traffic.down", 0))) for d in days]}, unit="Mbps"))
+    charts.append(line_chart(w("remaining_title"), labels, remaining_series, unit="%", colours=colours))
+    charts.append(line_chart(w("peak_title"), labels,
+                             {w("up"): [float(window_mbps(peaks.get(d, {}).get("traffic.up", 0))) for d in days],
+                              w("down"): [float(window_mbps(peaks.get(d, {}).get("traffic.down", 0))) for d in days]}, unit="Mbps"))
 
     if balance_by_day:
-        charts.append(line_chart("Cash balance after each morning's settlement (CNY): prepaid, charged daily, topped up when in arrears",
-                                 labels, {"balance": [float(balance_by_day[d]) if d in balance_by_day else None for d in days]},
-                                 unit="CNY"))
+        charts.append(line_chart(w("balance_title"), labels,
+                                 {w("balance"): [float(balance_by_day[d]) if d in balance_by_day else None for d in days]},
+                                 unit=w("cny")))
 
     rows = "".join(
-        f"<tr><td>{escape(v.package.id)}</td><td>{escape(v.package.sku)}</td>"
-        f"<td class=r>{escape(quantity(v.package.service, v.remaining))} / {escape(quantity(v.package.service, v.package.size))}</td>"
+        f"<tr><td>{escape(pname(v.package.sku))}</td><td><small>{escape(v.package.id)}</small></td>"
+        f"<td class=r>{escape(quantity(v.package.service, v.remaining, lang))} / {escape(quantity(v.package.service, v.package.size, lang))}</td>"
         f"<td><div class=bar><div style='width:{100 * v.remaining / v.package.size:.1f}%'></div></div></td>"
-        f"<td><span class='badge {v.status.value}'>{v.status.value}</span></td><td>{v.package.first_day}</td><td>{v.package.last_day}</td></tr>"
+        f"<td><span class='badge {v.status.value}'>{w('st_' + v.status.value)}</span></td><td>{v.package.first_day}</td><td>{v.package.last_day}</td></tr>"
         for v in views
     )
     by_service: dict[str, Decimal] = defaultdict(Decimal)
     for l in lines:
         by_service[l.service] += l.amount
-    bill_rows = "".join(f"<tr><td>{escape(s)}</td><td class=r>{money(a)}</td></tr>" for s, a in sorted(by_service.items()))
+    bill_rows = "".join(f"<tr><td>{escape(sname(s))}</td><td class=r>{money(a)}</td></tr>" for s, a in sorted(by_service.items()))
     detail = "".join(
-        f"<tr><td>{l.day}</td><td>{escape(l.service)}</td><td class=r>{escape(quantity(l.service, l.quantity))}</td>"
-        f"<td>{'<br>'.join(escape(names.get(d.package_id, d.package_id)) + f': {escape(quantity(l.service, d.quantity))}' for d in l.drawn)}</td>"
-        f"<td class=r>{escape(quantity(l.service, l.payg_quantity))}</td><td class=r>{money(l.amount)}</td><td>{'supplement' if l.supplement else ''}</td></tr>"
+        f"<tr><td>{l.day}</td><td>{escape(sname(l.service))}</td><td class=r>{escape(quantity(l.service, l.quantity, lang))}</td>"
+        f"<td>{'<br>'.join(escape(names.get(d.package_id, d.package_id)) + f': {escape(quantity(l.service, d.quantity, lang))}' for d in l.drawn)}</td>"
+        f"<td class=r>{escape(quantity(l.service, l.payg_quantity, lang))}</td><td class=r>{money(l.amount)}</td><td>{w('supplement') if l.supplement else ''}</td></tr>"
         for l in lines
     )
+    heading = w("month", name=escape(account.name), year=days[0].year, month=days[0].month, month_name=f"{days[0]:%B}")
     html = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>packbill demo: {escape(account.name)}</title>
+<html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8"><title>{w("title", name=escape(account.name))}</title>
 <style>
 body{{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#111}}
 table{{border-collapse:collapse;width:100%;margin:1em 0}} td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;font-size:14px}}
@@ -85,16 +139,16 @@ table{{border-collapse:collapse;width:100%;margin:1em 0}} td,th{{border-bottom:1
 .exhausted{{background:#fee2e2}} .expired{{background:#e5e7eb}} .refunded{{background:#fef9c3}}
 .sum td{{font-weight:600}} details{{margin:1em 0}}
 </style></head><body>
-<h1>{escape(account.name)}: {days[0]:%B %Y}</h1>
-<p>Simulated with seed {seed}. Every day was settled the next morning; late usage was settled as a supplement to its own day.</p>
-<table><tr><td>packages bought (each valid a year)</td><td class=r>{money(package_cost)} CNY</td></tr>
-<tr><td>billed this month (pay-as-you-go and peak bandwidth)</td><td class=r>{money(billed)} CNY</td></tr>
-<tr><td>package value used this month (drawn quantity at each package's price)</td><td class=r>{money(used)} CNY</td></tr>
-<tr class=sum><td>the month's usage cost</td><td class=r>{money(billed + used)} CNY</td></tr>
-<tr><td>the same month with pay-as-you-go only</td><td class=r>{money(payg_only)} CNY</td></tr></table>
-<h2>Packages</h2><table><tr><th>package</th><th>sku</th><th class=r>remaining</th><th></th><th>status</th><th>first day</th><th>last day</th></tr>{rows}</table>
-<h2>Charts</h2>{''.join(f'<figure>{c}</figure>' for c in [*charts, *extra_charts])}
-<h2>Bill by service</h2><table>{bill_rows}</table>
-<details><summary>Every bill line ({len(lines)})</summary><table><tr><th>day</th><th>service</th><th class=r>quantity</th><th>drawn from</th><th class=r>pay-as-you-go</th><th class=r>amount</th><th></th></tr>{detail}</table></details>
+<h1>{heading}</h1>
+<p>{w("intro", seed=seed)}</p>
+<table><tr><td>{w("bought")}</td><td class=r>{money(package_cost)} {w("cny")}</td></tr>
+<tr><td>{w("billed")}</td><td class=r>{money(billed)} {w("cny")}</td></tr>
+<tr><td>{w("used")}</td><td class=r>{money(used)} {w("cny")}</td></tr>
+<tr class=sum><td>{w("cost")}</td><td class=r>{money(billed + used)} {w("cny")}</td></tr>
+<tr><td>{w("payg_only")}</td><td class=r>{money(payg_only)} {w("cny")}</td></tr></table>
+<h2>{w("packages")}</h2><table><tr><th>{w("package")}</th><th>{w("id")}</th><th class=r>{w("remaining")}</th><th></th><th>{w("status")}</th><th>{w("first_day")}</th><th>{w("last_day")}</th></tr>{rows}</table>
+<h2>{w("charts")}</h2>{''.join(f'<figure>{c}</figure>' for c in [*charts, *extra_charts])}
+<h2>{w("by_service")}</h2><table>{bill_rows}</table>
+<details><summary>{w("every_line", n=len(lines))}</summary><table><tr><th>{w("day")}</th><th>{w("service")}</th><th class=r>{w("quantity")}</th><th>{w("drawn_from")}</th><th class=r>{w("payg")}</th><th class=r>{w("amount")}</th><th></th></tr>{detail}</table></details>
 </body></html>"""
     path.write_text(html, "utf-8")

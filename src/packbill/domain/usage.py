@@ -22,6 +22,9 @@ _FIELDS = ("event_id", "service", "quantity", "region", "timestamp")
 
 DAY_TOTAL_TOO_LARGE = "day_total_too_large"
 TOO_LATE = "too_late"
+CONFLICTING_DUPLICATE = "conflicting_duplicate"
+"""R14: an event id sent again with other content (service, quantity, region or time): refused,
+never silently dropped; an identical retry counts once."""
 """R23: the reason of an event stamped before the lateness horizon."""
 
 

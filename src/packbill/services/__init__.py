@@ -1,6 +1,6 @@
 """Use cases, one per module; the API, the CLI, the console and the demo call these and nothing deeper."""
 
-from ..storage.db import DEFAULT_URL, BadDatabaseUrl, Unavailable
+from ..storage.db import DEFAULT_URL, BadDatabaseUrl, Unavailable, sqlite_file
 from .accounts import (
     AccountRow,
     AccountView,
@@ -68,6 +68,7 @@ __all__ = [
     "wallet_reminders",
     "wallet_rate",
     "DEFAULT_URL",
+    "sqlite_file",
     "AccountView",
     "BadDatabaseUrl",
     "BadRow",

@@ -24,9 +24,9 @@ from typing import Callable, Iterator
 from ..domain import Catalog, UsageRow
 from ..domain.days import to_us
 from ..domain.errors import InvalidRequest
-from ..domain.usage import TOO_LATE, horizon_us, over_day_total
+from ..domain.usage import CONFLICTING_DUPLICATE, TOO_LATE, horizon_us, over_day_total
 from ..storage.accounts import known_account_ids
-from ..storage.intake import DayTotalExceeded, Staged
+from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, Staged
 from . import gcpause
 from .context import Context
 from .validate import to_row
@@ -236,10 +236,43 @@ def import_file(
             return ImportResult(rows_seen, 0, 0, [*bad, BadRow(int(line.removeprefix("line ")), reason)][:max_reported])
         if bad:
             return ImportResult(rows_seen, 0, 0, bad)
-        accepted = _store(stage, chunk, progress)
+        try:
+            accepted = _store(stage, chunk, progress)
+        except _Conflicts as exc:
+            lines = _lines_of(path, start, header is not None, exc.seqs)
+            return ImportResult(rows_seen, exc.accepted, 0, [BadRow(line, f"{CONFLICTING_DUPLICATE}: this event id was sent before "
+                                                                    "with another content (service, quantity, region or time); "
+                                                                    f"{exc.accepted} events were imported before it (running the "
+                                                                    "import again after fixing the file completes it exactly)")
+                                                             for line in lines][:max_reported])
     finally:
         stage.close()
     return ImportResult(rows_seen, accepted, rows_seen - accepted, [])
+
+
+class _Conflicts(Exception):
+    def __init__(self, seqs: list[int], accepted: int) -> None:
+        super().__init__(f"{len(seqs)} conflicting duplicates")
+        self.seqs, self.accepted = seqs, accepted
+
+
+def _lines_of(path: Path, start: int, csv_file: bool, seqs: list[int]) -> list[int]:
+    """The file's line numbers of staged rows ``seqs`` (the n-th data line is staged as n: a file
+    is staged only when every line is good, and blank lines are skipped). Read again only on this
+    error path."""
+    wanted = set(seqs)
+    found = []
+    seq = 0
+    with path.open("rb") as f:
+        f.seek(start)
+        for number, raw in enumerate(f, start=2 if csv_file else 1):
+            if raw.strip():
+                seq += 1
+                if seq in wanted:
+                    found.append(number)
+                    if len(found) == len(wanted):
+                        break
+    return found
 
 
 def _store(stage: Staged, chunk: int, progress: Callable[[str, int], None] | None) -> int:
@@ -249,6 +282,8 @@ def _store(stage: Staged, chunk: int, progress: Callable[[str, int], None] | Non
         last = min(first + chunk - 1, stage.count)
         try:
             accepted += stage.merge(first, last)
+        except ConflictingDuplicates as exc:
+            raise _Conflicts(exc.positions, accepted) from None
         except DayTotalExceeded as exc:
             keys = ", ".join(f"{a} {d} {s}" for a, d, s in sorted(exc.keys)[:5])
             raise ImportFileError(f"the usage of {keys} would pass the limit of one day's total; "

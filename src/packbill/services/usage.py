@@ -10,10 +10,10 @@ from typing import Any
 from ..domain.days import to_us
 from ..domain.errors import InvalidUsage
 from ..domain.limits import MAX_EVENTS_PER_BATCH
-from ..domain.usage import DAY_TOTAL_TOO_LARGE, UsageRow, horizon_us
+from ..domain.usage import CONFLICTING_DUPLICATE, DAY_TOTAL_TOO_LARGE, UsageRow, horizon_us
 from ..storage import accounts as accounts_store
 from ..storage import reads as store
-from ..storage.intake import DayTotalExceeded, over_limit, store_rows
+from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, conflicts, over_limit, store_rows
 from ..storage.reads import DailyUsage
 from . import gcpause
 from .context import Context
@@ -49,6 +49,10 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
     def work(conn) -> IngestResult:
         accounts_store.get_account(conn, account_id, lock=True)
         new = store_rows(conn, rows, accounts_locked=True)
+        if new < len(rows):  # some were duplicates: an identical retry counts once, another content is refused
+            found = conflicts(conn, rows)
+            if found:
+                raise ConflictingDuplicates(found)  # rolls the batch back
         return IngestResult(new, len(raws) - new)
 
     try:
@@ -57,6 +61,9 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
         if ctx.touched is not None and result.accepted:
             ctx.touched.add((account_id,))
         return result
+    except ConflictingDuplicates as exc:  # every event was valid: the rows' positions are the batch's indexes
+        _refuse([(i, CONFLICTING_DUPLICATE) for i in exc.positions], len(raws))
+        raise  # unreachable: _refuse raises
     except DayTotalExceeded:
         with ctx.db.read() as conn:
             keys = over_limit(conn, rows)

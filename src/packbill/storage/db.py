@@ -75,6 +75,17 @@ def normalise_url(url: str) -> str:
     return url
 
 
+def sqlite_file(url: str) -> str | None:
+    """The file a SQLite URL names (None for another database, or SQLite in memory)."""
+    try:
+        parsed = sa.engine.make_url(normalise_url(url))
+    except ArgumentError:
+        return None
+    if not parsed.drivername.startswith("sqlite") or parsed.database in (None, "", ":memory:"):
+        return None
+    return parsed.database
+
+
 def make_engine(url: str, busy_timeout: float = 30) -> Engine:
     """``busy_timeout``: seconds a SQLite writer waits for the lock before the database counts as unavailable."""
     url = normalise_url(url)

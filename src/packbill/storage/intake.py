@@ -34,6 +34,38 @@ _COLUMNS = 'account_id, event_id, service, quantity, region, ts_us, day, "window
 _TRAFFIC = "('traffic.up', 'traffic.down')"
 
 
+class ConflictingDuplicates(Exception):
+    """Rows whose event id is stored with other content (by position in the rows given, or by
+    staged ``seq`` for a file)."""
+
+    def __init__(self, positions: list[int]) -> None:
+        super().__init__(f"{len(positions)} event(s) repeat a stored event id with other content")
+        self.positions = positions
+
+
+_DIFFERS = "(u.service <> s.service OR u.quantity <> s.quantity OR u.region <> s.region OR u.ts_us <> s.ts_us)"
+
+
+def conflicts(conn: Connection, rows: Sequence[UsageRow]) -> list[int]:
+    """Positions of the rows whose (account, event id) is stored with other content. Called
+    after the rows were stored in the same transaction (the first copy of an id won), and only
+    when some were duplicates: a batch of new events costs nothing more."""
+    e = t.usage_events
+    stored: dict[tuple[str, str], tuple] = {}
+    by_account: dict[str, list[str]] = {}
+    for r in rows:
+        by_account.setdefault(r.account_id, []).append(r.event_id)
+    for account_id, ids in by_account.items():
+        unique = sorted(set(ids))
+        for start in range(0, len(unique), 5000):
+            part = unique[start : start + 5000]
+            for x in conn.execute(sa.select(e.c.event_id, e.c.service, e.c.quantity, e.c.region, e.c.ts_us)
+                                  .where(e.c.account_id == account_id, e.c.event_id.in_(part))):
+                stored[(account_id, x.event_id)] = (x.service, x.quantity, x.region, x.ts_us)
+    return [i for i, r in enumerate(rows) if stored.get((r.account_id, r.event_id), (r.service, r.quantity, r.region, r.ts_us))
+            != (r.service, r.quantity, r.region, r.ts_us)]
+
+
 class DayTotalExceeded(Exception):
     """Storing the rows would take these (account, day, service) totals past MAX_DAY_TOTAL."""
 
@@ -255,6 +287,8 @@ class Staged:
                             "ORDER BY id FOR UPDATE", (first, last))
                 cur.execute(_postgres_merge("import_stage", "WHERE seq BETWEEN %s AND %s"), (first, last))
                 new = cur.fetchone()[0]
+                if new < last - first + 1:
+                    self._refuse_conflicts(cur, "import_stage", "%s", first, last)
                 self.raw.commit()
                 return new
             cur.execute("BEGIN IMMEDIATE")
@@ -264,8 +298,13 @@ class Staged:
             new = max(cur.rowcount, 0)
             if new:
                 _sqlite_sums(cur, before)
+            if new < last - first + 1:
+                self._refuse_conflicts(cur, "import_stage_db.import_stage", "?", first, last)
             cur.execute("COMMIT")
             return new
+        except ConflictingDuplicates:
+            self.raw.rollback() if self.postgres else cur.execute("ROLLBACK")
+            raise
         except Exception as exc:
             self.raw.rollback() if self.postgres else cur.execute("ROLLBACK")
             if "day_total" in str(exc):
@@ -273,6 +312,14 @@ class Staged:
             raise
         finally:
             cur.close()
+
+    @staticmethod
+    def _refuse_conflicts(cur, table: str, mark: str, first: int, last: int) -> None:
+        cur.execute(f"SELECT s.seq FROM {table} s JOIN usage_events u ON u.account_id = s.account_id AND u.event_id = s.event_id "
+                    f"WHERE s.seq BETWEEN {mark} AND {mark} AND {_DIFFERS} ORDER BY s.seq LIMIT 100", (first, last))
+        found = [r[0] for r in cur.fetchall()]
+        if found:
+            raise ConflictingDuplicates(found)
 
     def _over_limit(self, first: int, last: int) -> set[tuple[str, date, str]]:
         mark = "%s" if self.postgres else "?"
