@@ -6,7 +6,8 @@ services    domain, storage
 present     domain
 pdf         nothing of packbill (HTML in, PDF out, by a browser)
 api, console, demo   services, domain, present, pdf (never each other, never storage)
-cli         services, domain, present, pdf, and the composition root (settings, server)
+stream      services, domain (the NATS consumer: an edge like the API)
+cli         services, domain, present, pdf, stream, and the composition root (settings, server)
 """
 
 import ast
@@ -21,7 +22,8 @@ ALLOWED = {
     "api": {"services", "domain", "present", "pdf", "api"},
     "console": {"services", "domain", "present", "pdf", "console"},
     "demo": {"services", "domain", "present", "demo"},
-    "cli": {"services", "domain", "present", "pdf", "cli", "settings", "server"},
+    "cli": {"services", "domain", "present", "pdf", "cli", "settings", "server", "stream"},
+    "stream": {"services", "domain", "stream"},
 }
 
 

@@ -10,11 +10,12 @@ from typing import Any
 from ..domain.days import to_us
 from ..domain.errors import InvalidUsage
 from ..domain.limits import MAX_EVENTS_PER_BATCH
-from ..domain.usage import CONFLICTING_DUPLICATE, DAY_TOTAL_TOO_LARGE, UsageRow, horizon_us
+from ..domain.usage import CONFLICTING_DUPLICATE, DAY_TOTAL_TOO_LARGE, UsageRow, horizon_us, over_day_total
 from ..storage import accounts as accounts_store
 from ..storage import reads as store
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, conflicts, over_limit, store_rows
 from ..storage.reads import DailyUsage
+from ..storage.sql import lock_accounts
 from . import gcpause
 from .context import Context
 from .validate import rows_for_account
@@ -87,3 +88,73 @@ def daily_peaks(ctx: Context, account_id: str, first: date, last: date) -> dict[
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
         return store.daily_peak_bytes(conn, account_id, first, last)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamResult:
+    """What a batch of records from a stream came to: the new events, the duplicates (retries
+    and redeliveries, counted once), and each refused record by position with its reason."""
+
+    accepted: int
+    duplicates: int
+    refused: list[tuple[int, str]]
+
+
+UNKNOWN_ACCOUNT = "unknown_account"
+NOT_AN_EVENT = "not a JSON object with account_id, event_id, service, quantity, region, timestamp"
+
+
+def ingest_records(ctx: Context, records: list[Any]) -> StreamResult:
+    """Store a batch of usage records of any accounts (``{"account_id", ...event}``), as a
+    stream delivers them: unlike an API batch, one bad record does not refuse the others (a
+    stream must never stop on one). Every good record is stored in one transaction, through the
+    same validation and the same idempotent store as the API; the refused are returned with
+    their reasons (the caller dead-letters them). A record stored already counts once."""
+    now_us = to_us(ctx.now())
+    earliest_us = horizon_us(now_us, ctx.lateness_days)
+    refused: dict[int, str] = {}
+    wanted = {r["account_id"] for r in records if type(r) is dict and type(r.get("account_id")) is str}
+    with ctx.db.read() as conn:
+        known = accounts_store.existing_ids(conn, wanted)
+    indexed: list[tuple[int, UsageRow]] = []
+    with gcpause.paused():
+        for position, record in enumerate(records):
+            if type(record) is not dict:
+                refused[position] = NOT_AN_EVENT
+                continue
+            if record.get("account_id") not in known:
+                refused[position] = UNKNOWN_ACCOUNT
+                continue
+            rows, bad = rows_for_account(record["account_id"], [record], now_us, ctx.catalog, earliest_us)
+            if bad:
+                refused[position] = bad[0][1]
+            else:
+                indexed.append((position, rows[0]))
+    refused.update(over_day_total(indexed))
+    indexed = [(p, r) for p, r in indexed if p not in refused]
+    while True:
+        rows = [r for _, r in indexed]
+
+        def work(conn) -> int:
+            lock_accounts(conn, {r.account_id for r in rows})
+            new = store_rows(conn, rows, accounts_locked=True)
+            if new < len(rows):  # duplicates: the same content is a redelivery, another content is refused
+                for i in conflicts(conn, rows):
+                    refused[indexed[i][0]] = CONFLICTING_DUPLICATE
+            return new
+
+        try:
+            with gcpause.paused():
+                new = ctx.db.write_retrying(work) if rows else 0
+            break
+        except DayTotalExceeded:  # with what is stored, some day totals would pass the limit: refuse those, store the rest
+            with ctx.db.read() as conn:
+                keys = over_limit(conn, rows)
+            for p, r in indexed:
+                if (r.account_id, r.day, r.service) in keys:
+                    refused[p] = DAY_TOTAL_TOO_LARGE
+            indexed = [(p, r) for p, r in indexed if p not in refused]
+    if ctx.touched is not None and new:
+        ctx.touched.add({r.account_id for _, r in indexed})
+    return StreamResult(new, len(indexed) - new - sum(1 for p, _ in indexed if refused.get(p) == CONFLICTING_DUPLICATE),
+                        sorted(refused.items()))

@@ -51,6 +51,16 @@ def get_account(conn: Connection, account_id: str, *, lock: bool = False) -> Acc
     return _account(row)
 
 
+def existing_ids(conn: Connection, ids: set[str]) -> frozenset[str]:
+    """Those of ``ids`` that are accounts."""
+    a = t.accounts
+    out: set[str] = set()
+    wanted = sorted(i for i in ids if len(i) <= 40 and "\x00" not in i)
+    for start in range(0, len(wanted), 5000):
+        out.update(r[0] for r in conn.execute(sa.select(a.c.id).where(a.c.id.in_(wanted[start : start + 5000]))))
+    return frozenset(out)
+
+
 def known_account_ids(conn: Connection) -> frozenset[str]:
     return frozenset(r[0] for r in conn.execute(sa.select(t.accounts.c.id)))
 

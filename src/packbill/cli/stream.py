@@ -1,0 +1,49 @@
+"""``packbill consume``: usage from NATS JetStream (see ``packbill.stream``)."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from importlib import import_module
+from typing import Annotated, Optional
+
+import typer
+
+from ..stream import Consumer
+
+cli = import_module(".app", __package__)  # the module: its consoles are made per invocation
+from .app import DbOpt, _ctx, _settings  # noqa: E402
+
+
+@cli.app.command()
+def consume(
+    nats_url: Annotated[Optional[str], typer.Option("--nats", help="the NATS server \\[default: $PACKBILL_NATS_URL, else nats://127.0.0.1:4222]")] = None,
+    stream: Annotated[str, typer.Option(help="the JetStream stream of usage")] = "USAGE",
+    prefix: Annotated[str, typer.Option(help="subjects are <prefix>.<account_id>")] = "usage",
+    durable: Annotated[str, typer.Option(help="the durable consumer every consumer process shares")] = "packbill",
+    dead: Annotated[str, typer.Option(help="refused records go to <dead>.<account_id>, with the reason in a header")] = "usage-dead",
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="messages per transaction")] = 1000,
+    ack_wait: Annotated[float, typer.Option(min=1, help="seconds before an unacknowledged batch is delivered again")] = 30.0,
+    until_idle: Annotated[Optional[float], typer.Option(help="stop after this many seconds without a message")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Store usage from NATS JetStream, batch by batch, acknowledging each batch only after its
+    transaction commits (a consumer killed mid-batch loses nothing; the store counts each event
+    once). Run several to share the work. SIGTERM finishes the batch in flight, then stops."""
+    ctx = _ctx(db)
+    url = nats_url or _settings(db=db).nats_url
+    consumer = Consumer(ctx, url, stream, prefix, durable, dead, batch, ack_wait)
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, consumer.stop.set)
+        return await consumer.run(idle_exit=until_idle)
+
+    try:
+        stats = asyncio.run(main())
+    except OSError as exc:
+        cli._fail(f"cannot reach NATS at {url} ({exc}); check --nats and that nats-server -js is running")
+    reasons = ", ".join(f"{k} {v}" for k, v in sorted(stats.reasons.items()))
+    cli.out.print(f"{stats.accepted} events stored, {stats.duplicates} duplicates counted once, {stats.dead} dead-lettered"
+                  + (f" ({reasons})" if reasons else "") + f" in {stats.batches} batches")

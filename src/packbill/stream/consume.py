@@ -1,0 +1,132 @@
+"""The JetStream consumer and the publisher the tests and the benchmark use (as the metering would)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Iterable
+
+import nats
+from nats.errors import TimeoutError as NatsTimeout
+from nats.js.api import ConsumerConfig, StreamConfig
+from nats.js.errors import BadRequestError, NotFoundError
+
+from ..services import Context
+from ..services.usage import ingest_records
+
+log = logging.getLogger("packbill.stream")
+
+REASON_HEADER = "Packbill-Reason"
+
+
+@dataclass
+class ConsumeStats:
+    batches: int = 0
+    accepted: int = 0
+    duplicates: int = 0
+    dead: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+async def ensure_streams(js, stream: str, prefix: str, dead: str) -> None:
+    """The usage stream (``<prefix>.>``) and the dead-letter stream (``<dead>.>``), made when
+    missing (an operator may make them first, with the retention they want)."""
+    for name, subject in ((stream, f"{prefix}.>"), (f"{stream}_DEAD", f"{dead}.>")):
+        try:
+            await js.stream_info(name)
+        except NotFoundError:
+            try:
+                await js.add_stream(StreamConfig(name=name, subjects=[subject], duplicate_window=120.0))
+            except BadRequestError:  # another consumer made it meanwhile
+                pass
+
+
+class Consumer:
+    """One consumer process's loop over the shared durable consumer."""
+
+    def __init__(self, ctx: Context, url: str = "nats://127.0.0.1:4222", stream: str = "USAGE", prefix: str = "usage",
+                 durable: str = "packbill", dead: str = "usage-dead", batch: int = 1000, ack_wait: float = 30.0) -> None:
+        self.ctx, self.url, self.stream, self.prefix, self.durable, self.dead = ctx, url, stream, prefix, durable, dead
+        self.batch, self.ack_wait = batch, ack_wait
+        self.stats = ConsumeStats()
+        self.stop = asyncio.Event()
+
+    async def run(self, idle_exit: float | None = None) -> ConsumeStats:
+        """Consume until ``stop`` is set (or, with ``idle_exit``, until nothing came for that long)."""
+        nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=-1)
+        try:
+            js = nc.jetstream()
+            await ensure_streams(js, self.stream, self.prefix, self.dead)
+            sub = await js.pull_subscribe(f"{self.prefix}.>", durable=self.durable, stream=self.stream,
+                                          config=ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=max(10_000, 4 * self.batch)))
+            idle = 0.0
+            while not self.stop.is_set():
+                try:
+                    msgs = await sub.fetch(self.batch, timeout=1.0)
+                except (NatsTimeout, asyncio.TimeoutError):
+                    idle += 1.0
+                    if idle_exit is not None and idle >= idle_exit:
+                        break
+                    continue
+                idle = 0.0
+                await self._handle(js, msgs)  # a batch in flight is finished before a stop is honoured
+        finally:
+            try:
+                await nc.flush(timeout=5)  # the last acknowledgements leave before the connection closes
+            finally:
+                await nc.close()
+        return self.stats
+
+    async def _handle(self, js, msgs) -> None:
+        records = []
+        for m in msgs:
+            try:
+                records.append(json.loads(m.data))
+            except (ValueError, UnicodeDecodeError):
+                records.append(None)
+        result = await asyncio.to_thread(ingest_records, self.ctx, records)  # one committed transaction
+        for position, reason in result.refused:
+            m, record = msgs[position], records[position]
+            account = record.get("account_id") if isinstance(record, dict) and isinstance(record.get("account_id"), str) else "unknown"
+            subject = f"{self.dead}.{_token(account)}"
+            await js.publish(subject, m.data, headers={REASON_HEADER: reason, "Packbill-Subject": m.subject,
+                                                       "Nats-Msg-Id": f"dead/{m.metadata.sequence.stream}"})
+            self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
+        await asyncio.gather(*(m.ack() for m in msgs))  # only now: the transaction has committed
+        self.stats.batches += 1
+        self.stats.accepted += result.accepted
+        self.stats.duplicates += result.duplicates
+        self.stats.dead += len(result.refused)
+
+
+def _token(text: str) -> str:
+    """A subject token from an account id (no dots, spaces or wildcards)."""
+    cleaned = "".join(c if c.isalnum() or c in "-_" else "_" for c in text)[:64]
+    return cleaned or "unknown"
+
+
+async def publish_events(url: str, events: Iterable[dict], prefix: str = "usage", stream: str = "USAGE",
+                         dead: str = "usage-dead") -> int:
+    """Publish events as the metering does: one message each on ``<prefix>.<account_id>`` with
+    ``Nats-Msg-Id`` = ``<account_id>/<event_id>``; waits for the stream's acknowledgements."""
+    nc = await nats.connect(url, connect_timeout=5)
+    try:
+        js = nc.jetstream()
+        await ensure_streams(js, stream, prefix, dead)
+        sent = 0
+        pending = []
+        for event in events:
+            account = event.get("account_id") if isinstance(event.get("account_id"), str) else "unknown"
+            msg_id = f"{account}/{event.get('event_id')}"
+            pending.append(await js.publish_async(f"{prefix}.{_token(account)}", json.dumps(event).encode(),
+                                                  headers={"Nats-Msg-Id": msg_id}))
+            sent += 1
+            if len(pending) >= 2000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+        return sent
+    finally:
+        await nc.close()

@@ -1,0 +1,119 @@
+"""``packbill consume`` with the real NATS server: what is stored equals what was published,
+exactly once, through a consumer killed with SIGKILL mid-batch, two consumers at once, and
+poisoned records that go to the dead-letter subject without blocking the stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+
+import nats
+import sqlalchemy as sa
+
+from packbill import services
+from packbill.storage import schema as t
+from packbill.stream import Consumer, publish_events
+from tests.conftest import FIXED_NOW
+
+
+def events(account_ids: list[str], n: int, now=FIXED_NOW) -> list[dict]:
+    return [{"account_id": account_ids[i % len(account_ids)], "event_id": f"ev-{i}", "service": ("ai.face", "traffic.up")[i % 2],
+             "quantity": 1 + i % 97, "region": ("ap-beijing", "ap-hongkong")[i % 3 == 0],
+             "timestamp": (now - timedelta(minutes=i % 5000)).isoformat()} for i in range(n)]
+
+
+def stored(ctx, account_ids) -> dict:
+    e = t.usage_events
+    with ctx.db.read() as conn:
+        rows = conn.execute(sa.select(e.c.account_id, sa.func.count(), sa.func.sum(e.c.quantity)).where(e.c.account_id.in_(account_ids))
+                            .group_by(e.c.account_id)).all()
+    return {a: (n, int(q)) for a, n, q in rows}
+
+
+def expected(published: list[dict]) -> dict:
+    out: dict = {}
+    for ev in published:
+        n, q = out.get(ev["account_id"], (0, 0))
+        out[ev["account_id"]] = (n + 1, q + ev["quantity"])
+    return out
+
+
+async def dead_letters(url: str, names: dict) -> list[tuple[str, bytes]]:
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    sub = await js.pull_subscribe(f"{names['dead']}.>", durable=names["durable"] + "-reader", stream=names["stream"] + "_DEAD")
+    try:
+        msgs = await sub.fetch(100, timeout=2)
+    except (nats.errors.TimeoutError, asyncio.TimeoutError):
+        msgs = []
+    out = [(m.headers.get("Packbill-Reason"), m.data) for m in msgs]
+    await nc.close()
+    return out
+
+
+def test_the_consumer_stores_what_was_published_and_dead_letters_the_rest(ctx, nats_url, names):
+    accounts = [services.create_account(ctx, f"S{i}", "cn")[0].id for i in range(3)]
+    good = events(accounts, 2_500)
+    poison = [
+        {"account_id": "acc_nobody", "event_id": "x1", "service": "ai.face", "quantity": 1, "region": "ap-beijing",
+         "timestamp": FIXED_NOW.isoformat()},
+        {**good[0], "quantity": good[0]["quantity"] + 1, "event_id": good[0]["event_id"]},  # the same id, other content
+        {"account_id": accounts[0], "event_id": "bad-q", "service": "ai.face", "quantity": -3, "region": "ap-beijing",
+         "timestamp": FIXED_NOW.isoformat()},
+    ]
+
+    async def publish():
+        await publish_events(nats_url, good, names["prefix"], names["stream"], names["dead"])
+        nc = await nats.connect(nats_url)  # a record that is not JSON at all, and the poison
+        js = nc.jetstream()
+        await js.publish(f"{names['prefix']}.{accounts[1]}", b"\xff not json", headers={"Nats-Msg-Id": "garbage"})
+        for i, p in enumerate(poison):
+            await js.publish(f"{names['prefix']}.{p['account_id']}", json.dumps(p).encode(), headers={"Nats-Msg-Id": f"poison-{i}"})
+        await nc.close()
+        # the metering retries a batch after the stream's dedupe window: the same events under new ids
+        retry = [{**e} for e in good[:300]]
+        nc = await nats.connect(nats_url)
+        js = nc.jetstream()
+        for e in retry:
+            await js.publish(f"{names['prefix']}.{e['account_id']}", json.dumps(e).encode(), headers={"Nats-Msg-Id": "late-" + e["event_id"]})
+        await nc.close()
+
+    asyncio.run(publish())
+    consumer = Consumer(ctx, nats_url, names["stream"], names["prefix"], names["durable"], names["dead"], batch=400, ack_wait=5)
+    stats = asyncio.run(consumer.run(idle_exit=2))
+    assert stored(ctx, accounts) == expected(good)
+    assert (stats.accepted, stats.duplicates, stats.dead) == (2_500, 300, 4)
+    reasons = sorted(r for r, _ in asyncio.run(dead_letters(nats_url, names)))
+    assert reasons == sorted(["unknown_account", "conflicting_duplicate", "quantity must be from 1 to 1000000000000000",
+                              "not a JSON object with account_id, event_id, service, quantity, region, timestamp"])
+
+
+def test_a_consumer_killed_mid_batch_and_two_consumers_store_each_event_once(ctx, db_url, nats_url, names, tmp_path):
+    accounts = [services.create_account(ctx, f"K{i}", "cn")[0].id for i in range(5)]
+    published = events(accounts, 20_000, datetime.now(timezone.utc))  # the consumers run on the real clock
+    asyncio.run(publish_events(nats_url, published, names["prefix"], names["stream"], names["dead"]))
+    env = {**os.environ, "PACKBILL_DB": db_url}
+    cmd = [sys.executable, "-m", "packbill", "consume", "--nats", nats_url, "--stream", names["stream"], "--prefix", names["prefix"],
+           "--durable", names["durable"], "--dead", names["dead"], "--batch", "500", "--ack-wait", "2"]
+    first = subprocess.Popen(cmd, env=env, stdout=open(tmp_path / "c1.log", "w"), stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and sum(n for n, _ in stored(ctx, accounts).values()) < 3_000:
+        time.sleep(0.05)
+    first.send_signal(signal.SIGKILL)  # mid-stream: batches fetched and not acknowledged are delivered again
+    first.wait(10)
+    part = sum(n for n, _ in stored(ctx, accounts).values())
+    assert 0 < part < 20_000, (tmp_path / "c1.log").read_text()
+    two = [subprocess.Popen([*cmd, "--until-idle", "4"], env=env, stdout=open(tmp_path / f"c{i}.log", "w"), stderr=subprocess.STDOUT)
+           for i in (2, 3)]
+    for p in two:
+        assert p.wait(180) == 0, (tmp_path / "c2.log").read_text() + (tmp_path / "c3.log").read_text()
+    assert stored(ctx, accounts) == expected(published)  # every event, each once
+    logs = [(tmp_path / f"c{i}.log").read_text() for i in (2, 3)]
+    assert all("events stored" in log for log in logs)
+    assert sum(int(log.split(" events stored")[0].split()[-1]) for log in logs) == 20_000 - part  # the two shared the rest
