@@ -262,6 +262,97 @@ def bench_settlement(accounts: int, traffic_accounts: int, url: str, label: str)
     results.append({"name": f"_settlement_{label}", "seconds": elapsed, **counts})
 
 
+def bench_workers(accounts: int) -> None:
+    """Settlement of one run by N worker processes on PostgreSQL (the same fixture each time);
+    the figure is account-days/s, its limit the N = 1 run's, so the ratio is the speed-up."""
+    from packbill.services import settlement
+
+    console.rule(f"8. settlement over workers: {accounts:,} accounts x 30 days, PostgreSQL, N = 1, 2, 4")
+    single = None
+    for n in (1, 2, 4):
+        url, drop = pg_database()
+        try:
+            ctx = Context.open(url)
+            settlement_fixture(ctx.db, accounts, 30, max(10, accounts // 20))
+            started = time.perf_counter()
+            run_id = settlement.start(ctx, date(2026, 9, 30), now=datetime(2026, 10, 1, 9, tzinfo=timezone.utc), chunk=100)
+            helpers = [subprocess.Popen([sys.executable, "-m", "packbill", "worker", "--run", str(run_id), "--db", url],
+                                        stdout=subprocess.DEVNULL) for _ in range(n - 1)]
+            result = settlement.finish(ctx, run_id)
+            for h in helpers:
+                h.wait()
+            rate = result.days / (time.perf_counter() - started)
+            ctx.close()
+        finally:
+            drop()
+        single = single or rate
+        record(f"settlement with {n} worker process{'es' if n > 1 else ''}", rate, "account-days/s", single,
+               "the same run with 1 process", f"{result.days:,} account-days; {os.cpu_count()} cores")
+
+
+def bench_consume(events: int, accounts: int) -> None:
+    """``packbill consume`` from NATS JetStream into SQLite; the limit is the same consumer
+    fetching and acknowledging the same messages without storing them (the stream's own rate)."""
+    import asyncio
+
+    import nats
+
+    from packbill.stream import Consumer, publish_events
+
+    console.rule(f"9. stream consumer: {events:,} events from NATS JetStream into SQLite")
+    url = os.environ.get("PACKBILL_BENCH_NATS_URL", "nats://127.0.0.1:4222")
+    tag = uuid.uuid4().hex[:8]
+    names = dict(stream=f"BENCH_{tag}", prefix=f"bench{tag}.usage", dead=f"bench{tag}.dead")
+    ids = account_ids(accounts)
+    now = datetime.now(timezone.utc)
+    records = [{"account_id": ids[i % accounts], "event_id": f"e{i}", "service": ("ai.face", "traffic.up")[i % 2], "quantity": 1 + i % 50,
+                "region": "ap-beijing", "timestamp": (now - timedelta(minutes=i % 1000)).isoformat()} for i in range(events)]
+    try:
+        asyncio.run(publish_events(url, records, names["prefix"], names["stream"], names["dead"]))
+    except OSError as exc:
+        console.print(f"  [yellow]skipped: NATS unreachable at {url} ({exc})[/yellow]")
+        return
+
+    async def drain_only() -> float:
+        nc = await nats.connect(url)
+        js = nc.jetstream()
+        sub = await js.pull_subscribe(f"{names['prefix']}.>", durable="raw", stream=names["stream"])
+        seen, started = 0, time.perf_counter()
+        while seen < events:
+            msgs = await sub.fetch(1000, timeout=5)
+            await asyncio.gather(*(m.ack() for m in msgs))
+            seen += len(msgs)
+        elapsed = time.perf_counter() - started
+        await nc.close()
+        return events / elapsed
+
+    with tempfile.TemporaryDirectory(prefix="packbill-consume-") as tmp:
+        ctx = Context.open(f"sqlite:///{Path(tmp) / 'consume.db'}")
+        add_accounts(ctx, accounts)
+        limit = asyncio.run(drain_only())
+        consumer = Consumer(ctx, url, names["stream"], names["prefix"], "packbill", names["dead"], batch=1000)
+        started = time.perf_counter()
+        stats = asyncio.run(consumer.run(idle_exit=1))
+        elapsed = time.perf_counter() - started - 1  # less the idle second that ends it
+        ctx.close()
+    asyncio.run(_drop_streams(url, names["stream"]))
+    record("stream consume, SQLite", stats.accepted / elapsed, "events/s", limit, "fetch and ack of the same messages, nothing stored",
+           f"{stats.accepted:,} stored in {stats.batches} batches")
+
+
+async def _drop_streams(url: str, stream: str) -> None:
+    import nats
+
+    nc = await nats.connect(url)
+    js = nc.jetstream()
+    for name in (stream, stream + "_DEAD"):
+        try:
+            await js.delete_stream(name)
+        except Exception:
+            pass
+    await nc.close()
+
+
 def bench_advice(months: int) -> None:
     """R27's largest case: every usage service, ``months`` months, every SKU, held packages; the
     exact MILP against the same model solved without whole numbers (its LP relaxation)."""
@@ -358,6 +449,8 @@ def main() -> None:
         bench_advice(12)
         if SCALE >= 1:
             bench_advice(36)
+        bench_workers(max(400, accounts // 2))
+        bench_consume(max(20_000, events // 2), accounts)
     table = Table(title=f"packbill benchmarks (scale {SCALE}, {time.perf_counter() - started:.0f} s)")
     for col in ("benchmark", "packbill", "machine limit", "ratio", "notes"):
         table.add_column(col)

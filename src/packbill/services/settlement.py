@@ -9,6 +9,9 @@ it never holds back the other accounts of its chunk.
 
 from __future__ import annotations
 
+import os
+import socket
+import time
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Callable
@@ -45,32 +48,53 @@ def settle(
     progress: Callable[[int, int], None] | None = None,
     idem: IdempotencyKey | None = None,
 ) -> SettlementResult:
-    """Settle every account's unsettled days up to ``through``, supplements included.
+    """Settle every account's unsettled days up to ``through``, supplements included, in this
+    process. ``through`` must have ended (by ``now``, default the clock). ``progress(done,
+    total)`` is called after each chunk of accounts."""
+    run_id = start(ctx, through, now, idem)
+    work(ctx, run_id, progress)
+    return finish(ctx, run_id, idem, progress)
 
-    ``through`` must have ended (by ``now``, default the clock). ``progress(done, total)`` is
-    called after each chunk of accounts.
-    """
+
+def start(ctx: Context, through: date, now: datetime | None = None, idem: IdempotencyKey | None = None, chunk: int = CHUNK) -> int:
+    """Begin a run: its accounts cut into chunks that any number of workers, in this process or
+    others, on this machine or others, then settle (``work``). Returns the run's id."""
     now = now or ctx.now()
     if through >= shanghai_day(now):
         raise InvalidRequest(f"day {through} has not ended yet (Asia/Shanghai); settle only days that have ended")
     with ctx.db.write() as conn:
         idempotency.check(conn, idem)
-        run_id = store.start_run(conn, through, ctx.now())
-    with ctx.db.read() as conn:
+        run_id = store.start_run(conn, through, ctx.now(), now)
         accounts = store.accounts_to_settle(conn, through)
-        settled_through = store.settled_through(conn)
-    days = lines = 0
-    failed: list[tuple[str, str]] = []
-    for start in range(0, len(accounts), CHUNK):
-        chunk = accounts[start : start + CHUNK]
+        store.add_chunks(conn, run_id, [accounts[i : i + chunk] for i in range(0, len(accounts), chunk)])
+    return run_id
 
-        def work(conn) -> tuple[int, int, list[tuple[str, str]]]:
-            loaded = store.load_chunk(conn, chunk, through)
+
+def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None = None, worker: str | None = None,
+         stop: Callable[[], bool] | None = None) -> int:
+    """Settle chunks of the run until none is left free (others may still hold some). Each chunk
+    is taken, settled and marked done in one transaction: settled once, and a worker that dies
+    mid-chunk leaves it to the others. Returns the chunks this worker settled."""
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    with ctx.db.read() as conn:
+        through, run_at, finished = store.run_plan(conn, run_id)
+    if finished:
+        return 0
+    settled = 0
+    while not (stop and stop()):
+
+        def one(conn) -> bool:
+            taken = store.take_chunk(conn, run_id)
+            if taken is None:
+                return False
+            chunk, accounts = taken
+            settled_through = store.settled_through(conn)
+            loaded = store.load_chunk(conn, accounts, through)
             results: dict[str, AccountSettlement] = {}
             problems: list[tuple[str, str]] = []
             for account_id, (usage_days, state) in loaded.items():
                 try:
-                    result = settle_account(usage_days, state, ctx.catalog, run_at=now, settled_through=settled_through)
+                    result = settle_account(usage_days, state, ctx.catalog, run_at=run_at, settled_through=settled_through)
                 except (BillingError, ArithmeticError, ValueError, KeyError) as exc:
                     problems.append((account_id, f"the rules could not settle it: {exc}"[:400]))
                     continue
@@ -78,19 +102,40 @@ def settle(
                     problems.append((account_id, "an amount or quantity is too large to store; its days stay unsettled"))
                     continue
                 results[account_id] = result
-            store.write_chunk(conn, run_id, through, results, [a for a, _ in problems], {a: loaded[a][1] for a in results}, now)
-            store.heartbeat(conn, run_id, ctx.now(), days, lines)
-            return sum(len(r.days) for r in results.values()), sum(len(r.lines) for r in results.values()), problems
+            store.write_chunk(conn, run_id, through, results, [a for a, _ in problems], {a: loaded[a][1] for a in results}, run_at)
+            store.chunk_done(conn, run_id, chunk, ctx.now(), worker, sum(len(r.days) for r in results.values()),
+                             sum(len(r.lines) for r in results.values()), problems)
+            return True
 
         with gcpause.paused():
-            d, n, problems = ctx.db.write_retrying(work)
-        days += d
-        lines += n
-        failed.extend(problems)
+            if not ctx.db.write_retrying(one):
+                break
+        settled += 1
         if progress:
-            progress(min(start + CHUNK, len(accounts)), len(accounts))
-    books.close_expired(ctx, through, now)  # the daily job's books: breakage, then the months now final
-    books.finalise_months(ctx, through, now)
+            with ctx.db.read() as conn:
+                done, total, *_ = store.run_progress(conn, run_id)
+            progress(min(done * CHUNK, total * CHUNK), total * CHUNK)
+    return settled
+
+
+WAIT = 0.2
+"""Seconds between looks at a run whose last chunks other workers hold."""
+
+
+def finish(ctx: Context, run_id: int, idem: IdempotencyKey | None = None,
+           progress: Callable[[int, int], None] | None = None) -> SettlementResult:
+    """End a run once every chunk is settled: chunks a dead worker left are settled here. Then
+    the daily job's books: breakage, then the months now final."""
+    while True:
+        work(ctx, run_id, progress)
+        with ctx.db.read() as conn:
+            done, total, days, lines, failed = store.run_progress(conn, run_id)
+            through, run_at, _ = store.run_plan(conn, run_id)
+        if done == total:
+            break
+        time.sleep(WAIT)  # other workers hold the rest; if one dies, its chunk is free again at once
+    books.close_expired(ctx, through, run_at)
+    books.finalise_months(ctx, through, run_at)
     with ctx.db.write() as conn:
         store.record_failures(conn, run_id, failed)
         store.finish_run(conn, run_id, ctx.now(), days, lines, len(failed))
@@ -101,6 +146,12 @@ def settle(
                 except IntegrityError:  # the same key finished another run meanwhile: both are the same settlement
                     claimed.rollback()
     return SettlementResult(run_id, days, lines, failed)
+
+
+def pending_runs(ctx: Context) -> list[int]:
+    """Runs not finished with chunks left: what a long-running worker looks for."""
+    with ctx.db.read() as conn:
+        return store.runs_with_work(conn)
 
 
 @dataclass(frozen=True, slots=True)

@@ -290,8 +290,11 @@ settlement_runs = sa.Table(
     sa.Column("lines", sa.Integer, nullable=False, server_default="0"),
     sa.Column("heartbeat_us", sa.BigInteger, nullable=True),
     sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("run_at_us", sa.BigInteger, nullable=True),
 )
-"""A run that never finished and whose heartbeat is old was abandoned (its process died)."""
+"""A run that never finished and whose heartbeat is old was abandoned (its process died).
+``run_at_us``: the moment the run acts at (an operator's backfill ``at``; else its start), which
+every worker settling a chunk of it uses."""
 
 settlement_failures = sa.Table(
     "settlement_failures",
@@ -487,3 +490,19 @@ schedule_runs = sa.Table(
     sa.Column("error", sa.String(400), nullable=True),
 )
 """The built-in schedule's daily settlements: one row per day, claimed by the one server that won."""
+
+settlement_chunks = sa.Table(
+    "settlement_chunks",
+    metadata,
+    sa.Column("run_id", sa.BigInteger, primary_key=True),
+    sa.Column("chunk", sa.Integer, primary_key=True),
+    sa.Column("accounts", sa.Text, nullable=False),
+    sa.Column("done_us", sa.BigInteger, nullable=True),
+    sa.Column("done_by", sa.String(200), nullable=True),
+    sa.Column("days", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("lines", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("failed", sa.Text, nullable=True),
+)
+"""A run's work, in chunks of accounts (a JSON list). A worker takes a pending chunk with FOR
+UPDATE SKIP LOCKED inside the transaction that settles it and marks it done there: a chunk is
+settled once, and a worker that dies leaves its chunk pending for the others."""

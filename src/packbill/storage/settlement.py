@@ -8,6 +8,7 @@ back in bulk, under the chunk's account locks (``sql.lock_accounts``).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -47,14 +48,58 @@ class RunRecord:
     failed: int
 
 
-def start_run(conn: Connection, through: date, now: datetime) -> int:
-    return conn.execute(sa.insert(t.settlement_runs).values(through=through, started_us=to_us(now), heartbeat_us=to_us(now))
+def start_run(conn: Connection, through: date, now: datetime, run_at: datetime | None = None) -> int:
+    return conn.execute(sa.insert(t.settlement_runs).values(through=through, started_us=to_us(now), heartbeat_us=to_us(now),
+                                                            run_at_us=to_us(run_at or now))
                         .returning(t.settlement_runs.c.id)).scalar_one()
 
 
-def heartbeat(conn: Connection, run_id: int, now: datetime, days: int, lines: int) -> None:
-    conn.execute(sa.update(t.settlement_runs).where(t.settlement_runs.c.id == run_id)
-                 .values(heartbeat_us=to_us(now), days=days, lines=lines))
+def run_plan(conn: Connection, run_id: int) -> tuple[date, datetime, bool]:
+    """A run's ``through``, the moment it acts at, and whether it has finished."""
+    r = t.settlement_runs
+    row = conn.execute(sa.select(r.c.through, r.c.run_at_us, r.c.started_us, r.c.finished_us).where(r.c.id == run_id)).one()
+    return day_value(row.through), from_us(row.run_at_us if row.run_at_us is not None else row.started_us), row.finished_us is not None
+
+
+def add_chunks(conn: Connection, run_id: int, chunks: Sequence[Sequence[str]]) -> None:
+    if chunks:
+        conn.execute(sa.insert(t.settlement_chunks), [dict(run_id=run_id, chunk=i, accounts=json.dumps(list(c)))
+                                                     for i, c in enumerate(chunks)])
+
+
+def take_chunk(conn: Connection, run_id: int) -> tuple[int, list[str]] | None:
+    """A pending chunk of the run, held (FOR UPDATE SKIP LOCKED on PostgreSQL: the chunks other
+    workers hold are passed over; on SQLite the write lock is the writer's alone) until this
+    transaction ends; None when no chunk is free."""
+    c = t.settlement_chunks
+    query = sa.select(c.c.chunk, c.c.accounts).where(c.c.run_id == run_id, c.c.done_us.is_(None)).order_by(c.c.chunk).limit(1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    row = conn.execute(query).first()
+    return (row.chunk, json.loads(row.accounts)) if row else None
+
+
+def chunk_done(conn: Connection, run_id: int, chunk: int, now: datetime, by: str, days: int, lines: int,
+               failed: Sequence[tuple[str, str]]) -> None:
+    c = t.settlement_chunks
+    conn.execute(sa.update(c).where(c.c.run_id == run_id, c.c.chunk == chunk).values(
+        done_us=to_us(now), done_by=by[:200], days=days, lines=lines, failed=json.dumps([list(f) for f in failed]) if failed else None))
+
+
+def run_progress(conn: Connection, run_id: int) -> tuple[int, int, int, int, list[tuple[str, str]]]:
+    """(chunks done, chunks in all, account-days, lines, failures) of a run so far."""
+    c = t.settlement_chunks
+    rows = conn.execute(sa.select(c.c.done_us, c.c.days, c.c.lines, c.c.failed).where(c.c.run_id == run_id)).all()
+    done = [r for r in rows if r.done_us is not None]
+    failed = [tuple(f) for r in done if r.failed for f in json.loads(r.failed)]
+    return len(done), len(rows), sum(r.days for r in done), sum(r.lines for r in done), failed
+
+
+def runs_with_work(conn: Connection) -> list[int]:
+    """Runs not finished that still have pending chunks, oldest first."""
+    c, r = t.settlement_chunks, t.settlement_runs
+    return [x[0] for x in conn.execute(sa.select(c.c.run_id).join(r, r.c.id == c.c.run_id)
+                                       .where(c.c.done_us.is_(None), r.c.finished_us.is_(None)).distinct().order_by(c.c.run_id))]
 
 
 def finish_run(conn: Connection, run_id: int, now: datetime, days: int, lines: int, failed: int) -> None:
@@ -74,10 +119,16 @@ def settled_through(conn: Connection) -> date | None:
 
 
 def list_runs(conn: Connection, limit: int = 20) -> list[RunRecord]:
-    r_ = t.settlement_runs
-    rows = conn.execute(sa.select(r_).order_by(r_.c.id.desc()).limit(limit))
-    return [RunRecord(r.id, day_value(r.through), from_us(r.started_us), from_us(r.finished_us) if r.finished_us else None,
-                      from_us(r.heartbeat_us) if r.heartbeat_us else None, r.days, r.lines, r.failed) for r in rows]
+    """The latest runs; a run's sign of life is its heartbeat or its latest chunk done."""
+    r_, c = t.settlement_runs, t.settlement_chunks
+    last_chunk = sa.select(sa.func.max(c.c.done_us)).where(c.c.run_id == r_.c.id).scalar_subquery()
+    rows = conn.execute(sa.select(r_, last_chunk.label("chunk_us")).order_by(r_.c.id.desc()).limit(limit))
+    out = []
+    for r in rows:
+        alive = max((x for x in (r.heartbeat_us, r.chunk_us) if x is not None), default=None)
+        out.append(RunRecord(r.id, day_value(r.through), from_us(r.started_us), from_us(r.finished_us) if r.finished_us else None,
+                             from_us(alive) if alive else None, r.days, r.lines, r.failed))
+    return out
 
 
 def run_failures(conn: Connection, run_id: int) -> list[tuple[str, str]]:
