@@ -17,7 +17,7 @@ from .api.schemas import ErrorOut
 from .console import console_router
 from .console.views import STATIC_MOUNT
 
-from .services import Context, notify, schedule
+from .services import Context, logs, notify, schedule
 from .services.context import Touched
 from .services.notify import Loop
 from .settings import Settings
@@ -89,8 +89,9 @@ def serve(settings: Settings, log_level: str = "info") -> None:
     """
     import uvicorn
 
+    config = logs.log_config(settings.log_format, log_level)
     if settings.workers == 1:
-        uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+        uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_level=log_level, log_config=config)
         return
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -102,7 +103,7 @@ def serve(settings: Settings, log_level: str = "info") -> None:
         pid = os.fork()
         if pid == 0:  # a worker
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            server = uvicorn.Server(uvicorn.Config(build_app(settings), log_level=log_level))
+            server = uvicorn.Server(uvicorn.Config(build_app(settings), log_level=log_level, log_config=config))
             server.run(sockets=[sock])
             os._exit(0)
         children.append(pid)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     settle_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     sweep_seconds: float = Field(default=20, gt=0, le=60)
     webhook_local: bool = False
+    log_format: str = Field(default="json", pattern="^(json|text)$")
+    """``serve``: one JSON object a line (with the request id), or plain text."""
     nats_url: str = "nats://127.0.0.1:4222"
     """``packbill consume``: the NATS server with JetStream."""
     dispatch_lease_seconds: float = Field(default=60, ge=1, le=3600)

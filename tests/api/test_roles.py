@@ -57,7 +57,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/v1/accounts/{account_id}/messages/read"): {"account"},
 }
 ANY_TOKEN = {("GET", "/v1/whoami")}
-OPEN = {("GET", "/healthz")}
+OPEN = {("GET", "/healthz"), ("GET", "/readyz")}
 
 BODIES = {
     ("POST", "/v1/accounts"): {"name": "Walk", "site": "cn"},

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+import time
+
 from fastapi import FastAPI, Request
 
-from ..services import Context
+from ..services import Context, logs
 from . import errors
 from .deps import Deps
 from .routers import accounts, advice, bills, books, catalog, money, notify, operators, packages, service, settlements, usage
+
+access = logging.getLogger("packbill.access")
 
 MAX_BODY = 32 * 1024 * 1024
 
@@ -15,6 +20,19 @@ MAX_BODY = 32 * 1024 * 1024
 def install_api(app: FastAPI, ctx: Context, operator_token: str | None) -> None:
     """Add every route of API v1 to ``app``, answering with ``ctx``."""
     errors.install(app)
+
+    @app.middleware("http")
+    async def _request_id(request: Request, call_next):
+        """Every request gets an id (the caller's X-Request-Id when sane), in its logs and its answer,
+        and one access log line with it."""
+        rid = logs.request_id(request.headers.get("x-request-id"))
+        started = time.perf_counter()
+        response = await call_next(request)
+        response.headers["X-Request-Id"] = rid
+        access.info("request", extra={"method": request.method, "path": request.url.path, "status": response.status_code,
+                                      "ms": round((time.perf_counter() - started) * 1000, 1), "request_id": rid,
+                                      "client": request.client.host if request.client else None})
+        return response
 
     @app.middleware("http")
     async def _limit_body(request: Request, call_next):

@@ -189,6 +189,42 @@ def serve(
 
 
 @app.command()
+def backup(
+    to: Annotated[Path, typer.Option("--to", help="the backup file to write")],
+    db: DbOpt = None,
+) -> None:
+    """Back the database up while it is in use: SQLite with its online backup API (a consistent
+    copy), PostgreSQL with pg_dump's custom format."""
+    from ..services import backup as backups
+
+    url = _settings(db=db).db
+    _ctx(db).close()  # the database exists and is migrated
+    try:
+        how = backups.backup(url, to)
+    except backups.BackupError as exc:
+        _fail(str(exc))
+    out.print(f"backed up to {to} ({how}, {to.stat().st_size:,} bytes)")
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Option("--from", help="a file written by `packbill backup`")],
+    force: Annotated[bool, typer.Option(help="replace an existing SQLite file (PostgreSQL: drop what is there first)")] = False,
+    db: DbOpt = None,
+) -> None:
+    """Restore a backup into --db: a new SQLite file, or an existing PostgreSQL database."""
+    from ..services import backup as backups
+
+    url = _settings(db=db).db
+    try:
+        how = backups.restore(source, url, force)
+    except backups.BackupError as exc:
+        _fail(str(exc))
+    _ctx(db).close()  # brought up to date with this version's migrations
+    out.print(f"restored {source} into {url} ({how})")
+
+
+@app.command()
 def init(db: DbOpt = None) -> None:
     """Create the database (a SQLite file, or the schema in an existing PostgreSQL database), or
     bring its schema up to date, and say where it is."""

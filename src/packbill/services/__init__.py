@@ -11,7 +11,7 @@ from .accounts import (
     list_accounts,
     switch_traffic_billing,
 )
-from .context import Context
+from .context import Context, ping
 from .operators import Principal, authenticate
 from .imports import BadRow, ImportFileError, ImportResult, import_file
 from . import idempotency
@@ -73,6 +73,7 @@ __all__ = [
     "BadDatabaseUrl",
     "BadRow",
     "Context",
+    "ping",
     "ImportFileError",
     "ImportResult",
     "IngestResult",

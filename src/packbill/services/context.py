@@ -59,3 +59,8 @@ class Context:
 
     def close(self) -> None:
         self.db.dispose()
+
+
+def ping(ctx: Context) -> None:
+    """The database answers (else ``Unavailable``)."""
+    ctx.db.ping()

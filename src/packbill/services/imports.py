@@ -27,7 +27,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.usage import CONFLICTING_DUPLICATE, TOO_LATE, horizon_us, over_day_total
 from ..storage.accounts import known_account_ids
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, Staged
-from . import gcpause
+from . import gcpause, metrics
 from .context import Context
 from .validate import to_row
 
@@ -247,6 +247,8 @@ def import_file(
                                                              for line in lines][:max_reported])
     finally:
         stage.close()
+    metrics.EVENTS_INGESTED.labels("import").inc(accepted)
+    metrics.EVENTS_DUPLICATE.labels("import").inc(rows_seen - accepted)
     return ImportResult(rows_seen, accepted, rows_seen - accepted, [])
 
 

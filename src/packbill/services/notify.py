@@ -29,6 +29,7 @@ from ..storage import accounts as accounts_store
 from ..storage import notify as store
 from ..storage import wallet as wallet_store
 from ..storage.notify import Delivery, Due, Endpoint
+from . import metrics
 from .context import Context
 from .operators import Principal
 
@@ -204,6 +205,7 @@ def dispatch_once(ctx: Context, send: Sender = http_send, limit: int = 50, worke
         disable = result.error is not None and notify.disable_now(d.endpoint.failing_since, at)
         with ctx.db.write() as conn:
             store.finish(conn, d, at, result.code, result.error, result.ms, retry_at, disable)
+        metrics.DELIVERIES.labels("delivered" if result.error is None else "failed").inc()
         if result.error is None:
             delivered += 1
         else:

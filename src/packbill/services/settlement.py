@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from ..domain.errors import InvalidRequest
 from ..storage import settlement as store
 from ..storage.settlement import RunRecord
-from . import books, gcpause, idempotency
+from . import books, gcpause, idempotency, metrics
 from .context import Context
 from .idempotency import IdempotencyKey
 
@@ -83,10 +83,10 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
     settled = 0
     while not (stop and stop()):
 
-        def one(conn) -> bool:
+        def one(conn) -> int | None:
             taken = store.take_chunk(conn, run_id)
             if taken is None:
-                return False
+                return None
             chunk, accounts = taken
             settled_through = store.settled_through(conn)
             loaded = store.load_chunk(conn, accounts, through)
@@ -103,13 +103,17 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
                     continue
                 results[account_id] = result
             store.write_chunk(conn, run_id, through, results, [a for a, _ in problems], {a: loaded[a][1] for a in results}, run_at)
-            store.chunk_done(conn, run_id, chunk, ctx.now(), worker, sum(len(r.days) for r in results.values()),
-                             sum(len(r.lines) for r in results.values()), problems)
-            return True
+            days = sum(len(r.days) for r in results.values())
+            store.chunk_done(conn, run_id, chunk, ctx.now(), worker, days, sum(len(r.lines) for r in results.values()), problems)
+            return days
 
+        begun = time.perf_counter()
         with gcpause.paused():
-            if not ctx.db.write_retrying(one):
-                break
+            days = ctx.db.write_retrying(one)
+        if days is None:
+            break
+        metrics.SETTLEMENT_CHUNK_SECONDS.observe(time.perf_counter() - begun)
+        metrics.SETTLED_ACCOUNT_DAYS.inc(days)
         settled += 1
         if progress:
             with ctx.db.read() as conn:

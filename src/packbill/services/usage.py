@@ -3,6 +3,7 @@ window sums, through the one intake path (``storage.intake``)."""
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from ..storage import reads as store
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, conflicts, over_limit, store_rows
 from ..storage.reads import DailyUsage
 from ..storage.sql import lock_accounts
-from . import gcpause
+from . import gcpause, metrics
 from .context import Context
 from .validate import rows_for_account
 
@@ -41,10 +42,12 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
     if len(raws) > MAX_EVENTS_PER_BATCH:
         raise InvalidUsage(f"a request carries at most {MAX_EVENTS_PER_BATCH} events, this one has {len(raws)}",
                            [{"index": None, "reason": "too many events"}])
+    started = time.perf_counter()
     with gcpause.paused():
         now_us = to_us(ctx.now())
         rows, bad = rows_for_account(account_id, raws, now_us, ctx.catalog, horizon_us(now_us, ctx.lateness_days))
     if bad:
+        metrics.refused("api", (reason for _, reason in bad))
         _refuse(bad, len(raws))
 
     def work(conn) -> IngestResult:
@@ -61,8 +64,12 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
             result = ctx.db.write_retrying(work)
         if ctx.touched is not None and result.accepted:
             ctx.touched.add((account_id,))
+        metrics.EVENTS_INGESTED.labels("api").inc(result.accepted)
+        metrics.EVENTS_DUPLICATE.labels("api").inc(result.duplicates)
+        metrics.INGEST_SECONDS.labels("api").observe(time.perf_counter() - started)
         return result
     except ConflictingDuplicates as exc:  # every event was valid: the rows' positions are the batch's indexes
+        metrics.refused("api", [CONFLICTING_DUPLICATE] * len(exc.positions))
         _refuse([(i, CONFLICTING_DUPLICATE) for i in exc.positions], len(raws))
         raise  # unreachable: _refuse raises
     except DayTotalExceeded:
@@ -110,6 +117,7 @@ def ingest_records(ctx: Context, records: list[Any]) -> StreamResult:
     stream must never stop on one). Every good record is stored in one transaction, through the
     same validation and the same idempotent store as the API; the refused are returned with
     their reasons (the caller dead-letters them). A record stored already counts once."""
+    started = time.perf_counter()
     now_us = to_us(ctx.now())
     earliest_us = horizon_us(now_us, ctx.lateness_days)
     refused: dict[int, str] = {}
@@ -156,5 +164,10 @@ def ingest_records(ctx: Context, records: list[Any]) -> StreamResult:
             indexed = [(p, r) for p, r in indexed if p not in refused]
     if ctx.touched is not None and new:
         ctx.touched.add({r.account_id for _, r in indexed})
-    return StreamResult(new, len(indexed) - new - sum(1 for p, _ in indexed if refused.get(p) == CONFLICTING_DUPLICATE),
-                        sorted(refused.items()))
+    result = StreamResult(new, len(indexed) - new - sum(1 for p, _ in indexed if refused.get(p) == CONFLICTING_DUPLICATE),
+                          sorted(refused.items()))
+    metrics.EVENTS_INGESTED.labels("stream").inc(result.accepted)
+    metrics.EVENTS_DUPLICATE.labels("stream").inc(result.duplicates)
+    metrics.refused("stream", refused.values())
+    metrics.INGEST_SECONDS.labels("stream").observe(time.perf_counter() - started)
+    return result

@@ -178,6 +178,11 @@ class Database:
                 time.sleep(0.01 * (attempt + 1))
         raise AssertionError("unreachable")
 
+    def ping(self) -> None:
+        """The database answers a query (else ``Unavailable``)."""
+        with self.read() as conn:
+            conn.execute(sa.text("SELECT 1")).scalar_one()
+
     def dispose(self) -> None:
         self.engine.dispose()
 

@@ -1,0 +1,56 @@
+"""Prometheus metrics: what intake, settlement and delivery do (counters and histograms kept
+by this process), and what the database holds (gauges read at each scrape)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+from ..storage import metrics as store
+from .context import Context
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+"""This process's own counters (one per process; a scrape reaches one server process)."""
+
+EVENTS_INGESTED = Counter("packbill_events_ingested", "Usage events stored (new, not duplicates)", ["via"], registry=REGISTRY)
+EVENTS_DUPLICATE = Counter("packbill_events_duplicate", "Usage events that were already stored (counted once)", ["via"],
+                           registry=REGISTRY)
+EVENTS_REFUSED = Counter("packbill_events_refused", "Usage events refused, by reason", ["via", "reason"], registry=REGISTRY)
+INGEST_SECONDS = Histogram("packbill_ingest_seconds", "Time to validate and store one batch", ["via"], registry=REGISTRY,
+                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+SETTLEMENT_CHUNK_SECONDS = Histogram("packbill_settlement_chunk_seconds", "Time to settle one chunk of accounts", registry=REGISTRY,
+                                     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+SETTLED_ACCOUNT_DAYS = Counter("packbill_settled_account_days", "Account-days settled", registry=REGISTRY)
+DELIVERIES = Counter("packbill_webhook_attempts", "Webhook delivery attempts, by outcome", ["outcome"], registry=REGISTRY)
+
+
+def refused(via: str, reasons) -> None:
+    for reason in reasons:
+        EVENTS_REFUSED.labels(via, reason if len(reason) < 40 else "invalid").inc()
+
+
+class DatabaseGauges:
+    """Gauges read from the database at each scrape: unsettled account-days, the outbox's
+    pending deliveries, disabled webhook endpoints, the oldest unsettled day's age."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+
+    def collect(self):
+        with self.ctx.db.read() as conn:
+            figures = store.gauges(conn)
+        for name, help_text, value in (
+            ("packbill_unsettled_account_days", "Account-days with usage not settled yet", figures["unsettled"]),
+            ("packbill_outbox_pending", "Webhook deliveries pending (the outbox's depth)", figures["pending"]),
+            ("packbill_outbox_unfanned", "Events not yet turned into deliveries", figures["unfanned"]),
+            ("packbill_webhook_endpoints_disabled", "Webhook endpoints disabled for failing", figures["disabled"]),
+        ):
+            yield GaugeMetricFamily(name, help_text, value=value)
+
+
+def exposition(ctx: Context, registry: CollectorRegistry | None = None) -> bytes:
+    """The text a scrape gets: this process's counters, then the database's gauges."""
+    own = registry or CollectorRegistry()
+    if registry is None:
+        own.register(DatabaseGauges(ctx))
+    return generate_latest(REGISTRY) + generate_latest(own)
