@@ -28,7 +28,7 @@ app = typer.Typer(help="packbill: billing of prepaid resource packages for a vid
 catalog_app = typer.Typer(help="The catalog of packages and pay-as-you-go prices.", no_args_is_help=True)
 accounts_app = typer.Typer(help="Accounts: create, list, show, switch traffic billing.", no_args_is_help=True)
 packages_app = typer.Typer(help="Packages: buy, list, refund.", no_args_is_help=True)
-usage_app = typer.Typer(help="Usage: bulk import from CSV or JSON Lines.", no_args_is_help=True)
+usage_app = typer.Typer(help="Usage: bulk import from CSV or JSON Lines; export, archive and restore raw events.", no_args_is_help=True)
 bills_app = typer.Typer(help="Bills: what was drawn from which package and what was billed.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(accounts_app, name="accounts")
@@ -438,6 +438,60 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
         done = "nothing was imported" if not result.accepted else f"{result.accepted} events were imported before it"
         _fail(f"{len(result.bad)} bad row(s){' (first 100 shown)' if len(result.bad) >= 100 else ''}; {done}")
     out.print(f"{result.rows} rows: {result.accepted} events imported, {result.duplicates} duplicates counted once")
+
+
+@usage_app.command("archive")
+def usage_archive(
+    month: Annotated[str, typer.Option(help="the month to archive, YYYY-MM (final, and wholly before the lateness horizon)")],
+    to: Annotated[Path, typer.Option("--to", help="the folder the Parquet file is written to")],
+    db: DbOpt = None,
+) -> None:
+    """Move a closed month's raw usage events to a compressed Parquet file (checked against the
+    database before anything is removed). Bills, statements and day sums stay as they are."""
+    from ..services import archive, books
+
+    ctx = _ctx(db)
+    with _Errors(ctx, "usage.archive", month=month, to=str(to)):
+        done = archive.archive_month(ctx, books.parse_month(month), to)
+    out.print(f"archived {done.rows:,} events of {done.month:%Y-%m} to {done.path} ({done.size:,} bytes, sha256 {done.sha256[:16]}...)")
+
+
+@usage_app.command("restore")
+def usage_restore(month: Annotated[str, typer.Option(help="the archived month, YYYY-MM")], db: DbOpt = None) -> None:
+    """Put an archived month's raw events back into the database."""
+    from ..services import archive, books
+
+    ctx = _ctx(db)
+    with _Errors(ctx, "usage.restore", month=month):
+        n = archive.restore_month(ctx, books.parse_month(month))
+    out.print(f"restored {n:,} events of {month}")
+
+
+@usage_app.command("export")
+def usage_export(
+    account_id: str,
+    since: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
+    until: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
+    format: Annotated[str, typer.Option(help="jsonl or csv")] = "jsonl",
+    db: DbOpt = None,
+) -> None:
+    """Every raw usage event of an account between two days, archived or not, as the metering sent
+    it (for a dispute), to standard output."""
+    from ..services import archive
+
+    if format not in ("jsonl", "csv"):
+        _fail("--format is jsonl or csv")
+    ctx = _ctx(db)
+    fields = ["account_id", "event_id", "service", "quantity", "region", "timestamp", "day", "archived"]
+    with _Errors():
+        events = archive.export(ctx, account_id, _day(since, "from"), _day(until, "to"))
+        if format == "csv":
+            writer = csv.DictWriter(sys.stdout, fields)
+            writer.writeheader()
+            writer.writerows(events)
+        else:
+            for e in events:
+                sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
 
 
 @app.command()

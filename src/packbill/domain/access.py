@@ -42,6 +42,8 @@ CHANGES = (
     "package.refund",
     "traffic_billing.switch",
     "usage.send",
+    "usage.archive",
+    "usage.restore",
     "settlement.run",
     "topup.create",
     "adjustment.create",

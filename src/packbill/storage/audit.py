@@ -93,11 +93,14 @@ def payg_mismatches_sqlite(conn: Connection) -> list[tuple]:
 
 def usage_sum_mismatches(conn: Connection) -> list[tuple]:
     """(account, day, service, day sum mainland, other, events mainland, other) where the day
-    sums are not the sums of the stored events."""
+    sums are not the sums of the stored events and the archived ones (R23)."""
     return _rows(conn, """
-        WITH ev AS (SELECT account_id, day, service,
-                           sum(CASE WHEN mainland THEN quantity ELSE 0 END) AS m, sum(CASE WHEN mainland THEN 0 ELSE quantity END) AS o
-                    FROM usage_events GROUP BY account_id, day, service)
+        WITH ev AS (SELECT account_id, day, service, sum(m) AS m, sum(o) AS o FROM (
+                        SELECT account_id, day, service, CASE WHEN mainland THEN quantity ELSE 0 END AS m,
+                               CASE WHEN mainland THEN 0 ELSE quantity END AS o FROM usage_events
+                        UNION ALL
+                        SELECT account_id, day, service, mainland, other FROM usage_archive_sums) x
+                    GROUP BY account_id, day, service)
         SELECT u.account_id, u.day, u.service, u.mainland, u.other, coalesce(ev.m, 0), coalesce(ev.o, 0)
         FROM usage_daily u LEFT JOIN ev ON ev.account_id = u.account_id AND ev.day = u.day AND ev.service = u.service
         WHERE u.mainland <> coalesce(ev.m, 0) OR u.other <> coalesce(ev.o, 0)

@@ -62,3 +62,11 @@ def daily_peak_bytes(conn: Connection, account_id: str, first: date, last: date)
             .where(uw.c.account_id == account_id, uw.c.day.between(first, last)).group_by(uw.c.day, uw.c.service)):
         out[day_value(day)][service] = int(peak)
     return dict(out)
+
+
+def raw_events(conn: Connection, account_id: str, first: date, last: date) -> list[dict]:
+    """An account's stored raw events between two days, in time order."""
+    e = t.usage_events
+    rows = conn.execute(sa.select(e.c.account_id, e.c.event_id, e.c.service, e.c.quantity, e.c.region, e.c.ts_us, e.c.day)
+                        .where(e.c.account_id == account_id, e.c.day >= first, e.c.day <= last).order_by(e.c.ts_us, e.c.event_id))
+    return [dict(r._mapping) for r in rows]

@@ -506,3 +506,29 @@ settlement_chunks = sa.Table(
 """A run's work, in chunks of accounts (a JSON list). A worker takes a pending chunk with FOR
 UPDATE SKIP LOCKED inside the transaction that settles it and marks it done there: a chunk is
 settled once, and a worker that dies leaves its chunk pending for the others."""
+
+usage_archives = sa.Table(
+    "usage_archives",
+    metadata,
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("path", sa.String(2000), nullable=False),
+    sa.Column("rows", sa.BigInteger, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("archived_us", sa.BigInteger, nullable=False),
+    sa.Column("restored_us", sa.BigInteger, nullable=True),
+)
+"""R23: months of raw usage events moved to a Parquet file (and, when restored, put back)."""
+
+usage_archive_sums = sa.Table(
+    "usage_archive_sums",
+    metadata,
+    sa.Column("month", sa.Date, primary_key=True),
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("day", sa.Date, primary_key=True),
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("events", sa.BigInteger, nullable=False),
+    sa.Column("mainland", sa.BigInteger, nullable=False),
+    sa.Column("other", sa.BigInteger, nullable=False),
+)
+"""What an archive holds, per account, day and service: the audit checks the day sums against the
+stored events and these together."""
