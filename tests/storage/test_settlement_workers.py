@@ -35,18 +35,22 @@ def test_four_workers_and_a_killed_one_settle_each_account_once(ctx, db_url, tmp
     through = (FIXED_NOW - timedelta(days=1)).date()
     run_id = settlement.start(ctx, through, chunk=CHUNK)
     env = {**os.environ, "PACKBILL_DB": db_url}
-    workers = [subprocess.Popen([sys.executable, "-m", "packbill", "worker", "--run", str(run_id)], env=env,
-                                stdout=open(tmp_path / f"w{i}.log", "w"), stderr=subprocess.STDOUT) for i in range(4)]
-    victim = workers[0]
+
+    def worker(i: int) -> subprocess.Popen:
+        return subprocess.Popen([sys.executable, "-m", "packbill", "worker", "--run", str(run_id)], env=env,
+                                stdout=open(tmp_path / f"w{i}.log", "w"), stderr=subprocess.STDOUT)
+
+    victim = worker(0)
     c = t.settlement_chunks
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
+    mine = 0
+    while time.monotonic() < deadline and mine < 1:
         with ctx.db.read() as conn:
             mine = conn.execute(sa.select(sa.func.count()).select_from(c).where(c.c.run_id == run_id,
                                                                                  c.c.done_by.like(f"%:{victim.pid}"))).scalar_one()
-        if mine >= 1:
-            break
-        time.sleep(0.02)
+        time.sleep(0.01)
+    assert mine >= 1, (tmp_path / "w0.log").read_text()
+    workers = [victim] + [worker(i) for i in (1, 2, 3)]  # three more join the run the first is working on
     victim.send_signal(signal.SIGKILL)  # in the middle of its next chunk: that chunk's transaction dies with it
     victim.wait(10)
     for w in workers[1:]:
@@ -56,7 +60,8 @@ def test_four_workers_and_a_killed_one_settle_each_account_once(ctx, db_url, tmp
         chunks = conn.execute(sa.select(c.c.chunk, c.c.done_by).where(c.c.run_id == run_id)).all()
         lines = conn.execute(sa.select(t.bill_lines.c.account_id, t.bill_lines.c.day, t.bill_lines.c.service)).all()
     assert len(chunks) == ACCOUNTS // CHUNK and all(by is not None for _, by in chunks)
-    assert len({by for _, by in chunks}) >= 2  # the work was shared
+    assert len({by for _, by in chunks}) >= 2  # the killed one's chunks and the others'
+    assert sum(1 for _, by in chunks if by.endswith(f":{victim.pid}")) < len(chunks)  # it did not finish the run
     per_line = Counter((a, d if isinstance(d, date) else date.fromisoformat(d), s) for a, d, s in lines)
     assert set(per_line.values()) == {1} and len(per_line) == ACCOUNTS * 2 * 2  # every account-day-service once
     assert result.days == ACCOUNTS * 2 and result.lines == ACCOUNTS * 4

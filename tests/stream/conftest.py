@@ -15,6 +15,27 @@ import pytest
 NATS_URL = os.environ.get("PACKBILL_TEST_NATS_URL", "nats://127.0.0.1:4222")
 
 
+def run(coro):
+    """``asyncio.run`` in a thread of its own: another test of this worker (Playwright's sync API)
+    may keep an event loop running in the main thread."""
+    import threading
+
+    box: dict = {}
+
+    def target():
+        try:
+            box["value"] = asyncio.run(coro)
+        except BaseException as exc:  # re-raised in the caller
+            box["error"] = exc
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    return box.get("value")
+
+
 def _reachable() -> bool:
     host, port = NATS_URL.removeprefix("nats://").split(":")
     try:
@@ -55,4 +76,4 @@ def names(nats_url):
                 pass
         await nc.close()
 
-    asyncio.run(drop())
+    run(drop())

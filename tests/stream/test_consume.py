@@ -21,6 +21,8 @@ from packbill.storage import schema as t
 from packbill.stream import Consumer, publish_events
 from tests.conftest import FIXED_NOW
 
+from .conftest import run
+
 
 def events(account_ids: list[str], n: int, now=FIXED_NOW) -> list[dict]:
     return [{"account_id": account_ids[i % len(account_ids)], "event_id": f"ev-{i}", "service": ("ai.face", "traffic.up")[i % 2],
@@ -84,12 +86,12 @@ def test_the_consumer_stores_what_was_published_and_dead_letters_the_rest(ctx, n
             await js.publish(f"{names['prefix']}.{e['account_id']}", json.dumps(e).encode(), headers={"Nats-Msg-Id": "late-" + e["event_id"]})
         await nc.close()
 
-    asyncio.run(publish())
+    run(publish())
     consumer = Consumer(ctx, nats_url, names["stream"], names["prefix"], names["durable"], names["dead"], batch=400, ack_wait=5)
-    stats = asyncio.run(consumer.run(idle_exit=2))
+    stats = run(consumer.run(idle_exit=2))
     assert stored(ctx, accounts) == expected(good)
     assert (stats.accepted, stats.duplicates, stats.dead) == (2_500, 300, 4)
-    reasons = sorted(r for r, _ in asyncio.run(dead_letters(nats_url, names)))
+    reasons = sorted(r for r, _ in run(dead_letters(nats_url, names)))
     assert reasons == sorted(["unknown_account", "conflicting_duplicate", "quantity must be from 1 to 1000000000000000",
                               "not a JSON object with account_id, event_id, service, quantity, region, timestamp"])
 
@@ -97,7 +99,7 @@ def test_the_consumer_stores_what_was_published_and_dead_letters_the_rest(ctx, n
 def test_a_consumer_killed_mid_batch_and_two_consumers_store_each_event_once(ctx, db_url, nats_url, names, tmp_path):
     accounts = [services.create_account(ctx, f"K{i}", "cn")[0].id for i in range(5)]
     published = events(accounts, 20_000, datetime.now(timezone.utc))  # the consumers run on the real clock
-    asyncio.run(publish_events(nats_url, published, names["prefix"], names["stream"], names["dead"]))
+    run(publish_events(nats_url, published, names["prefix"], names["stream"], names["dead"]))
     env = {**os.environ, "PACKBILL_DB": db_url}
     cmd = [sys.executable, "-m", "packbill", "consume", "--nats", nats_url, "--stream", names["stream"], "--prefix", names["prefix"],
            "--durable", names["durable"], "--dead", names["dead"], "--batch", "500", "--ack-wait", "2"]
