@@ -179,6 +179,8 @@ TEXT: dict[str, dict[str, str]] = {
     "prev": {"zh": "上一页", "en": "Previous"},
     "next": {"zh": "下一页", "en": "Next"},
     "account_days": {"zh": "账号日数", "en": "Account-days"},
+    "remaining_now": {"zh": "含未结算用量预估现余 {left}", "en": "about {left} left now, with unsettled usage"},
+    "estimate_help": {"zh": "按结算规则对尚未结算的用量所做的预估；以每日结算为准。", "en": "An estimate of the usage not settled yet, by the settlement rules; the daily settlement is the truth."},
     "action": {"zh": "操作", "en": "Action"},
     "active_key": {"zh": "有效", "en": "active"},
     "create_key": {"zh": "创建密钥", "en": "Create a key"},

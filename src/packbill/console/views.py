@@ -225,9 +225,12 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         packages = services.list_packages(ctx, account_id)
         refundable = _refundable(ctx, view, packages)
         lang = _lang(request)
+        now_left = services.remaining_now(ctx, account_id)  # R26: with the usage not settled yet, estimated
         rows = [
             {"view": v, "share": 100 * v.remaining / v.package.size,
              "remaining": present.quantity(v.package.service, v.remaining, lang),
+             "now": present.quantity(v.package.service, now_left[v.package.id], lang)
+             if now_left.get(v.package.id, v.remaining) != v.remaining else None,
              "size": present.quantity(v.package.service, v.package.size, lang),
              "days_left": (v.package.last_day - today).days + 1 if v.status.value not in ("expired", "refunded") else None,
              "refundable": v.package.id in refundable}
