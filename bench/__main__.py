@@ -232,7 +232,7 @@ def bench_http(work: Path, requests: int) -> None:
         # fresh event ids for each server, so that both store every event
         batch = [(a, body.replace(b'"event_id": "h', f'"event_id": "w{workers}h'.encode())) for a, body in bodies]
         server, url = serve([sys.executable, "-m", "packbill", "serve", "--db", f"sqlite:///{db}", "--workers", str(workers)],
-                            {"PACKBILL_OPERATOR_TOKEN": token})
+                            {"PACKBILL_OPERATOR_TOKEN": token, "PACKBILL_SCHEDULE": "false"})
         try:
             rate = hammer(url, token, batch, clients=2)
         finally:
@@ -240,6 +240,87 @@ def bench_http(work: Path, requests: int) -> None:
             server.wait(10)
         record(f"HTTP ingest (SQLite, {workers} server process{'es' if workers > 1 else ''})", rate, "events/s", limit,
                "same server stack only reading the body", f"{len(bodies[0][1]) / 1e6:.1f} MB per request; clients share the 2 cores")
+
+
+def mixed_load(url: str, token: str, accounts: list[str], seconds: float, settle_every: float | None) -> dict[str, list[float]]:
+    """Eight clients for ``seconds``: usage posts of 1 to 1,000 events (yesterday's and today's),
+    purchases, package lists and bills; with ``settle_every``, a settlement through yesterday that
+    often. Returns each kind's latencies in seconds."""
+    import random
+
+    deadline = time.monotonic() + seconds
+    latencies: dict[str, list[float]] = {"usage": [], "purchase": [], "packages": [], "bills": []}
+    lock = threading.Lock()
+    today = datetime.now(timezone.utc)
+    yesterday = (today.astimezone(timezone(timedelta(hours=8))) - timedelta(days=1)).date()
+
+    def client(n: int) -> None:
+        rnd = random.Random(n)
+        with httpx.Client(base_url=url, timeout=120, headers={"Authorization": f"Bearer {token}"}) as http:
+            i = 0
+            while time.monotonic() < deadline:
+                a = rnd.choice(accounts)
+                kind = rnd.choices(("usage", "purchase", "packages", "bills"), (5, 1, 2, 2))[0]
+                started = time.perf_counter()
+                if kind == "usage":
+                    size = rnd.randint(1, 1000)
+                    when = today - timedelta(hours=rnd.choice((1, 30)))
+                    r = http.post(f"/v1/accounts/{a}/usage", json={"events": [
+                        {"event_id": f"mx{n}-{i}-{k}", "service": "ai.face", "quantity": 1 + k % 9, "region": "ap-beijing",
+                         "timestamp": (when - timedelta(seconds=k)).isoformat()} for k in range(size)]})
+                elif kind == "purchase":
+                    r = http.post(f"/v1/accounts/{a}/packages", json={"sku": "ai.face.100k"})
+                elif kind == "packages":
+                    r = http.get(f"/v1/accounts/{a}/packages")
+                else:
+                    r = http.get(f"/v1/accounts/{a}/bills", params={"from": str(yesterday), "to": str(yesterday)})
+                if r.status_code >= 500:
+                    raise RuntimeError(r.text[:300])
+                with lock:
+                    latencies[kind].append(time.perf_counter() - started)
+                i += 1
+
+    def settler() -> None:
+        with httpx.Client(base_url=url, timeout=300, headers={"Authorization": f"Bearer {token}"}) as http:
+            while time.monotonic() < deadline:
+                time.sleep(settle_every)
+                http.post("/v1/settlements", json={"through": str(yesterday)})
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(8)]
+    if settle_every:
+        threads.append(threading.Thread(target=settler, daemon=True))
+    for th in threads:
+        th.start()
+    for th in threads[:8]:
+        th.join()
+    return latencies
+
+
+def bench_mixed(work: Path, seconds: float) -> None:
+    """Issue 14's mixed load: usage posts' and purchases' p99 with a settlement every 8 s, beside
+    the same load with no settlement (the limit)."""
+    console.rule(f"10. mixed load: 8 clients for {seconds:.0f} s, with and without a settlement every 8 s (SQLite)")
+    token = "bench-operator"
+    found = {}
+    for label, every in (("without", None), ("with", 8.0)):
+        db = work / f"mixed-{label}.db"
+        server, url = serve([sys.executable, "-m", "packbill", "serve", "--db", f"sqlite:///{db}"],
+                            {"PACKBILL_OPERATOR_TOKEN": token, "PACKBILL_SCHEDULE": "false"})
+        try:
+            with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"}) as http:
+                accounts = [http.post("/v1/accounts", json={"name": f"m{i}", "site": "cn"}).json()["id"] for i in range(50)]
+            found[label] = mixed_load(url, token, accounts, seconds, every)
+        finally:
+            server.terminate()
+            server.wait(20)
+
+    def p99(values: list[float]) -> float:
+        return statistics.quantiles(values, n=100)[98] * 1000 if len(values) >= 2 else float("nan")
+
+    for kind in ("usage", "purchase"):
+        record(f"mixed load p99, {'usage posts' if kind == 'usage' else 'purchases'} with settlement every 8 s", p99(found["with"][kind]), "ms",
+               p99(found["without"][kind]), "the same load with no settlement", f"{len(found['with'][kind])} requests; target 500 ms",
+               higher_is_better=False)
 
 
 def bench_settlement(accounts: int, traffic_accounts: int, url: str, label: str) -> None:
@@ -451,6 +532,7 @@ def main() -> None:
             bench_advice(36)
         bench_workers(max(400, accounts // 2))
         bench_consume(max(20_000, events // 2), accounts)
+        bench_mixed(work, 16 if SCALE < 1 else 60)
     table = Table(title=f"packbill benchmarks (scale {SCALE}, {time.perf_counter() - started:.0f} s)")
     for col in ("benchmark", "packbill", "machine limit", "ratio", "notes"):
         table.add_column(col)
