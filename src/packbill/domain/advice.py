@@ -23,9 +23,11 @@ the plan buys, so R5 draws them first whatever the plan (``after_held`` takes th
 demand in their order); the lots the plan buys all have the catalog's validity (one year) from
 their purchase, so drawing them in purchase order is drawing the one that expires first, which
 forfeits least (R9): among allocations with the least cost there is always one in R5 order, and
-``simulate`` (independent of the solver) evaluates a plan exactly that way. Only the first month
-whose cover reaches the horizon's end is offered for each SKU (``buy_months``): a later one
-covers less of the horizon for the same price. Money in
+``simulate`` (independent of the solver) evaluates a plan exactly that way. A month pays as it
+goes only once every package covering it is used up (R6: a binary per month says so). At a flat
+price, only the first month whose cover reaches the horizon's end is offered for each SKU
+(``buy_months``): a later one covers less of the horizon for the same price; under tiers every
+month is offered. Money in
 results is always ``simulate``'s exact Decimal arithmetic; the solver's floats only choose.
 """
 
@@ -166,6 +168,11 @@ def simulate(need: Need, held: Sequence[Lot], new: Sequence[Lot], price: PaygPri
     return Outcome(sum((lot.price for lot in new), ZERO), round_line(payg), round_line(forfeited), drawn, tuple(monthly))
 
 
+TIE_BREAK = 1e-5
+"""Added to each package's price in the solver's objective only: far below a cent over any plan
+(at most 100 packages of a kind), it makes the plan that buys less win a tie."""
+
+
 class SolverUnavailable(BillingError):
     """The solver found no plan in its time (the answer is 503: try again, or a shorter horizon)."""
 
@@ -201,19 +208,33 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-6)
     integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
-    x = {(o.sku, t): h.addVariable(lb=0, ub=max_count, type=integer) for o in offers for t in buy_months(o, months)}
+    tiered = len(price.tiers) > 1
+    x = {(o.sku, t): h.addVariable(lb=0, ub=max_count, type=integer) for o in offers for t in buy_months(o, months, tiered)}
     draws: dict[int, list] = {m: [] for m in range(months)}
+    groups = []  # (capacity in scaled units per package, its x, {month: draw variable})
     for o in offers:
-        for t in buy_months(o, months):
+        for t in buy_months(o, months, tiered):
             covered = range(t, min(months, t + o.months))
-            ys = [h.addVariable(lb=0) for _ in covered]
-            for m, y in zip(covered, ys):
+            ys = {m: h.addVariable(lb=0) for m in covered}
+            for m, y in ys.items():
                 draws[m].append(y)
-            h.addConstr(sum(ys) - (o.size / scale) * x[(o.sku, t)] <= 0)
-    objective = sum(float(o.price) * x[(o.sku, t)] for o in offers for t in buy_months(o, months))
+            h.addConstr(sum(ys.values()) - (o.size / scale) * x[(o.sku, t)] <= 0)
+            groups.append((o.size / scale, x[(o.sku, t)], ys))
+    # the packages' prices, and 0.00001 a package bought: between plans that cost the same to the
+    # cent, the one that buys less (less paid ahead, less to forfeit if usage falls)
+    objective = sum((float(o.price) + TIE_BREAK) * x[(o.sku, t)] for o in offers for t in buy_months(o, months, tiered))
     for m in range(months):
         z = h.addVariable(lb=0)
         h.addConstr(sum(draws[m]) + z == need.mainland[m] / scale)
+        # R6: usage is paid as you go only once every package covering its month is used up (a
+        # package is never left with something while its month's usage is billed): with u = 1
+        # when month m pays as it goes, each covering group has drawn all it holds by then.
+        paying = h.addVariable(lb=0, ub=1, type=integer)
+        h.addConstr(z - (need.mainland[m] / scale) * paying <= 0)
+        for size, count, ys in groups:
+            if m in ys:
+                big = size * max_count
+                h.addConstr(sum(y for k, y in ys.items() if k <= m) - size * count - big * paying >= -big)
         objective = objective + _payg_cost(h, highspy, z, need.other[m] / scale, need.mainland[m] / scale, price, rate, scale, integer)
     h.minimize(objective)
     status = h.getModelStatus()
@@ -234,10 +255,14 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
     return sorted(buys, key=lambda b: (b.month, b.sku))
 
 
-def buy_months(offer: Offer, months: int) -> range:
-    """The months worth buying ``offer`` in: a package bought in a month whose cover reaches the
-    end of the horizon covers no more of the horizon than one bought in the first such month,
-    for the same price, so only that first one is kept (the rest are dominated)."""
+def buy_months(offer: Offer, months: int, tiered: bool = False) -> range:
+    """The months worth buying ``offer`` in. At a flat price, a package bought in a month whose
+    cover reaches the end of the horizon covers no more of it than one bought in the first such
+    month, for the same price, so only that first one is kept (the rest are dominated). Under
+    tiers, every month: a package is drawn on every day it covers (R6), so buying it later keeps
+    it from early months whose usage may cost less as you go (tiers that rise)."""
+    if tiered:
+        return range(0, months)
     return range(0, max(0, months - offer.months) + 1)
 
 

@@ -15,12 +15,13 @@ def remaining_of(package: Package, daily_draws: Iterable[tuple[date, int]], thro
     return package.size - sum(q for d, q in daily_draws if through is None or d <= through)
 
 
-def package_status(package: Package, remaining: int, as_of: datetime, mode: TrafficBilling) -> PackageStatus:
+def package_status(package: Package, remaining: int, as_of: datetime, mode: TrafficBilling, day: date | None = None) -> PackageStatus:
     """The first that applies: refunded, expired (after last_day), exhausted, frozen, active.
 
-    ``mode`` is the account's traffic billing type on the day of ``as_of`` (R7).
+    ``mode`` is the account's traffic billing type on the day of ``as_of`` (R7); ``day``, that
+    day when the caller knows it already (a list of many packages).
     """
-    day = shanghai_day(as_of)
+    day = day or shanghai_day(as_of)
     if package.refunded_at is not None and package.refunded_at <= as_of:
         return PackageStatus.REFUNDED
     if day > package.last_day:

@@ -50,7 +50,7 @@ def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, 
             history = store.draws_by_package(conn, [p.id for p, _ in held], through=day)
             held = [(p, remaining_of(p, history[p.id])) for p, _ in held]
     remaining = {p.id: r for p, r in held}
-    views = [PackageView(p, remaining[p.id], package_status(p, remaining[p.id], as_of, mode)) for p in in_draw_order(p for p, _ in held)]
+    views = [PackageView(p, remaining[p.id], package_status(p, remaining[p.id], as_of, mode, day)) for p in in_draw_order(p for p, _ in held)]
     return [v for v in views if wanted is None or v.status is wanted]
 
 

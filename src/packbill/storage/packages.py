@@ -53,11 +53,51 @@ def insert_order(conn: Connection, order_id: str, account_id: str, sku: str, cou
     return [_package(r) for r in rows]
 
 
+_PACKAGE_COLUMNS = "id, account_id, sku, service, size, price_fen, purchased_us, seq, first_day, last_day, refunded_us, list_price_fen, remaining"
+
+
 def load_packages(conn: Connection, account_ids: str | Sequence[str]) -> list[tuple[Package, int]]:
-    """The packages of one account (or several) with their stored remaining (every settled day counted)."""
+    """The packages of one account (or several) with their stored remaining (every settled day counted).
+
+    Read with the driver's own cursor, each distinct price, moment and day converted once: an
+    account holds up to thousands of packages bought in a few orders, and this is the package
+    list's whole cost."""
     ids = [account_ids] if isinstance(account_ids, str) else list(account_ids)
-    query = sa.select(t.packages).where(t.packages.c.account_id.in_(ids))
-    return [(_package(r), r.remaining) for r in conn.execute(query)]
+    if not ids:
+        return []
+    postgres = conn.dialect.name == "postgresql"
+    mark = "%s" if postgres else "?"
+    fen: dict[int, object] = {}
+    moments: dict[int, object] = {}
+    days: dict[object, object] = {}
+    out: list[tuple[Package, int]] = []
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        for start in range(0, len(ids), 5000):
+            part = ids[start : start + 5000]
+            cursor.execute(f"SELECT {_PACKAGE_COLUMNS} FROM packages WHERE account_id IN ({', '.join([mark] * len(part))})", part)
+            for (pid, account_id, sku, service, size, price_fen, purchased_us, seq, first_day, last_day, refunded_us,
+                 list_price_fen, remaining) in cursor.fetchall():
+                price = fen.get(price_fen)
+                if price is None:
+                    price = fen[price_fen] = from_fen(price_fen)
+                listed = price if list_price_fen is None or list_price_fen == price_fen else fen.get(list_price_fen)
+                if listed is None:
+                    listed = fen[list_price_fen] = from_fen(list_price_fen)
+                bought = moments.get(purchased_us)
+                if bought is None:
+                    bought = moments[purchased_us] = from_us(purchased_us)
+                first = days.get(first_day)
+                if first is None:
+                    first = days[first_day] = day_value(first_day)
+                last = days.get(last_day)
+                if last is None:
+                    last = days[last_day] = day_value(last_day)
+                out.append((Package(pid, account_id, sku, service, size, price, bought, seq, first, last,
+                                    from_us(refunded_us) if refunded_us is not None else None, listed), remaining))
+    finally:
+        cursor.close()
+    return out
 
 
 def get_package(conn: Connection, account_id: str, package_id: str) -> Package:
