@@ -132,10 +132,12 @@ def endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> Endpoint:
     return found
 
 
-def delete_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> None:
-    endpoint(ctx, principal, endpoint_id)
+def delete_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> Endpoint:
+    """Delete an endpoint the principal may see; returns it as it was."""
+    found = endpoint(ctx, principal, endpoint_id)
     with ctx.db.write() as conn:
         store.delete_endpoint(conn, endpoint_id, ctx.now())
+    return found
 
 
 def deliveries(ctx: Context, principal: Principal, endpoint_id: str, limit: int = 50, before: int | None = None) -> list[Delivery]:
@@ -144,20 +146,13 @@ def deliveries(ctx: Context, principal: Principal, endpoint_id: str, limit: int 
         return store.deliveries(conn, endpoint_id, limit, before)
 
 
-def delivery(ctx: Context, principal: Principal, endpoint_id: str, delivery_id: int) -> Delivery:
-    endpoint(ctx, principal, endpoint_id)
-    with ctx.db.read() as conn:
-        found = store.delivery(conn, endpoint_id, delivery_id)
-    if found is None:
-        raise NotFound(f"there is no delivery {delivery_id} of {endpoint_id}")
-    return found
-
-
-def resend(ctx: Context, principal: Principal, endpoint_id: str, delivery_id: int) -> None:
-    """Send a delivery again now, with the same event id (the receiver can tell it is the same)."""
+def resend(ctx: Context, principal: Principal, endpoint_id: str, delivery_id: int) -> Delivery:
+    """Send a delivery again now, with the same event id (the receiver can tell it is the same);
+    returns the delivery, pending again."""
     endpoint(ctx, principal, endpoint_id)
     with ctx.db.write() as conn:
         store.resend(conn, endpoint_id, delivery_id, ctx.now())
+        return store.delivery(conn, endpoint_id, delivery_id)
 
 
 def endpoint_status(e: Endpoint) -> str:
@@ -263,8 +258,9 @@ def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
     day = shanghai_day(now)
     written = 0
     for account_id in account_ids:
+        estimated = estimate_run(ctx, account_id, now)  # once: the reminders and the low balance both read it
         try:
-            found = reminders(ctx, account_id, now)
+            found = reminders(ctx, account_id, now, estimate=estimated)
         except NotFound:
             continue
         events: list[tuple[str | None, str, dict, str | None]] = []
@@ -275,7 +271,6 @@ def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
         for r in found:
             kind, data, once = notify.reminder_event(r, since.isoformat() if since else None)
             events.append((account_id, kind, data, f"{account_id}:{once}"))
-        estimated = estimate_run(ctx, account_id, now)
         if estimated is not None and "low_balance" in estimated.events:
             events.append((account_id, "wallet.low_balance", {"day": day.isoformat(), "estimated_balance": str(estimated.state.purse.cash),
                                                              "threshold": str(purse.threshold), "estimate": True},

@@ -71,11 +71,17 @@ def estimated_draws(ctx: Context, account_id: str, as_of: datetime) -> dict[str,
     """R26: per package, the draws settling the unsettled usage now would make (same engine)."""
     from .settlement import estimate_run
 
-    result = estimate_run(ctx, account_id, as_of)
+    return _draws_by_package(estimate_run(ctx, account_id, as_of))
+
+
+def _draws_by_package(result) -> dict[str, list[tuple[date, int]]]:
     out: dict[str, list[tuple[date, int]]] = {}
     for day, _service, d in (result.draws if result is not None else []):
         out.setdefault(d.package_id, []).append((day, d.quantity))
     return out
+
+
+_ESTIMATE_HERE = object()
 
 
 def remaining_now(ctx: Context, account_id: str) -> dict[str, int]:
@@ -86,9 +92,11 @@ def remaining_now(ctx: Context, account_id: str) -> dict[str, int]:
     return {p.id: max(0, left - sum(q for _, q in extra.get(p.id, ()))) for p, left in held}
 
 
-def reminders(ctx: Context, account_id: str, as_of: datetime | None = None) -> list[Reminder]:
+def reminders(ctx: Context, account_id: str, as_of: datetime | None = None, estimate=_ESTIMATE_HERE) -> list[Reminder]:
     """R11 reminders at ``as_of``; asked about now, the usage not yet settled counts (R26), so
-    that running low or out shows within a minute of the usage, not the next morning."""
+    that running low or out shows within a minute of the usage, not the next morning.
+    ``estimate``: the engine's result on the unsettled usage at ``as_of`` (``estimate_run``),
+    when the caller has it already; else it is made here."""
     now = ctx.now()
     as_of = as_of or now
     day = shanghai_day(as_of)
@@ -98,7 +106,8 @@ def reminders(ctx: Context, account_id: str, as_of: datetime | None = None) -> l
         history = store.draws_by_package(conn, [p.id for p in packages], through=day)
         mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
     if abs(as_of - now) <= LIVE:
-        for pid, draws in estimated_draws(ctx, account_id, as_of).items():
+        found = estimated_draws(ctx, account_id, as_of) if estimate is _ESTIMATE_HERE else _draws_by_package(estimate)
+        for pid, draws in found.items():
             history[pid] = [*history.get(pid, []), *draws]
     histories = [PackageHistory(p, history[p.id]) for p in in_draw_order(packages)]
     return reminders_at(day, histories, mode, ctx.catalog.low_thresholds)

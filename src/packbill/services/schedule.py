@@ -9,7 +9,7 @@ import os
 import socket
 from datetime import date, datetime, time, timedelta
 
-from ..domain import SHANGHAI, shanghai_day
+from ..domain import SHANGHAI
 from ..domain.errors import InvalidRequest
 from ..storage import schedule as store
 from ..storage.schedule import ScheduleRun
@@ -88,4 +88,4 @@ def last_runs(ctx: Context, limit: int = 10) -> list[ScheduleRun]:
         return store.last_runs(conn, limit)
 
 
-__all__ = ["ScheduleRun", "Scheduler", "due", "last_runs", "parse_time", "run_if_due", "shanghai_day"]
+__all__ = ["ScheduleRun", "Scheduler", "due", "last_runs", "parse_time", "run_if_due"]

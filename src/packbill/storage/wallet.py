@@ -14,8 +14,10 @@ from sqlalchemy.engine import Connection
 from ..domain.errors import NotFound
 from ..domain.journal import Entry
 from ..domain.money import from_fen, to_fen
+from ..domain.notify import wallet_event
 from ..domain.wallet import AlertState, DiscountRate, Payment, PaymentTerms, Purse, Voucher
 from . import schema as t
+from .notify import emit
 from .sql import day_value, from_us, to_us
 
 
@@ -152,9 +154,6 @@ def entries_of(conn: Connection, account_id: str, first: datetime | None = None,
 def insert_events(conn: Connection, account_id: str, at: datetime, day: date, kinds: Sequence[str]) -> None:
     """Record wallet events (R19, R20) and put them in the outbox (R25), in the caller's transaction."""
     if kinds:
-        from ..domain.notify import wallet_event
-        from .notify import emit
-
         conn.execute(sa.insert(t.wallet_events), [dict(account_id=account_id, kind=k, day=day, at_us=to_us(at)) for k in kinds])
         emit(conn, [wallet_event(account_id, k, day) for k in kinds], at)
 

@@ -43,9 +43,7 @@ def router(deps: Deps) -> APIRouter:
 
     @r.delete("/v1/webhooks/{webhook_id}", response_model=schemas.WebhookOut, **deps.action("webhook.delete"))
     def delete(webhook_id: str, principal: deps.Caller):
-        e = notify.endpoint(ctx, principal, webhook_id)
-        notify.delete_endpoint(ctx, principal, webhook_id)
-        return webhook_json(e)
+        return webhook_json(notify.delete_endpoint(ctx, principal, webhook_id))
 
     @r.get("/v1/webhooks/{webhook_id}/deliveries", response_model=schemas.DeliveriesOut, **deps.action("read"))
     def deliveries(webhook_id: str, principal: deps.Caller, before: Before = None,
@@ -56,8 +54,7 @@ def router(deps: Deps) -> APIRouter:
     @r.post("/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/resend", status_code=202, response_model=schemas.DeliveryOut,
             **deps.action("webhook.resend"))
     def resend(webhook_id: str, delivery_id: Annotated[int, Path(ge=1, le=2**62)], principal: deps.Caller):
-        notify.resend(ctx, principal, webhook_id, delivery_id)
-        return delivery_json(notify.delivery(ctx, principal, webhook_id, delivery_id))
+        return delivery_json(notify.resend(ctx, principal, webhook_id, delivery_id))
 
     @r.get("/v1/accounts/{account_id}/messages", response_model=schemas.MessagesOut, **deps.action("read"))
     def messages(account_id: deps.AccountId, lang: Literal["zh", "en"] = "zh", before: Before = None,
