@@ -75,7 +75,13 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
     app = APIRouter(include_in_schema=False)
 
     def _viewer(request: Request) -> services.Principal | None:
-        return services.authenticate(ctx, request.cookies.get(TOKEN_COOKIE), operator_token)
+        """Who is signed in: looked up once per request (a handler, its checks, its audit record
+        and its page all ask)."""
+        token = request.cookies.get(TOKEN_COOKIE)
+        known = getattr(request.state, "viewer", None)
+        if known is None or known[0] != token:
+            known = request.state.viewer = (token, services.authenticate(ctx, token, operator_token))
+        return known[1]
 
     def _recorded(request: Request, action: str, account_id: str | None = None, target: str | None = None, **parameters):
         """R24: the console's changes go to the audit trail like the API's, refusals included."""
