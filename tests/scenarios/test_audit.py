@@ -78,10 +78,13 @@ def test_sound_books_pass(books):
      {"usage_settled", "usage_billed"}),
     ("recognition posted twice", ["INSERT INTO journal_entries (id, account_id, at_us, kind, ref) SELECT max(id) + 1, min(account_id), "
                                   "0, 'recognition', 'forged' FROM journal_entries",
-                                  "INSERT INTO postings (entry_id, ledger_account, amount_fen) SELECT max(e.id), min(p.ledger_account), -100 "
-                                  "FROM journal_entries e, postings p WHERE p.ledger_account LIKE 'deferred:%'",
-                                  "INSERT INTO postings (entry_id, ledger_account, amount_fen) SELECT max(id), 'revenue:ai.face', 100 "
-                                  "FROM journal_entries"], False, {"package_recognised"}),
+                                  "INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) SELECT min(e.account_id), max(e.id), "
+                                  "min(p.ledger_account), -100 FROM journal_entries e, postings p WHERE p.ledger_account LIKE 'deferred:%'",
+                                  "INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) SELECT min(account_id), max(id), "
+                                  "'revenue:ai.face', 100 FROM journal_entries"], False, {"package_recognised"}),
+    ("a posting moved to another account", ["UPDATE postings SET account_id = 'elsewhere' WHERE id = (SELECT min(id) FROM postings)"],
+     True, {"links", "entry_balances"}),
+    ("a draw of a line that is not there", ["UPDATE draws SET line_id = line_id + 1000"], False, {"links"}),
 ])
 def test_each_corruption_is_named(books, kind, statements, unlock, expected):
     ctx, account_id, package_id = books

@@ -235,6 +235,16 @@ def init(db: DbOpt = None) -> None:
 
 
 @app.command()
+def citus() -> None:
+    """Print the SQL that distributes a migrated packbill database on Citus (every table by its
+    account, the operator's small tables as reference tables); see docs/scale.md."""
+    from ..storage.distribution import statements
+
+    for statement in statements():
+        typer.echo(statement)
+
+
+@app.command()
 def dispatch(
     once: Annotated[bool, typer.Option("--once", help="deliver what is due now, then stop")] = False,
     db: DbOpt = None,

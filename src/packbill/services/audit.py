@@ -17,13 +17,13 @@ from .context import Context
 class Violation:
     check: str
     """Which invariant: entry_balances, cash, voucher, package_deferred, package_recognised,
-    package_remaining, line_payment, payg_postings, usage_sums, usage_settled, usage_billed."""
+    package_remaining, line_payment, payg_postings, usage_sums, usage_settled, usage_billed, links."""
     message: str
     row: tuple
 
 
 CHECKS = ("entry_balances", "cash", "voucher", "package_deferred", "package_recognised", "package_remaining", "line_payment",
-          "payg_postings", "usage_sums", "usage_settled", "usage_billed")
+          "payg_postings", "usage_sums", "usage_settled", "usage_billed", "links")
 
 
 def _fen(value) -> str:
@@ -73,4 +73,6 @@ def audit(ctx: Context) -> list[Violation]:
         for r in store.billed_quantity_mismatches(conn):
             out.append(Violation("usage_billed", f"{r[0]} {r[1]} {r[2]}: {r[3]} settled ({r[6]} outside mainland) but its bill "
                                  f"lines count {r[4]} ({r[5]} outside mainland)", r))
+        for r in store.broken_links(conn):
+            out.append(Violation("links", f"{r[0]} row {r[1]} of {r[2] or '(no account)'}: its {r[3]} is not in that account", r))
     return out

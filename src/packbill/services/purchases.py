@@ -66,7 +66,7 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
         order_id = _new_id("ord_")
         stored = store.insert_order(conn, order_id, account_id, sku, count, amount, at, packages, list_amount,
                                     ctx.catalog.sku(sku).price, payment)
-        wallet_store.record_package_payments(conn, payments)
+        wallet_store.record_package_payments(conn, account_id, payments)
         commit_movement(conn, account_id, before, after, at, [journal.purchase(account_id, order_id, payments)], charge=True)
         notify_store.emit(conn, [(account_id, "package.bought", {
             "order_id": order_id, "sku": sku, "count": count, "package_ids": [p.id for p in stored], "amount": str(amount),

@@ -18,7 +18,7 @@ def _rows(conn: Connection, sql: str, **params) -> list[tuple]:
 def unbalanced_entries(conn: Connection) -> list[tuple]:
     """(entry id, kind, ref, sum of its postings in fen) of entries that do not sum to zero."""
     return _rows(conn, """
-        SELECT e.id, e.kind, e.ref, sum(p.amount_fen) FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+        SELECT e.id, e.kind, e.ref, sum(p.amount_fen) FROM journal_entries e JOIN postings p ON p.account_id = e.account_id AND p.entry_id = e.id
         GROUP BY e.id, e.kind, e.ref HAVING sum(p.amount_fen) <> 0 ORDER BY e.id""")
 
 
@@ -55,7 +55,7 @@ def package_books(conn: Connection) -> list[tuple]:
                           sum(CASE WHEN e.kind = 'expiry' THEN -po.amount_fen ELSE 0 END) AS broken,
                           sum(CASE WHEN e.kind = 'refund' THEN -po.amount_fen ELSE 0 END) AS refunded,
                           sum(CASE WHEN e.kind NOT IN ('purchase', 'recognition', 'expiry', 'refund') THEN po.amount_fen ELSE 0 END) AS other
-                   FROM postings po JOIN journal_entries e ON e.id = po.entry_id
+                   FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
                    WHERE po.ledger_account LIKE 'deferred:%' GROUP BY po.ledger_account) j ON j.acct = 'deferred:' || p.id
         ORDER BY p.id""")
 
@@ -73,7 +73,7 @@ def payg_mismatches(conn: Connection) -> list[tuple]:
     return _rows(conn, """
         SELECT coalesce(l.account_id, j.account_id), coalesce(l.total, 0), coalesce(j.total, 0)
         FROM (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id) l
-        FULL OUTER JOIN (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.id = po.entry_id
+        FULL OUTER JOIN (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
                          WHERE e.kind = 'payg' AND po.ledger_account LIKE 'payg:%' GROUP BY e.account_id) j
           ON j.account_id = l.account_id
         WHERE coalesce(l.total, 0) <> coalesce(j.total, 0) ORDER BY 1""")
@@ -83,7 +83,7 @@ def payg_mismatches_sqlite(conn: Connection) -> list[tuple]:
     """The same without FULL OUTER JOIN (SQLite before 3.39)."""
     return _rows(conn, """
         WITH l AS (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id),
-             j AS (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.id = po.entry_id
+             j AS (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
                    WHERE e.kind = 'payg' AND po.ledger_account LIKE 'payg:%' GROUP BY e.account_id),
              k AS (SELECT account_id FROM l UNION SELECT account_id FROM j)
         SELECT k.account_id, coalesce(l.total, 0), coalesce(j.total, 0) FROM k
@@ -108,6 +108,22 @@ def usage_sum_mismatches(conn: Connection) -> list[tuple]:
         SELECT ev.account_id, ev.day, ev.service, 0, 0, ev.m, ev.o FROM ev
         WHERE NOT EXISTS (SELECT 1 FROM usage_daily u WHERE u.account_id = ev.account_id AND u.day = ev.day AND u.service = ev.service)
         ORDER BY 1, 2, 3""")
+
+
+def broken_links(conn: Connection) -> list[tuple]:
+    """(table, row id, account, missing parent) of rows whose parent row is not in their account:
+    postings without their journal entry, draws without their bill line or package, line
+    vouchers without their line (the database links only what SQLite can key the same way)."""
+    return _rows(conn, """
+        SELECT 'postings', p.id, p.account_id, 'journal entry ' || CAST(p.entry_id AS VARCHAR(24)) FROM postings p
+        WHERE NOT EXISTS (SELECT 1 FROM journal_entries e WHERE e.account_id = p.account_id AND e.id = p.entry_id)
+        UNION ALL
+        SELECT 'draws', d.id, d.account_id, 'bill line ' || CAST(d.line_id AS VARCHAR(24)) FROM draws d
+        WHERE NOT EXISTS (SELECT 1 FROM bill_lines l WHERE l.account_id = d.account_id AND l.id = d.line_id)
+        UNION ALL
+        SELECT 'line_vouchers', v.line_id, v.account_id, 'bill line ' || CAST(v.line_id AS VARCHAR(24)) FROM line_vouchers v
+        WHERE NOT EXISTS (SELECT 1 FROM bill_lines l WHERE l.account_id = v.account_id AND l.id = v.line_id)
+        ORDER BY 1, 2""")
 
 
 def unsettled_settled_days(conn: Connection) -> list[tuple]:

@@ -24,7 +24,7 @@ def new_event_id() -> str:
 def emit(conn: Connection, events: Iterable[tuple[str | None, str, dict[str, Any], str | None]], at: datetime) -> int:
     """Write events (account, type, data, once-key) to the outbox in the caller's transaction.
     An event whose once-key is already there is left out. Returns how many were written."""
-    rows = [dict(id=new_event_id(), at_us=to_us(at), account_id=a, type=kind, payload=json.dumps(data, sort_keys=True, default=str),
+    rows = [dict(id=new_event_id(), at_us=to_us(at), account_id=a or t.OPERATOR, type=kind, payload=json.dumps(data, sort_keys=True, default=str),
                  once=once, fanned_out=False) for a, kind, data, once in events]
     if not rows:
         return 0
@@ -34,13 +34,13 @@ def emit(conn: Connection, events: Iterable[tuple[str | None, str, dict[str, Any
         conn.execute(sa.insert(t.outbox), plain)
     written = len(plain)
     for row in keyed:
-        stmt = insert_for(conn, t.outbox).on_conflict_do_nothing(index_elements=[t.outbox.c.once]).returning(t.outbox.c.seq)
+        stmt = insert_for(conn, t.outbox).on_conflict_do_nothing(index_elements=[t.outbox.c.account_id, t.outbox.c.once]).returning(t.outbox.c.seq)
         written += len(conn.execute(stmt, row).all())
     return written
 
 
 def _event(row) -> Event:
-    return Event(row.id, row.type, from_us(row.at_us), row.account_id, json.loads(row.payload), row.seq)
+    return Event(row.id, row.type, from_us(row.at_us), row.account_id or None, json.loads(row.payload), row.seq)
 
 
 def events_of(conn: Connection, account_id: str, limit: int, before: int | None = None) -> list[Event]:
@@ -147,11 +147,12 @@ def fan_out(conn: Connection, now: datetime, limit: int = 1000) -> int:
     if not rows:
         return 0
     active = [e for e in endpoints(conn, every=True) if e.disabled_at is None]
-    deliveries = [dict(endpoint_id=e.id, event_id=r.id, status="pending", attempts=0, next_us=to_us(now), created_us=to_us(now))
+    deliveries = [dict(account_id=r.account_id, endpoint_id=e.id, event_id=r.id, status="pending", attempts=0, next_us=to_us(now), created_us=to_us(now))
                   for r in rows for e in active if wants(e.events, e.account_id, _event(r))]
     if deliveries:
         conn.execute(insert_for(conn, t.webhook_deliveries).on_conflict_do_nothing(
-            index_elements=[t.webhook_deliveries.c.endpoint_id, t.webhook_deliveries.c.event_id]), deliveries)
+            index_elements=[t.webhook_deliveries.c.account_id, t.webhook_deliveries.c.endpoint_id, t.webhook_deliveries.c.event_id]),
+            deliveries)
     conn.execute(sa.update(o).where(o.c.seq.in_([r.seq for r in rows])).values(fanned_out=True))
     return len(deliveries)
 
@@ -183,7 +184,7 @@ def finish(conn: Connection, due: Due, at: datetime, code: int | None, error: st
            disable: bool) -> None:
     """Log an attempt and move its delivery on: delivered, due again at ``retry_at``, or failed."""
     d, w = t.webhook_deliveries, t.webhook_endpoints
-    conn.execute(sa.insert(t.webhook_attempts).values(delivery_id=due.delivery_id, at_us=to_us(at), code=code, error=error, ms=ms))
+    conn.execute(sa.insert(t.webhook_attempts).values(account_id=due.event.account_id or t.OPERATOR, delivery_id=due.delivery_id, at_us=to_us(at), code=code, error=error, ms=ms))
     ok = error is None
     status = "delivered" if ok else ("pending" if retry_at is not None and not disable else "failed")
     conn.execute(sa.update(d).where(d.c.id == due.delivery_id).values(
@@ -227,7 +228,7 @@ def delivery(conn: Connection, endpoint_id: str, delivery_id: int) -> Delivery |
 def deliveries(conn: Connection, endpoint_id: str, limit: int, before: int | None = None, only: int | None = None) -> list[Delivery]:
     d, o, a = t.webhook_deliveries, t.outbox, t.webhook_attempts
     query = (sa.select(d, o.c.seq, o.c.type, o.c.at_us.label("event_us"), o.c.account_id, o.c.payload)
-             .join(o, o.c.id == d.c.event_id).where(d.c.endpoint_id == endpoint_id).order_by(d.c.id.desc()).limit(limit))
+             .join(o, sa.and_(o.c.account_id == d.c.account_id, o.c.id == d.c.event_id)).where(d.c.endpoint_id == endpoint_id).order_by(d.c.id.desc()).limit(limit))
     if before is not None:
         query = query.where(d.c.id < before)
     if only is not None:
@@ -237,7 +238,7 @@ def deliveries(conn: Connection, endpoint_id: str, limit: int, before: int | Non
     if rows:
         for x in conn.execute(sa.select(a).where(a.c.delivery_id.in_([r.id for r in rows])).order_by(a.c.id)):
             logs.setdefault(x.delivery_id, []).append(Attempt(from_us(x.at_us), x.code, x.error, x.ms))
-    return [Delivery(r.id, r.endpoint_id, Event(r.event_id, r.type, from_us(r.event_us), r.account_id, json.loads(r.payload), r.seq),
+    return [Delivery(r.id, r.endpoint_id, Event(r.event_id, r.type, from_us(r.event_us), r.account_id or None, json.loads(r.payload), r.seq),
                      r.status, r.attempts, from_us(r.next_us) if r.next_us is not None else None,
                      from_us(r.last_us) if r.last_us is not None else None, r.last_code, r.last_error, tuple(logs.get(r.id, ())))
             for r in rows]

@@ -81,7 +81,7 @@ class AuditRecord:
 def insert_record(conn: Connection, at: datetime, actor: str, role: str, via: str, action: str, target: str | None,
                   account_id: str | None, parameters: str, outcome: str, detail: str | None) -> None:
     conn.execute(sa.insert(t.audit_records).values(at_us=to_us(at), actor=actor, role=role, via=via, action=action, target=target,
-                                                   account_id=account_id, parameters=parameters, outcome=outcome, detail=detail))
+                                                   account_id=account_id or t.OPERATOR, parameters=parameters, outcome=outcome, detail=detail))
 
 
 def select_records(conn: Connection, *, start: datetime | None, end: datetime | None, actor: str | None, account_id: str | None,
@@ -98,5 +98,5 @@ def select_records(conn: Connection, *, start: datetime | None, end: datetime | 
         query = query.where(r.c.at_us < to_us(end))
     if before is not None:
         query = query.where(r.c.id < before)
-    return [AuditRecord(x.id, from_us(x.at_us), x.actor, x.role, x.via, x.action, x.target, x.account_id,
+    return [AuditRecord(x.id, from_us(x.at_us), x.actor, x.role, x.via, x.action, x.target, x.account_id or None,
                         json.loads(x.parameters), x.outcome, x.detail) for x in conn.execute(query)]

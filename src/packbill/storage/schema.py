@@ -1,6 +1,13 @@
 """The database schema (SQLAlchemy Core). Alembic migrations in ``migrations/`` create it;
 a test checks that the migrated database matches this module.
 
+Keys: every table that grows with usage starts its primary key, and every unique key, with
+the account (``account_id``; for ``accounts`` its ``id``; for ``idempotency_keys`` its ``scope``,
+which is the account's id), so that Citus can distribute them by account (``docs/scale.md``).
+PostgreSQL has these primary keys as declared. SQLite keeps ``id``/``seq`` alone as the primary
+key of the tables numbered by rowid (it auto-numbers only an INTEGER PRIMARY KEY, and it is
+never distributed); the unique keys and links are the same on both.
+
 Conventions: money in whole fen (BIGINT, exact), moments as UTC epoch microseconds (BIGINT,
 portable and sortable on SQLite and PostgreSQL), days as DATE in Asia/Shanghai.
 """
@@ -19,6 +26,10 @@ metadata = sa.MetaData(
     }
 )
 
+OPERATOR = ""
+"""The account of the operator's own rows (audit records, events, deliveries): the account column
+is part of every key, so it is never NULL (a distribution column cannot be)."""
+
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 """An autoincrementing key (SQLite only autoincrements INTEGER PRIMARY KEY)."""
 
@@ -26,10 +37,10 @@ accounts = sa.Table(
     "accounts",
     metadata,
     sa.Column("seq", BigId, primary_key=True, autoincrement=True),
-    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("id", sa.String(40), primary_key=True, unique=True),
     sa.Column("name", sa.String(200), nullable=False),
     sa.Column("site", sa.String(8), nullable=False),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
+    sa.Column("token_hash", sa.String(64), nullable=False, index=True),
     sa.Column("created_us", sa.BigInteger, nullable=False),
     sa.Column("refunds", sa.Integer, nullable=False, server_default="0"),
     sa.Column("terms", sa.String(16), nullable=False, server_default="invoice"),
@@ -48,8 +59,8 @@ orders = sa.Table(
     "orders",
     metadata,
     sa.Column("seq", BigId, primary_key=True, autoincrement=True),
-    sa.Column("id", sa.String(40), nullable=False, unique=True),
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("id", sa.String(40), nullable=False),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True, index=True),
     sa.Column("sku", sa.String(64), nullable=False),
     sa.Column("count", sa.Integer, nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
@@ -57,6 +68,7 @@ orders = sa.Table(
     sa.Column("list_amount_fen", sa.BigInteger, nullable=True),
     sa.Column("voucher_fen", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("cash_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.UniqueConstraint("account_id", "id"),
 )
 """amount_fen is the contracted amount (R16); list_amount_fen the list amount; voucher and cash
 what paid it (R18)."""
@@ -65,9 +77,9 @@ packages = sa.Table(
     "packages",
     metadata,
     sa.Column("seq", BigId, primary_key=True, autoincrement=True),
-    sa.Column("id", sa.String(40), nullable=False, unique=True),
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
-    sa.Column("order_id", sa.String(40), sa.ForeignKey("orders.id"), nullable=False),
+    sa.Column("id", sa.String(40), nullable=False),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True, index=True),
+    sa.Column("order_id", sa.String(40), nullable=False),
     sa.Column("sku", sa.String(64), nullable=False),
     sa.Column("service", sa.String(32), nullable=False),
     sa.Column("size", sa.BigInteger, nullable=False),
@@ -82,6 +94,8 @@ packages = sa.Table(
     sa.Column("paid_cash_fen", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("closed_us", sa.BigInteger, nullable=True),
     sa.CheckConstraint("remaining >= 0 AND remaining <= size", name="remaining_within_size"),
+    sa.UniqueConstraint("account_id", "id"),
+    sa.ForeignKeyConstraint(["account_id", "order_id"], ["orders.account_id", "orders.id"], name="fk_packages_order_id_orders"),
 )
 """price_fen is the package's share of its order's contracted amount; what vouchers paid of it
 is in package_vouchers."""
@@ -89,6 +103,7 @@ is in package_vouchers."""
 line_vouchers = sa.Table(
     "line_vouchers",
     metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
     sa.Column("line_id", sa.BigInteger, primary_key=True),
     sa.Column("voucher_id", sa.String(40), primary_key=True),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
@@ -98,6 +113,7 @@ line_vouchers = sa.Table(
 package_vouchers = sa.Table(
     "package_vouchers",
     metadata,
+    sa.Column("account_id", sa.String(40), primary_key=True),
     sa.Column("package_id", sa.String(40), primary_key=True),
     sa.Column("voucher_id", sa.String(40), primary_key=True),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
@@ -107,8 +123,8 @@ vouchers = sa.Table(
     "vouchers",
     metadata,
     sa.Column("seq", BigId, primary_key=True, autoincrement=True),
-    sa.Column("id", sa.String(40), nullable=False, unique=True),
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("id", sa.String(40), nullable=False),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True, index=True),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("remaining_fen", sa.BigInteger, nullable=False),
     sa.Column("expires_on", sa.Date, nullable=False),
@@ -116,6 +132,7 @@ vouchers = sa.Table(
     sa.Column("granted_us", sa.BigInteger, nullable=False),
     sa.Column("closed_us", sa.BigInteger, nullable=True),
     sa.CheckConstraint("remaining_fen >= 0 AND remaining_fen <= amount_fen", name="remaining_within_amount"),
+    sa.UniqueConstraint("account_id", "id"),
 )
 """R17. services: comma-separated service ids it may pay for, NULL for all."""
 
@@ -123,7 +140,7 @@ discounts = sa.Table(
     "discounts",
     metadata,
     sa.Column("seq", BigId, primary_key=True, autoincrement=True),
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True, index=True),
     sa.Column("rate", sa.String(12), nullable=False),
     sa.Column("effective_day", sa.Date, nullable=False),
     sa.Column("set_us", sa.BigInteger, nullable=False),
@@ -135,9 +152,10 @@ topups = sa.Table(
     metadata,
     sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
     sa.Column("reference", sa.String(128), primary_key=True),
-    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("id", sa.String(40), nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("at_us", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("account_id", "id"),
 )
 """R15: the external payment reference is unique within the account."""
 
@@ -145,7 +163,7 @@ journal_entries = sa.Table(
     "journal_entries",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("account_id", sa.String(40), nullable=False, index=True),
+    sa.Column("account_id", sa.String(40), primary_key=True, index=True),
     sa.Column("at_us", sa.BigInteger, nullable=False),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("ref", sa.String(64), nullable=False),
@@ -157,7 +175,8 @@ postings = sa.Table(
     "postings",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("entry_id", sa.BigInteger, sa.ForeignKey("journal_entries.id"), nullable=False, index=True),
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("entry_id", sa.BigInteger, nullable=False, index=True),
     sa.Column("ledger_account", sa.String(80), nullable=False),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
 )
@@ -167,7 +186,7 @@ wallet_events = sa.Table(
     "wallet_events",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("account_id", sa.String(40), nullable=False, index=True),
+    sa.Column("account_id", sa.String(40), primary_key=True, index=True),
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("day", sa.Date, nullable=False),
     sa.Column("at_us", sa.BigInteger, nullable=False),
@@ -191,7 +210,7 @@ traffic_switches = sa.Table(
     "traffic_switches",
     metadata,
     sa.Column("seq", BigId, primary_key=True, autoincrement=True),
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True, index=True),
     sa.Column("mode", sa.String(32), nullable=False),
     sa.Column("requested_us", sa.BigInteger, nullable=False),
     sa.Column("effective_day", sa.Date, nullable=False),
@@ -309,7 +328,7 @@ bill_lines = sa.Table(
     "bill_lines",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("account_id", sa.String(40), nullable=False),
+    sa.Column("account_id", sa.String(40), primary_key=True),
     sa.Column("day", sa.Date, nullable=False),
     sa.Column("service", sa.String(32), nullable=False),
     sa.Column("quantity", sa.BigInteger, nullable=False),
@@ -331,14 +350,15 @@ draws = sa.Table(
     "draws",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("line_id", sa.BigInteger, sa.ForeignKey("bill_lines.id"), nullable=False, index=True),
-    sa.Column("account_id", sa.String(40), nullable=False),
-    sa.Column("package_id", sa.String(40), sa.ForeignKey("packages.id"), nullable=False),
+    sa.Column("line_id", sa.BigInteger, nullable=False, index=True),
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("package_id", sa.String(40), nullable=False),
     sa.Column("day", sa.Date, nullable=False),
     sa.Column("service", sa.String(32), nullable=False),
     sa.Column("quantity", sa.BigInteger, nullable=False),
     sa.Column("run_id", sa.BigInteger, nullable=False),
     sa.CheckConstraint("quantity > 0", name="positive"),
+    sa.ForeignKeyConstraint(["account_id", "package_id"], ["packages.account_id", "packages.id"], name="fk_draws_package_id_packages"),
     sa.Index("ix_draws_package_day", "package_id", "day"),
 )
 """The append-only ledger of which package paid how much of which day."""
@@ -357,9 +377,10 @@ statements = sa.Table(
     metadata,
     sa.Column("account_id", sa.String(40), primary_key=True),
     sa.Column("month", sa.Date, primary_key=True),
-    sa.Column("number", sa.String(40), nullable=False, unique=True),
+    sa.Column("number", sa.String(40), nullable=False),
     sa.Column("body", sa.Text, nullable=False),
     sa.Column("finalised_us", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("account_id", "number"),
 )
 """R22: final statements, frozen as JSON (amounts in fen)."""
 
@@ -367,10 +388,11 @@ invoices = sa.Table(
     "invoices",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), nullable=False, index=True),
-    sa.Column("number", sa.String(64), nullable=False, unique=True),
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True, index=True),
+    sa.Column("number", sa.String(64), nullable=False, index=True),
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
     sa.Column("at_us", sa.BigInteger, nullable=False),
+    sa.UniqueConstraint("account_id", "number"),
 )
 """R22: invoices the operator issued, never above the invoiceable amount."""
 
@@ -398,7 +420,7 @@ audit_records = sa.Table(
     sa.Column("via", sa.String(16), nullable=False),
     sa.Column("action", sa.String(40), nullable=False),
     sa.Column("target", sa.String(200), nullable=True),
-    sa.Column("account_id", sa.String(40), nullable=True, index=True),
+    sa.Column("account_id", sa.String(40), primary_key=True, server_default="", index=True),
     sa.Column("parameters", sa.Text, nullable=False),
     sa.Column("outcome", sa.String(40), nullable=False),
     sa.Column("detail", sa.String(400), nullable=True),
@@ -409,13 +431,15 @@ outbox = sa.Table(
     "outbox",
     metadata,
     sa.Column("seq", BigId, primary_key=True, autoincrement=True),
-    sa.Column("id", sa.String(40), nullable=False, unique=True),
+    sa.Column("id", sa.String(40), nullable=False, index=True),
     sa.Column("at_us", sa.BigInteger, nullable=False),
-    sa.Column("account_id", sa.String(40), nullable=True, index=True),
+    sa.Column("account_id", sa.String(40), primary_key=True, server_default="", index=True),
     sa.Column("type", sa.String(40), nullable=False),
     sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("once", sa.String(200), nullable=True, unique=True),
+    sa.Column("once", sa.String(200), nullable=True),
     sa.Column("fanned_out", sa.Boolean, nullable=False, server_default=sa.false()),
+    sa.UniqueConstraint("account_id", "id"),
+    sa.UniqueConstraint("account_id", "once"),
 )
 """R25: the events, written in the transaction of the change that raised them. ``once`` keys an
 event that must be raised only once (a reminder), whichever process notices it first;
@@ -443,6 +467,7 @@ webhook_deliveries = sa.Table(
     "webhook_deliveries",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(40), primary_key=True, server_default=""),
     sa.Column("endpoint_id", sa.String(40), nullable=False),
     sa.Column("event_id", sa.String(40), nullable=False),
     sa.Column("status", sa.String(16), nullable=False),
@@ -452,7 +477,7 @@ webhook_deliveries = sa.Table(
     sa.Column("last_us", sa.BigInteger, nullable=True),
     sa.Column("last_code", sa.Integer, nullable=True),
     sa.Column("last_error", sa.String(400), nullable=True),
-    sa.UniqueConstraint("endpoint_id", "event_id"),
+    sa.UniqueConstraint("account_id", "endpoint_id", "event_id"),
     sa.Index("ix_webhook_deliveries_status_next", "status", "next_us"),
 )
 """R25: one event to one endpoint: pending (due at next_us), delivered or failed."""
@@ -461,6 +486,7 @@ webhook_attempts = sa.Table(
     "webhook_attempts",
     metadata,
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", sa.String(40), primary_key=True, server_default=""),
     sa.Column("delivery_id", sa.BigInteger, nullable=False, index=True),
     sa.Column("at_us", sa.BigInteger, nullable=False),
     sa.Column("code", sa.Integer, nullable=True),

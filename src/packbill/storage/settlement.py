@@ -253,7 +253,7 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
             for d in line.drawn:
                 draw_rows.append((line_id, account_id, d.package_id, day, line.service, d.quantity, run_id))
             for v, a in paid.vouchers:
-                voucher_rows.append((line_id, v, to_fen(a)))
+                voucher_rows.append((account_id, line_id, v, to_fen(a)))
         raw.many("INSERT INTO bill_lines (id, account_id, day, service, quantity, payg_quantity, amount_fen, supplement, run_id, "
                  "list_amount_fen, voucher_fen, cash_fen, other_quantity, statement_month) "
                  "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
@@ -261,7 +261,7 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
             raw.many("INSERT INTO draws (line_id, account_id, package_id, day, service, quantity, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                      draw_rows)
         if voucher_rows:
-            raw.many("INSERT INTO line_vouchers (line_id, voucher_id, amount_fen) VALUES (?, ?, ?)", voucher_rows)
+            raw.many("INSERT INTO line_vouchers (account_id, line_id, voucher_id, amount_fen) VALUES (?, ?, ?, ?)", voucher_rows)
     remaining = sorted((pid, left) for result in results.values() for pid, left in result.remaining.items())
     if remaining:
         _Raw(conn).many("UPDATE packages SET remaining = ? WHERE id = ?", [(left, pid) for pid, left in remaining])

@@ -121,8 +121,8 @@ def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datet
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
     cur.executemany(f"INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo) VALUES ({', '.join([mark] * 6)})",
                     [(i, a, at_us, e.kind, e.ref[:64], memo) for i, (a, e) in zip(ids, entries)])
-    cur.executemany(f"INSERT INTO postings (entry_id, ledger_account, amount_fen) VALUES ({mark}, {mark}, {mark})",
-                    [(i, p.ledger_account, to_fen(p.amount)) for i, (_, e) in zip(ids, entries) for p in e.postings])
+    cur.executemany(f"INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) VALUES ({mark}, {mark}, {mark}, {mark})",
+                    [(a, i, p.ledger_account, to_fen(p.amount)) for i, (a, e) in zip(ids, entries) for p in e.postings])
     cur.close()
 
 
@@ -171,11 +171,13 @@ def package_payments(conn: Connection, package_id: str) -> Payment:
     return Payment(parts, from_fen(row))
 
 
-def record_package_payments(conn: Connection, payments: Sequence[tuple[str, Payment]]) -> None:
+def record_package_payments(conn: Connection, account_id: str, payments: Sequence[tuple[str, Payment]]) -> None:
+    p = t.packages
     for package_id, payment in payments:
-        conn.execute(sa.update(t.packages).where(t.packages.c.id == package_id).values(paid_cash_fen=to_fen(payment.cash)))
+        conn.execute(sa.update(p).where(p.c.account_id == account_id, p.c.id == package_id).values(paid_cash_fen=to_fen(payment.cash)))
         if payment.vouchers:
-            conn.execute(sa.insert(t.package_vouchers), [dict(package_id=package_id, voucher_id=v, amount_fen=to_fen(a))
+            conn.execute(sa.insert(t.package_vouchers), [dict(account_id=account_id, package_id=package_id, voucher_id=v,
+                                                              amount_fen=to_fen(a))
                                                          for v, a in payment.vouchers])
 
 
@@ -205,6 +207,6 @@ def topup_by_id(conn: Connection, account_id: str, topup_id: str) -> tuple[Decim
 def entry_amount(conn: Connection, account_id: str, ref: str) -> Decimal:
     """What an entry moved on the account's cash (an adjustment's amount)."""
     je, po = t.journal_entries, t.postings
-    return from_fen(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, je.c.id == po.c.entry_id)
+    return from_fen(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
                                  .where(je.c.ref == ref, je.c.account_id == account_id, po.c.ledger_account == f"cash:{account_id}"))
                     .scalar_one())
