@@ -4,9 +4,11 @@ from one ``Settings``, and runs it with one or several server processes."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import sys
+import tempfile
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
@@ -17,7 +19,7 @@ from .api.schemas import ErrorOut
 from .console import console_router
 from .console.views import STATIC_MOUNT
 
-from .services import Context, logs, notify, schedule
+from .services import Context, logs, metrics, notify, schedule
 from .services.context import Touched
 from .services.notify import Loop
 from .settings import Settings
@@ -98,11 +100,14 @@ def serve(settings: Settings, log_level: str = "info") -> None:
     sock.bind((settings.host, settings.port))
     sock.listen(2048)
     sock.set_inheritable(True)
+    shared = os.environ.get(metrics.SHARED_DIRECTORY) or tempfile.mkdtemp(prefix="packbill-metrics-")
+    made_here = shared != os.environ.get(metrics.SHARED_DIRECTORY)
     children = []
     for _ in range(settings.workers):
         pid = os.fork()
         if pid == 0:  # a worker
             signal.signal(signal.SIGINT, signal.SIG_DFL)
+            metrics.share(shared)
             server = uvicorn.Server(uvicorn.Config(build_app(settings), log_level=log_level, log_config=config))
             server.run(sockets=[sock])
             os._exit(0)
@@ -126,4 +131,6 @@ def serve(settings: Settings, log_level: str = "info") -> None:
                 break
             except InterruptedError:
                 continue
+    if made_here:
+        shutil.rmtree(shared, ignore_errors=True)
     sys.exit(status)

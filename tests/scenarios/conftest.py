@@ -30,12 +30,12 @@ class Server:
         return httpx.Client(base_url=self.url, headers=headers, timeout=60)
 
 
-def start_server(db_url: str, log_path, workers: int = 1, **settings: str) -> Server:
+def start_server(db_url: str, log_path, workers: int = 1, extra_env: dict | None = None, **settings: str) -> Server:
     """``settings``: PACKBILL_* variables by their lower-case name. The built-in schedule is off
     unless a test switches it on (it would settle the scenarios' days on its own)."""
     port = free_port()
     env = {**os.environ, "PACKBILL_OPERATOR_TOKEN": OPERATOR, "PACKBILL_SCHEDULE": "false",
-           **{f"PACKBILL_{k.upper()}": v for k, v in settings.items()}}
+           **{f"PACKBILL_{k.upper()}": v for k, v in settings.items()}, **(extra_env or {})}
     log = open(log_path, "w")
     process = subprocess.Popen(
         [sys.executable, "-m", "packbill", "serve", "--db", db_url, "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from packbill import services
 from packbill.domain.errors import BillingError, InvalidRequest, InvalidUsage
 from packbill.services import archive, books
+from packbill.storage import partitions
 from packbill.storage import schema as t
 from tests.conftest import FIXED_NOW
 
@@ -58,6 +59,10 @@ def test_an_archived_month_keeps_its_bills_statement_and_audit(ctx, db_url, tmp_
     assert (done.rows, done.removed) == (300, 300) and done.path.exists() and done.size > 0
     assert pq.ParquetFile(done.path).metadata.row_group(0).column(0).compression == "ZSTD"
     assert count_events(ctx) == 1  # May's event stays
+    if ctx.db.dialect == "postgresql":  # the month's partition was dropped, May's is there
+        with ctx.db.read() as conn:
+            assert MARCH not in partitions.months(conn) and date(2027, 5, 1) in partitions.months(conn)
+            assert conn.execute(sa.text("SELECT count(*) FROM usage_event_ids")).scalar_one() == 1
     after = (services.bills(ctx, a, MARCH, date(2027, 3, 31)), books.statement(ctx, a, MARCH),
              services.daily_usage(ctx, a, MARCH, date(2027, 3, 31)))
     assert after == before
@@ -83,6 +88,10 @@ def test_an_archived_month_keeps_its_bills_statement_and_audit(ctx, db_url, tmp_
     # restored: the events are back, the books still audit clean (the ctx fixture's teardown)
     assert archive.restore_month(ctx, MARCH) == 300
     assert count_events(ctx) == 301
+    if ctx.db.dialect == "postgresql":
+        with ctx.db.read() as conn:
+            assert MARCH in partitions.months(conn)
+            assert conn.execute(sa.text("SELECT count(*) FROM usage_event_ids")).scalar_one() == 301
     assert (services.bills(ctx, a, MARCH, date(2027, 3, 31)), books.statement(ctx, a, MARCH)) == before[:2]
     with pytest.raises(InvalidRequest):
         archive.restore_month(ctx, MARCH)

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 import httpx
 import pytest
 import sqlalchemy as sa
+from prometheus_client.mmap_dict import MmapedDict
 
 from packbill.domain import SHANGHAI
 
@@ -63,6 +64,49 @@ def test_readiness_metrics_and_request_ids_in_json_logs(db_url, tmp_path):
     assert mine and any(x.get("path", "").endswith("/usage") and x.get("status") == 202 for x in mine)
     assert all({"time", "level", "logger", "message"} <= set(x) for x in lines)
     audit_clean(db_url)
+
+
+def test_metrics_of_several_server_processes_are_summed(tmp_path):
+    """With --workers 2 each process counts what it stores, and a scrape of either reports the
+    sum over both (prometheus-client's multiprocess files)."""
+    shared = tmp_path / "metrics"
+    shared.mkdir()
+    db_url = f"sqlite:///{tmp_path / 'two.db'}"
+    server = start_server(db_url, tmp_path / "server.log", workers=2, extra_env={"PROMETHEUS_MULTIPROC_DIR": str(shared)})
+    try:
+        acc = server.client().post("/v1/accounts", json={"name": "Two", "site": "cn"}).json()
+        posted = 0
+
+        answers = []
+
+        def post(batch: int) -> None:
+            with httpx.Client(base_url=server.url, headers={"Authorization": f"Bearer {acc['token']}"}) as client:
+                r = client.post(f"/v1/accounts/{acc['id']}/usage", json={"events": [event(batch * 10 + i, "mp") for i in range(10)]})
+                answers.append((r.status_code, r.text))
+
+        def counting_processes() -> set[str]:
+            """The processes whose file counts stored events."""
+            return {f.name for f in shared.glob("counter_*.db")
+                    if any("packbill_events_ingested" in key and value > 0 for key, value, *_ in MmapedDict.read_all_values_from_file(str(f)))}
+
+        rounds = 0
+        while len(counting_processes()) < 2 and rounds < 20:  # until both processes have stored some
+            threads = [threading.Thread(target=post, args=(rounds * 8 + k,)) for k in range(8)]
+            for th in threads:
+                th.start()
+            for th in threads:
+                th.join()
+            posted += 80
+            rounds += 1
+        assert len(counting_processes()) >= 2
+        assert {a for a, _ in answers} == {202}, answers[:3]
+        for _ in range(4):  # each scrape may reach either process: every one says the sum
+            text = httpx.get(f"{server.url}/metrics", headers={"Connection": "close"}).text
+            values = {line.split(" ")[0]: float(line.split(" ")[1]) for line in text.splitlines() if line and not line.startswith("#")}
+            assert values.get('packbill_events_ingested_total{via="api"}') == posted, text
+            assert values['packbill_ingest_seconds_count{via="api"}'] == posted / 10
+    finally:
+        stop(server)
 
 
 @pytest.mark.postgres

@@ -8,7 +8,9 @@ import threading
 from typing import Callable, Iterable
 
 from ..domain import Catalog, load_catalog
+from ..domain.days import month_start, next_month, shanghai_day
 from ..domain.wallet import Delays
+from ..storage import partitions
 from ..storage.db import DEFAULT_URL, Database
 
 
@@ -55,7 +57,19 @@ class Context:
     def open(cls, url: str = DEFAULT_URL, catalog_path: str | None = None, clock: Callable[[], datetime] = utc_now,
              delays: Delays | None = None, lateness_days: int | None = None, webhook_local: bool = False) -> "Context":
         catalog = load_catalog(catalog_path)  # a bad catalog is refused before the database is touched
-        return cls(Database(url), catalog, clock, delays or Delays(), lateness_days, webhook_local)
+        ctx = cls(Database(url), catalog, clock, delays or Delays(), lateness_days, webhook_local)
+        ctx.prepare_partitions()
+        return ctx
+
+    def prepare_partitions(self) -> list:
+        """PostgreSQL: make the usage partitions of this month and the next, and of any month whose
+        events wait in the default partition (at start, and by the daily schedule). Returns the
+        months made."""
+        if self.db.dialect != "postgresql":
+            return []
+        this = month_start(shanghai_day(self.now()))
+        with self.db.write() as conn:
+            return partitions.ensure(conn, {this, next_month(this)})
 
     def close(self) -> None:
         self.db.dispose()

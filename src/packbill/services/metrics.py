@@ -3,25 +3,45 @@ by this process), and what the database holds (gauges read at each scrape)."""
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+import os
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, values
 from prometheus_client.core import GaugeMetricFamily
 
 from ..storage import metrics as store
 from .context import Context
 
-REGISTRY = CollectorRegistry(auto_describe=True)
-"""This process's own counters (one per process; a scrape reaches one server process)."""
+SHARED_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
+"""With ``serve --workers N``, the processes keep their counters in files under this directory
+(prometheus-client's multiprocess mode), and a scrape of any of them sums them all."""
 
-EVENTS_INGESTED = Counter("packbill_events_ingested", "Usage events stored (new, not duplicates)", ["via"], registry=REGISTRY)
-EVENTS_DUPLICATE = Counter("packbill_events_duplicate", "Usage events that were already stored (counted once)", ["via"],
-                           registry=REGISTRY)
-EVENTS_REFUSED = Counter("packbill_events_refused", "Usage events refused, by reason", ["via", "reason"], registry=REGISTRY)
-INGEST_SECONDS = Histogram("packbill_ingest_seconds", "Time to validate and store one batch", ["via"], registry=REGISTRY,
-                           buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-SETTLEMENT_CHUNK_SECONDS = Histogram("packbill_settlement_chunk_seconds", "Time to settle one chunk of accounts", registry=REGISTRY,
-                                     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
-SETTLED_ACCOUNT_DAYS = Counter("packbill_settled_account_days", "Account-days settled", registry=REGISTRY)
-DELIVERIES = Counter("packbill_webhook_attempts", "Webhook delivery attempts, by outcome", ["outcome"], registry=REGISTRY)
+
+def _metrics() -> None:
+    """Make this process's counters and histograms (again, when it starts sharing them)."""
+    global REGISTRY, EVENTS_INGESTED, EVENTS_DUPLICATE, EVENTS_REFUSED, INGEST_SECONDS, SETTLEMENT_CHUNK_SECONDS
+    global SETTLED_ACCOUNT_DAYS, DELIVERIES
+    REGISTRY = CollectorRegistry(auto_describe=True)
+    EVENTS_INGESTED = Counter("packbill_events_ingested", "Usage events stored (new, not duplicates)", ["via"], registry=REGISTRY)
+    EVENTS_DUPLICATE = Counter("packbill_events_duplicate", "Usage events that were already stored (counted once)", ["via"],
+                               registry=REGISTRY)
+    EVENTS_REFUSED = Counter("packbill_events_refused", "Usage events refused, by reason", ["via", "reason"], registry=REGISTRY)
+    INGEST_SECONDS = Histogram("packbill_ingest_seconds", "Time to validate and store one batch", ["via"], registry=REGISTRY,
+                               buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
+    SETTLEMENT_CHUNK_SECONDS = Histogram("packbill_settlement_chunk_seconds", "Time to settle one chunk of accounts",
+                                         registry=REGISTRY, buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
+    SETTLED_ACCOUNT_DAYS = Counter("packbill_settled_account_days", "Account-days settled", registry=REGISTRY)
+    DELIVERIES = Counter("packbill_webhook_attempts", "Webhook delivery attempts, by outcome", ["outcome"], registry=REGISTRY)
+
+
+_metrics()
+
+
+def share(directory: str) -> None:
+    """Keep this process's counters in ``directory``, beside its sibling server processes' (called
+    in each forked worker before it serves). A scrape then reports the sums over all of them."""
+    os.environ[SHARED_DIRECTORY] = directory
+    values.ValueClass = values.MultiProcessValue()
+    _metrics()
 
 
 def refused(via: str, reasons) -> None:
@@ -49,8 +69,14 @@ class DatabaseGauges:
 
 
 def exposition(ctx: Context, registry: CollectorRegistry | None = None) -> bytes:
-    """The text a scrape gets: this process's counters, then the database's gauges."""
+    """The text a scrape gets: the counters (of every server process when they share them), then
+    the database's gauges."""
     own = registry or CollectorRegistry()
     if registry is None:
         own.register(DatabaseGauges(ctx))
+    directory = os.environ.get(SHARED_DIRECTORY)
+    if directory:
+        counters = CollectorRegistry()
+        multiprocess.MultiProcessCollector(counters, path=directory)
+        return generate_latest(counters) + generate_latest(own)
     return generate_latest(REGISTRY) + generate_latest(own)

@@ -72,6 +72,7 @@ def run_if_due(ctx: Context, at: time) -> ScheduleRun | None:
     through = day - timedelta(days=1)
     days = lines = error = None
     try:
+        ctx.prepare_partitions()
         with operators.recorded(ctx, SCHEDULE, "schedule", "settlement.run", parameters={"through": through.isoformat(), "day": day.isoformat()}):
             result = settle(ctx, through)
         days, lines = result.days, result.lines

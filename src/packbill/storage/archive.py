@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from . import partitions
 from . import schema as t
 from .db import day_value
 from .sql import from_us, insert_for, to_us
@@ -117,6 +118,13 @@ def record_and_remove(conn: Connection, month: date, first: date, last: date, pa
         conn.execute(sa.insert(t.usage_archive_sums), [dict(month=month, account_id=a, day=d, service=s, events=n, mainland=m, other=o)
                                                        for (a, d, s), (n, m, o) in sorted(sums.items())])
     e = t.usage_events
+    if partitions.partitioned(conn):
+        partitions.ensure(conn, {month})  # rows of the month still in the default partition move to its own
+        conn.execute(sa.text(f"DELETE FROM usage_event_ids k USING {partitions.name(month)} e "
+                             "WHERE k.account_id = e.account_id AND k.event_id = e.event_id"))
+        removed = conn.execute(sa.text(f"SELECT count(*) FROM {partitions.name(month)}")).scalar_one()
+        partitions.drop(conn, month)
+        return removed
     return conn.execute(sa.delete(e).where(e.c.day >= first, e.c.day <= last)).rowcount
 
 
@@ -144,10 +152,14 @@ def restore_rows(conn: Connection, month: date, path: Path, at: datetime) -> int
     """Put the archived events back (the day sums hold them already, so they are not added
     again); the archive stays on disk, marked restored. Returns the events put back."""
     restored = 0
-    stmt = insert_for(conn, t.usage_events).on_conflict_do_nothing(index_elements=[t.usage_events.c.account_id, t.usage_events.c.event_id])
+    stmt = insert_for(conn, t.usage_events).on_conflict_do_nothing()
+    ids = insert_for(conn, t.usage_event_ids).on_conflict_do_nothing() if partitions.partitioned(conn) else None
+    partitions.ensure(conn, {month})
     for batch in pq.ParquetFile(path).iter_batches(BATCH):
         rows = batch.to_pylist()
         if rows:
+            if ids is not None:
+                conn.execute(ids, [{"account_id": r["account_id"], "event_id": r["event_id"]} for r in rows])
             conn.execute(stmt, rows)
             restored += len(rows)
     conn.execute(sa.delete(t.usage_archive_sums).where(t.usage_archive_sums.c.month == month))

@@ -165,11 +165,19 @@ def _sqlite_sums(cur, before: int) -> None:
 
 def _postgres_merge(source: str, where: str = "") -> str:
     """The one statement that stores staged rows on PostgreSQL: new events (the first copy of an
-    id wins), their day and window sums, their unsettled marks; it returns how many were new."""
-    return f"""WITH ins AS (
-        INSERT INTO usage_events ({_COLUMNS})
+    id wins), their day and window sums, their unsettled marks; it returns how many were new.
+
+    ``usage_events`` is partitioned by month, so its key cannot say an id is new across months:
+    the ids go into ``usage_event_ids`` first, and only the events whose id was new are stored."""
+    return f"""WITH first AS MATERIALIZED (
         SELECT DISTINCT ON (account_id, event_id) {_COLUMNS} FROM {source} {where} ORDER BY account_id, event_id, seq
+    ), ids AS (
+        INSERT INTO usage_event_ids (account_id, event_id) SELECT account_id, event_id FROM first
         ON CONFLICT DO NOTHING
+        RETURNING account_id, event_id
+    ), ins AS (
+        INSERT INTO usage_events ({_COLUMNS})
+        SELECT {", ".join("f." + c for c in _COLUMNS.split(", "))} FROM first f JOIN ids ON ids.account_id = f.account_id AND ids.event_id = f.event_id
         RETURNING account_id, day, service, quantity, "window", mainland
     ), daily AS (
         INSERT INTO usage_daily (account_id, day, service, mainland, other, settled_mainland, settled_other)

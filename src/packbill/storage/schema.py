@@ -14,6 +14,8 @@ portable and sortable on SQLite and PostgreSQL), days as DATE in Asia/Shanghai.
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 metadata = sa.MetaData(
@@ -225,12 +227,30 @@ usage_events = sa.Table(
     sa.Column("quantity", sa.BigInteger, nullable=False),
     sa.Column("region", sa.String(32), nullable=False),
     sa.Column("ts_us", sa.BigInteger, nullable=False),
-    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("day", sa.Date, primary_key=True),
     sa.Column("window", sa.SmallInteger, nullable=False, server_default="0"),
     sa.Column("mainland", sa.Boolean, nullable=False, server_default=sa.true()),
 )
 """Every usage event once (R14). ``window`` (0..287) and ``mainland`` are derived at intake, so
-the sums of newly stored events can be computed by the database in bulk."""
+the sums of newly stored events can be computed by the database in bulk.
+
+On PostgreSQL the table is partitioned by month of ``day`` (``storage/partitions.py``), so its
+key holds ``day`` and ``usage_event_ids`` keeps each id once across months; SQLite keys it by
+(account_id, event_id) alone."""
+
+postgres_only = sa.MetaData(naming_convention=metadata.naming_convention)
+"""Tables only PostgreSQL has (made by migrations there, never on SQLite)."""
+
+usage_event_ids = sa.Table(
+    "usage_event_ids",
+    postgres_only,
+    sa.Column("account_id", sa.String(40), primary_key=True),
+    sa.Column("event_id", sa.String(128), primary_key=True),
+)
+"""PostgreSQL: each stored event id once, whatever its month (intake inserts here first)."""
+
+PARTITION = re.compile(r"usage_events_(default|y\d{4}m\d{2})")
+"""The names of usage_events' partitions (PostgreSQL)."""
 
 usage_daily = sa.Table(
     "usage_daily",
