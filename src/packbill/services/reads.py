@@ -13,7 +13,6 @@ from ..domain import (
     in_draw_order,
     mode_on,
     package_status,
-    remaining_of,
     reminders_at,
     requested_by,
     shanghai_day,
@@ -44,11 +43,11 @@ def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, 
     day = shanghai_day(as_of)
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        held = [(p, r) for p, r in store.load_packages(conn, account_id) if p.purchased_at <= as_of]
+        held = store.account_packages(conn, account_id)
         mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
-        if as_of < now:
-            history = store.draws_by_package(conn, [p.id for p, _ in held], through=day)
-            held = [(p, remaining_of(p, history[p.id])) for p, _ in held]
+        if as_of < now:  # what was bought by then, with what remained after the days settled by then
+            drawn = store.drawn_through(conn, account_id, day)
+            held = [(p, p.size - drawn.get(p.id, 0)) for p, _ in held if p.purchased_at <= as_of]
     remaining = {p.id: r for p, r in held}
     views = [PackageView(p, remaining[p.id], package_status(p, remaining[p.id], as_of, mode, day)) for p in in_draw_order(p for p, _ in held)]
     return [v for v in views if wanted is None or v.status is wanted]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Sequence
@@ -54,6 +56,56 @@ def insert_order(conn: Connection, order_id: str, account_id: str, sku: str, cou
 
 
 _PACKAGE_COLUMNS = "id, account_id, sku, service, size, price_fen, purchased_us, seq, first_day, last_day, refunded_us, list_price_fen, remaining"
+
+
+class _Known:
+    """A read-through cache of packages as bought, per database and account (the package list's
+    cost is building them). Only what never changes once a package is bought is kept: every read
+    asks the database for each package's remaining and refund, and rebuilds a package whose
+    refund differs or that it has not seen. Bounded by the packages it holds, least recently
+    used account first."""
+
+    LIMIT = 200_000
+
+    def __init__(self) -> None:
+        self.accounts: OrderedDict[tuple[str, str], dict[str, tuple[Package, int | None]]] = OrderedDict()
+        self.size = 0
+        self.lock = threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> dict[str, tuple[Package, int | None]]:
+        with self.lock:
+            found = self.accounts.get(key)
+            if found is not None:
+                self.accounts.move_to_end(key)
+            return found or {}
+
+    def put(self, key: tuple[str, str], packages: dict[str, tuple[Package, int | None]]) -> None:
+        with self.lock:
+            self.size += len(packages) - len(self.accounts.pop(key, {}))
+            self.accounts[key] = packages
+            while self.size > self.LIMIT and len(self.accounts) > 1:
+                self.size -= len(self.accounts.popitem(last=False)[1])
+
+
+_KNOWN = _Known()
+
+
+def account_packages(conn: Connection, account_id: str) -> list[tuple[Package, int]]:
+    """One account's packages with their stored remaining, as ``load_packages`` gives them; the
+    packages themselves come from ``_KNOWN`` when it has them with the same refund."""
+    postgres = conn.dialect.name == "postgresql"
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"SELECT id, remaining, refunded_us FROM packages WHERE account_id = {'%s' if postgres else '?'}", (account_id,))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    key = (conn.engine.url.render_as_string(hide_password=False), account_id)
+    known = _KNOWN.get(key)
+    if any((k := known.get(pid)) is None or k[1] != refunded for pid, _, refunded in rows):
+        known = {p.id: (p, None if p.refunded_at is None else to_us(p.refunded_at)) for p, _ in load_packages(conn, [account_id])}
+        _KNOWN.put(key, known)
+    return [(known[pid][0], remaining) for pid, remaining, _ in rows if pid in known]
 
 
 def load_packages(conn: Connection, account_ids: str | Sequence[str]) -> list[tuple[Package, int]]:
@@ -114,6 +166,19 @@ def drawn_total(conn: Connection, package_id: str) -> int:
 
 def mark_refunded(conn: Connection, package_id: str, at: datetime, amount: Decimal) -> None:
     conn.execute(sa.update(t.packages).where(t.packages.c.id == package_id).values(refunded_us=to_us(at), refund_fen=to_fen(amount)))
+
+
+def drawn_through(conn: Connection, account_id: str, through: date) -> dict[str, int]:
+    """Per package of the account, the quantity drawn on usage days up to ``through``."""
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    cursor = conn.connection.driver_connection.cursor()
+    try:
+        cursor.execute(f"SELECT d.package_id, sum(d.quantity) FROM packages p JOIN draws d ON d.package_id = p.id "
+                       f"AND d.account_id = p.account_id WHERE p.account_id = {mark} AND d.day <= {mark} GROUP BY d.package_id",
+                       (account_id, through if mark == "%s" else through.isoformat()))
+        return {pid: int(q) for pid, q in cursor.fetchall()}
+    finally:
+        cursor.close()
 
 
 def draws_by_package(conn: Connection, package_ids: Sequence[str], through: date | None = None) -> dict[str, list[tuple[date, int]]]:
