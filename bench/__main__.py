@@ -479,41 +479,20 @@ def bench_advice(months: int) -> None:
 
 
 def bench_reads(work: Path) -> None:
-    console.rule("6. balance reads: 1,000 packages, a year of settled days")
-    ctx = Context.open(f"sqlite:///{work / 'reads.db'}")
-    account, _ = services.create_account(ctx, "big", "cn")
-    start = datetime(2025, 9, 1, 9, tzinfo=timezone(timedelta(hours=8)))
-    for i in range(10):
-        services.buy(ctx, account.id, "ai.face.100k", 100, start + timedelta(minutes=i))
-    for day in range(365):
-        moment = start + timedelta(days=day)
-        services.ingest(ctx, account.id, [{"event_id": f"d{day}", "service": "ai.face", "quantity": 250_000, "region": "ap-beijing",
-                                           "timestamp": moment.isoformat()}])
-    services.settle(ctx, (start + timedelta(days=364)).date(), now=start + timedelta(days=366))
-    timings_now, timings_past = [], []
-    for _ in range(200):
-        s = time.perf_counter()
-        services.list_packages(ctx, account.id)
-        timings_now.append(time.perf_counter() - s)
-        s = time.perf_counter()
-        services.list_packages(ctx, account.id, as_of=start + timedelta(days=180))
-        timings_past.append(time.perf_counter() - s)
-    raw = sqlite3.connect(work / "reads.db")
-    raw_t = []
-    for _ in range(200):
-        s = time.perf_counter()
-        raw.execute("SELECT * FROM packages WHERE account_id = ?", (account.id,)).fetchall()
-        raw_t.append(time.perf_counter() - s)
-    raw.close()
-    ctx.close()
+    console.rule("6. package list: 1,000 packages, a year of settled days (a fresh process)")
+    out = subprocess.run([sys.executable, "-m", "bench.reads", str(work / "reads.db")], capture_output=True, text=True, check=True,
+                         cwd=Path(__file__).resolve().parents[1])
+    found = json.loads(out.stdout.strip().splitlines()[-1])
 
     def pct(values, q):
         return statistics.quantiles(values, n=100)[q - 1] * 1000
 
-    for label, values in (("now", timings_now), ("as_of 6 months back", timings_past)):
+    for label, values in (("now", found["now"]), ("as_of 6 months back", found["past"])):
         for q in (50, 99):
-            record(f"package list p{q}, {label}", pct(values, q), "ms", pct(raw_t, q), "raw SELECT of the package rows",
-                   higher_is_better=False)
+            record(f"package list p{q}, {label}", pct(values, q), "ms", pct(found["raw"], q), "raw SELECT of the package rows",
+                   "target p99 under 5 ms" if q == 99 else "", higher_is_better=False)
+    record("package list, the first read in a process", found["first"] * 1000, "ms", pct(found["raw"], 50),
+           "raw SELECT of the package rows", "builds the process's cache of the packages", higher_is_better=False)
 
 
 def main() -> None:
@@ -526,7 +505,7 @@ def main() -> None:
         work = Path(tmp)
         bench_ingest(work, events, accounts)
         ingest_rss = next(r for r in results if r["name"] == "_ingest_rss")["sqlite"]
-        bench_http(work, max(4, int(30 * SCALE)))
+        bench_http(work, max(12, int(30 * SCALE)))
         console.rule(f"4. settlement: {accounts:,} accounts x 30 days")
         bench_settlement(accounts, max(10, accounts // 20), f"sqlite:///{work / 'settle.db'}", "SQLite")
         url, drop = pg_database()

@@ -3,6 +3,7 @@ from one ``Settings``, and runs it with one or several server processes."""
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import signal
@@ -83,6 +84,14 @@ def build_app(settings: Settings) -> FastAPI:
     return app
 
 
+def settle_heap() -> None:
+    """Once started, move everything alive (modules, the app, the catalog) out of the cyclic
+    collector's way: a full collection then walks only what requests made since, not the whole
+    heap (about 30 ms each time otherwise, a read's whole p99)."""
+    gc.collect()
+    gc.freeze()
+
+
 def serve(settings: Settings, log_level: str = "info") -> None:
     """Listen on settings.host:port with settings.workers processes, each with its own app.
 
@@ -93,7 +102,9 @@ def serve(settings: Settings, log_level: str = "info") -> None:
 
     config = logs.log_config(settings.log_format, log_level)
     if settings.workers == 1:
-        uvicorn.run(build_app(settings), host=settings.host, port=settings.port, log_level=log_level, log_config=config)
+        app = build_app(settings)
+        settle_heap()
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, log_config=config)
         return
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -108,7 +119,9 @@ def serve(settings: Settings, log_level: str = "info") -> None:
         if pid == 0:  # a worker
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             metrics.share(shared)
-            server = uvicorn.Server(uvicorn.Config(build_app(settings), log_level=log_level, log_config=config))
+            app = build_app(settings)
+            settle_heap()
+            server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, log_config=config))
             server.run(sockets=[sock])
             os._exit(0)
         children.append(pid)
