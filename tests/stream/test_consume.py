@@ -17,6 +17,7 @@ import nats
 import sqlalchemy as sa
 
 from packbill import services
+from packbill.services import metrics
 from packbill.storage import schema as t
 from packbill.stream import Consumer, publish_events
 from tests.conftest import FIXED_NOW
@@ -119,3 +120,28 @@ def test_a_consumer_killed_mid_batch_and_two_consumers_store_each_event_once(ctx
     logs = [(tmp_path / f"c{i}.log").read_text() for i in (2, 3)]
     assert all("events stored" in log for log in logs)
     assert sum(int(log.split(" events stored")[0].split()[-1]) for log in logs) == 20_000 - part  # the two shared the rest
+
+
+def test_the_consumer_reports_its_lag_to_the_metrics(ctx, nats_url, names):
+    """Each batch reports what the durable consumer has left to read; a scrape shows it as
+    packbill_stream_pending, and 0 once the stream is drained."""
+    accounts = [services.create_account(ctx, "Lag", "cn")[0].id]
+    run(publish_events(nats_url, events(accounts, 250), names["prefix"], names["stream"], names["dead"]))
+
+    class OneBatch(Consumer):
+        async def _handle(self, js, msgs):
+            await super()._handle(js, msgs)
+            self.stop.set()
+
+    def scraped() -> dict[str, float]:
+        text = metrics.exposition(ctx).decode()
+        return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                if line.startswith("packbill_stream_")}
+
+    key = f'packbill_stream_pending{{consumer="{names["durable"]}",stream="{names["stream"]}"}}'
+    run(OneBatch(ctx, nats_url, names["stream"], names["prefix"], names["durable"], names["dead"], batch=100).run())
+    assert scraped()[key] == 150
+    run(Consumer(ctx, nats_url, names["stream"], names["prefix"], names["durable"], names["dead"], batch=100).run(idle_exit=1))
+    found = scraped()
+    assert found[key] == 0
+    assert 0 <= found[key.replace("pending", "report_age_seconds")] < 600

@@ -8,6 +8,7 @@ import os
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, values
 from prometheus_client.core import GaugeMetricFamily
 
+from ..domain.days import to_us
 from ..storage import metrics as store
 from .context import Context
 
@@ -59,6 +60,17 @@ class DatabaseGauges:
     def collect(self):
         with self.ctx.db.read() as conn:
             figures = store.gauges(conn)
+            consumers = store.consumers(conn)
+        now_us = to_us(self.ctx.now())
+        pending = GaugeMetricFamily("packbill_stream_pending", "Usage messages the stream's durable consumer had left to read "
+                                    "when a packbill consume process last reported (the consumer lag)", labels=["stream", "consumer"])
+        age = GaugeMetricFamily("packbill_stream_report_age_seconds", "Seconds since a packbill consume process last reported",
+                                labels=["stream", "consumer"])
+        for stream, durable, left, seen_us in consumers:
+            pending.add_metric([stream, durable], left)
+            age.add_metric([stream, durable], max(0, now_us - seen_us) / 1e6)
+        yield pending
+        yield age
         for name, help_text, value in (
             ("packbill_unsettled_account_days", "Account-days with usage not settled yet", figures["unsettled"]),
             ("packbill_outbox_pending", "Webhook deliveries pending (the outbox's depth)", figures["pending"]),
@@ -66,6 +78,12 @@ class DatabaseGauges:
             ("packbill_webhook_endpoints_disabled", "Webhook endpoints disabled for failing", figures["disabled"]),
         ):
             yield GaugeMetricFamily(name, help_text, value=value)
+
+
+def note_consumer(ctx: Context, stream: str, durable: str, pending: int) -> None:
+    """A consumer's report: what its durable consumer has left to read, now."""
+    with ctx.db.write() as conn:
+        store.note_consumer(conn, stream, durable, pending, to_us(ctx.now()))
 
 
 def exposition(ctx: Context, registry: CollectorRegistry | None = None) -> bytes:

@@ -553,6 +553,18 @@ settlement_chunks = sa.Table(
 UPDATE SKIP LOCKED inside the transaction that settles it and marks it done there: a chunk is
 settled once, and a worker that dies leaves its chunk pending for the others."""
 
+stream_consumers = sa.Table(
+    "stream_consumers",
+    metadata,
+    sa.Column("stream", sa.String(64), primary_key=True),
+    sa.Column("durable", sa.String(64), primary_key=True),
+    sa.Column("pending", sa.BigInteger, nullable=False),
+    sa.Column("seen_us", sa.BigInteger, nullable=False),
+)
+"""What each durable consumer of the usage stream had left to read when a ``packbill consume``
+process last reported (after each batch, and once when the stream went idle): the metrics'
+consumer lag."""
+
 usage_archives = sa.Table(
     "usage_archives",
     metadata,

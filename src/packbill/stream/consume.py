@@ -14,6 +14,7 @@ from nats.js.api import ConsumerConfig, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
 from ..services import Context
+from ..services.metrics import note_consumer
 from ..services.usage import ingest_records
 
 log = logging.getLogger("packbill.stream")
@@ -66,6 +67,8 @@ class Consumer:
                 try:
                     msgs = await sub.fetch(self.batch, timeout=1.0)
                 except (NatsTimeout, asyncio.TimeoutError):
+                    if idle == 0.0:  # the stream went quiet: nothing is left for this consumer
+                        await asyncio.to_thread(note_consumer, self.ctx, self.stream, self.durable, 0)
                     idle += 1.0
                     if idle_exit is not None and idle >= idle_exit:
                         break
@@ -95,6 +98,7 @@ class Consumer:
                                                        "Nats-Msg-Id": f"dead/{m.metadata.sequence.stream}"})
             self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
         await asyncio.gather(*(m.ack() for m in msgs))  # only now: the transaction has committed
+        await asyncio.to_thread(note_consumer, self.ctx, self.stream, self.durable, msgs[-1].metadata.num_pending)
         self.stats.batches += 1
         self.stats.accepted += result.accepted
         self.stats.duplicates += result.duplicates
