@@ -99,3 +99,22 @@ def test_drop_removes_only_that_month(ctx):
         assert partitions.drop(conn, date(2027, 1, 15))
         assert not partitions.drop(conn, date(2027, 1, 1))
         assert date(2027, 2, 1) in partitions.months(conn) and date(2027, 1, 1) not in partitions.months(conn)
+
+
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_failed_preparation_leaves_the_events_where_they_are(ctx, monkeypatch, caplog):
+    """Moving a month out of the default partition can fail (rows of it arriving at that moment):
+    the start or the daily run goes on, says so, and the next one tries again."""
+    a = services.create_account(ctx, "Busy", "cn")[0].id
+    services.ingest(ctx, a, [event("b1", "2027-02-10T10:00:00+08:00")])
+
+    def refuse(conn, wanted=frozenset()):
+        raise RuntimeError("updated partition constraint for default partition would be violated")
+
+    monkeypatch.setattr(partitions, "ensure", refuse)
+    assert ctx.prepare_partitions() == []
+    assert "were not made this time" in caplog.text
+    assert placement(ctx) == {"usage_events_default": 1}
+    monkeypatch.undo()
+    assert date(2027, 2, 1) in ctx.prepare_partitions()
+    assert placement(ctx) == {"usage_events_y2027m02": 1}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+import logging
 import threading
 from typing import Callable, Iterable
 
@@ -12,6 +13,8 @@ from ..domain.days import month_start, next_month, shanghai_day
 from ..domain.wallet import Delays
 from ..storage import partitions
 from ..storage.db import DEFAULT_URL, Database
+
+log = logging.getLogger("packbill.partitions")
 
 
 def utc_now() -> datetime:
@@ -68,8 +71,12 @@ class Context:
         if self.db.dialect != "postgresql":
             return []
         this = month_start(shanghai_day(self.now()))
-        with self.db.write() as conn:
-            return partitions.ensure(conn, {this, next_month(this)})
+        try:
+            with self.db.write() as conn:
+                return partitions.ensure(conn, {this, next_month(this)})
+        except Exception as exc:  # noqa: BLE001 - maintenance: the events stay where they are, in the default partition
+            log.warning("the usage partitions were not made this time (the next start or daily run tries again): %s", exc)
+            return []
 
     def close(self) -> None:
         self.db.dispose()
