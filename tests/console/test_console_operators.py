@@ -4,15 +4,19 @@ Chinese and English, on both databases (R24, R25, the schedule)."""
 from __future__ import annotations
 
 import re
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from packbill import services
 from packbill.domain import load_catalog
-from packbill.services import Context, notify, schedule
+from packbill.domain.days import to_us
+from packbill.services import Context, metrics, notify, schedule
+from packbill.storage import schema as t
 from packbill.storage.db import Database
+from tests.conftest import FIXED_NOW
 
 from .conftest import OPERATOR, shot
 from .test_console import sign_in, sign_out
@@ -150,8 +154,28 @@ def test_the_operations_page_shows_the_last_scheduled_run(page, live, shop, cloc
     last = page.text_content("[data-last-run]")
     assert re.search(r"2027-06-02.*2027-06-01", last), last
     assert f"结算了 {done.days} 个账号日" in page.text_content("#schedule")
+    stream = page.text_content("#stream")
+    assert "尚无消费者报告" in stream and "尚无归档月份" in stream
     shot(page, "operations-zh")
     page.click("[data-nav=lang]")
     assert "Last scheduled settlement" in page.text_content("[data-last-run]")
     shot(page, "operations-en")
+    page.click("[data-nav=lang]")
+
+
+def test_the_operations_page_shows_the_stream_consumers_and_the_archives(page, live, shop):
+    ctx, _, _ = shop
+    metrics.note_consumer(ctx, "USAGE", "packbill", 1234)
+    with ctx.db.write() as conn:
+        conn.execute(sa.insert(t.usage_archives).values(month=date(2027, 3, 1), path="/archive/usage-2027-03.parquet", rows=56789,
+                                                        sha256="0" * 64, archived_us=to_us(FIXED_NOW)))
+    sign_in(page, live, OPERATOR)
+    page.click("[data-nav=operations]")
+    row = page.text_content("[data-consumer=packbill]")
+    assert "USAGE" in row and "1,234" in row
+    assert "56,789" in page.text_content("[data-archive='2027-03']") and "已归档月份" in page.text_content("#stream")
+    shot(page, "operations-stream-zh")
+    page.click("[data-nav=lang]")
+    assert "Left to read" in page.text_content("#stream") and "Archived months" in page.text_content("#stream")
+    shot(page, "operations-stream-en")
     page.click("[data-nav=lang]")

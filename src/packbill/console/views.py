@@ -31,7 +31,7 @@ from ..present.advice import reason as advice_reason
 from ..services import advice as advice_service
 from ..domain.access import CHANGES, OPERATOR_ROLES
 from ..present.notify import event_time, sentence
-from ..services import books, notify, operators, schedule
+from ..services import archive, books, metrics, notify, operators, schedule
 from .i18n import LANGS, error_sentence, t
 
 TOKEN_COOKIE = "pb_token"
@@ -614,7 +614,8 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
             return refused
         viewer = _viewer(request)
         return page(request, "operations.html", runs=schedule.last_runs(ctx, 14), settlements=services.runs(ctx, 10),
-                    depth=notify.outbox_depth(ctx), hooks=notify.endpoints(ctx, viewer), hook_status=notify.endpoint_status)
+                    depth=notify.outbox_depth(ctx), hooks=notify.endpoints(ctx, viewer), hook_status=notify.endpoint_status,
+                    consumers=metrics.consumers(ctx), archives=archive.archives(ctx))
 
     @app.get("/console/accounts/{account_id}/messages", include_in_schema=False)
     def messages(request: Request, account_id: str) -> Response:

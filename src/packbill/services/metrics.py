@@ -4,11 +4,13 @@ by this process), and what the database holds (gauges read at each scrape)."""
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
+from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, values
 from prometheus_client.core import GaugeMetricFamily
 
-from ..domain.days import to_us
+from ..domain.days import from_us, to_us
 from ..storage import metrics as store
 from .context import Context
 
@@ -78,6 +80,21 @@ class DatabaseGauges:
             ("packbill_webhook_endpoints_disabled", "Webhook endpoints disabled for failing", figures["disabled"]),
         ):
             yield GaugeMetricFamily(name, help_text, value=value)
+
+
+@dataclass(frozen=True, slots=True)
+class StreamConsumer:
+    stream: str
+    durable: str
+    pending: int
+    """Messages it had left to read at its last report."""
+    reported_at: datetime
+
+
+def consumers(ctx: Context) -> list[StreamConsumer]:
+    """The usage stream's durable consumers, as ``packbill consume`` processes last reported them."""
+    with ctx.db.read() as conn:
+        return [StreamConsumer(s, d, p, from_us(seen)) for s, d, p, seen in store.consumers(conn)]
 
 
 def note_consumer(ctx: Context, stream: str, durable: str, pending: int) -> None:
