@@ -23,7 +23,7 @@ def request_id(given: str | None) -> str:
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
-               "level": record.levelname.lower(), "logger": record.name}
+               "level": record.levelname.lower(), "logger": record.name, "pid": record.process}
         out["message"] = record.getMessage()
         for key in ("method", "path", "status", "ms", "client", "request_id"):
             if key in record.__dict__:
