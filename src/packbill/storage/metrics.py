@@ -6,14 +6,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import schema as t
-from .sql import insert_for
+from .sql import upsert_set
 
 
 def note_consumer(conn: Connection, stream: str, durable: str, pending: int, seen_us: int) -> None:
-    c = t.stream_consumers
-    stmt = insert_for(conn, c).values(stream=stream, durable=durable, pending=pending, seen_us=seen_us)
-    conn.execute(stmt.on_conflict_do_update(index_elements=[c.c.stream, c.c.durable],
-                                            set_={"pending": stmt.excluded.pending, "seen_us": stmt.excluded.seen_us}))
+    upsert_set(conn, t.stream_consumers, [dict(stream=stream, durable=durable, pending=pending, seen_us=seen_us)],
+               ["stream", "durable"], ["pending", "seen_us"])
 
 
 def consumers(conn: Connection) -> list[tuple[str, str, int, int]]:

@@ -16,7 +16,7 @@ from ..domain.errors import NotFound
 from ..domain.money import from_fen, to_fen
 from ..domain.wallet import Payment
 from . import schema as t
-from .sql import day_value, from_us, to_us
+from .sql import Raw, day_value, from_us, to_us
 
 
 def _package(row) -> Package:
@@ -93,13 +93,8 @@ _KNOWN = _Known()
 def account_packages(conn: Connection, account_id: str) -> list[tuple[Package, int]]:
     """One account's packages with their stored remaining, as ``load_packages`` gives them; the
     packages themselves come from ``_KNOWN`` when it has them with the same refund."""
-    postgres = conn.dialect.name == "postgresql"
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(f"SELECT id, remaining, refunded_us FROM packages WHERE account_id = {'%s' if postgres else '?'}", (account_id,))
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
+    with Raw(conn) as raw:
+        rows = raw.all("SELECT id, remaining, refunded_us FROM packages WHERE account_id = ?", (account_id,))
     key = (conn.engine.url.render_as_string(hide_password=False), account_id)
     known = _KNOWN.get(key)
     if any((k := known.get(pid)) is None or k[1] != refunded for pid, _, refunded in rows):
@@ -117,19 +112,16 @@ def load_packages(conn: Connection, account_ids: str | Sequence[str]) -> list[tu
     ids = [account_ids] if isinstance(account_ids, str) else list(account_ids)
     if not ids:
         return []
-    postgres = conn.dialect.name == "postgresql"
-    mark = "%s" if postgres else "?"
     fen: dict[int, object] = {}
     moments: dict[int, object] = {}
     days: dict[object, object] = {}
     out: list[tuple[Package, int]] = []
-    cursor = conn.connection.driver_connection.cursor()
-    try:
+    with Raw(conn) as raw:
         for start in range(0, len(ids), 5000):
             part = ids[start : start + 5000]
-            cursor.execute(f"SELECT {_PACKAGE_COLUMNS} FROM packages WHERE account_id IN ({', '.join([mark] * len(part))})", part)
             for (pid, account_id, sku, service, size, price_fen, purchased_us, seq, first_day, last_day, refunded_us,
-                 list_price_fen, remaining) in cursor.fetchall():
+                 list_price_fen, remaining) in raw.all(f"SELECT {_PACKAGE_COLUMNS} FROM packages WHERE account_id IN "
+                                                       f"({', '.join(['?'] * len(part))})", part):
                 price = fen.get(price_fen)
                 if price is None:
                     price = fen[price_fen] = from_fen(price_fen)
@@ -147,8 +139,6 @@ def load_packages(conn: Connection, account_ids: str | Sequence[str]) -> list[tu
                     last = days[last_day] = day_value(last_day)
                 out.append((Package(pid, account_id, sku, service, size, price, bought, seq, first, last,
                                     from_us(refunded_us) if refunded_us is not None else None, listed), remaining))
-    finally:
-        cursor.close()
     return out
 
 
@@ -170,15 +160,10 @@ def mark_refunded(conn: Connection, package_id: str, at: datetime, amount: Decim
 
 def drawn_through(conn: Connection, account_id: str, through: date) -> dict[str, int]:
     """Per package of the account, the quantity drawn on usage days up to ``through``."""
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    cursor = conn.connection.driver_connection.cursor()
-    try:
-        cursor.execute(f"SELECT d.package_id, sum(d.quantity) FROM packages p JOIN draws d ON d.package_id = p.id "
-                       f"AND d.account_id = p.account_id WHERE p.account_id = {mark} AND d.day <= {mark} GROUP BY d.package_id",
-                       (account_id, through if mark == "%s" else through.isoformat()))
-        return {pid: int(q) for pid, q in cursor.fetchall()}
-    finally:
-        cursor.close()
+    with Raw(conn) as raw:
+        return {pid: int(q) for pid, q in raw.all(
+            "SELECT d.package_id, sum(d.quantity) FROM packages p JOIN draws d ON d.package_id = p.id AND d.account_id = p.account_id "
+            "WHERE p.account_id = ? AND d.day <= ? GROUP BY d.package_id", (account_id, raw.day(through)))}
 
 
 def draws_by_package(conn: Connection, package_ids: Sequence[str], through: date | None = None) -> dict[str, list[tuple[date, int]]]:

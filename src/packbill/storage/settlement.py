@@ -27,7 +27,7 @@ from ..domain.money import from_fen, to_fen, window_bytes_to_bps
 from . import schema as t
 from .accounts import switches_of
 from .packages import load_packages
-from .sql import day_value, from_us, lock_accounts, to_us, upsert_set
+from .sql import Raw, day_value, from_us, lock_accounts, to_us, upsert_set
 from .notify import emit
 from .wallet import _new_ids, insert_events, load_purses, load_rates, save_purses, write_many
 
@@ -157,7 +157,7 @@ def load_chunk(conn: Connection, account_ids: Sequence[str], through: date, *, l
     ids = sorted(account_ids)
     if lock:
         lock_accounts(conn, ids)
-    raw = _Raw(conn)
+    raw = Raw(conn)
     where = f"u.account_id IN ({', '.join([raw.mark] * len(ids))}) AND u.day <= {raw.mark}"
     args = [*ids, raw.day(through)]
 
@@ -232,7 +232,7 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
     """
     lines = [(account_id, line) for account_id, result in results.items() for line in result.lines]
     if lines:
-        raw = _Raw(conn)
+        raw = Raw(conn)
         line_ids = _new_line_ids(conn, len(lines))
         line_rows, draw_rows, voucher_rows = [], [], []
         days: dict[date, object] = {}
@@ -264,7 +264,7 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
             raw.many("INSERT INTO line_vouchers (account_id, line_id, voucher_id, amount_fen) VALUES (?, ?, ?, ?)", voucher_rows)
     remaining = sorted((pid, left) for result in results.values() for pid, left in result.remaining.items())
     if remaining:
-        _Raw(conn).many("UPDATE packages SET remaining = ? WHERE id = ?", [(left, pid) for pid, left in remaining])
+        Raw(conn).many("UPDATE packages SET remaining = ? WHERE id = ?", [(left, pid) for pid, left in remaining])
     upsert_set(conn, t.month_payg, sorted(([dict(account_id=a, month=m, service=s, quantity=q)
                                             for a, r in results.items() for (m, s), q in r.month_payg.items()]),
                                           key=lambda x: (x["account_id"], x["month"], x["service"])),
@@ -294,7 +294,7 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
                 for a, r in sorted(results.items()) if r.days], run_at)
     new_days = [(a, d) for a, r in results.items() for d in r.newly_settled]
     if new_days:
-        raw = _Raw(conn)
+        raw = Raw(conn)
         raw.many("INSERT INTO settled_days (account_id, day) VALUES (?, ?)", [(a, raw.day(d)) for a, d in new_days])
     # what was settled is now everything these days hold: nothing else writes them while we hold the accounts
     done = sorted(results)
@@ -311,26 +311,3 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
 def _new_line_ids(conn: Connection, n: int) -> list[int]:
     """``n`` new bill line ids, ascending, so that draws can name their line before it is written."""
     return _new_ids(conn, "bill_lines", n)
-
-
-
-class _Raw:
-    """The driver's own cursor, for the few statements that move most rows (no per-row objects)."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.postgres = conn.dialect.name == "postgresql"
-        self.cursor = conn.connection.driver_connection.cursor()
-        self.mark = "%s" if self.postgres else "?"
-
-    def day(self, value: date):
-        return value if self.postgres else value.isoformat()
-
-    def bool(self, value: bool):
-        return value if self.postgres else int(value)
-
-    def all(self, sql: str, args) -> list[tuple]:
-        self.cursor.execute(sql, args)
-        return self.cursor.fetchall()
-
-    def many(self, sql: str, rows: list[tuple]) -> None:
-        self.cursor.executemany(sql.replace("?", self.mark) if self.postgres else sql, rows)

@@ -3,6 +3,7 @@ account locks in one order, and the conversions of stored values."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Iterable, Sequence
 
 import sqlalchemy as sa
@@ -20,6 +21,38 @@ def insert_for(conn: Connection, table: sa.Table):
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert(table)
+
+
+class Raw:
+    """The driver's own cursor, for the few statements that move most rows (no per-row objects).
+    Statements are written with ``?`` marks; on PostgreSQL they become the driver's ``%s``."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.postgres = conn.dialect.name == "postgresql"
+        self.cursor = conn.connection.driver_connection.cursor()
+        self.mark = "%s" if self.postgres else "?"
+
+    def __enter__(self) -> "Raw":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.cursor.close()
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("?", self.mark) if self.postgres else sql
+
+    def day(self, value: date):
+        return value if self.postgres else value.isoformat()
+
+    def bool(self, value: bool):
+        return value if self.postgres else int(value)
+
+    def all(self, sql: str, args) -> list[tuple]:
+        self.cursor.execute(self._sql(sql), args)
+        return self.cursor.fetchall()
+
+    def many(self, sql: str, rows: list[tuple]) -> None:
+        self.cursor.executemany(self._sql(sql), rows)
 
 
 def lock_accounts(conn: Connection, account_ids: Iterable[str]) -> None:

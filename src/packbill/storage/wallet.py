@@ -18,7 +18,7 @@ from ..domain.notify import wallet_event
 from ..domain.wallet import AlertState, DiscountRate, Payment, PaymentTerms, Purse, Voucher
 from . import schema as t
 from .notify import emit
-from .sql import day_value, from_us, to_us
+from .sql import Raw, day_value, from_us, to_us
 
 
 def _voucher(r) -> Voucher:
@@ -117,13 +117,11 @@ def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datet
         return
     ids = _new_ids(conn, "journal_entries", len(entries))
     at_us = to_us(at)
-    cur = conn.connection.driver_connection.cursor()
-    mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    cur.executemany(f"INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo) VALUES ({', '.join([mark] * 6)})",
-                    [(i, a, at_us, e.kind, e.ref[:64], memo) for i, (a, e) in zip(ids, entries)])
-    cur.executemany(f"INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) VALUES ({mark}, {mark}, {mark}, {mark})",
-                    [(a, i, p.ledger_account, to_fen(p.amount)) for i, (a, e) in zip(ids, entries) for p in e.postings])
-    cur.close()
+    with Raw(conn) as raw:
+        raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo) VALUES (?, ?, ?, ?, ?, ?)",
+                 [(i, a, at_us, e.kind, e.ref[:64], memo) for i, (a, e) in zip(ids, entries)])
+        raw.many("INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) VALUES (?, ?, ?, ?)",
+                 [(a, i, p.ledger_account, to_fen(p.amount)) for i, (a, e) in zip(ids, entries) for p in e.postings])
 
 
 def _new_ids(conn: Connection, table: str, n: int) -> list[int]:
