@@ -1,9 +1,13 @@
-"""The route class that writes R24's audit record for every change of state made through the
-API, accepted or refused, once the caller is known."""
+"""The route class of API v1. Before anything else it authenticates the caller (a request with no
+valid token is answered 401 before its body is read) and refuses a body holding text no column
+can store; then it runs the route with R24's audit record opened, so that a change commits with
+its record (``services.trail``), and records a refusal or a replay afterwards."""
 
 from __future__ import annotations
 
 import json
+import logging
+import re
 from typing import Any, Callable
 
 from fastapi import Request, Response
@@ -13,16 +17,21 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 
 from ..domain.access import CHANGES
-import logging
-
+from ..domain.limits import first_unstorable
 from ..services import Context, Unavailable
 from ..services import operators
 from ..services.operators import outcome_of
+from ..storage.db import commit_hook
+from ..services import trail
+from .errors import ApiError
 
 log = logging.getLogger("packbill.audit")
 
 TARGET_PARAMS = ("delivery_id", "webhook_id", "key_id", "package_id", "account_id")
 """The most specific path parameter names what was acted on."""
+
+_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")
+"""A JSON escape that may stand for a NUL or a surrogate: only then is the body walked."""
 
 
 def _parameters(body: bytes) -> Any:
@@ -32,8 +41,23 @@ def _parameters(body: bytes) -> Any:
         return {"bytes": len(body)}
     try:
         return json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return {"body": f"{len(body)} bytes, not JSON"}
+
+
+def refuse_unstorable(body: bytes) -> None:
+    """A JSON body with a NUL or a lone UTF-16 surrogate anywhere (even in a field the route
+    ignores) is refused as invalid, before anything is done with it."""
+    if not body or not _ESCAPE.search(body):
+        return
+    try:
+        value = json.loads(body)
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        return  # not JSON: the route refuses it as malformed
+    where = first_unstorable(value)
+    if where:
+        raise ApiError("invalid_request", f"{where} holds a character that cannot be stored (a NUL or a lone UTF-16 "
+                                          "surrogate); send well-formed Unicode text", {"field": where})
 
 
 def _refusal(exc: BaseException) -> tuple[str, str]:
@@ -44,50 +68,76 @@ def _refusal(exc: BaseException) -> tuple[str, str]:
     return outcome_of(exc)
 
 
-def audited_route(ctx: Context) -> type[APIRoute]:
+def _answer(response: Response) -> tuple[str, str | None]:
+    """The outcome and detail an answer is recorded with."""
+    outcome, detail = "ok", None
+    if response.status_code >= 400 or response.media_type == "application/json":
+        try:
+            answer = json.loads(bytes(response.body))
+        except (ValueError, AttributeError):
+            answer = None
+        if isinstance(answer, dict):
+            if response.status_code >= 400 and isinstance(answer.get("error"), dict):
+                outcome, detail = str(answer["error"].get("code")), str(answer["error"].get("message"))
+            if "accepted" in answer:
+                detail = f"accepted {answer['accepted']}, duplicates {answer.get('duplicates')}"
+    return outcome, detail
+
+
+def audited_route(ctx: Context, authenticate: Callable[[Request], object]) -> type[APIRoute]:
+    """``authenticate(request)`` sets ``request.state.principal`` or raises ``unauthorized``."""
+
     class AuditedRoute(APIRoute):
         def get_route_handler(self) -> Callable:
             handler = super().get_route_handler()
             action = (self.openapi_extra or {}).get("x-action")
-            if action not in CHANGES:
+            if action is None:
                 return handler
 
-            async def write(request: Request, outcome: str, detail: str | None, created: str | None) -> None:
+            async def guarded(request: Request) -> Response:
+                await run_in_threadpool(authenticate, request)  # 401 before a byte of the body is read
+                refuse_unstorable(await request.body())
+                return await handler(request)
+
+            if action not in CHANGES:
+                return guarded
+
+            async def write(request: Request, intent: trail.Intent, outcome: str, detail: str | None) -> None:
                 principal = getattr(request.state, "principal", None)
                 if principal is None:  # no valid token: nobody to record (401)
                     return
-                params = request.path_params
-                target = created or next((params[n] for n in TARGET_PARAMS if n in params), None)
-                body = await request.body()
                 try:
-                    await run_in_threadpool(operators.record, ctx, principal, "api", action, target=target,
-                                            account_id=params.get("account_id"), parameters=_parameters(body), outcome=outcome,
+                    await run_in_threadpool(operators.record, ctx, principal, "api", action, target=intent.target,
+                                            account_id=intent.account_id, parameters=intent.parameters, outcome=outcome,
                                             detail=detail)
-                except Unavailable as exc:  # the change stands (or was refused) either way; say so in the log
-                    log.error("audit record not written (%s): %s %s by %s, %s", exc.message, action, target, principal.actor, outcome)
+                except Unavailable as exc:  # nothing changed (or the change has its record): say so in the log
+                    log.error("audit record not written (%s): %s %s by %s, %s", exc.message, action, intent.target,
+                              principal.actor, outcome)
 
             async def audited(request: Request) -> Response:
+                params = request.path_params
+                intent = operators.intent(ctx, lambda: getattr(request.state, "principal", None), "api", action,
+                                          target=next((params[n] for n in TARGET_PARAMS if n in params), None),
+                                          account_id=params.get("account_id"))
+                token = trail.opened(intent)
                 try:
-                    response = await handler(request)
+                    with commit_hook(intent):
+                        await run_in_threadpool(authenticate, request)
+                        body = await request.body()
+                        intent.parameters = _parameters(body)
+                        refuse_unstorable(body)
+                        response = await handler(request)
                 except Exception as exc:
                     code, sentence = _refusal(exc)
-                    await write(request, code, sentence, None)
+                    await write(request, intent, code, sentence)
                     raise
-                created = None
-                outcome, detail = "ok", None
-                if response.status_code >= 400 or response.media_type == "application/json":
-                    try:
-                        answer = json.loads(bytes(response.body))
-                    except (ValueError, AttributeError):
-                        answer = None
-                    if isinstance(answer, dict):
-                        if response.status_code >= 400 and isinstance(answer.get("error"), dict):
-                            outcome, detail = str(answer["error"].get("code")), str(answer["error"].get("message"))
-                        elif isinstance(answer.get("id"), (str, int)):
-                            created = str(answer["id"])
-                        if "accepted" in answer:
-                            detail = f"accepted {answer['accepted']}, duplicates {answer.get('duplicates')}"
-                await write(request, outcome, detail, created)
+                finally:
+                    trail.closed(token)
+                outcome, detail = _answer(response)
+                if outcome == "ok" and intent.outcome != "ok":
+                    outcome, detail = intent.outcome, "the same request again: its first answer was given"
+                if not intent.written or outcome != "ok":
+                    await write(request, intent, outcome, detail)
                 return response
 
             return audited

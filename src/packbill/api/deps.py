@@ -29,7 +29,11 @@ class Deps:
         self.ctx = ctx
         self._permits: dict[str, object] = {}
 
-        def caller(request: Request) -> Principal:
+        def authenticated(request: Request) -> Principal:
+            """The caller's principal, looked up once per request (else ``unauthorized``)."""
+            known = getattr(request.state, "principal", None)
+            if known is not None:
+                return known
             header = request.headers.get("authorization", "")
             scheme, _, token = header.partition(" ")
             if scheme.lower() != "bearer" or not token.strip():
@@ -40,6 +44,9 @@ class Deps:
             request.state.principal = principal
             return principal
 
+        def caller(request: Request) -> Principal:
+            return authenticated(request)
+
         def account_id(account_id: str, principal: Annotated[Principal, Depends(caller)]) -> str:
             if not principal.may_see(account_id):
                 raise ApiError("not_found", f"there is no account {account_id}")
@@ -48,7 +55,7 @@ class Deps:
         self._caller = caller
         self.Caller = Annotated[Principal, Depends(caller)]
         self.AccountId = Annotated[str, Depends(account_id)]
-        self.Route = audited_route(ctx)
+        self.Route = audited_route(ctx, authenticated)
 
     def action(self, name: str, openapi_extra: dict | None = None) -> dict:
         """``@router.post(path, **deps.action("topup.create"))``: the caller must hold the grant

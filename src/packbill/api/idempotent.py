@@ -6,6 +6,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from .. import services
+from ..services import trail
 from ..services.idempotency import IdempotencyKey, Replayed
 
 
@@ -20,6 +21,7 @@ def respond(ctx: services.Context, idem: IdempotencyKey | None, produce: Callabl
     try:
         status, body = produce()
     except Replayed as replay:
+        trail.replayed(replay.ref)
         if replay.response is not None:
             return JSONResponse(replay.response["body"], status_code=replay.response["status"])
         status, body = rebuild(replay.ref)

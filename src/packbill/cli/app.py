@@ -137,28 +137,44 @@ class _Errors:
                  target: str | None = None, **parameters) -> None:
         self.ctx, self.action, self.account_id, self.target, self.parameters = ctx, action, account_id, target, parameters
         self.found: dict = {}
+        self._recording = None
 
     def __enter__(self):
+        if self.action is not None and self.ctx is not None:  # a change commits with its record
+            self._intent = operators.intent(self.ctx, services.Principal.os_user(), "cli", self.action,
+                                            target=self.target or self.account_id, account_id=self.account_id,
+                                            parameters=self.parameters)
+            self._recording = operators.recording(self._intent)
+            self._recording.__enter__()
         return self.found
 
     def __exit__(self, kind, exc, tb):
-        if self.action is not None and self.ctx is not None:
-            if exc is None:
-                outcome, detail = self.found.get("outcome", "ok"), None
-            elif isinstance(exc, typer.Exit):
-                outcome, detail = ("ok", None) if not exc.exit_code else ("invalid_request", "refused by the command line")
-            else:
-                outcome, detail = operators.outcome_of(exc)
-            try:
-                operators.record(self.ctx, services.Principal.os_user(), "cli", self.action, target=self.found.get("target", self.target or self.account_id),
-                                 account_id=self.account_id, parameters=self.parameters, outcome=outcome, detail=detail)
-            except services.Unavailable:
-                err.print("[yellow]warning:[/yellow] the audit trail could not be written", soft_wrap=True)
+        if self._recording is not None:
+            self._recording.__exit__(kind, exc, tb)
+            self._record_refusal(exc)
         if isinstance(exc, (BillingError, UnknownSku)):
             _fail(getattr(exc, "message", str(exc)))
         if isinstance(exc, services.Unavailable):
             _fail(f"{exc.message}; nothing was changed, try again")
         return False
+
+    def _record_refusal(self, exc: BaseException | None) -> None:
+        """What changed nothing (a refusal, a replay) is recorded in a transaction of its own."""
+        if isinstance(exc, typer.Exit) and not exc.exit_code:
+            exc = None
+        if exc is None and self._intent.written:
+            return
+        if exc is None:
+            outcome, detail = self.found.get("outcome", self._intent.outcome), None
+        elif isinstance(exc, typer.Exit):
+            outcome, detail = "invalid_request", "refused by the command line"
+        else:
+            outcome, detail = operators.outcome_of(exc)
+        try:
+            operators.record(self.ctx, services.Principal.os_user(), "cli", self.action, target=self.found.get("target", self._intent.target),
+                             account_id=self.account_id, parameters=self.parameters, outcome=outcome, detail=detail)
+        except services.Unavailable:
+            err.print("[yellow]warning:[/yellow] the audit trail could not be written", soft_wrap=True)
 
 
 @app.command()

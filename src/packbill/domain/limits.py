@@ -3,6 +3,7 @@ and the importer all refuse by these)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 MAX_QUANTITY = 10**15
@@ -23,3 +24,38 @@ MAX_NAME = 200
 """Characters of an account name."""
 MAX_TOKEN = 512
 """Characters of a bearer token (anything longer is refused unread)."""
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def unstorable(text: str) -> bool:
+    """Text no column can hold: a NUL (PostgreSQL refuses it) or a lone UTF-16 surrogate (not
+    UTF-8 at all), as JSON's ``\\u0000`` and ``\\ud83d`` escapes can carry."""
+    return _UNSTORABLE.search(text) is not None
+
+
+def storable(text: str) -> str:
+    """``text`` with each character no column can hold replaced by U+FFFD."""
+    if not unstorable(text):
+        return text
+    return _UNSTORABLE.sub("\ufffd", text)
+
+
+def first_unstorable(value: object, where: str = "body") -> str | None:
+    """Where in a decoded JSON value the first unstorable text is (keys included), or None."""
+    if isinstance(value, str):
+        return where if unstorable(value) else None
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if unstorable(str(key)):
+                return f"{where} (a field name)"
+            found = first_unstorable(item, f"{where}.{key}")
+            if found:
+                return found
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            found = first_unstorable(item, f"{where}[{n}]")
+            if found:
+                return found
+    return None

@@ -16,6 +16,7 @@ from ..domain.wallet import PaymentTerms, WalletState, wallet_state
 from ..storage import accounts as store
 from ..storage.accounts import AccountRecord
 from ..storage.settlement import last_settled_day
+from . import trail
 from .context import Context
 
 
@@ -65,6 +66,7 @@ def create_account(ctx: Context, name: str, site: str, at: datetime | None = Non
     with ctx.db.write() as conn:
         account = store.insert_account(conn, "acc_" + uuid.uuid4().hex[:20], name, site_value, hash_token(token), at or ctx.now(),
                                        terms)
+        trail.created(account.id)
     return account, token
 
 

@@ -213,8 +213,7 @@ def record_invoice(ctx: Context, account_id: str, amount: Decimal, number: str, 
             raise Conflict(f"only {available} CNY is invoiceable; an invoice of {amount} CNY is refused",
                            {"invoiceable": str(available), "amount": str(amount)})
         invoice_id = store.insert_invoice(conn, account_id, number, amount, at)
-        if idem is not None:
-            idempotency.claim(conn, idem, str(invoice_id), at)
+        idempotency.claim(conn, idem, str(invoice_id), at)
         return Invoice(invoice_id, number, amount, at, available - amount)
 
     return idempotency.run(ctx, idem, work)

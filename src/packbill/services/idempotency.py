@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain.errors import Conflict, InvalidRequest
 from ..storage import wallet as store
+from . import trail
 from .context import Context
 
 T = TypeVar("T")
@@ -62,7 +63,9 @@ def check(conn: Connection, idem: IdempotencyKey | None) -> None:
 
 
 def claim(conn: Connection, idem: IdempotencyKey | None, ref: str, at: datetime) -> None:
-    """In the same transaction as the movement: the key is used, for ``ref``."""
+    """In the same transaction as the movement: the key is used, for ``ref`` (which is also what
+    the movement's audit record names, R24)."""
+    trail.created(ref)
     if idem is not None:
         store.claim_key(conn, idem.scope, idem.key, idem.fingerprint, ref, at)
 

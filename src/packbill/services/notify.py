@@ -29,7 +29,7 @@ from ..storage import accounts as accounts_store
 from ..storage import notify as store
 from ..storage import wallet as wallet_store
 from ..storage.notify import Delivery, Due, Endpoint
-from . import metrics
+from . import metrics, trail
 from .context import Context
 from .operators import Principal
 
@@ -112,7 +112,9 @@ def create_endpoint(ctx: Context, principal: Principal, url: str, events: Sequen
     with ctx.db.write() as conn:
         if account_id is not None:
             accounts_store.get_account(conn, account_id)
-        return store.insert_endpoint(conn, url, secret, events, account_id, ctx.now(), principal.actor)
+        made = store.insert_endpoint(conn, url, secret, events, account_id, ctx.now(), principal.actor)
+        trail.created(made.id)
+        return made
 
 
 def endpoints(ctx: Context, principal: Principal) -> list[Endpoint]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import getpass
 import hmac
-import json
 import secrets
 import uuid
 from contextlib import contextmanager
@@ -21,9 +20,10 @@ from ..domain.errors import BillingError, InvalidRequest
 from ..domain.limits import MAX_TOKEN
 from ..storage import accounts as accounts_store
 from ..storage import operators as store
-from ..storage.db import Unavailable
+from ..storage.db import Unavailable, commit_hook
 from ..storage.operators import AuditRecord, KeyRecord
 from .accounts import ACCOUNT_PREFIX, check_name, hash_token
+from . import trail
 from .context import Context
 from .idempotency import Replayed
 
@@ -100,6 +100,7 @@ def create_key(ctx: Context, name: str, role: str, by: Principal) -> tuple[KeyRe
     token = KEY_PREFIX + secrets.token_urlsafe(32)
     with ctx.db.write() as conn:
         key = store.insert_key(conn, "key_" + uuid.uuid4().hex[:16], name, role_value, hash_token(token), ctx.now(), by.actor)
+        trail.created(key.id)
     return key, token
 
 
@@ -124,47 +125,71 @@ def rotate_token(ctx: Context, account_id: str) -> str:
 
 # --- the audit trail -------------------------------------------------------------------------
 
-SECRET_FIELDS = frozenset({"token", "secret", "password", "authorization"})
-MAX_PARAMETERS = 2000
-"""Characters of a record's parameters; a larger body is summarised (a usage batch: its size)."""
+MAX_PARAMETERS = trail.MAX_PARAMETERS
+parameters_text = trail.parameters_text
 
 
-def _clean(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): ("<hidden>" if str(k).lower() in SECRET_FIELDS else _clean(v)) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if isinstance(value, (str, int, float, bool)) or value is None:
-        return value
-    return str(value)
-
-
-def parameters_text(parameters: Any) -> str:
-    """The parameters as stored: secrets hidden, and a summary instead when they are large."""
-    text = json.dumps(_clean(parameters if parameters is not None else {}), ensure_ascii=False, sort_keys=True, default=str)
-    if len(text) <= MAX_PARAMETERS:
-        return text
-    summary: dict[str, Any] = {"truncated": True, "characters": len(text)}
-    if isinstance(parameters, dict) and isinstance(parameters.get("events"), list):
-        summary["events"] = len(parameters["events"])
-    return json.dumps(summary)
+def _check_action(action: str) -> None:
+    if action not in access.CHANGES:
+        raise KeyError(f"{action!r} is not a change of state")
 
 
 def record(ctx: Context, principal: Principal, via: str, action: str, *, target: str | None = None, account_id: str | None = None,
            parameters: Any = None, outcome: str = "ok", detail: str | None = None) -> None:
-    """Append one record to the audit trail (R24). ``outcome``: 'ok' or the refusal's error code."""
-    if action not in access.CHANGES:
-        raise KeyError(f"{action!r} is not a change of state")
+    """Append one record to the audit trail (R24), in a transaction of its own: for what changed
+    nothing (a refusal, a replay). ``outcome``: 'ok' or the refusal's error code."""
+    _check_action(action)
     if action == "account.create" and account_id is None and outcome == "ok":
         account_id = target  # the account it made
-    with ctx.db.write() as conn:
-        store.insert_record(conn, ctx.now(), principal.actor, principal.role.value, via, action, _fit(target, 200),
-                            _fit(account_id, 40), parameters_text(parameters), _fit(outcome, 40) or "error", _fit(detail, 400))
+    with commit_hook(None), ctx.db.write() as conn:
+        trail.insert(conn, ctx.now(), principal.actor, principal.role.value, via, action, target=target, account_id=account_id,
+                     parameters=parameters, outcome=outcome, detail=detail)
 
 
-def _fit(text: str | None, size: int) -> str | None:
-    """A value from the outside as a column takes it: no NUL (PostgreSQL refuses it), at most ``size``."""
-    return (text or "").replace("\x00", "\ufffd")[:size] or None
+def intent(ctx: Context, who, via: str, action: str, *, target: str | None = None, account_id: str | None = None,
+           parameters: Any = None) -> trail.Intent:
+    """The record of a change about to be made; ``who`` is a principal, or a function that gives
+    one once the caller is known (None: nobody to record)."""
+    _check_action(action)
+
+    def actor() -> tuple[str, str] | None:
+        principal = who() if callable(who) else who
+        return None if principal is None else (principal.actor, principal.role.value)
+
+    return trail.Intent(ctx.now, actor, via, action, target=target, account_id=account_id, parameters=parameters)
+
+
+@contextmanager
+def recording(the_intent: trail.Intent) -> Iterator[trail.Intent]:
+    """Within the block, the first write transaction that commits carries ``the_intent``'s record."""
+    token = trail.opened(the_intent)
+    try:
+        with commit_hook(the_intent):
+            yield the_intent
+    finally:
+        trail.closed(token)
+
+
+@contextmanager
+def recorded(ctx: Context, principal: Principal, via: str, action: str, *, target: str | None = None,
+             account_id: str | None = None, parameters: Any = None) -> Iterator[dict]:
+    """Run a change and record it: 'ok' with the change's own transaction, else the refusal's
+    code (and the exception goes on). The block may set ``found["target"]`` (an id it created)
+    and ``found["outcome"]`` (say 'replayed')."""
+    found: dict[str, Any] = {}
+    planned = intent(ctx, principal, via, action, target=target, account_id=account_id, parameters=parameters)
+    try:
+        with recording(planned):
+            yield found
+    except BaseException as exc:
+        if not isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
+            code, sentence = outcome_of(exc)
+            record(ctx, principal, via, action, target=planned.target, account_id=planned.account_id, parameters=parameters,
+                   outcome=code, detail=sentence)
+        raise
+    if not planned.written:
+        record(ctx, principal, via, action, target=found.get("target", planned.target), account_id=planned.account_id,
+               parameters=parameters, outcome=found.get("outcome", planned.outcome))
 
 
 def outcome_of(exc: BaseException) -> tuple[str, str]:

@@ -17,7 +17,7 @@ from ..storage import reads as store
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, conflicts, over_limit, store_rows
 from ..storage.reads import DailyUsage
 from ..storage.sql import lock_accounts
-from . import gcpause, metrics
+from . import gcpause, metrics, trail
 from .context import Context
 from .validate import rows_for_account
 
@@ -57,6 +57,7 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
             found = conflicts(conn, rows)
             if found:
                 raise ConflictingDuplicates(found)  # rolls the batch back
+        trail.noted(f"accepted {new}, duplicates {len(raws) - new}")
         return IngestResult(new, len(raws) - new)
 
     try:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import time
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
-from typing import Callable, Iterator, TypeVar
+from typing import Callable, Iterator, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -29,6 +30,31 @@ class Unavailable(Exception):
 
 class BadDatabaseUrl(ValueError):
     """A --db value that names no database packbill can open."""
+
+
+class CommitHook(Protocol):
+    """Work that must commit with the first write transaction of a unit of work (the audit
+    record of the change it makes, R24)."""
+
+    def before_commit(self, conn: Connection) -> bool:
+        """Write into ``conn`` just before it commits; True when something was written."""
+
+    def committed(self) -> None:
+        """What ``before_commit`` wrote has committed."""
+
+
+_HOOK: ContextVar[CommitHook | None] = ContextVar("packbill_commit_hook", default=None)
+
+
+@contextmanager
+def commit_hook(hook: CommitHook | None) -> Iterator[None]:
+    """Within the block (this thread, or the threads it hands work to), every write transaction
+    that is about to commit gives ``hook`` its connection first; None switches a hook off."""
+    token = _HOOK.set(hook)
+    try:
+        yield
+    finally:
+        _HOOK.reset(token)
 
 
 RETRY_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock detected
@@ -159,10 +185,14 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
+        hook = _HOOK.get()
         with self._translated():
             with self.engine.connect().execution_options(write=True) as conn:
                 with conn.begin():
                     yield conn
+                    wrote = hook is not None and hook.before_commit(conn)
+                if wrote:
+                    hook.committed()
 
     def write_retrying(self, work: Callable[[Connection], T], attempts: int = 8) -> T:
         """Run ``work(conn)`` in a write transaction, again on a deadlock or serialization failure."""
