@@ -210,25 +210,6 @@ def outcome_of(exc: BaseException) -> tuple[str, str]:
     return "error", type(exc).__name__
 
 
-@contextmanager
-def recorded(ctx: Context, principal: Principal, via: str, action: str, *, target: str | None = None,
-             account_id: str | None = None, parameters: Any = None) -> Iterator[dict]:
-    """Run a change and record it: 'ok' when the block ends, else the refusal's code (and the
-    exception goes on). The block may set ``found["target"]`` (an id it created) and
-    ``found["outcome"]`` (say 'replayed')."""
-    found: dict[str, Any] = {}
-    try:
-        yield found
-    except BaseException as exc:
-        if not isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit)):
-            code, sentence = outcome_of(exc)
-            record(ctx, principal, via, action, target=target, account_id=account_id, parameters=parameters, outcome=code,
-                   detail=sentence)
-        raise
-    record(ctx, principal, via, action, target=found.get("target", target), account_id=account_id, parameters=parameters,
-           outcome=found.get("outcome", "ok"))
-
-
 MAX_RECORDS = 500
 
 
