@@ -84,11 +84,12 @@ def pg_template():
     admin.dispose()
 
 
-def new_pg_database(template: str) -> tuple[str, callable]:
+def new_pg_database(template: str, empty: bool = False) -> tuple[str, callable]:
+    """A database copied from the migrated template (``empty``: a new one without tables)."""
     name = f"pbt_{uuid.uuid4().hex[:12]}"
     admin = _pg_admin()
     with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"' if empty else f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
 
     def drop() -> None:
         with admin.connect() as conn:

@@ -13,7 +13,8 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .days import Validity
-from .money import BYTES_PER_GB, parse_decimal
+from .limits import MAX_DAY_CALLS, MAX_DAY_CHARGE_FEN, MAX_DAY_TOTAL
+from .money import BYTES_PER_GB, parse_decimal, window_bytes_to_bps
 
 AI_SERVICES = (
     "ai.pet",
@@ -35,6 +36,16 @@ BANDWIDTH_OF = {"traffic.up": "bandwidth.up", "traffic.down": "bandwidth.down"}
 UNITS = {"call": 1, "byte": BYTES_PER_GB, "mbps_day": 1}
 """How many units one price applies to: per call, per GB of bytes, per Mbps per day."""
 PRICE_UNIT_LABEL = {"call": "call", "byte": "GB", "mbps_day": "Mbps/day"}
+
+
+def largest_day(service_id: str) -> Decimal:
+    """The most price units one day of a service can bill: its day limit of calls or bytes, and
+    for daily peak bandwidth, a whole day's limit of bytes in one five-minute window."""
+    if service_id in BANDWIDTH_SERVICES:
+        return Decimal(window_bytes_to_bps(MAX_DAY_TOTAL)) / 10**6
+    if service_id in TRAFFIC_SERVICES:
+        return Decimal(MAX_DAY_TOTAL) / BYTES_PER_GB
+    return Decimal(MAX_DAY_CALLS)
 
 
 class CatalogError(ValueError):
@@ -225,6 +236,12 @@ def _build(data: Mapping[str, Any], source: str) -> Catalog:
         tiers = _tiers(entry, where)
         if service_id in BANDWIDTH_SERVICES and len(tiers) > 1:
             raise _err(where, "tiers", "daily peak bandwidth is priced flat per Mbps per day")
+        highest = max(t.price for t in tiers)
+        if highest * largest_day(service_id) * 100 > MAX_DAY_CHARGE_FEN:
+            ceiling = (Decimal(MAX_DAY_CHARGE_FEN) / 100 / largest_day(service_id)).quantize(Decimal("0.000001"))
+            raise _err(where, "tiers" if len(tiers) > 1 else "price",
+                       f"at most {ceiling} CNY per {PRICE_UNIT_LABEL[unit]}, so that the largest day this service may "
+                       f"report costs at most {MAX_DAY_CHARGE_FEN // 100} CNY and the books' sums fit")
         services[service_id] = PaygPrice(
             service=service_id,
             unit=unit,

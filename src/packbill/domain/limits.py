@@ -9,11 +9,22 @@ from datetime import timedelta
 MAX_QUANTITY = 10**15
 """One usage event: 1 to 10^15 calls or bytes."""
 MAX_DAY_TOTAL = 10**17
-"""An account's total of one service on one day (mainland and other regions together).
+"""An account's total of traffic (bytes) on one day, mainland and other regions together: 100 PB,
+far beyond any real account. Usage that would take a day past its limit is refused at intake
+(reason ``day_total_too_large``)."""
+MAX_DAY_CALLS = 10**12
+"""An account's total of one AI service's calls on one day (11.5 million calls a second, all day)."""
+MAX_DAY_CHARGE_FEN = 10**13
+"""What one service's largest day may cost at list price, in fen (100 billion yuan). The catalog
+refuses a price that would let a day cost more, so that with the day limits every sum the books
+keep fits a 64-bit integer: an account's every service at its limit every day for a century is
+5 * 10^17 fen, a twentieth of what a 64-bit column holds (per day, month, account, purse and
+ledger account alike)."""
 
-Far beyond any real account (10^17 bytes is 100 PB a day), and low enough that every sum, every
-month's pay-as-you-go and every amount derived from it fits a 64-bit integer in both databases.
-Usage that would take a day past it is refused at intake (reason ``day_total_too_large``)."""
+
+def day_limit(service: str) -> int:
+    """The largest day total of a usage service: bytes for traffic, calls for the AI services."""
+    return MAX_DAY_TOTAL if service.startswith("traffic.") else MAX_DAY_CALLS
 MAX_EVENT_ID = 128
 MAX_EVENTS_PER_BATCH = 10_000
 MAX_AHEAD = timedelta(minutes=5)

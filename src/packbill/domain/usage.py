@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 from .catalog import TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
 from .days import day_and_window, to_us
-from .limits import MAX_AHEAD, MAX_DAY_TOTAL, MAX_EVENT_ID, MAX_QUANTITY
+from .limits import MAX_AHEAD, MAX_DAY_CALLS, MAX_EVENT_ID, MAX_QUANTITY, day_limit
 from .model import UsageEvent
 
 _FIELDS = ("event_id", "service", "quantity", "region", "timestamp")
@@ -130,9 +130,10 @@ def check_batch(raws: Iterable[Any], now: datetime, catalog: Catalog) -> tuple[l
 
 def over_day_total(rows: Iterable[tuple[int, UsageRow]]) -> list[tuple[int, str]]:
     """(index, reason) of every event of an (account, day, service) whose total in this batch
-    alone passes MAX_DAY_TOTAL; the store checks the total with what it already holds."""
+    alone passes its limit (``limits.day_limit``); the store checks the total with what it
+    already holds."""
     rows = list(rows)
-    if sum(r[1][3] for r in rows) <= MAX_DAY_TOTAL:  # r[1][3]: the row's quantity
+    if sum(r[1][3] for r in rows) <= MAX_DAY_CALLS:  # r[1][3]: the row's quantity; the smaller limit
         return []
     totals: dict[tuple[str, date, str], int] = defaultdict(int)
     members: dict[tuple[str, date, str], list[int]] = defaultdict(list)
@@ -140,7 +141,7 @@ def over_day_total(rows: Iterable[tuple[int, UsageRow]]) -> list[tuple[int, str]
         key = (r.account_id, r.day, r.service)
         totals[key] += r.quantity
         members[key].append(index)
-    return sorted((i, DAY_TOTAL_TOO_LARGE) for key, total in totals.items() if total > MAX_DAY_TOTAL for i in members[key])
+    return sorted((i, DAY_TOTAL_TOO_LARGE) for key, total in totals.items() if total > day_limit(key[2]) for i in members[key])
 
 
 def dedupe(events: Iterable[UsageEvent], seen: set[str] | None = None) -> tuple[list[UsageEvent], int]:

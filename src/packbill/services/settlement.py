@@ -9,6 +9,7 @@ it never holds back the other accounts of its chunk.
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 import time
@@ -21,10 +22,13 @@ from ..domain.wallet import Purse
 from sqlalchemy.exc import IntegrityError
 from ..domain.errors import InvalidRequest
 from ..storage import settlement as store
+from ..storage.db import Unavailable, is_retryable, is_unavailable
 from ..storage.settlement import RunRecord
 from . import books, gcpause, idempotency, metrics
 from .context import Context
 from .idempotency import IdempotencyKey
+
+log = logging.getLogger("packbill.settlement")
 
 CHUNK = 500
 """Accounts per transaction."""
@@ -83,7 +87,7 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
     settled = 0
     while not (stop and stop()):
 
-        def one(conn) -> int | None:
+        def one(conn, careful: bool = False) -> int | None:
             taken = store.take_chunk(conn, run_id)
             if taken is None:
                 return None
@@ -102,14 +106,27 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
                     problems.append((account_id, "an amount or quantity is too large to store; its days stay unsettled"))
                     continue
                 results[account_id] = result
-            store.write_chunk(conn, run_id, through, results, [a for a, _ in problems], {a: loaded[a][1] for a in results}, run_at)
+            if careful:  # the chunk failed whole once: each account apart, so that one cannot hold back the others
+                for account_id, reason in _write_apart(conn, run_id, through, results, loaded, run_at):
+                    problems.append((account_id, reason))
+                    del results[account_id]
+            else:
+                store.write_chunk(conn, run_id, through, results, [a for a, _ in problems], {a: loaded[a][1] for a in results},
+                                  run_at)
             days = sum(len(r.days) for r in results.values())
             store.chunk_done(conn, run_id, chunk, ctx.now(), worker, days, sum(len(r.lines) for r in results.values()), problems)
             return days
 
         begun = time.perf_counter()
         with gcpause.paused():
-            days = ctx.db.write_retrying(one)
+            try:
+                days = ctx.db.write_retrying(one)
+            except Unavailable:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one account's numbers; the chunk is settled account by account
+                log.warning("a settlement chunk of run %s failed whole (%s); settling its accounts one by one", run_id,
+                            type(exc).__name__)
+                days = ctx.db.write_retrying(lambda conn: one(conn, careful=True))
         if days is None:
             break
         metrics.SETTLEMENT_CHUNK_SECONDS.observe(time.perf_counter() - begun)
@@ -120,6 +137,23 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
                 done, total, *_ = store.run_progress(conn, run_id)
             progress(min(done * CHUNK, total * CHUNK), total * CHUNK)
     return settled
+
+
+def _write_apart(conn, run_id: int, through: date, results: dict[str, AccountSettlement], loaded: dict, run_at: datetime
+                 ) -> list[tuple[str, str]]:
+    """Write each account's settlement in a savepoint of its own; returns (account, reason) of
+    those the database refused (their days stay unsettled), having written the others."""
+    refused = []
+    for account_id, result in list(results.items()):
+        try:
+            with conn.begin_nested():
+                store.write_chunk(conn, run_id, through, {account_id: result}, [], {account_id: loaded[account_id][1]}, run_at)
+        except Exception as exc:  # noqa: BLE001 - sorted below: the database's own trouble goes on up
+            if is_retryable(exc) or is_unavailable(exc):
+                raise
+            refused.append((account_id, f"its settlement could not be stored ({type(exc).__name__}: {str(exc)[:200]}); "
+                                        "its days stay unsettled"[:400]))
+    return refused
 
 
 WAIT = 0.2

@@ -15,7 +15,7 @@ from ..domain import Catalog, UsageRow, check_event, row_of
 from ..domain.catalog import USAGE_SERVICES
 from ..domain.days import from_us
 from ..domain.money import WINDOW_SECONDS as _WINDOW
-from ..domain.limits import MAX_AHEAD, MAX_DAY_TOTAL, MAX_EVENT_ID, MAX_QUANTITY
+from ..domain.limits import MAX_AHEAD, MAX_DAY_CALLS, MAX_EVENT_ID, MAX_QUANTITY
 from ..domain.usage import TOO_LATE, over_day_total
 
 _SERVICES = frozenset(USAGE_SERVICES)
@@ -81,6 +81,6 @@ def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog:
             bad.append((index, TOO_LATE))
         else:
             rows.append(result)
-    if not bad and sum(r[3] for r in rows) > MAX_DAY_TOTAL:  # r[3]: quantity; only then can a day total pass
+    if not bad and sum(r[3] for r in rows) > MAX_DAY_CALLS:  # r[3]: quantity; only then can a day total pass
         bad = over_day_total(enumerate(rows))  # no event was refused: the indexes are the rows'
     return rows, bad

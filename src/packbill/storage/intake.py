@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain import UsageRow
-from ..domain.limits import MAX_DAY_TOTAL
+from ..domain.limits import MAX_DAY_CALLS, MAX_DAY_TOTAL, day_limit
 from . import schema as t
 from .db import Database, is_retryable
 from .sql import lock_accounts
@@ -67,10 +67,10 @@ def conflicts(conn: Connection, rows: Sequence[UsageRow]) -> list[int]:
 
 
 class DayTotalExceeded(Exception):
-    """Storing the rows would take these (account, day, service) totals past MAX_DAY_TOTAL."""
+    """Storing the rows would take these (account, day, service) totals past their limit."""
 
     def __init__(self, keys: set[tuple[str, date, str]]) -> None:
-        super().__init__(f"{len(keys)} day total(s) would pass {MAX_DAY_TOTAL}")
+        super().__init__(f"{len(keys)} day total(s) would pass their limit")
         self.keys = keys
 
 
@@ -104,7 +104,7 @@ def over_limit(conn: Connection, rows: Sequence[UsageRow]) -> set[tuple[str, dat
     for (account_id, day, service), quantity in batch.items():
         stored = conn.execute(sa.select(ud.c.mainland + ud.c.other).where(
             ud.c.account_id == account_id, ud.c.day == day, ud.c.service == service)).scalar() or 0
-        if stored + quantity > MAX_DAY_TOTAL:
+        if stored + quantity > day_limit(service):
             over.add((account_id, day, service))
     return over
 
@@ -335,8 +335,8 @@ class Staged:
         cur = self.raw.cursor()
         cur.execute(f"SELECT s.account_id, s.day, s.service FROM (SELECT account_id, day, service, sum(quantity) AS q FROM {table} "
                     f"WHERE seq BETWEEN {mark} AND {mark} GROUP BY 1, 2, 3) s LEFT JOIN usage_daily d ON d.account_id = s.account_id "
-                    f"AND d.day = s.day AND d.service = s.service WHERE s.q + coalesce(d.mainland + d.other, 0) > {mark}",
-                    (first, last, MAX_DAY_TOTAL))
+                    f"AND d.day = s.day AND d.service = s.service WHERE s.q + coalesce(d.mainland + d.other, 0) > "
+                    f"CASE WHEN s.service LIKE 'traffic.{'%%' if self.postgres else '%'}' THEN {mark} ELSE {mark} END", (first, last, MAX_DAY_TOTAL, MAX_DAY_CALLS))
         found = {(a, d if isinstance(d, date) else date.fromisoformat(d), s) for a, d, s in cur.fetchall()}
         cur.close()
         if self.postgres:

@@ -266,7 +266,9 @@ usage_daily = sa.Table(
     sqlite_with_rowid=False,
 )
 """Per account, day and service: the usage summed, and how much of it is settled. The CHECK is
-the limit of one day's total (``domain.limits.MAX_DAY_TOTAL``), the backstop behind intake."""
+the limit of one day's total of bytes (``domain.limits.MAX_DAY_TOTAL``), the backstop behind intake;
+migration 0013 adds the smaller limit of an AI service's calls (``MAX_DAY_CALLS``): a CHECK on
+PostgreSQL, triggers on SQLite (which cannot add a CHECK to a table)."""
 
 usage_windows = sa.Table(
     "usage_windows",

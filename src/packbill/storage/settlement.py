@@ -220,6 +220,7 @@ def load_chunk(conn: Connection, account_ids: Sequence[str], through: date, *, l
 def fits(result: AccountSettlement) -> bool:
     """Whether every number of a result fits the database's 64-bit columns."""
     amounts = [abs(to_fen(line.amount)) for line in result.lines] + [abs(to_fen(b.amount)) for b in result.bandwidth_billed.values()]
+    amounts.append(abs(to_fen(result.state.purse.cash)))
     return all(v <= INT64 for v in amounts) and all(q <= INT64 for q in result.month_payg.values())
 
 
