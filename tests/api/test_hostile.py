@@ -94,3 +94,32 @@ def test_a_replay_is_recorded_as_a_replay(api, ctx):
     assert first.status_code == again.status_code == 201 and first.json() == again.json()
     assert [r.outcome for r in audit_rows(ctx, "adjustment.create")] == ["ok", "replayed"]
     assert [r.target for r in audit_rows(ctx, "adjustment.create")] == [first.json()["id"]] * 2
+
+
+@pytest.mark.parametrize("path", [
+    "/v1/accounts/{id}/wallet?as_of=0001-01-01T00:00:00%2B14:00",
+    "/v1/accounts/{id}?as_of=0001-01-01T00:00:00%2B14:00",
+    "/v1/accounts/{id}/packages?as_of=9999-12-31T23:59:59-12:00",
+    "/v1/accounts/{id}/reminders?as_of=9999-12-31T23:59:59-12:00",
+    "/v1/accounts/{id}/journal?from=0001-01-01&to=9999-12-31",
+    "/v1/revenue?from=9999-12-01&to=9999-12-31",
+    "/v1/audit?from=9999-12-31&to=9999-12-31",
+    "/v1/accounts/{id}/statements/9999-12",
+    "/v1/accounts/{id}/bills?from=0001-01-01&to=0001-01-02",
+    "/v1/accounts/{id}/usage?from=9999-12-30&to=9999-12-31",
+])
+def test_times_and_days_at_the_ends_of_the_calendar_are_refused_not_a_500(api, path):
+    acc = api.new_account()
+    r = api.as_(OPERATOR).get(path.format(id=acc["id"]))
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", (path, r.status_code, r.text)
+
+
+def test_writes_at_the_ends_of_the_calendar_are_refused_not_a_500(api):
+    acc = api.new_account()
+    op = api.as_(OPERATOR)
+    for path, body in [(f"/v1/accounts/{acc['id']}/topups", {"amount": "1.00", "reference": "r", "at": "0001-01-01T00:00:00+14:00"}),
+                       (f"/v1/accounts/{acc['id']}/vouchers", {"amount": "1.00", "expires_on": "9999-12-31"}),
+                       (f"/v1/accounts/{acc['id']}/discount", {"rate": "0.9", "effective_day": "9999-12-31"}),
+                       ("/v1/settlements", {"through": "0001-01-01"})]:
+        r = op.put(path, json=body) if path.endswith("discount") else op.post(path, json=body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", (path, r.status_code, r.text)

@@ -1,6 +1,7 @@
 """R24: every endpoint walked with every role. The table below is written by hand from the rule
-(admin everything; finance reads and money; support reads; metering usage only; a customer its
-own account), not read from the code, and it must name every route the service has."""
+(admin everything; finance reads and money, credit limits, payment terms and balance alerts
+included; support reads; metering usage only; a customer its own account; every token the
+catalog), not read from the code, and it must name every route the service has."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ EV = {"event_id": "walk-1", "service": "ai.face", "quantity": 3, "region": "ap-b
 
 # (method, path) -> the roles the rule lets through
 EXPECTED: dict[tuple[str, str], set[str]] = {
-    ("GET", "/v1/catalog"): OWN,
+    ("GET", "/v1/catalog"): OWN | {"metering"},
     ("POST", "/v1/accounts"): {"admin"},
     ("GET", "/v1/accounts"): READERS,
     ("GET", "/v1/accounts/{account_id}"): OWN,
@@ -34,7 +35,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/v1/accounts/{account_id}/vouchers"): {"admin", "finance"},
     ("PUT", "/v1/accounts/{account_id}/discount"): {"admin", "finance"},
     ("PUT", "/v1/accounts/{account_id}/credit-limit"): {"admin", "finance"},
-    ("PUT", "/v1/accounts/{account_id}/balance-alert"): {"admin", "account"},
+    ("PUT", "/v1/accounts/{account_id}/balance-alert"): {"admin", "finance", "account"},
     ("PUT", "/v1/accounts/{account_id}/payment"): {"admin", "finance"},
     ("GET", "/v1/accounts/{account_id}/journal"): OWN,
     ("GET", "/v1/accounts/{account_id}/statements/{month}"): OWN,

@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from ..domain.days import check_supported
 from ..domain.usage import parse_timestamp
 from ..domain import access
 from ..domain.access import Role
@@ -93,6 +94,10 @@ def day(value: str, name: str) -> date:
     try:
         if not _DAY.match(value):
             raise ValueError
-        return date.fromisoformat(value)
+        found = date.fromisoformat(value)
     except ValueError:
         raise ApiError("invalid_request", f"'{name}' must be a day written YYYY-MM-DD") from None
+    try:
+        return check_supported(found)
+    except ValueError as exc:
+        raise ApiError("invalid_request", f"'{name}' {exc}") from None

@@ -20,6 +20,7 @@ from rich.table import Table
 from .. import present, services
 from ..services import operators
 from ..domain import BillingError, CatalogError, UnknownSku, load_catalog
+from ..domain.days import check_supported
 from ..domain.usage import parse_timestamp
 from ..present.tables import bill_table, packages_table
 from ..settings import Settings
@@ -123,9 +124,13 @@ def _moment(value: Optional[str], name: str) -> Optional[datetime]:
 
 def _day(value: str, name: str) -> date:
     try:
-        return date.fromisoformat(value)
+        found = date.fromisoformat(value)
     except ValueError:
         _fail(f"--{name} must be a day written YYYY-MM-DD")
+    try:
+        return check_supported(found)
+    except ValueError as exc:
+        _fail(f"--{name} {exc}")
 
 
 class _Errors:

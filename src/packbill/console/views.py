@@ -17,6 +17,7 @@ import json
 import uuid
 
 from .. import present, services
+from ..domain.days import check_supported
 from ..domain.money import parse_decimal
 from ..domain.wallet import WalletState, contracted
 from ..domain import SHANGHAI, BANDWIDTH_SERVICES, TRAFFIC_SERVICES, BillingError, PackageStatus, UnknownSku, check_refund, shanghai_day
@@ -69,6 +70,11 @@ def _flash_text(request: Request) -> str | None:
 def _may_see(viewer: services.Principal | None, account_id: str) -> bool:
     return viewer is not None and viewer.may("read") and viewer.may_see(account_id)
 
+
+
+def _day(text: str) -> date:
+    """A day from a form or a query, within the days packbill supports (else ValueError)."""
+    return check_supported(date.fromisoformat(text))
 
 def console_router(ctx: services.Context, operator_token: str | None) -> APIRouter:
     """The console's pages, on the same services as the API."""
@@ -203,7 +209,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
             return refused
         try:
             with _recorded(request, "settlement.run", through=through):
-                result = services.settle(ctx, date.fromisoformat(through))
+                result = services.settle(ctx, _day(through))
             message = t(lang, "settled", days=result.days, lines=result.lines)
         except ValueError:
             message = error_sentence(lang, BillingError("YYYY-MM-DD"))
@@ -370,13 +376,13 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
     @app.post("/console/accounts/{account_id}/voucher", include_in_schema=False)
     def voucher(request: Request, account_id: str, amount: str = Form(""), expires_on: str = Form(""), idem: str = Form("")) -> Response:
         return _money_action(request, account_id, "voucher.grant", {"amount": amount, "expires_on": expires_on}, lambda: services.grant_voucher(
-            ctx, account_id, parse_decimal(amount), date.fromisoformat(expires_on),
+            ctx, account_id, parse_decimal(amount), _day(expires_on),
             idem=_form_key(account_id, idem, "voucher", amount, expires_on)), None)
 
     @app.post("/console/accounts/{account_id}/discount", include_in_schema=False)
     def discount(request: Request, account_id: str, rate: str = Form(""), effective_day: str = Form("")) -> Response:
         return _money_action(request, account_id, "discount.set", {"rate": rate, "effective_day": effective_day}, lambda: services.set_discount(
-            ctx, account_id, parse_decimal(rate), date.fromisoformat(effective_day)), None)
+            ctx, account_id, parse_decimal(rate), _day(effective_day)), None)
 
     @app.post("/console/accounts/{account_id}/credit-limit", include_in_schema=False)
     def credit_limit(request: Request, account_id: str, amount: str = Form("")) -> Response:
@@ -439,8 +445,8 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         last = today.replace(day=monthrange(today.year, today.month)[1])
         problem, lines = None, []
         try:
-            first = date.fromisoformat(request.query_params.get("from") or str(first))
-            last = date.fromisoformat(request.query_params.get("to") or str(last))
+            first = _day(request.query_params.get("from") or str(first))
+            last = _day(request.query_params.get("to") or str(last))
             if first > last:
                 problem = t(lang, "range_reversed")
             elif (last - first).days > 366:
@@ -512,8 +518,8 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         problem = None
         default = (today - timedelta(days=29), today)
         try:
-            last = date.fromisoformat(request.query_params.get("to") or str(today))
-            first = date.fromisoformat(request.query_params.get("from") or str(last - timedelta(days=29)))
+            last = _day(request.query_params.get("to") or str(today))
+            first = _day(request.query_params.get("from") or str(last - timedelta(days=29)))
         except ValueError:
             problem, (first, last) = t(lang, "bad_day"), default
         if first > last:
@@ -588,8 +594,8 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         q = request.query_params
         problem, first, last = None, None, None
         try:
-            first = date.fromisoformat(q["from"]) if q.get("from") else None
-            last = date.fromisoformat(q["to"]) if q.get("to") else None
+            first = _day(q["from"]) if q.get("from") else None
+            last = _day(q["to"]) if q.get("to") else None
         except ValueError:
             problem = t(lang, "bad_day")
         before = q.get("before")

@@ -16,11 +16,11 @@ class Role(StrEnum):
     """Everything, including keys, accounts, tokens, purchases and refunds made for a customer."""
     FINANCE = "finance"
     """Reads everything; top-ups, vouchers, adjustments, discounts, credit limits, payment terms,
-    invoices and settlement."""
+    balance alerts, invoices and settlement."""
     SUPPORT = "support"
     """Reads, and nothing else (not the audit trail, not the keys)."""
     METERING = "metering"
-    """Sends usage for any account, and nothing else."""
+    """Sends usage for any account and reads the catalog, nothing else."""
     ACCOUNT = "account"
     """A customer's token: its own account only."""
 
@@ -30,6 +30,8 @@ OPERATOR_ROLES = (Role.ADMIN, Role.FINANCE, Role.SUPPORT, Role.METERING)
 READ = "read"
 """Reading one account (its packages, usage, bills, wallet, statements, advice, messages) and
 the catalog."""
+CATALOG = "catalog.read"
+"""Reading the catalog: every token may."""
 READ_ALL = "read.all"
 """Reading what belongs to no one account: the accounts list, settlement runs, revenue, the
 schedule, every webhook endpoint and its deliveries."""
@@ -61,17 +63,18 @@ CHANGES = (
 )
 """Every change of state, by the name the audit trail records."""
 
-ACTIONS = frozenset(CHANGES) | {READ, READ_ALL, "audit.read", "keys.read"}
+ACTIONS = frozenset(CHANGES) | {READ, READ_ALL, CATALOG, "audit.read", "keys.read"}
 
-_FINANCE = frozenset({READ, READ_ALL, "audit.read", "settlement.run", "topup.create", "adjustment.create", "voucher.grant",
-                      "discount.set", "credit_limit.set", "account.payment.set", "invoice.create"})
+_FINANCE = frozenset({READ, READ_ALL, CATALOG, "audit.read", "settlement.run", "topup.create", "adjustment.create",
+                      "voucher.grant", "discount.set", "credit_limit.set", "account.payment.set", "balance_alert.set",
+                      "invoice.create"})
 
 GRANTS: dict[Role, frozenset[str]] = {
     Role.ADMIN: ACTIONS,
     Role.FINANCE: _FINANCE,
-    Role.SUPPORT: frozenset({READ, READ_ALL}),
-    Role.METERING: frozenset({"usage.send"}),
-    Role.ACCOUNT: frozenset({READ, "package.buy", "package.refund", "traffic_billing.switch", "usage.send",
+    Role.SUPPORT: frozenset({READ, READ_ALL, CATALOG}),
+    Role.METERING: frozenset({"usage.send", CATALOG}),
+    Role.ACCOUNT: frozenset({READ, CATALOG, "package.buy", "package.refund", "traffic_billing.switch", "usage.send",
                              "balance_alert.set", "account.token.rotate", "webhook.create", "webhook.delete",
                              "webhook.resend", "messages.mark_read"}),
 }

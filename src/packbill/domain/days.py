@@ -15,6 +15,19 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 _EPOCH = datetime(1970, 1, 1, tzinfo=ZoneInfo("UTC"))
 
 
+FIRST_DAY = date(2000, 1, 1)
+LAST_DAY = date(2199, 12, 31)
+"""The days packbill works with: a time or day outside them is refused as invalid input (near
+the ends of the calendar, a time zone or a month's end would leave what dates can hold)."""
+
+
+def check_supported(day: date) -> date:
+    """``day``, or ValueError when it is outside FIRST_DAY to LAST_DAY."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"is outside the days packbill supports ({FIRST_DAY} to {LAST_DAY})")
+    return day
+
+
 def to_us(moment: datetime) -> int:
     """An aware moment as UTC epoch microseconds (exact)."""
     delta = moment - _EPOCH

@@ -14,7 +14,7 @@ from datetime import date, datetime
 from typing import Any, Iterable, Mapping, NamedTuple
 
 from .catalog import TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
-from .days import day_and_window, to_us
+from .days import check_supported, day_and_window, to_us
 from .limits import MAX_AHEAD, MAX_DAY_CALLS, MAX_EVENT_ID, MAX_QUANTITY, day_limit
 from .model import UsageEvent
 
@@ -80,6 +80,7 @@ def parse_timestamp(value: Any) -> datetime:
         raise ValueError("is not an ISO 8601 time") from None
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("has no UTC offset (write e.g. 2025-03-01T09:30:00+08:00)")
+    check_supported(moment.date())
     return moment
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain import books
 from ..domain.books import Statement
-from ..domain.days import day_start, month_end, month_start, next_month, shanghai_day
+from ..domain.days import FIRST_DAY, LAST_DAY, check_supported, day_start, month_end, month_start, next_month, shanghai_day
 from ..domain.errors import Conflict, InvalidRequest, NotFound
 from ..domain.wallet import check_amount
 from ..storage import accounts as accounts_store
@@ -135,9 +135,10 @@ def parse_month(text: str) -> date:
         year, month = text.split("-")
         if len(year) != 4 or len(month) != 2:
             raise ValueError
-        return date(int(year), int(month), 1)
+        return check_supported(date(int(year), int(month), 1))
     except ValueError:
-        raise InvalidRequest(f"{text!r} is not a month; write it as YYYY-MM, for example 2026-09") from None
+        raise InvalidRequest(f"{text!r} is not a month packbill supports; write it as YYYY-MM, for example 2026-09 "
+                             f"({FIRST_DAY:%Y-%m} to {LAST_DAY:%Y-%m})") from None
 
 
 def statement_months(ctx: Context, account_id: str, limit: int = 36) -> list[date]:

@@ -11,7 +11,7 @@ from ..deps import Deps
 def router(deps: Deps) -> APIRouter:
     r = APIRouter(route_class=deps.Route, tags=["catalog"])
 
-    @r.get("/v1/catalog", **deps.action("read"))
+    @r.get("/v1/catalog", **deps.action("catalog.read"))
     def catalog(principal: deps.Caller) -> dict[str, Any]:
         return present.catalog_json(deps.ctx.catalog)
 
