@@ -258,3 +258,21 @@ def test_R19_the_delays_are_configuration(monkeypatch):
     assert wallet_state(since, t("2026-11-11 09:59"), delays) is WalletState.ARREARS
     assert wallet_state(since, t("2026-11-11 10:00"), delays) is WalletState.SUSPENDED
     assert wallet_state(since, t("2026-11-12 10:00"), delays) is WalletState.RECLAIM_DUE
+
+
+@pytest.mark.parametrize("text", ["1_000", "５", "1e2", "1E2", "1,000", "٣", "Infinity", "NaN", " ", "", ".5", "5.", "0x10", "--1"])
+def test_amounts_are_plain_decimal_strings(text):
+    """Issue 27: Python's Decimal reads all of these; money written by people and clients must not."""
+    from packbill.domain.money import parse_decimal
+
+    with pytest.raises(ValueError):
+        parse_decimal(text)
+
+
+@pytest.mark.parametrize("text, value", [("120.50", "120.50"), ("-20.00", "-20.00"), ("+3", "3"), (" 7.1 ", "7.1"), ("0.0025", "0.0025")])
+def test_plain_decimal_strings_are_read_exactly(text, value):
+    from decimal import Decimal
+
+    from packbill.domain.money import parse_decimal
+
+    assert parse_decimal(text) == Decimal(value) and str(parse_decimal(text)) == str(Decimal(value))

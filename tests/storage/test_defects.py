@@ -289,6 +289,38 @@ def test_a_killed_settlement_run_is_shown_as_abandoned(ctx):
         assert settlement_store.settled_through(conn) == DAYS[0]
 
 
+def test_a_run_whose_parent_died_is_closed_as_abandoned_with_what_its_helpers_did(ctx):
+    """Issue 27: a killed run stayed 'running' forever and showed 'days 0' although a helper had
+    settled chunks of it. The next run closes it as abandoned with the days its chunks settled."""
+    for n in range(3):
+        account, _ = services.create_account(ctx, f"A{n}", "cn")
+        services.ingest(ctx, account.id, [event(f"k{n}", "ai.face", 5, FIXED_NOW - timedelta(days=2))])
+    from packbill.services import settlement as settling
+
+    through = (FIXED_NOW - timedelta(days=2)).date()
+    run_id = settling.start(ctx, through, chunk=1)  # three chunks
+    calls = iter([False, True])
+    settling.work(ctx, run_id, stop=lambda: next(calls, True))  # a helper settles one chunk, then its parent dies
+    from packbill.domain.days import to_us
+
+    long_ago = to_us(FIXED_NOW - timedelta(hours=1))
+    with ctx.db.write() as conn:  # silent for an hour
+        conn.execute(sa.update(t.settlement_runs).where(t.settlement_runs.c.id == run_id)
+                     .values(heartbeat_us=long_ago, started_us=long_ago))
+        conn.execute(sa.update(t.settlement_chunks).where(t.settlement_chunks.c.run_id == run_id, t.settlement_chunks.c.done_us.is_not(None))
+                     .values(done_us=long_ago))
+    (shown,) = services.runs(ctx)
+    assert shown.status == "abandoned" and shown.run.days == 1 and shown.run.finished_at is None
+    result = services.settle(ctx, through)
+    assert result.days == 2 and result.failed == []
+    newest, old = services.runs(ctx)
+    assert (newest.status, old.status) == ("finished", "abandoned")
+    assert old.run.abandoned_at is not None and old.run.days == 1
+    with ctx.db.read() as conn:  # closed: no worker takes its chunks again
+        assert settlement_store.runs_with_work(conn) == []
+        assert settlement_store.settled_through(conn) == through
+
+
 # -- the account as of a past moment, and switches that would change a settled day -------------------
 
 def test_traffic_billing_next_as_of_ignores_later_requests(ctx):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 
@@ -65,17 +66,23 @@ def bps_to_mbps(bps: int) -> Decimal:
     return (Decimal(bps) / BPS_PER_MBPS).quantize(Decimal("0.000001"))
 
 
+_PLAIN = re.compile(r"[+-]?[0-9]{1,30}(?:\.[0-9]{1,30})?", re.ASCII)
+
+
 def parse_decimal(text: object) -> Decimal:
-    """A decimal from a string, int or Decimal; never from a float."""
+    """A decimal from a string, int or Decimal; never from a float. A string is a plain decimal:
+    ASCII digits with an optional sign and decimal point ("-20.00"); no exponent ("1e2"), no
+    digit separators ("1_000", "1,000") and no other scripts' digits ("５")."""
     if isinstance(text, bool) or isinstance(text, float):
         raise ValueError("money must be written as a decimal string, not a float")
     if isinstance(text, Decimal):
         value = text
-    elif isinstance(text, (int, str)):
-        try:
-            value = Decimal(str(text).strip())
-        except ArithmeticError:
-            raise ValueError(f"{text!r} is not a decimal number") from None
+    elif isinstance(text, int):
+        value = Decimal(text)
+    elif isinstance(text, str):
+        if not _PLAIN.fullmatch(text.strip()):
+            raise ValueError(f"{text[:40]!r} is not a plain decimal number (write it like 120.50)")
+        value = Decimal(text.strip())
     else:
         raise ValueError(f"{text!r} is not a decimal number")
     if not value.is_finite():

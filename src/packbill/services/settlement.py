@@ -13,14 +13,14 @@ import logging
 import os
 import socket
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Callable
 
 from ..domain import AccountSettlement, BillingError, settle_account, shanghai_day
 from ..domain.wallet import Purse
 from sqlalchemy.exc import IntegrityError
-from ..domain.errors import InvalidRequest
+from ..domain.errors import Conflict, InvalidRequest
 from ..storage import settlement as store
 from ..storage.db import Unavailable, is_retryable, is_unavailable
 from ..storage.settlement import RunRecord
@@ -68,6 +68,7 @@ def start(ctx: Context, through: date, now: datetime | None = None, idem: Idempo
         raise InvalidRequest(f"day {through} has not ended yet (Asia/Shanghai); settle only days that have ended")
     with ctx.db.write() as conn:
         idempotency.check(conn, idem)
+        store.close_abandoned(conn, ctx.now(), ctx.now() - ABANDONED_AFTER)
         run_id = store.start_run(conn, through, ctx.now(), now)
         accounts = store.accounts_to_settle(conn, through)
         store.add_chunks(conn, run_id, [accounts[i : i + chunk] for i in range(0, len(accounts), chunk)])
@@ -172,6 +173,10 @@ def finish(ctx: Context, run_id: int, idem: IdempotencyKey | None = None,
         if done == total:
             break
         time.sleep(WAIT)  # other workers hold the rest; if one dies, its chunk is free again at once
+    with ctx.db.read() as conn:
+        if any(r.id == run_id and r.abandoned_at is not None for r in store.list_runs(conn, 10_000)):
+            raise Conflict(f"settlement run {run_id} was silent for {ABANDONED_AFTER} and was closed as abandoned; settle again",
+                           {"run_id": run_id})
     books.close_expired(ctx, through, run_at)
     books.finalise_months(ctx, through, run_at)
     with ctx.db.write() as conn:
@@ -206,11 +211,16 @@ def runs(ctx: Context, limit: int = 20) -> list[RunView]:
     with ctx.db.read() as conn:
         records = store.list_runs(conn, limit)
         failures = {r.id: store.run_failures(conn, r.id) for r in records if r.failed}
+        progress = {r.id: store.run_progress(conn, r.id) for r in records if r.finished_at is None and r.abandoned_at is None}
     out = []
     for r in records:
+        if r.id in progress:  # not closed yet: what its chunks have done so far
+            _, _, days, lines, failed = progress[r.id]
+            r = replace(r, days=days, lines=lines, failed=len(failed))
+            failures[r.id] = failed
         if r.finished_at is not None:
             status = "finished"
-        elif now - (r.heartbeat_at or r.started_at) > ABANDONED_AFTER:
+        elif r.abandoned_at is not None or now - (r.heartbeat_at or r.started_at) > ABANDONED_AFTER:
             status = "abandoned"
         else:
             status = "running"

@@ -332,8 +332,10 @@ settlement_runs = sa.Table(
     sa.Column("heartbeat_us", sa.BigInteger, nullable=True),
     sa.Column("failed", sa.Integer, nullable=False, server_default="0"),
     sa.Column("run_at_us", sa.BigInteger, nullable=True),
+    sa.Column("abandoned_us", sa.BigInteger, nullable=True),
 )
-"""A run that never finished and whose heartbeat is old was abandoned (its process died).
+"""A run that never finished and whose heartbeat is old was abandoned (its process died); the next
+run closes it (``abandoned_us``) with what its chunks did. It never counts as finished (R12).
 ``run_at_us``: the moment the run acts at (an operator's backfill ``at``; else its start), which
 every worker settling a chunk of it uses."""
 

@@ -46,6 +46,26 @@ class RunRecord:
     days: int
     lines: int
     failed: int
+    abandoned_at: datetime | None = None
+
+
+def close_abandoned(conn: Connection, now: datetime, silent_since: datetime) -> list[int]:
+    """Close every run that has not finished and has shown no sign of life since ``silent_since``
+    as abandoned, with the account-days, lines and failures its chunks did; returns their ids.
+    Their chunks left undone are dropped: the next run settles those accounts."""
+    closed = []
+    for record in list_runs(conn, 10_000, open_only=True):
+        if record.heartbeat_at is not None and record.heartbeat_at >= silent_since:
+            continue
+        _, _, days, lines, failed = run_progress(conn, record.id)
+        r = t.settlement_runs
+        conn.execute(sa.update(r).where(r.c.id == record.id, r.c.finished_us.is_(None), r.c.abandoned_us.is_(None))
+                     .values(abandoned_us=to_us(now), days=days, lines=lines, failed=len(failed)))
+        record_failures(conn, record.id, failed)
+        c = t.settlement_chunks
+        conn.execute(sa.delete(c).where(c.c.run_id == record.id, c.c.done_us.is_(None)))
+        closed.append(record.id)
+    return closed
 
 
 def start_run(conn: Connection, through: date, now: datetime, run_at: datetime | None = None) -> int:
@@ -55,10 +75,13 @@ def start_run(conn: Connection, through: date, now: datetime, run_at: datetime |
 
 
 def run_plan(conn: Connection, run_id: int) -> tuple[date, datetime, bool]:
-    """A run's ``through``, the moment it acts at, and whether it has finished."""
+    """A run's ``through``, the moment it acts at, and whether it is closed (finished, or closed
+    as abandoned)."""
     r = t.settlement_runs
-    row = conn.execute(sa.select(r.c.through, r.c.run_at_us, r.c.started_us, r.c.finished_us).where(r.c.id == run_id)).one()
-    return day_value(row.through), from_us(row.run_at_us if row.run_at_us is not None else row.started_us), row.finished_us is not None
+    row = conn.execute(sa.select(r.c.through, r.c.run_at_us, r.c.started_us, r.c.finished_us, r.c.abandoned_us)
+                       .where(r.c.id == run_id)).one()
+    closed = row.finished_us is not None or row.abandoned_us is not None
+    return day_value(row.through), from_us(row.run_at_us if row.run_at_us is not None else row.started_us), closed
 
 
 def add_chunks(conn: Connection, run_id: int, chunks: Sequence[Sequence[str]]) -> None:
@@ -99,7 +122,8 @@ def runs_with_work(conn: Connection) -> list[int]:
     """Runs not finished that still have pending chunks, oldest first."""
     c, r = t.settlement_chunks, t.settlement_runs
     return [x[0] for x in conn.execute(sa.select(c.c.run_id).join(r, r.c.id == c.c.run_id)
-                                       .where(c.c.done_us.is_(None), r.c.finished_us.is_(None)).distinct().order_by(c.c.run_id))]
+                                       .where(c.c.done_us.is_(None), r.c.finished_us.is_(None), r.c.abandoned_us.is_(None))
+                                       .distinct().order_by(c.c.run_id))]
 
 
 def finish_run(conn: Connection, run_id: int, now: datetime, days: int, lines: int, failed: int) -> None:
@@ -118,16 +142,20 @@ def settled_through(conn: Connection) -> date | None:
     return day_value(value) if value is not None else None
 
 
-def list_runs(conn: Connection, limit: int = 20) -> list[RunRecord]:
-    """The latest runs; a run's sign of life is its heartbeat or its latest chunk done."""
+def list_runs(conn: Connection, limit: int = 20, open_only: bool = False) -> list[RunRecord]:
+    """The latest runs (``open_only``: those neither finished nor closed as abandoned); a run's
+    sign of life is its heartbeat or its latest chunk done."""
     r_, c = t.settlement_runs, t.settlement_chunks
     last_chunk = sa.select(sa.func.max(c.c.done_us)).where(c.c.run_id == r_.c.id).scalar_subquery()
-    rows = conn.execute(sa.select(r_, last_chunk.label("chunk_us")).order_by(r_.c.id.desc()).limit(limit))
+    query = sa.select(r_, last_chunk.label("chunk_us")).order_by(r_.c.id.desc()).limit(limit)
+    if open_only:
+        query = query.where(r_.c.finished_us.is_(None), r_.c.abandoned_us.is_(None))
     out = []
-    for r in rows:
+    for r in conn.execute(query):
         alive = max((x for x in (r.heartbeat_us, r.chunk_us) if x is not None), default=None)
         out.append(RunRecord(r.id, day_value(r.through), from_us(r.started_us), from_us(r.finished_us) if r.finished_us else None,
-                             from_us(alive) if alive else None, r.days, r.lines, r.failed))
+                             from_us(alive) if alive else None, r.days, r.lines, r.failed,
+                             from_us(r.abandoned_us) if r.abandoned_us else None))
     return out
 
 
