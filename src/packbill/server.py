@@ -23,6 +23,7 @@ from .console.views import STATIC_MOUNT
 from .services import Context, logs, metrics, notify, schedule
 from .services.context import Touched
 from .services.notify import Loop
+from .domain.netguard import parse_networks
 from .settings import Settings
 
 
@@ -50,7 +51,7 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
 def context(settings: Settings) -> Context:
     """The services' context for ``settings`` (the CLI's and the server's alike)."""
     return Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days,
-                        webhook_local=settings.webhook_local)
+                        webhook_local=settings.webhook_local, webhook_allow=parse_networks(settings.webhook_allow))
 
 
 def background(ctx: Context, settings: Settings) -> list[Loop]:

@@ -3,7 +3,7 @@ environment (``PACKBILL_*``), else the defaults. Nothing else reads the environm
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from .storage.db import DEFAULT_URL
@@ -23,7 +23,9 @@ class Settings(BaseSettings):
     schedule, settle_at: ``serve`` settles every ended day at this time, Asia/Shanghai (one
     server wins when several run).
     sweep_seconds: how often ``serve`` raises the reminders of fresh usage (R26: within a minute).
-    webhook_local: customers may register http:// and private webhook addresses (tests, a lab).
+    webhook_local: webhooks may reach any address, http:// included (tests, a lab; never production).
+    webhook_allow: networks the operator's own webhook endpoints may reach although they are not
+    public (``10.1.0.0/16, fd00::/8``); customers' endpoints never may.
     """
 
     model_config = SettingsConfigDict(env_prefix="PACKBILL_", extra="ignore")
@@ -45,12 +47,21 @@ class Settings(BaseSettings):
     settle_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     sweep_seconds: float = Field(default=20, gt=0, le=60)
     webhook_local: bool = False
+    webhook_allow: str = ""
     log_format: str = Field(default="json", pattern="^(json|text)$")
     """``serve``: one JSON object a line (with the request id), or plain text."""
     nats_url: str = "nats://127.0.0.1:4222"
     """``packbill consume``: the NATS server with JetStream."""
     dispatch_lease_seconds: float = Field(default=60, ge=1, le=3600)
     """R25: how long a delivery being sent is left to its dispatcher before another sends it again."""
+
+    @field_validator("webhook_allow")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        from .domain.netguard import parse_networks
+
+        parse_networks(value)  # a bad network is refused at start, naming it
+        return value
 
     def delays(self):
         from datetime import timedelta

@@ -41,7 +41,7 @@ def stop(*processes) -> None:
 
 
 def test_serve_raises_a_reminder_within_a_minute_of_the_usage_and_delivers_it(db_url, tmp_path):
-    server = start_server(db_url, tmp_path / "server.log", sweep_seconds="1")
+    server = start_server(db_url, tmp_path / "server.log", sweep_seconds="1", webhook_allow="127.0.0.0/8")
     try:
         with Receiver() as receiver:
             receiver.verify_time = True  # both clocks are real here: the library's whole check, timestamp included
@@ -72,8 +72,8 @@ def test_serve_raises_a_reminder_within_a_minute_of_the_usage_and_delivers_it(db
 
 
 def test_a_dispatcher_killed_mid_delivery_loses_no_event_and_keeps_each_id(db_url, tmp_path):
-    server = start_server(db_url, tmp_path / "server.log", dispatch="false")
-    env = {**os.environ, "PACKBILL_DB": db_url, "PACKBILL_DISPATCH_LEASE_SECONDS": "2"}
+    server = start_server(db_url, tmp_path / "server.log", dispatch="false", webhook_allow="127.0.0.0/8")
+    env = {**os.environ, "PACKBILL_DB": db_url, "PACKBILL_DISPATCH_LEASE_SECONDS": "2", "PACKBILL_WEBHOOK_ALLOW": "127.0.0.0/8"}
     first = second = None
     try:
         with Receiver() as receiver:

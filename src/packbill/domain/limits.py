@@ -33,6 +33,8 @@ MAX_COUNT = 100
 """Packages in one purchase."""
 MAX_NAME = 200
 """Characters of an account name."""
+MAX_ENDPOINTS = 10
+"""Webhook endpoints an account may have (the operator's own are not counted)."""
 MAX_TOKEN = 512
 """Characters of a bearer token (anything longer is refused unread)."""
 

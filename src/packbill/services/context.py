@@ -49,7 +49,9 @@ class Context:
     lateness_days: int | None = None
     """R23: usage stamped more than this many days before the clock is refused (None: any age)."""
     webhook_local: bool = False
-    """R25: customers may register http:// and private or loopback webhook addresses (tests, a lab)."""
+    """R25: webhooks may reach any address, http:// included (tests, a lab)."""
+    webhook_allow: tuple = ()
+    """R25: networks (``domain.netguard``) the operator's own endpoints may reach though not public."""
     touched: Touched | None = None
     """R26: where intake notes the accounts whose usage arrived, for the live sweep."""
 
@@ -58,9 +60,10 @@ class Context:
 
     @classmethod
     def open(cls, url: str = DEFAULT_URL, catalog_path: str | None = None, clock: Callable[[], datetime] = utc_now,
-             delays: Delays | None = None, lateness_days: int | None = None, webhook_local: bool = False) -> "Context":
+             delays: Delays | None = None, lateness_days: int | None = None, webhook_local: bool = False,
+             webhook_allow: tuple = ()) -> "Context":
         catalog = load_catalog(catalog_path)  # a bad catalog is refused before the database is touched
-        ctx = cls(Database(url), catalog, clock, delays or Delays(), lateness_days, webhook_local)
+        ctx = cls(Database(url), catalog, clock, delays or Delays(), lateness_days, webhook_local, webhook_allow)
         ctx.prepare_partitions()
         return ctx
 

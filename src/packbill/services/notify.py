@@ -9,11 +9,9 @@ and writes each once (its once-key), whichever process notices it first.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import secrets
 import threading
-import time
 from base64 import b64encode
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -29,49 +27,43 @@ from ..storage import accounts as accounts_store
 from ..storage import notify as store
 from ..storage import wallet as wallet_store
 from ..storage.notify import Delivery, Due, Endpoint
+from ..domain.limits import MAX_ENDPOINTS
+from ..domain.netguard import host_refused
 from . import metrics, trail
+from .webhook_http import SendResult, Sender, guarded_sender
 from .context import Context
 from .operators import Principal
 
 log = logging.getLogger("packbill.notify")
 
-SEND_TIMEOUT = 10.0
-"""Seconds a receiver has to answer one delivery."""
 MAX_URL = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class SendResult:
-    code: int | None
-    error: str | None
-    """None: delivered (a 2xx answer)."""
-    ms: int
+def http_send(url: str, headers: dict[str, str], body: str, timeout: float | None = None) -> SendResult:
+    """POST one delivery to any address (a lab's sender; the dispatcher's own is guarded)."""
+    return (_LAB if timeout is None else guarded_sender(guard=False, timeout=timeout))(url, headers, body)
 
 
-Sender = Callable[[str, dict[str, str], str], SendResult]
+_LAB = guarded_sender(guard=False)
 
 
-def http_send(url: str, headers: dict[str, str], body: str, timeout: float = SEND_TIMEOUT) -> SendResult:
-    """POST one delivery; any 2xx is delivered, anything else (a status, a timeout, a refused
-    connection) is a failure to try again."""
-    import httpx
+def _senders(ctx: Context) -> tuple[Sender, Sender]:
+    """(the operator's sender, the customers'): both guarded unless ``ctx.webhook_local``; the
+    operator's may reach the networks it allows."""
+    if ctx.webhook_local:
+        return _LAB, _LAB
+    key = tuple(ctx.webhook_allow)
+    if key not in _GUARDED:
+        _GUARDED[key] = (guarded_sender(key), guarded_sender(()))
+    return _GUARDED[key]
 
-    started = time.monotonic()
-    try:
-        response = httpx.post(url, content=body.encode("utf-8"), headers=headers, timeout=timeout, follow_redirects=False)
-    except httpx.TimeoutException:
-        return SendResult(None, f"no answer within {timeout:g} s", int((time.monotonic() - started) * 1000))
-    except (httpx.HTTPError, OSError, ValueError) as exc:
-        return SendResult(None, f"{type(exc).__name__}: {exc}"[:400], int((time.monotonic() - started) * 1000))
-    ms = int((time.monotonic() - started) * 1000)
-    if 200 <= response.status_code < 300:
-        return SendResult(response.status_code, None, ms)
-    return SendResult(response.status_code, f"HTTP {response.status_code}", ms)
+
+_GUARDED: dict[tuple, tuple[Sender, Sender]] = {}
 
 
 # --- endpoints ---------------------------------------------------------------------------------
 
-def _check_url(url: str, customer: bool, allow_local: bool) -> str:
+def _check_url(url: str, customer: bool, allow_local: bool, allowed: tuple = ()) -> str:
     url = (url or "").strip()
     try:
         parts = urlsplit(url)
@@ -81,16 +73,14 @@ def _check_url(url: str, customer: bool, allow_local: bool) -> str:
         raise InvalidRequest("url must be an http or https address") from None
     if len(url) > MAX_URL or parts.scheme not in ("http", "https") or not host:
         raise InvalidRequest("url must be an http or https address of at most 2000 characters")
-    if customer and not allow_local:
-        if parts.scheme != "https":
-            raise InvalidRequest("a customer's webhook url must use https")
-        try:
-            address = ipaddress.ip_address(host)
-            private = address.is_private or address.is_loopback or address.is_link_local or address.is_reserved
-        except ValueError:
-            private = host == "localhost" or host.endswith(".localhost") or host.endswith(".local")
-        if private:
-            raise InvalidRequest("a customer's webhook url must be a public address")
+    if allow_local:
+        return url
+    if customer and parts.scheme != "https":
+        raise InvalidRequest("a customer's webhook url must use https")
+    problem = host_refused(host, () if customer else allowed)
+    if problem:
+        raise InvalidRequest(f"the webhook url's host is refused: {problem}" if problem != "not a public address"
+                             else "a webhook url must be a public address")
     return url
 
 
@@ -102,7 +92,7 @@ def create_endpoint(ctx: Context, principal: Principal, url: str, events: Sequen
         if account_id not in (None, principal.account_id):
             raise NotFound(f"there is no account {account_id}")
         account_id = principal.account_id
-    url = _check_url(url, principal.account_id is not None, ctx.webhook_local)
+    url = _check_url(url, principal.account_id is not None, ctx.webhook_local, ctx.webhook_allow)
     if events is not None:
         unknown = sorted(set(events) - set(notify.EVENT_TYPES))
         if unknown or not events:
@@ -111,7 +101,9 @@ def create_endpoint(ctx: Context, principal: Principal, url: str, events: Sequen
     secret = notify.SECRET_PREFIX + b64encode(secrets.token_bytes(32)).decode("ascii")
     with ctx.db.write() as conn:
         if account_id is not None:
-            accounts_store.get_account(conn, account_id)
+            accounts_store.get_account(conn, account_id, lock=True)
+            if len(store.endpoints(conn, account_id)) >= MAX_ENDPOINTS:
+                raise InvalidRequest(f"an account has at most {MAX_ENDPOINTS} webhook endpoints; delete one first")
         made = store.insert_endpoint(conn, url, secret, events, account_id, ctx.now(), principal.actor)
         trail.created(made.id)
         return made
@@ -170,7 +162,7 @@ class DispatchResult:
     failed: int
 
 
-def dispatch_once(ctx: Context, send: Sender = http_send, limit: int = 50, workers: int = 8,
+def dispatch_once(ctx: Context, send: Sender | None = None, limit: int = 50, workers: int = 8,
                   lease: timedelta = notify.LEASE) -> DispatchResult:
     """One round: make the deliveries of new events, then send what is due (several at once),
     each attempt logged and its delivery moved on by the retry schedule (R25)."""
@@ -185,11 +177,14 @@ def dispatch_once(ctx: Context, send: Sender = http_send, limit: int = 50, worke
     if not due:
         return DispatchResult(fanned, 0, 0)
 
+    operators_send, customers_send = (send, send) if send is not None else _senders(ctx)
+
     def attempt(d: Due) -> tuple[Due, SendResult]:
         payload = notify.body(d.event)
         timestamp = int(ctx.now().timestamp())
+        sender = operators_send if d.endpoint.account_id is None else customers_send
         try:
-            return d, send(d.endpoint.url, notify.headers(d.endpoint.secret, d.event, timestamp, payload), payload)
+            return d, sender(d.endpoint.url, notify.headers(d.endpoint.secret, d.event, timestamp, payload), payload)
         except Exception as exc:  # a sender must not stop the others
             return d, SendResult(None, f"{type(exc).__name__}: {exc}"[:400], 0)
 
@@ -211,7 +206,7 @@ def dispatch_once(ctx: Context, send: Sender = http_send, limit: int = 50, worke
     return DispatchResult(fanned, delivered, failed)
 
 
-def dispatch_until_idle(ctx: Context, send: Sender = http_send, rounds: int = 100, lease: timedelta = notify.LEASE) -> int:
+def dispatch_until_idle(ctx: Context, send: Sender | None = None, rounds: int = 100, lease: timedelta = notify.LEASE) -> int:
     """Dispatch round after round while there is work (at most ``rounds``); returns the attempts made."""
     made = 0
     for _ in range(rounds):
