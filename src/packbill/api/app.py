@@ -17,6 +17,33 @@ access = logging.getLogger("packbill.access")
 MAX_BODY = 32 * 1024 * 1024
 
 
+class BodyLimit:
+    """Counts a body as it arrives, whatever its framing (Content-Length or chunked): past
+    MAX_BODY the body ends there, nothing more of it is read, and the scope is marked so that
+    the route answers ``payload_too_large`` (routes authenticate before they read a body, so an
+    anonymous caller's is never read at all)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        seen = 0
+
+        async def counted():
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > MAX_BODY:
+                    scope[errors.TOO_LARGE] = MAX_BODY
+                    return {"type": "http.request", "body": b"", "more_body": False}
+            return message
+
+        return await self.app(scope, counted, send)
+
+
 def install_api(app: FastAPI, ctx: Context, operator_token: str | None) -> None:
     """Add every route of API v1 to ``app``, answering with ``ctx``."""
     errors.install(app)
@@ -43,6 +70,7 @@ def install_api(app: FastAPI, ctx: Context, operator_token: str | None) -> None:
             return errors.error_response("payload_too_large", f"a request body is at most {MAX_BODY} bytes")
         return await call_next(request)
 
+    app.add_middleware(BodyLimit)
     deps = Deps(ctx, operator_token)
     for module in (service, catalog, accounts, packages, usage, settlements, bills, money, books, advice, operators, notify):
         app.include_router(module.router(deps))

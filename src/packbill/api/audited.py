@@ -23,7 +23,7 @@ from ..services import operators
 from ..services.operators import outcome_of
 from ..storage.db import commit_hook
 from ..services import trail
-from .errors import ApiError
+from .errors import TOO_LARGE, ApiError
 
 log = logging.getLogger("packbill.audit")
 
@@ -43,6 +43,11 @@ def _parameters(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return {"body": f"{len(body)} bytes, not JSON"}
+
+
+def refuse_too_large(request: Request) -> None:
+    if TOO_LARGE in request.scope:
+        raise ApiError("payload_too_large", f"a request body is at most {request.scope[TOO_LARGE]} bytes")
 
 
 def refuse_unstorable(body: bytes) -> None:
@@ -96,7 +101,9 @@ def audited_route(ctx: Context, authenticate: Callable[[Request], object]) -> ty
 
             async def guarded(request: Request) -> Response:
                 await run_in_threadpool(authenticate, request)  # 401 before a byte of the body is read
-                refuse_unstorable(await request.body())
+                body = await request.body()
+                refuse_too_large(request)
+                refuse_unstorable(body)
                 return await handler(request)
 
             if action not in CHANGES:
@@ -124,6 +131,7 @@ def audited_route(ctx: Context, authenticate: Callable[[Request], object]) -> ty
                     with commit_hook(intent):
                         await run_in_threadpool(authenticate, request)
                         body = await request.body()
+                        refuse_too_large(request)
                         intent.parameters = _parameters(body)
                         refuse_unstorable(body)
                         response = await handler(request)

@@ -31,6 +31,10 @@ RETRY_AFTER_SECONDS = 5
 log = logging.getLogger("packbill.api")
 
 
+TOO_LARGE = "packbill.body_too_large"
+"""Set in a request's scope when its body passed the limit (it was cut there)."""
+
+
 class ApiError(Exception):
     def __init__(self, code: str, message: str, details=None) -> None:
         super().__init__(message)
