@@ -51,3 +51,4 @@ def test_an_error_inside_still_restores():
     except RuntimeError:
         pass
     assert gc.isenabled()
+

@@ -24,6 +24,7 @@ from .services import Context, logs, metrics, notify, schedule
 from .services.context import Touched
 from .services.notify import Loop
 from .domain.netguard import parse_networks
+from . import httpserver
 from .settings import Settings
 
 
@@ -93,6 +94,32 @@ def settle_heap() -> None:
     gc.freeze()
 
 
+METRICS_PREFIX = "packbill-metrics-"
+
+
+def sweep_metrics_directories(folder: str | None = None) -> list[str]:
+    """Remove the metrics directories of ``serve --workers N`` parents that are gone (killed with
+    SIGKILL, they could not clean up); each is named after its parent's process id."""
+    folder = folder or tempfile.gettempdir()
+    removed = []
+    for name in os.listdir(folder):
+        if not name.startswith(METRICS_PREFIX):
+            continue
+        pid_text = name[len(METRICS_PREFIX):].split("-", 1)[0]
+        if not pid_text.isdigit():
+            continue
+        try:
+            os.kill(int(pid_text), 0)
+            continue  # its parent still runs
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # another user's process
+        shutil.rmtree(os.path.join(folder, name), ignore_errors=True)
+        removed.append(name)
+    return removed
+
+
 def serve(settings: Settings, log_level: str = "info") -> None:
     """Listen on settings.host:port with settings.workers processes, each with its own app.
 
@@ -105,14 +132,16 @@ def serve(settings: Settings, log_level: str = "info") -> None:
     if settings.workers == 1:
         app = build_app(settings)
         settle_heap()
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, log_config=config)
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=log_level, log_config=config,
+                    http=httpserver.protocol(settings.header_timeout_seconds))
         return
     sock = socket.socket(socket.AF_INET6 if ":" in settings.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((settings.host, settings.port))
     sock.listen(2048)
     sock.set_inheritable(True)
-    shared = os.environ.get(metrics.SHARED_DIRECTORY) or tempfile.mkdtemp(prefix="packbill-metrics-")
+    sweep_metrics_directories()
+    shared = os.environ.get(metrics.SHARED_DIRECTORY) or tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
     made_here = shared != os.environ.get(metrics.SHARED_DIRECTORY)
     children = []
     for _ in range(settings.workers):
@@ -122,7 +151,8 @@ def serve(settings: Settings, log_level: str = "info") -> None:
             metrics.share(shared)
             app = build_app(settings)
             settle_heap()
-            server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, log_config=config))
+            server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, log_config=config,
+                                                  http=httpserver.protocol(settings.header_timeout_seconds)))
             server.run(sockets=[sock])
             os._exit(0)
         children.append(pid)

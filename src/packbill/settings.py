@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(default=20, gt=0, le=60)
     webhook_local: bool = False
     webhook_allow: str = ""
+    header_timeout_seconds: float = Field(default=10, gt=0, le=300)
+    """``serve``: a connection that has not sent a whole request head this long after opening
+    (or after its last answer) is closed."""
     log_format: str = Field(default="json", pattern="^(json|text)$")
     """``serve``: one JSON object a line (with the request id), or plain text."""
     nats_url: str = "nats://127.0.0.1:4222"

@@ -176,3 +176,30 @@ def test_every_command_uses_the_operators_catalog(db_url, tmp_path, monkeypatch)
     run(db_url, "settle", "--through", "2026-09-02")
     data = json.loads(run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "json").output)
     assert data["total"] == "1.00"  # 100 calls x 0.01 from the operator's catalog, not 0.0005
+
+
+def test_the_import_progress_bar_renders_before_the_number_of_events_is_known():
+    """Issue 27: the storing bar was shown with no total yet, and its text column raised a
+    TypeError in the bar's refresh thread (a traceback on screen, exit status 0)."""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from packbill.cli.app import _Count
+
+    with Progress(_Count(), console=Console(file=open("/dev/null", "w"), force_terminal=True)) as bar:
+        task = bar.add_task("storing", total=None)
+        bar.update(task, advance=1_234)
+        assert str(_Count().render(bar.tasks[0])) == "1,234/?"
+        bar.update(task, total=5_000)
+        assert str(_Count().render(bar.tasks[0])) == "1,234/5,000"
+
+
+def test_importing_from_a_pipe_is_refused_in_one_sentence(tmp_path):
+    import subprocess
+    import sys
+
+    db = f"sqlite:///{tmp_path / 'p.db'}"
+    subprocess.run([sys.executable, "-m", "packbill", "init", "--db", db], check=True, capture_output=True)
+    done = subprocess.run([sys.executable, "-m", "packbill", "usage", "import", "/dev/stdin", "--db", db], input="x\n",
+                          capture_output=True, text=True)
+    assert done.returncode == 1 and "not a regular file" in done.stderr and "Traceback" not in done.stderr

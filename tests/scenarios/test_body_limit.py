@@ -63,3 +63,28 @@ def test_an_anonymous_chunked_body_is_answered_401_unread_and_a_large_one_413(db
         assert MAX_BODY < sent < MAX_BODY + 16 * 1024 * 1024
     finally:
         stop(server)
+
+
+def test_connections_that_never_send_a_whole_request_head_are_closed(tmp_path):
+    """Issue 27: half-open connections (nothing sent, or half a head) were never closed."""
+    import time
+
+    import httpx
+
+    server = start_server(f"sqlite:///{tmp_path / 'h.db'}", tmp_path / "server.log", header_timeout_seconds="1")
+    host, port = server.url.removeprefix("http://").split(":")
+    try:
+        silent = [socket.create_connection((host, int(port)), timeout=10) for _ in range(20)]
+        half = socket.create_connection((host, int(port)), timeout=10)
+        half.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # no blank line: the head never ends
+        time.sleep(2.5)
+        for sock in [*silent, half]:
+            assert sock.recv(1024) == b""  # closed by the server
+            sock.close()
+        # an ordinary client is not affected, and keeps its connection between requests
+        with httpx.Client(base_url=server.url) as client:
+            assert client.get("/healthz").status_code == 200
+            time.sleep(0.3)
+            assert client.get("/healthz").status_code == 200
+    finally:
+        stop(server)

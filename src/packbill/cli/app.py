@@ -14,7 +14,8 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
+from rich.text import Text
 from rich.table import Table
 
 from .. import present, services
@@ -131,6 +132,15 @@ def _day(value: str, name: str) -> date:
         return check_supported(found)
     except ValueError as exc:
         _fail(f"--{name} {exc}")
+
+
+class _Count(ProgressColumn):
+    """``done/total`` with thousands separators; ``?`` for a total not known yet (a TextColumn
+    that formats a None total fails in the bar's refresh thread)."""
+
+    def render(self, task) -> Text:
+        total = f"{task.total:,.0f}" if task.total is not None else "?"
+        return Text(f"{task.completed:,.0f}/{total}")
 
 
 class _Errors:
@@ -445,9 +455,11 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
     imported. Then it is stored in committed chunks; events already known are counted once, so
     a stopped import is completed exactly by running it again.
     """
+    if not file.is_file():  # a pipe or a device: the file is read twice (checked, then stored)
+        _fail(f"{file} is not a regular file: save the events to a file first, then import that file")
     ctx = _ctx(db)
     size = file.stat().st_size
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+    with Progress(TextColumn("{task.description}"), BarColumn(), _Count(),
                   TimeRemainingColumn(), console=err, transient=False) as bar:
         checking = bar.add_task("checking (bytes)", total=size)
         storing = bar.add_task("storing (events)", total=None, visible=False)
