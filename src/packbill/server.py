@@ -22,14 +22,16 @@ from .console.views import STATIC_MOUNT
 
 from .services import Context, logs, metrics, notify, schedule
 from .services.context import Touched
+from .services.lockout import LIMIT, Lockout
 from .services.notify import Loop
 from .domain.netguard import parse_networks
 from . import httpserver
 from .settings import Settings
 
 
-def create_app(ctx: Context, operator_token: str | None = None, console: bool = True) -> FastAPI:
-    """The service on ``ctx``: API v1 at /v1, the console at / and /console."""
+def create_app(ctx: Context, operator_token: str | None = None, console: bool = True, auth_failures: int = LIMIT) -> FastAPI:
+    """The service on ``ctx``: API v1 at /v1, the console at / and /console. ``auth_failures``:
+    bad tokens and failed sign-ins an address may send a minute before it is locked out."""
     app = FastAPI(
         title="packbill",
         version="1",
@@ -42,10 +44,10 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
         redoc_url=None,
         responses={422: {"model": ErrorOut}},
     )
-    install_api(app, ctx, operator_token)
+    install_api(app, ctx, operator_token, Lockout(auth_failures))
     if console:
         app.mount(*STATIC_MOUNT)
-        app.include_router(console_router(ctx, operator_token))
+        app.include_router(console_router(ctx, operator_token, Lockout(auth_failures)))
     return app
 
 
@@ -81,7 +83,7 @@ def build_app(settings: Settings) -> FastAPI:
         for loop in loops:
             loop.stop()
 
-    app = create_app(ctx, settings.operator_token)
+    app = create_app(ctx, settings.operator_token, auth_failures=settings.auth_failures_per_minute)
     app.router.lifespan_context = lifespan
     return app
 

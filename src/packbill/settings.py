@@ -48,6 +48,9 @@ class Settings(BaseSettings):
     sweep_seconds: float = Field(default=20, gt=0, le=60)
     webhook_local: bool = False
     webhook_allow: str = ""
+    auth_failures_per_minute: int = Field(default=20, ge=1, le=100_000)
+    """Bad tokens and failed console sign-ins an address may send within a minute before it is
+    locked out for five minutes (429)."""
     header_timeout_seconds: float = Field(default=10, gt=0, le=300)
     """``serve``: a connection that has not sent a whole request head this long after opening
     (or after its last answer) is closed."""

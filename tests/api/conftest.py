@@ -33,5 +33,6 @@ class Api:
 
 @pytest.fixture
 def api(ctx):
-    with TestClient(create_app(ctx, OPERATOR), raise_server_exceptions=False) as client:
+    # every request of a test comes from one address: the lockout has its own test (test_hostile)
+    with TestClient(create_app(ctx, OPERATOR, auth_failures=100_000), raise_server_exceptions=False) as client:
         yield Api(client)

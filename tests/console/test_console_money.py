@@ -21,7 +21,8 @@ def test_a_prepaid_customer_in_the_console(page, live, clock):
     # a top-up; the same rendered form sent twice counts once
     page.fill("#topup-form input[name=amount]", "60.00")
     page.fill("#topup-form input[name=reference]", "alipay-2027-0601")
-    form = {"amount": "60.00", "reference": "alipay-2027-0601", "idem": page.input_value("#topup-form input[name=idem]")}
+    form = {"amount": "60.00", "reference": "alipay-2027-0601", "idem": page.input_value("#topup-form input[name=idem]"),
+            "csrf": page.input_value("#topup-form input[name=csrf]")}
     page.click("#topup-form button")
     assert "已充值" in flash(page)
     again = page.request.post(f"{live}/console/accounts/{acc}/topup", form=form)

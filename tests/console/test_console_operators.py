@@ -94,7 +94,8 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     page.goto(f"{live}/console/audit")
     assert "无权" in page.text_content(".error")
     response = page.request.post(f"{live}/console/accounts/{account_id}/topup",
-                                 form={"amount": "1.00", "reference": "sneaky", "idem": "x"})
+                                 form={"amount": "1.00", "reference": "sneaky", "idem": "x",
+                                       "csrf": page.input_value("input[name=csrf] >> nth=0")})
     assert response.status == 403
     sign_out(page)
 

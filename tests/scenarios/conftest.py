@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -72,3 +73,14 @@ def server(db_url, tmp_path):
     except subprocess.TimeoutExpired:
         srv.process.kill()
     audit_clean(db_url)
+
+
+def console_client(url: str, token: str) -> httpx.Client:
+    """An HTTP client signed in to the console as a browser is: the sign-in page's CSRF value
+    sent back with the token; the session cookie kept."""
+    client = httpx.Client(base_url=url, timeout=60)
+    page = client.get("/")
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    done = client.post("/console/signin", data={"token": token, "csrf": csrf}, follow_redirects=False)
+    assert done.status_code == 303, done.text
+    return client

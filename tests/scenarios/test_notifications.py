@@ -12,12 +12,10 @@ import sys
 import time
 from datetime import datetime, timedelta, timezone
 
-import httpx
-
 from packbill.domain import SHANGHAI
 from tests.webhook_receiver import Receiver
 
-from .conftest import audit_clean, start_server
+from .conftest import audit_clean, console_client, start_server
 
 
 def wait_for(check, seconds: float, what: str):
@@ -135,7 +133,8 @@ def test_two_servers_settle_the_scheduled_day_once(db_url, tmp_path):
         assert [r["through"] for r in runs] == [yesterday]
         trail = op.get("/v1/audit", params={"actor": "schedule"}).json()["records"]
         assert [(r["action"], r["via"], r["outcome"]) for r in trail] == [("settlement.run", "schedule", "ok")]
-        page = httpx.get(f"{one.url}/console/operations", cookies={"pb_token": "scenario-operator-token", "pb_lang": "en"})
+        with console_client(one.url, "scenario-operator-token") as browser:
+            page = browser.get("/console/operations", cookies={"pb_lang": "en"})
         assert page.status_code == 200 and yesterday in page.text
     finally:
         stop(one.process, two.process)

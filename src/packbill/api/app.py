@@ -7,14 +7,16 @@ import time
 
 from fastapi import FastAPI, Request
 
+from ..domain import limits
 from ..services import Context, logs
+from ..services.lockout import Lockout
 from . import errors
 from .deps import Deps
 from .routers import accounts, advice, bills, books, catalog, money, notify, operators, packages, service, settlements, usage
 
 access = logging.getLogger("packbill.access")
 
-MAX_BODY = 32 * 1024 * 1024
+MAX_BODY = limits.MAX_BODY
 
 
 class BodyLimit:
@@ -44,7 +46,7 @@ class BodyLimit:
         return await self.app(scope, counted, send)
 
 
-def install_api(app: FastAPI, ctx: Context, operator_token: str | None) -> None:
+def install_api(app: FastAPI, ctx: Context, operator_token: str | None, lockout: Lockout | None = None) -> None:
     """Add every route of API v1 to ``app``, answering with ``ctx``."""
     errors.install(app)
 
@@ -71,6 +73,6 @@ def install_api(app: FastAPI, ctx: Context, operator_token: str | None) -> None:
         return await call_next(request)
 
     app.add_middleware(BodyLimit)
-    deps = Deps(ctx, operator_token)
+    deps = Deps(ctx, operator_token, lockout or Lockout())
     for module in (service, catalog, accounts, packages, usage, settlements, bills, money, books, advice, operators, notify):
         app.include_router(module.router(deps))

@@ -15,6 +15,8 @@ from ..domain.usage import parse_timestamp
 from ..domain import access
 from ..domain.access import Role
 from ..services import Context, Principal, authenticate
+from ..services.lockout import Lockout
+from ..services.operators import record_anonymous
 from .audited import audited_route
 from .errors import ApiError
 
@@ -26,22 +28,34 @@ class Deps:
     route check R24's grant for ``name`` first and record it in the audit trail; and ``Route``,
     the route class that writes that record."""
 
-    def __init__(self, ctx: Context, operator_token: str | None) -> None:
+    def __init__(self, ctx: Context, operator_token: str | None, lockout: Lockout) -> None:
         self.ctx = ctx
         self._permits: dict[str, object] = {}
 
+        self.lockout = lockout
+
         def authenticated(request: Request) -> Principal:
-            """The caller's principal, looked up once per request (else ``unauthorized``)."""
+            """The caller's principal, looked up once per request (else ``unauthorized``; an
+            address that sent too many bad tokens is ``rate_limited`` for a while, unlooked)."""
             known = getattr(request.state, "principal", None)
             if known is not None:
                 return known
+            client = request.client.host if request.client else "unknown"
+            wait = self.lockout.retry_after(client)
+            if wait is not None:
+                raise ApiError("rate_limited", f"too many requests with bad tokens from this address; try again in {wait} s",
+                               {"retry_after": wait})
             header = request.headers.get("authorization", "")
             scheme, _, token = header.partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise ApiError("unauthorized", "send 'Authorization: Bearer <token>'")
-            principal = authenticate(ctx, token, operator_token)
+            principal = authenticate(ctx, token, operator_token) if scheme.lower() == "bearer" and token.strip() else None
             if principal is None:
-                raise ApiError("unauthorized", "this token is not valid")
+                self.lockout.failed(client)
+                route = request.scope.get("route")
+                action = ((getattr(route, "openapi_extra", None) or {}).get("x-action")) or "read"
+                sentence = "this token is not valid" if token.strip() else "send 'Authorization: Bearer <token>'"
+                record_anonymous(ctx, "api", action, client=client, outcome="unauthorized", detail=f"{sentence} ({request.method} "
+                                 f"{request.url.path})"[:400])
+                raise ApiError("unauthorized", sentence)
             request.state.principal = principal
             return principal
 

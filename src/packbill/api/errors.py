@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from ..domain import BillingError, UnknownSku
+from ..domain.limits import BODY_TOO_LARGE
 from ..services import Unavailable
 
 STATUS = {
@@ -26,13 +27,13 @@ STATUS = {
     "service_unavailable": 503,
     "insufficient_funds": 402,
     "conflict": 409,
+    "rate_limited": 429,
 }
 RETRY_AFTER_SECONDS = 5
 log = logging.getLogger("packbill.api")
 
 
-TOO_LARGE = "packbill.body_too_large"
-"""Set in a request's scope when its body passed the limit (it was cut there)."""
+TOO_LARGE = BODY_TOO_LARGE
 
 
 class ApiError(Exception):
@@ -59,7 +60,10 @@ def _plain(value):
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api(_: Request, exc: ApiError):
-        return error_response(exc.code, exc.message, exc.details)
+        response = error_response(exc.code, exc.message, exc.details)
+        if isinstance(exc.details, dict) and "retry_after" in exc.details:
+            response.headers["Retry-After"] = str(exc.details["retry_after"])
+        return response
 
     @app.exception_handler(BillingError)
     async def _billing(_: Request, exc: BillingError):

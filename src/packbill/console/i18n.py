@@ -13,6 +13,8 @@ TEXT: dict[str, dict[str, str]] = {
     "token": {"zh": "访问令牌", "en": "Access token"},
     "token_help": {"zh": "运营人员使用运营令牌；客户使用创建账号时获得的账号令牌。", "en": "Operators use the operator token; customers use the token they got when their account was created."},
     "bad_token": {"zh": "令牌无效，请检查后重试。", "en": "This token is not valid. Check it and try again."},
+    "locked_out": {"zh": "登录失败次数过多，请 {seconds} 秒后再试。",
+                   "en": "Too many failed sign-ins from this address. Try again in {seconds} seconds."},
     "accounts": {"zh": "账号", "en": "Accounts"},
     "account": {"zh": "账号", "en": "Account"},
     "name": {"zh": "名称", "en": "Name"},

@@ -6,9 +6,13 @@ from calendar import monthrange
 from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
+import hmac
+import secrets
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
+from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -33,9 +37,14 @@ from ..services import advice as advice_service
 from ..domain.access import CHANGES, OPERATOR_ROLES
 from ..present.notify import event_time, sentence
 from ..services import archive, books, metrics, notify, operators, schedule
+from ..domain.limits import BODY_TOO_LARGE as TOO_LARGE
+from ..services.lockout import Lockout
 from .i18n import LANGS, error_sentence, t
 
-TOKEN_COOKIE = "pb_token"
+SESSION_COOKIE = "pb_session"
+"""The session's random id (HttpOnly, SameSite=Strict, Secure over TLS); never a token."""
+SIGNIN_COOKIE = "pb_signin"
+"""Before sign-in: the value the sign-in form must carry back (login CSRF)."""
 LANG_COOKIE = "pb_lang"
 FLASH_COOKIE = "pb_flash"
 
@@ -76,18 +85,64 @@ def _day(text: str) -> date:
     """A day from a form or a query, within the days packbill supports (else ValueError)."""
     return check_supported(date.fromisoformat(text))
 
-def console_router(ctx: services.Context, operator_token: str | None) -> APIRouter:
-    """The console's pages, on the same services as the API."""
-    app = APIRouter(include_in_schema=False)
+def _same_origin(request: Request) -> bool:
+    """A POST whose Origin (else Referer) names another site is refused; one naming neither is
+    left to the CSRF token."""
+    claimed = request.headers.get("origin") or request.headers.get("referer")
+    if not claimed or claimed == "null":
+        return claimed is None
+    parts = urlsplit(claimed)
+    return f"{parts.scheme}://{parts.netloc}".lower() == f"{request.url.scheme}://{request.headers.get('host', '')}".lower()
+
+
+def _client(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+def console_router(ctx: services.Context, operator_token: str | None, lockout: Lockout | None = None) -> APIRouter:
+    """The console's pages, on the same services as the API. Every POST is checked first (its
+    origin and its CSRF token, ``_post_guard``); a refused one is recorded like any refusal."""
+    lockout = lockout or Lockout()
+
+    async def _post_guard(request: Request) -> None:
+        """Before a POST's handler: its verdict in ``request.state.post_refusal`` (None: it may go on)."""
+        request.state.post_refusal = None
+        if request.method != "POST":
+            return
+        if TOO_LARGE in request.scope:
+            request.state.post_refusal = "the form is too large"
+            return
+        if not _same_origin(request):
+            request.state.post_refusal = "sent from another site"
+            return
+        form = await request.form()
+        sent = str(form.get("csrf") or "")
+        if request.url.path == "/console/signin":
+            expected = request.cookies.get(SIGNIN_COOKIE)
+        else:
+            found = await run_in_threadpool(_session, request)
+            expected = found.csrf if found else None
+        if not expected or not sent or not hmac.compare_digest(sent.encode(), expected.encode()):
+            request.state.post_refusal = "the form's CSRF token is missing or wrong"
+
+    app = APIRouter(include_in_schema=False, dependencies=[Depends(_post_guard)])
+
+    def _session(request: Request) -> operators.Session | None:
+        """The session the cookie names: looked up once per request (a handler, its checks, its
+        audit record and its page all ask)."""
+        sid = request.cookies.get(SESSION_COOKIE)
+        known = getattr(request.state, "session", None)
+        if known is None or known[0] != sid:
+            known = request.state.session = (sid, operators.session(ctx, sid, operator_token))
+        return known[1]
 
     def _viewer(request: Request) -> services.Principal | None:
-        """Who is signed in: looked up once per request (a handler, its checks, its audit record
-        and its page all ask)."""
-        token = request.cookies.get(TOKEN_COOKIE)
-        known = getattr(request.state, "viewer", None)
-        if known is None or known[0] != token:
-            known = request.state.viewer = (token, services.authenticate(ctx, token, operator_token))
-        return known[1]
+        found = _session(request)
+        return found.principal if found else None
+
+    def _csrf(request: Request) -> str:
+        found = _session(request)
+        return found.csrf if found else request.cookies.get(SIGNIN_COOKIE, "")
 
     def _recorded(request: Request, action: str, account_id: str | None = None, target: str | None = None, **parameters):
         """R24: the console's changes go to the audit trail like the API's, refusals included."""
@@ -95,15 +150,31 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
                                   parameters=parameters)
 
     def _refused(request: Request, action: str, account_id: str | None = None) -> Response | None:
-        """The error page when the viewer may not do ``action`` (on ``account_id``), else None."""
+        """The error page when the viewer may not do ``action`` (on ``account_id``), else None.
+        Every refused change is recorded (R24): a cross-site or tokenless form, a role without
+        the grant, another account's token (which sees a page that does not exist)."""
         viewer = _viewer(request)
+        lang = _lang(request)
+        why = getattr(request.state, "post_refusal", None)
+        if why is not None:
+            if viewer is None:
+                operators.record_anonymous(ctx, "console", action, client=_client(request), outcome="forbidden", detail=why)
+            elif action in CHANGES:
+                operators.record(ctx, viewer, "console", action, target=account_id, account_id=account_id if viewer.is_operator else None,
+                                 outcome="forbidden", detail=why)
+            return page(request, "error.html", status=403, error=t(lang, "forbidden"))
         if viewer is None:
             return _redirect("/")
-        if not viewer.may(action) or (account_id is not None and not viewer.may_see(account_id)):
+        if account_id is not None and not _may_see(viewer, account_id):
+            if action in CHANGES:
+                operators.record(ctx, viewer, "console", action, target=account_id, outcome="not_found",
+                                 detail="another account's page")
+            return page(request, "error.html", status=404, error=t(lang, "not_found"))
+        if not viewer.may(action):
             if action in CHANGES:  # R24: a refused change is recorded too
                 operators.record(ctx, viewer, "console", action, target=account_id, account_id=account_id if viewer.is_operator else None,
                                  outcome="forbidden", detail="the role may not do this")
-            return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
+            return page(request, "error.html", status=403, error=t(lang, "forbidden"))
         return None
 
     def _render(request: Request, template: str, status: int = 200, **values) -> HTMLResponse:
@@ -115,6 +186,7 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
         body = env.get_template(template).render(
             lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=viewer, flash=flash,
             can=lambda action: viewer is not None and viewer.may(action),
+            csrf_field=lambda: Markup(f'<input type="hidden" name="csrf" value="{escape(_csrf(request))}">'),
             package_name=lambda sku: present.package_name(ctx.catalog, sku, lang),
             path=request.url.path + (f"?{request.url.query}" if request.url.query else ""), **values
         )
@@ -131,27 +203,52 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
     def index(request: Request) -> Response:
         viewer = _viewer(request)
         if viewer is None:
-            return page(request, "signin.html")
+            return _signin_page(request)
         if viewer.account_id is not None:
             return _redirect(f"/console/accounts/{viewer.account_id}")
         if not viewer.may("read.all"):
             return page(request, "error.html", status=403, error=t(_lang(request), "forbidden_role", role=viewer.role.value))
         return _redirect("/console/accounts")
 
+    def _signin_page(request: Request, status: int = 200, **values) -> HTMLResponse:
+        """The sign-in page, with the value its form must carry back (set as a cookie if new)."""
+        value = request.cookies.get(SIGNIN_COOKIE) or secrets.token_urlsafe(24)
+        request.cookies[SIGNIN_COOKIE] = value
+        response = page(request, "signin.html", status=status, **values)
+        response.set_cookie(SIGNIN_COOKIE, value, path="/console/signin", httponly=True, samesite="strict",
+                            secure=request.url.scheme == "https")
+        return response
+
     @app.post("/console/signin", include_in_schema=False)
     def signin(request: Request, token: str = Form("")) -> Response:
-        token = token.strip()
+        lang, client = _lang(request), _client(request)
+        wait = lockout.retry_after(client)
+        if wait is not None:
+            return _signin_page(request, status=429, error=t(lang, "locked_out", seconds=wait))
+        why = request.state.post_refusal
+        if why is not None:
+            operators.record_anonymous(ctx, "console", "session.signin", client=client, outcome="forbidden", detail=why)
+            return _signin_page(request, status=403, error=t(lang, "forbidden"))
+        opened = operators.open_session(ctx, token.strip(), operator_token)
+        if opened is None:
+            lockout.failed(client)
+            operators.record_anonymous(ctx, "console", "session.signin", client=client, outcome="unauthorized",
+                                       detail="a sign-in with a token that is not valid")
+            return _signin_page(request, status=401, error=t(lang, "bad_token"))
+        lockout.succeeded(client)
+        operators.record_signin(ctx, opened.principal, client)
         response = _redirect("/")
-        response.set_cookie(TOKEN_COOKIE, token, path="/", httponly=True, samesite="strict")
-        request.cookies[TOKEN_COOKIE] = token
-        if _viewer(request) is None:
-            return page(request, "signin.html", status=401, error=t(_lang(request), "bad_token"))
+        response.set_cookie(SESSION_COOKIE, opened.id, path="/", httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                            max_age=operators.SESSION_HOURS * 3600)
+        response.delete_cookie(SIGNIN_COOKIE, path="/console/signin")
         return response
 
     @app.post("/console/signout", include_in_schema=False)
-    def signout() -> Response:
+    def signout(request: Request) -> Response:
+        if request.state.post_refusal is None:  # a cross-site form cannot sign anyone out
+            operators.close_session(ctx, request.cookies.get(SESSION_COOKIE))
         response = _redirect("/")
-        response.delete_cookie(TOKEN_COOKIE, path="/")
+        response.delete_cookie(SESSION_COOKIE, path="/")
         return response
 
     @app.get("/console/lang/{lang}", include_in_schema=False)
@@ -299,13 +396,13 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
     def buy_plan(request: Request, account_id: str, idem: str = Form(""), sku: list[str] = Form([]), count: list[str] = Form([])) -> Response:
         """Buy what the plan says to buy today, each through the normal purchase (funds check
         included); stops at the first refusal and says what was bought."""
+        refused = _refused(request, "package.buy", account_id)
+        if refused:
+            return refused
         view, error = _account_or_error(request, account_id)
         if error:
             return error
         lang = _lang(request)
-        refused = _refused(request, "package.buy", account_id)
-        if refused:
-            return refused
         wanted = [(s, int(c)) for s, c in zip(sku, count) if c.isdigit() and 0 < int(c) <= 100]
         if not wanted:
             return _redirect(f"/console/accounts/{account_id}/catalog", t(lang, "plan_empty"))
@@ -325,13 +422,13 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
 
     @app.post("/console/accounts/{account_id}/buy", include_in_schema=False)
     def buy(request: Request, account_id: str, sku: str = Form(""), count: int = Form(1), idem: str = Form("")) -> Response:
+        refused = _refused(request, "package.buy", account_id)
+        if refused:
+            return refused
         view, error = _account_or_error(request, account_id)
         if error:
             return error
         lang = _lang(request)
-        refused = _refused(request, "package.buy", account_id)
-        if refused:
-            return refused
         try:
             with _recorded(request, "package.buy", account_id, sku=sku, count=count):
                 result = services.buy(ctx, account_id, sku, count, idem=_form_key(account_id, idem, "buy", sku, count))
@@ -402,13 +499,13 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
 
     @app.post("/console/accounts/{account_id}/packages/{package_id}/refund", include_in_schema=False)
     def refund(request: Request, account_id: str, package_id: str) -> Response:
+        refused = _refused(request, "package.refund", account_id)
+        if refused:
+            return refused
         view, error = _account_or_error(request, account_id)
         if error:
             return error
         lang = _lang(request)
-        refused = _refused(request, "package.refund", account_id)
-        if refused:
-            return refused
         try:
             with _recorded(request, "package.refund", account_id, target=package_id):
                 amount = services.refund(ctx, account_id, package_id).amount
@@ -419,13 +516,13 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
 
     @app.post("/console/accounts/{account_id}/traffic-billing", include_in_schema=False)
     def traffic_billing(request: Request, account_id: str, mode: str = Form("")) -> Response:
+        refused = _refused(request, "traffic_billing.switch", account_id)
+        if refused:
+            return refused
         view, error = _account_or_error(request, account_id)
         if error:
             return error
         lang = _lang(request)
-        refused = _refused(request, "traffic_billing.switch", account_id)
-        if refused:
-            return refused
         try:
             with _recorded(request, "traffic_billing.switch", account_id, mode=mode):
                 mode_value, day = services.switch_traffic_billing(ctx, account_id, mode)
@@ -639,8 +736,13 @@ def console_router(ctx: services.Context, operator_token: str | None) -> APIRout
 
     @app.post("/console/accounts/{account_id}/messages/read", include_in_schema=False)
     def messages_read(request: Request, account_id: str, through: str = Form("0")) -> Response:
+        refused = _refused(request, "messages.mark_read", account_id)
+        if refused:
+            return refused
         viewer = _viewer(request)
-        if viewer is None or viewer.account_id != account_id:
+        if viewer is None or viewer.account_id != account_id:  # only the customer marks its own messages read
+            operators.record(ctx, viewer, "console", "messages.mark_read", target=account_id, outcome="forbidden",
+                             detail="only the account itself marks its messages read")
             return page(request, "error.html", status=403, error=t(_lang(request), "forbidden"))
         if through.isdigit() and len(through) < 18:
             with _recorded(request, "messages.mark_read", account_id, through=through):

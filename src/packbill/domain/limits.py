@@ -33,6 +33,10 @@ MAX_COUNT = 100
 """Packages in one purchase."""
 MAX_NAME = 200
 """Characters of an account name."""
+MAX_BODY = 32 * 1024 * 1024
+"""Bytes of one request's body, however it is framed (Content-Length or chunked)."""
+BODY_TOO_LARGE = "packbill.body_too_large"
+"""The mark an HTTP request's scope carries when its body passed MAX_BODY (and was cut there)."""
 MAX_ENDPOINTS = 10
 """Webhook endpoints an account may have (the operator's own are not counted)."""
 MAX_TOKEN = 512

@@ -20,11 +20,12 @@ from ..domain.errors import BillingError, InvalidRequest
 from ..domain.limits import MAX_TOKEN
 from ..storage import accounts as accounts_store
 from ..storage import operators as store
+from ..storage import sessions as sessions_store
 from ..storage.db import Unavailable, commit_hook
 from ..storage.operators import AuditRecord, KeyRecord
 from .accounts import ACCOUNT_PREFIX, check_name, hash_token
 from . import trail
-from .context import Context
+from .context import Context, utc_now
 from .idempotency import Replayed
 
 BOOTSTRAP = "bootstrap"
@@ -80,12 +81,87 @@ def authenticate(ctx: Context, token: str | None, operator_token: str | None) ->
         return None
     if operator_token and hmac.compare_digest(token.encode(), operator_token.encode()):
         return BOOTSTRAP_PRINCIPAL
+    return _by_hash(ctx, hash_token(token), token.startswith(KEY_PREFIX))
+
+
+def _by_hash(ctx: Context, token_hash: str, key: bool | None = None) -> Principal | None:
+    """The key or account whose token has this hash (``key``: which to look in; None: both)."""
     with ctx.db.read() as conn:
-        if token.startswith(KEY_PREFIX):
-            key = store.key_by_token_hash(conn, hash_token(token))
-            return Principal(key.role, key.id, name=key.name) if key else None
-        account = accounts_store.account_by_token_hash(conn, hash_token(token))
-    return Principal.account(account.id) if account else None
+        if key in (True, None):
+            found = store.key_by_token_hash(conn, token_hash)
+            if found is not None:
+                return Principal(found.role, found.id, name=found.name)
+        if key in (False, None):
+            account = accounts_store.account_by_token_hash(conn, token_hash)
+            if account is not None:
+                return Principal.account(account.id)
+    return None
+
+
+# --- the console's sessions -----------------------------------------------------------------
+
+SESSION_HOURS = 12
+"""A console session lasts this long from sign-in, in real time: the service's clock (``ctx.now``)
+may stand elsewhere (tests, a backfill), a session's life is a matter of security."""
+
+
+@dataclass(frozen=True, slots=True)
+class Session:
+    id: str
+    """The random id the cookie holds (only its hash is stored)."""
+    csrf: str
+    """The token every form of the session carries back."""
+    principal: Principal
+
+
+def open_session(ctx: Context, token: str | None, operator_token: str | None) -> Session | None:
+    """Sign in with a token: a new session, or None when the token stands for nobody."""
+    principal = authenticate(ctx, token, operator_token)
+    if principal is None:
+        return None
+    session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    now = utc_now()
+    with commit_hook(None), ctx.db.write() as conn:
+        sessions_store.insert(conn, hash_token(session_id), hash_token((token or "").strip()), csrf, now,
+                              now + timedelta(hours=SESSION_HOURS))
+    return Session(session_id, csrf, principal)
+
+
+def session(ctx: Context, session_id: str | None, operator_token: str | None) -> Session | None:
+    """The session a cookie names, while it lasts and its token still stands for someone (a
+    revoked key or a rotated account token ends its sessions at once)."""
+    if not session_id or len(session_id) > 128:
+        return None
+    with ctx.db.read() as conn:
+        found = sessions_store.find(conn, hash_token(session_id), utc_now())
+    if found is None:
+        return None
+    token_hash, csrf = found
+    if operator_token and hmac.compare_digest(token_hash, hash_token(operator_token)):
+        return Session(session_id, csrf, BOOTSTRAP_PRINCIPAL)
+    principal = _by_hash(ctx, token_hash)
+    return Session(session_id, csrf, principal) if principal is not None else None
+
+
+def close_session(ctx: Context, session_id: str | None) -> None:
+    if session_id and len(session_id) <= 128:
+        with commit_hook(None), ctx.db.write() as conn:
+            sessions_store.delete(conn, hash_token(session_id))
+
+
+def record_signin(ctx: Context, principal: Principal, client: str | None) -> None:
+    """A console sign-in that opened a session (R24: who, from where)."""
+    with commit_hook(None), ctx.db.write() as conn:
+        trail.insert(conn, ctx.now(), principal.actor, principal.role.value, "console", "session.signin", target=None,
+                     account_id=principal.account_id, parameters={"client": client}, outcome="ok", detail=None)
+
+
+def record_anonymous(ctx: Context, via: str, action: str, *, client: str | None, outcome: str, detail: str) -> None:
+    """A refusal of someone who is nobody yet (a token that stands for no one, a failed sign-in,
+    a locked-out address): who is the address it came from."""
+    with commit_hook(None), ctx.db.write() as conn:
+        trail.insert(conn, ctx.now(), f"anonymous@{client or 'unknown'}", "none", via, action, target=None, account_id=None,
+                     parameters={}, outcome=outcome, detail=detail)
 
 
 def create_key(ctx: Context, name: str, role: str, by: Principal) -> tuple[KeyRecord, str]:

@@ -594,3 +594,16 @@ usage_archive_sums = sa.Table(
 )
 """What an archive holds, per account, day and service: the audit checks the day sums against the
 stored events and these together."""
+
+console_sessions = sa.Table(
+    "console_sessions",
+    metadata,
+    sa.Column("id_hash", sa.String(64), primary_key=True),
+    sa.Column("token_hash", sa.String(64), nullable=False),
+    sa.Column("csrf", sa.String(64), nullable=False),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("expires_us", sa.BigInteger, nullable=False, index=True),
+)
+"""The console's sessions: the cookie holds a random id whose hash is kept here, with the hash of
+the token signed in with (so revoking a key or rotating an account's token ends its sessions at
+once) and the session's CSRF token."""
