@@ -5,9 +5,7 @@ catalog), not read from the code, and it must name every route the service has."
 
 from __future__ import annotations
 
-import pytest
 
-from .conftest import OPERATOR
 
 READERS = {"admin", "finance", "support"}
 OWN = READERS | {"account"}
@@ -94,23 +92,6 @@ def test_the_table_names_every_route(api):
     found = routes(api.client.app)
     assert set(found) == set(EXPECTED) | ANY_TOKEN | OPEN
     assert all(found[k] for k in EXPECTED), "every route but /healthz and /v1/whoami declares its action"
-
-
-@pytest.fixture
-def world(api, ctx):
-    ctx.webhook_local = True
-    op = api.as_(OPERATOR)
-    tokens = {"admin": OPERATOR}
-    for role in ("finance", "support", "metering"):
-        r = op.post("/v1/keys", json={"name": f"{role}-walker", "role": role})
-        assert r.status_code == 201, r.text
-        tokens[role] = r.json()["token"]
-    acme = api.new_account("Walk Co")
-    tokens["account"] = acme["token"]
-    pkg = op.post(f"/v1/accounts/{acme['id']}/packages", json={"sku": "ai.face.100k"}).json()["packages"][0]
-    hook = op.post("/v1/webhooks", json={"url": "http://127.0.0.1:9/hook", "account_id": acme["id"]}).json()
-    spare_key = op.post("/v1/keys", json={"name": "spare", "role": "support"}).json()["id"]
-    return {"tokens": tokens, "account_id": acme["id"], "package_id": pkg["id"], "webhook_id": hook["id"], "key_id": spare_key}
 
 
 def fill(path: str, world: dict) -> str:

@@ -133,8 +133,12 @@ def test_two_servers_settle_the_scheduled_day_once(db_url, tmp_path):
         assert [r["through"] for r in runs] == [yesterday]
         trail = op.get("/v1/audit", params={"actor": "schedule"}).json()["records"]
         assert [(r["action"], r["via"], r["outcome"]) for r in trail] == [("settlement.run", "schedule", "ok")]
-        with console_client(one.url, "scenario-operator-token") as browser:
-            page = browser.get("/console/operations", cookies={"pb_lang": "en"})
+        browser = console_client(one.url, "scenario-operator-token")
+        try:
+            browser.cookies.set("pb_lang", "en")
+            page = browser.get("/console/operations")
+        finally:
+            browser.close()
         assert page.status_code == 200 and yesterday in page.text
     finally:
         stop(one.process, two.process)

@@ -21,7 +21,6 @@ from ..domain.limits import first_unstorable
 from ..services import Context, Unavailable
 from ..services import operators
 from ..services.operators import outcome_of
-from ..storage.db import commit_hook
 from ..services import trail
 from .errors import TOO_LARGE, ApiError
 
@@ -43,6 +42,11 @@ def _parameters(body: bytes) -> Any:
         return json.loads(body)
     except (ValueError, UnicodeDecodeError, RecursionError):
         return {"body": f"{len(body)} bytes, not JSON"}
+
+
+def refuse_nul_in_address(request: Request) -> None:
+    if "\x00" in request.scope["path"] or b"%00" in request.scope["query_string"].lower():
+        raise ApiError("invalid_request", "an address or parameter must not contain NUL characters")
 
 
 def refuse_too_large(request: Request) -> None:
@@ -101,6 +105,7 @@ def audited_route(ctx: Context, authenticate: Callable[[Request], object]) -> ty
 
             async def guarded(request: Request) -> Response:
                 await run_in_threadpool(authenticate, request)  # 401 before a byte of the body is read
+                refuse_nul_in_address(request)
                 body = await request.body()
                 refuse_too_large(request)
                 refuse_unstorable(body)
@@ -126,10 +131,10 @@ def audited_route(ctx: Context, authenticate: Callable[[Request], object]) -> ty
                 intent = operators.intent(ctx, lambda: getattr(request.state, "principal", None), "api", action,
                                           target=next((params[n] for n in TARGET_PARAMS if n in params), None),
                                           account_id=params.get("account_id"))
-                token = trail.opened(intent)
                 try:
-                    with commit_hook(intent):
+                    with operators.recording(intent):
                         await run_in_threadpool(authenticate, request)
+                        refuse_nul_in_address(request)
                         body = await request.body()
                         refuse_too_large(request)
                         intent.parameters = _parameters(body)
@@ -139,8 +144,6 @@ def audited_route(ctx: Context, authenticate: Callable[[Request], object]) -> ty
                     code, sentence = _refusal(exc)
                     await write(request, intent, code, sentence)
                     raise
-                finally:
-                    trail.closed(token)
                 outcome, detail = _answer(response)
                 if outcome == "ok" and intent.outcome != "ok":
                     outcome, detail = intent.outcome, "the same request again: its first answer was given"

@@ -342,6 +342,12 @@ class StatementDayOut(BaseModel):
     supplements: str = Field(description="late usage of the day settled after its statement, CNY")
 
 
+class StatementLateOut(BaseModel):
+    day: str
+    kind: Literal["topup", "adjustment", "purchase", "refund"]
+    amount: str
+
+
 class StatementOut(BaseModel):
     account_id: str
     account_name: str
@@ -359,6 +365,8 @@ class StatementOut(BaseModel):
     packages: list[StatementPackageOut]
     invoiceable: str
     daily: list[StatementDayOut]
+    late: list[StatementLateOut] = Field(default_factory=list, description="money stated in earlier months that were already "
+                                         "final when it was recorded, counted in this statement, each with its own day")
 
 
 class InvoiceIn(_In):

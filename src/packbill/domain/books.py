@@ -189,10 +189,23 @@ class Statement:
     invoiceable: Decimal
     daily: tuple[tuple[date, Decimal, Decimal], ...] = field(default=())
     """Per day of the month with lines: (day, pay-as-you-go amount, supplement amount)."""
+    late: tuple["LateMove", ...] = field(default=())
+    """Money stated in earlier months that were already final when it was recorded (late money,
+    already counted in the month's top-ups, adjustments, purchases and refunds), each with its own day."""
 
     @property
     def payg_total(self) -> Decimal:
         return sum((r.amount for r in self.payg), ZERO)
+
+
+@dataclass(frozen=True, slots=True)
+class LateMove:
+    """Late money on a statement: its own day, its kind (topup, adjustment, purchase, refund)
+    and what it moved (a purchase negative)."""
+
+    day: date
+    kind: str
+    amount: Decimal
 
 
 @dataclass(frozen=True, slots=True)

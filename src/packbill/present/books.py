@@ -34,6 +34,7 @@ def statement_json(s: Statement) -> dict[str, Any]:
                       "first_day": p.first_day.isoformat(), "last_day": p.last_day.isoformat(), "status": p.status} for p in s.packages],
         "invoiceable": money_json(s.invoiceable),
         "daily": [{"day": d.isoformat(), "amount": money_json(a), "supplements": money_json(x)} for d, a, x in s.daily],
+        "late": [{"day": m.day.isoformat(), "kind": m.kind, "amount": money_json(m.amount)} for m in s.late],
     }
 
 
@@ -64,6 +65,11 @@ def statement_csv(s: Statement) -> str:
     w.writerow(["package", "sku", "service", "size", "remaining", "first_day", "last_day", "status"])
     for p in s.packages:
         w.writerow([p.id, p.sku, p.service, p.size, p.remaining, p.first_day, p.last_day, p.status])
+    if s.late:
+        w.writerow([])
+        w.writerow(["late_day", "kind", "amount"])
+        for m in s.late:
+            w.writerow([m.day, m.kind, money_json(m.amount)])
     return buf.getvalue()
 
 
@@ -75,7 +81,9 @@ WORDS = {
            "amount": "应付金额", "voucher": "代金券抵扣", "cash": "现金支付", "usage_table": "用量明细", "drawn": "资源包抵扣",
            "payg_q": "按量计费用量", "mainland": "中国大陆", "other": "其他地区", "packages_table": "资源包", "package": "资源包 ID",
            "remaining": "月末剩余", "size": "规格", "validity": "有效期", "daily": "每日费用", "supplement": "补结算", "none": "无",
-           "active": "生效中", "expired": "已过期", "exhausted": "已用完", "refunded": "已退款", "currency": "金额单位：元（CNY）"},
+           "active": "生效中", "expired": "已过期", "exhausted": "已用完", "refunded": "已退款", "currency": "金额单位：元（CNY）",
+           "late_table": "补记款项（所属月份已出账，计入本月）", "day": "日期", "kind": "类型", "topup": "充值", "adjustment": "调账",
+           "purchase": "资源包购买", "refund": "退款"},
     "en": {"title": "Monthly statement", "account": "Account", "month": "Month", "number": "Statement no.", "status": "Status",
            "final": "Final", "provisional": "Provisional (estimate)", "summary": "Summary", "opening": "Opening balance",
            "topups": "Top-ups", "adjustments": "Adjustments", "purchases": "Package purchases (cash)", "refunds": "Refunds (cash)",
@@ -84,7 +92,9 @@ WORDS = {
            "cash": "Cash", "usage_table": "Usage", "drawn": "From packages", "payg_q": "Pay-as-you-go", "mainland": "Mainland China",
            "other": "Other regions", "packages_table": "Packages", "package": "Package", "remaining": "Left at month end", "size": "Size",
            "validity": "Valid", "daily": "Daily charges", "supplement": "Late usage", "none": "None", "active": "Active",
-           "expired": "Expired", "exhausted": "Used up", "refunded": "Refunded", "currency": "Amounts in CNY"},
+           "expired": "Expired", "exhausted": "Used up", "refunded": "Refunded", "currency": "Amounts in CNY",
+           "late_table": "Late entries (their month was already final; counted in this one)", "day": "Day", "kind": "Kind",
+           "topup": "Top-up", "adjustment": "Adjustment", "purchase": "Package purchase", "refund": "Refund"},
 }
 
 
@@ -148,6 +158,10 @@ def statement_body_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str
                               w["supplement"]: [float(by_day.get(d, zero)[1]) for d in days]},
                              unit="CNY", colours={w["payg"]: "#2f6fdf", w["supplement"]: "#f08c00"}, width=680, height=220)
     status = w[s.status] if s.status in w else s.status
+    late = ""
+    if s.late:
+        late = f"<h2>{escape(w['late_table'])}</h2>" + _table([w["day"], w["kind"], w["amount"]],
+                                                           [(str(m.day), w.get(m.kind, m.kind), money(m.amount)) for m in s.late], 2, w["none"])
     return f"""<article class="statement">
 <header><div><h1>{escape(w['title'])}</h1>
 <table class="meta"><tr><td>{escape(w['account'])}</td><td>{escape(s.account_name)} ({escape(s.account_id)})</td></tr>
@@ -164,7 +178,7 @@ def statement_body_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str
 {_table([w['service'], w['drawn'], w['payg_q'], w['mainland'], w['other']], usage, 1, w['none'])}
 <h2>{escape(w['packages_table'])}</h2>
 {_table([w['package'], w['service'], w['validity'], w['size'], w['remaining'], w['status']], packages, 3, w['none'])}
-{f'<h2>{escape(w["daily"])}</h2>{chart}' if chart else ''}
+{late}{f'<h2>{escape(w["daily"])}</h2>{chart}' if chart else ''}
 <footer>{escape(w['currency'])}</footer>
 </article>"""
 

@@ -124,7 +124,7 @@ def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool)
             number=books.statement_number(month, seq) if final else None,
             opening_balance=f["opening"], closing_balance=f["closing"], topups=f["topups"], adjustments=f["adjustments"],
             purchases=f["purchases"], refunds=f["refunds"], payg=payg, usage=usage, packages=tuple(f["packages"]),
-            invoiceable=books.invoiceable(*f["invoiceable"]), daily=daily))
+            invoiceable=books.invoiceable(*f["invoiceable"]), daily=daily, late=tuple(f["late"])))
     return out
 
 

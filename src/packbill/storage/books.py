@@ -11,11 +11,11 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.books import HeldPackage, PaygRow, Purchases, ServiceSums, Statement, UsageRow
-from ..domain.days import day_start, month_end, next_month
+from ..domain.books import HeldPackage, LateMove, PaygRow, Purchases, ServiceSums, Statement, UsageRow
+from ..domain.days import day_start, month_end, next_month, shanghai_day
 from ..domain.money import ZERO, from_fen, to_fen
 from . import schema as t
-from .sql import day_value, to_us
+from .sql import day_value, from_us, to_us
 
 CHUNK = 2000
 
@@ -124,6 +124,20 @@ def freeze_statements(conn: Connection, month: date, rows: Sequence[tuple[str, s
     return {r["account_id"] for r in new}
 
 
+def _on_statement(table: sa.Table, month: date) -> sa.ColumnElement[bool]:
+    """Rows of ``table`` (journal entries, orders) on ``month``'s statement: those of the month,
+    and those stated inside a month already final when they were recorded (late money)."""
+    return sa.or_(table.c.statement_month == month,
+                  sa.and_(table.c.statement_month.is_(None), table.c.at_us >= to_us(day_start(month)),
+                          table.c.at_us < to_us(day_start(next_month(month)))))
+
+
+def _before_statement(table: sa.Table, month: date) -> sa.ColumnElement[bool]:
+    """Rows of ``table`` on statements before ``month``'s."""
+    return sa.or_(table.c.statement_month < month,
+                  sa.and_(table.c.statement_month.is_(None), table.c.at_us < to_us(day_start(month))))
+
+
 def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[str, Decimal]:
     """Each account's cash as its statements count it when ``month`` begins: the money moved
     before (top-ups, adjustments, purchases, refunds) less the pay-as-you-go of the lines on
@@ -135,7 +149,7 @@ def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[st
         rows = conn.execute(sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
                             .join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
                             .where(po.c.ledger_account.in_([f"cash:{a}" for a in part]), je.c.kind != "payg",
-                                   je.c.at_us < to_us(day_start(month)))
+                                   _before_statement(je, month))
                             .group_by(po.c.ledger_account))
         out.update({acct[len("cash:"):]: from_fen(int(total)) for acct, total in rows})
         for a, cash in conn.execute(sa.select(bl.c.account_id, sa.func.sum(bl.c.cash_fen))
@@ -144,20 +158,36 @@ def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[st
     return out
 
 
-def _entry_sums(conn: Connection, ids: Sequence[str], first: datetime, end: datetime, kinds: Sequence[str], prefix: str
+def _entry_sums(conn: Connection, ids: Sequence[str], month: date, kinds: Sequence[str], prefix: str
                 ) -> dict[tuple[str, str], Decimal]:
     """(account, kind) -> sum of postings to ledger accounts starting with ``prefix`` in entries
-    of ``kinds`` made in [first, end)."""
+    of ``kinds`` on ``month``'s statement."""
     je, po = t.journal_entries, t.postings
     out: dict[tuple[str, str], Decimal] = {}
     for part in _chunks(ids):
         rows = conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen))
                             .join(po, sa.and_(po.c.account_id == je.c.account_id, po.c.entry_id == je.c.id))
                             .where(je.c.account_id.in_(part), je.c.kind.in_(kinds), po.c.ledger_account.like(prefix + "%"),
-                                   je.c.at_us >= to_us(first), je.c.at_us < to_us(end))
+                                   _on_statement(je, month))
                             .group_by(je.c.account_id, je.c.kind))
         out.update({(a, k): from_fen(int(v)) for a, k, v in rows})
     return out
+
+
+def _late_moves(conn: Connection, ids: Sequence[str], month: date) -> list[tuple[str, str, int, int]]:
+    """(account, kind, at_us, amount fen) of the money stated in earlier, final months that is on
+    ``month``'s statement: top-ups, adjustments and refunds as they moved cash and vouchers,
+    purchases as their contracted amount (negative)."""
+    je, po, o = t.journal_entries, t.postings, t.orders
+    moves = [tuple(r) for r in conn.execute(
+        sa.select(je.c.account_id, je.c.kind, je.c.at_us, sa.func.sum(po.c.amount_fen))
+        .join(po, sa.and_(po.c.account_id == je.c.account_id, po.c.entry_id == je.c.id))
+        .where(je.c.account_id.in_(ids), je.c.statement_month == month, je.c.kind.in_(("topup", "adjustment", "refund")),
+               sa.or_(po.c.ledger_account.like("cash:%"), sa.and_(je.c.kind == "refund", po.c.ledger_account.like("voucher:%"))))
+        .group_by(je.c.account_id, je.c.id, je.c.kind, je.c.at_us))]
+    moves += [(a, "purchase", at_us, -amount) for a, at_us, amount in conn.execute(
+        sa.select(o.c.account_id, o.c.at_us, o.c.amount_fen).where(o.c.account_id.in_(ids), o.c.statement_month == month))]
+    return sorted(moves, key=lambda m: (m[0], m[2], m[1]))
 
 
 def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: datetime) -> dict[str, dict]:
@@ -167,12 +197,12 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
     first, end = day_start(month), day_start(next_month(month))
     opening = _cash_balances(conn, ids, month)
     closing = _cash_balances(conn, ids, next_month(month))
-    cash_moves = _entry_sums(conn, ids, first, end, ("topup", "adjustment"), "cash:")
-    refunds_cash = _entry_sums(conn, ids, first, end, ("refund",), "cash:")
-    refunds_voucher = _entry_sums(conn, ids, first, end, ("refund",), "voucher:")
+    cash_moves = _entry_sums(conn, ids, month, ("topup", "adjustment"), "cash:")
+    refunds_cash = _entry_sums(conn, ids, month, ("refund",), "cash:")
+    refunds_voucher = _entry_sums(conn, ids, month, ("refund",), "voucher:")
     figures: dict[str, dict] = {a: dict(opening=opening.get(a, ZERO), closing=closing.get(a, ZERO),
                                         topups=cash_moves.get((a, "topup"), ZERO), adjustments=cash_moves.get((a, "adjustment"), ZERO),
-                                        purchases=Purchases(), sums=[], daily=[], packages=[],
+                                        purchases=Purchases(), sums=[], daily=[], packages=[], late=[],
                                         refunds=Purchases(ZERO, refunds_cash.get((a, "refund"), ZERO) + refunds_voucher.get((a, "refund"), ZERO),
                                                           refunds_voucher.get((a, "refund"), ZERO), refunds_cash.get((a, "refund"), ZERO)))
                                 for a in ids}
@@ -181,9 +211,11 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
     for part in _chunks(ids):
         for r in conn.execute(sa.select(o.c.account_id, sa.func.sum(sa.func.coalesce(o.c.list_amount_fen, o.c.amount_fen)),
                                         sa.func.sum(o.c.amount_fen), sa.func.sum(o.c.voucher_fen), sa.func.sum(o.c.cash_fen))
-                              .where(o.c.account_id.in_(part), o.c.at_us >= to_us(first), o.c.at_us < to_us(end))
+                              .where(o.c.account_id.in_(part), _on_statement(o, month))
                               .group_by(o.c.account_id)):
             figures[r[0]]["purchases"] = Purchases(*(from_fen(int(v)) for v in r[1:]))
+        for a, kind, at_us, amount in _late_moves(conn, part, month):
+            figures[a]["late"].append(LateMove(shanghai_day(from_us(at_us)), kind, from_fen(int(amount))))
         in_month = sa.and_(bl.c.account_id.in_(part), bl.c.statement_month == month)
         drawn = {(a, svc): int(q) for a, svc, q in conn.execute(
             sa.select(bl.c.account_id, bl.c.service, sa.func.sum(d.c.quantity)).join(d, sa.and_(d.c.account_id == bl.c.account_id, d.c.line_id == bl.c.id)).where(in_month)
@@ -299,6 +331,7 @@ def statement_body(s: Statement) -> dict:
                      for p in s.packages],
         "invoiceable": fen(s.invoiceable),
         "daily": [[d.isoformat(), fen(a), fen(b)] for d, a, b in s.daily],
+        "late": [[m.day.isoformat(), m.kind, fen(m.amount)] for m in s.late],
     }
 
 
@@ -315,4 +348,5 @@ def statement_from_body(b: dict) -> Statement:
                        for p in b["packages"]),
         invoiceable=money(b["invoiceable"]),
         daily=tuple((date.fromisoformat(d), money(a), money(x)) for d, a, x in b["daily"]),
+        late=tuple(LateMove(date.fromisoformat(d), k, money(a)) for d, k, a in b.get("late", [])),
     )

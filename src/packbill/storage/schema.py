@@ -70,6 +70,7 @@ orders = sa.Table(
     sa.Column("list_amount_fen", sa.BigInteger, nullable=True),
     sa.Column("voucher_fen", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("cash_fen", sa.BigInteger, nullable=False, server_default="0"),
+    sa.Column("statement_month", sa.Date, nullable=True),
     sa.UniqueConstraint("account_id", "id"),
 )
 """amount_fen is the contracted amount (R16); list_amount_fen the list amount; voucher and cash
@@ -170,6 +171,7 @@ journal_entries = sa.Table(
     sa.Column("kind", sa.String(32), nullable=False),
     sa.Column("ref", sa.String(64), nullable=False),
     sa.Column("memo", sa.String(400), nullable=True),
+    sa.Column("statement_month", sa.Date, nullable=True),
     sa.Index("ix_journal_entries_at_us", "at_us"),
 )
 

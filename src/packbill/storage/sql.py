@@ -3,13 +3,14 @@ account locks in one order, and the conversions of stored values."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.days import from_us, to_us  # noqa: F401 - moments are stored as epoch microseconds
+from ..domain.books import statement_month
+from ..domain.days import from_us, month_start, shanghai_day, to_us  # noqa: F401 - moments are stored as epoch microseconds
 from . import schema as t
 from .db import day_value  # noqa: F401
 
@@ -78,3 +79,14 @@ def upsert_set(conn: Connection, table: sa.Table, rows: list[dict], keys: Sequen
     stmt = insert_for(conn, table)
     stmt = stmt.on_conflict_do_update(index_elements=[table.c[k] for k in keys], set_={c: stmt.excluded[c] for c in cols})
     conn.execute(stmt, rows)
+
+
+def late_month(conn: Connection, at: datetime) -> date | None:
+    """The statement month of money stated ``at`` (SPEC section 8, late money): None when the
+    month of ``at`` is still open (the row's own month), else the first month that is open.
+    Read under the account's lock, which finalising a month takes too."""
+    day = shanghai_day(at)
+    final = {day_value(m) for m in conn.execute(sa.text("SELECT month FROM statement_months")).scalars()}
+    if month_start(day) not in final:
+        return None
+    return statement_month(day, final)

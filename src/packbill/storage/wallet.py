@@ -18,7 +18,7 @@ from ..domain.notify import wallet_event
 from ..domain.wallet import AlertState, DiscountRate, Payment, PaymentTerms, Purse, Voucher
 from . import schema as t
 from .notify import emit
-from .sql import Raw, day_value, from_us, to_us
+from .sql import Raw, day_value, from_us, late_month, to_us
 
 
 def _voucher(r) -> Voucher:
@@ -117,9 +117,11 @@ def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datet
         return
     ids = _new_ids(conn, "journal_entries", len(entries))
     at_us = to_us(at)
+    late = late_month(conn, at)
     with Raw(conn) as raw:
-        raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo) VALUES (?, ?, ?, ?, ?, ?)",
-                 [(i, a, at_us, e.kind, e.ref[:64], memo) for i, (a, e) in zip(ids, entries)])
+        month = raw.day(late) if late is not None else None
+        raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo, statement_month) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 [(i, a, at_us, e.kind, e.ref[:64], memo, month) for i, (a, e) in zip(ids, entries)])
         raw.many("INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) VALUES (?, ?, ?, ?)",
                  [(a, i, p.ledger_account, to_fen(p.amount)) for i, (a, e) in zip(ids, entries) for p in e.postings])
 

@@ -1,0 +1,55 @@
+"""Issue 27, defect 7 (SPEC section 8, "late money"): a top-up, adjustment, purchase or refund
+stated ``at`` a moment inside a month whose statement is final appears on the first open month's
+statement, with its own date, as late usage does; final statements never change, and each
+statement's closing balance is the next one's opening balance."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from packbill import services
+from packbill.services import books
+
+from ..helpers import t as at
+
+APRIL, MAY = date(2027, 4, 1), date(2027, 5, 1)
+
+
+def test_backdated_money_into_a_final_month_lands_on_the_first_open_statement(ctx):
+    account, _ = services.create_account(ctx, "Late payer", "cn", payment="balance", at=at("2027-03-01 09:00"))
+    services.topup(ctx, account.id, Decimal("100.00"), "bank-early", at=at("2027-04-02 09:00"))
+    services.settle(ctx, date(2027, 4, 30))  # April is final now
+    april = books.statement(ctx, account.id, APRIL)
+    assert april.status == "final" and april.topups == Decimal("100.00")
+    # money stated inside April, recorded after April was closed
+    services.topup(ctx, account.id, Decimal("250.00"), "bank-late", at=at("2027-04-15 10:00"))
+    services.adjust(ctx, account.id, Decimal("-5.00"), "fee", at=at("2027-04-20 10:00"))
+    services.buy(ctx, account.id, "ai.face.100k", at=at("2027-04-25 10:00"))
+    services.topup(ctx, account.id, Decimal("1.00"), "bank-may", at=at("2027-05-03 10:00"))
+    assert books.statement(ctx, account.id, APRIL) == april  # a final statement never changes
+    may = books.statement(ctx, account.id, MAY)
+    assert may.opening_balance == april.closing_balance == Decimal("100.00")
+    assert may.topups == Decimal("251.00") and may.adjustments == Decimal("-5.00")
+    assert may.purchases.cash == Decimal("50.00")  # ai.face.100k
+    assert may.closing_balance == may.opening_balance + may.topups + may.adjustments - may.purchases.cash + may.refunds.cash - sum(
+        (r.cash for r in may.payg), Decimal(0))
+    late = [(m.day, m.kind, m.amount) for m in may.late]
+    assert late == [(date(2027, 4, 15), "topup", Decimal("250.00")), (date(2027, 4, 20), "adjustment", Decimal("-5.00")),
+                    (date(2027, 4, 25), "purchase", Decimal("-50.00"))]
+    assert services.wallet(ctx, account.id).purse.cash == may.closing_balance
+
+
+def test_the_statement_shows_late_money_in_json_csv_and_the_printed_page(ctx):
+    from packbill.present.books import statement_csv, statement_html, statement_json
+
+    account, _ = services.create_account(ctx, "Late payer", "cn", payment="balance", at=at("2027-03-01 09:00"))
+    services.topup(ctx, account.id, Decimal("1.00"), "bank-early", at=at("2027-04-02 09:00"))
+    services.settle(ctx, date(2027, 4, 30))
+    services.topup(ctx, account.id, Decimal("250.00"), "bank-late", at=at("2027-04-15 10:00"))
+    may = books.statement(ctx, account.id, MAY)
+    assert statement_json(may)["late"] == [{"day": "2027-04-15", "kind": "topup", "amount": "250.00"}]
+    assert "late_day,kind,amount\r\n2027-04-15,topup,250.00" in statement_csv(may)
+    page = statement_html(may, ctx.catalog, "zh")
+    assert "补记款项" in page and "2027-04-15" in page and "充值" in page and "250.00" in page
+    assert "Late entries" in statement_html(may, ctx.catalog, "en")
