@@ -140,3 +140,21 @@ def test_file_import_equals_api_intake(ctx, tmp_path):
     assert result.rows == 20_000 and result.accepted + result.duplicates == 20_000
     with ctx.db.read() as conn:
         assert snapshot(conn, api_account.id) == snapshot(conn, file_account.id)
+
+
+def test_an_event_id_no_column_can_hold_is_refused_by_both_paths_and_never_reaches_the_database(ctx):
+    """Issue 27: the stream and the file import have no HTTP edge to refuse it; the validation does."""
+    from packbill.services.validate import rows_for_account
+
+    account, _ = services.create_account(ctx, "Odd ids", "cn")
+    raw = {"event_id": "e-\ud83d", "service": "ai.face", "quantity": 1, "region": "ap-beijing", "timestamp": "2027-06-01T10:00:00+08:00"}
+    from packbill.domain.days import to_us
+
+    from ..conftest import FIXED_NOW
+
+    rows, bad = rows_for_account(account.id, [raw, {**raw, "event_id": "金龙-1"}], to_us(FIXED_NOW), ctx.catalog)
+    assert [r.event_id for r in rows] == ["金龙-1"] and bad == [(0, "event_id holds a character that cannot be stored (a lone UTF-16 surrogate)")]
+    from packbill.services.usage import ingest_records
+
+    result = ingest_records(ctx, [{"account_id": account.id, **raw}])
+    assert result.refused and not result.accepted

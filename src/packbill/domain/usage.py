@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping, NamedTuple
 
 from .catalog import TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
 from .days import check_supported, day_and_window, to_us
-from .limits import MAX_AHEAD, MAX_DAY_CALLS, MAX_EVENT_ID, MAX_QUANTITY, day_limit
+from .limits import MAX_AHEAD, MAX_DAY_CALLS, MAX_EVENT_ID, MAX_QUANTITY, day_limit, unstorable
 from .model import UsageEvent
 
 _FIELDS = ("event_id", "service", "quantity", "region", "timestamp")
@@ -96,6 +96,8 @@ def check_event(raw: Any, now: datetime, catalog: Catalog) -> UsageEvent | str:
         return f"event_id must be a string of 1 to {MAX_EVENT_ID} characters"
     if "\x00" in event_id:
         return "event_id must not contain NUL characters"
+    if unstorable(event_id):
+        return "event_id holds a character that cannot be stored (a lone UTF-16 surrogate)"
     service = raw["service"]
     if not isinstance(service, str) or service not in USAGE_SERVICES:
         return f"unknown service {service!r}; usage is reported for {', '.join(USAGE_SERVICES)}"

@@ -19,7 +19,7 @@ from ..domain.limits import MAX_AHEAD, MAX_DAY_CALLS, MAX_EVENT_ID, MAX_QUANTITY
 from ..domain.usage import TOO_LATE, over_day_total
 
 _SERVICES = frozenset(USAGE_SERVICES)
-_FIXED_OFFSET_FROM_US = 694_195_200 * 1_000_000  # 1992-01-01: Asia/Shanghai has been UTC+8 since
+_FIXED_OFFSET_FROM_US = 946_656_000 * 1_000_000  # 2000-01-01 in Asia/Shanghai (UTC+8 since 1992): the first day supported
 _SHANGHAI_OFFSET_S = 8 * 3600
 _MAX_AHEAD_US = int(MAX_AHEAD.total_seconds()) * 1_000_000
 _DAYS: dict[int, date] = {}
@@ -42,7 +42,8 @@ def to_row(account_id: str, raw: Mapping[str, Any], now_us: int, regions: Mappin
         quantity = raw["quantity"]
         region = raw["region"]
         stamp = raw["timestamp"]
-        if (type(event_id) is str and 0 < len(event_id) <= MAX_EVENT_ID and "\x00" not in event_id and service in _SERVICES
+        if (type(event_id) is str and 0 < len(event_id) <= MAX_EVENT_ID and event_id.isascii() and "\x00" not in event_id
+                and service in _SERVICES
                 and type(quantity) is int and 0 < quantity <= MAX_QUANTITY and type(stamp) is str and len(stamp) <= 64):
             mainland = regions.get(region) if type(region) is str else None
             if mainland is not None:

@@ -59,6 +59,9 @@ def ensure(conn: Connection, wanted: set[date] | frozenset[date] = frozenset()) 
         if month in have:
             continue
         table, end = name(month), _next(month)
+        # no row of the month may arrive in the default partition between the move and the attach
+        # (the attach would then fail, as it did at every start while a stream sent backfills)
+        conn.execute(sa.text(f"LOCK TABLE {DEFAULT} IN EXCLUSIVE MODE"))
         conn.execute(sa.text(f"CREATE TABLE {table} (LIKE usage_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"))
         conn.execute(sa.text(f"WITH moved AS (DELETE FROM {DEFAULT} WHERE day >= :start AND day < :end RETURNING *) "
                              f"INSERT INTO {table} SELECT * FROM moved"), {"start": month, "end": end})
