@@ -118,3 +118,52 @@ def test_a_failed_preparation_leaves_the_events_where_they_are(ctx, monkeypatch,
     monkeypatch.undo()
     assert date(2027, 2, 1) in ctx.prepare_partitions()
     assert placement(ctx) == {"usage_events_y2027m02": 1}
+
+
+@pytest.mark.unsound_books  # the racing row is written straight into the table, without its day sums
+@pytest.mark.parametrize("db_url", ["postgres"], indirect=True)
+def test_a_row_of_the_month_arriving_during_the_move_waits_and_lands_in_its_partition(ctx, db_url):
+    """Issue 27: a start failed ("the usage partitions were not made") while rows of a backfilled
+    month kept arriving in the default partition: a row committed between the move and the attach
+    made the attach fail. The default partition is now locked for the move: the row waits, then
+    lands in the month's new partition."""
+    import threading
+
+    a = services.create_account(ctx, "Backfill", "cn")[0].id
+    services.ingest(ctx, a, [event("m1", "2027-02-10T10:00:00+08:00")])
+    racer = sa.create_engine(normalise_url(db_url))
+    done = threading.Event()
+
+    failed: list = []
+
+    def insert_a_row_of_february():
+        try:
+            with racer.begin() as conn:
+                conn.execute(sa.text("INSERT INTO usage_events (account_id, event_id, service, quantity, region, ts_us, day) "
+                                     "VALUES (:a, 'race', 'ai.face', 1, 'ap-beijing', 0, '2027-02-11')"), {"a": a})
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            failed.append(exc)
+        done.set()
+
+    class Racing:
+        """The connection ``ensure`` works on; right after the move, another process writes a row of the month."""
+
+        def __init__(self, conn):
+            self.conn = conn
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+        def execute(self, statement, *args, **kw):
+            result = self.conn.execute(statement, *args, **kw)
+            if "DELETE FROM usage_events_default" in str(statement):
+                threading.Thread(target=insert_a_row_of_february, daemon=True).start()
+                done.wait(1.0)  # without the lock it commits here, before the attach
+            return result
+
+    with ctx.db.write() as conn:
+        made = partitions.ensure(Racing(conn), set())
+    assert done.wait(30) and not failed, failed
+    racer.dispose()
+    assert date(2027, 2, 1) in made
+    assert placement(ctx) == {"usage_events_y2027m02": 2}

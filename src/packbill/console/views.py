@@ -707,7 +707,7 @@ def console_router(ctx: services.Context, operator_token: str | None, lockout: L
         from urllib.parse import urlencode
 
         query = urlencode({k: v for k, v in {"from": q.get("from"), "to": q.get("to"), **filters}.items() if v})
-        return page(request, "audit.html", records=records, first=first, last=last, actions=sorted(CHANGES), query=query,
+        return page(request, "audit.html", records=records, first=first, last=last, actions=sorted({*CHANGES, "session.signin"}), query=query,
                     next=records[-1].id if len(records) == 100 else None, **filters, **({"message": problem} if problem else {}))
 
     @app.get("/console/operations", include_in_schema=False)

@@ -82,7 +82,7 @@ WORDS = {
            "payg_q": "按量计费用量", "mainland": "中国大陆", "other": "其他地区", "packages_table": "资源包", "package": "资源包 ID",
            "remaining": "月末剩余", "size": "规格", "validity": "有效期", "daily": "每日费用", "supplement": "补结算", "none": "无",
            "active": "生效中", "expired": "已过期", "exhausted": "已用完", "refunded": "已退款", "currency": "金额单位：元（CNY）",
-           "late_table": "补记款项（所属月份已出账，计入本月）", "day": "日期", "kind": "类型", "topup": "充值", "adjustment": "调账",
+           "late_table": "补记款项（所属月份已出账，计入本月）", "day": "日期", "kind": "类型", "late_amount": "金额", "topup": "充值", "adjustment": "调账",
            "purchase": "资源包购买", "refund": "退款"},
     "en": {"title": "Monthly statement", "account": "Account", "month": "Month", "number": "Statement no.", "status": "Status",
            "final": "Final", "provisional": "Provisional (estimate)", "summary": "Summary", "opening": "Opening balance",
@@ -94,6 +94,7 @@ WORDS = {
            "validity": "Valid", "daily": "Daily charges", "supplement": "Late usage", "none": "None", "active": "Active",
            "expired": "Expired", "exhausted": "Used up", "refunded": "Refunded", "currency": "Amounts in CNY",
            "late_table": "Late entries (their month was already final; counted in this one)", "day": "Day", "kind": "Kind",
+           "late_amount": "Amount",
            "topup": "Top-up", "adjustment": "Adjustment", "purchase": "Package purchase", "refund": "Refund"},
 }
 
@@ -160,7 +161,7 @@ def statement_body_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str
     status = w[s.status] if s.status in w else s.status
     late = ""
     if s.late:
-        late = f"<h2>{escape(w['late_table'])}</h2>" + _table([w["day"], w["kind"], w["amount"]],
+        late = f"<h2>{escape(w['late_table'])}</h2>" + _table([w["day"], w["kind"], w["late_amount"]],
                                                            [(str(m.day), w.get(m.kind, m.kind), money(m.amount)) for m in s.late], 2, w["none"])
     return f"""<article class="statement">
 <header><div><h1>{escape(w['title'])}</h1>

@@ -60,8 +60,10 @@ def ensure(conn: Connection, wanted: set[date] | frozenset[date] = frozenset()) 
             continue
         table, end = name(month), _next(month)
         # no row of the month may arrive in the default partition between the move and the attach
-        # (the attach would then fail, as it did at every start while a stream sent backfills)
-        conn.execute(sa.text(f"LOCK TABLE {DEFAULT} IN EXCLUSIVE MODE"))
+        # (the attach would then fail, as it did at every start while a stream sent backfills):
+        # writers wait at the table itself, before their rows are routed, and then go to the new
+        # partition; readers go on
+        conn.execute(sa.text("LOCK TABLE usage_events IN EXCLUSIVE MODE"))
         conn.execute(sa.text(f"CREATE TABLE {table} (LIKE usage_events INCLUDING DEFAULTS INCLUDING CONSTRAINTS)"))
         conn.execute(sa.text(f"WITH moved AS (DELETE FROM {DEFAULT} WHERE day >= :start AND day < :end RETURNING *) "
                              f"INSERT INTO {table} SELECT * FROM moved"), {"start": month, "end": end})
