@@ -123,3 +123,44 @@ def test_writes_at_the_ends_of_the_calendar_are_refused_not_a_500(api):
                        ("/v1/settlements", {"through": "0001-01-01"})]:
         r = op.put(path, json=body) if path.endswith("discount") else op.post(path, json=body)
         assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", (path, r.status_code, r.text)
+
+
+def test_future_times_are_refused_for_money_and_settlement_and_finalise_nothing(api, ctx):
+    """Issue 20: a settlement run stated in the future (or through a day that has not ended)
+    finalised and numbered the current month's statements; top-ups and adjustments with a future
+    ``at`` were accepted. All are refused as purchases and refunds already were."""
+    acc = api.new_account()
+    op = api.as_(OPERATOR)
+    ahead = "2027-06-03T09:00:00+08:00"  # the clock says 2027-06-01 12:00
+    for path, body in [(f"/v1/accounts/{acc['id']}/topups", {"amount": "1.00", "reference": "r-future", "at": ahead}),
+                       (f"/v1/accounts/{acc['id']}/adjustments", {"amount": "1.00", "reason": "later", "at": ahead}),
+                       ("/v1/settlements", {"through": "2027-06-02", "at": ahead}),
+                       ("/v1/settlements", {"through": "2027-06-30", "at": "2027-07-01T09:00:00+08:00"}),
+                       ("/v1/settlements", {"through": "2027-06-01"})]:
+        r = op.post(path, json=body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", (path, body, r.text)
+    assert op.get(f"/v1/accounts/{acc['id']}/wallet").json()["balance"] == "0.00"
+    with ctx.db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.statement_months)).scalar_one() == 0
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.settlement_runs)).scalar_one() == 0
+
+
+def test_no_csv_written_carries_a_live_spreadsheet_formula(api, ctx):
+    """Issue 20: an account name such as =HYPERLINK(...) reached every CSV as a live formula."""
+    import csv
+    import io
+
+    from packbill.present.spreadsheet import cell
+
+    assert [cell(v) for v in ("=1+1", "+cmd", "-x", "@SUM(A1)", "\tx", "-5.00", "12", "plain", 3)] == [
+        "'=1+1", "'+cmd", "'-x", "'@SUM(A1)", "'\tx", "-5.00", "12", "plain", 3]
+    op = api.as_(OPERATOR)
+    acc = op.post("/v1/accounts", json={"name": '=HYPERLINK("http://evil.test","点我")', "site": "cn", "payment": "balance"}).json()
+    op.post(f"/v1/accounts/{acc['id']}/topups", json={"amount": "10.00", "reference": "r1"})
+    op.post(f"/v1/accounts/{acc['id']}/adjustments", json={"amount": "-5.00", "reason": "fee"})
+    r = op.get(f"/v1/accounts/{acc['id']}/statements/2027-06", params={"format": "csv"})
+    assert r.status_code == 200
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    cells = [c for row in rows for c in row]
+    assert "'=HYPERLINK(\"http://evil.test\",\"点我\")" in cells and not any(c.startswith("=") for c in cells)
+    assert ["adjustments", "-5.00"] in rows  # numbers stay numbers

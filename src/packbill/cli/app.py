@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 from decimal import Decimal
 import json
 import os
@@ -23,6 +22,7 @@ from ..services import operators
 from ..domain import BillingError, CatalogError, UnknownSku, load_catalog
 from ..domain.days import check_supported
 from ..domain.usage import parse_timestamp
+from ..present import spreadsheet
 from ..present.tables import bill_table, packages_table
 from ..settings import Settings
 
@@ -529,9 +529,9 @@ def usage_export(
     with _Errors():
         events = archive.export(ctx, account_id, _day(since, "from"), _day(until, "to"))
         if format == "csv":
-            writer = csv.DictWriter(sys.stdout, fields)
-            writer.writeheader()
-            writer.writerows(events)
+            writer = spreadsheet.writer(sys.stdout)
+            writer.writerow(fields)
+            writer.writerows([e.get(f) for f in fields] for e in events)
         else:
             for e in events:
                 sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
@@ -630,7 +630,7 @@ def bills_show(
         sys.stdout.write(json.dumps(bill, ensure_ascii=False, indent=2) + "\n")
         return
     if format == "csv":
-        writer = csv.writer(sys.stdout)
+        writer = spreadsheet.writer(sys.stdout)
         writer.writerow(["day", "service", "quantity", "drawn", "payg_quantity", "amount", "supplement"])
         for r in rows:
             drawn = ";".join(f"{d['package_id']}:{d['quantity']}" for d in r["drawn"])

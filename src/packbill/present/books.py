@@ -3,7 +3,6 @@ page in Chinese or English (the PDF is this page printed)."""
 
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 from html import escape
@@ -12,7 +11,7 @@ from typing import Any, Sequence
 from ..domain.books import RevenueDay, Statement
 from ..domain.catalog import Catalog
 from ..domain.days import month_days
-from . import money, money_json, quantity, service_name
+from . import money, money_json, quantity, service_name, spreadsheet
 from .charts import stacked_bars
 
 
@@ -41,7 +40,7 @@ def statement_json(s: Statement) -> dict[str, Any]:
 def statement_csv(s: Statement) -> str:
     """One CSV file: a section per table, each with its header row (opens in Excel and WPS)."""
     buf = io.StringIO()
-    w = csv.writer(buf)
+    w = spreadsheet.writer(buf)
     w.writerow(["statement", s.number or "", "account", s.account_id, s.account_name, "month", f"{s.month:%Y-%m}", "status", s.status])
     w.writerow([])
     w.writerow(["summary", "amount"])

@@ -10,6 +10,8 @@ from typing import Callable, Iterable
 
 from ..domain import Catalog, load_catalog
 from ..domain.days import month_start, next_month, shanghai_day
+from ..domain.errors import InvalidRequest
+from ..domain.limits import MAX_AHEAD
 from ..domain.wallet import Delays
 from ..storage import partitions
 from ..storage.db import DEFAULT_URL, Database
@@ -88,3 +90,15 @@ class Context:
 def ping(ctx: Context) -> None:
     """The database answers (else ``Unavailable``)."""
     ctx.db.ping()
+
+
+def not_ahead(ctx: Context, at: datetime | None, what: str) -> datetime:
+    """An operator's ``at`` (a purchase, a refund, a top-up, an adjustment, a settlement run): now
+    by default, never in the future (5 minutes of clock difference allowed, as for usage). A time
+    ahead would act early: a settlement run stated in the future would finalise a month early."""
+    now = ctx.now()
+    if at is None:
+        return now
+    if at - now > MAX_AHEAD:
+        raise InvalidRequest(f"{what} cannot happen in the future: 'at' is {at.isoformat()}, the server's clock {now.isoformat()}")
+    return at

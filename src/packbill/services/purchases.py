@@ -8,15 +8,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from ..domain import Package, check_refund, journal, purchase, shanghai_day
-from ..domain.errors import InvalidRequest
-from ..domain.limits import MAX_AHEAD
 from ..domain.wallet import Payment, contracted, pay, pay_back, rate_on, split, split_payment
 from ..storage import accounts as accounts_store
 from ..storage import notify as notify_store
 from ..storage import packages as store
 from ..storage import wallet as wallet_store
 from . import idempotency
-from .context import Context
+from .context import Context, not_ahead
 from .idempotency import IdempotencyKey
 from .wallet import commit_movement
 
@@ -33,17 +31,6 @@ class Purchase:
     """The contracted total (R16)."""
     list_amount: Decimal = Decimal("0.00")
     paid: Payment = Payment()
-
-
-def not_ahead(ctx: Context, at: datetime | None, what: str) -> datetime:
-    """An operator's ``at`` for a purchase or refund: now by default, never in the future (5
-    minutes of clock difference allowed, as for usage)."""
-    now = ctx.now()
-    if at is None:
-        return now
-    if at - now > MAX_AHEAD:
-        raise InvalidRequest(f"{what} cannot happen in the future: 'at' is {at.isoformat()}, the server's clock {now.isoformat()}")
-    return at
 
 
 def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | None = None,

@@ -25,7 +25,7 @@ from ..storage import settlement as store
 from ..storage.db import Unavailable, is_retryable, is_unavailable
 from ..storage.settlement import RunRecord
 from . import books, gcpause, idempotency, metrics
-from .context import Context
+from .context import Context, not_ahead
 from .idempotency import IdempotencyKey
 
 log = logging.getLogger("packbill.settlement")
@@ -63,7 +63,7 @@ def settle(
 def start(ctx: Context, through: date, now: datetime | None = None, idem: IdempotencyKey | None = None, chunk: int = CHUNK) -> int:
     """Begin a run: its accounts cut into chunks that any number of workers, in this process or
     others, on this machine or others, then settle (``work``). Returns the run's id."""
-    now = now or ctx.now()
+    now = not_ahead(ctx, now, "a settlement run")
     if through >= shanghai_day(now):
         raise InvalidRequest(f"day {through} has not ended yet (Asia/Shanghai); settle only days that have ended")
     with ctx.db.write() as conn:

@@ -29,7 +29,7 @@ from ..storage import accounts as accounts_store
 from ..storage import wallet as store
 from ..storage.packages import load_packages
 from . import idempotency
-from .context import Context
+from .context import Context, not_ahead
 from .idempotency import IdempotencyKey
 
 
@@ -62,7 +62,7 @@ def topup(ctx: Context, account_id: str, amount: Decimal, reference: str, at: da
     reference = (reference or "").strip()
     if not (1 <= len(reference) <= 128):
         raise InvalidRequest("reference must be 1 to 128 characters (the payment's own reference)")
-    at = at or ctx.now()
+    at = not_ahead(ctx, at, "a top-up")
 
     def work(conn) -> TopUp:
         accounts_store.get_account(conn, account_id, lock=True)
@@ -101,7 +101,7 @@ def adjust(ctx: Context, account_id: str, amount: Decimal, reason: str, at: date
     reason = (reason or "").strip()
     if not (1 <= len(reason) <= 400):
         raise InvalidRequest("reason must be 1 to 400 characters: say why the balance changes")
-    at = at or ctx.now()
+    at = not_ahead(ctx, at, "an adjustment")
 
     def work(conn) -> Adjustment:
         accounts_store.get_account(conn, account_id, lock=True)
