@@ -53,3 +53,26 @@ def test_the_statement_shows_late_money_in_json_csv_and_the_printed_page(ctx):
     page = statement_html(may, ctx.catalog, "zh")
     assert "补记款项" in page and "2027-04-15" in page and "充值" in page and "250.00" in page
     assert "Late entries" in statement_html(may, ctx.catalog, "en")
+
+
+def test_the_wallet_answers_as_of_the_moment_asked_from_the_journal(ctx):
+    """Issue 20: ``GET .../wallet?as_of=`` answered the current balance for every moment. Each
+    moment's answer is checked against the journal's cash postings up to it."""
+    account, _ = services.create_account(ctx, "As of", "cn", payment="balance", at=at("2027-03-01 09:00"))
+    services.topup(ctx, account.id, Decimal("100.00"), "bank-1", at=at("2027-05-02 10:00"))
+    services.grant_voucher(ctx, account.id, Decimal("30.00"), date(2027, 12, 31), at=at("2027-05-03 10:00"))
+    services.buy(ctx, account.id, "ai.face.100k", at=at("2027-05-04 10:00"))  # 50.00: 30.00 from the voucher, 20.00 cash
+    services.adjust(ctx, account.id, Decimal("-200.00"), "correction", at=at("2027-05-05 10:00"))  # into arrears
+    services.topup(ctx, account.id, Decimal("150.00"), "bank-2", at=at("2027-05-06 10:00"))  # out again
+    expected = {"2027-05-01 12:00": ("0.00", "normal", None), "2027-05-02 12:00": ("100.00", "normal", None),
+                "2027-05-03 12:00": ("100.00", "normal", "30.00"), "2027-05-04 12:00": ("80.00", "normal", "0.00"),
+                "2027-05-05 12:00": ("-120.00", "arrears", "0.00"), "2027-05-06 12:00": ("30.00", "normal", "0.00")}
+    for moment, (cash, state, voucher) in expected.items():
+        view = services.wallet(ctx, account.id, at(moment))
+        assert (str(view.purse.cash), view.state.value) == (cash, state), moment
+        vouchers = [str(v.remaining) for v in view.purse.vouchers.values()]
+        assert vouchers == ([voucher] if voucher else []), moment
+        journal = sum((amount for e in services.journal_entries(ctx, account.id) for ledger, amount in e["postings"]
+                       if ledger == f"cash:{account.id}" and e["at"] <= at(moment)), Decimal("0.00"))
+        assert view.purse.cash == journal, moment
+    assert services.wallet(ctx, account.id).purse.cash == Decimal("30.00")

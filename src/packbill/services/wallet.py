@@ -207,10 +207,12 @@ def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> Wall
     the usage not settled yet (by the settlement engine itself, nothing written)."""
     from .settlement import estimate
 
-    as_of = as_of or ctx.now()
+    now = ctx.now()
+    as_of = as_of or now
     day = shanghai_day(as_of)
+    live = as_of >= now - timedelta(minutes=1)
     with ctx.db.read() as conn:
-        purse = store.load_purse(conn, account_id)
+        purse = store.load_purse(conn, account_id) if live else store.purse_as_of(conn, account_id, as_of)
         packages = [(p, r) for p, r in load_packages(conn, account_id) if p.purchased_at <= as_of]
         switches = accounts_store.load_switches(conn, account_id)
     state = wallet_state(purse.arrears_since, as_of, ctx.delays) if purse.terms is PaymentTerms.BALANCE else WalletState.NORMAL
@@ -218,7 +220,7 @@ def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> Wall
     covered = {p.service for p, r in packages
                if domain.package_status(p, r, as_of, mode) is domain.PackageStatus.ACTIVE}
     services = list(USAGE_SERVICES) + list(BANDWIDTH_SERVICES)
-    estimated = estimate(ctx, account_id, as_of).cash if as_of >= ctx.now() - timedelta(minutes=1) else purse.cash
+    estimated = estimate(ctx, account_id, as_of).cash if live else purse.cash
     return WalletView(purse, state, service_status(state, services, covered), estimated, day)
 
 

@@ -4,6 +4,7 @@ the journal, wallet events and idempotency keys."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Sequence
@@ -48,6 +49,30 @@ def load_purses(conn: Connection, account_ids: Sequence[str]) -> dict[str, Purse
 
 def load_purse(conn: Connection, account_id: str) -> Purse:
     return load_purses(conn, [account_id])[account_id]
+
+
+def purse_as_of(conn: Connection, account_id: str, as_of: datetime) -> Purse:
+    """The purse as it stood at ``as_of``: cash and each voucher's remainder summed from the
+    journal's postings up to that moment, the vouchers granted by then, and the arrears clock from
+    the wallet's events (terms, credit limit and threshold as they are now)."""
+    purse = load_purse(conn, account_id)
+    je, po, v, we = t.journal_entries, t.postings, t.vouchers, t.wallet_events
+    until = to_us(as_of)
+    sums = dict(conn.execute(
+        sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
+        .join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
+        .where(po.c.account_id == account_id, je.c.at_us <= until,
+               sa.or_(po.c.ledger_account == f"cash:{account_id}", po.c.ledger_account.like("voucher:%")))
+        .group_by(po.c.ledger_account)).all())
+    granted = set(conn.execute(sa.select(v.c.id).where(v.c.account_id == account_id, v.c.granted_us <= until)).scalars())
+    vouchers = {vid: replace(voucher, remaining=from_fen(int(sums.get(f"voucher:{vid}", 0))))
+                for vid, voucher in purse.vouchers.items() if vid in granted}
+    arrears_since = None
+    for kind, at_us in conn.execute(sa.select(we.c.kind, we.c.at_us).where(we.c.account_id == account_id, we.c.at_us <= until,
+                                                                            we.c.kind.in_(("arrears", "arrears_lifted")))
+                                    .order_by(we.c.at_us, we.c.id)):
+        arrears_since = from_us(at_us) if kind == "arrears" else None
+    return replace(purse, cash=from_fen(int(sums.get(f"cash:{account_id}", 0))), vouchers=vouchers, arrears_since=arrears_since)
 
 
 def save_purses(conn: Connection, purses: dict[str, tuple[Purse, Purse]]) -> None:
