@@ -76,3 +76,25 @@ def test_the_wallet_answers_as_of_the_moment_asked_from_the_journal(ctx):
                        if ledger == f"cash:{account.id}" and e["at"] <= at(moment)), Decimal("0.00"))
         assert view.purse.cash == journal, moment
     assert services.wallet(ctx, account.id).purse.cash == Decimal("30.00")
+
+
+def test_backfilled_months_without_usage_have_statements_from_the_first_movement(ctx):
+    """Issue 20: an account with a top-up and a purchase backfilled into a past month, and no
+    usage, got 404 for that month's statement. Statements exist for every month from the first
+    movement, backfilled ones included, final months too (money recorded after a month was final
+    is on the first open month's statement, as late money)."""
+    other, _ = services.create_account(ctx, "Early bird", "cn", at=at("2027-03-01 09:00"))
+    services.topup(ctx, other.id, Decimal("1.00"), "early", at=at("2027-03-02 09:00"))
+    services.settle(ctx, date(2027, 3, 31))  # March is final for everyone
+    account, _ = services.create_account(ctx, "Backfilled", "cn", payment="balance")  # created today, 2027-06-01
+    services.topup(ctx, account.id, Decimal("80.00"), "bank-april", at=at("2027-04-10 10:00"))
+    services.buy(ctx, account.id, "ai.face.100k", at=at("2027-04-12 10:00"))
+    assert books.statement_months(ctx, account.id) == [date(2027, 6, 1), MAY, APRIL]
+    april = books.statement(ctx, account.id, APRIL)
+    assert april.topups == Decimal("80.00") and april.purchases.cash == Decimal("50.00") and april.closing_balance == Decimal("30.00")
+    assert books.statement(ctx, account.id, MAY).opening_balance == Decimal("30.00")
+    # a month already final when the money was backfilled into it: its statement exists, and the money is late
+    services.topup(ctx, account.id, Decimal("5.00"), "bank-march", at=at("2027-03-20 10:00"))
+    march = books.statement(ctx, account.id, date(2027, 3, 1))
+    assert march.status == "final" and march.topups == Decimal("0.00")
+    assert [m.day for m in books.statement(ctx, account.id, APRIL).late] == [date(2027, 3, 20)]

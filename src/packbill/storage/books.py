@@ -75,22 +75,27 @@ def claim_month(conn: Connection, month: date, at: datetime) -> bool:
 
 
 def statement_accounts(conn: Connection, month: date) -> list[str]:
-    """The accounts with a statement of ``month``: those created before it ended, and those
-    with lines on it (usage of the month reported for an account created later), by id."""
-    a, bl = t.accounts, t.bill_lines
+    """The accounts with a statement of ``month``: those created before it ended, those with lines
+    on it (usage of the month reported for an account created later), and those with money moved
+    by then (a top-up or purchase backfilled before the account's creation), by id."""
+    a, bl, je = t.accounts, t.bill_lines, t.journal_entries
+    end = to_us(day_start(next_month(month)))
     with_lines = sa.exists().where(bl.c.account_id == a.c.id, bl.c.statement_month == month)
-    return list(conn.execute(sa.select(a.c.id).where(sa.or_(a.c.created_us < to_us(day_start(next_month(month))), with_lines))
+    with_money = sa.exists().where(je.c.account_id == a.c.id, je.c.at_us < end)
+    return list(conn.execute(sa.select(a.c.id).where(sa.or_(a.c.created_us < end, with_lines, with_money))
                              .order_by(a.c.id)).scalars())
 
 
 def first_month(conn: Connection, account_id: str) -> date | None:
-    """The first month with anything on an account's statements: its creation or its first line."""
+    """The first month with anything on an account's statements: its creation, its first line, or
+    its first movement of money (backfilled ones included)."""
     from ..domain.days import from_us, month_start, shanghai_day
 
-    a, bl = t.accounts, t.bill_lines
+    a, bl, je = t.accounts, t.bill_lines, t.journal_entries
     created = conn.execute(sa.select(a.c.created_us).where(a.c.id == account_id)).scalar()
     first_line = conn.execute(sa.select(sa.func.min(bl.c.statement_month)).where(bl.c.account_id == account_id)).scalar()
-    months = [month_start(shanghai_day(from_us(created)))] if created is not None else []
+    first_money = conn.execute(sa.select(sa.func.min(je.c.at_us)).where(je.c.account_id == account_id)).scalar()
+    months = [month_start(shanghai_day(from_us(us))) for us in (created, first_money) if us is not None]
     if first_line is not None:
         months.append(day_value(first_line))
     return min(months) if months else None
