@@ -2,7 +2,7 @@
 
 import pytest
 
-from packbill.domain import InvalidRequest, Ledger, TrafficBilling, load_catalog
+from packbill.domain import InvalidRequest, ReferenceModel, TrafficBilling, load_catalog
 
 from ..helpers import D, d, ev, t
 
@@ -11,7 +11,7 @@ CATALOG = load_catalog()
 
 @pytest.fixture
 def ledger():
-    ledger = Ledger(CATALOG)
+    ledger = ReferenceModel(CATALOG)
     ledger.create_account("a", "Acme", "cn")
     ledger.create_account("b", "Beta", "cn")
     return ledger

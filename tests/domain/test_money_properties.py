@@ -6,7 +6,7 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packbill.domain import BillingError, Ledger, load_catalog
+from packbill.domain import BillingError, ReferenceModel, load_catalog
 
 from ..helpers import ev, t
 
@@ -26,7 +26,7 @@ ops = st.lists(st.one_of(
 
 
 def run(history, terms):
-    ledger = Ledger(CATALOG)
+    ledger = ReferenceModel(CATALOG)
     ledger.create_account("a", "A", "cn", payment=terms)
     bought = []
     checks = []

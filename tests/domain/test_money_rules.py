@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from packbill.domain import InvalidRequest, Ledger, load_catalog
+from packbill.domain import InvalidRequest, ReferenceModel, load_catalog
 from packbill.domain.errors import Conflict
 from packbill.domain.wallet import (
     AlertState,
@@ -27,7 +27,7 @@ CATALOG = load_catalog()
 
 @pytest.fixture
 def ledger():
-    ledger = Ledger(CATALOG)
+    ledger = ReferenceModel(CATALOG)
     ledger.create_account("a", "Acme", "cn", payment="balance")
     ledger.create_account("i", "Invoice Co", "cn")  # no terms given: invoice (the first API version's behaviour)
     return ledger

@@ -7,7 +7,7 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packbill.domain import Ledger, TrafficBilling, UsageEvent, draw_order_key, mode_on, parse_catalog
+from packbill.domain import ReferenceModel, TrafficBilling, UsageEvent, draw_order_key, mode_on, parse_catalog
 from packbill.domain.catalog import default_catalog_text
 
 from ..helpers import d, t
@@ -34,7 +34,7 @@ histories = st.lists(st.one_of(buys, switches, usages), min_size=1, max_size=40)
 
 def build(history, account="a"):
     """A ledger with the history's purchases and switches, and its usage events (not recorded)."""
-    ledger = Ledger(SMALL)
+    ledger = ReferenceModel(SMALL)
     ledger.create_account(account, "A", "cn")
     events = []
     for i, op in enumerate(history):

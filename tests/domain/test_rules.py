@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from packbill.domain import (
-    Ledger,
+    ReferenceModel,
     PackageStatus,
     RefundNotAllowed,
     SiteNotEligible,
@@ -28,7 +28,7 @@ DPB = TrafficBilling.DAILY_PEAK_BANDWIDTH
 
 @pytest.fixture
 def ledger():
-    ledger = Ledger(CATALOG)
+    ledger = ReferenceModel(CATALOG)
     ledger.create_account("a", "Acme cameras", "cn")
     ledger.create_account("b", "Beta cameras", "cn")
     ledger.create_account("x", "Overseas Ltd", "intl")
@@ -412,7 +412,7 @@ def test_R13_graduated_monthly_tiers_restart_on_the_first():
     from packbill.domain.catalog import default_catalog_text
 
     text = default_catalog_text().replace('price = "0.0005"', 'tiers = [{up_to = 100, price = "0.01"}, {price = "0.001"}]')
-    ledger = Ledger(parse_catalog(text))
+    ledger = ReferenceModel(parse_catalog(text))
     ledger.create_account("a", "A", "cn")
     ledger.record_usage("a", [ev("1", "ai.face", 60, "2026-11-29 09:00"), ev("2", "ai.face", 60, "2026-11-30 09:00"),
                               ev("3", "ai.face", 60, "2026-12-01 09:00")])

@@ -1,5 +1,5 @@
 """The database-backed services give exactly the ledger of the in-memory reference model
-(domain.Ledger) on the same random customer histories, on SQLite and PostgreSQL."""
+(domain.ReferenceModel) on the same random customer histories, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from packbill import services
 from packbill.domain import BillingError
-from packbill.domain import Ledger
+from packbill.domain import ReferenceModel
 
 from ..domain.test_properties import DAYS, LAST_DAY, SMALL, START, histories
 from ..helpers import d
@@ -26,7 +26,7 @@ def raw(event, i):
 def test_services_match_reference_model(db_url, fresh_ctx, history, split, refund_first):
     ctx = fresh_ctx()  # each example its own database: R12 makes every finished run count for all accounts
     ctx.catalog = SMALL
-    reference = Ledger(SMALL)
+    reference = ReferenceModel(SMALL)
     account, _ = services.create_account(ctx, "A", "cn")
     reference.create_account(account.id, "A", "cn")
     ids = {}

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from packbill import services
-from packbill.domain import Ledger, check_event, load_catalog, row_of
+from packbill.domain import ReferenceModel, check_event, load_catalog, row_of
 from packbill.domain.usage import DayUsage
 from packbill.services.validate import slow_row, to_row
 from packbill.storage import schema as t
@@ -83,7 +83,7 @@ def test_intake_sums_and_bills_equal_the_reference_model(ctx, batches):
     """Batches of any size take the one intake path; its sums are the reference model's."""
     batches = same_content(batches)
     account, _ = services.create_account(ctx, "intake", "cn")
-    ledger = Ledger(CATALOG)
+    ledger = ReferenceModel(CATALOG)
     ledger.create_account(account.id, "intake", "cn")
     services.buy(ctx, account.id, "ai.face.100k", 1, FIXED_NOW - timedelta(days=10))
     ledger.buy(account.id, "ai.face.100k", FIXED_NOW - timedelta(days=10))

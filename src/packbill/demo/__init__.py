@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import services
-from ..domain import SHANGHAI, Ledger, UsageEvent
+from ..domain import SHANGHAI, ReferenceModel, UsageEvent
 from ..domain import BANDWIDTH_SERVICES
 from ..present import mbps, money, quantity
 from ..present.tables import packages_table
@@ -214,7 +214,7 @@ def _package_value_used(views, lines) -> Decimal:
 
 def _payg_only(month, ctx: Context, account_id: str) -> Decimal:
     """What the same month would have cost with no packages: the reference model, replayed."""
-    ledger = Ledger(ctx.catalog)
+    ledger = ReferenceModel(ctx.catalog)
     ledger.create_account(account_id, "payg only", "cn")
     for action in month.actions:
         if action.kind == "switch":

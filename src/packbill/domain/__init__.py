@@ -17,7 +17,7 @@ from .catalog import (
 from .days import SHANGHAI, Validity, shanghai_day
 from .draw_order import can_draw, draw, draw_order_key, in_draw_order
 from .errors import BillingError, InvalidRequest, InvalidUsage, NotFound, RefundNotAllowed, SiteNotEligible
-from .ledger import Ledger, PackageView
+from .reference import ReferenceModel, PackageView
 from .model import Balance, BillLine, Draw, Package, PackageStatus, Site, TrafficBilling, UsageEvent
 from .money import round_line
 from .purchase import purchase
@@ -56,7 +56,7 @@ __all__ = [
     "Draw",
     "InvalidRequest",
     "InvalidUsage",
-    "Ledger",
+    "ReferenceModel",
     "NotFound",
     "Package",
     "PackageHistory",

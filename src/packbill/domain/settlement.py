@@ -3,7 +3,7 @@
 ``settle_account`` settles one account's unsettled days, oldest first (R12), carrying from
 day to day what each package has left, the month's pay-as-you-go quantity (tiers) and what
 each day's peak bandwidth was already billed; it returns the bill lines and the new state.
-``settle_day`` is its step for one day. The in-memory reference model (``Ledger``) and the
+``settle_day`` is its step for one day. The in-memory reference model (``ReferenceModel``) and the
 database-backed settlement (``services.settlement``) are both thin adapters around it: they
 load an ``AccountState`` and the ``UsageDay``s, call ``settle_account``, and keep what it
 returns.

@@ -81,7 +81,7 @@ class PackageView:
     status: PackageStatus
 
 
-class Ledger:
+class ReferenceModel:
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
         self._accounts: dict[str, _Account] = {}
