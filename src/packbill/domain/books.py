@@ -140,7 +140,7 @@ class PaygRow:
 
 
 @dataclass(frozen=True, slots=True)
-class UsageRow:
+class StatementUsage:
     service: str
     drawn: int
     payg_quantity: int
@@ -184,7 +184,7 @@ class Statement:
     purchases: Purchases
     refunds: Purchases
     payg: tuple[PaygRow, ...]
-    usage: tuple[UsageRow, ...]
+    usage: tuple[StatementUsage, ...]
     packages: tuple[HeldPackage, ...]
     invoiceable: Decimal
     daily: tuple[tuple[date, Decimal, Decimal], ...] = field(default=())
@@ -224,14 +224,14 @@ class ServiceSums:
 
 
 def statement_lines(sums: Iterable[ServiceSums], daily: Iterable[tuple[date, bool, Decimal]]
-                    ) -> tuple[tuple[PaygRow, ...], tuple[UsageRow, ...], tuple[tuple[date, Decimal, Decimal], ...]]:
+                    ) -> tuple[tuple[PaygRow, ...], tuple[StatementUsage, ...], tuple[tuple[date, Decimal, Decimal], ...]]:
     """The pay-as-you-go table, the usage table and the daily amounts of a statement, from its
     lines summed per service and per (day, supplement). Bandwidth lines bill a peak, not a
     volume: they count in pay-as-you-go, not in usage."""
     sums = sorted(sums, key=lambda x: x.service)
     payg = tuple(PaygRow(x.service, x.payg_quantity, x.list_amount, x.amount, x.voucher, x.cash) for x in sums
                  if x.payg_quantity or x.amount)
-    usage = tuple(UsageRow(x.service, x.drawn, x.payg_quantity, x.quantity - x.other, x.other) for x in sums
+    usage = tuple(StatementUsage(x.service, x.drawn, x.payg_quantity, x.quantity - x.other, x.other) for x in sums
                   if not x.service.startswith("bandwidth."))
     days: dict[date, list[Decimal]] = {}
     for day, supplement, amount in daily:

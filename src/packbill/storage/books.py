@@ -11,7 +11,7 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.books import HeldPackage, LateMove, PaygRow, Purchases, ServiceSums, Statement, UsageRow
+from ..domain.books import HeldPackage, LateMove, PaygRow, Purchases, ServiceSums, Statement, StatementUsage
 from ..domain.days import day_start, month_end, next_month, shanghai_day
 from ..domain.money import ZERO, from_fen, to_fen
 from . import schema as t
@@ -348,7 +348,7 @@ def statement_from_body(b: dict) -> Statement:
         topups=money(b["topups"]), adjustments=money(b["adjustments"]),
         purchases=Purchases(*(money(x) for x in b["purchases"])), refunds=Purchases(*(money(x) for x in b["refunds"])),
         payg=tuple(PaygRow(r[0], r[1], *(money(x) for x in r[2:])) for r in b["payg"]),
-        usage=tuple(UsageRow(*u) for u in b["usage"]),
+        usage=tuple(StatementUsage(*u) for u in b["usage"]),
         packages=tuple(HeldPackage(p[0], p[1], p[2], p[3], p[4], date.fromisoformat(p[5]), date.fromisoformat(p[6]), p[7])
                        for p in b["packages"]),
         invoiceable=money(b["invoiceable"]),
