@@ -13,7 +13,7 @@ from ..domain import Site, SwitchRequest, TrafficBilling, check_switch, mode_on,
 from ..domain.errors import InvalidRequest
 from ..domain.limits import MAX_NAME
 from ..domain.wallet import PaymentTerms, WalletState, wallet_state
-from ..storage import accounts as store
+from ..storage import accounts as accounts_store
 from ..storage.accounts import AccountRecord
 from ..storage.settlement import last_settled_day
 from . import trail
@@ -64,7 +64,7 @@ def create_account(ctx: Context, name: str, site: str, at: datetime | None = Non
         raise InvalidRequest("payment must be 'balance' or 'invoice'") from None
     token = ACCOUNT_PREFIX + secrets.token_urlsafe(32)
     with ctx.db.write() as conn:
-        account = store.insert_account(conn, "acc_" + uuid.uuid4().hex[:20], name, site_value, hash_token(token), at or ctx.now(),
+        account = accounts_store.insert_account(conn, "acc_" + uuid.uuid4().hex[:20], name, site_value, hash_token(token), at or ctx.now(),
                                        terms)
         trail.created(account.id)
     return account, token
@@ -72,22 +72,22 @@ def create_account(ctx: Context, name: str, site: str, at: datetime | None = Non
 
 def list_accounts(ctx: Context) -> list[AccountRecord]:
     with ctx.db.read() as conn:
-        return store.list_accounts(conn)
+        return accounts_store.list_accounts(conn)
 
 
 def account_views(ctx: Context, as_of: datetime | None = None) -> list[AccountView]:
     """Every account with its traffic billing type, in creation order (two queries in all)."""
     as_of = as_of or ctx.now()
     with ctx.db.read() as conn:
-        accounts = store.list_accounts(conn)
-        switches = store.switches_of(conn)
+        accounts = accounts_store.list_accounts(conn)
+        switches = accounts_store.switches_of(conn)
     return [_view(a, switches.get(a.id, []), as_of) for a in accounts]
 
 
 def account_view(ctx: Context, account_id: str, as_of: datetime | None = None) -> AccountView:
     with ctx.db.read() as conn:
-        account = store.get_account(conn, account_id)
-        switches = store.load_switches(conn, account_id)
+        account = accounts_store.get_account(conn, account_id)
+        switches = accounts_store.load_switches(conn, account_id)
     return _view(account, switches, as_of or ctx.now())
 
 
@@ -101,9 +101,9 @@ def switch_traffic_billing(ctx: Context, account_id: str, mode: str, at: datetim
     request = SwitchRequest(mode_value, at or ctx.now())
 
     def work(conn):
-        store.get_account(conn, account_id, lock=True)
+        accounts_store.get_account(conn, account_id, lock=True)
         check_switch(request, last_settled_day(conn, account_id))
-        store.insert_switch(conn, account_id, request)
+        accounts_store.insert_switch(conn, account_id, request)
 
     ctx.db.write_retrying(work)
     return mode_value, request.effective_day

@@ -12,7 +12,7 @@ from typing import Iterator
 from ..domain import shanghai_day
 from ..domain.days import from_us, month_end, month_start
 from ..domain.errors import Conflict, InvalidRequest
-from ..storage import archive as store
+from ..storage import archive as archive_store
 from ..storage import books as books_store
 from ..storage.archive import Archive
 from .context import Context
@@ -44,42 +44,42 @@ def archive_month(ctx: Context, month: date, directory: Path) -> ArchiveResult:
     with ctx.db.read() as conn:
         if month not in books_store.final_month_rows(conn):
             raise InvalidRequest(f"the statements of {month:%Y-%m} are not final yet: settle through {last} first")
-        existing = store.archive_of(conn, month)
+        existing = archive_store.archive_of(conn, month)
     if existing is not None and existing.restored_at is None:
         raise Conflict(f"{month:%Y-%m} is archived already, in {existing.path}")
     directory.mkdir(parents=True, exist_ok=True)
     path = (directory / f"usage-{month:%Y-%m}.parquet").resolve()
     with ctx.db.read() as conn:
-        sums = store.month_sums(conn, first, last)
-        rows = store.write_parquet(conn, first, last, path)
-    if store.file_sums(path) != sums or rows != sum(n for n, _, _ in sums.values()):
+        sums = archive_store.month_sums(conn, first, last)
+        rows = archive_store.write_parquet(conn, first, last, path)
+    if archive_store.file_sums(path) != sums or rows != sum(n for n, _, _ in sums.values()):
         path.unlink(missing_ok=True)
         raise Conflict(f"the archive of {month:%Y-%m} did not read back as the database holds it; nothing was removed")
-    digest = store.sha256(path)
+    digest = archive_store.sha256(path)
     with ctx.db.write() as conn:
         if existing is not None:  # archived before, restored since: this archive replaces that one
-            store.forget(conn, month)
-        removed = store.record_and_remove(conn, month, first, last, path, rows, digest, sums, ctx.now())
+            archive_store.forget(conn, month)
+        removed = archive_store.record_and_remove(conn, month, first, last, path, rows, digest, sums, ctx.now())
     return ArchiveResult(month, path, rows, removed, digest, os.path.getsize(path))
 
 
 def archives(ctx: Context) -> list[Archive]:
     with ctx.db.read() as conn:
-        return store.archives(conn)
+        return archive_store.archives(conn)
 
 
 def restore_month(ctx: Context, month: date) -> int:
     """Put an archived month's events back into the database (a re-import); returns how many."""
     month = month_start(month)
     with ctx.db.read() as conn:
-        found = store.archive_of(conn, month)
+        found = archive_store.archive_of(conn, month)
     if found is None or found.restored_at is not None:
         raise InvalidRequest(f"{month:%Y-%m} has no archive to restore")
     path = Path(found.path)
-    if not path.exists() or store.sha256(path) != found.sha256:
+    if not path.exists() or archive_store.sha256(path) != found.sha256:
         raise Conflict(f"the archive file {path} is missing or not the one written (its SHA-256 differs)")
     with ctx.db.write() as conn:
-        return store.restore_rows(conn, month, path, ctx.now())
+        return archive_store.restore_rows(conn, month, path, ctx.now())
 
 
 def export(ctx: Context, account_id: str, first: date, last: date) -> Iterator[dict]:
@@ -93,9 +93,9 @@ def export(ctx: Context, account_id: str, first: date, last: date) -> Iterator[d
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
         live = reads.raw_events(conn, account_id, first, last)
-        kept = [a for a in store.archives(conn) if a.restored_at is None and a.month <= last and month_end(a.month) >= first]
+        kept = [a for a in archive_store.archives(conn) if a.restored_at is None and a.month <= last and month_end(a.month) >= first]
     for a in kept:
-        for e in store.read_events(Path(a.path), account_id, first, last):
+        for e in archive_store.read_events(Path(a.path), account_id, first, last):
             yield _event(e) | {"archived": True}
     for e in live:
         yield _event(e) | {"archived": False}

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from ..domain.books import recognised
 from ..domain.money import from_fen, to_fen
-from ..storage import audit as store
+from ..storage import audit as audit_store
 from .context import Context
 
 
@@ -35,13 +35,13 @@ def audit(ctx: Context) -> list[Violation]:
     out: list[Violation] = []
     with ctx.db.read() as conn:
         postgres = conn.dialect.name == "postgresql"
-        for r in store.unbalanced_entries(conn):
+        for r in audit_store.unbalanced_entries(conn):
             out.append(Violation("entry_balances", f"journal entry {r[0]} ({r[1]} {r[2]}) does not balance: its postings sum to {_fen(r[3])}", r))
-        for r in store.cash_mismatches(conn):
+        for r in audit_store.cash_mismatches(conn):
             out.append(Violation("cash", f"account {r[0]}: the balance is {_fen(r[1])} but its journal postings sum to {_fen(r[2])}", r))
-        for r in store.voucher_mismatches(conn):
+        for r in audit_store.voucher_mismatches(conn):
             out.append(Violation("voucher", f"voucher {r[0]} of {r[1]}: {_fen(r[2])} remain but its postings sum to {_fen(r[3])}", r))
-        for r in store.package_books(conn):
+        for r in audit_store.package_books(conn):
             pid, account, _service, price, size, remaining, drawn, refunded, closed, bought, recog, broken, back, other = r
             deferred = bought - recog - broken - back + other
             if bought != price or other != 0:
@@ -58,21 +58,21 @@ def audit(ctx: Context) -> list[Violation]:
             if remaining != size - drawn:
                 out.append(Violation("package_remaining", f"package {pid} of {account}: {remaining} remain but its size {size} less "
                                      f"its draws {drawn} is {size - drawn}", r))
-        for r in store.line_payment_mismatches(conn):
+        for r in audit_store.line_payment_mismatches(conn):
             out.append(Violation("line_payment", f"bill line {r[0]} ({r[1]} {r[2]} {r[3]}): amount {_fen(r[4])} but paid "
                                  f"{_fen(r[5])} by vouchers and {_fen(r[6])} in cash", r))
-        for r in (store.payg_mismatches(conn) if postgres else store.payg_mismatches_sqlite(conn)):
+        for r in (audit_store.payg_mismatches(conn) if postgres else audit_store.payg_mismatches_sqlite(conn)):
             out.append(Violation("payg_postings", f"account {r[0]}: its bill lines come to {_fen(r[1])} but its pay-as-you-go "
                                  f"postings to {_fen(r[2])}", r))
-        for r in store.usage_sum_mismatches(conn):
+        for r in audit_store.usage_sum_mismatches(conn):
             out.append(Violation("usage_sums", f"{r[0]} {r[1]} {r[2]}: the day's sums are {r[3]} mainland + {r[4]} other but its "
                                  f"events add up to {r[5]} + {r[6]}", r))
-        for r in store.unsettled_settled_days(conn):
+        for r in audit_store.unsettled_settled_days(conn):
             out.append(Violation("usage_settled", f"{r[0]} {r[1]} {r[2]}: the day is not waiting for settlement but only "
                                  f"{r[5]} + {r[6]} of {r[3]} + {r[4]} is settled", r))
-        for r in store.billed_quantity_mismatches(conn):
+        for r in audit_store.billed_quantity_mismatches(conn):
             out.append(Violation("usage_billed", f"{r[0]} {r[1]} {r[2]}: {r[3]} settled ({r[6]} outside mainland) but its bill "
                                  f"lines count {r[4]} ({r[5]} outside mainland)", r))
-        for r in store.broken_links(conn):
+        for r in audit_store.broken_links(conn):
             out.append(Violation("links", f"{r[0]} row {r[1]} of {r[2] or '(no account)'}: its {r[3]} is not in that account", r))
     return out

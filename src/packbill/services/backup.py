@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from ..domain import load_catalog
-from ..storage import backup as store
+from ..storage import backup as backup_store
 from ..storage.backup import BackupError, backup
 from ..storage.db import Database, sqlite_file
 from .audit import audit
@@ -48,16 +48,16 @@ def restore(source: Path, url: str, force: bool = False) -> str:
     if path is not None:
         if Path(path).exists() and not force:
             raise BackupError(f"{path} exists; restore into a new file, or pass --force to replace it")
-        store.check_sqlite_backup(source)
+        backup_store.check_sqlite_backup(source)
         folder = Path(path).resolve().parent
         if not folder.is_dir():
             raise BackupError(f"there is no folder {folder} to restore into")
         fd, scratch = tempfile.mkstemp(prefix=".packbill-restore-", suffix=".db", dir=folder)
         os.close(fd)
         try:
-            store.copy_sqlite(source, scratch)
+            backup_store.copy_sqlite(source, scratch)
             _audited(f"sqlite:///{scratch}", source)
-            store.copy_sqlite(Path(scratch), path)
+            backup_store.copy_sqlite(Path(scratch), path)
         finally:
             for leftover in (scratch, scratch + "-wal", scratch + "-shm"):
                 if os.path.exists(leftover):
@@ -65,12 +65,12 @@ def restore(source: Path, url: str, force: bool = False) -> str:
         return "SQLite backup verified and copied"
     if not url.startswith(("postgresql://", "postgres://", "postgresql+psycopg://")):
         raise BackupError("restores are for sqlite:/// and postgresql:// databases")
-    store.check_pg_backup(source)
-    if not force and store.pg_has_tables(url):
+    backup_store.check_pg_backup(source)
+    if not force and backup_store.pg_has_tables(url):
         raise BackupError("the target database has tables already; restore into an empty one, or pass --force to replace them")
-    with store.pg_scratch(url) as scratch:
-        store.pg_restore_into(source, scratch, clean=False)
-        store.check_revision(store.pg_revision(scratch), source)
+    with backup_store.pg_scratch(url) as scratch:
+        backup_store.pg_restore_into(source, scratch, clean=False)
+        backup_store.check_revision(backup_store.pg_revision(scratch), source)
         _audited(scratch, source)
-    store.pg_restore_into(source, url, clean=force)
+    backup_store.pg_restore_into(source, url, clean=force)
     return "pg_restore, verified first"

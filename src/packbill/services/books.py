@@ -22,7 +22,7 @@ from ..domain.days import FIRST_DAY, LAST_DAY, check_supported, day_start, month
 from ..domain.errors import Conflict, InvalidRequest, NotFound
 from ..domain.wallet import check_amount
 from ..storage import accounts as accounts_store
-from ..storage import books as store
+from ..storage import books as books_store
 from ..storage import notify as notify_store
 from ..storage.sql import lock_accounts
 from ..storage.wallet import write_many
@@ -40,8 +40,8 @@ def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
     and every voucher whose last day is before the run's day. Returns the entries posted."""
     run_day = shanghai_day(run_at)
     with ctx.db.read() as conn:
-        packages = store.expired_packages(conn, through)
-        vouchers = store.expired_vouchers(conn, run_day)
+        packages = books_store.expired_packages(conn, through)
+        vouchers = books_store.expired_vouchers(conn, run_day)
     accounts = sorted({p[0] for p in packages} | {v[0] for v in vouchers})
     posted = 0
     for start in range(0, len(accounts), CHUNK):
@@ -50,8 +50,8 @@ def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
         def work(conn) -> int:
             lock_accounts(conn, chunk)
             # read again under the locks: another run may have closed some meanwhile
-            mine_p = [p for p in store.expired_packages(conn, through) if p[0] in chunk]
-            mine_v = [v for v in store.expired_vouchers(conn, run_day) if v[0] in chunk]
+            mine_p = [p for p in books_store.expired_packages(conn, through) if p[0] in chunk]
+            mine_v = [v for v in books_store.expired_vouchers(conn, run_day) if v[0] in chunk]
             entries = [(a, e) for a, pid, service, amount, size, drawn in mine_p
                        if (e := books.package_breakage(pid, service, amount, size, drawn)) is not None]
             entries += [(a, e) for a, vid, remaining in mine_v if (e := books.voucher_breakage(vid, remaining)) is not None]
@@ -60,8 +60,8 @@ def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
                 "package_id": pid, "service": service, "forfeited_quantity": size - drawn,
                 "forfeited_amount": str(amount - books.recognised(amount, drawn, size))}, None)
                 for a, pid, service, amount, size, drawn in mine_p], run_at)
-            store.close_packages(conn, [p[1] for p in mine_p], run_at)
-            store.close_vouchers(conn, [v[1] for v in mine_v], run_at)
+            books_store.close_packages(conn, [p[1] for p in mine_p], run_at)
+            books_store.close_vouchers(conn, [v[1] for v in mine_v], run_at)
             return len(entries)
 
         posted += ctx.db.write_retrying(work)
@@ -73,8 +73,8 @@ def finalise_months(ctx: Context, through: date, run_at: datetime) -> list[date]
     final: its statements are computed, numbered and frozen. Returns the months finalised."""
     done = []
     with ctx.db.read() as conn:
-        final = store.final_month_rows(conn)
-        first = store.first_activity(conn)
+        final = books_store.final_month_rows(conn)
+        first = books_store.first_activity(conn)
     if first is None:
         return done
     month = month_start(first)
@@ -82,7 +82,7 @@ def finalise_months(ctx: Context, through: date, run_at: datetime) -> list[date]
         if month not in final:
             try:
                 with ctx.db.write() as conn:
-                    claimed = store.claim_month(conn, month, run_at)
+                    claimed = books_store.claim_month(conn, month, run_at)
             except IntegrityError:  # another run claimed it between our check and our insert
                 claimed = False
             if claimed:
@@ -94,7 +94,7 @@ def finalise_months(ctx: Context, through: date, run_at: datetime) -> list[date]
 
 def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] | None = None) -> None:
     with ctx.db.read() as conn:
-        accounts = store.statement_accounts(conn, month)
+        accounts = books_store.statement_accounts(conn, month)
     if only is not None:
         accounts = [a for a in accounts if a in only]
     for start in range(0, len(accounts), CHUNK):
@@ -103,7 +103,7 @@ def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] |
         def work(conn) -> None:
             lock_accounts(conn, chunk)
             statements = _compute(conn, chunk, month, run_at, final=True)  # invoiceable as of the freeze: the month's charges included
-            new = store.freeze_statements(conn, month, [(s.account_id, s.number, store.statement_body(s)) for s in statements], run_at)
+            new = books_store.freeze_statements(conn, month, [(s.account_id, s.number, books_store.statement_body(s)) for s in statements], run_at)
             notify_store.emit(conn, [(s.account_id, "statement.final", {
                 "month": f"{month:%Y-%m}", "number": s.number, "closing_balance": str(s.closing_balance),
                 "invoiceable": str(s.invoiceable)}, None) for s in statements if s.account_id in new], run_at)
@@ -112,8 +112,8 @@ def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] |
 
 
 def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool) -> list[Statement]:
-    names = store.account_names(conn, ids)
-    figures = store.statement_figures(conn, ids, month, as_of)
+    names = books_store.account_names(conn, ids)
+    figures = books_store.statement_figures(conn, ids, month, as_of)
     out = []
     for a in ids:
         f = figures[a]
@@ -146,7 +146,7 @@ def statement_months(ctx: Context, account_id: str, limit: int = 36) -> list[dat
     this = month_start(shanghai_day(ctx.now()))
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        first = store.first_month(conn, account_id) or this
+        first = books_store.first_month(conn, account_id) or this
     months, month = [], this
     while month >= first and len(months) < limit:
         months.append(month)
@@ -162,16 +162,16 @@ def statement(ctx: Context, account_id: str, month: date) -> Statement:
         raise InvalidRequest(f"{month:%Y-%m} has not begun yet; there is no statement for it")
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        final = month in store.final_month_rows(conn)
-        frozen = store.frozen_statements(conn, [account_id], month) if final else {}
+        final = month in books_store.final_month_rows(conn)
+        frozen = books_store.frozen_statements(conn, [account_id], month) if final else {}
     if account_id in frozen:
-        return store.statement_from_body(frozen[account_id][1])
+        return books_store.statement_from_body(frozen[account_id][1])
     if final:  # a run that finalised the month stopped before this account: freeze it now
         _freeze_month(ctx, month, now, only=[account_id])
         with ctx.db.read() as conn:
-            found = store.frozen_statements(conn, [account_id], month)
+            found = books_store.frozen_statements(conn, [account_id], month)
         if account_id in found:
-            return store.statement_from_body(found[account_id][1])
+            return books_store.statement_from_body(found[account_id][1])
         raise NotFound(f"account {account_id} did not exist in {month:%Y-%m}")
     with ctx.db.read() as conn:
         return _compute(conn, [account_id], month, now, final=False)[0]  # the invoiceable amount of now
@@ -192,7 +192,7 @@ class Invoice:
 def invoiceable_now(ctx: Context, account_id: str) -> Decimal:
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        return books.invoiceable(*store.invoiceable_figures(conn, [account_id], ctx.now())[account_id])
+        return books.invoiceable(*books_store.invoiceable_figures(conn, [account_id], ctx.now())[account_id])
 
 
 def record_invoice(ctx: Context, account_id: str, amount: Decimal, number: str, idem: IdempotencyKey | None = None) -> Invoice:
@@ -206,14 +206,14 @@ def record_invoice(ctx: Context, account_id: str, amount: Decimal, number: str, 
     def work(conn) -> Invoice:
         accounts_store.get_account(conn, account_id, lock=True)
         idempotency.check(conn, idem)
-        existing = store.find_invoice(conn, number)
+        existing = books_store.find_invoice(conn, number)
         if existing is not None:
             raise Conflict(f"invoice number {number} is already recorded", {"number": number})
-        available = books.invoiceable(*store.invoiceable_figures(conn, [account_id], at)[account_id])
+        available = books.invoiceable(*books_store.invoiceable_figures(conn, [account_id], at)[account_id])
         if amount > available:
             raise Conflict(f"only {available} CNY is invoiceable; an invoice of {amount} CNY is refused",
                            {"invoiceable": str(available), "amount": str(amount)})
-        invoice_id = store.insert_invoice(conn, account_id, number, amount, at)
+        invoice_id = books_store.insert_invoice(conn, account_id, number, amount, at)
         idempotency.claim(conn, idem, str(invoice_id), at)
         return Invoice(invoice_id, number, amount, at, available - amount)
 
@@ -223,7 +223,7 @@ def record_invoice(ctx: Context, account_id: str, amount: Decimal, number: str, 
 def invoices(ctx: Context, account_id: str) -> list[tuple[int, str, Decimal, int]]:
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        return store.invoices_of(conn, account_id)
+        return books_store.invoices_of(conn, account_id)
 
 
 # -- revenue ----------------------------------------------------------------------------------------
@@ -239,7 +239,7 @@ def revenue(ctx: Context, first: date, last: date) -> list[books.RevenueDay]:
     if (last - first).days >= MAX_REVENUE_DAYS:
         raise InvalidRequest(f"ask for at most {MAX_REVENUE_DAYS} days at once")
     with ctx.db.read() as conn:
-        before, rows = store.revenue_postings(conn, day_start(first), day_start(last + timedelta(days=1)))
+        before, rows = books_store.revenue_postings(conn, day_start(first), day_start(last + timedelta(days=1)))
     from ..domain.days import from_us
 
     return books.revenue_days(first, last, before, ((shanghai_day(from_us(at)), acct, amount) for at, acct, amount in rows))

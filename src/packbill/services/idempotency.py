@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.errors import Conflict, InvalidRequest
-from ..storage import wallet as store
+from ..storage import wallet as wallet_store
 from . import trail
 from .context import Context
 
@@ -53,7 +53,7 @@ def check(conn: Connection, idem: IdempotencyKey | None) -> None:
     """At the start of the unit of work: raise Replayed or Conflict if the key was used."""
     if idem is None:
         return
-    found = store.find_key(conn, idem.scope, idem.key)
+    found = wallet_store.find_key(conn, idem.scope, idem.key)
     if found is None:
         return
     fingerprint, ref, response = found
@@ -67,7 +67,7 @@ def claim(conn: Connection, idem: IdempotencyKey | None, ref: str, at: datetime)
     the movement's audit record names, R24)."""
     trail.created(ref)
     if idem is not None:
-        store.claim_key(conn, idem.scope, idem.key, idem.fingerprint, ref, at)
+        wallet_store.claim_key(conn, idem.scope, idem.key, idem.fingerprint, ref, at)
 
 
 def run(ctx: Context, idem: IdempotencyKey | None, work: Callable[[Connection], T]) -> T:
@@ -86,4 +86,4 @@ def remember(ctx: Context, idem: IdempotencyKey | None, response: dict) -> None:
     """After the movement committed: keep the response to replay it."""
     if idem is not None:
         with ctx.db.write() as conn:
-            store.store_response(conn, idem.scope, idem.key, response)
+            wallet_store.store_response(conn, idem.scope, idem.key, response)

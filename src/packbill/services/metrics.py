@@ -11,7 +11,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import GaugeMetricFamily
 
 from ..domain.days import from_us, to_us
-from ..storage import metrics as store
+from ..storage import metrics as metrics_store
 from .context import Context
 
 SHARED_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
@@ -61,8 +61,8 @@ class DatabaseGauges:
 
     def collect(self):
         with self.ctx.db.read() as conn:
-            figures = store.gauges(conn)
-            consumers = store.consumers(conn)
+            figures = metrics_store.gauges(conn)
+            consumers = metrics_store.consumers(conn)
         now_us = to_us(self.ctx.now())
         pending = GaugeMetricFamily("packbill_stream_pending", "Usage messages the stream's durable consumer had left to read "
                                     "when a packbill consume process last reported (the consumer lag)", labels=["stream", "consumer"])
@@ -94,13 +94,13 @@ class StreamConsumer:
 def consumers(ctx: Context) -> list[StreamConsumer]:
     """The usage stream's durable consumers, as ``packbill consume`` processes last reported them."""
     with ctx.db.read() as conn:
-        return [StreamConsumer(s, d, p, from_us(seen)) for s, d, p, seen in store.consumers(conn)]
+        return [StreamConsumer(s, d, p, from_us(seen)) for s, d, p, seen in metrics_store.consumers(conn)]
 
 
 def note_consumer(ctx: Context, stream: str, durable: str, pending: int) -> None:
     """A consumer's report: what its durable consumer has left to read, now."""
     with ctx.db.write() as conn:
-        store.note_consumer(conn, stream, durable, pending, to_us(ctx.now()))
+        metrics_store.note_consumer(conn, stream, durable, pending, to_us(ctx.now()))
 
 
 def exposition(ctx: Context, registry: CollectorRegistry | None = None) -> bytes:

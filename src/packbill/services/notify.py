@@ -24,7 +24,7 @@ from ..domain.errors import InvalidRequest, NotFound
 from ..domain.notify import Event
 from ..domain.wallet import PaymentTerms, WalletState, wallet_state
 from ..storage import accounts as accounts_store
-from ..storage import notify as store
+from ..storage import notify as notify_store
 from ..storage import wallet as wallet_store
 from ..storage.notify import Delivery, Due, Endpoint
 from ..domain.limits import MAX_ENDPOINTS
@@ -102,9 +102,9 @@ def create_endpoint(ctx: Context, principal: Principal, url: str, events: Sequen
     with ctx.db.write() as conn:
         if account_id is not None:
             accounts_store.get_account(conn, account_id, lock=True)
-            if len(store.endpoints(conn, account_id)) >= MAX_ENDPOINTS:
+            if len(notify_store.endpoints(conn, account_id)) >= MAX_ENDPOINTS:
                 raise InvalidRequest(f"an account has at most {MAX_ENDPOINTS} webhook endpoints; delete one first")
-        made = store.insert_endpoint(conn, url, secret, events, account_id, ctx.now(), principal.actor)
+        made = notify_store.insert_endpoint(conn, url, secret, events, account_id, ctx.now(), principal.actor)
         trail.created(made.id)
         return made
 
@@ -113,14 +113,14 @@ def endpoints(ctx: Context, principal: Principal) -> list[Endpoint]:
     """An account's own endpoints; for an operator, every endpoint."""
     with ctx.db.read() as conn:
         if principal.account_id is not None:
-            return store.endpoints(conn, principal.account_id)
-        return store.endpoints(conn, every=True)
+            return notify_store.endpoints(conn, principal.account_id)
+        return notify_store.endpoints(conn, every=True)
 
 
 def endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> Endpoint:
     """One endpoint the principal may see (another account's looks like one that does not exist)."""
     with ctx.db.read() as conn:
-        found = store.endpoint(conn, endpoint_id)
+        found = notify_store.endpoint(conn, endpoint_id)
     if principal.account_id is not None and found.account_id != principal.account_id:
         raise NotFound(f"there is no webhook endpoint {endpoint_id}")
     return found
@@ -130,14 +130,14 @@ def delete_endpoint(ctx: Context, principal: Principal, endpoint_id: str) -> End
     """Delete an endpoint the principal may see; returns it as it was."""
     found = endpoint(ctx, principal, endpoint_id)
     with ctx.db.write() as conn:
-        store.delete_endpoint(conn, endpoint_id, ctx.now())
+        notify_store.delete_endpoint(conn, endpoint_id, ctx.now())
     return found
 
 
 def deliveries(ctx: Context, principal: Principal, endpoint_id: str, limit: int = 50, before: int | None = None) -> list[Delivery]:
     endpoint(ctx, principal, endpoint_id)
     with ctx.db.read() as conn:
-        return store.deliveries(conn, endpoint_id, limit, before)
+        return notify_store.deliveries(conn, endpoint_id, limit, before)
 
 
 def resend(ctx: Context, principal: Principal, endpoint_id: str, delivery_id: int) -> Delivery:
@@ -145,8 +145,8 @@ def resend(ctx: Context, principal: Principal, endpoint_id: str, delivery_id: in
     returns the delivery, pending again."""
     endpoint(ctx, principal, endpoint_id)
     with ctx.db.write() as conn:
-        store.resend(conn, endpoint_id, delivery_id, ctx.now())
-        return store.delivery(conn, endpoint_id, delivery_id)
+        notify_store.resend(conn, endpoint_id, delivery_id, ctx.now())
+        return notify_store.delivery(conn, endpoint_id, delivery_id)
 
 
 def endpoint_status(e: Endpoint) -> str:
@@ -168,12 +168,12 @@ def dispatch_once(ctx: Context, send: Sender | None = None, limit: int = 50, wor
     each attempt logged and its delivery moved on by the retry schedule (R25)."""
     now = ctx.now()
     with ctx.db.read() as conn:
-        if not store.has_work(conn, now):  # idle: no write transaction (SQLite has one writer)
+        if not notify_store.has_work(conn, now):  # idle: no write transaction (SQLite has one writer)
             return DispatchResult(0, 0, 0)
     with ctx.db.write() as conn:
-        fanned = store.fan_out(conn, now)
+        fanned = notify_store.fan_out(conn, now)
     with ctx.db.write() as conn:
-        due = store.claim_due(conn, now, now + lease, limit)
+        due = notify_store.claim_due(conn, now, now + lease, limit)
     if not due:
         return DispatchResult(fanned, 0, 0)
 
@@ -196,7 +196,7 @@ def dispatch_once(ctx: Context, send: Sender | None = None, limit: int = 50, wor
         retry_at = notify.next_attempt(d.attempts, at) if result.error else None
         disable = result.error is not None and notify.disable_now(d.endpoint.failing_since, at)
         with ctx.db.write() as conn:
-            store.finish(conn, d, at, result.code, result.error, result.ms, retry_at, disable)
+            notify_store.finish(conn, d, at, result.code, result.error, result.ms, retry_at, disable)
         metrics.DELIVERIES.labels("delivered" if result.error is None else "failed").inc()
         if result.error is None:
             delivered += 1
@@ -279,7 +279,7 @@ def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
                                f"{account_id}:{state.value}:{int(purse.arrears_since.timestamp())}"))
         if events:
             with ctx.db.write() as conn:
-                written += store.emit(conn, events, now)
+                written += notify_store.emit(conn, events, now)
     return written
 
 
@@ -309,28 +309,28 @@ def messages(ctx: Context, account_id: str, limit: int = 50, before: int | None 
         raise InvalidRequest("limit is 1 to 500")
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        return Messages(store.events_of(conn, account_id, limit, before), store.read_seq(conn, account_id), store.unread(conn, account_id))
+        return Messages(notify_store.events_of(conn, account_id, limit, before), notify_store.read_seq(conn, account_id), notify_store.unread(conn, account_id))
 
 
 def unread(ctx: Context, account_id: str) -> int:
     with ctx.db.read() as conn:
-        return store.unread(conn, account_id)
+        return notify_store.unread(conn, account_id)
 
 
 def mark_read(ctx: Context, account_id: str, through: int) -> None:
     with ctx.db.write() as conn:
         accounts_store.get_account(conn, account_id)
-        store.mark_read(conn, account_id, through)
+        notify_store.mark_read(conn, account_id, through)
 
 
 def outbox_depth(ctx: Context) -> int:
     with ctx.db.read() as conn:
-        return store.pending_count(conn)
+        return notify_store.pending_count(conn)
 
 
 def events(ctx: Context, kind: str | None = None, account_id: str | None = None) -> list[Event]:
     with ctx.db.read() as conn:
-        return store.events_by_type(conn, kind, account_id)
+        return notify_store.events_by_type(conn, kind, account_id)
 
 
 __all__ = ["DispatchResult", "Loop", "Messages", "SendResult", "create_endpoint", "delete_endpoint", "deliveries",

@@ -19,7 +19,7 @@ from ..domain.catalog import UnknownSku
 from ..domain.errors import BillingError, InvalidRequest
 from ..domain.limits import MAX_TOKEN
 from ..storage import accounts as accounts_store
-from ..storage import operators as store
+from ..storage import operators as operators_store
 from ..storage import sessions as sessions_store
 from ..storage.db import Unavailable, commit_hook
 from ..storage.operators import AuditRecord, KeyRecord
@@ -88,7 +88,7 @@ def _by_hash(ctx: Context, token_hash: str, key: bool | None = None) -> Principa
     """The key or account whose token has this hash (``key``: which to look in; None: both)."""
     with ctx.db.read() as conn:
         if key in (True, None):
-            found = store.key_by_token_hash(conn, token_hash)
+            found = operators_store.key_by_token_hash(conn, token_hash)
             if found is not None:
                 return Principal(found.role, found.id, name=found.name)
         if key in (False, None):
@@ -175,27 +175,27 @@ def create_key(ctx: Context, name: str, role: str, by: Principal) -> tuple[KeyRe
         raise InvalidRequest(f"role is one of {', '.join(r.value for r in access.OPERATOR_ROLES)}")
     token = KEY_PREFIX + secrets.token_urlsafe(32)
     with ctx.db.write() as conn:
-        key = store.insert_key(conn, "key_" + uuid.uuid4().hex[:16], name, role_value, hash_token(token), ctx.now(), by.actor)
+        key = operators_store.insert_key(conn, "key_" + uuid.uuid4().hex[:16], name, role_value, hash_token(token), ctx.now(), by.actor)
         trail.created(key.id)
     return key, token
 
 
 def list_keys(ctx: Context) -> list[KeyRecord]:
     with ctx.db.read() as conn:
-        return store.list_keys(conn)
+        return operators_store.list_keys(conn)
 
 
 def revoke_key(ctx: Context, key_id: str) -> KeyRecord:
     """Revoke a key: it stops working with the next request. Revoking it again changes nothing."""
     with ctx.db.write() as conn:
-        return store.revoke_key(conn, key_id, ctx.now())
+        return operators_store.revoke_key(conn, key_id, ctx.now())
 
 
 def rotate_token(ctx: Context, account_id: str) -> str:
     """A new token for an account; the old one stops working at once."""
     token = ACCOUNT_PREFIX + secrets.token_urlsafe(32)
     with ctx.db.write() as conn:
-        store.set_account_token(conn, account_id, hash_token(token))
+        operators_store.set_account_token(conn, account_id, hash_token(token))
     return token
 
 
@@ -298,7 +298,7 @@ def records(ctx: Context, *, first: date | None = None, last: date | None = None
     if first and last and first > last:
         raise InvalidRequest("'from' is after 'to'")
     with ctx.db.read() as conn:
-        return store.select_records(conn, start=day_start(first) if first else None,
+        return operators_store.select_records(conn, start=day_start(first) if first else None,
                                     end=day_start(last + timedelta(days=1)) if last else None, actor=actor or None,
                                     account_id=account_id or None, action=action or None, before=before, limit=limit)
 

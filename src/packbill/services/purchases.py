@@ -11,7 +11,7 @@ from ..domain import Package, check_refund, journal, purchase, shanghai_day
 from ..domain.wallet import Payment, contracted, pay, pay_back, rate_on, split, split_payment
 from ..storage import accounts as accounts_store
 from ..storage import notify as notify_store
-from ..storage import packages as store
+from ..storage import packages as packages_store
 from ..storage import wallet as wallet_store
 from . import idempotency
 from .context import Context, not_ahead
@@ -51,7 +51,7 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
         packages = [replace(p, price=share) for p, share in zip(packages, shares)]
         payments = list(zip([p.id for p in packages], split_payment(payment, shares)))
         order_id = _new_id("ord_")
-        stored = store.insert_order(conn, order_id, account_id, sku, count, amount, at, packages, list_amount,
+        stored = packages_store.insert_order(conn, order_id, account_id, sku, count, amount, at, packages, list_amount,
                                     ctx.catalog.sku(sku).price, payment)
         wallet_store.record_package_payments(conn, account_id, payments)
         commit_movement(conn, account_id, before, after, at, [journal.purchase(account_id, order_id, payments)], charge=True)
@@ -81,9 +81,9 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
     def work(conn) -> Refund:
         account = accounts_store.get_account(conn, account_id, lock=True)
         idempotency.check(conn, idem)
-        package = store.get_package(conn, account_id, package_id)
-        amount = check_refund(package, store.drawn_total(conn, package_id), account.refunds, at)
-        store.mark_refunded(conn, package_id, at, amount)
+        package = packages_store.get_package(conn, account_id, package_id)
+        amount = check_refund(package, packages_store.drawn_total(conn, package_id), account.refunds, at)
+        packages_store.mark_refunded(conn, package_id, at, amount)
         accounts_store.count_refund(conn, account_id)
         before = wallet_store.load_purse(conn, account_id)
         back, forfeited, after = pay_back(before, wallet_store.package_payments(conn, package_id), shanghai_day(at))
@@ -92,7 +92,7 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
             "package_id": package_id, "sku": package.sku, "amount": str(amount),
             "paid_back": {"voucher": str(back.voucher_total), "cash": str(back.cash)}}, None)], at)
         idempotency.claim(conn, idem, package_id, at)
-        return Refund(store.get_package(conn, account_id, package_id), amount, back)
+        return Refund(packages_store.get_package(conn, account_id, package_id), amount, back)
 
     return idempotency.run(ctx, idem, work)
 
@@ -100,12 +100,12 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
 def order(ctx: Context, account_id: str, order_id: str) -> Purchase:
     """An order as it was bought (for replaying the purchase's answer)."""
     with ctx.db.read() as conn:
-        amount, list_amount, paid, ids = store.get_order(conn, account_id, order_id)
-        packages = [store.get_package(conn, account_id, pid) for pid in ids]
+        amount, list_amount, paid, ids = packages_store.get_order(conn, account_id, order_id)
+        packages = [packages_store.get_package(conn, account_id, pid) for pid in ids]
     return Purchase(order_id, packages, amount, list_amount, paid)
 
 
 def refund_of(ctx: Context, account_id: str, package_id: str) -> Refund:
     with ctx.db.read() as conn:
-        return Refund(store.get_package(conn, account_id, package_id), store.refunded_amount(conn, package_id),
+        return Refund(packages_store.get_package(conn, account_id, package_id), packages_store.refunded_amount(conn, package_id),
                       wallet_store.package_payments(conn, package_id))

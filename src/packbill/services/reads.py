@@ -21,7 +21,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.wallet import WalletReminder
 from ..domain.wallet import wallet_reminders as domain_wallet_reminders
 from ..storage import accounts as accounts_store
-from ..storage import packages as store
+from ..storage import packages as packages_store
 from ..storage import reads
 from .context import Context
 
@@ -43,10 +43,10 @@ def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, 
     day = shanghai_day(as_of)
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        held = store.account_packages(conn, account_id)
+        held = packages_store.account_packages(conn, account_id)
         mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
         if as_of < now:  # what was bought by then, with what remained after the days settled by then
-            drawn = store.drawn_through(conn, account_id, day)
+            drawn = packages_store.drawn_through(conn, account_id, day)
             held = [(p, p.size - drawn.get(p.id, 0)) for p, _ in held if p.purchased_at <= as_of]
     remaining = {p.id: r for p, r in held}
     views = [PackageView(p, remaining[p.id], package_status(p, remaining[p.id], as_of, mode, day)) for p in in_draw_order(p for p, _ in held)]
@@ -86,7 +86,7 @@ _ESTIMATE_HERE = object()
 def remaining_now(ctx: Context, account_id: str) -> dict[str, int]:
     """R26: what each package has left now, unsettled usage included (an estimate)."""
     with ctx.db.read() as conn:
-        held = store.load_packages(conn, account_id)
+        held = packages_store.load_packages(conn, account_id)
     extra = estimated_draws(ctx, account_id, ctx.now())
     return {p.id: max(0, left - sum(q for _, q in extra.get(p.id, ()))) for p, left in held}
 
@@ -101,8 +101,8 @@ def reminders(ctx: Context, account_id: str, as_of: datetime | None = None, esti
     day = shanghai_day(as_of)
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        packages = [p for p, _ in store.load_packages(conn, account_id)]
-        history = store.draws_by_package(conn, [p.id for p in packages], through=day)
+        packages = [p for p, _ in packages_store.load_packages(conn, account_id)]
+        history = packages_store.draws_by_package(conn, [p.id for p in packages], through=day)
         mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
     if abs(as_of - now) <= LIVE:
         found = estimated_draws(ctx, account_id, as_of) if estimate is _ESTIMATE_HERE else _draws_by_package(estimate)

@@ -11,7 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from ..domain import SHANGHAI
 from ..domain.errors import InvalidRequest
-from ..storage import schedule as store
+from ..storage import schedule as schedule_store
 from ..storage.schedule import ScheduleRun
 from . import notify, operators
 from .context import Context
@@ -44,7 +44,7 @@ def _me() -> str:
 
 def _claim(ctx: Context, day: date, now: datetime) -> bool:
     with ctx.db.write() as conn:
-        return store.claim(conn, day, now, _me()) or store.take_over(conn, day, now, now - STALE, _me())
+        return schedule_store.claim(conn, day, now, _me()) or schedule_store.take_over(conn, day, now, now - STALE, _me())
 
 
 class Scheduler:
@@ -80,13 +80,13 @@ def run_if_due(ctx: Context, at: time) -> ScheduleRun | None:
     except Exception as exc:  # recorded on the run; the loop goes on tomorrow
         error = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"[:400]
     with ctx.db.write() as conn:
-        store.finish(conn, day, ctx.now(), through, days, lines, error)
+        schedule_store.finish(conn, day, ctx.now(), through, days, lines, error)
     return last_runs(ctx, 1)[0]
 
 
 def last_runs(ctx: Context, limit: int = 10) -> list[ScheduleRun]:
     with ctx.db.read() as conn:
-        return store.last_runs(conn, limit)
+        return schedule_store.last_runs(conn, limit)
 
 
 __all__ = ["ScheduleRun", "Scheduler", "due", "last_runs", "parse_time", "run_if_due"]

@@ -21,7 +21,7 @@ from ..domain import AccountSettlement, BillingError, settle_account, shanghai_d
 from ..domain.wallet import Purse
 from sqlalchemy.exc import IntegrityError
 from ..domain.errors import Conflict, InvalidRequest
-from ..storage import settlement as store
+from ..storage import settlement as settlement_store
 from ..storage.db import Unavailable, is_retryable, is_unavailable
 from ..storage.settlement import RunRecord
 from . import books, gcpause, idempotency, metrics
@@ -68,10 +68,10 @@ def start(ctx: Context, through: date, now: datetime | None = None, idem: Idempo
         raise InvalidRequest(f"day {through} has not ended yet (Asia/Shanghai); settle only days that have ended")
     with ctx.db.write() as conn:
         idempotency.check(conn, idem)
-        store.close_abandoned(conn, ctx.now(), ctx.now() - ABANDONED_AFTER)
-        run_id = store.start_run(conn, through, ctx.now(), now)
-        accounts = store.accounts_to_settle(conn, through)
-        store.add_chunks(conn, run_id, [accounts[i : i + chunk] for i in range(0, len(accounts), chunk)])
+        settlement_store.close_abandoned(conn, ctx.now(), ctx.now() - ABANDONED_AFTER)
+        run_id = settlement_store.start_run(conn, through, ctx.now(), now)
+        accounts = settlement_store.accounts_to_settle(conn, through)
+        settlement_store.add_chunks(conn, run_id, [accounts[i : i + chunk] for i in range(0, len(accounts), chunk)])
     return run_id
 
 
@@ -82,19 +82,19 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
     mid-chunk leaves it to the others. Returns the chunks this worker settled."""
     worker = worker or f"{socket.gethostname()}:{os.getpid()}"
     with ctx.db.read() as conn:
-        through, run_at, finished = store.run_plan(conn, run_id)
+        through, run_at, finished = settlement_store.run_plan(conn, run_id)
     if finished:
         return 0
     settled = 0
     while not (stop and stop()):
 
         def one(conn, careful: bool = False) -> int | None:
-            taken = store.take_chunk(conn, run_id)
+            taken = settlement_store.take_chunk(conn, run_id)
             if taken is None:
                 return None
             chunk, accounts = taken
-            settled_through = store.settled_through(conn)
-            loaded = store.load_chunk(conn, accounts, through)
+            settled_through = settlement_store.settled_through(conn)
+            loaded = settlement_store.load_chunk(conn, accounts, through)
             results: dict[str, AccountSettlement] = {}
             problems: list[tuple[str, str]] = []
             for account_id, (usage_days, state) in loaded.items():
@@ -103,7 +103,7 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
                 except (BillingError, ArithmeticError, ValueError, KeyError) as exc:
                     problems.append((account_id, f"the rules could not settle it: {exc}"[:400]))
                     continue
-                if not store.fits(result):
+                if not settlement_store.fits(result):
                     problems.append((account_id, "an amount or quantity is too large to store; its days stay unsettled"))
                     continue
                 results[account_id] = result
@@ -112,10 +112,10 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
                     problems.append((account_id, reason))
                     del results[account_id]
             else:
-                store.write_chunk(conn, run_id, through, results, [a for a, _ in problems], {a: loaded[a][1] for a in results},
+                settlement_store.write_chunk(conn, run_id, through, results, [a for a, _ in problems], {a: loaded[a][1] for a in results},
                                   run_at)
             days = sum(len(r.days) for r in results.values())
-            store.chunk_done(conn, run_id, chunk, ctx.now(), worker, days, sum(len(r.lines) for r in results.values()), problems)
+            settlement_store.chunk_done(conn, run_id, chunk, ctx.now(), worker, days, sum(len(r.lines) for r in results.values()), problems)
             return days
 
         begun = time.perf_counter()
@@ -135,7 +135,7 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
         settled += 1
         if progress:
             with ctx.db.read() as conn:
-                done, total, *_ = store.run_progress(conn, run_id)
+                done, total, *_ = settlement_store.run_progress(conn, run_id)
             progress(min(done * CHUNK, total * CHUNK), total * CHUNK)
     return settled
 
@@ -148,7 +148,7 @@ def _write_apart(conn, run_id: int, through: date, results: dict[str, AccountSet
     for account_id, result in list(results.items()):
         try:
             with conn.begin_nested():
-                store.write_chunk(conn, run_id, through, {account_id: result}, [], {account_id: loaded[account_id][1]}, run_at)
+                settlement_store.write_chunk(conn, run_id, through, {account_id: result}, [], {account_id: loaded[account_id][1]}, run_at)
         except Exception as exc:  # noqa: BLE001 - sorted below: the database's own trouble goes on up
             if is_retryable(exc) or is_unavailable(exc):
                 raise
@@ -168,20 +168,20 @@ def finish(ctx: Context, run_id: int, idem: IdempotencyKey | None = None,
     while True:
         work(ctx, run_id, progress)
         with ctx.db.read() as conn:
-            done, total, days, lines, failed = store.run_progress(conn, run_id)
-            through, run_at, _ = store.run_plan(conn, run_id)
+            done, total, days, lines, failed = settlement_store.run_progress(conn, run_id)
+            through, run_at, _ = settlement_store.run_plan(conn, run_id)
         if done == total:
             break
         time.sleep(WAIT)  # other workers hold the rest; if one dies, its chunk is free again at once
     with ctx.db.read() as conn:
-        if any(r.id == run_id and r.abandoned_at is not None for r in store.list_runs(conn, 10_000)):
+        if any(r.id == run_id and r.abandoned_at is not None for r in settlement_store.list_runs(conn, 10_000)):
             raise Conflict(f"settlement run {run_id} was silent for {ABANDONED_AFTER} and was closed as abandoned; settle again",
                            {"run_id": run_id})
     books.close_expired(ctx, through, run_at)
     books.finalise_months(ctx, through, run_at)
     with ctx.db.write() as conn:
-        store.record_failures(conn, run_id, failed)
-        store.finish_run(conn, run_id, ctx.now(), days, lines, len(failed))
+        settlement_store.record_failures(conn, run_id, failed)
+        settlement_store.finish_run(conn, run_id, ctx.now(), days, lines, len(failed))
         if idem is not None:
             with conn.begin_nested() as claimed:
                 try:
@@ -194,7 +194,7 @@ def finish(ctx: Context, run_id: int, idem: IdempotencyKey | None = None,
 def pending_runs(ctx: Context) -> list[int]:
     """Runs not finished with chunks left: what a long-running worker looks for."""
     with ctx.db.read() as conn:
-        return store.runs_with_work(conn)
+        return settlement_store.runs_with_work(conn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,9 +209,9 @@ def runs(ctx: Context, limit: int = 20) -> list[RunView]:
     """The latest settlement runs, newest first, each with its status and the accounts it could not settle."""
     now = ctx.now()
     with ctx.db.read() as conn:
-        records = store.list_runs(conn, limit)
-        failures = {r.id: store.run_failures(conn, r.id) for r in records if r.failed}
-        progress = {r.id: store.run_progress(conn, r.id) for r in records if r.finished_at is None and r.abandoned_at is None}
+        records = settlement_store.list_runs(conn, limit)
+        failures = {r.id: settlement_store.run_failures(conn, r.id) for r in records if r.failed}
+        progress = {r.id: settlement_store.run_progress(conn, r.id) for r in records if r.finished_at is None and r.abandoned_at is None}
     out = []
     for r in records:
         if r.id in progress:  # not closed yet: what its chunks have done so far
@@ -233,8 +233,8 @@ def estimate_run(ctx: Context, account_id: str, as_of: datetime) -> AccountSettl
     included) would do now, by the settlement engine itself; nothing is written. None when
     nothing is unsettled."""
     with ctx.db.read() as conn:
-        loaded = store.load_chunk(conn, [account_id], shanghai_day(as_of), lock=False)
-        settled_through = store.settled_through(conn)
+        loaded = settlement_store.load_chunk(conn, [account_id], shanghai_day(as_of), lock=False)
+        settled_through = settlement_store.settled_through(conn)
     if account_id not in loaded:
         return None
     usage_days, state = loaded[account_id]
@@ -255,5 +255,5 @@ def estimate(ctx: Context, account_id: str, as_of: datetime) -> Purse:
 def run_result(ctx: Context, run_id: int) -> SettlementResult:
     """A finished run's result (for replaying a settlement's answer)."""
     with ctx.db.read() as conn:
-        (record,) = [r for r in store.list_runs(conn, 10_000) if r.id == run_id]
-        return SettlementResult(run_id, record.days, record.lines, store.run_failures(conn, run_id))
+        (record,) = [r for r in settlement_store.list_runs(conn, 10_000) if r.id == run_id]
+        return SettlementResult(run_id, record.days, record.lines, settlement_store.run_failures(conn, run_id))

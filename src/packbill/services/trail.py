@@ -17,7 +17,7 @@ from typing import Any, Callable
 from sqlalchemy.engine import Connection
 
 from ..domain.limits import storable
-from ..storage import operators as store
+from ..storage import operators as operators_store
 
 SECRET_FIELDS = frozenset({"token", "secret", "password", "authorization", "csrf"})
 MAX_PARAMETERS = 2000
@@ -55,7 +55,7 @@ def fit(text: str | None, size: int) -> str | None:
 
 def insert(conn: Connection, at: datetime, actor: str, role: str, via: str, action: str, *, target: str | None,
            account_id: str | None, parameters: Any, outcome: str, detail: str | None) -> None:
-    store.insert_record(conn, at, fit(actor, 80) or "unknown", role, via, action, fit(target, 200), fit(account_id, 40),
+    operators_store.insert_record(conn, at, fit(actor, 80) or "unknown", role, via, action, fit(target, 200), fit(account_id, 40),
                         parameters_text(parameters), fit(outcome, 40) or "error", fit(detail, 400))
 
 

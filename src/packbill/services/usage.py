@@ -13,7 +13,7 @@ from ..domain.errors import InvalidUsage
 from ..domain.limits import MAX_EVENTS_PER_BATCH
 from ..domain.usage import CONFLICTING_DUPLICATE, DAY_TOTAL_TOO_LARGE, UsageRow, horizon_us, over_day_total
 from ..storage import accounts as accounts_store
-from ..storage import reads as store
+from ..storage import reads as reads_store
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, conflicts, over_limit, store_rows
 from ..storage.reads import DailyUsage
 from ..storage.sql import lock_accounts
@@ -87,7 +87,7 @@ def day_total_refusals(rows: list[UsageRow], keys: set) -> list[tuple[int, str]]
 def daily_usage(ctx: Context, account_id: str, first: date, last: date) -> list[DailyUsage]:
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        return store.daily_usage(conn, account_id, first, last)
+        return reads_store.daily_usage(conn, account_id, first, last)
 
 
 def daily_peaks(ctx: Context, account_id: str, first: date, last: date) -> dict[date, dict[str, int]]:
@@ -95,7 +95,7 @@ def daily_peaks(ctx: Context, account_id: str, first: date, last: date) -> dict[
     whatever the billing type."""
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        return store.daily_peak_bytes(conn, account_id, first, last)
+        return reads_store.daily_peak_bytes(conn, account_id, first, last)
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from ..domain.wallet import (
     wallet_state,
 )
 from ..storage import accounts as accounts_store
-from ..storage import wallet as store
+from ..storage import wallet as wallet_store
 from ..storage.packages import load_packages
 from . import idempotency
 from .context import Context, not_ahead
@@ -39,9 +39,9 @@ def commit_movement(conn: Connection, account_id: str, before: Purse, after: Pur
     """Write one movement of an account's money: the purse (with its arrears clock and alert
     moved on), the journal entries and the events it raised."""
     moved, events = after_movement(after, at, shanghai_day(at), charge=charge)
-    store.save_purses(conn, {account_id: (before, moved)})
-    store.write_entries(conn, account_id, at, entries, memo)
-    store.insert_events(conn, account_id, at, shanghai_day(at), events)
+    wallet_store.save_purses(conn, {account_id: (before, moved)})
+    wallet_store.write_entries(conn, account_id, at, entries, memo)
+    wallet_store.insert_events(conn, account_id, at, shanghai_day(at), events)
     return moved
 
 
@@ -67,8 +67,8 @@ def topup(ctx: Context, account_id: str, amount: Decimal, reference: str, at: da
     def work(conn) -> TopUp:
         accounts_store.get_account(conn, account_id, lock=True)
         idempotency.check(conn, idem)
-        found = store.find_topup(conn, account_id, reference)
-        before = store.load_purse(conn, account_id)
+        found = wallet_store.find_topup(conn, account_id, reference)
+        before = wallet_store.load_purse(conn, account_id)
         if found is not None:
             topup_id, recorded = found
             if recorded != amount:
@@ -76,7 +76,7 @@ def topup(ctx: Context, account_id: str, amount: Decimal, reference: str, at: da
                                {"reference": reference, "amount": str(recorded)})
             return TopUp(topup_id, amount, reference, before.cash, False)
         topup_id = "top_" + uuid.uuid4().hex[:20]
-        store.insert_topup(conn, account_id, topup_id, reference, amount, at)
+        wallet_store.insert_topup(conn, account_id, topup_id, reference, amount, at)
         after = commit_movement(conn, account_id, before, replace(before, cash=before.cash + amount), at,
                                 [journal.topup(account_id, topup_id, amount)], charge=False, memo=reference)
         idempotency.claim(conn, idem, topup_id, at)
@@ -106,7 +106,7 @@ def adjust(ctx: Context, account_id: str, amount: Decimal, reason: str, at: date
     def work(conn) -> Adjustment:
         accounts_store.get_account(conn, account_id, lock=True)
         idempotency.check(conn, idem)
-        before = store.load_purse(conn, account_id)
+        before = wallet_store.load_purse(conn, account_id)
         adjustment_id = "adj_" + uuid.uuid4().hex[:20]
         after = commit_movement(conn, account_id, before, replace(before, cash=before.cash + amount), at,
                                 [journal.adjustment(account_id, adjustment_id, amount)], charge=amount < 0, memo=reason)
@@ -134,8 +134,8 @@ def grant_voucher(ctx: Context, account_id: str, amount: Decimal, expires_on: da
         accounts_store.get_account(conn, account_id, lock=True)
         idempotency.check(conn, idem)
         voucher = Voucher("vch_" + uuid.uuid4().hex[:20], amount, amount, expires_on, frozenset(services) if services else None, 0)
-        voucher = store.insert_voucher(conn, account_id, voucher, at)
-        store.write_entries(conn, account_id, at, [journal.voucher_grant(voucher.id, amount)])
+        voucher = wallet_store.insert_voucher(conn, account_id, voucher, at)
+        wallet_store.write_entries(conn, account_id, at, [journal.voucher_grant(voucher.id, amount)])
         idempotency.claim(conn, idem, voucher.id, at)
         return voucher
 
@@ -149,7 +149,7 @@ def set_discount(ctx: Context, account_id: str, rate: Decimal, effective_day: da
 
     def work(conn) -> None:
         accounts_store.get_account(conn, account_id, lock=True)
-        store.insert_rate(conn, account_id, rate, effective_day, at)
+        wallet_store.insert_rate(conn, account_id, rate, effective_day, at)
 
     ctx.db.write_retrying(work)
 
@@ -159,9 +159,9 @@ def _update_purse(ctx: Context, account_id: str, change) -> Purse:
 
     def work(conn) -> Purse:
         accounts_store.get_account(conn, account_id, lock=True)
-        before = store.load_purse(conn, account_id)
+        before = wallet_store.load_purse(conn, account_id)
         after, _ = after_movement(change(before), at, shanghai_day(at), charge=False)
-        store.save_purses(conn, {account_id: (before, after)})
+        wallet_store.save_purses(conn, {account_id: (before, after)})
         return after
 
     return ctx.db.write_retrying(work)
@@ -212,7 +212,7 @@ def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> Wall
     day = shanghai_day(as_of)
     live = as_of >= now - timedelta(minutes=1)
     with ctx.db.read() as conn:
-        purse = store.load_purse(conn, account_id) if live else store.purse_as_of(conn, account_id, as_of)
+        purse = wallet_store.load_purse(conn, account_id) if live else wallet_store.purse_as_of(conn, account_id, as_of)
         packages = [(p, r) for p, r in load_packages(conn, account_id) if p.purchased_at <= as_of]
         switches = accounts_store.load_switches(conn, account_id)
     state = wallet_state(purse.arrears_since, as_of, ctx.delays) if purse.terms is PaymentTerms.BALANCE else WalletState.NORMAL
@@ -231,12 +231,12 @@ def journal_entries(ctx: Context, account_id: str, first: date | None = None, la
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=SHANGHAI) if last else None
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        return store.entries_of(conn, account_id, start, end)
+        return wallet_store.entries_of(conn, account_id, start, end)
 
 
 def wallet_events(ctx: Context, account_id: str) -> list[tuple[str, date, datetime]]:
     with ctx.db.read() as conn:
-        return store.events_of(conn, account_id)
+        return wallet_store.events_of(conn, account_id)
 
 
 
@@ -244,18 +244,18 @@ def wallet_events(ctx: Context, account_id: str) -> list[tuple[str, date, dateti
 
 def topup_by_id(ctx: Context, account_id: str, topup_id: str) -> TopUp:
     with ctx.db.read() as conn:
-        amount, reference = store.topup_by_id(conn, account_id, topup_id)
-        return TopUp(topup_id, amount, reference, store.load_purse(conn, account_id).cash, False)
+        amount, reference = wallet_store.topup_by_id(conn, account_id, topup_id)
+        return TopUp(topup_id, amount, reference, wallet_store.load_purse(conn, account_id).cash, False)
 
 
 def adjustment_by_id(ctx: Context, account_id: str, adjustment_id: str) -> Adjustment:
     with ctx.db.read() as conn:
-        return Adjustment(adjustment_id, store.entry_amount(conn, account_id, adjustment_id), store.load_purse(conn, account_id).cash)
+        return Adjustment(adjustment_id, wallet_store.entry_amount(conn, account_id, adjustment_id), wallet_store.load_purse(conn, account_id).cash)
 
 
 def voucher_by_id(ctx: Context, account_id: str, voucher_id: str) -> Voucher:
     with ctx.db.read() as conn:
-        return store.load_purse(conn, account_id).vouchers[voucher_id]
+        return wallet_store.load_purse(conn, account_id).vouchers[voucher_id]
 
 
 def wallet_rate(ctx: Context, account_id: str, day: date | None = None) -> Decimal:
@@ -263,5 +263,5 @@ def wallet_rate(ctx: Context, account_id: str, day: date | None = None) -> Decim
     from ..domain.wallet import rate_on
 
     with ctx.db.read() as conn:
-        rates = store.load_rates(conn, [account_id])[account_id]
+        rates = wallet_store.load_rates(conn, [account_id])[account_id]
     return rate_on(day or shanghai_day(ctx.now()), rates)

@@ -13,7 +13,7 @@ from ..domain import Site, SwitchRequest, TrafficBilling
 from ..domain.errors import NotFound
 from ..domain.money import from_fen
 from ..domain.wallet import PaymentTerms
-from . import schema as t
+from . import schema
 from .sql import from_us, lock_accounts, to_us
 
 
@@ -36,7 +36,7 @@ def _account(row) -> AccountRecord:
 
 def insert_account(conn: Connection, account_id: str, name: str, site: Site, token_hash: str, created_at: datetime,
                    terms: PaymentTerms = PaymentTerms.INVOICE) -> AccountRecord:
-    conn.execute(sa.insert(t.accounts).values(id=account_id, name=name, site=site.value, token_hash=token_hash,
+    conn.execute(sa.insert(schema.accounts).values(id=account_id, name=name, site=site.value, token_hash=token_hash,
                                               created_us=to_us(created_at), terms=terms.value))
     return AccountRecord(account_id, name, site, created_at, 0, terms)
 
@@ -45,7 +45,7 @@ def get_account(conn: Connection, account_id: str, *, lock: bool = False) -> Acc
     """The account; ``lock``: hold it for the transaction (the writers' one lock order)."""
     if lock:
         lock_accounts(conn, [account_id])
-    row = conn.execute(sa.select(t.accounts).where(t.accounts.c.id == account_id)).first()
+    row = conn.execute(sa.select(schema.accounts).where(schema.accounts.c.id == account_id)).first()
     if row is None:
         raise NotFound(f"there is no account {account_id}")
     return _account(row)
@@ -53,7 +53,7 @@ def get_account(conn: Connection, account_id: str, *, lock: bool = False) -> Acc
 
 def existing_ids(conn: Connection, ids: set[str]) -> frozenset[str]:
     """Those of ``ids`` that are accounts."""
-    a = t.accounts
+    a = schema.accounts
     out: set[str] = set()
     wanted = sorted(i for i in ids if len(i) <= 40 and "\x00" not in i)
     for start in range(0, len(wanted), 5000):
@@ -62,20 +62,20 @@ def existing_ids(conn: Connection, ids: set[str]) -> frozenset[str]:
 
 
 def known_account_ids(conn: Connection) -> frozenset[str]:
-    return frozenset(r[0] for r in conn.execute(sa.select(t.accounts.c.id)))
+    return frozenset(r[0] for r in conn.execute(sa.select(schema.accounts.c.id)))
 
 
 def account_by_token_hash(conn: Connection, token_hash: str) -> AccountRecord | None:
-    row = conn.execute(sa.select(t.accounts).where(t.accounts.c.token_hash == token_hash)).first()
+    row = conn.execute(sa.select(schema.accounts).where(schema.accounts.c.token_hash == token_hash)).first()
     return _account(row) if row else None
 
 
 def list_accounts(conn: Connection) -> list[AccountRecord]:
-    return [_account(r) for r in conn.execute(sa.select(t.accounts).order_by(t.accounts.c.seq))]
+    return [_account(r) for r in conn.execute(sa.select(schema.accounts).order_by(schema.accounts.c.seq))]
 
 
 def count_refund(conn: Connection, account_id: str) -> None:
-    conn.execute(sa.update(t.accounts).where(t.accounts.c.id == account_id).values(refunds=t.accounts.c.refunds + 1))
+    conn.execute(sa.update(schema.accounts).where(schema.accounts.c.id == account_id).values(refunds=schema.accounts.c.refunds + 1))
 
 
 def _switch(row) -> SwitchRequest:
@@ -83,20 +83,20 @@ def _switch(row) -> SwitchRequest:
 
 
 def insert_switch(conn: Connection, account_id: str, request: SwitchRequest) -> None:
-    conn.execute(sa.insert(t.traffic_switches).values(account_id=account_id, mode=request.mode.value,
+    conn.execute(sa.insert(schema.traffic_switches).values(account_id=account_id, mode=request.mode.value,
                                                       requested_us=to_us(request.requested_at), effective_day=request.effective_day))
 
 
 def load_switches(conn: Connection, account_id: str) -> list[SwitchRequest]:
-    rows = conn.execute(sa.select(t.traffic_switches).where(t.traffic_switches.c.account_id == account_id).order_by(t.traffic_switches.c.seq))
+    rows = conn.execute(sa.select(schema.traffic_switches).where(schema.traffic_switches.c.account_id == account_id).order_by(schema.traffic_switches.c.seq))
     return [_switch(r) for r in rows]
 
 
 def switches_of(conn: Connection, account_ids: list[str] | None = None) -> dict[str, list[SwitchRequest]]:
     """Per account, its switch requests in order (every account's when ``account_ids`` is None)."""
-    query = sa.select(t.traffic_switches).order_by(t.traffic_switches.c.seq)
+    query = sa.select(schema.traffic_switches).order_by(schema.traffic_switches.c.seq)
     if account_ids is not None:
-        query = query.where(t.traffic_switches.c.account_id.in_(account_ids))
+        query = query.where(schema.traffic_switches.c.account_id.in_(account_ids))
     out: dict[str, list[SwitchRequest]] = {}
     for r in conn.execute(query):
         out.setdefault(r.account_id, []).append(_switch(r))

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from . import partitions
-from . import schema as t
+from . import schema
 from .db import day_value
 from .sql import from_us, insert_for, to_us
 
@@ -45,18 +45,18 @@ def _archive(row) -> Archive:
 
 
 def archives(conn: Connection) -> list[Archive]:
-    a = t.usage_archives
+    a = schema.usage_archives
     return [_archive(r) for r in conn.execute(sa.select(a).order_by(a.c.month))]
 
 
 def archive_of(conn: Connection, month: date) -> Archive | None:
-    a = t.usage_archives
+    a = schema.usage_archives
     row = conn.execute(sa.select(a).where(a.c.month == month)).first()
     return _archive(row) if row else None
 
 
 def _month_rows(conn: Connection, first: date, last: date) -> Iterator[list[tuple]]:
-    e = t.usage_events
+    e = schema.usage_events
     query = (sa.select(*[e.c[c] for c in COLUMNS]).where(e.c.day >= first, e.c.day <= last).order_by(e.c.account_id, e.c.event_id))
     result = conn.execution_options(stream_results=True, yield_per=BATCH).execute(query)
     for part in result.partitions(BATCH):
@@ -65,7 +65,7 @@ def _month_rows(conn: Connection, first: date, last: date) -> Iterator[list[tupl
 
 def month_sums(conn: Connection, first: date, last: date) -> dict[tuple, tuple[int, int, int]]:
     """(account, day, service) -> (events, mainland quantity, other quantity) of the stored events."""
-    e = t.usage_events
+    e = schema.usage_events
     rows = conn.execute(sa.select(e.c.account_id, e.c.day, e.c.service, sa.func.count(),
                                   sa.func.sum(sa.case((e.c.mainland, e.c.quantity), else_=0)),
                                   sa.func.sum(sa.case((e.c.mainland, 0), else_=e.c.quantity)))
@@ -113,11 +113,11 @@ def record_and_remove(conn: Connection, month: date, first: date, last: date, pa
                       sums: dict[tuple, tuple[int, int, int]], at: datetime) -> int:
     """In one transaction: the archive, its sums (the audit checks the day sums against them),
     and the removal of the month's events. Returns the events removed."""
-    conn.execute(sa.insert(t.usage_archives).values(month=month, path=str(path), rows=rows, sha256=digest, archived_us=to_us(at)))
+    conn.execute(sa.insert(schema.usage_archives).values(month=month, path=str(path), rows=rows, sha256=digest, archived_us=to_us(at)))
     if sums:
-        conn.execute(sa.insert(t.usage_archive_sums), [dict(month=month, account_id=a, day=d, service=s, events=n, mainland=m, other=o)
+        conn.execute(sa.insert(schema.usage_archive_sums), [dict(month=month, account_id=a, day=d, service=s, events=n, mainland=m, other=o)
                                                        for (a, d, s), (n, m, o) in sorted(sums.items())])
-    e = t.usage_events
+    e = schema.usage_events
     if partitions.partitioned(conn):
         partitions.ensure(conn, {month})  # rows of the month still in the default partition move to its own
         conn.execute(sa.text(f"DELETE FROM usage_event_ids k USING {partitions.name(month)} e "
@@ -130,8 +130,8 @@ def record_and_remove(conn: Connection, month: date, first: date, last: date, pa
 
 def forget(conn: Connection, month: date) -> None:
     """Drop the record of a restored archive (a new archive of the month replaces it)."""
-    conn.execute(sa.delete(t.usage_archive_sums).where(t.usage_archive_sums.c.month == month))
-    conn.execute(sa.delete(t.usage_archives).where(t.usage_archives.c.month == month))
+    conn.execute(sa.delete(schema.usage_archive_sums).where(schema.usage_archive_sums.c.month == month))
+    conn.execute(sa.delete(schema.usage_archives).where(schema.usage_archives.c.month == month))
 
 
 def read_events(path: Path, account_id: str | None = None, first: date | None = None, last: date | None = None) -> Iterator[dict]:
@@ -152,8 +152,8 @@ def restore_rows(conn: Connection, month: date, path: Path, at: datetime) -> int
     """Put the archived events back (the day sums hold them already, so they are not added
     again); the archive stays on disk, marked restored. Returns the events put back."""
     restored = 0
-    stmt = insert_for(conn, t.usage_events).on_conflict_do_nothing()
-    ids = insert_for(conn, t.usage_event_ids).on_conflict_do_nothing() if partitions.partitioned(conn) else None
+    stmt = insert_for(conn, schema.usage_events).on_conflict_do_nothing()
+    ids = insert_for(conn, schema.usage_event_ids).on_conflict_do_nothing() if partitions.partitioned(conn) else None
     partitions.ensure(conn, {month})
     for batch in pq.ParquetFile(path).iter_batches(BATCH):
         rows = batch.to_pylist()
@@ -162,6 +162,6 @@ def restore_rows(conn: Connection, month: date, path: Path, at: datetime) -> int
                 conn.execute(ids, [{"account_id": r["account_id"], "event_id": r["event_id"]} for r in rows])
             conn.execute(stmt, rows)
             restored += len(rows)
-    conn.execute(sa.delete(t.usage_archive_sums).where(t.usage_archive_sums.c.month == month))
-    conn.execute(sa.update(t.usage_archives).where(t.usage_archives.c.month == month).values(restored_us=to_us(at)))
+    conn.execute(sa.delete(schema.usage_archive_sums).where(schema.usage_archive_sums.c.month == month))
+    conn.execute(sa.update(schema.usage_archives).where(schema.usage_archives.c.month == month).values(restored_us=to_us(at)))
     return restored

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection
 from ..domain.books import HeldPackage, LateMove, PaygRow, Purchases, ServiceSums, Statement, StatementUsage
 from ..domain.days import day_start, month_end, next_month, shanghai_day
 from ..domain.money import ZERO, from_fen, to_fen
-from . import schema as t
+from . import schema
 from .sql import day_value, from_us, to_us
 
 CHUNK = 2000
@@ -30,7 +30,7 @@ def _chunks(ids: Sequence[str]):
 def expired_packages(conn: Connection, through: date) -> list[tuple[str, str, str, Decimal, int, int]]:
     """Packages whose last day is at most ``through`` and whose breakage was not posted:
     (account, package, service, contracted amount, size, drawn)."""
-    p = t.packages
+    p = schema.packages
     rows = conn.execute(sa.select(p.c.account_id, p.c.id, p.c.service, p.c.price_fen, p.c.size, p.c.remaining)
                         .where(p.c.last_day <= through, p.c.closed_us.is_(None), p.c.refunded_us.is_(None))
                         .order_by(p.c.account_id, p.c.id))
@@ -40,7 +40,7 @@ def expired_packages(conn: Connection, through: date) -> list[tuple[str, str, st
 def expired_vouchers(conn: Connection, before: date) -> list[tuple[str, str, Decimal]]:
     """Vouchers whose last day is before ``before`` and whose remainder was not forfeited:
     (account, voucher, remaining)."""
-    v = t.vouchers
+    v = schema.vouchers
     rows = conn.execute(sa.select(v.c.account_id, v.c.id, v.c.remaining_fen)
                         .where(v.c.expires_on < before, v.c.closed_us.is_(None)).order_by(v.c.account_id, v.c.id))
     return [(r.account_id, r.id, from_fen(r.remaining_fen)) for r in rows]
@@ -48,13 +48,13 @@ def expired_vouchers(conn: Connection, before: date) -> list[tuple[str, str, Dec
 
 def close_packages(conn: Connection, package_ids: Sequence[str], at: datetime) -> None:
     for part in _chunks(sorted(package_ids)):
-        conn.execute(sa.update(t.packages).where(t.packages.c.id.in_(part), t.packages.c.closed_us.is_(None)).values(closed_us=to_us(at)))
+        conn.execute(sa.update(schema.packages).where(schema.packages.c.id.in_(part), schema.packages.c.closed_us.is_(None)).values(closed_us=to_us(at)))
 
 
 def close_vouchers(conn: Connection, voucher_ids: Sequence[str], at: datetime) -> None:
     """The remainder was forfeited: nothing is left on the voucher."""
     for part in _chunks(sorted(voucher_ids)):
-        conn.execute(sa.update(t.vouchers).where(t.vouchers.c.id.in_(part), t.vouchers.c.closed_us.is_(None))
+        conn.execute(sa.update(schema.vouchers).where(schema.vouchers.c.id.in_(part), schema.vouchers.c.closed_us.is_(None))
                      .values(closed_us=to_us(at), remaining_fen=0))
 
 
@@ -62,12 +62,12 @@ def close_vouchers(conn: Connection, voucher_ids: Sequence[str], at: datetime) -
 
 def final_month_rows(conn: Connection) -> set[date]:
     """R22: the months whose statements are final."""
-    return {day_value(m) for m in conn.execute(sa.select(t.statement_months.c.month)).scalars()}
+    return {day_value(m) for m in conn.execute(sa.select(schema.statement_months.c.month)).scalars()}
 
 
 def claim_month(conn: Connection, month: date, at: datetime) -> bool:
     """Mark ``month``'s statements final; False if another run already did."""
-    sm = t.statement_months
+    sm = schema.statement_months
     if conn.execute(sa.select(sm.c.month).where(sm.c.month == month)).first() is not None:
         return False
     conn.execute(sa.insert(sm).values(month=month, finalised_us=to_us(at)))
@@ -78,7 +78,7 @@ def statement_accounts(conn: Connection, month: date) -> list[str]:
     """The accounts with a statement of ``month``: those created before it ended, those with lines
     on it (usage of the month reported for an account created later), and those with money moved
     by then (a top-up or purchase backfilled before the account's creation), by id."""
-    a, bl, je = t.accounts, t.bill_lines, t.journal_entries
+    a, bl, je = schema.accounts, schema.bill_lines, schema.journal_entries
     end = to_us(day_start(next_month(month)))
     with_lines = sa.exists().where(bl.c.account_id == a.c.id, bl.c.statement_month == month)
     with_money = sa.exists().where(je.c.account_id == a.c.id, je.c.at_us < end)
@@ -91,7 +91,7 @@ def first_month(conn: Connection, account_id: str) -> date | None:
     its first movement of money (backfilled ones included)."""
     from ..domain.days import from_us, month_start, shanghai_day
 
-    a, bl, je = t.accounts, t.bill_lines, t.journal_entries
+    a, bl, je = schema.accounts, schema.bill_lines, schema.journal_entries
     created = conn.execute(sa.select(a.c.created_us).where(a.c.id == account_id)).scalar()
     first_line = conn.execute(sa.select(sa.func.min(bl.c.statement_month)).where(bl.c.account_id == account_id)).scalar()
     first_money = conn.execute(sa.select(sa.func.min(je.c.at_us)).where(je.c.account_id == account_id)).scalar()
@@ -102,7 +102,7 @@ def first_month(conn: Connection, account_id: str) -> date | None:
 
 
 def account_names(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, int]]:
-    a = t.accounts
+    a = schema.accounts
     out = {}
     for part in _chunks(ids):
         out.update({r.id: (r.name, r.seq) for r in conn.execute(sa.select(a.c.id, a.c.name, a.c.seq).where(a.c.id.in_(part)))})
@@ -110,7 +110,7 @@ def account_names(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[str, 
 
 
 def frozen_statements(conn: Connection, account_ids: Sequence[str], month: date) -> dict[str, tuple[str, dict]]:
-    s = t.statements
+    s = schema.statements
     out = {}
     for part in _chunks(account_ids):
         for r in conn.execute(sa.select(s.c.account_id, s.c.number, s.c.body).where(s.c.account_id.in_(part), s.c.month == month)):
@@ -125,7 +125,7 @@ def freeze_statements(conn: Connection, month: date, rows: Sequence[tuple[str, s
     new = [dict(account_id=a, month=month, number=n, body=json.dumps(b, sort_keys=True), finalised_us=to_us(at))
            for a, n, b in rows if a not in existing]
     if new:
-        conn.execute(sa.insert(t.statements), new)
+        conn.execute(sa.insert(schema.statements), new)
     return {r["account_id"] for r in new}
 
 
@@ -148,7 +148,7 @@ def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[st
     before (top-ups, adjustments, purchases, refunds) less the pay-as-you-go of the lines on
     earlier statements (a line counts on its statement, whenever its run charged it), so that
     every statement's closing balance is the next one's opening balance."""
-    je, po, bl = t.journal_entries, t.postings, t.bill_lines
+    je, po, bl = schema.journal_entries, schema.postings, schema.bill_lines
     out: dict[str, Decimal] = {}
     for part in _chunks(ids):
         rows = conn.execute(sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
@@ -167,7 +167,7 @@ def _entry_sums(conn: Connection, ids: Sequence[str], month: date, kinds: Sequen
                 ) -> dict[tuple[str, str], Decimal]:
     """(account, kind) -> sum of postings to ledger accounts starting with ``prefix`` in entries
     of ``kinds`` on ``month``'s statement."""
-    je, po = t.journal_entries, t.postings
+    je, po = schema.journal_entries, schema.postings
     out: dict[tuple[str, str], Decimal] = {}
     for part in _chunks(ids):
         rows = conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen))
@@ -183,7 +183,7 @@ def _late_moves(conn: Connection, ids: Sequence[str], month: date) -> list[tuple
     """(account, kind, at_us, amount fen) of the money stated in earlier, final months that is on
     ``month``'s statement: top-ups, adjustments and refunds as they moved cash and vouchers,
     purchases as their contracted amount (negative)."""
-    je, po, o = t.journal_entries, t.postings, t.orders
+    je, po, o = schema.journal_entries, schema.postings, schema.orders
     moves = [tuple(r) for r in conn.execute(
         sa.select(je.c.account_id, je.c.kind, je.c.at_us, sa.func.sum(po.c.amount_fen))
         .join(po, sa.and_(po.c.account_id == je.c.account_id, po.c.entry_id == je.c.id))
@@ -211,7 +211,7 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
                                         refunds=Purchases(ZERO, refunds_cash.get((a, "refund"), ZERO) + refunds_voucher.get((a, "refund"), ZERO),
                                                           refunds_voucher.get((a, "refund"), ZERO), refunds_cash.get((a, "refund"), ZERO)))
                                 for a in ids}
-    o, bl, d, p = t.orders, t.bill_lines, t.draws, t.packages
+    o, bl, d, p = schema.orders, schema.bill_lines, schema.draws, schema.packages
     last = month_end(month)
     for part in _chunks(ids):
         for r in conn.execute(sa.select(o.c.account_id, sa.func.sum(sa.func.coalesce(o.c.list_amount_fen, o.c.amount_fen)),
@@ -255,7 +255,7 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
 def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
     """Per account as of a moment (inclusive), from the journal: (cash spent on purchases, cash
     spent on pay-as-you-go, cash refunded, invoiced)."""
-    inv, je, po = t.invoices, t.journal_entries, t.postings
+    inv, je, po = schema.invoices, schema.journal_entries, schema.postings
     until = to_us(as_of)
     out = {a: [ZERO, ZERO, ZERO, ZERO] for a in ids}
     column = {"purchase": 0, "payg": 1, "refund": 2}
@@ -274,18 +274,18 @@ def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime) -
 # -- invoices (R22) -------------------------------------------------------------------------------
 
 def insert_invoice(conn: Connection, account_id: str, number: str, amount: Decimal, at: datetime) -> int:
-    return conn.execute(sa.insert(t.invoices).values(account_id=account_id, number=number, amount_fen=to_fen(amount), at_us=to_us(at))
-                        .returning(t.invoices.c.id)).scalar_one()
+    return conn.execute(sa.insert(schema.invoices).values(account_id=account_id, number=number, amount_fen=to_fen(amount), at_us=to_us(at))
+                        .returning(schema.invoices.c.id)).scalar_one()
 
 
 def find_invoice(conn: Connection, number: str) -> tuple[int, str, Decimal, int] | None:
-    i = t.invoices
+    i = schema.invoices
     r = conn.execute(sa.select(i.c.id, i.c.account_id, i.c.amount_fen, i.c.at_us).where(i.c.number == number)).first()
     return (r.id, r.account_id, from_fen(r.amount_fen), r.at_us) if r else None
 
 
 def invoices_of(conn: Connection, account_id: str) -> list[tuple[int, str, Decimal, int]]:
-    i = t.invoices
+    i = schema.invoices
     return [(r.id, r.number, from_fen(r.amount_fen), r.at_us)
             for r in conn.execute(sa.select(i).where(i.c.account_id == account_id).order_by(i.c.id))]
 
@@ -296,7 +296,7 @@ def revenue_postings(conn: Connection, first: datetime, end: datetime) -> tuple[
     """The deferred balance at ``first``, and (entry time, ledger account, amount) of the
     revenue, breakage, pay-as-you-go and deferred postings made in [first, end), summed per
     entry time and ledger account."""
-    je, po = t.journal_entries, t.postings
+    je, po = schema.journal_entries, schema.postings
     before = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
                           .where(po.c.ledger_account.like("deferred:%"), je.c.at_us < to_us(first))).scalar_one()
     kind = sa.case((po.c.ledger_account.like("deferred:%"), sa.literal("deferred:")), else_=po.c.ledger_account)
@@ -312,8 +312,8 @@ def first_activity(conn: Connection) -> date | None:
     """The first day anything was billed or moved: the earliest line's day or journal entry."""
     from ..domain.days import from_us, shanghai_day
 
-    first_line = conn.execute(sa.select(sa.func.min(t.bill_lines.c.day))).scalar()
-    first_entry = conn.execute(sa.select(sa.func.min(t.journal_entries.c.at_us))).scalar()
+    first_line = conn.execute(sa.select(sa.func.min(schema.bill_lines.c.day))).scalar()
+    first_entry = conn.execute(sa.select(sa.func.min(schema.journal_entries.c.at_us))).scalar()
     days = [day_value(first_line)] if first_line is not None else []
     if first_entry is not None:
         days.append(shanghai_day(from_us(first_entry)))

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain import UsageRow
 from ..domain.limits import MAX_DAY_CALLS, MAX_DAY_TOTAL, day_limit
-from . import schema as t
+from . import schema
 from .db import Database, is_retryable
 from .sql import lock_accounts
 
@@ -50,7 +50,7 @@ def conflicts(conn: Connection, rows: Sequence[UsageRow]) -> list[int]:
     """Positions of the rows whose (account, event id) is stored with other content. Called
     after the rows were stored in the same transaction (the first copy of an id won), and only
     when some were duplicates: a batch of new events costs nothing more."""
-    e = t.usage_events
+    e = schema.usage_events
     stored: dict[tuple[str, str], tuple] = {}
     by_account: dict[str, list[str]] = {}
     for r in rows:
@@ -100,7 +100,7 @@ def over_limit(conn: Connection, rows: Sequence[UsageRow]) -> set[tuple[str, dat
     for r in rows:
         batch[(r.account_id, r.day, r.service)] = batch.get((r.account_id, r.day, r.service), 0) + r.quantity
     over = set()
-    ud = t.usage_daily
+    ud = schema.usage_daily
     for (account_id, day, service), quantity in batch.items():
         stored = conn.execute(sa.select(ud.c.mainland + ud.c.other).where(
             ud.c.account_id == account_id, ud.c.day == day, ud.c.service == service)).scalar() or 0

@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.errors import NotFound
 from ..domain.notify import Event, wants
-from . import schema as t
+from . import schema
 from .sql import from_us, insert_for, to_us
 
 
@@ -24,17 +24,17 @@ def new_event_id() -> str:
 def emit(conn: Connection, events: Iterable[tuple[str | None, str, dict[str, Any], str | None]], at: datetime) -> int:
     """Write events (account, type, data, once-key) to the outbox in the caller's transaction.
     An event whose once-key is already there is left out. Returns how many were written."""
-    rows = [dict(id=new_event_id(), at_us=to_us(at), account_id=a or t.OPERATOR, type=kind, payload=json.dumps(data, sort_keys=True, default=str),
+    rows = [dict(id=new_event_id(), at_us=to_us(at), account_id=a or schema.OPERATOR, type=kind, payload=json.dumps(data, sort_keys=True, default=str),
                  once=once, fanned_out=False) for a, kind, data, once in events]
     if not rows:
         return 0
     keyed = [r for r in rows if r["once"] is not None]
     plain = [r for r in rows if r["once"] is None]
     if plain:
-        conn.execute(sa.insert(t.outbox), plain)
+        conn.execute(sa.insert(schema.outbox), plain)
     written = len(plain)
     for row in keyed:
-        stmt = insert_for(conn, t.outbox).on_conflict_do_nothing(index_elements=[t.outbox.c.account_id, t.outbox.c.once]).returning(t.outbox.c.seq)
+        stmt = insert_for(conn, schema.outbox).on_conflict_do_nothing(index_elements=[schema.outbox.c.account_id, schema.outbox.c.once]).returning(schema.outbox.c.seq)
         written += len(conn.execute(stmt, row).all())
     return written
 
@@ -44,7 +44,7 @@ def _event(row) -> Event:
 
 
 def events_of(conn: Connection, account_id: str, limit: int, before: int | None = None) -> list[Event]:
-    o = t.outbox
+    o = schema.outbox
     query = sa.select(o).where(o.c.account_id == account_id).order_by(o.c.seq.desc()).limit(limit)
     if before is not None:
         query = query.where(o.c.seq < before)
@@ -52,7 +52,7 @@ def events_of(conn: Connection, account_id: str, limit: int, before: int | None 
 
 
 def events_by_type(conn: Connection, kind: str | None = None, account_id: str | None = None) -> list[Event]:
-    o = t.outbox
+    o = schema.outbox
     query = sa.select(o).order_by(o.c.seq)
     if kind is not None:
         query = query.where(o.c.type == kind)
@@ -62,21 +62,21 @@ def events_by_type(conn: Connection, kind: str | None = None, account_id: str | 
 
 
 def read_seq(conn: Connection, account_id: str) -> int:
-    return conn.execute(sa.select(t.message_reads.c.read_seq).where(t.message_reads.c.account_id == account_id)).scalar() or 0
+    return conn.execute(sa.select(schema.message_reads.c.read_seq).where(schema.message_reads.c.account_id == account_id)).scalar() or 0
 
 
 def unread(conn: Connection, account_id: str) -> int:
-    o = t.outbox
+    o = schema.outbox
     return conn.execute(sa.select(sa.func.count()).select_from(o).where(o.c.account_id == account_id,
                                                                        o.c.seq > read_seq(conn, account_id))).scalar_one()
 
 
 def mark_read(conn: Connection, account_id: str, through: int) -> None:
-    stmt = insert_for(conn, t.message_reads).values(account_id=account_id, read_seq=through)
-    conn.execute(stmt.on_conflict_do_update(index_elements=[t.message_reads.c.account_id],
-                                            set_={"read_seq": sa.func.max(t.message_reads.c.read_seq, stmt.excluded.read_seq)
+    stmt = insert_for(conn, schema.message_reads).values(account_id=account_id, read_seq=through)
+    conn.execute(stmt.on_conflict_do_update(index_elements=[schema.message_reads.c.account_id],
+                                            set_={"read_seq": sa.func.max(schema.message_reads.c.read_seq, stmt.excluded.read_seq)
                                                   if conn.dialect.name == "sqlite" else
-                                                  sa.func.greatest(t.message_reads.c.read_seq, stmt.excluded.read_seq)}))
+                                                  sa.func.greatest(schema.message_reads.c.read_seq, stmt.excluded.read_seq)}))
 
 
 # --- endpoints ---------------------------------------------------------------------------------
@@ -103,7 +103,7 @@ def _endpoint(row) -> Endpoint:
 def insert_endpoint(conn: Connection, url: str, secret: str, events: Sequence[str] | None, account_id: str | None, at: datetime,
                     by: str) -> Endpoint:
     endpoint_id = "whk_" + uuid.uuid4().hex[:16]
-    conn.execute(sa.insert(t.webhook_endpoints).values(id=endpoint_id, url=url, secret=secret,
+    conn.execute(sa.insert(schema.webhook_endpoints).values(id=endpoint_id, url=url, secret=secret,
                                                        events=json.dumps(list(events)) if events is not None else None,
                                                        account_id=account_id, created_us=to_us(at), created_by=by))
     return Endpoint(endpoint_id, url, secret, tuple(events) if events is not None else None, account_id, at, by, None, None)
@@ -111,7 +111,7 @@ def insert_endpoint(conn: Connection, url: str, secret: str, events: Sequence[st
 
 def endpoints(conn: Connection, account_id: str | None = None, *, every: bool = False) -> list[Endpoint]:
     """Endpoints not deleted: one account's (``account_id``), or with ``every`` all of them."""
-    w = t.webhook_endpoints
+    w = schema.webhook_endpoints
     query = sa.select(w).where(w.c.deleted_us.is_(None)).order_by(w.c.created_us, w.c.id)
     if not every:
         query = query.where(w.c.account_id == account_id) if account_id is not None else query.where(w.c.account_id.is_(None))
@@ -119,7 +119,7 @@ def endpoints(conn: Connection, account_id: str | None = None, *, every: bool = 
 
 
 def endpoint(conn: Connection, endpoint_id: str) -> Endpoint:
-    w = t.webhook_endpoints
+    w = schema.webhook_endpoints
     row = conn.execute(sa.select(w).where(w.c.id == endpoint_id, w.c.deleted_us.is_(None))).first()
     if row is None:
         raise NotFound(f"there is no webhook endpoint {endpoint_id}")
@@ -127,9 +127,9 @@ def endpoint(conn: Connection, endpoint_id: str) -> Endpoint:
 
 
 def delete_endpoint(conn: Connection, endpoint_id: str, at: datetime) -> None:
-    w = t.webhook_endpoints
+    w = schema.webhook_endpoints
     conn.execute(sa.update(w).where(w.c.id == endpoint_id).values(deleted_us=to_us(at)))
-    d = t.webhook_deliveries
+    d = schema.webhook_deliveries
     conn.execute(sa.update(d).where(d.c.endpoint_id == endpoint_id, d.c.status == "pending").values(status="cancelled"))
 
 
@@ -142,7 +142,7 @@ def _skip_locked(conn: Connection, query):
 def fan_out(conn: Connection, now: datetime, limit: int = 1000) -> int:
     """Make the deliveries of events not fanned out yet, one per endpoint that wants each (its
     endpoints as they are now); mark the events done. Several dispatchers may run this at once."""
-    o = t.outbox
+    o = schema.outbox
     rows = conn.execute(_skip_locked(conn, sa.select(o).where(o.c.fanned_out.is_(False)).order_by(o.c.seq).limit(limit))).all()
     if not rows:
         return 0
@@ -150,8 +150,8 @@ def fan_out(conn: Connection, now: datetime, limit: int = 1000) -> int:
     deliveries = [dict(account_id=r.account_id, endpoint_id=e.id, event_id=r.id, status="pending", attempts=0, next_us=to_us(now), created_us=to_us(now))
                   for r in rows for e in active if wants(e.events, e.account_id, _event(r))]
     if deliveries:
-        conn.execute(insert_for(conn, t.webhook_deliveries).on_conflict_do_nothing(
-            index_elements=[t.webhook_deliveries.c.account_id, t.webhook_deliveries.c.endpoint_id, t.webhook_deliveries.c.event_id]),
+        conn.execute(insert_for(conn, schema.webhook_deliveries).on_conflict_do_nothing(
+            index_elements=[schema.webhook_deliveries.c.account_id, schema.webhook_deliveries.c.endpoint_id, schema.webhook_deliveries.c.event_id]),
             deliveries)
     conn.execute(sa.update(o).where(o.c.seq.in_([r.seq for r in rows])).values(fanned_out=True))
     return len(deliveries)
@@ -169,7 +169,7 @@ class Due:
 def claim_due(conn: Connection, now: datetime, lease_until: datetime, limit: int) -> list[Due]:
     """Claim deliveries that are due: each counts an attempt and is leased until ``lease_until``
     (a dispatcher that dies leaves it due again then)."""
-    d, o, w = t.webhook_deliveries, t.outbox, t.webhook_endpoints
+    d, o, w = schema.webhook_deliveries, schema.outbox, schema.webhook_endpoints
     rows = conn.execute(_skip_locked(conn, sa.select(d.c.id, d.c.attempts, d.c.endpoint_id, d.c.event_id)
                                      .where(d.c.status == "pending", d.c.next_us <= to_us(now)).order_by(d.c.next_us, d.c.id).limit(limit))).all()
     if not rows:
@@ -183,8 +183,8 @@ def claim_due(conn: Connection, now: datetime, lease_until: datetime, limit: int
 def finish(conn: Connection, due: Due, at: datetime, code: int | None, error: str | None, ms: int, retry_at: datetime | None,
            disable: bool) -> None:
     """Log an attempt and move its delivery on: delivered, due again at ``retry_at``, or failed."""
-    d, w = t.webhook_deliveries, t.webhook_endpoints
-    conn.execute(sa.insert(t.webhook_attempts).values(account_id=due.event.account_id or t.OPERATOR, delivery_id=due.delivery_id, at_us=to_us(at), code=code, error=error, ms=ms))
+    d, w = schema.webhook_deliveries, schema.webhook_endpoints
+    conn.execute(sa.insert(schema.webhook_attempts).values(account_id=due.event.account_id or schema.OPERATOR, delivery_id=due.delivery_id, at_us=to_us(at), code=code, error=error, ms=ms))
     ok = error is None
     status = "delivered" if ok else ("pending" if retry_at is not None and not disable else "failed")
     conn.execute(sa.update(d).where(d.c.id == due.delivery_id).values(
@@ -226,7 +226,7 @@ def delivery(conn: Connection, endpoint_id: str, delivery_id: int) -> Delivery |
 
 
 def deliveries(conn: Connection, endpoint_id: str, limit: int, before: int | None = None, only: int | None = None) -> list[Delivery]:
-    d, o, a = t.webhook_deliveries, t.outbox, t.webhook_attempts
+    d, o, a = schema.webhook_deliveries, schema.outbox, schema.webhook_attempts
     query = (sa.select(d, o.c.seq, o.c.type, o.c.at_us.label("event_us"), o.c.account_id, o.c.payload)
              .join(o, sa.and_(o.c.account_id == d.c.account_id, o.c.id == d.c.event_id)).where(d.c.endpoint_id == endpoint_id).order_by(d.c.id.desc()).limit(limit))
     if before is not None:
@@ -247,7 +247,7 @@ def deliveries(conn: Connection, endpoint_id: str, limit: int, before: int | Non
 def resend(conn: Connection, endpoint_id: str, delivery_id: int, now: datetime) -> None:
     """Send a delivery again (the same event id), now, with a fresh retry schedule; an endpoint
     that was disabled for failing is enabled again (someone says it works now)."""
-    d, w = t.webhook_deliveries, t.webhook_endpoints
+    d, w = schema.webhook_deliveries, schema.webhook_endpoints
     done = conn.execute(sa.update(d).where(d.c.id == delivery_id, d.c.endpoint_id == endpoint_id)
                         .values(status="pending", attempts=0, next_us=to_us(now))).rowcount
     if done != 1:
@@ -257,11 +257,11 @@ def resend(conn: Connection, endpoint_id: str, delivery_id: int, now: datetime) 
 
 def has_work(conn: Connection, now: datetime) -> bool:
     """Events to fan out, or deliveries due."""
-    o, d = t.outbox, t.webhook_deliveries
+    o, d = schema.outbox, schema.webhook_deliveries
     return (conn.execute(sa.select(o.c.seq).where(o.c.fanned_out.is_(False)).limit(1)).first() is not None
             or conn.execute(sa.select(d.c.id).where(d.c.status == "pending", d.c.next_us <= to_us(now)).limit(1)).first() is not None)
 
 
 def pending_count(conn: Connection) -> int:
-    d = t.webhook_deliveries
+    d = schema.webhook_deliveries
     return conn.execute(sa.select(sa.func.count()).select_from(d).where(d.c.status == "pending")).scalar_one()

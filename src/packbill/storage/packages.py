@@ -15,7 +15,7 @@ from ..domain import Package
 from ..domain.errors import NotFound
 from ..domain.money import from_fen, to_fen
 from ..domain.wallet import Payment
-from . import schema as t
+from . import schema
 from .sql import Raw, day_value, from_us, late_month, to_us
 
 
@@ -41,18 +41,18 @@ def insert_order(conn: Connection, order_id: str, account_id: str, sku: str, cou
     """Store an order and its packages; returns the packages as stored (with their seq).
 
     amount: the contracted total (R16); each package's price is its share of it."""
-    conn.execute(sa.insert(t.orders).values(id=order_id, account_id=account_id, sku=sku, count=count,
+    conn.execute(sa.insert(schema.orders).values(id=order_id, account_id=account_id, sku=sku, count=count,
                                             amount_fen=to_fen(amount), at_us=to_us(at), list_amount_fen=to_fen(list_amount),
                                             voucher_fen=to_fen(paid.voucher_total), cash_fen=to_fen(paid.cash),
                                             statement_month=late_month(conn, at)))
     conn.execute(
-        sa.insert(t.packages),
+        sa.insert(schema.packages),
         [dict(id=p.id, account_id=account_id, order_id=order_id, sku=p.sku, service=p.service, size=p.size, remaining=p.size,
               price_fen=to_fen(p.price), purchased_us=to_us(p.purchased_at), first_day=p.first_day, last_day=p.last_day,
               list_price_fen=to_fen(list_price))
          for p in packages],
     )
-    rows = conn.execute(sa.select(t.packages).where(t.packages.c.order_id == order_id).order_by(t.packages.c.seq))
+    rows = conn.execute(sa.select(schema.packages).where(schema.packages.c.order_id == order_id).order_by(schema.packages.c.seq))
     return [_package(r) for r in rows]
 
 
@@ -144,19 +144,19 @@ def load_packages(conn: Connection, account_ids: str | Sequence[str]) -> list[tu
 
 
 def get_package(conn: Connection, account_id: str, package_id: str) -> Package:
-    row = conn.execute(sa.select(t.packages).where(t.packages.c.id == package_id, t.packages.c.account_id == account_id)).first()
+    row = conn.execute(sa.select(schema.packages).where(schema.packages.c.id == package_id, schema.packages.c.account_id == account_id)).first()
     if row is None:
         raise NotFound("there is no such package in this account")
     return _package(row)
 
 
 def drawn_total(conn: Connection, package_id: str) -> int:
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(t.draws.c.quantity), 0))
-                            .where(t.draws.c.package_id == package_id)).scalar_one())
+    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(schema.draws.c.quantity), 0))
+                            .where(schema.draws.c.package_id == package_id)).scalar_one())
 
 
 def mark_refunded(conn: Connection, package_id: str, at: datetime, amount: Decimal) -> None:
-    conn.execute(sa.update(t.packages).where(t.packages.c.id == package_id).values(refunded_us=to_us(at), refund_fen=to_fen(amount)))
+    conn.execute(sa.update(schema.packages).where(schema.packages.c.id == package_id).values(refunded_us=to_us(at), refund_fen=to_fen(amount)))
 
 
 def drawn_through(conn: Connection, account_id: str, through: date) -> dict[str, int]:
@@ -173,12 +173,12 @@ def draws_by_package(conn: Connection, package_ids: Sequence[str], through: date
     if not package_ids:
         return out
     query = (
-        sa.select(t.draws.c.package_id, t.draws.c.day, sa.func.sum(t.draws.c.quantity))
-        .where(t.draws.c.package_id.in_(package_ids))
-        .group_by(t.draws.c.package_id, t.draws.c.day)
+        sa.select(schema.draws.c.package_id, schema.draws.c.day, sa.func.sum(schema.draws.c.quantity))
+        .where(schema.draws.c.package_id.in_(package_ids))
+        .group_by(schema.draws.c.package_id, schema.draws.c.day)
     )
     if through is not None:
-        query = query.where(t.draws.c.day <= through)
+        query = query.where(schema.draws.c.day <= through)
     for pid, day, qty in conn.execute(query):
         out[pid].append((day_value(day), int(qty)))
     return out
@@ -186,12 +186,12 @@ def draws_by_package(conn: Connection, package_ids: Sequence[str], through: date
 
 def get_order(conn: Connection, account_id: str, order_id: str) -> tuple[Decimal, Decimal, Payment, list[str]]:
     """(contracted amount, list amount, what paid it, package ids) of an order."""
-    o = t.orders
+    o = schema.orders
     r = conn.execute(sa.select(o).where(o.c.id == order_id, o.c.account_id == account_id)).first()
     if r is None:
         raise NotFound("there is no such order in this account")
-    ids = [x[0] for x in conn.execute(sa.select(t.packages.c.id).where(t.packages.c.order_id == order_id).order_by(t.packages.c.seq))]
-    pv = t.package_vouchers
+    ids = [x[0] for x in conn.execute(sa.select(schema.packages.c.id).where(schema.packages.c.order_id == order_id).order_by(schema.packages.c.seq))]
+    pv = schema.package_vouchers
     parts = conn.execute(sa.select(pv.c.voucher_id, sa.func.sum(pv.c.amount_fen)).where(pv.c.package_id.in_(ids))
                          .group_by(pv.c.voucher_id).order_by(pv.c.voucher_id)).all()
     return (from_fen(r.amount_fen), from_fen(r.list_amount_fen if r.list_amount_fen is not None else r.amount_fen),
@@ -199,4 +199,4 @@ def get_order(conn: Connection, account_id: str, order_id: str) -> tuple[Decimal
 
 
 def refunded_amount(conn: Connection, package_id: str) -> Decimal:
-    return from_fen(conn.execute(sa.select(t.packages.c.refund_fen).where(t.packages.c.id == package_id)).scalar_one() or 0)
+    return from_fen(conn.execute(sa.select(schema.packages.c.refund_fen).where(schema.packages.c.id == package_id)).scalar_one() or 0)

@@ -13,24 +13,24 @@ from sqlalchemy.engine import Connection
 from ..domain import BillLine, Draw
 from ..domain.money import from_fen
 from ..domain.wallet import Payment
-from . import schema as t
+from . import schema
 from .sql import day_value
 
 
 def bill_lines(conn: Connection, account_id: str, first: date, last: date) -> list[BillLine]:
     """Bill lines of the days ``first`` to ``last`` in day and writing order, each with its draws."""
-    bl = t.bill_lines
+    bl = schema.bill_lines
     rows = conn.execute(sa.select(bl).where(bl.c.account_id == account_id, bl.c.day.between(first, last)).order_by(bl.c.day, bl.c.id)).all()
     drawn: dict[int, list[Draw]] = {}
     vouchers: dict[int, list[tuple[str, object]]] = {}
     ids = [r.id for r in rows]
     for chunk in range(0, len(ids), 5000):
         part = ids[chunk : chunk + 5000]
-        for d in conn.execute(sa.select(t.draws.c.line_id, t.draws.c.package_id, t.draws.c.quantity)
-                              .where(t.draws.c.line_id.in_(part)).order_by(t.draws.c.id)):
+        for d in conn.execute(sa.select(schema.draws.c.line_id, schema.draws.c.package_id, schema.draws.c.quantity)
+                              .where(schema.draws.c.line_id.in_(part)).order_by(schema.draws.c.id)):
             drawn.setdefault(d.line_id, []).append(Draw(d.package_id, d.quantity))
         if any(r.voucher_fen for r in rows):
-            for v in conn.execute(sa.select(t.line_vouchers).where(t.line_vouchers.c.line_id.in_(part))):
+            for v in conn.execute(sa.select(schema.line_vouchers).where(schema.line_vouchers.c.line_id.in_(part))):
                 vouchers.setdefault(v.line_id, []).append((v.voucher_id, from_fen(v.amount_fen)))
     return [BillLine(day_value(r.day), r.service, r.quantity, tuple(drawn.get(r.id, ())), r.payg_quantity, from_fen(r.amount_fen),
                      bool(r.supplement), from_fen(r.list_amount_fen) if r.list_amount_fen is not None else from_fen(r.amount_fen),
@@ -48,14 +48,14 @@ class DailyUsage:
 
 
 def daily_usage(conn: Connection, account_id: str, first: date, last: date) -> list[DailyUsage]:
-    ud = t.usage_daily
+    ud = schema.usage_daily
     rows = conn.execute(sa.select(ud).where(ud.c.account_id == account_id, ud.c.day.between(first, last)).order_by(ud.c.day, ud.c.service))
     return [DailyUsage(day_value(r.day), r.service, r.mainland, r.other, r.settled_mainland + r.settled_other) for r in rows]
 
 
 def daily_peak_bytes(conn: Connection, account_id: str, first: date, last: date) -> dict[date, dict[str, int]]:
     """Per day, the bytes of the largest 5-minute window of each traffic direction (R8)."""
-    uw = t.usage_windows
+    uw = schema.usage_windows
     out: dict[date, dict[str, int]] = defaultdict(dict)
     for day, service, peak in conn.execute(
             sa.select(uw.c.day, uw.c.service, sa.func.max(uw.c.bytes))
@@ -66,7 +66,7 @@ def daily_peak_bytes(conn: Connection, account_id: str, first: date, last: date)
 
 def raw_events(conn: Connection, account_id: str, first: date, last: date) -> list[dict]:
     """An account's stored raw events between two days, in time order."""
-    e = t.usage_events
+    e = schema.usage_events
     rows = conn.execute(sa.select(e.c.account_id, e.c.event_id, e.c.service, e.c.quantity, e.c.region, e.c.ts_us, e.c.day)
                         .where(e.c.account_id == account_id, e.c.day >= first, e.c.day <= last).order_by(e.c.ts_us, e.c.event_id))
     return [dict(r._mapping) for r in rows]

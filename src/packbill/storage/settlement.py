@@ -24,7 +24,7 @@ from ..domain.books import Recognition, recognition, statement_month
 from .books import final_month_rows
 from ..domain.days import month_start
 from ..domain.money import from_fen, to_fen, window_bytes_to_bps
-from . import schema as t
+from . import schema
 from .accounts import switches_of
 from .packages import load_packages
 from .sql import Raw, day_value, from_us, lock_accounts, to_us, upsert_set
@@ -58,26 +58,26 @@ def close_abandoned(conn: Connection, now: datetime, silent_since: datetime) -> 
         if record.heartbeat_at is not None and record.heartbeat_at >= silent_since:
             continue
         _, _, days, lines, failed = run_progress(conn, record.id)
-        r = t.settlement_runs
+        r = schema.settlement_runs
         conn.execute(sa.update(r).where(r.c.id == record.id, r.c.finished_us.is_(None), r.c.abandoned_us.is_(None))
                      .values(abandoned_us=to_us(now), days=days, lines=lines, failed=len(failed)))
         record_failures(conn, record.id, failed)
-        c = t.settlement_chunks
+        c = schema.settlement_chunks
         conn.execute(sa.delete(c).where(c.c.run_id == record.id, c.c.done_us.is_(None)))
         closed.append(record.id)
     return closed
 
 
 def start_run(conn: Connection, through: date, now: datetime, run_at: datetime | None = None) -> int:
-    return conn.execute(sa.insert(t.settlement_runs).values(through=through, started_us=to_us(now), heartbeat_us=to_us(now),
+    return conn.execute(sa.insert(schema.settlement_runs).values(through=through, started_us=to_us(now), heartbeat_us=to_us(now),
                                                             run_at_us=to_us(run_at or now))
-                        .returning(t.settlement_runs.c.id)).scalar_one()
+                        .returning(schema.settlement_runs.c.id)).scalar_one()
 
 
 def run_plan(conn: Connection, run_id: int) -> tuple[date, datetime, bool]:
     """A run's ``through``, the moment it acts at, and whether it is closed (finished, or closed
     as abandoned)."""
-    r = t.settlement_runs
+    r = schema.settlement_runs
     row = conn.execute(sa.select(r.c.through, r.c.run_at_us, r.c.started_us, r.c.finished_us, r.c.abandoned_us)
                        .where(r.c.id == run_id)).one()
     closed = row.finished_us is not None or row.abandoned_us is not None
@@ -86,7 +86,7 @@ def run_plan(conn: Connection, run_id: int) -> tuple[date, datetime, bool]:
 
 def add_chunks(conn: Connection, run_id: int, chunks: Sequence[Sequence[str]]) -> None:
     if chunks:
-        conn.execute(sa.insert(t.settlement_chunks), [dict(run_id=run_id, chunk=i, accounts=json.dumps(list(c)))
+        conn.execute(sa.insert(schema.settlement_chunks), [dict(run_id=run_id, chunk=i, accounts=json.dumps(list(c)))
                                                      for i, c in enumerate(chunks)])
 
 
@@ -94,7 +94,7 @@ def take_chunk(conn: Connection, run_id: int) -> tuple[int, list[str]] | None:
     """A pending chunk of the run, held (FOR UPDATE SKIP LOCKED on PostgreSQL: the chunks other
     workers hold are passed over; on SQLite the write lock is the writer's alone) until this
     transaction ends; None when no chunk is free."""
-    c = t.settlement_chunks
+    c = schema.settlement_chunks
     query = sa.select(c.c.chunk, c.c.accounts).where(c.c.run_id == run_id, c.c.done_us.is_(None)).order_by(c.c.chunk).limit(1)
     if conn.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
@@ -104,14 +104,14 @@ def take_chunk(conn: Connection, run_id: int) -> tuple[int, list[str]] | None:
 
 def chunk_done(conn: Connection, run_id: int, chunk: int, now: datetime, by: str, days: int, lines: int,
                failed: Sequence[tuple[str, str]]) -> None:
-    c = t.settlement_chunks
+    c = schema.settlement_chunks
     conn.execute(sa.update(c).where(c.c.run_id == run_id, c.c.chunk == chunk).values(
         done_us=to_us(now), done_by=by[:200], days=days, lines=lines, failed=json.dumps([list(f) for f in failed]) if failed else None))
 
 
 def run_progress(conn: Connection, run_id: int) -> tuple[int, int, int, int, list[tuple[str, str]]]:
     """(chunks done, chunks in all, account-days, lines, failures) of a run so far."""
-    c = t.settlement_chunks
+    c = schema.settlement_chunks
     rows = conn.execute(sa.select(c.c.done_us, c.c.days, c.c.lines, c.c.failed).where(c.c.run_id == run_id)).all()
     done = [r for r in rows if r.done_us is not None]
     failed = [tuple(f) for r in done if r.failed for f in json.loads(r.failed)]
@@ -120,32 +120,32 @@ def run_progress(conn: Connection, run_id: int) -> tuple[int, int, int, int, lis
 
 def runs_with_work(conn: Connection) -> list[int]:
     """Runs not finished that still have pending chunks, oldest first."""
-    c, r = t.settlement_chunks, t.settlement_runs
+    c, r = schema.settlement_chunks, schema.settlement_runs
     return [x[0] for x in conn.execute(sa.select(c.c.run_id).join(r, r.c.id == c.c.run_id)
                                        .where(c.c.done_us.is_(None), r.c.finished_us.is_(None), r.c.abandoned_us.is_(None))
                                        .distinct().order_by(c.c.run_id))]
 
 
 def finish_run(conn: Connection, run_id: int, now: datetime, days: int, lines: int, failed: int) -> None:
-    conn.execute(sa.update(t.settlement_runs).where(t.settlement_runs.c.id == run_id)
+    conn.execute(sa.update(schema.settlement_runs).where(schema.settlement_runs.c.id == run_id)
                  .values(finished_us=to_us(now), heartbeat_us=to_us(now), days=days, lines=lines, failed=failed))
 
 
 def record_failures(conn: Connection, run_id: int, failures: Sequence[tuple[str, str]]) -> None:
     if failures:
-        conn.execute(sa.insert(t.settlement_failures), [dict(run_id=run_id, account_id=a, reason=r) for a, r in failures])
+        conn.execute(sa.insert(schema.settlement_failures), [dict(run_id=run_id, account_id=a, reason=r) for a, r in failures])
 
 
 def settled_through(conn: Connection) -> date | None:
     """R12: the last day a finished run went through; every day up to it is settled for all."""
-    value = conn.execute(sa.select(sa.func.max(t.settlement_runs.c.through)).where(t.settlement_runs.c.finished_us.is_not(None))).scalar()
+    value = conn.execute(sa.select(sa.func.max(schema.settlement_runs.c.through)).where(schema.settlement_runs.c.finished_us.is_not(None))).scalar()
     return day_value(value) if value is not None else None
 
 
 def list_runs(conn: Connection, limit: int = 20, open_only: bool = False) -> list[RunRecord]:
     """The latest runs (``open_only``: those neither finished nor closed as abandoned); a run's
     sign of life is its heartbeat or its latest chunk done."""
-    r_, c = t.settlement_runs, t.settlement_chunks
+    r_, c = schema.settlement_runs, schema.settlement_chunks
     last_chunk = sa.select(sa.func.max(c.c.done_us)).where(c.c.run_id == r_.c.id).scalar_subquery()
     query = sa.select(r_, last_chunk.label("chunk_us")).order_by(r_.c.id.desc()).limit(limit)
     if open_only:
@@ -160,13 +160,13 @@ def list_runs(conn: Connection, limit: int = 20, open_only: bool = False) -> lis
 
 
 def run_failures(conn: Connection, run_id: int) -> list[tuple[str, str]]:
-    f = t.settlement_failures
+    f = schema.settlement_failures
     return [(r.account_id, r.reason) for r in conn.execute(sa.select(f).where(f.c.run_id == run_id).order_by(f.c.account_id))]
 
 
 def last_settled_day(conn: Connection, account_id: str) -> date | None:
     """The latest day settled for this account, counting days every account has settled (R7, R12)."""
-    own = conn.execute(sa.select(sa.func.max(t.settled_days.c.day)).where(t.settled_days.c.account_id == account_id)).scalar()
+    own = conn.execute(sa.select(sa.func.max(schema.settled_days.c.day)).where(schema.settled_days.c.account_id == account_id)).scalar()
     days = [d for d in (settled_through(conn), day_value(own) if own is not None else None) if d is not None]
     return max(days, default=None)
 
@@ -174,7 +174,7 @@ def last_settled_day(conn: Connection, account_id: str) -> date | None:
 # -- a chunk ------------------------------------------------------------------------------------
 
 def accounts_to_settle(conn: Connection, through: date) -> list[str]:
-    dirty = t.usage_dirty
+    dirty = schema.usage_dirty
     return [r[0] for r in conn.execute(sa.select(dirty.c.account_id).where(dirty.c.day <= through).distinct().order_by(dirty.c.account_id))]
 
 
@@ -228,7 +228,7 @@ def load_chunk(conn: Connection, account_ids: Sequence[str], through: date, *, l
         settled[account_id].add(day_of(day))
     chunk_ids = list(todo)
     months = {month_start(d) for days in todo.values() for d in days}
-    mp = t.month_payg
+    mp = schema.month_payg
     month_payg: dict[str, dict[tuple[date, str], int]] = defaultdict(dict)
     for r in conn.execute(sa.select(mp).where(mp.c.account_id.in_(chunk_ids), mp.c.month.in_(months))):
         month_payg[r.account_id][(day_value(r.month), r.service)] = r.quantity
@@ -294,11 +294,11 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
     remaining = sorted((pid, left) for result in results.values() for pid, left in result.remaining.items())
     if remaining:
         Raw(conn).many("UPDATE packages SET remaining = ? WHERE id = ?", [(left, pid) for pid, left in remaining])
-    upsert_set(conn, t.month_payg, sorted(([dict(account_id=a, month=m, service=s, quantity=q)
+    upsert_set(conn, schema.month_payg, sorted(([dict(account_id=a, month=m, service=s, quantity=q)
                                             for a, r in results.items() for (m, s), q in r.month_payg.items()]),
                                           key=lambda x: (x["account_id"], x["month"], x["service"])),
                ("account_id", "month", "service"), ("quantity",))
-    upsert_set(conn, t.bandwidth_billed, [dict(account_id=a, day=d, service=s, peak_bytes=b.peak_bytes,
+    upsert_set(conn, schema.bandwidth_billed, [dict(account_id=a, day=d, service=s, peak_bytes=b.peak_bytes,
                                                peak_bps=window_bytes_to_bps(b.peak_bytes), amount_fen=to_fen(b.amount),
                                                list_amount_fen=to_fen(b.list_amount))
                                           for a, r in results.items() for (d, s), b in sorted(r.bandwidth_billed.items())],
@@ -328,7 +328,7 @@ def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str,
     # what was settled is now everything these days hold: nothing else writes them while we hold the accounts
     done = sorted(results)
     if done:
-        dirty, ud = t.usage_dirty, t.usage_daily
+        dirty, ud = schema.usage_dirty, schema.usage_daily
         for start in range(0, len(done), 5000):
             part = done[start : start + 5000]
             in_part = sa.and_(dirty.c.account_id.in_(part), dirty.c.day <= through)

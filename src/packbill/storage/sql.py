@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 
 from ..domain.books import statement_month
 from ..domain.days import from_us, month_start, shanghai_day, to_us  # noqa: F401 - moments are stored as epoch microseconds
-from . import schema as t
+from . import schema
 from .db import day_value  # noqa: F401
 
 
@@ -68,7 +68,7 @@ def lock_accounts(conn: Connection, account_ids: Iterable[str]) -> None:
     if conn.dialect.name == "postgresql" and ids:
         for start in range(0, len(ids), 5000):
             conn.execute(
-                sa.select(t.accounts.c.id).where(t.accounts.c.id.in_(ids[start : start + 5000])).order_by(t.accounts.c.id).with_for_update()
+                sa.select(schema.accounts.c.id).where(schema.accounts.c.id.in_(ids[start : start + 5000])).order_by(schema.accounts.c.id).with_for_update()
             ).all()
 
 

@@ -17,7 +17,7 @@ from ..domain.journal import Entry
 from ..domain.money import from_fen, to_fen
 from ..domain.notify import wallet_event
 from ..domain.wallet import AlertState, DiscountRate, Payment, PaymentTerms, Purse, Voucher
-from . import schema as t
+from . import schema
 from .notify import emit
 from .sql import Raw, day_value, from_us, late_month, to_us
 
@@ -31,9 +31,9 @@ def load_purses(conn: Connection, account_ids: Sequence[str]) -> dict[str, Purse
     """Each account's purse: its money columns and its vouchers."""
     ids = list(account_ids)
     vouchers: dict[str, dict[str, Voucher]] = {a: {} for a in ids}
-    for r in conn.execute(sa.select(t.vouchers).where(t.vouchers.c.account_id.in_(ids)).order_by(t.vouchers.c.seq)):
+    for r in conn.execute(sa.select(schema.vouchers).where(schema.vouchers.c.account_id.in_(ids)).order_by(schema.vouchers.c.seq)):
         vouchers[r.account_id][r.id] = _voucher(r)
-    a = t.accounts
+    a = schema.accounts
     out = {}
     for r in conn.execute(sa.select(a).where(a.c.id.in_(ids))):
         out[r.id] = Purse(
@@ -56,7 +56,7 @@ def purse_as_of(conn: Connection, account_id: str, as_of: datetime) -> Purse:
     journal's postings up to that moment, the vouchers granted by then, and the arrears clock from
     the wallet's events (terms, credit limit and threshold as they are now)."""
     purse = load_purse(conn, account_id)
-    je, po, v, we = t.journal_entries, t.postings, t.vouchers, t.wallet_events
+    je, po, v, we = schema.journal_entries, schema.postings, schema.vouchers, schema.wallet_events
     until = to_us(as_of)
     sums = dict(conn.execute(
         sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
@@ -93,40 +93,40 @@ def save_purses(conn: Connection, purses: dict[str, tuple[Purse, Purse]]) -> Non
         if after.threshold != before.threshold:
             values["threshold_fen"] = to_fen(after.threshold) if after.threshold is not None else None
         if values:
-            conn.execute(sa.update(t.accounts).where(t.accounts.c.id == account_id).values(**values))
+            conn.execute(sa.update(schema.accounts).where(schema.accounts.c.id == account_id).values(**values))
         changed = [(v.id, v.remaining) for v in after.vouchers.values()
                    if v.id in before.vouchers and before.vouchers[v.id].remaining != v.remaining]
         if changed:
-            conn.execute(sa.update(t.vouchers).where(t.vouchers.c.id == sa.bindparam("vid")).values(remaining_fen=sa.bindparam("fen")),
+            conn.execute(sa.update(schema.vouchers).where(schema.vouchers.c.id == sa.bindparam("vid")).values(remaining_fen=sa.bindparam("fen")),
                          [dict(vid=vid, fen=to_fen(r)) for vid, r in sorted(changed)])
 
 
 def insert_voucher(conn: Connection, account_id: str, voucher: Voucher, at: datetime) -> Voucher:
-    seq = conn.execute(sa.insert(t.vouchers).values(
+    seq = conn.execute(sa.insert(schema.vouchers).values(
         id=voucher.id, account_id=account_id, amount_fen=to_fen(voucher.amount), remaining_fen=to_fen(voucher.remaining),
         expires_on=voucher.expires_on, services=",".join(sorted(voucher.services)) if voucher.services else None,
-        granted_us=to_us(at)).returning(t.vouchers.c.seq)).scalar_one()
+        granted_us=to_us(at)).returning(schema.vouchers.c.seq)).scalar_one()
     return Voucher(voucher.id, voucher.amount, voucher.remaining, voucher.expires_on, voucher.services, seq)
 
 
 def insert_rate(conn: Connection, account_id: str, rate: Decimal, effective_day: date, at: datetime) -> None:
-    conn.execute(sa.insert(t.discounts).values(account_id=account_id, rate=str(rate), effective_day=effective_day, set_us=to_us(at)))
+    conn.execute(sa.insert(schema.discounts).values(account_id=account_id, rate=str(rate), effective_day=effective_day, set_us=to_us(at)))
 
 
 def load_rates(conn: Connection, account_ids: Sequence[str]) -> dict[str, tuple[DiscountRate, ...]]:
     out: dict[str, list[DiscountRate]] = {a: [] for a in account_ids}
-    for r in conn.execute(sa.select(t.discounts).where(t.discounts.c.account_id.in_(list(account_ids))).order_by(t.discounts.c.seq)):
+    for r in conn.execute(sa.select(schema.discounts).where(schema.discounts.c.account_id.in_(list(account_ids))).order_by(schema.discounts.c.seq)):
         out[r.account_id].append(DiscountRate(Decimal(r.rate), day_value(r.effective_day), r.seq))
     return {a: tuple(v) for a, v in out.items()}
 
 
 def find_topup(conn: Connection, account_id: str, reference: str) -> tuple[str, Decimal] | None:
-    r = conn.execute(sa.select(t.topups).where(t.topups.c.account_id == account_id, t.topups.c.reference == reference)).first()
+    r = conn.execute(sa.select(schema.topups).where(schema.topups.c.account_id == account_id, schema.topups.c.reference == reference)).first()
     return (r.id, from_fen(r.amount_fen)) if r else None
 
 
 def insert_topup(conn: Connection, account_id: str, topup_id: str, reference: str, amount: Decimal, at: datetime) -> None:
-    conn.execute(sa.insert(t.topups).values(account_id=account_id, reference=reference, id=topup_id, amount_fen=to_fen(amount),
+    conn.execute(sa.insert(schema.topups).values(account_id=account_id, reference=reference, id=topup_id, amount_fen=to_fen(amount),
                                             at_us=to_us(at)))
 
 
@@ -161,7 +161,7 @@ def _new_ids(conn: Connection, table: str, n: int) -> list[int]:
 
 
 def entries_of(conn: Connection, account_id: str, first: datetime | None = None, last: datetime | None = None) -> list[dict]:
-    je, po = t.journal_entries, t.postings
+    je, po = schema.journal_entries, schema.postings
     query = sa.select(je).where(je.c.account_id == account_id).order_by(je.c.id)
     if first is not None:
         query = query.where(je.c.at_us >= to_us(first))
@@ -179,29 +179,29 @@ def entries_of(conn: Connection, account_id: str, first: datetime | None = None,
 def insert_events(conn: Connection, account_id: str, at: datetime, day: date, kinds: Sequence[str]) -> None:
     """Record wallet events (R19, R20) and put them in the outbox (R25), in the caller's transaction."""
     if kinds:
-        conn.execute(sa.insert(t.wallet_events), [dict(account_id=account_id, kind=k, day=day, at_us=to_us(at)) for k in kinds])
+        conn.execute(sa.insert(schema.wallet_events), [dict(account_id=account_id, kind=k, day=day, at_us=to_us(at)) for k in kinds])
         emit(conn, [wallet_event(account_id, k, day) for k in kinds], at)
 
 
 def events_of(conn: Connection, account_id: str) -> list[tuple[str, date, datetime]]:
-    we = t.wallet_events
+    we = schema.wallet_events
     return [(r.kind, day_value(r.day), from_us(r.at_us))
             for r in conn.execute(sa.select(we).where(we.c.account_id == account_id).order_by(we.c.id))]
 
 
 def package_payments(conn: Connection, package_id: str) -> Payment:
-    row = conn.execute(sa.select(t.packages.c.paid_cash_fen).where(t.packages.c.id == package_id)).scalar_one()
+    row = conn.execute(sa.select(schema.packages.c.paid_cash_fen).where(schema.packages.c.id == package_id)).scalar_one()
     parts = tuple((r.voucher_id, from_fen(r.amount_fen)) for r in conn.execute(
-        sa.select(t.package_vouchers).where(t.package_vouchers.c.package_id == package_id).order_by(t.package_vouchers.c.voucher_id)))
+        sa.select(schema.package_vouchers).where(schema.package_vouchers.c.package_id == package_id).order_by(schema.package_vouchers.c.voucher_id)))
     return Payment(parts, from_fen(row))
 
 
 def record_package_payments(conn: Connection, account_id: str, payments: Sequence[tuple[str, Payment]]) -> None:
-    p = t.packages
+    p = schema.packages
     for package_id, payment in payments:
         conn.execute(sa.update(p).where(p.c.account_id == account_id, p.c.id == package_id).values(paid_cash_fen=to_fen(payment.cash)))
         if payment.vouchers:
-            conn.execute(sa.insert(t.package_vouchers), [dict(account_id=account_id, package_id=package_id, voucher_id=v,
+            conn.execute(sa.insert(schema.package_vouchers), [dict(account_id=account_id, package_id=package_id, voucher_id=v,
                                                               amount_fen=to_fen(a))
                                                          for v, a in payment.vouchers])
 
@@ -210,28 +210,28 @@ def record_package_payments(conn: Connection, account_id: str, payments: Sequenc
 
 def find_key(conn: Connection, scope: str, key: str) -> tuple[str, str, str | None] | None:
     """(fingerprint, ref, response) of a key already used in this scope."""
-    k = t.idempotency_keys
+    k = schema.idempotency_keys
     r = conn.execute(sa.select(k).where(k.c.scope == scope, k.c.key == key)).first()
     return (r.fingerprint, r.ref, r.response) if r else None
 
 
 def claim_key(conn: Connection, scope: str, key: str, fingerprint: str, ref: str, at: datetime) -> None:
-    conn.execute(sa.insert(t.idempotency_keys).values(scope=scope, key=key, fingerprint=fingerprint, ref=ref, created_us=to_us(at)))
+    conn.execute(sa.insert(schema.idempotency_keys).values(scope=scope, key=key, fingerprint=fingerprint, ref=ref, created_us=to_us(at)))
 
 
 def store_response(conn: Connection, scope: str, key: str, response: dict) -> None:
-    k = t.idempotency_keys
+    k = schema.idempotency_keys
     conn.execute(sa.update(k).where(k.c.scope == scope, k.c.key == key).values(response=json.dumps(response)))
 
 
 def topup_by_id(conn: Connection, account_id: str, topup_id: str) -> tuple[Decimal, str]:
-    r = conn.execute(sa.select(t.topups).where(t.topups.c.id == topup_id, t.topups.c.account_id == account_id)).one()
+    r = conn.execute(sa.select(schema.topups).where(schema.topups.c.id == topup_id, schema.topups.c.account_id == account_id)).one()
     return from_fen(r.amount_fen), r.reference
 
 
 def entry_amount(conn: Connection, account_id: str, ref: str) -> Decimal:
     """What an entry moved on the account's cash (an adjustment's amount)."""
-    je, po = t.journal_entries, t.postings
+    je, po = schema.journal_entries, schema.postings
     return from_fen(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
                                  .where(je.c.ref == ref, je.c.account_id == account_id, po.c.ledger_account == f"cash:{account_id}"))
                     .scalar_one())
