@@ -64,3 +64,22 @@ def test_the_layer_check_sees_a_wrong_import(tmp_path):
 
 def test_the_pdf_printer_imports_nothing_of_packbill():
     assert packbill_imports(SRC / "pdf.py") == set()
+
+
+ENVIRONMENT_READERS = {
+    "settings.py": "the one configuration object",
+    "services/metrics.py": "prometheus_client keeps its multiprocess directory in the environment (PROMETHEUS_MULTIPROC_DIR)",
+}
+
+
+def test_only_the_settings_read_the_environment():
+    """Issue 20: configuration is read once, into Settings; nothing else reads os.environ."""
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        name = str(path.relative_to(SRC))
+        if name in ENVIRONMENT_READERS:
+            continue
+        for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
+                found.append(f"{name}:{node.lineno}")
+    assert found == []

@@ -1,11 +1,10 @@
-"""HTML to PDF with headless Chromium (Debian's ``chromium``; ``PACKBILL_CHROMIUM`` names
-another binary): the statements' PDF is their printable HTML page, printed by a real browser
+"""HTML to PDF with headless Chromium (Debian's ``chromium``; the settings' ``chromium``,
+``PACKBILL_CHROMIUM``, names another binary): the statements' PDF is their printable HTML page, printed by a real browser
 engine, so that Chinese text, tables and the SVG chart come out as the page shows them.
 Nothing is fetched: the page carries its styles and chart inline."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import tempfile
@@ -18,13 +17,15 @@ class PdfUnavailable(RuntimeError):
     """No browser to print with, or it failed."""
 
 
-def chromium() -> str | None:
-    name = os.environ.get("PACKBILL_CHROMIUM", "/usr/bin/chromium")
+DEFAULT_CHROMIUM = "/usr/bin/chromium"
+
+
+def chromium(name: str = DEFAULT_CHROMIUM) -> str | None:
     return name if Path(name).exists() else shutil.which(name) or shutil.which("chromium")
 
 
-def html_to_pdf(html: str) -> bytes:
-    binary = chromium()
+def html_to_pdf(html: str, browser: str = DEFAULT_CHROMIUM) -> bytes:
+    binary = chromium(browser)
     if binary is None:
         raise PdfUnavailable("PDF files are printed by Chromium, which is not installed here "
                              "(apt-get install chromium fonts-noto-cjk, or set PACKBILL_CHROMIUM); CSV and JSON work without it")

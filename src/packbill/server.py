@@ -53,8 +53,10 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
 
 def context(settings: Settings) -> Context:
     """The services' context for ``settings`` (the CLI's and the server's alike)."""
-    return Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days,
-                        webhook_local=settings.webhook_local, webhook_allow=parse_networks(settings.webhook_allow))
+    ctx = Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days,
+                       webhook_local=settings.webhook_local, webhook_allow=parse_networks(settings.webhook_allow))
+    ctx.chromium = settings.chromium
+    return ctx
 
 
 def background(ctx: Context, settings: Settings) -> list[Loop]:
@@ -143,8 +145,8 @@ def serve(settings: Settings, log_level: str = "info") -> None:
     sock.listen(2048)
     sock.set_inheritable(True)
     sweep_metrics_directories()
-    shared = os.environ.get(metrics.SHARED_DIRECTORY) or tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
-    made_here = shared != os.environ.get(metrics.SHARED_DIRECTORY)
+    shared = metrics.shared_directory() or tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
+    made_here = shared != metrics.shared_directory()
     children = []
     for _ in range(settings.workers):
         pid = os.fork()

@@ -47,6 +47,8 @@ class Settings(BaseSettings):
     settle_at: str = Field(default="08:00", pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
     sweep_seconds: float = Field(default=20, gt=0, le=60)
     webhook_local: bool = False
+    chromium: str = "/usr/bin/chromium"
+    """The browser that prints PDF statements."""
     webhook_allow: str = ""
     auth_failures_per_minute: int = Field(default=20, ge=1, le=100_000)
     """Bad tokens and failed console sign-ins an address may send within a minute before it is

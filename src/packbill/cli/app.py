@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 import json
 import os
+import shutil
 import sys
 from datetime import date, datetime
 from pathlib import Path
@@ -70,7 +71,7 @@ def _consoles(
 ) -> None:
     """Consoles are made per invocation, so that COLUMNS and the terminal of this run count."""
     global out, err
-    wide = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 160
+    wide = None if sys.stdout.isatty() or shutil.get_terminal_size((0, 0)).columns else 160  # COLUMNS honoured
     out = Console(width=wide)
     err = Console(stderr=True, width=wide)
 

@@ -104,7 +104,7 @@ def statements_export(
     ctx, s = _statement(account_id, month, db)
     if format == "pdf":
         try:
-            data = html_to_pdf(statement_html(s, ctx.catalog, lang))
+            data = html_to_pdf(statement_html(s, ctx.catalog, lang), ctx.chromium)
         except PdfUnavailable as exc:
             _fail(str(exc))
     elif format == "csv":

@@ -596,7 +596,7 @@ def console_router(ctx: services.Context, operator_token: str | None, lockout: L
             if kind == "csv":
                 return Response(statement_csv(statement).encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
-            pdf = html_to_pdf(statement_html(statement, ctx.catalog, lang if lang in LANGS else "zh"))
+            pdf = html_to_pdf(statement_html(statement, ctx.catalog, lang if lang in LANGS else "zh"), ctx.chromium)
             return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
         except BillingError as exc:
             return page(request, "error.html", status=422, error=error_sentence(_lang(request), exc))

@@ -17,7 +17,7 @@ def demo(
     lang: Annotated[str, typer.Option(help="the report's language: zh (Chinese) or en (English)")] = "zh",
 ) -> None:
     """Simulate a month of a real-looking customer, settle every day, print and chart the result."""
-    import os
+    import shutil
     import sys
 
     from . import run_demo
@@ -25,5 +25,5 @@ def demo(
     if lang not in ("zh", "en"):
         Console(stderr=True).print(f"[red]error:[/red] --lang is zh or en, not {lang!r}")
         raise typer.Exit(1)
-    wide = None if os.environ.get("COLUMNS") or sys.stdout.isatty() else 160
+    wide = None if sys.stdout.isatty() or shutil.get_terminal_size((0, 0)).columns else 160  # COLUMNS honoured
     run_demo(db, seed, report, fresh, Console(width=wide), Console(stderr=True, width=wide), lang)

@@ -54,6 +54,8 @@ class Context:
     """R25: webhooks may reach any address, http:// included (tests, a lab)."""
     webhook_allow: tuple = ()
     """R25: networks (``domain.netguard``) the operator's own endpoints may reach though not public."""
+    chromium: str = "/usr/bin/chromium"
+    """The browser that prints PDF statements (settings: ``PACKBILL_CHROMIUM``)."""
     touched: Touched | None = None
     """R26: where intake notes the accounts whose usage arrived, for the live sweep."""
 

@@ -39,6 +39,13 @@ def _metrics() -> None:
 _metrics()
 
 
+def shared_directory() -> str | None:
+    """The directory this process's counters are shared in, if any. prometheus_client itself
+    reads it from the environment (``PROMETHEUS_MULTIPROC_DIR``), so the environment is where it
+    is kept: the one environment variable read outside the settings."""
+    return os.environ.get(SHARED_DIRECTORY)
+
+
 def share(directory: str) -> None:
     """Keep this process's counters in ``directory``, beside its sibling server processes' (called
     in each forked worker before it serves). A scrape then reports the sums over all of them."""
@@ -109,7 +116,7 @@ def exposition(ctx: Context, registry: CollectorRegistry | None = None) -> bytes
     own = registry or CollectorRegistry()
     if registry is None:
         own.register(DatabaseGauges(ctx))
-    directory = os.environ.get(SHARED_DIRECTORY)
+    directory = shared_directory()
     if directory:
         counters = CollectorRegistry()
         multiprocess.MultiProcessCollector(counters, path=directory)

@@ -36,7 +36,7 @@ def router(deps: Deps) -> APIRouter:
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
         if format == "pdf":
             try:
-                pdf = html_to_pdf(statement_html(s, ctx.catalog, lang))
+                pdf = html_to_pdf(statement_html(s, ctx.catalog, lang), ctx.chromium)
             except PdfUnavailable as exc:
                 raise ApiError("service_unavailable", str(exc)) from None
             return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})
