@@ -98,3 +98,24 @@ def test_backfilled_months_without_usage_have_statements_from_the_first_movement
     march = books.statement(ctx, account.id, date(2027, 3, 1))
     assert march.status == "final" and march.topups == Decimal("0.00")
     assert [m.day for m in books.statement(ctx, account.id, APRIL).late] == [date(2027, 3, 20)]
+
+
+def test_the_statement_csv_summary_adds_up_when_vouchers_pay_part_of_the_usage(ctx):
+    """Issue 20: the CSV's pay-as-you-go row summed the lines' amounts (vouchers included) while
+    the page and the balance count cash; every edge now shows the one figure, Statement.payg_cash."""
+    import csv
+    import io
+
+    from packbill.present.books import statement_csv
+
+    account, _ = services.create_account(ctx, "Voucher user", "cn", payment="balance", at=at("2027-05-01 09:00"))
+    services.topup(ctx, account.id, Decimal("100.00"), "bank-1", at=at("2027-05-02 09:00"))
+    services.grant_voucher(ctx, account.id, Decimal("5.00"), date(2027, 12, 31), at=at("2027-05-02 09:00"))
+    services.ingest(ctx, account.id, [{"event_id": "u1", "service": "ai.face", "quantity": 30_000, "region": "ap-beijing",
+                                       "timestamp": "2027-05-20T10:00:00+08:00"}])
+    services.settle(ctx, date(2027, 5, 31))
+    may = books.statement(ctx, account.id, MAY)
+    assert may.payg_cash == Decimal("10.00") and sum((r.amount for r in may.payg), Decimal(0)) == Decimal("15.00")
+    rows = {r[0]: Decimal(r[1]) for r in csv.reader(io.StringIO(statement_csv(may))) if len(r) == 2 and r[0] != "summary"}
+    assert rows["opening_balance"] + rows["topups"] + rows["adjustments"] - rows["purchases_cash"] + rows["refunds_cash"] \
+        - rows["payg_cash"] == rows["closing_balance"] == Decimal("90.00")

@@ -60,7 +60,7 @@ def statements_show(
     grid.add_column(justify="right")
     for label, value in (("opening balance", s.opening_balance), ("top-ups", s.topups), ("adjustments", s.adjustments),
                          ("package purchases (cash)", -s.purchases.cash), ("refunds (cash)", s.refunds.cash),
-                         ("pay-as-you-go (cash)", -sum((r.cash for r in s.payg), Decimal(0))), ("closing balance", s.closing_balance),
+                         ("pay-as-you-go (cash)", -s.payg_cash), ("closing balance", s.closing_balance),
                          ("invoiceable", s.invoiceable)):
         grid.add_row(label, present.money(value))
     out.print(grid)

@@ -194,8 +194,11 @@ class Statement:
     already counted in the month's top-ups, adjustments, purchases and refunds), each with its own day."""
 
     @property
-    def payg_total(self) -> Decimal:
-        return sum((r.amount for r in self.payg), ZERO)
+    def payg_cash(self) -> Decimal:
+        """What the month's pay-as-you-go took from cash (vouchers paid the rest): what the
+        balance moves by, so that opening + top-ups + adjustments - purchases + refunds - this
+        is the closing balance. The one definition every edge shows."""
+        return sum((r.cash for r in self.payg), ZERO)
 
 
 @dataclass(frozen=True, slots=True)

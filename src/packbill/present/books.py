@@ -45,7 +45,7 @@ def statement_csv(s: Statement) -> str:
     w.writerow([])
     w.writerow(["summary", "amount"])
     for name, value in (("opening_balance", s.opening_balance), ("topups", s.topups), ("adjustments", s.adjustments),
-                        ("purchases_cash", s.purchases.cash), ("refunds_cash", s.refunds.cash), ("payg", s.payg_total),
+                        ("purchases_cash", s.purchases.cash), ("refunds_cash", s.refunds.cash), ("payg_cash", s.payg_cash),
                         ("closing_balance", s.closing_balance), ("invoiceable", s.invoiceable)):
         w.writerow([name, money_json(value)])
     w.writerow([])
@@ -141,7 +141,7 @@ def statement_body_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str
     w = WORDS["zh" if lang == "zh" else "en"]
     summary = [(w["opening"], s.opening_balance), (w["topups"], s.topups), (w["adjustments"], s.adjustments),
                (w["purchases"], -s.purchases.cash), (w["refunds"], s.refunds.cash),
-               (w["payg"], -sum((r.cash for r in s.payg), Decimal(0))), (w["closing"], s.closing_balance)]
+               (w["payg"], -s.payg_cash), (w["closing"], s.closing_balance)]
     payg = [(service_name(catalog, r.service, lang), quantity(r.service, r.quantity, lang), money(r.list_amount), money(r.amount),
              money(r.voucher), money(r.cash)) for r in s.payg]
     usage = [(service_name(catalog, u.service, lang), quantity(u.service, u.drawn, lang), quantity(u.service, u.payg_quantity, lang),
