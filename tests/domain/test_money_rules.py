@@ -276,3 +276,14 @@ def test_plain_decimal_strings_are_read_exactly(text, value):
     from packbill.domain.money import parse_decimal
 
     assert parse_decimal(text) == Decimal(value) and str(parse_decimal(text)) == str(Decimal(value))
+
+
+def test_R16_one_rounding_of_a_contracted_price_for_the_console_the_advisor_and_the_purchase():
+    """Issue 20: the advisor rounded a discounted price half even, the console and the purchase
+    half up. 250.00 at 0.87 is 217.50 exactly; 0.125 x ... : a price whose half cent decides."""
+    from decimal import Decimal
+
+    from packbill.domain.wallet import contracted
+
+    assert contracted(Decimal("2.25"), Decimal("0.5"))[1] == Decimal("1.13")  # 1.125: half up, not half even (1.12)
+    assert contracted(Decimal("2.25") * 3, Decimal("0.5"))[1] == Decimal("3.38")  # the order of three: 3.375 -> 3.38

@@ -19,7 +19,7 @@ from ..domain.days import shanghai_day
 from ..domain.errors import InvalidRequest
 from ..domain.limits import MAX_DAY_TOTAL
 from ..domain.model import PackageStatus, TrafficBilling
-from ..domain.money import CENT
+from ..domain.wallet import contracted
 from .accounts import account_view
 from .context import Context
 from .reads import list_packages
@@ -38,7 +38,8 @@ class PlannedBuy:
     count: int
     buy_on: date
     cost: Decimal
-    """count x the package's contracted price."""
+    """What buying ``count`` of them charges: the contracted price of the order, rounded once
+    half up (R16, ``domain.wallet.contracted``, as the purchase and the console compute it)."""
     reason: tuple[str, Decimal, Decimal, Fraction]
     """(service, pay-as-you-go price per unit, the package's price per unit, months of usage it covers)."""
 
@@ -104,7 +105,7 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
         if months_covered >= 1:
             held.append(core.Lot(v.package.service, 0, min(horizon_months, months_covered) - 1, v.remaining,
                                  package_id=v.package.id))
-    offers = [core.Offer(p.sku, p.service, p.size, (p.price * rate).quantize(CENT), max(1, p.validity.months))
+    offers = [core.Offer(p.sku, p.service, p.size, contracted(p.price, rate)[1], max(1, p.validity.months))
               for p in ctx.catalog.packages.values()]
 
     # the account's daily usage, read once for both the projection and the traffic what-if
@@ -142,7 +143,8 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
             o = by_sku[b.sku]
             unit = Decimal(o.price) / o.size * price.units_per_price
             covers = min(Fraction(o.size * b.count) / average, Fraction(o.months)) if average else Fraction(0)
-            plan.append(PlannedBuy(b.sku, need.service, b.count, today + timedelta(days=30 * b.month), o.price * b.count,
+            cost = contracted(ctx.catalog.sku(b.sku).price * b.count, rate)[1]  # what the purchase of them charges
+            plan.append(PlannedBuy(b.sku, need.service, b.count, today + timedelta(days=30 * b.month), cost,
                                    (need.service, payg_unit, unit, covers)))
     what_if = None
     since = today - timedelta(days=what_if_days)
