@@ -83,3 +83,14 @@ def test_only_the_settings_read_the_environment():
             if isinstance(node, ast.Attribute) and node.attr in ("environ", "getenv", "environb"):
                 found.append(f"{name}:{node.lineno}")
     assert found == []
+
+
+def test_ledger_account_names_are_made_only_by_the_chart_of_accounts():
+    """Issue 20: ledger accounts were written literally in about 25 places; domain/journal.py
+    owns their constructors and prefixes, and every query uses them."""
+    import re
+
+    literal = re.compile(r"""["'](?:cash|voucher|deferred|payg|revenue|breakage):""")
+    found = [f"{path.relative_to(SRC)}:{n}" for path in sorted(SRC.rglob("*.py")) if path.name != "journal.py"
+             for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if literal.search(line)]
+    assert found == []

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import services
-from ..domain import SHANGHAI, ReferenceModel, UsageEvent
+from ..domain import SHANGHAI, ReferenceModel, UsageEvent, journal
 from ..domain import BANDWIDTH_SERVICES
 from ..present import mbps, money, quantity
 from ..present.tables import packages_table
@@ -140,7 +140,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     summary.add_row("traffic billing now", view.traffic_billing.value)
     wallet = services.wallet(ctx, account.id)
     topups = sum((Decimal(str(p[1])) for e in services.journal_entries(ctx, account.id) if e["kind"] == "topup"
-                  for p in e["postings"] if p[0] == f"cash:{account.id}"), Decimal(0))
+                  for p in e["postings"] if p[0] == journal.cash(account.id)), Decimal(0))
     summary.add_row("topped up this month", f"{money(topups)} CNY")
     summary.add_row("vouchers used", f"{money(sum((v.amount - v.remaining for v in wallet.vouchers), Decimal(0)))} CNY")
     summary.add_row("days that began in arrears (lifted by a top-up)", ", ".join(str(d) for d in arrears_days) or "none")

@@ -18,13 +18,8 @@ from fractions import Fraction
 from typing import Iterable
 
 from .days import month_start, next_month
-from .journal import Entry, Posting
+from .journal import BREAKAGE, DEFERRED, PAYG, REVENUE, Entry, Posting, breakage, deferred, revenue, voucher
 from .money import ZERO, round_line
-
-REVENUE = "revenue:"
-PAYG = "payg:"
-BREAKAGE = "breakage"
-DEFERRED = "deferred:"
 
 
 def recognised(amount: Decimal, drawn: int, size: int) -> Decimal:
@@ -60,7 +55,7 @@ def recognition(ref: str, changes: Iterable[Recognition]) -> Entry | None:
     for c in changes:
         amount = c.posted
         if amount:
-            postings += [Posting(DEFERRED + c.package_id, -amount), Posting(REVENUE + c.service, amount)]
+            postings += [Posting(deferred(c.package_id), -amount), Posting(revenue(c.service), amount)]
     return Entry("recognition", ref, tuple(postings)) if postings else None
 
 
@@ -69,14 +64,14 @@ def package_breakage(package_id: str, service: str, amount: Decimal, size: int, 
     left = amount - recognised(amount, drawn, size)
     if not left:
         return None
-    return Entry("expiry", package_id, (Posting(DEFERRED + package_id, -left), Posting(f"{BREAKAGE}:{service}", left)))
+    return Entry("expiry", package_id, (Posting(deferred(package_id), -left), Posting(breakage(service), left)))
 
 
 def voucher_breakage(voucher_id: str, remaining: Decimal) -> Entry | None:
     """R17, R21: an expired voucher's remainder is forfeited."""
     if not remaining:
         return None
-    return Entry("voucher_expiry", voucher_id, (Posting(f"voucher:{voucher_id}", -remaining), Posting(BREAKAGE, remaining)))
+    return Entry("voucher_expiry", voucher_id, (Posting(voucher(voucher_id), -remaining), Posting(breakage(), remaining)))
 
 
 def breakage_service(ledger_account: str) -> str:

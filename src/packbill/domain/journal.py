@@ -46,12 +46,39 @@ class Entry:
             raise ValueError(f"an entry's postings must sum to zero: {self}")
 
 
+# -- the chart of accounts: every ledger account's name is made here, and matched by these prefixes
+
+CASH = "cash:"
+VOUCHER = "voucher:"
+DEFERRED = "deferred:"
+PAYG = "payg:"
+REVENUE = "revenue:"
+BREAKAGE = "breakage"
+"""Forfeited remainders: ``breakage:<service>`` for a package's, ``breakage`` alone for a voucher's."""
+
+
 def cash(account_id: str) -> str:
-    return f"cash:{account_id}"
+    return CASH + account_id
 
 
 def voucher(voucher_id: str) -> str:
-    return f"voucher:{voucher_id}"
+    return VOUCHER + voucher_id
+
+
+def deferred(package_id: str) -> str:
+    return DEFERRED + package_id
+
+
+def payg_account(service: str) -> str:
+    return PAYG + service
+
+
+def revenue(service: str) -> str:
+    return REVENUE + service
+
+
+def breakage(service: str | None = None) -> str:
+    return f"{BREAKAGE}:{service}" if service else BREAKAGE
 
 
 def _paid(account_id: str, payment: Payment, sign: int = -1) -> list[Posting]:
@@ -83,14 +110,14 @@ def purchase(account_id: str, order_id: str, payments: Sequence[tuple[str, Payme
     postings: list[Posting] = []
     for package_id, payment in payments:
         postings += _paid(account_id, payment)
-        postings.append(Posting(f"deferred:{package_id}", payment.total))
+        postings.append(Posting(deferred(package_id), payment.total))
     return _entry("purchase", order_id, postings)
 
 
 def refund(account_id: str, package_id: str, paid_back: Payment, forfeited: Decimal) -> Entry:
     """A refund reverses the package's deferral: back to cash and vouchers, the expired part to breakage."""
     postings = _paid(account_id, paid_back, +1)
-    postings.append(Posting(f"deferred:{package_id}", -(paid_back.total + forfeited)))
+    postings.append(Posting(deferred(package_id), -(paid_back.total + forfeited)))
     if forfeited:
         postings.append(Posting("breakage", forfeited))
     return _entry("refund", package_id, postings)
@@ -107,7 +134,7 @@ def payg(account_id: str, ref: str, charges: Sequence[tuple[str, Payment]]) -> E
             key = voucher(voucher_id)
             by_account[key] = by_account.get(key, Decimal(0)) - part
         cash_out += payment.cash
-        key = "payg:" + service
+        key = payg_account(service)
         by_account[key] = by_account.get(key, Decimal(0)) + payment.cash + payment.voucher_total
     by_account[cash(account_id)] = -cash_out
     return Entry("payg", ref, tuple(Posting(a, x) for a, x in by_account.items() if x))

@@ -10,9 +10,15 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..domain import journal
+
+
+CHART = {"CASH": journal.CASH, "VOUCHER": journal.VOUCHER, "DEFERRED": journal.DEFERRED, "PAYG": journal.PAYG}
+"""The chart of accounts' prefixes, as the queries below name them (``{CASH}`` ...)."""
+
 
 def _rows(conn: Connection, sql: str, **params) -> list[tuple]:
-    return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+    return [tuple(r) for r in conn.execute(sa.text(sql.format(**CHART)), params)]
 
 
 def unbalanced_entries(conn: Connection) -> list[tuple]:
@@ -26,8 +32,8 @@ def cash_mismatches(conn: Connection) -> list[tuple]:
     """(account, stored cash fen, postings fen) where the balance is not its postings."""
     return _rows(conn, """
         SELECT a.id, a.cash_fen, coalesce(j.total, 0) FROM accounts a
-        LEFT JOIN (SELECT ledger_account, sum(amount_fen) AS total FROM postings WHERE ledger_account LIKE 'cash:%'
-                   GROUP BY ledger_account) j ON j.ledger_account = 'cash:' || a.id
+        LEFT JOIN (SELECT ledger_account, sum(amount_fen) AS total FROM postings WHERE ledger_account LIKE '{CASH}%'
+                   GROUP BY ledger_account) j ON j.ledger_account = '{CASH}' || a.id
         WHERE a.cash_fen <> coalesce(j.total, 0) ORDER BY a.id""")
 
 
@@ -35,8 +41,8 @@ def voucher_mismatches(conn: Connection) -> list[tuple]:
     """(voucher, account, stored remaining fen, postings fen)."""
     return _rows(conn, """
         SELECT v.id, v.account_id, v.remaining_fen, coalesce(j.total, 0) FROM vouchers v
-        LEFT JOIN (SELECT ledger_account, sum(amount_fen) AS total FROM postings WHERE ledger_account LIKE 'voucher:%'
-                   GROUP BY ledger_account) j ON j.ledger_account = 'voucher:' || v.id
+        LEFT JOIN (SELECT ledger_account, sum(amount_fen) AS total FROM postings WHERE ledger_account LIKE '{VOUCHER}%'
+                   GROUP BY ledger_account) j ON j.ledger_account = '{VOUCHER}' || v.id
         WHERE v.remaining_fen <> coalesce(j.total, 0) ORDER BY v.id""")
 
 
@@ -56,7 +62,7 @@ def package_books(conn: Connection) -> list[tuple]:
                           sum(CASE WHEN e.kind = 'refund' THEN -po.amount_fen ELSE 0 END) AS refunded,
                           sum(CASE WHEN e.kind NOT IN ('purchase', 'recognition', 'expiry', 'refund') THEN po.amount_fen ELSE 0 END) AS other
                    FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
-                   WHERE po.ledger_account LIKE 'deferred:%' GROUP BY po.ledger_account) j ON j.acct = 'deferred:' || p.id
+                   WHERE po.ledger_account LIKE '{DEFERRED}%' GROUP BY po.ledger_account) j ON j.acct = '{DEFERRED}' || p.id
         ORDER BY p.id""")
 
 
@@ -74,7 +80,7 @@ def payg_mismatches(conn: Connection) -> list[tuple]:
         SELECT coalesce(l.account_id, j.account_id), coalesce(l.total, 0), coalesce(j.total, 0)
         FROM (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id) l
         FULL OUTER JOIN (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
-                         WHERE e.kind = 'payg' AND po.ledger_account LIKE 'payg:%' GROUP BY e.account_id) j
+                         WHERE e.kind = 'payg' AND po.ledger_account LIKE '{PAYG}%' GROUP BY e.account_id) j
           ON j.account_id = l.account_id
         WHERE coalesce(l.total, 0) <> coalesce(j.total, 0) ORDER BY 1""")
 
@@ -84,7 +90,7 @@ def payg_mismatches_sqlite(conn: Connection) -> list[tuple]:
     return _rows(conn, """
         WITH l AS (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id),
              j AS (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
-                   WHERE e.kind = 'payg' AND po.ledger_account LIKE 'payg:%' GROUP BY e.account_id),
+                   WHERE e.kind = 'payg' AND po.ledger_account LIKE '{PAYG}%' GROUP BY e.account_id),
              k AS (SELECT account_id FROM l UNION SELECT account_id FROM j)
         SELECT k.account_id, coalesce(l.total, 0), coalesce(j.total, 0) FROM k
         LEFT JOIN l ON l.account_id = k.account_id LEFT JOIN j ON j.account_id = k.account_id

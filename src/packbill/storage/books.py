@@ -11,6 +11,7 @@ from typing import Sequence
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..domain import journal
 from ..domain.books import HeldPackage, LateMove, PaygRow, Purchases, ServiceSums, Statement, StatementUsage
 from ..domain.days import day_start, month_end, next_month, shanghai_day
 from ..domain.money import ZERO, from_fen, to_fen
@@ -153,10 +154,10 @@ def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[st
     for part in _chunks(ids):
         rows = conn.execute(sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
                             .join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
-                            .where(po.c.ledger_account.in_([f"cash:{a}" for a in part]), je.c.kind != "payg",
+                            .where(po.c.ledger_account.in_([journal.cash(a) for a in part]), je.c.kind != "payg",
                                    _before_statement(je, month))
                             .group_by(po.c.ledger_account))
-        out.update({acct[len("cash:"):]: from_fen(int(total)) for acct, total in rows})
+        out.update({acct[len(journal.CASH):]: from_fen(int(total)) for acct, total in rows})
         for a, cash in conn.execute(sa.select(bl.c.account_id, sa.func.sum(bl.c.cash_fen))
                                     .where(bl.c.account_id.in_(part), bl.c.statement_month < month).group_by(bl.c.account_id)):
             out[a] = out.get(a, ZERO) - from_fen(int(cash))
@@ -188,7 +189,7 @@ def _late_moves(conn: Connection, ids: Sequence[str], month: date) -> list[tuple
         sa.select(je.c.account_id, je.c.kind, je.c.at_us, sa.func.sum(po.c.amount_fen))
         .join(po, sa.and_(po.c.account_id == je.c.account_id, po.c.entry_id == je.c.id))
         .where(je.c.account_id.in_(ids), je.c.statement_month == month, je.c.kind.in_(("topup", "adjustment", "refund")),
-               sa.or_(po.c.ledger_account.like("cash:%"), sa.and_(je.c.kind == "refund", po.c.ledger_account.like("voucher:%"))))
+               sa.or_(po.c.ledger_account.like(journal.CASH + "%"), sa.and_(je.c.kind == "refund", po.c.ledger_account.like(journal.VOUCHER + "%"))))
         .group_by(je.c.account_id, je.c.id, je.c.kind, je.c.at_us))]
     moves += [(a, "purchase", at_us, -amount) for a, at_us, amount in conn.execute(
         sa.select(o.c.account_id, o.c.at_us, o.c.amount_fen).where(o.c.account_id.in_(ids), o.c.statement_month == month))]
@@ -202,9 +203,9 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
     first, end = day_start(month), day_start(next_month(month))
     opening = _cash_balances(conn, ids, month)
     closing = _cash_balances(conn, ids, next_month(month))
-    cash_moves = _entry_sums(conn, ids, month, ("topup", "adjustment"), "cash:")
-    refunds_cash = _entry_sums(conn, ids, month, ("refund",), "cash:")
-    refunds_voucher = _entry_sums(conn, ids, month, ("refund",), "voucher:")
+    cash_moves = _entry_sums(conn, ids, month, ("topup", "adjustment"), journal.CASH)
+    refunds_cash = _entry_sums(conn, ids, month, ("refund",), journal.CASH)
+    refunds_voucher = _entry_sums(conn, ids, month, ("refund",), journal.VOUCHER)
     figures: dict[str, dict] = {a: dict(opening=opening.get(a, ZERO), closing=closing.get(a, ZERO),
                                         topups=cash_moves.get((a, "topup"), ZERO), adjustments=cash_moves.get((a, "adjustment"), ZERO),
                                         purchases=Purchases(), sums=[], daily=[], packages=[], late=[],
@@ -262,7 +263,7 @@ def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime) -
     for part in _chunks(ids):
         for a, kind, v in conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen)).join(po, sa.and_(po.c.account_id == je.c.account_id, po.c.entry_id == je.c.id))
                                        .where(je.c.account_id.in_(part), je.c.kind.in_(list(column)),
-                                              po.c.ledger_account.like("cash:%"), je.c.at_us <= until)
+                                              po.c.ledger_account.like(journal.CASH + "%"), je.c.at_us <= until)
                                        .group_by(je.c.account_id, je.c.kind)):
             out[a][column[kind]] = abs(from_fen(int(v)))
         for a, v in conn.execute(sa.select(inv.c.account_id, sa.func.sum(inv.c.amount_fen)).where(inv.c.account_id.in_(part), inv.c.at_us <= until)
@@ -298,11 +299,11 @@ def revenue_postings(conn: Connection, first: datetime, end: datetime) -> tuple[
     entry time and ledger account."""
     je, po = schema.journal_entries, schema.postings
     before = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
-                          .where(po.c.ledger_account.like("deferred:%"), je.c.at_us < to_us(first))).scalar_one()
-    kind = sa.case((po.c.ledger_account.like("deferred:%"), sa.literal("deferred:")), else_=po.c.ledger_account)
+                          .where(po.c.ledger_account.like(journal.DEFERRED + "%"), je.c.at_us < to_us(first))).scalar_one()
+    kind = sa.case((po.c.ledger_account.like(journal.DEFERRED + "%"), sa.literal(journal.DEFERRED)), else_=po.c.ledger_account)
     rows = conn.execute(sa.select(je.c.at_us, kind, sa.func.sum(po.c.amount_fen)).join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
-                        .where(sa.or_(po.c.ledger_account.like("deferred:%"), po.c.ledger_account.like("revenue:%"),
-                                      po.c.ledger_account.like("payg:%"), po.c.ledger_account.like("breakage%")),
+                        .where(sa.or_(po.c.ledger_account.like(journal.DEFERRED + "%"), po.c.ledger_account.like(journal.REVENUE + "%"),
+                                      po.c.ledger_account.like(journal.PAYG + "%"), po.c.ledger_account.like(journal.BREAKAGE + "%")),
                                je.c.at_us >= to_us(first), je.c.at_us < to_us(end))
                         .group_by(je.c.at_us, kind))
     return from_fen(int(before)), [(at, acct, from_fen(int(v))) for at, acct, v in rows]

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain.errors import NotFound
+from ..domain import journal
 from ..domain.journal import Entry
 from ..domain.money import from_fen, to_fen
 from ..domain.notify import wallet_event
@@ -62,17 +63,17 @@ def purse_as_of(conn: Connection, account_id: str, as_of: datetime) -> Purse:
         sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
         .join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
         .where(po.c.account_id == account_id, je.c.at_us <= until,
-               sa.or_(po.c.ledger_account == f"cash:{account_id}", po.c.ledger_account.like("voucher:%")))
+               sa.or_(po.c.ledger_account == journal.cash(account_id), po.c.ledger_account.like(journal.VOUCHER + "%")))
         .group_by(po.c.ledger_account)).all())
     granted = set(conn.execute(sa.select(v.c.id).where(v.c.account_id == account_id, v.c.granted_us <= until)).scalars())
-    vouchers = {vid: replace(voucher, remaining=from_fen(int(sums.get(f"voucher:{vid}", 0))))
+    vouchers = {vid: replace(voucher, remaining=from_fen(int(sums.get(journal.voucher(vid), 0))))
                 for vid, voucher in purse.vouchers.items() if vid in granted}
     arrears_since = None
     for kind, at_us in conn.execute(sa.select(we.c.kind, we.c.at_us).where(we.c.account_id == account_id, we.c.at_us <= until,
                                                                             we.c.kind.in_(("arrears", "arrears_lifted")))
                                     .order_by(we.c.at_us, we.c.id)):
         arrears_since = from_us(at_us) if kind == "arrears" else None
-    return replace(purse, cash=from_fen(int(sums.get(f"cash:{account_id}", 0))), vouchers=vouchers, arrears_since=arrears_since)
+    return replace(purse, cash=from_fen(int(sums.get(journal.cash(account_id), 0))), vouchers=vouchers, arrears_since=arrears_since)
 
 
 def save_purses(conn: Connection, purses: dict[str, tuple[Purse, Purse]]) -> None:
@@ -233,5 +234,5 @@ def entry_amount(conn: Connection, account_id: str, ref: str) -> Decimal:
     """What an entry moved on the account's cash (an adjustment's amount)."""
     je, po = schema.journal_entries, schema.postings
     return from_fen(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
-                                 .where(je.c.ref == ref, je.c.account_id == account_id, po.c.ledger_account == f"cash:{account_id}"))
+                                 .where(je.c.ref == ref, je.c.account_id == account_id, po.c.ledger_account == journal.cash(account_id)))
                     .scalar_one())
