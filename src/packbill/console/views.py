@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from calendar import monthrange
-from collections import defaultdict
 from datetime import date, timedelta
 from decimal import Decimal
 from urllib.parse import quote, urlsplit
@@ -24,12 +23,12 @@ from .. import present, services
 from ..domain.days import check_supported
 from ..domain.money import parse_decimal
 from ..domain.wallet import WalletState, contracted
-from ..domain import SHANGHAI, BANDWIDTH_SERVICES, TRAFFIC_SERVICES, BillingError, PackageStatus, UnknownSku, check_refund, shanghai_day
+from ..domain import SHANGHAI, TRAFFIC_SERVICES, BillingError, PackageStatus, UnknownSku, check_refund, shanghai_day
 from ..domain.errors import InvalidRequest
 from ..pdf import PdfUnavailable, html_to_pdf
 from ..present.books import STYLE as STATEMENT_STYLE
 from ..present.books import statement_body_html, statement_csv, statement_html
-from ..present.charts import PALETTE, PAYG, line_chart, stacked_bars
+from ..present.charts import PALETTE, PAYG, drawn_vs_payg, line_chart, stacked_bars
 from ..domain.advice import SolverUnavailable
 from ..present.advice import cost_chart as advice_cost_chart
 from ..present.advice import reason as advice_reason
@@ -790,22 +789,10 @@ def _refundable(ctx, view, packages) -> set[str]:
 
 def _charts(lang: str, lines, first: date, last: date, names: dict[str, str], catalog) -> list[str]:
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    index = {d: i for i, d in enumerate(days)}
     colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names.values())}
     colours[t(lang, "payg")] = PAYG
-    by_service: dict[str, dict[str, list[float]]] = defaultdict(dict)
-    for l in lines:
-        if l.service in BANDWIDTH_SERVICES:
-            continue
-        scale = 1e9 if l.service in TRAFFIC_SERVICES else 1
-        series = by_service[l.service]
-        for d in l.drawn:
-            series.setdefault(names.get(d.package_id, d.package_id), [0.0] * len(days))[index[l.day]] += d.quantity / scale
-        series.setdefault(t(lang, "payg"), [0.0] * len(days))[index[l.day]] += l.payg_quantity / scale
     charts = []
-    for service, series in sorted(by_service.items()):
-        payg = series.pop(t(lang, "payg"))
-        series[t(lang, "payg")] = payg
+    for service, series in sorted(drawn_vs_payg(lines, days, names, t(lang, "payg")).items()):
         charts.append(stacked_bars(t(lang, "chart_title", service=present.service_name(catalog, service, lang)), [d.strftime("%m-%d") for d in days], series,
                                    unit="GB" if service in TRAFFIC_SERVICES else ("次" if lang == "zh" else "calls"),
                                    colours=colours))

@@ -8,9 +8,10 @@ from decimal import Decimal
 from html import escape
 from pathlib import Path
 
+from ..domain.catalog import TRAFFIC_SERVICES
 from ..domain.money import window_mbps
 from ..present import money, package_name, quantity, service_name
-from ..present.charts import line_chart, stacked_bars
+from ..present.charts import drawn_vs_payg, line_chart, stacked_bars
 from ..present.charts import PALETTE, PAYG
 
 WORDS: dict[str, dict[str, str]] = {
@@ -78,22 +79,16 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
     colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names.values())}
     colours[w("payg")] = PAYG
     charts = []
-    for service in sorted({v.package.service for v in views}):
-        per_package: dict[str, list[float]] = {names[v.package.id]: [0.0] * len(days) for v in views if v.package.service == service}
-        payg = [0.0] * len(days)
-        scale = 1e9 if service.startswith("traffic.") else 1
-        for l in lines:
-            if l.service != service or l.day not in remaining_by_day:
-                continue
-            i = days.index(l.day)
-            for d in l.drawn:
-                per_package[names[d.package_id]][i] += d.quantity / scale
-            payg[i] += l.payg_quantity / scale
-        series = {**per_package, w("payg"): payg}
+    held = sorted({v.package.service for v in views})
+    by_service = drawn_vs_payg(lines, days, names, w("payg"),
+                               seed={s: [names[v.package.id] for v in views if v.package.service == s] for s in held})
+    for service in held:
+        series = by_service[service]
+        traffic = service in TRAFFIC_SERVICES
         title = w("usage_title", service=sname(service))
-        if scale > 1:
+        if traffic:
             title += w("no_traffic")
-        charts.append(stacked_bars(title, labels, series, unit="GB" if scale > 1 else w("calls"), colours=colours))
+        charts.append(stacked_bars(title, labels, series, unit="GB" if traffic else w("calls"), colours=colours))
     remaining_series = {}
     for v in views:
         share = []

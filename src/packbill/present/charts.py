@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import date
 from html import escape
-from typing import Mapping, Sequence
+from typing import Iterable, Mapping, Sequence
+
+from ..domain.catalog import BANDWIDTH_SERVICES, TRAFFIC_SERVICES
+from ..domain.money import BYTES_PER_GB
 
 PALETTE = ["#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#db2777", "#4b5563"]
 PAYG = "#dc2626"
@@ -141,3 +146,27 @@ def line_chart(
         for seg in segments:
             body.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" points="{" ".join(seg)}"/>')
     return _frame(title, width, height, body, legend)
+
+
+def drawn_vs_payg(lines: Iterable, days: Sequence[date], names: Mapping[str, str], payg_label: str,
+                  seed: Mapping[str, Sequence[str]] | None = None) -> dict[str, dict[str, list[float]]]:
+    """The one definition of the chart of usage drawn from each package against pay-as-you-go:
+    per usage service, each package's drawn quantity a day (named by ``names``) and the
+    pay-as-you-go quantity, last; traffic in GB, calls as they are; daily peak bandwidth has no
+    such chart. ``seed``: per service, the packages shown even on days they drew nothing."""
+    index = {d: i for i, d in enumerate(days)}
+    out: dict[str, dict[str, list[float]]] = defaultdict(dict)
+    for service, package_names in (seed or {}).items():
+        for name in package_names:
+            out[service][name] = [0.0] * len(days)
+    for line in lines:
+        if line.service in BANDWIDTH_SERVICES or line.day not in index:
+            continue
+        scale = BYTES_PER_GB if line.service in TRAFFIC_SERVICES else 1
+        series = out[line.service]
+        for d in line.drawn:
+            series.setdefault(names.get(d.package_id, d.package_id), [0.0] * len(days))[index[line.day]] += d.quantity / scale
+        series.setdefault(payg_label, [0.0] * len(days))[index[line.day]] += line.payg_quantity / scale
+    for series in out.values():
+        series[payg_label] = series.pop(payg_label, [0.0] * len(days))
+    return dict(out)
