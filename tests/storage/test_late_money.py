@@ -136,3 +136,16 @@ def test_R16_the_advisor_prices_a_plan_as_the_purchase_charges_it(ctx):
     item = face[0]
     bought = services.buy(ctx, account.id, item.sku, item.count)
     assert item.cost == bought.amount
+
+
+def test_a_statement_shows_a_traffic_package_frozen_at_the_months_end_by_the_one_status_rule(ctx):
+    """Issue 20: the statement computed a package's status in storage, without frozen; it is
+    domain.package_status now, as of the month's end (traffic packages are frozen on daily-peak days, R7)."""
+    from packbill.present.books import statement_html
+
+    account, _ = services.create_account(ctx, "Peak biller", "cn", at=at("2027-05-01 09:00"))
+    services.buy(ctx, account.id, "traffic.up.100gb", at=at("2027-05-02 10:00"))
+    services.buy(ctx, account.id, "ai.face.100k", at=at("2027-05-02 10:00"))
+    may = books.statement(ctx, account.id, MAY)
+    assert sorted((p.service, p.status) for p in may.packages) == [("ai.face", "active"), ("traffic.up", "frozen")]
+    assert "已冻结" in statement_html(may, ctx.catalog, "zh") and "Frozen" in statement_html(may, ctx.catalog, "en")

@@ -12,14 +12,17 @@ Pay-as-you-go is recognised when its day is settled (``payg:<service>``, ``journ
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable
+from typing import Iterable, Sequence
 
-from .days import month_start, next_month
+from .days import day_start, month_end, month_start, next_month
 from .journal import BREAKAGE, DEFERRED, PAYG, REVENUE, Entry, Posting, breakage, deferred, revenue, voucher
+from .model import Package
 from .money import ZERO, round_line
+from .status import package_status
+from .traffic_billing import SwitchRequest, mode_on, requested_by
 
 
 def recognised(amount: Decimal, drawn: int, size: int) -> Decimal:
@@ -153,6 +156,17 @@ class HeldPackage:
     first_day: date
     last_day: date
     status: str
+
+
+def held_package(package: Package, remaining: int, month: date, switches: Sequence[SwitchRequest]) -> HeldPackage:
+    """A package on ``month``'s statement: what it had left and its status at the month's end,
+    by the one status rule (``package_status``: refunded, expired, exhausted, frozen, active)."""
+    last = month_end(month)
+    end = day_start(next_month(month)) - timedelta(microseconds=1)
+    mode = mode_on(last, requested_by(switches, end))
+    status = package_status(package, remaining, end, mode, last)
+    return HeldPackage(package.id, package.sku, package.service, package.size, remaining, package.first_day, package.last_day,
+                       status.value)
 
 
 @dataclass(frozen=True, slots=True)

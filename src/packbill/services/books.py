@@ -114,6 +114,7 @@ def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] |
 def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool) -> list[Statement]:
     names = books_store.account_names(conn, ids)
     figures = books_store.statement_figures(conn, ids, month, as_of)
+    switches = accounts_store.switches_of(conn, ids)
     out = []
     for a in ids:
         f = figures[a]
@@ -123,7 +124,8 @@ def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool)
             account_id=a, account_name=name, month=month, status="final" if final else "provisional",
             number=books.statement_number(month, seq) if final else None,
             opening_balance=f["opening"], closing_balance=f["closing"], topups=f["topups"], adjustments=f["adjustments"],
-            purchases=f["purchases"], refunds=f["refunds"], payg=payg, usage=usage, packages=tuple(f["packages"]),
+            purchases=f["purchases"], refunds=f["refunds"], payg=payg, usage=usage,
+            packages=tuple(books.held_package(p, left, month, switches.get(a, [])) for p, left in f["packages"]),
             invoiceable=books.invoiceable(*f["invoiceable"]), daily=daily, late=tuple(f["late"])))
     return out
 

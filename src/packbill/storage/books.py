@@ -16,6 +16,7 @@ from ..domain.books import HeldPackage, LateMove, PaygRow, Purchases, ServiceSum
 from ..domain.days import day_start, month_end, next_month, shanghai_day
 from ..domain.money import ZERO, from_fen, to_fen
 from . import schema
+from .packages import package_of
 from .sql import day_value, from_us, to_us
 
 CHUNK = 2000
@@ -237,17 +238,11 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
             figures[a]["daily"].append((day_value(day), bool(supplement), from_fen(int(amount))))
         used = (sa.select(sa.func.coalesce(sa.func.sum(d.c.quantity), 0)).where(d.c.package_id == p.c.id, d.c.day <= last)
                 .scalar_subquery())
-        for r in conn.execute(sa.select(p.c.account_id, p.c.id, p.c.sku, p.c.service, p.c.size, used.label("used"), p.c.first_day,
-                                        p.c.last_day, p.c.refunded_us)
+        for r in conn.execute(sa.select(p, used.label("used"))
                               .where(p.c.account_id.in_(part), p.c.purchased_us < to_us(end), p.c.last_day >= month,
                                      sa.or_(p.c.refunded_us.is_(None), p.c.refunded_us >= to_us(first)))
                               .order_by(p.c.account_id, p.c.purchased_us, p.c.seq)):
-            remaining = r.size - int(r.used)
-            last_day = day_value(r.last_day)
-            status = ("refunded" if r.refunded_us is not None and r.refunded_us < to_us(end) else
-                      "expired" if last_day < last else "exhausted" if remaining <= 0 else "active")
-            figures[r.account_id]["packages"].append(HeldPackage(r.id, r.sku, r.service, r.size, remaining, day_value(r.first_day),
-                                                                 last_day, status))
+            figures[r.account_id]["packages"].append((package_of(r), r.size - int(r.used)))  # its status: the service decides
     for a, fig in invoiceable_figures(conn, ids, as_of).items():
         figures[a]["invoiceable"] = fig
     return figures

@@ -19,6 +19,11 @@ from . import schema
 from .sql import Raw, day_value, from_us, late_month, to_us
 
 
+def package_of(row) -> Package:
+    """A package from its row of ``packages``."""
+    return _package(row)
+
+
 def _package(row) -> Package:
     return Package(
         id=row.id,
