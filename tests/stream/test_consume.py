@@ -164,3 +164,28 @@ def test_the_consumer_reports_its_lag_to_the_metrics(ctx, nats_url, names):
     found = scraped()
     assert found[key] == 0
     assert 0 <= found[key.replace("pending", "report_age_seconds")] < 600
+
+
+def test_a_fetch_that_ends_with_no_message_counts_as_quiet_not_a_crash(ctx, nats_url, names):
+    """Under load the server may end a fetch with no message instead of a timeout; the consumer
+    took the last message of an empty batch and died (IndexError), once in a full run."""
+    accounts = [services.create_account(ctx, "Empty fetch", "cn")[0].id]
+    run(publish_events(nats_url, events(accounts, 10), names["prefix"], names["stream"], names["dead"]))
+    calls = {"n": 0}
+
+    import nats.js.client as js_client
+
+    original = js_client.JetStreamContext.PullSubscription.fetch
+
+    async def fetch(self, batch=1, timeout=5, heartbeat=None):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return []
+        return await original(self, batch, timeout, heartbeat)
+
+    js_client.JetStreamContext.PullSubscription.fetch = fetch
+    try:
+        stats = run(Consumer(ctx, nats_url, names["stream"], names["prefix"], names["durable"], names["dead"], batch=100).run(idle_exit=2))
+    finally:
+        js_client.JetStreamContext.PullSubscription.fetch = original
+    assert calls["n"] >= 2 and stats.accepted == 10

@@ -67,6 +67,8 @@ class Consumer:
                 try:
                     msgs = await sub.fetch(self.batch, timeout=1.0)
                 except (NatsTimeout, asyncio.TimeoutError):
+                    msgs = []
+                if not msgs:  # a timeout, or a fetch the server ended with no message (it happens under load)
                     if idle == 0.0:  # the stream went quiet: nothing is left for this consumer
                         await asyncio.to_thread(note_consumer, self.ctx, self.stream, self.durable, 0)
                     idle += 1.0
