@@ -17,10 +17,12 @@ def sign_in(page, live, token):
     page.goto(live + "/")
     page.fill("input[name=token]", token)
     page.click("button[type=submit]")
+    page.wait_for_load_state("load")  # the redirects' last page is parsed before anyone counts what is on it
 
 
 def sign_out(page):
     page.click("[data-nav=signout]")
+    page.wait_for_load_state("load")
 
 
 def create_account(page, name, site, payment="invoice"):
