@@ -36,7 +36,7 @@ _ESCAPE = re.compile(rb"\\u(?:0000|[dD][89abcdefABCDEF])")
 def _parameters(body: bytes) -> Any:
     if not body:
         return {}
-    if len(body) > 2 * operators.MAX_PARAMETERS:  # a usage batch: its size, not its events again
+    if len(body) > 2 * trail.MAX_PARAMETERS:  # a usage batch: its size, not its events again
         return {"bytes": len(body)}
     try:
         return json.loads(body)
@@ -45,7 +45,7 @@ def _parameters(body: bytes) -> Any:
 
 
 def refuse_nul_in_address(request: Request) -> None:
-    if "\x00" in request.scope["path"] or b"%00" in request.scope["query_string"].lower():
+    if "\x00" in request.scope["path"] or b"%00" in request.scope["query_string"]:
         raise ApiError("invalid_request", "an address or parameter must not contain NUL characters")
 
 
@@ -103,12 +103,16 @@ def audited_route(ctx: Context, authenticate: Callable[[Request], object]) -> ty
             if action is None:
                 return handler
 
-            async def guarded(request: Request) -> Response:
-                await run_in_threadpool(authenticate, request)  # 401 before a byte of the body is read
+            async def opened(request: Request) -> bytes:
+                """The caller authenticated (401 before a byte of the body is read), then the body."""
+                await run_in_threadpool(authenticate, request)
                 refuse_nul_in_address(request)
                 body = await request.body()
                 refuse_too_large(request)
-                refuse_unstorable(body)
+                return body
+
+            async def guarded(request: Request) -> Response:
+                refuse_unstorable(await opened(request))
                 return await handler(request)
 
             if action not in CHANGES:
@@ -133,10 +137,7 @@ def audited_route(ctx: Context, authenticate: Callable[[Request], object]) -> ty
                                           account_id=params.get("account_id"))
                 try:
                     with operators.recording(intent):
-                        await run_in_threadpool(authenticate, request)
-                        refuse_nul_in_address(request)
-                        body = await request.body()
-                        refuse_too_large(request)
+                        body = await opened(request)
                         intent.parameters = _parameters(body)
                         refuse_unstorable(body)
                         response = await handler(request)

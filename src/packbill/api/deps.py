@@ -59,9 +59,7 @@ class Deps:
             request.state.principal = principal
             return principal
 
-        def caller(request: Request) -> Principal:
-            return authenticated(request)
-
+        caller = authenticated
         def account_id(account_id: str, principal: Annotated[Principal, Depends(caller)]) -> str:
             if not principal.may_see(account_id):
                 raise ApiError("not_found", f"there is no account {account_id}")

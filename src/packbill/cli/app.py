@@ -21,6 +21,7 @@ from rich.table import Table
 from .. import present, services
 from ..services import operators
 from ..domain import BillingError, CatalogError, UnknownSku, load_catalog
+from ..domain.errors import InvalidRequest
 from ..domain.days import check_supported
 from ..domain.usage import parse_timestamp
 from ..present import spreadsheet
@@ -147,50 +148,35 @@ class _Count(ProgressColumn):
 class _Errors:
     """Turn the rules' refusals into a clear message and exit code 1. Given a context and an
     action, the change is recorded in the audit trail (R24) as done by the operating-system
-    user, accepted or refused."""
+    user, accepted or refused (``operators.recorded``: a change commits with its record)."""
 
     def __init__(self, ctx: services.Context | None = None, action: str | None = None, account_id: str | None = None,
                  target: str | None = None, **parameters) -> None:
-        self.ctx, self.action, self.account_id, self.target, self.parameters = ctx, action, account_id, target, parameters
+        self._recorded = None
+        if action is not None and ctx is not None:
+            self._recorded = operators.recorded(ctx, services.Principal.os_user(), "cli", action,
+                                                target=target or account_id, account_id=account_id, parameters=parameters)
         self.found: dict = {}
-        self._recording = None
 
     def __enter__(self):
-        if self.action is not None and self.ctx is not None:  # a change commits with its record
-            self._intent = operators.intent(self.ctx, services.Principal.os_user(), "cli", self.action,
-                                            target=self.target or self.account_id, account_id=self.account_id,
-                                            parameters=self.parameters)
-            self._recording = operators.recording(self._intent)
-            self._recording.__enter__()
+        if self._recorded is not None:
+            self.found = self._recorded.__enter__()
         return self.found
 
     def __exit__(self, kind, exc, tb):
-        if self._recording is not None:
-            self._recording.__exit__(kind, exc, tb)
-            self._record_refusal(exc)
+        if self._recorded is not None:
+            # an exit with status 0 is a success; any other, the command line's own refusal
+            seen = None if isinstance(exc, typer.Exit) and not exc.exit_code else (
+                InvalidRequest("refused by the command line") if isinstance(exc, typer.Exit) else exc)
+            try:
+                self._recorded.__exit__(type(seen) if seen else None, seen, tb if seen is exc else None)
+            except services.Unavailable:
+                err.print("[yellow]warning:[/yellow] the audit trail could not be written", soft_wrap=True)
         if isinstance(exc, (BillingError, UnknownSku)):
             _fail(getattr(exc, "message", str(exc)))
         if isinstance(exc, services.Unavailable):
             _fail(f"{exc.message}; nothing was changed, try again")
         return False
-
-    def _record_refusal(self, exc: BaseException | None) -> None:
-        """What changed nothing (a refusal, a replay) is recorded in a transaction of its own."""
-        if isinstance(exc, typer.Exit) and not exc.exit_code:
-            exc = None
-        if exc is None and self._intent.written:
-            return
-        if exc is None:
-            outcome, detail = self.found.get("outcome", self._intent.outcome), None
-        elif isinstance(exc, typer.Exit):
-            outcome, detail = "invalid_request", "refused by the command line"
-        else:
-            outcome, detail = operators.outcome_of(exc)
-        try:
-            operators.record(self.ctx, services.Principal.os_user(), "cli", self.action, target=self.found.get("target", self._intent.target),
-                             account_id=self.account_id, parameters=self.parameters, outcome=outcome, detail=detail)
-        except services.Unavailable:
-            err.print("[yellow]warning:[/yellow] the audit trail could not be written", soft_wrap=True)
 
 
 @app.command()

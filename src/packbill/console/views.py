@@ -226,12 +226,12 @@ def console_router(ctx: services.Context, operator_token: str | None, lockout: L
             return _signin_page(request, status=429, error=t(lang, "locked_out", seconds=wait))
         why = request.state.post_refusal
         if why is not None:
-            operators.record_anonymous(ctx, "console", "session.signin", client=client, outcome="forbidden", detail=why)
+            operators.record_anonymous(ctx, "console", operators.SIGNIN, client=client, outcome="forbidden", detail=why)
             return _signin_page(request, status=403, error=t(lang, "forbidden"))
         opened = operators.open_session(ctx, token.strip(), operator_token)
         if opened is None:
             lockout.failed(client)
-            operators.record_anonymous(ctx, "console", "session.signin", client=client, outcome="unauthorized",
+            operators.record_anonymous(ctx, "console", operators.SIGNIN, client=client, outcome="unauthorized",
                                        detail="a sign-in with a token that is not valid")
             return _signin_page(request, status=401, error=t(lang, "bad_token"))
         lockout.succeeded(client)
@@ -706,7 +706,7 @@ def console_router(ctx: services.Context, operator_token: str | None, lockout: L
         from urllib.parse import urlencode
 
         query = urlencode({k: v for k, v in {"from": q.get("from"), "to": q.get("to"), **filters}.items() if v})
-        return page(request, "audit.html", records=records, first=first, last=last, actions=sorted({*CHANGES, "session.signin"}), query=query,
+        return page(request, "audit.html", records=records, first=first, last=last, actions=sorted({*CHANGES, operators.SIGNIN}), query=query,
                     next=records[-1].id if len(records) == 100 else None, **filters, **({"message": problem} if problem else {}))
 
     @app.get("/console/operations", include_in_schema=False)

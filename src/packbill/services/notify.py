@@ -9,6 +9,7 @@ and writes each once (its once-key), whichever process notices it first.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 import threading
@@ -30,7 +31,7 @@ from ..storage.notify import Delivery, Due, Endpoint
 from ..domain.limits import MAX_ENDPOINTS
 from ..domain.netguard import host_refused
 from . import metrics, trail
-from .webhook_http import SendResult, Sender, guarded_sender
+from .webhook_http import SEND_TIMEOUT, SendResult, Sender, guarded_sender
 from .context import Context
 from .operators import Principal
 
@@ -39,26 +40,23 @@ log = logging.getLogger("packbill.notify")
 MAX_URL = 2000
 
 
-def http_send(url: str, headers: dict[str, str], body: str, timeout: float | None = None) -> SendResult:
+def http_send(url: str, headers: dict[str, str], body: str, timeout: float = SEND_TIMEOUT) -> SendResult:
     """POST one delivery to any address (a lab's sender; the dispatcher's own is guarded)."""
-    return (_LAB if timeout is None else guarded_sender(guard=False, timeout=timeout))(url, headers, body)
+    return _sender((), False, timeout)(url, headers, body)
 
 
-_LAB = guarded_sender(guard=False)
+@functools.cache
+def _sender(allowed: tuple, guard: bool, timeout: float = SEND_TIMEOUT) -> Sender:
+    """One sender (and its HTTP client) per kind, made when first needed, not at import."""
+    return guarded_sender(allowed, guard=guard, timeout=timeout)
 
 
 def _senders(ctx: Context) -> tuple[Sender, Sender]:
     """(the operator's sender, the customers'): both guarded unless ``ctx.webhook_local``; the
     operator's may reach the networks it allows."""
     if ctx.webhook_local:
-        return _LAB, _LAB
-    key = tuple(ctx.webhook_allow)
-    if key not in _GUARDED:
-        _GUARDED[key] = (guarded_sender(key), guarded_sender(()))
-    return _GUARDED[key]
-
-
-_GUARDED: dict[tuple, tuple[Sender, Sender]] = {}
+        return _sender((), False), _sender((), False)
+    return _sender(tuple(ctx.webhook_allow), True), _sender((), True)
 
 
 # --- endpoints ---------------------------------------------------------------------------------

@@ -149,19 +149,21 @@ def close_session(ctx: Context, session_id: str | None) -> None:
             sessions_store.delete(conn, hash_token(session_id))
 
 
+SIGNIN = "session.signin"
+"""The audit trail's action of a console sign-in (recorded beside the changes of state)."""
+
+
 def record_signin(ctx: Context, principal: Principal, client: str | None) -> None:
     """A console sign-in that opened a session (R24: who, from where)."""
-    with commit_hook(None), ctx.db.write() as conn:
-        trail.insert(conn, ctx.now(), principal.actor, principal.role.value, "console", "session.signin", target=None,
-                     account_id=principal.account_id, parameters={"client": client}, outcome="ok", detail=None)
+    _append(ctx, principal.actor, principal.role.value, "console", SIGNIN, target=None, account_id=principal.account_id,
+            parameters={"client": client}, outcome="ok", detail=None)
 
 
 def record_anonymous(ctx: Context, via: str, action: str, *, client: str | None, outcome: str, detail: str) -> None:
     """A refusal of someone who is nobody yet (a token that stands for no one, a failed sign-in,
     a locked-out address): who is the address it came from."""
-    with commit_hook(None), ctx.db.write() as conn:
-        trail.insert(conn, ctx.now(), f"anonymous@{client or 'unknown'}", "none", via, action, target=None, account_id=None,
-                     parameters={}, outcome=outcome, detail=detail)
+    _append(ctx, f"anonymous@{client or 'unknown'}", "none", via, action, target=None, account_id=None, parameters={},
+            outcome=outcome, detail=detail)
 
 
 def create_key(ctx: Context, name: str, role: str, by: Principal) -> tuple[KeyRecord, str]:
@@ -201,10 +203,6 @@ def rotate_token(ctx: Context, account_id: str) -> str:
 
 # --- the audit trail -------------------------------------------------------------------------
 
-MAX_PARAMETERS = trail.MAX_PARAMETERS
-parameters_text = trail.parameters_text
-
-
 def _check_action(action: str) -> None:
     if action not in access.CHANGES:
         raise KeyError(f"{action!r} is not a change of state")
@@ -217,9 +215,14 @@ def record(ctx: Context, principal: Principal, via: str, action: str, *, target:
     _check_action(action)
     if action == "account.create" and account_id is None and outcome == "ok":
         account_id = target  # the account it made
+    _append(ctx, principal.actor, principal.role.value, via, action, target=target, account_id=account_id, parameters=parameters,
+            outcome=outcome, detail=detail)
+
+
+def _append(ctx: Context, actor: str, role: str, via: str, action: str, **record: Any) -> None:
+    """One record in a transaction of its own (no change's intent rides along)."""
     with commit_hook(None), ctx.db.write() as conn:
-        trail.insert(conn, ctx.now(), principal.actor, principal.role.value, via, action, target=target, account_id=account_id,
-                     parameters=parameters, outcome=outcome, detail=detail)
+        trail.insert(conn, ctx.now(), actor, role, via, action, **record)
 
 
 def intent(ctx: Context, who, via: str, action: str, *, target: str | None = None, account_id: str | None = None,

@@ -169,14 +169,13 @@ def finish(ctx: Context, run_id: int, idem: IdempotencyKey | None = None,
         work(ctx, run_id, progress)
         with ctx.db.read() as conn:
             done, total, days, lines, failed = settlement_store.run_progress(conn, run_id)
-            through, run_at, _ = settlement_store.run_plan(conn, run_id)
+            through, run_at, closed = settlement_store.run_plan(conn, run_id)
         if done == total:
             break
         time.sleep(WAIT)  # other workers hold the rest; if one dies, its chunk is free again at once
-    with ctx.db.read() as conn:
-        if any(r.id == run_id and r.abandoned_at is not None for r in settlement_store.list_runs(conn, 10_000)):
-            raise Conflict(f"settlement run {run_id} was silent for {ABANDONED_AFTER} and was closed as abandoned; settle again",
-                           {"run_id": run_id})
+    if closed:  # not finished (only this call finishes it): another run closed it as abandoned
+        raise Conflict(f"settlement run {run_id} was silent for {ABANDONED_AFTER} and was closed as abandoned; settle again",
+                       {"run_id": run_id})
     books.close_expired(ctx, through, run_at)
     books.finalise_months(ctx, through, run_at)
     with ctx.db.write() as conn:

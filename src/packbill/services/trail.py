@@ -56,7 +56,7 @@ def fit(text: str | None, size: int) -> str | None:
 def insert(conn: Connection, at: datetime, actor: str, role: str, via: str, action: str, *, target: str | None,
            account_id: str | None, parameters: Any, outcome: str, detail: str | None) -> None:
     operators_store.insert_record(conn, at, fit(actor, 80) or "unknown", role, via, action, fit(target, 200), fit(account_id, 40),
-                        parameters_text(parameters), fit(outcome, 40) or "error", fit(detail, 400))
+                                  parameters_text(parameters), fit(outcome, 40) or "error", fit(detail, 400))
 
 
 class Intent:

@@ -58,7 +58,7 @@ def guarded_sender(allowed: Iterable[Network] = (), guard: bool = True, timeout:
     """A sender that refuses what is not public (``guard=False``: a lab, every address allowed)."""
     allowed = tuple(allowed)
     transport = httpx.HTTPTransport()
-    if guard:
+    if guard:  # httpx takes no network backend of its own: its transport's pool is made again with ours
         transport._pool = httpcore.ConnectionPool(ssl_context=httpx.create_ssl_context(), network_backend=_GuardedBackend(allowed),
                                                   max_connections=20, max_keepalive_connections=0)
     client = httpx.Client(transport=transport, trust_env=False, follow_redirects=False, timeout=timeout)

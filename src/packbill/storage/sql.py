@@ -81,12 +81,17 @@ def upsert_set(conn: Connection, table: sa.Table, rows: list[dict], keys: Sequen
     conn.execute(stmt, rows)
 
 
+def final_month_rows(conn: Connection) -> set[date]:
+    """R22: the months whose statements are final."""
+    return {day_value(m) for m in conn.execute(sa.select(schema.statement_months.c.month)).scalars()}
+
+
 def late_month(conn: Connection, at: datetime) -> date | None:
     """The statement month of money stated ``at`` (SPEC section 8, late money): None when the
     month of ``at`` is still open (the row's own month), else the first month that is open.
     Read under the account's lock, which finalising a month takes too."""
     day = shanghai_day(at)
-    final = {day_value(m) for m in conn.execute(sa.text("SELECT month FROM statement_months")).scalars()}
+    final = final_month_rows(conn)
     if month_start(day) not in final:
         return None
     return statement_month(day, final)

@@ -132,20 +132,23 @@ def insert_topup(conn: Connection, account_id: str, topup_id: str, reference: st
 
 
 def write_entries(conn: Connection, account_id: str, at: datetime, entries: Sequence[Entry], memo: str | None = None) -> None:
-    """Append journal entries of one account (never updated or deleted)."""
-    write_many(conn, [(account_id, entry) for entry in entries], at, memo)
+    """Append journal entries of one account (never updated or deleted): a movement of money,
+    which a statement shows in the first open month when ``at`` falls in a final one."""
+    write_many(conn, [(account_id, entry) for entry in entries], at, memo, statement_month=late_month(conn, at))
 
 
-def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datetime, memo: str | None = None) -> None:
+def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datetime, memo: str | None = None,
+               statement_month: date | None = None) -> None:
     """Append (account, entry) pairs in bulk: ids taken in one step, then one insert of the
-    entries and one of their postings."""
+    entries and one of their postings. ``statement_month``: the entries' statement month when it
+    is not the month of ``at`` (late money; settlement's entries never are on a statement's
+    money lines)."""
     if not entries:
         return
     ids = _new_ids(conn, "journal_entries", len(entries))
     at_us = to_us(at)
-    late = late_month(conn, at)
     with Raw(conn) as raw:
-        month = raw.day(late) if late is not None else None
+        month = raw.day(statement_month) if statement_month is not None else None
         raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo, statement_month) VALUES (?, ?, ?, ?, ?, ?, ?)",
                  [(i, a, at_us, e.kind, e.ref[:64], memo, month) for i, (a, e) in zip(ids, entries)])
         raw.many("INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) VALUES (?, ?, ?, ?)",
