@@ -125,11 +125,13 @@ def test_customer_and_operator_journey(page, live, clock):
 
     # English
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     assert "Packages" in page.text_content("#packages h2")
     assert page.get_attribute(f"tr[data-package='{pet}']", "data-status") == "refunded"
     assert "refunded" in page.text_content(f"tr[data-package='{pet}'] .badge")
     shot(page, "customer-packages-en")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     sign_out(page)
 
     # the international account is refused at purchase, and nothing is bought
@@ -151,6 +153,7 @@ def test_customer_and_operator_journey(page, live, clock):
 def test_english_operator_errors(page, live):
     page.goto(live + "/")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     page.fill("input[name=token]", "wrong")
     page.click("button[type=submit]")
     assert "This token is not valid" in page.text_content(".error")

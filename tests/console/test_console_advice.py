@@ -41,6 +41,7 @@ def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     assert page.locator("#advice figure.chart svg").count() == 1
     shot(page, "advice-zh")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     assert "covers about" in page.locator("#advice-plan").text_content()
     assert "What to buy" in page.content()
     shot(page, "advice-en")

@@ -56,6 +56,7 @@ def test_a_customer_reads_and_downloads_a_statement(page, live, books):
         page.click("[data-download=csv]")
     assert "ai.face,3000,1.50,1.50,0.00,1.50" in open(csv_file.value.path(), encoding="utf-8-sig").read()
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     text = page.locator("[data-statement]").text_content()
     assert "Monthly statement" in text and "Final" in text and "Face detection" in text
     shot(page, "statement-en")
@@ -78,6 +79,7 @@ def test_the_operator_sees_revenue_as_a_chart(page, live, books):
     assert "每日确认收入" in page.content()
     shot(page, "revenue-zh")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     assert "Revenue per day" in page.content()
     shot(page, "revenue-en")
     page.goto(f"{live}/console/revenue?from=nonsense")
@@ -88,5 +90,6 @@ def test_the_operator_sees_revenue_as_a_chart(page, live, books):
     page.goto(f"{live}/console/accounts/{books[0]}/bills?from=2027-06-01&to=2027-05-01")
     assert "'From' must not be after 'to'" in page.text_content(".flash")
     page.click("[data-nav=lang]")  # every message on a Chinese page is Chinese
+    page.wait_for_load_state("load")
     assert "开始日期不能晚于结束日期" in page.text_content(".flash")
     sign_out(page)

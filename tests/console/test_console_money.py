@@ -67,6 +67,7 @@ def test_a_prepaid_customer_in_the_console(page, live, clock):
     assert "欠费" in note and "2027-06-02 10:00" in note  # 24 hours to top up
     shot(page, "wallet-arrears-zh")
     page.click("[data-nav=lang]")  # to English
+    page.wait_for_load_state("load")
     note = page.text_content("[data-arrears]")
     assert "in arrears" in note and "Top up to at least 0.00 CNY before 2027-06-02 10:00" in note
     shot(page, "wallet-arrears-en")

@@ -79,11 +79,13 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     assert all("key.create" in t for t in page.locator("#audit tr[data-record]").all_text_contents())
     shot(page, "audit-zh")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     assert "Audit trail" in page.text_content("h1") and "console" in page.text_content("#audit")
     shot(page, "audit-en")
     page.goto(f"{live}/console/audit?from=2027-06-09&to=2027-06-01")
     assert page.text_content(".flash") == "'From' must not be after 'to'."
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     sign_out(page)
 
     # support: reads, and nothing else
@@ -111,9 +113,11 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     page.click(f"[data-revoke='{key_id}']")
     assert "已吊销" in page.text_content(".flash")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     assert "revoked" in page.text_content(f"tr[data-key='{key_id}']")
     shot(page, "keys-en")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     sign_out(page)
     sign_in(page, live, support)
     assert page.locator("input[name=token]").count() == 1  # back at the sign-in page
@@ -138,10 +142,12 @@ def test_a_customer_reads_its_messages_in_both_languages(page, live, shop):
     page.click("[data-mark-read]")
     assert page.locator("li.unread").count() == 0 and page.locator("[data-nav=messages] [data-unread]").count() == 0
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     text = page.text_content("#messages")
     assert "used up" in text and "Bought 1 × " in text and "ai.face" not in text
     shot(page, "messages-en")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
 
 
 def test_the_operations_page_shows_the_last_scheduled_run(page, live, shop, clock):
@@ -159,9 +165,11 @@ def test_the_operations_page_shows_the_last_scheduled_run(page, live, shop, cloc
     assert "尚无消费者报告" in stream and "尚无归档月份" in stream
     shot(page, "operations-zh")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     assert "Last scheduled settlement" in page.text_content("[data-last-run]")
     shot(page, "operations-en")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
 
 
 def test_the_operations_page_shows_the_stream_consumers_and_the_archives(page, live, shop):
@@ -177,6 +185,8 @@ def test_the_operations_page_shows_the_stream_consumers_and_the_archives(page, l
     assert "56,789" in page.text_content("[data-archive='2027-03']") and "已归档月份" in page.text_content("#stream")
     shot(page, "operations-stream-zh")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     assert "Left to read" in page.text_content("#stream") and "Archived months" in page.text_content("#stream")
     shot(page, "operations-stream-en")
     page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
