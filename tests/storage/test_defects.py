@@ -24,6 +24,7 @@ from packbill.server import create_app
 from packbill.services import Context
 from packbill.storage import schema as t
 from packbill.storage import settlement as settlement_store
+from packbill.storage import wallet as wallet_store
 from packbill.storage.db import Database
 
 from ..conftest import FIXED_NOW
@@ -133,14 +134,14 @@ def test_an_account_that_cannot_be_settled_never_holds_back_the_others(ctx, monk
     fine, _ = services.create_account(ctx, "Fine", "cn")
     services.ingest(ctx, huge.id, [event("h1", "ai.plate", 10**6)])
     services.ingest(ctx, fine.id, [event("f1", "ai.face", 10)])
-    real = settlement_store.save_purses
+    real = wallet_store.save_purses
 
     def overflowing(conn, purses):
         if huge.id in purses:
             raise OverflowError("Python int too large to convert to SQLite INTEGER")
         return real(conn, purses)
 
-    monkeypatch.setattr(settlement_store, "save_purses", overflowing)
+    monkeypatch.setattr(wallet_store, "save_purses", overflowing)
     result = services.settle(ctx, (FIXED_NOW - timedelta(days=1)).date())
     assert [a for a, _ in result.failed] == [huge.id] and "could not be stored" in result.failed[0][1]
     assert len(services.bills(ctx, fine.id, DAYS[0], FIXED_NOW.date())) == 1
@@ -149,7 +150,7 @@ def test_an_account_that_cannot_be_settled_never_holds_back_the_others(ctx, monk
         assert conn.execute(sa.select(t.usage_dirty.c.account_id)).scalars().all() == [huge.id]
     (run, *_) = services.runs(ctx)
     assert run.status == "finished" and run.failed == result.failed
-    monkeypatch.setattr(settlement_store, "save_purses", real)  # the next run settles it
+    monkeypatch.setattr(wallet_store, "save_purses", real)  # the next run settles it
     again = services.settle(ctx, (FIXED_NOW - timedelta(days=1)).date())
     assert again.failed == [] and len(services.bills(ctx, huge.id, DAYS[0], FIXED_NOW.date())) == 1
 

@@ -261,6 +261,13 @@ def statement_month(day: date, final_months: Iterable[date]) -> date:
     return month
 
 
+def late_month(day: date, final_months: Iterable[date]) -> date | None:
+    """The statement month of money moved on ``day`` (late money): None when the month of
+    ``day`` is still open (the movement's own month), else the first month that is open."""
+    final = set(final_months)
+    return statement_month(day, final) if month_start(day) in final else None
+
+
 def invoiceable(purchases_cash: Decimal, payg_cash: Decimal, refunded_cash: Decimal, invoiced: Decimal) -> Decimal:
     """R22: cash spent on purchases and pay-as-you-go, less refunds and what was invoiced; top-ups
     not yet spent and vouchers are never invoiceable. Never below zero."""

@@ -25,7 +25,8 @@ from .model import Balance, BillLine, Package, PackageStatus, Site, TrafficBilli
 from .purchase import purchase
 from .refund import check_refund
 from .reminders import PackageHistory, Reminder, reminders_at
-from .settlement import AccountState, UsageDay, journal_of_run, settle_account
+from .settled import chunk_books
+from .settlement import AccountState, UsageDay, settle_account
 from .status import package_status, remaining_of
 from .traffic_billing import SwitchRequest, check_switch, mode_on, pending_switch
 from .usage import DayUsage, dedupe, row_of
@@ -225,9 +226,10 @@ class ReferenceModel:
                     acc.settled_other[(day, service)] = q
             acc.draws.extend((d.package_id, day, d.quantity) for day, _, d in result.draws)
             acc.lines.extend(result.lines)
+            books = chunk_books(next(self._seq), {acc.id: result}, {acc.id: acc.state}, shanghai_day(run_at), ())
             acc.state = result.state
-            acc.entries.extend(journal_of_run(acc.id, result.lines, f"run{next(self._seq)}"))
-            acc.events.extend((kind, shanghai_day(run_at)) for kind in result.events)
+            acc.entries.extend(entry for _, entry in books.entries)
+            acc.events.extend((kind, shanghai_day(run_at)) for _, kind in books.wallet_events)
             days_settled += len(result.days)
             lines_written += len(result.lines)
         self.settled_through = max(through, self.settled_through or through)

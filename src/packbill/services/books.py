@@ -25,7 +25,7 @@ from ..storage import accounts as accounts_store
 from ..storage import books as books_store
 from ..storage import notify as notify_store
 from ..storage.sql import lock_accounts
-from ..storage.wallet import write_many
+from ..storage.journal import write_many
 from .context import Context
 from .idempotency import IdempotencyKey
 from . import idempotency

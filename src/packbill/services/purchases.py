@@ -16,7 +16,7 @@ from ..storage import wallet as wallet_store
 from . import idempotency
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey
-from .wallet import commit_movement
+from .wallet import commit_movement, late_month_of
 
 
 def _new_id(prefix: str) -> str:
@@ -52,7 +52,7 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
         payments = list(zip([p.id for p in packages], split_payment(payment, shares)))
         order_id = _new_id("ord_")
         stored = packages_store.insert_order(conn, order_id, account_id, sku, count, amount, at, packages, list_amount,
-                                    ctx.catalog.sku(sku).price, payment)
+                                    ctx.catalog.sku(sku).price, payment, statement_month=late_month_of(conn, at))
         wallet_store.record_package_payments(conn, account_id, payments)
         commit_movement(conn, account_id, before, after, at, [journal.purchase(account_id, order_id, payments)], charge=True)
         notify_store.emit(conn, [(account_id, "package.bought", {

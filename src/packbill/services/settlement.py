@@ -17,11 +17,18 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Callable
 
-from ..domain import AccountSettlement, BillingError, settle_account, shanghai_day
-from ..domain.wallet import Purse
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
+
+from ..domain import AccountSettlement, AccountState, BillingError, UsageDay, settle_account, shanghai_day
 from ..domain.errors import Conflict, InvalidRequest
+from ..domain.settled import chunk_books
+from ..domain.wallet import Purse
+from ..storage import books as books_store
+from ..storage import journal as journal_store
+from ..storage import notify as notify_store
 from ..storage import settlement as settlement_store
+from ..storage import wallet as wallet_store
 from ..storage.db import Unavailable, is_retryable, is_unavailable
 from ..storage.settlement import RunRecord
 from . import books, gcpause, idempotency, metrics
@@ -85,49 +92,19 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
         through, run_at, finished = settlement_store.run_plan(conn, run_id)
     if finished:
         return 0
+    plan = _Plan(ctx, run_id, through, run_at, worker)
     settled = 0
     while not (stop and stop()):
-
-        def one(conn, careful: bool = False) -> int | None:
-            taken = settlement_store.take_chunk(conn, run_id)
-            if taken is None:
-                return None
-            chunk, accounts = taken
-            settled_through = settlement_store.settled_through(conn)
-            loaded = settlement_store.load_chunk(conn, accounts, through)
-            results: dict[str, AccountSettlement] = {}
-            problems: list[tuple[str, str]] = []
-            for account_id, (usage_days, state) in loaded.items():
-                try:
-                    result = settle_account(usage_days, state, ctx.catalog, run_at=run_at, settled_through=settled_through)
-                except (BillingError, ArithmeticError, ValueError, KeyError) as exc:
-                    problems.append((account_id, f"the rules could not settle it: {exc}"[:400]))
-                    continue
-                if not settlement_store.fits(result):
-                    problems.append((account_id, "an amount or quantity is too large to store; its days stay unsettled"))
-                    continue
-                results[account_id] = result
-            if careful:  # the chunk failed whole once: each account apart, so that one cannot hold back the others
-                for account_id, reason in _write_apart(conn, run_id, through, results, loaded, run_at):
-                    problems.append((account_id, reason))
-                    del results[account_id]
-            else:
-                settlement_store.write_chunk(conn, run_id, through, results, [a for a, _ in problems], {a: loaded[a][1] for a in results},
-                                  run_at)
-            days = sum(len(r.days) for r in results.values())
-            settlement_store.chunk_done(conn, run_id, chunk, ctx.now(), worker, days, sum(len(r.lines) for r in results.values()), problems)
-            return days
-
         begun = time.perf_counter()
         with gcpause.paused():
             try:
-                days = ctx.db.write_retrying(one)
+                days = ctx.db.write_retrying(plan.chunk)
             except Unavailable:
                 raise
             except Exception as exc:  # noqa: BLE001 - one account's numbers; the chunk is settled account by account
                 log.warning("a settlement chunk of run %s failed whole (%s); settling its accounts one by one", run_id,
                             type(exc).__name__)
-                days = ctx.db.write_retrying(lambda conn: one(conn, careful=True))
+                days = ctx.db.write_retrying(lambda conn: plan.chunk(conn, careful=True))
         if days is None:
             break
         metrics.SETTLEMENT_CHUNK_SECONDS.observe(time.perf_counter() - begun)
@@ -140,21 +117,84 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
     return settled
 
 
-def _write_apart(conn, run_id: int, through: date, results: dict[str, AccountSettlement], loaded: dict, run_at: datetime
-                 ) -> list[tuple[str, str]]:
-    """Write each account's settlement in a savepoint of its own; returns (account, reason) of
-    those the database refused (their days stay unsettled), having written the others."""
-    refused = []
-    for account_id, result in list(results.items()):
-        try:
-            with conn.begin_nested():
-                settlement_store.write_chunk(conn, run_id, through, {account_id: result}, [], {account_id: loaded[account_id][1]}, run_at)
-        except Exception as exc:  # noqa: BLE001 - sorted below: the database's own trouble goes on up
-            if is_retryable(exc) or is_unavailable(exc):
-                raise
-            refused.append((account_id, f"its settlement could not be stored ({type(exc).__name__}: {str(exc)[:200]}); "
-                                        "its days stay unsettled"[:400]))
-    return refused
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """One worker's part in a run: what it settles and how."""
+
+    ctx: Context
+    run_id: int
+    through: date
+    run_at: datetime
+    worker: str
+
+    def chunk(self, conn: Connection, careful: bool = False) -> int | None:
+        """Take a free chunk, settle its accounts and mark it done; the account-days settled, or
+        None when no chunk is free. ``careful``: write each account apart (the chunk failed whole
+        once), so that one cannot hold back the others."""
+        taken = settlement_store.take_chunk(conn, self.run_id)
+        if taken is None:
+            return None
+        chunk, accounts = taken
+        loaded = settlement_store.load_chunk(conn, accounts, self.through)
+        results, problems = self.settle(loaded, settlement_store.settled_through(conn))
+        states = {a: loaded[a][1] for a in results}
+        if careful:
+            for account_id, reason in self.write_apart(conn, results, states):
+                problems.append((account_id, reason))
+                del results[account_id]
+        else:
+            self.write(conn, results, states)
+        days = sum(len(r.days) for r in results.values())
+        settlement_store.chunk_done(conn, self.run_id, chunk, self.ctx.now(), self.worker, days,
+                                    sum(len(r.lines) for r in results.values()), problems)
+        return days
+
+    def settle(self, loaded: dict[str, tuple[list[UsageDay], AccountState]], settled_through: date | None
+               ) -> tuple[dict[str, AccountSettlement], list[tuple[str, str]]]:
+        """The rules on each account of a chunk: the results, and (account, reason) of those the
+        rules refused or whose numbers do not fit the database."""
+        results: dict[str, AccountSettlement] = {}
+        problems: list[tuple[str, str]] = []
+        for account_id, (usage_days, state) in loaded.items():
+            try:
+                result = settle_account(usage_days, state, self.ctx.catalog, run_at=self.run_at, settled_through=settled_through)
+            except (BillingError, ArithmeticError, ValueError, KeyError) as exc:
+                problems.append((account_id, f"the rules could not settle it: {exc}"[:400]))
+                continue
+            if not settlement_store.fits(result):
+                problems.append((account_id, "an amount or quantity is too large to store; its days stay unsettled"))
+                continue
+            results[account_id] = result
+        return results, problems
+
+    def write(self, conn: Connection, results: dict[str, AccountSettlement], states: dict[str, AccountState]) -> None:
+        """Write what settling these accounts means (``domain.settled.chunk_books``): lines, state,
+        money, journal, wallet events and notifications. The final months are read under the
+        accounts' locks, which finalising a month takes too."""
+        day = shanghai_day(self.run_at)
+        books = chunk_books(self.run_id, results, states, day, books_store.final_month_rows(conn))
+        settlement_store.write_lines(conn, self.run_id, results, books.statement_months)
+        settlement_store.write_state(conn, self.through, results)
+        wallet_store.save_purses(conn, {a: (states[a].purse, r.state.purse) for a, r in results.items() if r.state.purse != states[a].purse})
+        journal_store.write_many(conn, books.entries, self.run_at)
+        wallet_store.insert_events(conn, books.wallet_events, self.run_at, day)
+        notify_store.emit(conn, books.notifications, self.run_at)
+
+    def write_apart(self, conn: Connection, results: dict[str, AccountSettlement], states: dict[str, AccountState]
+                    ) -> list[tuple[str, str]]:
+        """Write each account's settlement in a savepoint of its own; returns (account, reason) of
+        those the database refused (their days stay unsettled), having written the others."""
+        refused = []
+        for account_id, result in list(results.items()):
+            try:
+                with conn.begin_nested():
+                    self.write(conn, {account_id: result}, {account_id: states[account_id]})
+            except Exception as exc:  # noqa: BLE001 - sorted below: the database's own trouble goes on up
+                if is_retryable(exc) or is_unavailable(exc):
+                    raise
+                refused.append((account_id, f"its settlement could not be stored ({type(exc).__name__}: {str(exc)[:200]}); "
+                                            "its days stay unsettled"[:400]))
+        return refused
 
 
 WAIT = 0.2
@@ -245,10 +285,8 @@ def estimate(ctx: Context, account_id: str, as_of: datetime) -> Purse:
     result = estimate_run(ctx, account_id, as_of)
     if result is not None:
         return result.state.purse
-    from ..storage.wallet import load_purse
-
     with ctx.db.read() as conn:
-        return load_purse(conn, account_id)
+        return wallet_store.load_purse(conn, account_id)
 
 
 def run_result(ctx: Context, run_id: int) -> SettlementResult:

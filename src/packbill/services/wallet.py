@@ -12,7 +12,9 @@ from sqlalchemy.engine import Connection
 
 from .. import domain
 from ..domain import journal, shanghai_day
+from ..domain.books import late_month
 from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
+from ..domain.notify import wallet_event
 from ..domain.errors import Conflict, InvalidRequest
 from ..domain.wallet import (
     PaymentTerms,
@@ -26,6 +28,9 @@ from ..domain.wallet import (
     wallet_state,
 )
 from ..storage import accounts as accounts_store
+from ..storage import books as books_store
+from ..storage import journal as journal_store
+from ..storage import notify as notify_store
 from ..storage import wallet as wallet_store
 from ..storage.packages import load_packages
 from . import idempotency
@@ -38,11 +43,19 @@ def commit_movement(conn: Connection, account_id: str, before: Purse, after: Pur
                     entries: list[journal.Entry], *, charge: bool, memo: str | None = None) -> Purse:
     """Write one movement of an account's money: the purse (with its arrears clock and alert
     moved on), the journal entries and the events it raised."""
-    moved, events = after_movement(after, at, shanghai_day(at), charge=charge)
+    day = shanghai_day(at)
+    moved, events = after_movement(after, at, day, charge=charge)
     wallet_store.save_purses(conn, {account_id: (before, moved)})
-    wallet_store.write_entries(conn, account_id, at, entries, memo)
-    wallet_store.insert_events(conn, account_id, at, shanghai_day(at), events)
+    journal_store.write_entries(conn, account_id, at, entries, memo, statement_month=late_month_of(conn, at))
+    wallet_store.insert_events(conn, [(account_id, kind) for kind in events], at, day)
+    notify_store.emit(conn, [wallet_event(account_id, kind, day) for kind in events], at)
     return moved
+
+
+def late_month_of(conn: Connection, at: datetime) -> date | None:
+    """The statement month of money moved ``at`` when its own month is final (late money), else
+    None. Read under the account's lock, which finalising a month takes too."""
+    return late_month(shanghai_day(at), books_store.final_month_rows(conn))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +148,8 @@ def grant_voucher(ctx: Context, account_id: str, amount: Decimal, expires_on: da
         idempotency.check(conn, idem)
         voucher = Voucher("vch_" + uuid.uuid4().hex[:20], amount, amount, expires_on, frozenset(services) if services else None, 0)
         voucher = wallet_store.insert_voucher(conn, account_id, voucher, at)
-        wallet_store.write_entries(conn, account_id, at, [journal.voucher_grant(voucher.id, amount)])
+        journal_store.write_entries(conn, account_id, at, [journal.voucher_grant(voucher.id, amount)],
+                                    statement_month=late_month_of(conn, at))
         idempotency.claim(conn, idem, voucher.id, at)
         return voucher
 
@@ -231,7 +245,7 @@ def journal_entries(ctx: Context, account_id: str, first: date | None = None, la
     end = datetime.combine(last + timedelta(days=1), datetime.min.time(), tzinfo=SHANGHAI) if last else None
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        return wallet_store.entries_of(conn, account_id, start, end)
+        return journal_store.entries_of(conn, account_id, start, end)
 
 
 def wallet_events(ctx: Context, account_id: str) -> list[tuple[str, date, datetime]]:

@@ -16,7 +16,7 @@ from ..domain.errors import NotFound
 from ..domain.money import from_fen, to_fen
 from ..domain.wallet import Payment
 from . import schema
-from .sql import Raw, day_value, from_us, late_month, to_us
+from .sql import Raw, day_value, from_us, to_us
 
 
 def package_of(row) -> Package:
@@ -42,14 +42,15 @@ def _package(row) -> Package:
 
 
 def insert_order(conn: Connection, order_id: str, account_id: str, sku: str, count: int, amount: Decimal, at: datetime,
-                 packages: Sequence[Package], list_amount: Decimal, list_price: Decimal, paid: Payment) -> list[Package]:
+                 packages: Sequence[Package], list_amount: Decimal, list_price: Decimal, paid: Payment,
+                 statement_month: date | None = None) -> list[Package]:
     """Store an order and its packages; returns the packages as stored (with their seq).
 
     amount: the contracted total (R16); each package's price is its share of it."""
     conn.execute(sa.insert(schema.orders).values(id=order_id, account_id=account_id, sku=sku, count=count,
                                             amount_fen=to_fen(amount), at_us=to_us(at), list_amount_fen=to_fen(list_amount),
                                             voucher_fen=to_fen(paid.voucher_total), cash_fen=to_fen(paid.cash),
-                                            statement_month=late_month(conn, at)))
+                                            statement_month=statement_month))
     conn.execute(
         sa.insert(schema.packages),
         [dict(id=p.id, account_id=account_id, order_id=order_id, sku=p.sku, service=p.service, size=p.size, remaining=p.size,

@@ -1,5 +1,6 @@
 """Settlement's reads and writes: the runs, a chunk of accounts' unsettled days and state in,
-the engine's results out. No rule lives here: ``domain.settle_account`` decides everything.
+the engine's results out. No rule lives here: ``domain.settle_account`` decides everything, and
+``domain.settled.chunk_books`` what else a settled chunk writes (``services.settlement`` writes it).
 
 A chunk is read with a handful of bulk queries (only the account-days that intake marked
 unsettled, never history; each day's peak window comes from the database as a MAX) and written
@@ -14,22 +15,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Sequence
 
-from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import AccountSettlement, AccountState, Balance, BandwidthBilled, UsageDay, shanghai_day
-from ..domain.settlement import journal_of_run
-from ..domain.books import Recognition, recognition, statement_month
-from .books import final_month_rows
+from ..domain import AccountSettlement, AccountState, Balance, BandwidthBilled, UsageDay
 from ..domain.days import month_start
 from ..domain.money import from_fen, to_fen, window_bytes_to_bps
 from . import schema
 from .accounts import switches_of
 from .packages import load_packages
-from .sql import Raw, day_value, from_us, lock_accounts, to_us, upsert_set
-from .notify import emit
-from .wallet import _new_ids, insert_events, load_purses, load_rates, save_purses, write_many
+from .sql import Raw, day_value, from_us, lock_accounts, new_ids, to_us, upsert_set
+from .wallet import load_purses, load_rates
 
 INT64 = 2**63 - 1
 
@@ -252,91 +248,64 @@ def fits(result: AccountSettlement) -> bool:
     return all(v <= INT64 for v in amounts) and all(q <= INT64 for q in result.month_payg.values())
 
 
-def write_chunk(conn: Connection, run_id: int, through: date, results: dict[str, AccountSettlement], skipped: Sequence[str],
-                states: dict[str, AccountState], run_at: datetime) -> None:
-    """Write the settled accounts' lines, draws, charges and state; mark their days settled.
-
-    ``skipped`` accounts (that could not be settled) keep their days unsettled for a later run.
-    ``states``: each settled account's state before, to write what its money changed.
-    """
+def write_lines(conn: Connection, run_id: int, results: dict[str, AccountSettlement], months: dict[date, date]) -> None:
+    """Write the settled accounts' bill lines with their draws and voucher payments; ``months``:
+    each line's day and its statement month."""
     lines = [(account_id, line) for account_id, result in results.items() for line in result.lines]
-    if lines:
-        raw = Raw(conn)
-        line_ids = _new_line_ids(conn, len(lines))
-        line_rows, draw_rows, voucher_rows = [], [], []
-        days: dict[date, object] = {}
-        months: dict[date, object] = {}
-        final = final_month_rows(conn)  # read under the accounts' locks: finalising a month takes them too
-        for line_id, (account_id, line) in zip(line_ids, lines):
-            day = days.get(line.day)
-            if day is None:
-                day = days[line.day] = raw.day(line.day)
-                months[line.day] = raw.day(statement_month(line.day, final))
-            paid = line.paid
-            amount = int(line.amount.scaleb(2))  # bill amounts are whole fen by construction (round_line)
-            listed = amount if line.list_amount is line.amount else (int(line.list_amount.scaleb(2)) if line.list_amount is not None else None)
-            cash = amount if paid.cash is line.amount else int(paid.cash.scaleb(2))
-            line_rows.append((line_id, account_id, day, line.service, line.quantity, line.payg_quantity, amount,
-                              raw.bool(line.supplement), run_id, listed, to_fen(paid.voucher_total) if paid.vouchers else 0, cash,
-                              line.other, months[line.day]))
-            for d in line.drawn:
-                draw_rows.append((line_id, account_id, d.package_id, day, line.service, d.quantity, run_id))
-            for v, a in paid.vouchers:
-                voucher_rows.append((account_id, line_id, v, to_fen(a)))
-        raw.many("INSERT INTO bill_lines (id, account_id, day, service, quantity, payg_quantity, amount_fen, supplement, run_id, "
-                 "list_amount_fen, voucher_fen, cash_fen, other_quantity, statement_month) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
-        if draw_rows:
-            raw.many("INSERT INTO draws (line_id, account_id, package_id, day, service, quantity, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                     draw_rows)
-        if voucher_rows:
-            raw.many("INSERT INTO line_vouchers (account_id, line_id, voucher_id, amount_fen) VALUES (?, ?, ?, ?)", voucher_rows)
+    if not lines:
+        return
+    raw = Raw(conn)
+    line_rows, draw_rows, voucher_rows = [], [], []
+    days: dict[date, object] = {}
+    for line_id, (account_id, line) in zip(new_ids(conn, "bill_lines", len(lines)), lines):
+        day = days.get(line.day)
+        if day is None:
+            day = days[line.day] = raw.day(line.day)
+        paid = line.paid
+        amount = int(line.amount.scaleb(2))  # bill amounts are whole fen by construction (round_line)
+        listed = amount if line.list_amount is line.amount else (int(line.list_amount.scaleb(2)) if line.list_amount is not None else None)
+        cash = amount if paid.cash is line.amount else int(paid.cash.scaleb(2))
+        line_rows.append((line_id, account_id, day, line.service, line.quantity, line.payg_quantity, amount,
+                          raw.bool(line.supplement), run_id, listed, to_fen(paid.voucher_total) if paid.vouchers else 0, cash,
+                          line.other, raw.day(months[line.day])))
+        draw_rows += [(line_id, account_id, d.package_id, day, line.service, d.quantity, run_id) for d in line.drawn]
+        voucher_rows += [(account_id, line_id, v, to_fen(a)) for v, a in paid.vouchers]
+    raw.many("INSERT INTO bill_lines (id, account_id, day, service, quantity, payg_quantity, amount_fen, supplement, run_id, "
+             "list_amount_fen, voucher_fen, cash_fen, other_quantity, statement_month) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
+    if draw_rows:
+        raw.many("INSERT INTO draws (line_id, account_id, package_id, day, service, quantity, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                 draw_rows)
+    if voucher_rows:
+        raw.many("INSERT INTO line_vouchers (account_id, line_id, voucher_id, amount_fen) VALUES (?, ?, ?, ?)", voucher_rows)
+
+
+def write_state(conn: Connection, through: date, results: dict[str, AccountSettlement]) -> None:
+    """Write the settled accounts' new state (what each package has left, the month's
+    pay-as-you-go quantities, each day's billed peak) and mark their days settled through
+    ``through``: what was settled is now everything these days hold."""
     remaining = sorted((pid, left) for result in results.values() for pid, left in result.remaining.items())
     if remaining:
         Raw(conn).many("UPDATE packages SET remaining = ? WHERE id = ?", [(left, pid) for pid, left in remaining])
     upsert_set(conn, schema.month_payg, sorted(([dict(account_id=a, month=m, service=s, quantity=q)
-                                            for a, r in results.items() for (m, s), q in r.month_payg.items()]),
-                                          key=lambda x: (x["account_id"], x["month"], x["service"])),
+                                                 for a, r in results.items() for (m, s), q in r.month_payg.items()]),
+                                               key=lambda x: (x["account_id"], x["month"], x["service"])),
                ("account_id", "month", "service"), ("quantity",))
     upsert_set(conn, schema.bandwidth_billed, [dict(account_id=a, day=d, service=s, peak_bytes=b.peak_bytes,
-                                               peak_bps=window_bytes_to_bps(b.peak_bytes), amount_fen=to_fen(b.amount),
-                                               list_amount_fen=to_fen(b.list_amount))
-                                          for a, r in results.items() for (d, s), b in sorted(r.bandwidth_billed.items())],
+                                                    peak_bps=window_bytes_to_bps(b.peak_bytes), amount_fen=to_fen(b.amount),
+                                                    list_amount_fen=to_fen(b.list_amount))
+                                               for a, r in results.items() for (d, s), b in sorted(r.bandwidth_billed.items())],
                ("account_id", "day", "service"), ("peak_bytes", "peak_bps", "amount_fen", "list_amount_fen"))
-    save_purses(conn, {a: (states[a].purse, r.state.purse) for a, r in results.items() if r.state.purse != states[a].purse})
-    entries = []
-    for a in sorted(results):
-        entries += [(a, e) for e in journal_of_run(a, results[a].lines, f"run:{run_id}")]
-        if results[a].remaining:
-            before = states[a].balances
-            recognised = recognition(f"run:{run_id}", [
-                Recognition(pid, before[pid].package.service, before[pid].package.price, before[pid].package.size,
-                            before[pid].package.size - before[pid].remaining, before[pid].package.size - left)
-                for pid, left in sorted(results[a].remaining.items())])
-            if recognised is not None:
-                entries.append((a, recognised))
-    write_many(conn, entries, run_at)
-    for account_id, result in results.items():
-        insert_events(conn, account_id, run_at, shanghai_day(run_at), result.events)
-    emit(conn, [(a, "day.settled", {"run_id": run_id, "days": [d.isoformat() for d in r.days], "lines": len(r.lines),
-                                    "amount": str(sum((line.amount for line in r.lines), Decimal(0)))}, None)
-                for a, r in sorted(results.items()) if r.days], run_at)
     new_days = [(a, d) for a, r in results.items() for d in r.newly_settled]
     if new_days:
         raw = Raw(conn)
         raw.many("INSERT INTO settled_days (account_id, day) VALUES (?, ?)", [(a, raw.day(d)) for a, d in new_days])
-    # what was settled is now everything these days hold: nothing else writes them while we hold the accounts
+    # nothing else writes these days while we hold the accounts
     done = sorted(results)
-    if done:
-        dirty, ud = schema.usage_dirty, schema.usage_daily
-        for start in range(0, len(done), 5000):
-            part = done[start : start + 5000]
-            in_part = sa.and_(dirty.c.account_id.in_(part), dirty.c.day <= through)
-            conn.execute(sa.update(ud).where(sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day, in_part))
-                         .values(settled_mainland=ud.c.mainland, settled_other=ud.c.other))
-            conn.execute(sa.delete(dirty).where(in_part))
-
-
-def _new_line_ids(conn: Connection, n: int) -> list[int]:
-    """``n`` new bill line ids, ascending, so that draws can name their line before it is written."""
-    return _new_ids(conn, "bill_lines", n)
+    dirty, ud = schema.usage_dirty, schema.usage_daily
+    for start in range(0, len(done), 5000):
+        part = done[start : start + 5000]
+        in_part = sa.and_(dirty.c.account_id.in_(part), dirty.c.day <= through)
+        conn.execute(sa.update(ud).where(sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day, in_part))
+                     .values(settled_mainland=ud.c.mainland, settled_other=ud.c.other))
+        conn.execute(sa.delete(dirty).where(in_part))

@@ -3,14 +3,13 @@ account locks in one order, and the conversions of stored values."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.books import statement_month
-from ..domain.days import from_us, month_start, shanghai_day, to_us  # noqa: F401 - moments are stored as epoch microseconds
+from ..domain.days import from_us, to_us  # noqa: F401 - moments are stored as epoch microseconds
 from . import schema
 from .db import day_value  # noqa: F401
 
@@ -86,12 +85,10 @@ def final_month_rows(conn: Connection) -> set[date]:
     return {day_value(m) for m in conn.execute(sa.select(schema.statement_months.c.month)).scalars()}
 
 
-def late_month(conn: Connection, at: datetime) -> date | None:
-    """The statement month of money stated ``at`` (SPEC section 8, late money): None when the
-    month of ``at`` is still open (the row's own month), else the first month that is open.
-    Read under the account's lock, which finalising a month takes too."""
-    day = shanghai_day(at)
-    final = final_month_rows(conn)
-    if month_start(day) not in final:
-        return None
-    return statement_month(day, final)
+def new_ids(conn: Connection, table: str, n: int) -> list[int]:
+    """``n`` new ids of ``table``, ascending (PostgreSQL: its sequence; SQLite: the writer lock is ours)."""
+    if conn.dialect.name == "postgresql":
+        return list(conn.execute(sa.text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n) ORDER BY 1"),
+                                 {"n": n}).scalars())
+    first = conn.execute(sa.text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one() + 1
+    return list(range(first, first + n))

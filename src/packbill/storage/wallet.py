@@ -14,13 +14,10 @@ from sqlalchemy.engine import Connection
 
 from ..domain.errors import NotFound
 from ..domain import journal
-from ..domain.journal import Entry
 from ..domain.money import from_fen, to_fen
-from ..domain.notify import wallet_event
 from ..domain.wallet import AlertState, DiscountRate, Payment, PaymentTerms, Purse, Voucher
 from . import schema
-from .notify import emit
-from .sql import Raw, day_value, from_us, late_month, to_us
+from .sql import day_value, from_us, to_us
 
 
 def _voucher(r) -> Voucher:
@@ -131,60 +128,10 @@ def insert_topup(conn: Connection, account_id: str, topup_id: str, reference: st
                                             at_us=to_us(at)))
 
 
-def write_entries(conn: Connection, account_id: str, at: datetime, entries: Sequence[Entry], memo: str | None = None) -> None:
-    """Append journal entries of one account (never updated or deleted): a movement of money,
-    which a statement shows in the first open month when ``at`` falls in a final one."""
-    write_many(conn, [(account_id, entry) for entry in entries], at, memo, statement_month=late_month(conn, at))
-
-
-def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datetime, memo: str | None = None,
-               statement_month: date | None = None) -> None:
-    """Append (account, entry) pairs in bulk: ids taken in one step, then one insert of the
-    entries and one of their postings. ``statement_month``: the entries' statement month when it
-    is not the month of ``at`` (late money; settlement's entries never are on a statement's
-    money lines)."""
-    if not entries:
-        return
-    ids = _new_ids(conn, "journal_entries", len(entries))
-    at_us = to_us(at)
-    with Raw(conn) as raw:
-        month = raw.day(statement_month) if statement_month is not None else None
-        raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo, statement_month) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 [(i, a, at_us, e.kind, e.ref[:64], memo, month) for i, (a, e) in zip(ids, entries)])
-        raw.many("INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) VALUES (?, ?, ?, ?)",
-                 [(a, i, p.ledger_account, to_fen(p.amount)) for i, (a, e) in zip(ids, entries) for p in e.postings])
-
-
-def _new_ids(conn: Connection, table: str, n: int) -> list[int]:
-    """``n`` new ids of ``table``, ascending (PostgreSQL: its sequence; SQLite: the writer lock is ours)."""
-    if conn.dialect.name == "postgresql":
-        return list(conn.execute(sa.text(f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) FROM generate_series(1, :n) ORDER BY 1"),
-                                 {"n": n}).scalars())
-    first = conn.execute(sa.text(f"SELECT coalesce(max(id), 0) FROM {table}")).scalar_one() + 1
-    return list(range(first, first + n))
-
-
-def entries_of(conn: Connection, account_id: str, first: datetime | None = None, last: datetime | None = None) -> list[dict]:
-    je, po = schema.journal_entries, schema.postings
-    query = sa.select(je).where(je.c.account_id == account_id).order_by(je.c.id)
-    if first is not None:
-        query = query.where(je.c.at_us >= to_us(first))
-    if last is not None:
-        query = query.where(je.c.at_us < to_us(last))
-    entries = [dict(id=r.id, at=from_us(r.at_us), kind=r.kind, ref=r.ref, memo=r.memo, postings=[]) for r in conn.execute(query)]
-    by_id = {e["id"]: e for e in entries}
-    ids = list(by_id)
-    for start in range(0, len(ids), 5000):
-        for r in conn.execute(sa.select(po).where(po.c.entry_id.in_(ids[start:start + 5000])).order_by(po.c.id)):
-            by_id[r.entry_id]["postings"].append((r.ledger_account, from_fen(r.amount_fen)))
-    return entries
-
-
-def insert_events(conn: Connection, account_id: str, at: datetime, day: date, kinds: Sequence[str]) -> None:
-    """Record wallet events (R19, R20) and put them in the outbox (R25), in the caller's transaction."""
-    if kinds:
-        conn.execute(sa.insert(schema.wallet_events), [dict(account_id=account_id, kind=k, day=day, at_us=to_us(at)) for k in kinds])
-        emit(conn, [wallet_event(account_id, k, day) for k in kinds], at)
+def insert_events(conn: Connection, events: Sequence[tuple[str, str]], at: datetime, day: date) -> None:
+    """Record wallet events (R19, R20): (account id, kind) raised by a movement at ``at`` on ``day``."""
+    if events:
+        conn.execute(sa.insert(schema.wallet_events), [dict(account_id=a, kind=k, day=day, at_us=to_us(at)) for a, k in events])
 
 
 def events_of(conn: Connection, account_id: str) -> list[tuple[str, date, datetime]]:

@@ -1,0 +1,82 @@
+"""What a settled chunk of accounts means for the books (R15, R19 to R22, R25): pure, no storage.
+
+Settlement's engine (``settle_account``) returns each account's lines and new state; this module
+turns a chunk of those results into everything else the chunk writes: the journal (charges and
+revenue recognised from the packages drawn), the wallet events the charges raised, the
+notifications, and the statement month of each line. ``services.settlement`` writes them, as
+``services.purchases.buy`` writes what a purchase means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any, Iterable, Mapping
+
+from .books import Recognition, recognition, statement_month
+from .journal import Entry
+from .notify import wallet_event
+from .settlement import AccountSettlement, AccountState, journal_of_run
+
+Notification = tuple[str | None, str, dict[str, Any], str | None]
+"""An outbox row: (account id, event type, data, once-key)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkBooks:
+    """What a chunk of settled accounts writes besides its lines and state."""
+
+    entries: list[tuple[str, Entry]]
+    """(account id, journal entry): the run's charges and the revenue its draws recognised."""
+    wallet_events: list[tuple[str, str]]
+    """(account id, kind): arrears, arrears lifted, low balance (R19, R20)."""
+    notifications: list[Notification]
+    statement_months: dict[date, date]
+    """Each line's day and the statement month it belongs to (R22)."""
+
+
+def run_ref(run_id: int) -> str:
+    """The journal reference of a settlement run."""
+    return f"run:{run_id}"
+
+
+def recognised(ref: str, before: AccountState, result: AccountSettlement) -> Entry | None:
+    """R21: the entry recognising what the draws of ``result`` took from each package."""
+    held = before.balances
+    return recognition(ref, [
+        Recognition(pid, held[pid].package.service, held[pid].package.price, held[pid].package.size,
+                    held[pid].package.size - held[pid].remaining, held[pid].package.size - left)
+        for pid, left in sorted(result.remaining.items())])
+
+
+def settled_notice(run_id: int, result: AccountSettlement) -> dict[str, Any]:
+    """The ``day.settled`` notification's data: the days, how many lines, what they billed."""
+    return {"run_id": run_id, "days": [d.isoformat() for d in result.days], "lines": len(result.lines),
+            "amount": str(sum((line.amount for line in result.lines), Decimal(0)))}
+
+
+def chunk_books(run_id: int, results: Mapping[str, AccountSettlement], before: Mapping[str, AccountState],
+                run_day: date, final_months: Iterable[date]) -> ChunkBooks:
+    """The journal, wallet events, notifications and statement months of a settled chunk.
+
+    ``before``: each account's state before it was settled; ``run_day``: the run's day (its
+    wallet events are dated by it); ``final_months``: the months whose statements are final.
+    """
+    ref = run_ref(run_id)
+    final = set(final_months)
+    entries: list[tuple[str, Entry]] = []
+    events: list[tuple[str, str]] = []
+    notices: list[Notification] = []
+    for account_id in sorted(results):
+        result = results[account_id]
+        entries += [(account_id, e) for e in journal_of_run(account_id, result.lines, ref)]
+        if result.remaining:
+            entry = recognised(ref, before[account_id], result)
+            if entry is not None:
+                entries.append((account_id, entry))
+        events += [(account_id, kind) for kind in result.events]
+        notices += [wallet_event(account_id, kind, run_day) for kind in result.events]
+    notices += [(a, "day.settled", settled_notice(run_id, r), None) for a, r in sorted(results.items()) if r.days]
+    days = {line.day for r in results.values() for line in r.lines}
+    return ChunkBooks(entries, events, notices, {d: statement_month(d, final) for d in days})
