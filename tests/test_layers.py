@@ -94,3 +94,49 @@ def test_ledger_account_names_are_made_only_by_the_chart_of_accounts():
     found = [f"{path.relative_to(SRC)}:{n}" for path in sorted(SRC.rglob("*.py")) if path.name != "journal.py"
              for n, line in enumerate(path.read_text("utf-8").splitlines(), 1) if literal.search(line)]
     assert found == []
+
+
+STORAGE_MAY_CALL = {
+    # converters between the domain's values and stored columns: no rule in them
+    "from_fen", "to_fen", "window_bytes_to_bps", "to_us", "from_us", "shanghai_day", "day_start", "month_start",
+    "month_end", "next_month",
+    # the guard the database shares with intake: a table of limits
+    "day_limit",
+}
+
+
+def _domain_names_used_by(path: Path) -> set[str]:
+    """The domain names a storage module imports (``from ..domain.x import name``), and for a
+    module imported whole (``from ..domain import journal``) the names used on it."""
+    tree = ast.parse(path.read_text("utf-8"))
+    names, modules = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.level == 2 and (node.module or "").split(".")[0] == "domain":
+            for alias in node.names:
+                target = f"{node.module}.{alias.name}"
+                try:
+                    __import__(f"packbill.{target}")
+                    modules.add(alias.asname or alias.name)
+                except ImportError:
+                    names.add(target)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules:
+            names.add(f"domain.{node.value.id}.{node.attr}")
+    return names
+
+
+def test_storage_takes_no_business_decision():
+    """Issue 20: storage writes and reads what the domain decided; it may use the domain's types,
+    constants and the chart of accounts' constructors, and call only plain converters, never a rule
+    (a status, a statement month, who wants an event)."""
+    import importlib
+    import inspect
+
+    calls = []
+    for path in sorted((SRC / "storage").rglob("*.py")):
+        for dotted in _domain_names_used_by(path):
+            module, _, name = dotted.rpartition(".")
+            obj = getattr(importlib.import_module(f"packbill.{module}"), name)
+            if inspect.isfunction(obj) and name not in STORAGE_MAY_CALL and not module.endswith("journal"):
+                calls.append(f"{path.relative_to(SRC)} uses {dotted}")
+    assert calls == []

@@ -16,9 +16,11 @@ import threading
 from base64 import b64encode
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
+
+from sqlalchemy.engine import Connection
 
 from ..domain import notify, shanghai_day
 from ..domain.errors import InvalidRequest, NotFound
@@ -160,6 +162,18 @@ class DispatchResult:
     failed: int
 
 
+def fan_out(conn: Connection, now: datetime) -> int:
+    """Make the deliveries of the events not fanned out yet, one per endpoint that wants each
+    (its endpoints as they are now); returns how many."""
+    events = notify_store.unfanned(conn)
+    if not events:
+        return 0
+    active = [e for e in notify_store.endpoints(conn, every=True) if e.disabled_at is None]
+    deliveries = [(ev, e) for ev in events for e in active if notify.wants(e.events, e.account_id, ev)]
+    notify_store.fanned_out(conn, events, deliveries, now)
+    return len(deliveries)
+
+
 def dispatch_once(ctx: Context, send: Sender | None = None, limit: int = 50, workers: int = 8,
                   lease: timedelta = notify.LEASE) -> DispatchResult:
     """One round: make the deliveries of new events, then send what is due (several at once),
@@ -169,7 +183,7 @@ def dispatch_once(ctx: Context, send: Sender | None = None, limit: int = 50, wor
         if not notify_store.has_work(conn, now):  # idle: no write transaction (SQLite has one writer)
             return DispatchResult(0, 0, 0)
     with ctx.db.write() as conn:
-        fanned = notify_store.fan_out(conn, now)
+        fanned = fan_out(conn, now)
     with ctx.db.write() as conn:
         due = notify_store.claim_due(conn, now, now + lease, limit)
     if not due:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain.errors import NotFound
-from ..domain.notify import Event, wants
+from ..domain.notify import Event
 from . import schema
 from .sql import from_us, insert_for, to_us
 
@@ -139,22 +139,22 @@ def _skip_locked(conn: Connection, query):
     return query.with_for_update(skip_locked=True) if conn.dialect.name == "postgresql" else query
 
 
-def fan_out(conn: Connection, now: datetime, limit: int = 1000) -> int:
-    """Make the deliveries of events not fanned out yet, one per endpoint that wants each (its
-    endpoints as they are now); mark the events done. Several dispatchers may run this at once."""
+def unfanned(conn: Connection, limit: int = 1000) -> list[Event]:
+    """Events not fanned out yet, oldest first, held (SKIP LOCKED on PostgreSQL: several
+    dispatchers may fan out at once, each its own events)."""
     o = schema.outbox
-    rows = conn.execute(_skip_locked(conn, sa.select(o).where(o.c.fanned_out.is_(False)).order_by(o.c.seq).limit(limit))).all()
-    if not rows:
-        return 0
-    active = [e for e in endpoints(conn, every=True) if e.disabled_at is None]
-    deliveries = [dict(account_id=r.account_id, endpoint_id=e.id, event_id=r.id, status="pending", attempts=0, next_us=to_us(now), created_us=to_us(now))
-                  for r in rows for e in active if wants(e.events, e.account_id, _event(r))]
+    return [_event(r) for r in conn.execute(_skip_locked(conn, sa.select(o).where(o.c.fanned_out.is_(False)).order_by(o.c.seq).limit(limit)))]
+
+
+def fanned_out(conn: Connection, events: Sequence[Event], deliveries: Sequence[tuple[Event, Endpoint]], now: datetime) -> None:
+    """Make the deliveries (event, endpoint) of ``events`` and mark the events fanned out."""
     if deliveries:
         conn.execute(insert_for(conn, schema.webhook_deliveries).on_conflict_do_nothing(
             index_elements=[schema.webhook_deliveries.c.account_id, schema.webhook_deliveries.c.endpoint_id, schema.webhook_deliveries.c.event_id]),
-            deliveries)
-    conn.execute(sa.update(o).where(o.c.seq.in_([r.seq for r in rows])).values(fanned_out=True))
-    return len(deliveries)
+            [dict(account_id=ev.account_id or schema.OPERATOR, endpoint_id=e.id, event_id=ev.id, status="pending", attempts=0,
+                  next_us=to_us(now), created_us=to_us(now)) for ev, e in deliveries])
+    o = schema.outbox
+    conn.execute(sa.update(o).where(o.c.seq.in_([ev.seq for ev in events])).values(fanned_out=True))
 
 
 @dataclass(frozen=True, slots=True)
