@@ -17,8 +17,7 @@ from fastapi import FastAPI
 
 from .api import install_api
 from .api.schemas import ErrorOut
-from .console import console_router
-from .console.views import STATIC_MOUNT
+from . import console as console_pages
 
 from .services import Context, logs, metrics, notify, schedule
 from .services.context import Touched
@@ -46,8 +45,7 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
     )
     install_api(app, ctx, operator_token, Lockout(auth_failures))
     if console:
-        app.mount(*STATIC_MOUNT)
-        app.include_router(console_router(ctx, operator_token, Lockout(auth_failures)))
+        console_pages.install(app, ctx, operator_token, Lockout(auth_failures))
     return app
 
 

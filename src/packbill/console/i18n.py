@@ -100,6 +100,7 @@ TEXT: dict[str, dict[str, str]] = {
     "bought": {"zh": "购买成功，共 {amount} 元，当日生效。", "en": "Bought for {amount} CNY, effective today."},
     "payg_prices": {"zh": "按量计费价格", "en": "Pay-as-you-go prices"},
     "payg": {"zh": "按量计费", "en": "pay-as-you-go"},
+    "calls_unit": {"zh": "次", "en": "calls"},
     "catalog_notes": {"zh": "资源包仅抵扣中国大陆地域用量，仅限中国站账号购买，仅限本账号使用；一次性购买，不可续费。", "en": "Packages cover usage in mainland China regions only, can be bought by China-site accounts only and serve only the buying account; one-time purchase, no renewal."},
     "from": {"zh": "从", "en": "From"},
     "to": {"zh": "到", "en": "To"},

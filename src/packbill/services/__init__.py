@@ -16,7 +16,7 @@ from .operators import Principal, authenticate
 from .imports import BadRow, ImportFileError, ImportResult, import_file
 from . import idempotency
 from .idempotency import IdempotencyKey, Replayed
-from .purchases import Purchase, Refund, buy, order, refund, refund_of
+from .purchases import PlanBought, Purchase, Refund, buy, buy_plan, order, refund, refund_of
 from .wallet import (
     Adjustment,
     TopUp,
@@ -78,6 +78,7 @@ __all__ = [
     "ImportResult",
     "IngestResult",
     "Principal",
+    "PlanBought",
     "Purchase",
     "RunView",
     "SettlementResult",
@@ -87,6 +88,7 @@ __all__ = [
     "authenticate",
     "bills",
     "buy",
+    "buy_plan",
     "create_account",
     "daily_peaks",
     "daily_usage",

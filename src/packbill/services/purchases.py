@@ -6,8 +6,11 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
+from typing import Callable, Sequence
 
 from ..domain import Package, check_refund, journal, purchase, shanghai_day
+from ..domain.catalog import UnknownSku
+from ..domain.errors import BillingError
 from ..domain.wallet import Payment, contracted, pay, pay_back, rate_on, split, split_payment
 from ..storage import accounts as accounts_store
 from ..storage import notify as notify_store
@@ -15,7 +18,8 @@ from ..storage import packages as packages_store
 from ..storage import wallet as wallet_store
 from . import idempotency
 from .context import Context, not_ahead
-from .idempotency import IdempotencyKey
+from .idempotency import IdempotencyKey, Replayed
+from .operators import Principal, recorded
 from .wallet import commit_movement, late_month_of
 
 
@@ -109,3 +113,29 @@ def refund_of(ctx: Context, account_id: str, package_id: str) -> Refund:
     with ctx.db.read() as conn:
         return Refund(packages_store.get_package(conn, account_id, package_id), packages_store.refunded_amount(conn, package_id),
                       wallet_store.package_payments(conn, package_id))
+
+
+@dataclass(frozen=True, slots=True)
+class PlanBought:
+    """What buying a plan did: the amount spent, and the refusal that stopped it (None: all bought)."""
+
+    spent: Decimal
+    refused: Exception | None = None
+
+
+def buy_plan(ctx: Context, principal: Principal, via: str, account_id: str, wanted: Sequence[tuple[str, int]],
+             key_of: Callable[[str, int], IdempotencyKey | None]) -> PlanBought:
+    """R27: buy what the advisor's plan says to buy now, each (sku, count) through the normal
+    purchase (funds check included) and recorded apart (R24); stops at the first refusal. A
+    purchase already made with the same key (a form sent twice) is not made again."""
+    spent = Decimal(0)
+    for sku, count in wanted:
+        try:
+            with recorded(ctx, principal, via, "package.buy", target=account_id, account_id=account_id,
+                          parameters={"sku": sku, "count": count, "plan": True}):
+                spent += buy(ctx, account_id, sku, count, idem=key_of(sku, count)).amount
+        except Replayed:
+            continue
+        except (BillingError, UnknownSku) as exc:
+            return PlanBought(spent, exc)
+    return PlanBought(spent)

@@ -1,0 +1,14 @@
+"""The console's pages, one module per resource, each a ``router(pages)`` like the API's."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from . import account, accounts, bills, catalog, messages, money, operators, revenue, session, statements
+
+MODULES = (session, accounts, account, catalog, money, bills, statements, revenue, operators, messages)
+"""Every resource's routes, in the order they are matched."""
+
+
+def routers(pages) -> list[APIRouter]:
+    return [module.router(pages) for module in MODULES]

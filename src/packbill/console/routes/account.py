@@ -1,0 +1,73 @@
+"""An account's overview: its packages (with what is left now), reminders and wallet."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from ... import present, services
+from ...domain import SHANGHAI, BillingError, PackageStatus, check_refund, shanghai_day
+from ...domain.wallet import WalletState
+from ..i18n import t
+from ..pages import Pages, Visit
+
+
+def router(pages: Pages) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    ctx = pages.ctx
+
+    @r.get("/console/accounts/{account_id}")
+    def account(account_id: str, v: Visit = Depends(pages.account)) -> Response:
+        today, lang = shanghai_day(ctx.now()), v.lang
+        packages = services.list_packages(ctx, account_id)
+        refundable = _refundable(ctx, v.account, packages)
+        now_left = services.remaining_now(ctx, account_id)  # R26: with the usage not settled yet, estimated
+        rows = [
+            {"view": p, "share": 100 * p.remaining / p.package.size,
+             "remaining": present.quantity(p.package.service, p.remaining, lang),
+             "now": present.quantity(p.package.service, now_left[p.package.id], lang)
+             if now_left.get(p.package.id, p.remaining) != p.remaining else None,
+             "size": present.quantity(p.package.service, p.package.size, lang),
+             "days_left": (p.package.last_day - today).days + 1 if p.status.value not in ("expired", "refunded") else None,
+             "refundable": p.package.id in refundable}
+            for p in packages
+        ]
+        reminders = [{"kind": x.kind, "day": x.day, "message": present.reminder_message(x, ctx.catalog, lang)}
+                     for x in services.reminders(ctx, account_id)]
+        reminders += [{"kind": x.kind, "day": x.day, "message": present.wallet_reminder_message(x, lang)}
+                      for x in services.wallet_reminders(ctx, account_id)]
+        wallet = services.wallet(ctx, account_id)
+        return v.page("account.html", account=v.account, rows=rows, reminders=reminders, tab="overview",
+                      wallet=wallet, wallet_note=_wallet_note(lang, wallet, ctx.delays), today=today, idem=pages.new_form_key(),
+                      stopped=[present.service_name(ctx.catalog, s, lang) for s, st in wallet.service_status.items() if st == "suspended"],
+                      any_frozen=any(p.status is PackageStatus.FROZEN for p in packages))
+
+    return r
+
+
+def _wallet_note(lang: str, wallet, delays) -> str | None:
+    """R19: what the customer should do about arrears, and by when."""
+    purse = wallet.purse
+    if purse.arrears_since is None or wallet.state is WalletState.NORMAL:
+        return None
+    since = purse.arrears_since.astimezone(SHANGHAI)
+    floor = present.money(-purse.credit_limit)
+    if wallet.state is WalletState.ARREARS:
+        deadline = since + delays.suspend_after
+        return t(lang, "arrears_help", since=f"{since:%Y-%m-%d %H:%M}", deadline=f"{deadline:%Y-%m-%d %H:%M}", floor=floor)
+    if wallet.state is WalletState.SUSPENDED:
+        reclaim = since + delays.suspend_after + delays.reclaim_after
+        return t(lang, "suspended_help", since=f"{since:%Y-%m-%d %H:%M}", reclaim=f"{reclaim:%Y-%m-%d}", floor=floor)
+    return t(lang, "reclaim_help", floor=floor)
+
+
+def _refundable(ctx, view, packages) -> set[str]:
+    """Packages the R10 refund would accept now (the check itself stays in the domain)."""
+    out = set()
+    for p in packages:
+        try:
+            check_refund(p.package, p.package.size - p.remaining, view.account.refunds, ctx.now())
+            out.add(p.package.id)
+        except BillingError:
+            pass
+    return out

@@ -1,0 +1,63 @@
+"""An account's bill lines over a period, with the drawn-vs-pay-as-you-go charts."""
+
+from __future__ import annotations
+
+from calendar import monthrange
+from datetime import date, timedelta
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from ... import present, services
+from ...domain import TRAFFIC_SERVICES, BillingError, shanghai_day
+from ...present.charts import PALETTE, PAYG, drawn_vs_payg, stacked_bars
+from ..i18n import t
+from ..pages import Pages, Visit, parse_day
+
+
+def router(pages: Pages) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    ctx = pages.ctx
+
+    @r.get("/console/accounts/{account_id}/bills")
+    def bills(account_id: str, v: Visit = Depends(pages.account)) -> Response:
+        lang, q = v.lang, v.request.query_params
+        today = shanghai_day(ctx.now())
+        first = today.replace(day=1)
+        last = today.replace(day=monthrange(today.year, today.month)[1])
+        problem, lines = None, []
+        try:
+            first = parse_day(q.get("from") or str(first))
+            last = parse_day(q.get("to") or str(last))
+            if first > last:
+                problem = v.t("range_reversed")
+            elif (last - first).days > 366:
+                problem = v.t("range_too_long")
+            else:
+                lines = services.bills(ctx, account_id, first, last)
+        except ValueError:
+            problem = v.t("bad_day")
+        except BillingError as exc:
+            problem = v.sentence(exc)
+        names = {p.package.id: f"{present.package_name(ctx.catalog, p.package.sku, lang)} ({p.package.id[-4:]})"
+                 for p in services.list_packages(ctx, account_id)}
+        rows = [{"line": x, "service": present.service_name(ctx.catalog, x.service, lang),
+                 "quantity": present.quantity(x.service, x.quantity, lang), "payg": present.quantity(x.service, x.payg_quantity, lang),
+                 "drawn": [(names.get(d.package_id, d.package_id), d.package_id, present.quantity(x.service, d.quantity, lang))
+                           for d in x.drawn],
+                 "amount": present.money(x.amount)} for x in lines]
+        total = present.money(sum((x.amount for x in lines), Decimal(0)))
+        return v.page("bills.html", account=v.account, rows=rows, total=total, charts=_charts(lang, lines, first, last, names, ctx.catalog),
+                      first=first, last=last, tab="bills", **({"message": problem} if problem else {}))
+
+    return r
+
+
+def _charts(lang: str, lines, first: date, last: date, names: dict[str, str], catalog) -> list[str]:
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    colours = {n: PALETTE[i % len(PALETTE)] for i, n in enumerate(names.values())}
+    colours[t(lang, "payg")] = PAYG
+    return [stacked_bars(t(lang, "chart_title", service=present.service_name(catalog, service, lang)), [d.strftime("%m-%d") for d in days],
+                         series, unit="GB" if service in TRAFFIC_SERVICES else t(lang, "calls_unit"), colours=colours)
+            for service, series in sorted(drawn_vs_payg(lines, days, names, t(lang, "payg")).items())]

@@ -1,0 +1,84 @@
+"""The catalog with the customer's own prices and the advisor's plan; buying a package, or the plan."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import Response
+
+from ... import present, services
+from ...domain import BillingError, UnknownSku
+from ...domain.advice import SolverUnavailable
+from ...domain.wallet import contracted
+from ...present.advice import cost_chart, reason
+from ...services import advice as advice_service
+from ..pages import Pages, Visit, redirect
+
+
+def router(pages: Pages) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    ctx = pages.ctx
+
+    @r.get("/console/accounts/{account_id}/catalog")
+    def catalog(account_id: str, v: Visit = Depends(pages.account)) -> Response:
+        cat, lang = ctx.catalog, v.lang
+        rate = services.wallet_rate(ctx, account_id)
+        items = [{"sku": p, "name": present.package_name(cat, p.sku, lang), "size": present.quantity(p.service, p.size, lang),
+                  "price": present.money(p.price),
+                  "yours": present.money(contracted(p.price, rate)[1]) if rate != 1 else None,
+                  "service": present.service_name(cat, p.service, lang), "validity": present.validity(p.validity, lang)}
+                 for p in cat.packages.values()]
+        payg = [{"s": s, "per": present.price_unit(cat, s.service, lang)} for s in cat.services.values()]
+        return v.page("catalog.html", account=v.account, items=items, payg=payg, tab="catalog", idem=pages.new_form_key(),
+                      advice=_advice_block(ctx, account_id, lang))
+
+    @r.post("/console/accounts/{account_id}/buy-plan")
+    def buy_plan(account_id: str, idem: str = Form(""), sku: list[str] = Form([]), count: list[str] = Form([]),
+                 v: Visit = Depends(pages.permitted("package.buy", load=True))) -> Response:
+        """Buy what the plan says to buy today (``services.buy_plan``); says what was bought."""
+        wanted = [(s, int(c)) for s, c in zip(sku, count) if c.isdigit() and 0 < int(c) <= 100]
+        if not wanted:
+            return redirect(f"/console/accounts/{account_id}/catalog", v.t("plan_empty"))
+        bought = services.buy_plan(ctx, v.viewer, "console", account_id, wanted,
+                                   lambda one, n: v.form_key(account_id, idem, "plan", one, n))
+        if bought.refused is not None:
+            message = v.sentence(bought.refused)
+            if bought.spent:
+                message = v.t("plan_partly", amount=present.money(bought.spent)) + " " + message
+            return redirect(f"/console/accounts/{account_id}/catalog", message)
+        return redirect(f"/console/accounts/{account_id}", v.t("bought", amount=present.money(bought.spent)))
+
+    @r.post("/console/accounts/{account_id}/buy")
+    def buy(account_id: str, sku: str = Form(""), count: int = Form(1), idem: str = Form(""),
+            v: Visit = Depends(pages.permitted("package.buy", load=True))) -> Response:
+        try:
+            with v.recorded("package.buy", account_id, sku=sku, count=count):
+                result = services.buy(ctx, account_id, sku, count, idem=v.form_key(account_id, idem, "buy", sku, count))
+        except services.Replayed:
+            return redirect(f"/console/accounts/{account_id}", v.t("already_done"))
+        except (BillingError, UnknownSku) as exc:
+            return redirect(f"/console/accounts/{account_id}/catalog", v.sentence(exc))
+        return redirect(f"/console/accounts/{account_id}", v.t("bought", amount=present.money(result.amount)))
+
+    return r
+
+
+def _advice_block(ctx: services.Context, account_id: str, lang: str) -> dict | None:
+    """R27 above the catalog: the plan, its reasons, a chart of the cost with and without it."""
+    try:
+        found = advice_service.advise(ctx, account_id)
+    except (BillingError, SolverUnavailable):
+        return None
+    a = found.advice
+    if not a.services and found.what_if is None:
+        return None
+    now_buys = [p for p in found.plan if p.buy_on == found.today]
+    return {"plan": [{"p": p, "reason": reason(p, ctx.catalog, lang)} for p in found.plan], "now": now_buys,
+            "now_total": present.money(sum((p.cost for p in now_buys), Decimal(0))),
+            "with": present.money(a.total("with_plan")), "without": present.money(a.total("without_plan")),
+            "saving": present.money(a.total("without_plan") - a.total("with_plan")), "forfeited": present.money(a.forfeited),
+            "lower": present.money(a.total("lower")), "higher": present.money(a.total("higher")), "chart": cost_chart(found, lang),
+            "what_if": found.what_if, "mode": found.traffic_billing.value,
+            "what_if_traffic": present.money(found.what_if.traffic) if found.what_if else None,
+            "what_if_bandwidth": present.money(found.what_if.bandwidth) if found.what_if else None}

@@ -1,0 +1,37 @@
+"""A customer's messages (the inbox of its notifications, R25) and marking them read."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import Response
+
+from ...present.notify import event_time, sentence
+from ...services import notify, operators
+from ..pages import Pages, Visit, redirect
+
+
+def router(pages: Pages) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    ctx = pages.ctx
+
+    @r.get("/console/accounts/{account_id}/messages")
+    def messages(account_id: str, v: Visit = Depends(pages.account)) -> Response:
+        before = v.request.query_params.get("before")
+        found = notify.messages(ctx, account_id, 50, int(before) if before and before.isdigit() and len(before) < 18 else None)
+        items = [{"seq": e.seq, "type": e.type, "unread": e.seq > found.read_seq, "when": event_time(e.at),
+                  "text": sentence(e.type, e.data, ctx.catalog, v.lang)} for e in found.events]
+        return v.page("messages.html", account=v.account, tab="messages", items=items, unread=found.unread,
+                      can_mark=v.viewer.account_id == account_id, next=items[-1]["seq"] if len(items) == 50 else None)
+
+    @r.post("/console/accounts/{account_id}/messages/read")
+    def messages_read(account_id: str, through: str = Form("0"), v: Visit = Depends(pages.permitted("messages.mark_read"))) -> Response:
+        if v.viewer.account_id != account_id:  # only the customer marks its own messages read
+            operators.record(ctx, v.viewer, "console", "messages.mark_read", target=account_id, outcome="forbidden",
+                             detail="only the account itself marks its messages read")
+            return v.error(403, "forbidden")
+        if through.isdigit() and len(through) < 18:
+            with v.recorded("messages.mark_read", account_id, through=through):
+                notify.mark_read(ctx, account_id, int(through))
+        return redirect(f"/console/accounts/{account_id}/messages")
+
+    return r

@@ -1,0 +1,101 @@
+"""An account's money and packages from the operator's forms: top-ups, adjustments, vouchers,
+discounts, credit limits, payment terms, balance alerts, refunds and the traffic billing switch."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+from fastapi import APIRouter, Depends, Form
+from fastapi.responses import Response
+
+from ... import present, services
+from ...domain import BillingError, UnknownSku
+from ...domain.money import parse_decimal
+from ..pages import Pages, Visit, parse_day, redirect
+
+
+def _run(v: Visit, account_id: str, name: str, parameters: dict, action: Callable[[], Any],
+         done: Callable[[Any], str] | None = None) -> Response:
+    """Run a change from a form, recorded: refusals and bad amounts as sentences, a repeated form
+    as 'already done', back to the account's page."""
+    target = f"/console/accounts/{account_id}"
+    try:
+        with v.recorded(name, account_id, **parameters):
+            result = action()
+    except services.Replayed:
+        return redirect(target, v.t("already_done"))
+    except ValueError as exc:
+        return redirect(target, v.sentence(BillingError(str(exc))))
+    except (BillingError, UnknownSku) as exc:
+        return redirect(target, v.sentence(exc))
+    return redirect(target, done(result) if done else v.t("done"))
+
+
+def router(pages: Pages) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    ctx = pages.ctx
+
+    @r.post("/console/accounts/{account_id}/topup")
+    def topup(account_id: str, amount: str = Form(""), reference: str = Form(""), idem: str = Form(""),
+              v: Visit = Depends(pages.permitted("topup.create"))) -> Response:
+        return _run(v, account_id, "topup.create", {"amount": amount, "reference": reference},
+                    lambda: services.topup(ctx, account_id, parse_decimal(amount), reference,
+                                           idem=v.form_key(account_id, idem, "topup", amount, reference)),
+                    lambda x: v.t("topped_up", amount=present.money(x.amount), balance=present.money(x.balance)))
+
+    @r.post("/console/accounts/{account_id}/adjust")
+    def adjust(account_id: str, amount: str = Form(""), reason: str = Form(""), idem: str = Form(""),
+               v: Visit = Depends(pages.permitted("adjustment.create"))) -> Response:
+        return _run(v, account_id, "adjustment.create", {"amount": amount, "reason": reason}, lambda: services.adjust(
+            ctx, account_id, parse_decimal(amount), reason, idem=v.form_key(account_id, idem, "adjust", amount, reason)))
+
+    @r.post("/console/accounts/{account_id}/voucher")
+    def voucher(account_id: str, amount: str = Form(""), expires_on: str = Form(""), idem: str = Form(""),
+                v: Visit = Depends(pages.permitted("voucher.grant"))) -> Response:
+        return _run(v, account_id, "voucher.grant", {"amount": amount, "expires_on": expires_on}, lambda: services.grant_voucher(
+            ctx, account_id, parse_decimal(amount), parse_day(expires_on), idem=v.form_key(account_id, idem, "voucher", amount, expires_on)))
+
+    @r.post("/console/accounts/{account_id}/discount")
+    def discount(account_id: str, rate: str = Form(""), effective_day: str = Form(""),
+                 v: Visit = Depends(pages.permitted("discount.set"))) -> Response:
+        return _run(v, account_id, "discount.set", {"rate": rate, "effective_day": effective_day},
+                    lambda: services.set_discount(ctx, account_id, parse_decimal(rate), parse_day(effective_day)))
+
+    @r.post("/console/accounts/{account_id}/credit-limit")
+    def credit_limit(account_id: str, amount: str = Form(""), v: Visit = Depends(pages.permitted("credit_limit.set"))) -> Response:
+        return _run(v, account_id, "credit_limit.set", {"amount": amount},
+                    lambda: services.set_credit_limit(ctx, account_id, parse_decimal(amount)))
+
+    @r.post("/console/accounts/{account_id}/terms")
+    def terms(account_id: str, payment: str = Form(""), v: Visit = Depends(pages.permitted("account.payment.set"))) -> Response:
+        return _run(v, account_id, "account.payment.set", {"payment": payment},
+                    lambda: services.set_payment_terms(ctx, account_id, payment))
+
+    @r.post("/console/accounts/{account_id}/balance-alert")
+    def balance_alert(account_id: str, threshold: str = Form(""), v: Visit = Depends(pages.permitted("balance_alert.set"))) -> Response:
+        value = threshold.strip()
+        return _run(v, account_id, "balance_alert.set", {"threshold": value}, lambda: services.set_balance_alert(
+            ctx, account_id, parse_decimal(value) if value else None))
+
+    @r.post("/console/accounts/{account_id}/packages/{package_id}/refund")
+    def refund(account_id: str, package_id: str, v: Visit = Depends(pages.permitted("package.refund", load=True))) -> Response:
+        try:
+            with v.recorded("package.refund", account_id, target=package_id):
+                amount = services.refund(ctx, account_id, package_id).amount
+            message = v.t("refunded", amount=present.money(amount))
+        except BillingError as exc:
+            message = v.sentence(exc)
+        return redirect(f"/console/accounts/{account_id}", message)
+
+    @r.post("/console/accounts/{account_id}/traffic-billing")
+    def traffic_billing(account_id: str, mode: str = Form(""),
+                        v: Visit = Depends(pages.permitted("traffic_billing.switch", load=True))) -> Response:
+        try:
+            with v.recorded("traffic_billing.switch", account_id, mode=mode):
+                mode_value, day = services.switch_traffic_billing(ctx, account_id, mode)
+            message = v.t("switched", mode=v.t(f"mode_{mode_value.value}"), day=day)
+        except BillingError as exc:
+            message = v.sentence(exc)
+        return redirect(f"/console/accounts/{account_id}", message)
+
+    return r

@@ -1,0 +1,62 @@
+"""The operator's revenue by day: recognised, pay-as-you-go, breakage, and what is still deferred."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from ... import present
+from ...domain import BillingError, shanghai_day
+from ...present.charts import line_chart, stacked_bars
+from ...services import books
+from ..pages import Pages, Visit, parse_day
+
+
+def router(pages: Pages) -> APIRouter:
+    r = APIRouter(include_in_schema=False)
+    ctx = pages.ctx
+
+    @r.get("/console/revenue")
+    def revenue(v: Visit = Depends(pages.signed_in("read.all"))) -> Response:
+        q = v.request.query_params
+        today = shanghai_day(ctx.now())
+        problem = None
+        default = (today - timedelta(days=29), today)
+        try:
+            last = parse_day(q.get("to") or str(today))
+            first = parse_day(q.get("from") or str(last - timedelta(days=29)))
+        except ValueError:
+            problem, (first, last) = v.t("bad_day"), default
+        if first > last:
+            problem, (first, last) = v.t("range_reversed"), default
+        try:
+            days = books.revenue(ctx, first, last)
+        except BillingError as exc:  # a period too long
+            problem, (first, last) = v.sentence(exc), default
+            days = books.revenue(ctx, first, last)
+        rows = [{"day": d.day, "service": present.service_name(ctx.catalog, s, v.lang) if s != "vouchers" else v.t("vouchers"),
+                 "recognised": present.money(f["recognised"]), "breakage": present.money(f["breakage"]), "payg": present.money(f["payg"]),
+                 "deferred": present.money(d.deferred)} for d in days for s, f in d.services.items()]
+        sums = {k: present.money(sum((f[k] for d in days for f in d.services.values()), Decimal(0))) for k in ("recognised", "breakage", "payg")}
+        return v.page("revenue.html", charts=_charts(v, days), rows=rows, sums=sums, first=first, last=last,
+                      deferred=present.money(days[-1].deferred) if days else "0.00", **({"message": problem} if problem else {}))
+
+    return r
+
+
+def _charts(v: Visit, days) -> list[str]:
+    labels = [d.day.strftime("%m-%d") for d in days]
+
+    def total(d, kind: str) -> float:
+        return float(sum((f[kind] for f in d.services.values()), Decimal(0)))
+
+    recognised, payg, breakage, deferred = v.t("recognised"), v.t("payg_revenue"), v.t("breakage"), v.t("deferred")
+    return [
+        stacked_bars(v.t("revenue_chart"), labels, {recognised: [total(d, "recognised") for d in days],
+                                                    payg: [total(d, "payg") for d in days], breakage: [total(d, "breakage") for d in days]},
+                     unit="CNY", colours={recognised: "#2563eb", payg: "#16a34a", breakage: "#9ca3af"}),
+        line_chart(v.t("deferred_chart"), labels, {deferred: [float(d.deferred) for d in days]}, unit="CNY", colours={deferred: "#6b4fbb"}),
+    ]
