@@ -1,5 +1,5 @@
-"""An account's money and packages from the operator's forms: top-ups, adjustments, vouchers,
-discounts, credit limits, payment terms, balance alerts, refunds and the traffic billing switch."""
+"""An account's money from the operator's forms: top-ups, adjustments, vouchers, discounts,
+credit limits, payment terms and balance alerts."""
 
 from __future__ import annotations
 
@@ -76,26 +76,5 @@ def router(pages: Pages) -> APIRouter:
         value = threshold.strip()
         return _run(v, account_id, "balance_alert.set", {"threshold": value}, lambda: services.set_balance_alert(
             ctx, account_id, parse_decimal(value) if value else None))
-
-    @r.post("/console/accounts/{account_id}/packages/{package_id}/refund")
-    def refund(account_id: str, package_id: str, v: Visit = Depends(pages.permitted("package.refund", load=True))) -> Response:
-        try:
-            with v.recorded("package.refund", account_id, target=package_id):
-                amount = services.refund(ctx, account_id, package_id).amount
-            message = v.t("refunded", amount=present.money(amount))
-        except BillingError as exc:
-            message = v.sentence(exc)
-        return redirect(f"/console/accounts/{account_id}", message)
-
-    @r.post("/console/accounts/{account_id}/traffic-billing")
-    def traffic_billing(account_id: str, mode: str = Form(""),
-                        v: Visit = Depends(pages.permitted("traffic_billing.switch", load=True))) -> Response:
-        try:
-            with v.recorded("traffic_billing.switch", account_id, mode=mode):
-                mode_value, day = services.switch_traffic_billing(ctx, account_id, mode)
-            message = v.t("switched", mode=v.t(f"mode_{mode_value.value}"), day=day)
-        except BillingError as exc:
-            message = v.sentence(exc)
-        return redirect(f"/console/accounts/{account_id}", message)
 
     return r
