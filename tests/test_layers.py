@@ -140,3 +140,33 @@ def test_storage_takes_no_business_decision():
             if inspect.isfunction(obj) and name not in STORAGE_MAY_CALL and not module.endswith("journal"):
                 calls.append(f"{path.relative_to(SRC)} uses {dotted}")
     assert calls == []
+
+
+def _private_names_taken(path: Path, root: Path = SRC) -> list[str]:
+    """Private names (``_x``) a module takes from another packbill module, by import or attribute."""
+    tree = ast.parse(path.read_text("utf-8"))
+    found = []
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.level or (node.module or "").startswith("packbill")):
+            for alias in node.names:
+                if alias.name.startswith("_") and not alias.name.startswith("__"):
+                    found.append(f"{path.relative_to(root)}:{node.lineno} imports {alias.name}")
+                modules.add(alias.asname or alias.name)
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                and node.attr.startswith("_") and not node.attr.startswith("__")):
+            found.append(f"{path.relative_to(root)}:{node.lineno} uses {node.value.id}.{node.attr}")
+    return found
+
+
+def test_no_module_takes_another_modules_private_names():
+    """Issue 20: the CLI's modules imported app.py's private helpers; what modules share is public."""
+    assert [f for path in sorted(SRC.rglob("*.py")) if "migrations" not in path.parts for f in _private_names_taken(path)] == []
+
+
+def test_the_private_name_check_sees_one(tmp_path):
+    probe = tmp_path / "probe.py"
+    probe.write_text("from .app import _ctx\nfrom . import wallet as wallet_store\nwallet_store._new_ids(1)\n")
+    assert len(_private_names_taken(probe, tmp_path)) == 2
+

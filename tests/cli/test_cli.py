@@ -184,7 +184,7 @@ def test_the_import_progress_bar_renders_before_the_number_of_events_is_known():
     from rich.console import Console
     from rich.progress import Progress
 
-    from packbill.cli.app import _Count
+    from packbill.cli.common import Count as _Count
 
     with Progress(_Count(), console=Console(file=open("/dev/null", "w"), force_terminal=True)) as bar:
         task = bar.add_task("storing", total=None)

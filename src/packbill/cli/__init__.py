@@ -1,6 +1,6 @@
-"""The command line: ``packbill --help``."""
+"""The command line: ``packbill --help``. ``cli/main.py`` puts the groups together; each group
+is a module of its own, and what they share is ``cli/common.py``."""
 
-from .app import app, run
-from . import advice, books, operators, stream  # noqa: F401,E402 - register advise; statements, invoices, revenue, audit; keys, trail; consume
+from .main import app, run
 
 __all__ = ["app", "run"]

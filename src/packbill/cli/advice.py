@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from importlib import import_module
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -14,12 +13,14 @@ from rich.table import Table
 from .. import present
 from ..present.advice import advice_json, reason
 from ..services import advice as service
-from .app import DbOpt, _Errors, _ctx, _fail
+from .common import DbOpt, Errors, open_ctx, fail, out
+app = typer.Typer()
+"""Commands at the top level."""
+GROUPS = {}
 
-cli = import_module(".app", __package__)
 
 
-@cli.app.command()
+@app.command()
 def advise(
     account_id: str,
     forecast: Annotated[Optional[Path], typer.Option(help='a JSON file {"<service>": [quantity per month, ...]} to plan for '
@@ -33,29 +34,29 @@ def advise(
 ) -> None:
     """The cheapest packages to buy and when, with the cost with and without them, and the traffic billing what-if."""
     if format not in ("table", "json"):
-        _fail("--format is table or json")
+        fail("--format is table or json")
     wanted = None
     if forecast is not None:
         try:
             wanted = json.loads(forecast.read_text("utf-8"))
         except (OSError, UnicodeDecodeError, ValueError) as exc:
-            _fail(f"cannot read the forecast {forecast}: {exc}")
-    ctx = _ctx(db)
-    with _Errors():
+            fail(f"cannot read the forecast {forecast}: {exc}")
+    ctx = open_ctx(db)
+    with Errors():
         view = service.advise(ctx, account_id, window_days, horizon_months, wanted, what_if_days)
     if format == "json":
         sys.stdout.write(json.dumps(advice_json(view, ctx.catalog, lang), ensure_ascii=False, indent=2) + "\n")
         return
-    out, a = cli.out, view.advice
+    console, a = out(), view.advice
     table = Table(title=f"plan for {account_id}: {view.months} months from {view.today} ({'your forecast' if view.source == 'forecast' else 'projected from the last ' + str(window_days) + ' days'})")
     for col in ("buy on", "package", "count", "why"):
         table.add_column(col, justify="right" if col == "count" else "left")
     for p in view.plan:
         table.add_row(str(p.buy_on), p.sku, str(p.count), reason(p, ctx.catalog, lang))
     if view.plan:
-        out.print(table)
+        console.print(table)
     else:
-        out.print("buy nothing: pay-as-you-go and the packages held cost least")
+        console.print("buy nothing: pay-as-you-go and the packages held cost least")
     grid = Table.grid(padding=(0, 2))
     grid.add_column()
     grid.add_column(justify="right")
@@ -64,11 +65,11 @@ def advise(
     grid.add_row("saving", present.money(a.total("without_plan") - a.total("with_plan")))
     grid.add_row("expected forfeiture", present.money(a.forfeited))
     grid.add_row("with usage 20 % lower / higher", f"{present.money(a.total('lower'))} / {present.money(a.total('higher'))}")
-    out.print(grid)
+    console.print(grid)
     if view.excluded:
-        out.print(f"left out: {', '.join(view.excluded)} (billed by daily peak bandwidth now)")
+        console.print(f"left out: {', '.join(view.excluded)} (billed by daily peak bandwidth now)")
     w = view.what_if
     if w is not None:
-        out.print(f"traffic, the last {w.days} days: by volume {present.money(w.traffic)}, by daily peak bandwidth "
+        console.print(f"traffic, the last {w.days} days: by volume {present.money(w.traffic)}, by daily peak bandwidth "
                   f"{present.money(w.bandwidth)}; break-even {w.break_even_hours} hours of steady push a day; "
                   f"[bold]{'stay' if w.cheaper == view.traffic_billing.value else 'switch to ' + w.cheaper}[/bold]")

@@ -16,22 +16,21 @@ from ..pdf import PdfUnavailable, html_to_pdf
 from ..present.books import revenue_json, statement_csv, statement_html, statement_json
 from ..services import audit as audit_service
 from ..services import books
-from importlib import import_module
 
-cli = import_module(".app", __package__)  # the module: its consoles are made per invocation
-from .app import DbOpt, _Errors, _ctx, _day, _fail
+from .common import DbOpt, Errors, open_ctx, parse_day, fail, out
 
 statements_app = typer.Typer(help="Monthly statements (provisional, then final and numbered).", no_args_is_help=True)
 invoices_app = typer.Typer(help="Invoices issued, never above the invoiceable amount.", no_args_is_help=True)
-cli.app.add_typer(statements_app, name="statements")
-cli.app.add_typer(invoices_app, name="invoices")
+app = typer.Typer()
+"""Commands at the top level."""
+GROUPS = {"statements": statements_app, "invoices": invoices_app}
 
 LangOpt = Annotated[str, typer.Option(help="zh or en (the PDF's language)")]
 
 
 def _statement(account_id: str, month: str, db: Optional[str]):
-    ctx = _ctx(db)
-    with _Errors():
+    ctx = open_ctx(db)
+    with Errors():
         return ctx, books.statement(ctx, account_id, books.parse_month(month))
 
 
@@ -44,7 +43,7 @@ def statements_show(
 ) -> None:
     """An account's statement of a month."""
     if format not in ("table", "json", "csv"):
-        _fail("--format is table, json or csv")
+        fail("--format is table, json or csv")
     ctx, s = _statement(account_id, month, db)
     if format == "json":
         sys.stdout.write(json.dumps(statement_json(s), ensure_ascii=False, indent=2) + "\n")
@@ -52,8 +51,8 @@ def statements_show(
     if format == "csv":
         sys.stdout.write(statement_csv(s))
         return
-    out = cli.out
-    out.print(f"[bold]{s.account_name}[/bold] ({s.account_id})  {s.month:%Y-%m}  [bold]{s.status}[/bold]"
+    console = out()
+    console.print(f"[bold]{s.account_name}[/bold] ({s.account_id})  {s.month:%Y-%m}  [bold]{s.status}[/bold]"
               + (f"  no. {s.number}" if s.number else ""))
     grid = Table.grid(padding=(0, 2))
     grid.add_column()
@@ -63,28 +62,28 @@ def statements_show(
                          ("pay-as-you-go (cash)", -s.payg_cash), ("closing balance", s.closing_balance),
                          ("invoiceable", s.invoiceable)):
         grid.add_row(label, present.money(value))
-    out.print(grid)
+    console.print(grid)
     if s.payg:
         table = Table(title="pay-as-you-go")
         for col in ("service", "quantity", "list", "amount", "voucher", "cash"):
             table.add_column(col, justify="left" if col == "service" else "right")
         for r in s.payg:
             table.add_row(r.service, present.quantity(r.service, r.quantity), *(present.money(x) for x in (r.list_amount, r.amount, r.voucher, r.cash)))
-        out.print(table)
+        console.print(table)
     if s.usage:
         table = Table(title="usage")
         for col in ("service", "from packages", "pay-as-you-go", "mainland", "other regions"):
             table.add_column(col, justify="left" if col == "service" else "right")
         for u in s.usage:
             table.add_row(u.service, *(present.quantity(u.service, q) for q in (u.drawn, u.payg_quantity, u.mainland, u.other)))
-        out.print(table)
+        console.print(table)
     if s.packages:
         table = Table(title="packages")
         for col in ("package", "sku", "valid", "left at month end", "status"):
             table.add_column(col, justify="right" if col == "left at month end" else "left")
         for p in s.packages:
             table.add_row(p.id, p.sku, f"{p.first_day} to {p.last_day}", present.quantity(p.service, p.remaining), p.status)
-        out.print(table)
+        console.print(table)
 
 
 @statements_app.command("export")
@@ -98,15 +97,15 @@ def statements_export(
 ) -> None:
     """Write an account's statement of a month to a file (PDF in Chinese or English, CSV, JSON)."""
     if format not in ("pdf", "csv", "json"):
-        _fail("--format is pdf, csv or json")
+        fail("--format is pdf, csv or json")
     if lang not in ("zh", "en"):
-        _fail("--lang is zh or en")
+        fail("--lang is zh or en")
     ctx, s = _statement(account_id, month, db)
     if format == "pdf":
         try:
             data = html_to_pdf(statement_html(s, ctx.catalog, lang), ctx.chromium)
         except PdfUnavailable as exc:
-            _fail(str(exc))
+            fail(str(exc))
     elif format == "csv":
         data = statement_csv(s).encode("utf-8-sig")
     else:
@@ -114,8 +113,8 @@ def statements_export(
     try:
         out_file.write_bytes(data)
     except OSError as exc:
-        _fail(f"cannot write {out_file}: {exc.strerror}")
-    cli.out.print(f"wrote {out_file} ({len(data):,} bytes, {s.status} statement of {s.month:%Y-%m})")
+        fail(f"cannot write {out_file}: {exc.strerror}")
+    out().print(f"wrote {out_file} ({len(data):,} bytes, {s.status} statement of {s.month:%Y-%m})")
 
 
 @invoices_app.command("add")
@@ -129,11 +128,11 @@ def invoices_add(
     try:
         value = Decimal(amount)
     except InvalidOperation:
-        _fail("--amount must be an amount in CNY, e.g. 120.50")
-    ctx = _ctx(db)
-    with _Errors(ctx, "invoice.create", account_id, amount=amount, number=number):
+        fail("--amount must be an amount in CNY, e.g. 120.50")
+    ctx = open_ctx(db)
+    with Errors(ctx, "invoice.create", account_id, amount=amount, number=number):
         invoice = books.record_invoice(ctx, account_id, value, number)
-    cli.out.print(f"invoice {invoice.number}: {present.money(invoice.amount)} CNY recorded; "
+    out().print(f"invoice {invoice.number}: {present.money(invoice.amount)} CNY recorded; "
                   f"{present.money(invoice.invoiceable)} CNY is still invoiceable")
 
 
@@ -142,8 +141,8 @@ def invoices_list(account_id: str, db: DbOpt = None) -> None:
     """The invoices of an account and what is invoiceable now."""
     from ..domain.days import from_us
 
-    ctx = _ctx(db)
-    with _Errors():
+    ctx = open_ctx(db)
+    with Errors():
         found = books.invoices(ctx, account_id)
         available = books.invoiceable_now(ctx, account_id)
     table = Table(title=f"invoices of {account_id}")
@@ -151,11 +150,11 @@ def invoices_list(account_id: str, db: DbOpt = None) -> None:
         table.add_column(col, justify="right" if col == "amount" else "left")
     for _id, number, amount, at in found:
         table.add_row(number, present.money(amount), f"{from_us(at):%Y-%m-%d %H:%M} UTC")
-    cli.out.print(table)
-    cli.out.print(f"invoiceable now: {present.money(available)} CNY")
+    out().print(table)
+    out().print(f"invoiceable now: {present.money(available)} CNY")
 
 
-@cli.app.command()
+@app.command()
 def revenue(
     from_: Annotated[Optional[str], typer.Option("--from", help="first day YYYY-MM-DD [default: 29 days before --to]")] = None,
     to: Annotated[Optional[str], typer.Option(help="last day YYYY-MM-DD [default: today, Asia/Shanghai]")] = None,
@@ -168,11 +167,11 @@ def revenue(
     from ..domain import shanghai_day
 
     if format not in ("table", "json"):
-        _fail("--format is table or json")
-    ctx = _ctx(db)
-    last = _day(to, "to") if to else shanghai_day(ctx.now())
-    first = _day(from_, "from") if from_ else last - timedelta(days=29)
-    with _Errors():
+        fail("--format is table or json")
+    ctx = open_ctx(db)
+    last = parse_day(to, "to") if to else shanghai_day(ctx.now())
+    first = parse_day(from_, "from") if from_ else last - timedelta(days=29)
+    with Errors():
         days = books.revenue(ctx, first, last)
     if format == "json":
         sys.stdout.write(json.dumps(revenue_json(days), indent=2) + "\n")
@@ -186,10 +185,10 @@ def revenue(
         for i, (service, f) in enumerate(d.services.items()):
             table.add_row(str(d.day) if i == 0 else "", service, present.money(f["recognised"]), present.money(f["breakage"]),
                           present.money(f["payg"]), present.money(d.deferred) if i == 0 else "")
-    cli.out.print(table)
+    out().print(table)
 
 
-@cli.app.command()
+@app.command()
 def audit(db: DbOpt = None) -> None:
     """Check every invariant of the books over the whole database; exit status 1 on any violation.
 
@@ -197,11 +196,11 @@ def audit(db: DbOpt = None) -> None:
     package, deferred + recognised + breakage + refunded = paid and recognised = paid x drawn /
     size; remaining = size - draws; bill lines equal their postings; the day sums equal the
     events and settled days are wholly billed."""
-    ctx = _ctx(db)
-    with _Errors():
+    ctx = open_ctx(db)
+    with Errors():
         found = audit_service.audit(ctx)
     if not found:
-        cli.out.print(f"the books are sound: {len(audit_service.CHECKS)} invariants hold over the whole database")
+        out().print(f"the books are sound: {len(audit_service.CHECKS)} invariants hold over the whole database")
         return
     table = Table(title=f"{len(found)} violation{'s' if len(found) != 1 else ''}")
     table.add_column("invariant")
@@ -209,7 +208,7 @@ def audit(db: DbOpt = None) -> None:
     table.add_column("row")
     for v in found[:500]:
         table.add_row(v.check, v.message, " | ".join(str(x) for x in v.row))
-    cli.out.print(table)
+    out().print(table)
     if len(found) > 500:
-        cli.out.print(f"... and {len(found) - 500} more")
+        out().print(f"... and {len(found) - 500} more")
     raise typer.Exit(1)

@@ -5,7 +5,6 @@ database directly, so it acts as an admin, recorded as the operating-system user
 from __future__ import annotations
 
 import json
-from importlib import import_module
 from typing import Annotated, Optional
 
 import typer
@@ -15,12 +14,13 @@ from ..domain import SHANGHAI
 from ..present.operators import record_json
 from ..services import operators
 
-cli = import_module(".app", __package__)  # the module: its consoles are made per invocation
-from .app import DbOpt, _Errors, _ctx, _day  # noqa: E402
+from .common import DbOpt, Errors, open_ctx, parse_day, out
 
 keys_app = typer.Typer(help="Operator keys with a role (admin, finance, support, metering): create, list, revoke.",
                        no_args_is_help=True)
-cli.app.add_typer(keys_app, name="keys")
+app = typer.Typer()
+"""Commands at the top level."""
+GROUPS = {"keys": keys_app}
 
 
 @keys_app.command("create")
@@ -30,19 +30,19 @@ def keys_create(
     db: DbOpt = None,
 ) -> None:
     """Create a named key and print its token (shown only this once; only a hash is kept)."""
-    ctx = _ctx(db)
-    with _Errors(ctx, "key.create", name=name, role=role) as found:
+    ctx = open_ctx(db)
+    with Errors(ctx, "key.create", name=name, role=role) as found:
         key, token = operators.create_key(ctx, name, role, operators.Principal.os_user())
         found["target"] = key.id
-    cli.out.print(f"key [bold]{key.id}[/bold] ({key.name}, role {key.role.value})")
-    cli.out.print(f"token [bold]{token}[/bold]  (keep it: it is not stored and cannot be shown again)")
+    out().print(f"key [bold]{key.id}[/bold] ({key.name}, role {key.role.value})")
+    out().print(f"token [bold]{token}[/bold]  (keep it: it is not stored and cannot be shown again)")
 
 
 @keys_app.command("list")
 def keys_list(db: DbOpt = None) -> None:
     """Every key, revoked ones included."""
-    ctx = _ctx(db)
-    with _Errors():
+    ctx = open_ctx(db)
+    with Errors():
         keys = operators.list_keys(ctx)
     table = Table(title="operator keys")
     for col in ("key", "name", "role", "created", "by", "revoked"):
@@ -50,28 +50,19 @@ def keys_list(db: DbOpt = None) -> None:
     for k in keys:
         table.add_row(k.id, k.name, k.role.value, f"{k.created_at:%Y-%m-%d %H:%M}", k.created_by,
                       f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "")
-    cli.out.print(table)
+    out().print(table)
 
 
 @keys_app.command("revoke")
 def keys_revoke(key_id: str, db: DbOpt = None) -> None:
     """Revoke a key: it stops working with its next request."""
-    ctx = _ctx(db)
-    with _Errors(ctx, "key.revoke", target=key_id):
+    ctx = open_ctx(db)
+    with Errors(ctx, "key.revoke", target=key_id):
         key = operators.revoke_key(ctx, key_id)
-    cli.out.print(f"key {key.id} ({key.name}) revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
+    out().print(f"key {key.id} ({key.name}) revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
 
 
-@cli.accounts_app.command("token")
-def accounts_token(account_id: str, db: DbOpt = None) -> None:
-    """Give an account a new token (the old one stops working at once) and print it."""
-    ctx = _ctx(db)
-    with _Errors(ctx, "account.token.rotate", account_id):
-        token = operators.rotate_token(ctx, account_id)
-    cli.out.print(f"token [bold]{token}[/bold]  (the old token no longer works; this one is not stored and cannot be shown again)")
-
-
-@cli.app.command()
+@app.command()
 def trail(
     since: Annotated[Optional[str], typer.Option("--from", help="first day, YYYY-MM-DD (Beijing time)")] = None,
     until: Annotated[Optional[str], typer.Option("--to", help="last day, YYYY-MM-DD (Beijing time)")] = None,
@@ -83,9 +74,9 @@ def trail(
     db: DbOpt = None,
 ) -> None:
     """The audit trail: every change of state and every refused attempt, newest first."""
-    ctx = _ctx(db)
-    with _Errors():
-        found = operators.records(ctx, first=_day(since, "from") if since else None, last=_day(until, "to") if until else None,
+    ctx = open_ctx(db)
+    with Errors():
+        found = operators.records(ctx, first=parse_day(since, "from") if since else None, last=parse_day(until, "to") if until else None,
                                   actor=actor, account_id=account, action=action, limit=limit)
     if format == "json":
         print(json.dumps([record_json(r) for r in found], ensure_ascii=False, indent=1))
@@ -97,5 +88,5 @@ def trail(
         table.add_row(f"{r.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", r.actor, r.via, r.action, r.target or "",
                       r.outcome if r.outcome == "ok" else f"[red]{r.outcome}[/red]",
                       json.dumps(r.parameters, ensure_ascii=False)[:60])
-    cli.out.print(table)
+    out().print(table)
 

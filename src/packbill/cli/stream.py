@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from importlib import import_module
 from typing import Annotated, Optional
 
 import typer
 
 from ..stream import Consumer
 
-cli = import_module(".app", __package__)  # the module: its consoles are made per invocation
-from .app import DbOpt, _ctx, _settings  # noqa: E402
+from .common import DbOpt, fail, load_settings, open_ctx, out
+app = typer.Typer()
+"""Commands at the top level."""
+GROUPS = {}
 
 
-@cli.app.command()
+@app.command()
 def consume(
     nats_url: Annotated[Optional[str], typer.Option("--nats", help="the NATS server \\[default: $PACKBILL_NATS_URL, else nats://127.0.0.1:4222]")] = None,
     stream: Annotated[str, typer.Option(help="the JetStream stream of usage")] = "USAGE",
@@ -30,8 +31,8 @@ def consume(
     """Store usage from NATS JetStream, batch by batch, acknowledging each batch only after its
     transaction commits (a consumer killed mid-batch loses nothing; the store counts each event
     once). Run several to share the work. SIGTERM finishes the batch in flight, then stops."""
-    ctx = _ctx(db)
-    url = nats_url or _settings(db=db).nats_url
+    ctx = open_ctx(db)
+    url = nats_url or load_settings(db=db).nats_url
     consumer = Consumer(ctx, url, stream, prefix, durable, dead, batch, ack_wait)
 
     async def main():
@@ -43,7 +44,7 @@ def consume(
     try:
         stats = asyncio.run(main())
     except OSError as exc:
-        cli._fail(f"cannot reach NATS at {url} ({exc}); check --nats and that nats-server -js is running")
+        fail(f"cannot reach NATS at {url} ({exc}); check --nats and that nats-server -js is running")
     reasons = ", ".join(f"{k} {v}" for k, v in sorted(stats.reasons.items()))
-    cli.out.print(f"{stats.accepted} events stored, {stats.duplicates} duplicates counted once, {stats.dead} dead-lettered"
+    out().print(f"{stats.accepted} events stored, {stats.duplicates} duplicates counted once, {stats.dead} dead-lettered"
                   + (f" ({reasons})" if reasons else "") + f" in {stats.batches} batches")

@@ -1,0 +1,66 @@
+"""``packbill bills`` and ``reminders``: what was drawn and billed, and what the customer is told."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from .. import present, services
+from ..present import spreadsheet
+from ..present.tables import bill_table
+from .common import (AsOfOpt, DbOpt, Errors, fail, moment, open_ctx, out, parse_day)
+
+bills_app = typer.Typer(help="Bills: what was drawn from which package and what was billed.", no_args_is_help=True)
+app = typer.Typer()
+"""Commands at the top level."""
+GROUPS = {"bills": bills_app}
+
+
+@bills_app.command("show")
+def bills_show(
+    account_id: str,
+    from_: Annotated[str, typer.Option("--from", help="first day YYYY-MM-DD")],
+    to: Annotated[str, typer.Option("--to", help="last day YYYY-MM-DD")],
+    format: Annotated[str, typer.Option(help="table, csv or json")] = "table",
+    db: DbOpt = None,
+) -> None:
+    """An account's bill lines, with the packages that paid."""
+    if format not in ("table", "csv", "json"):
+        fail("--format is table, csv or json")
+    ctx = open_ctx(db)
+    with Errors():
+        lines = services.bills(ctx, account_id, parse_day(from_, "from"), parse_day(to, "to"))
+    bill = present.bill_json(lines)
+    rows = bill["lines"]
+    if format == "json":
+        sys.stdout.write(json.dumps(bill, ensure_ascii=False, indent=2) + "\n")
+        return
+    if format == "csv":
+        writer = spreadsheet.writer(sys.stdout)
+        writer.writerow(["day", "service", "quantity", "drawn", "payg_quantity", "amount", "supplement"])
+        for r in rows:
+            drawn = ";".join(f"{d['package_id']}:{d['quantity']}" for d in r["drawn"])
+            writer.writerow([r["day"], r["service"], r["quantity"], drawn, r["payg_quantity"], r["amount"], r["supplement"]])
+        return
+    table = bill_table(lines, title=f"{account_id}: {from_} to {to}")
+    out().print(table)
+
+
+@app.command()
+def reminders(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None,
+              lang: Annotated[str, typer.Option(help="en or zh")] = "en") -> None:
+    """An account's reminders: packages expiring, running low, used up, frozen; low balance and arrears."""
+    ctx = open_ctx(db)
+    with Errors():
+        at = moment(as_of, "as-of")
+        found = [(r.kind, r.day, present.reminder_message(r, ctx.catalog, lang)) for r in services.reminders(ctx, account_id, at)]
+        found += [(r.kind, r.day, present.wallet_reminder_message(r, lang)) for r in services.wallet_reminders(ctx, account_id, at)]
+    if not found:
+        out().print("no reminders")
+    for kind, day, message in found:
+        out().print(f"[bold]{kind:11}[/bold] {day}  {escape(message)}")
+

@@ -1,0 +1,110 @@
+"""``packbill usage``: bulk import, export, archive and restore of raw usage events."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+from .. import services
+from ..present import spreadsheet
+from .common import (Count, DbOpt, Errors, err, fail, open_ctx, out, parse_day)
+
+usage_app = typer.Typer(help="Usage: bulk import from CSV or JSON Lines; export, archive and restore raw events.", no_args_is_help=True)
+GROUPS = {"usage": usage_app}
+
+
+@usage_app.command("import")
+def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)], db: DbOpt = None) -> None:
+    """Import usage events from FILE (.csv with a header, UTF-8 with or without a BOM, or .jsonl).
+
+    Columns / keys: account_id, event_id, service, quantity, region, timestamp. The whole file
+    is checked first: if any row is bad, each is reported with its line number and nothing is
+    imported. Then it is stored in committed chunks; events already known are counted once, so
+    a stopped import is completed exactly by running it again.
+    """
+    if not file.is_file():  # a pipe or a device: the file is read twice (checked, then stored)
+        fail(f"{file} is not a regular file: save the events to a file first, then import that file")
+    ctx = open_ctx(db)
+    size = file.stat().st_size
+    with Progress(TextColumn("{task.description}"), BarColumn(), Count(),
+                  TimeRemainingColumn(), console=err(), transient=False) as bar:
+        checking = bar.add_task("checking (bytes)", total=size)
+        storing = bar.add_task("storing (events)", total=None, visible=False)
+
+        def progress(phase: str, n: int) -> None:
+            if phase == "checking":
+                bar.update(checking, advance=n)
+            else:
+                bar.update(storing, advance=n, visible=True)
+
+        with Errors(ctx, "usage.send", file=str(file)) as found:
+            result = services.import_file(ctx, file, progress)
+            if result.bad:
+                found["outcome"] = "invalid_usage"
+        bar.update(storing, total=result.accepted + result.duplicates if not result.bad else 0)
+    if result.bad:
+        for row in result.bad:
+            err().print(f"{file}:{row.line}: {row.reason}", soft_wrap=True, markup=False, highlight=False)
+        done = "nothing was imported" if not result.accepted else f"{result.accepted} events were imported before it"
+        fail(f"{len(result.bad)} bad row(s){' (first 100 shown)' if len(result.bad) >= 100 else ''}; {done}")
+    out().print(f"{result.rows} rows: {result.accepted} events imported, {result.duplicates} duplicates counted once")
+
+
+@usage_app.command("archive")
+def usage_archive(
+    month: Annotated[str, typer.Option(help="the month to archive, YYYY-MM (final, and wholly before the lateness horizon)")],
+    to: Annotated[Path, typer.Option("--to", help="the folder the Parquet file is written to")],
+    db: DbOpt = None,
+) -> None:
+    """Move a closed month's raw usage events to a compressed Parquet file (checked against the
+    database before anything is removed). Bills, statements and day sums stay as they are."""
+    from ..services import archive, books
+
+    ctx = open_ctx(db)
+    with Errors(ctx, "usage.archive", month=month, to=str(to)):
+        done = archive.archive_month(ctx, books.parse_month(month), to)
+    out().print(f"archived {done.rows:,} events of {done.month:%Y-%m} to {done.path} ({done.size:,} bytes, sha256 {done.sha256[:16]}...)")
+
+
+@usage_app.command("restore")
+def usage_restore(month: Annotated[str, typer.Option(help="the archived month, YYYY-MM")], db: DbOpt = None) -> None:
+    """Put an archived month's raw events back into the database."""
+    from ..services import archive, books
+
+    ctx = open_ctx(db)
+    with Errors(ctx, "usage.restore", month=month):
+        n = archive.restore_month(ctx, books.parse_month(month))
+    out().print(f"restored {n:,} events of {month}")
+
+
+@usage_app.command("export")
+def usage_export(
+    account_id: str,
+    since: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
+    until: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
+    format: Annotated[str, typer.Option(help="jsonl or csv")] = "jsonl",
+    db: DbOpt = None,
+) -> None:
+    """Every raw usage event of an account between two days, archived or not, as the metering sent
+    it (for a dispute), to standard output."""
+    from ..services import archive
+
+    if format not in ("jsonl", "csv"):
+        fail("--format is jsonl or csv")
+    ctx = open_ctx(db)
+    fields = ["account_id", "event_id", "service", "quantity", "region", "timestamp", "day", "archived"]
+    with Errors():
+        events = archive.export(ctx, account_id, parse_day(since, "from"), parse_day(until, "to"))
+        if format == "csv":
+            writer = spreadsheet.writer(sys.stdout)
+            writer.writerow(fields)
+            writer.writerows([e.get(f) for f in fields] for e in events)
+        else:
+            for e in events:
+                sys.stdout.write(json.dumps(e, ensure_ascii=False) + "\n")
+

@@ -1,0 +1,143 @@
+"""``packbill wallet``, ``vouchers``, ``discount``, ``credit-limit``, ``balance-alert``: an account's money."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+from rich.table import Table
+
+from .. import present, services
+from .common import (AsOfOpt, DbOpt, Errors, moment, open_ctx, out, parse_amount,
+                     parse_day, run_key)
+
+wallet_app = typer.Typer(help="The wallet: balance, state, top-ups and adjustments (operator).", no_args_is_help=True)
+vouchers_app = typer.Typer(help="Vouchers: grant and list (operator).", no_args_is_help=True)
+discount_app = typer.Typer(help="Discount rates (contracted prices).", no_args_is_help=True)
+credit_app = typer.Typer(help="Credit limits.", no_args_is_help=True)
+alert_app = typer.Typer(help="Low-balance alerts.", no_args_is_help=True)
+GROUPS = {"wallet": wallet_app, "vouchers": vouchers_app, "discount": discount_app, "credit-limit": credit_app, "balance-alert": alert_app}
+
+
+@wallet_app.command("show")
+def wallet_show(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None) -> None:
+    """Balance, state, vouchers and service status of an account."""
+    ctx = open_ctx(db)
+    with Errors():
+        view = services.wallet(ctx, account_id, moment(as_of, "as-of"))
+    purse = view.purse
+    out().print(f"[bold]{account_id}[/bold]  {purse.terms.value} terms  state [bold]{view.state.value}[/bold]"
+              + (f" since {purse.arrears_since:%Y-%m-%d %H:%M}" if purse.arrears_since else ""))
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column()
+    grid.add_column(justify="right")
+    grid.add_row("balance (CNY)", present.money(purse.cash))
+    grid.add_row("estimated, with unsettled usage", present.money(view.estimated_balance))
+    grid.add_row("credit limit", present.money(purse.credit_limit))
+    grid.add_row("low-balance alert below", present.money(purse.threshold) if purse.threshold is not None else "off")
+    out().print(grid)
+    if view.vouchers:
+        table = Table(title="vouchers")
+        for col in ("voucher", "amount", "remaining", "expires on", "services", "status"):
+            table.add_column(col, justify="right" if col in ("amount", "remaining") else "left")
+        for v in view.vouchers:
+            table.add_row(v.id, present.money(v.amount), present.money(v.remaining), str(v.expires_on),
+                          ", ".join(sorted(v.services)) if v.services else "all", v.status(view.day))
+        out().print(table)
+    stopped = [s for s, st in view.service_status.items() if st == "suspended"]
+    if stopped:
+        out().print(f"[red]suspended services:[/red] {', '.join(stopped)}")
+
+
+@wallet_app.command("topup")
+def wallet_topup(
+    account_id: str,
+    amount: Annotated[str, typer.Argument(help="CNY, e.g. 100.00")],
+    reference: Annotated[str, typer.Option(help="the payment's own reference (a retry with it adds nothing)")],
+    at: Annotated[Optional[str], typer.Option(help="when the payment arrived (backfills)")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Record a top-up (idempotent by its reference)."""
+    ctx = open_ctx(db)
+    with Errors(ctx, "topup.create", account_id, amount=amount, reference=reference, at=at):
+        result = services.topup(ctx, account_id, parse_amount(amount, "amount"), reference, moment(at, "at"),
+                                run_key(account_id, "topup", amount, reference))
+    word = "topped up" if result.created else "already recorded"
+    out().print(f"{word} {present.money(result.amount)} CNY ({result.reference}); balance {present.money(result.balance)} CNY")
+
+
+@wallet_app.command("adjust")
+def wallet_adjust(
+    account_id: str,
+    amount: Annotated[str, typer.Argument(help="CNY, negative to take away")],
+    reason: Annotated[str, typer.Option(help="why the balance changes")],
+    db: DbOpt = None,
+) -> None:
+    """Correct a balance (positive or negative), with a reason."""
+    ctx = open_ctx(db)
+    with Errors(ctx, "adjustment.create", account_id, amount=amount, reason=reason):
+        result = services.adjust(ctx, account_id, parse_amount(amount, "amount"), reason, idem=run_key(account_id, "adjust", amount, reason))
+    out().print(f"adjusted by {present.money(result.amount)} CNY; balance {present.money(result.balance)} CNY")
+
+
+@vouchers_app.command("grant")
+def vouchers_grant(
+    account_id: str,
+    amount: Annotated[str, typer.Argument(help="CNY")],
+    expires_on: Annotated[str, typer.Option(help="the last day it pays on, YYYY-MM-DD")],
+    service: Annotated[Optional[list[str]], typer.Option(help="a service it may pay for (repeat; default all)")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Grant a voucher: it pays before cash, never arrears, and expires."""
+    ctx = open_ctx(db)
+    with Errors(ctx, "voucher.grant", account_id, amount=amount, expires_on=expires_on, services=service):
+        v = services.grant_voucher(ctx, account_id, parse_amount(amount, "amount"), parse_day(expires_on, "expires-on"), service or None,
+                                   idem=run_key(account_id, "voucher", amount, expires_on, service))
+    out().print(f"granted {v.id}: {present.money(v.amount)} CNY until {v.expires_on}"
+              + (f" for {', '.join(sorted(v.services))}" if v.services else ""))
+
+
+@vouchers_app.command("list")
+def vouchers_list(account_id: str, db: DbOpt = None) -> None:
+    """An account's vouchers."""
+    ctx = open_ctx(db)
+    with Errors():
+        view = services.wallet(ctx, account_id)
+    if not view.vouchers:
+        out().print("no vouchers")
+    for v in view.vouchers:
+        out().print(f"{v.id}  {present.money(v.remaining)} of {present.money(v.amount)} CNY  until {v.expires_on}  {v.status(view.day)}")
+
+
+@discount_app.command("set")
+def discount_set(
+    account_id: str,
+    rate: Annotated[str, typer.Argument(help="0 < rate <= 1, e.g. 0.85 for 15 % off")],
+    effective_day: Annotated[str, typer.Option("--from", help="first day it applies to, YYYY-MM-DD")],
+    db: DbOpt = None,
+) -> None:
+    """Set an account's discount rate from a day on (earlier days keep theirs)."""
+    ctx = open_ctx(db)
+    with Errors(ctx, "discount.set", account_id, rate=rate, effective_day=effective_day):
+        services.set_discount(ctx, account_id, parse_amount(rate, "rate"), parse_day(effective_day, "from"))
+    out().print(f"{account_id}: rate {rate} from {effective_day}")
+
+
+@credit_app.command("set")
+def credit_limit_set(account_id: str, amount: Annotated[str, typer.Argument(help="CNY, at least 0")], db: DbOpt = None) -> None:
+    """Set how far below zero purchases may take an account's cash."""
+    ctx = open_ctx(db)
+    with Errors(ctx, "credit_limit.set", account_id, amount=amount):
+        purse = services.set_credit_limit(ctx, account_id, parse_amount(amount, "amount"))
+    out().print(f"{account_id}: credit limit {present.money(purse.credit_limit)} CNY")
+
+
+@alert_app.command("set")
+def balance_alert_set(account_id: str, threshold: Annotated[str, typer.Argument(help="CNY, or 'off'")], db: DbOpt = None) -> None:
+    """Remind the customer when a charge leaves the balance below THRESHOLD."""
+    ctx = open_ctx(db)
+    value = None if threshold.strip().lower() == "off" else parse_amount(threshold, "threshold")
+    with Errors(ctx, "balance_alert.set", account_id, threshold=threshold):
+        services.set_balance_alert(ctx, account_id, value)
+    out().print(f"{account_id}: low-balance alert {'off' if value is None else 'below ' + present.money(value) + ' CNY'}")
+
