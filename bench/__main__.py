@@ -21,7 +21,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 import httpx
@@ -214,7 +214,7 @@ def bench_http(work: Path, requests: int) -> None:
     ctx = Context.open(f"sqlite:///{db}")
     add_accounts(ctx, 100)
     ctx.close()
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     bodies = []
     for r in range(requests):
         account_id = account_ids(100)[r % 100]
@@ -251,7 +251,7 @@ def mixed_load(url: str, token: str, accounts: list[str], seconds: float, settle
     deadline = time.monotonic() + seconds
     latencies: dict[str, list[float]] = {"usage": [], "purchase": [], "packages": [], "bills": []}
     lock = threading.Lock()
-    today = datetime.now(timezone.utc)
+    today = datetime.now(UTC)
     yesterday = (today.astimezone(timezone(timedelta(hours=8))) - timedelta(days=1)).date()
 
     def client(n: int) -> None:
@@ -336,7 +336,7 @@ def bench_settlement(accounts: int, traffic_accounts: int, url: str, label: str)
     ctx = Context.open(url)
     counts = settlement_fixture(ctx.db, accounts, 30, traffic_accounts)
     started = time.perf_counter()
-    result = services.settle(ctx, date(2026, 9, 30), now=datetime(2026, 10, 1, 9, tzinfo=timezone.utc))
+    result = services.settle(ctx, date(2026, 9, 30), now=datetime(2026, 10, 1, 9, tzinfo=UTC))
     elapsed = time.perf_counter() - started
     with ctx.db.read() as conn:
         started = time.perf_counter()
@@ -365,7 +365,7 @@ def bench_workers(accounts: int) -> None:
             ctx = Context.open(url)
             settlement_fixture(ctx.db, accounts, 30, max(10, accounts // 20))
             started = time.perf_counter()
-            run_id = settlement.start(ctx, date(2026, 9, 30), now=datetime(2026, 10, 1, 9, tzinfo=timezone.utc), chunk=100)
+            run_id = settlement.start(ctx, date(2026, 9, 30), now=datetime(2026, 10, 1, 9, tzinfo=UTC), chunk=100)
             helpers = [subprocess.Popen([sys.executable, "-m", "packbill", "worker", "--run", str(run_id), "--db", url],
                                         stdout=subprocess.DEVNULL) for _ in range(n - 1)]
             result = settlement.finish(ctx, run_id)
@@ -394,7 +394,7 @@ def bench_consume(events: int, accounts: int) -> None:
     tag = uuid.uuid4().hex[:8]
     names = dict(stream=f"BENCH_{tag}", prefix=f"bench{tag}.usage", dead=f"bench{tag}.dead")
     ids = account_ids(accounts)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     records = [{"account_id": ids[i % accounts], "event_id": f"e{i}", "service": ("ai.face", "traffic.up")[i % 2], "quantity": 1 + i % 50,
                 "region": "ap-beijing", "timestamp": (now - timedelta(minutes=i % 1000)).isoformat()} for i in range(events)]
     try:
@@ -530,7 +530,7 @@ def main() -> None:
         table.add_row(r["name"], f"{r['value']:,.1f} {r['unit']}", f"{r['limit']:,.1f} ({r['limit_name']})" if r["limit"] else "",
                       f"{r['ratio']:.2f}" if r["ratio"] is not None else "", r["note"])
     console.print(table)
-    OUT.write_text(json.dumps({"scale": SCALE, "when": datetime.now(timezone.utc).isoformat(), "results": results}, indent=2))
+    OUT.write_text(json.dumps({"scale": SCALE, "when": datetime.now(UTC).isoformat(), "results": results}, indent=2))
     console.print(f"written {OUT}")
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from standardwebhooks import Webhook
@@ -72,7 +72,7 @@ class Receiver:
             if self.verify_time:  # a real clock on both sides: the library's whole check
                 hook.verify(body, headers)
                 return True
-            stamp = datetime.fromtimestamp(int(headers["webhook-timestamp"]), tz=timezone.utc)
+            stamp = datetime.fromtimestamp(int(headers["webhook-timestamp"]), tz=UTC)
             return hook.sign(headers["webhook-id"], stamp, body) in headers["webhook-signature"].split(" ")
         except Exception:
             return False
@@ -84,7 +84,7 @@ class Receiver:
     def types(self, path: str) -> list[str]:
         return [json.loads(r["body"])["type"] for r in self.on(path)]
 
-    def __enter__(self) -> "Receiver":
+    def __enter__(self) -> Receiver:
         self.thread.start()
         return self
 

@@ -15,16 +15,15 @@ from datetime import timedelta
 
 from fastapi import FastAPI
 
+from . import console as console_pages
+from . import httpserver
 from .api import install_api
 from .api.schemas import ErrorOut
-from . import console as console_pages
-
+from .domain.netguard import parse_networks
 from .services import Context, logs, metrics, notify, schedule
 from .services.context import Touched
 from .services.lockout import LIMIT, Lockout
 from .services.notify import Loop
-from .domain.netguard import parse_networks
-from . import httpserver
 from .settings import Settings
 
 

@@ -79,6 +79,6 @@ class Settings(BaseSettings):
         return Delays(timedelta(hours=self.suspend_after_hours), timedelta(days=self.reclaim_after_days))
 
     @classmethod
-    def load(cls, **given) -> "Settings":
+    def load(cls, **given) -> Settings:
         """Settings from ``given`` (options that were set), the environment for the rest."""
         return cls(**{k: v for k, v in given.items() if v is not None})

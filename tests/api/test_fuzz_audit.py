@@ -8,7 +8,8 @@ import json
 from urllib.parse import quote
 
 import sqlalchemy as sa
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from packbill.domain.access import CHANGES
 from packbill.storage import schema as t

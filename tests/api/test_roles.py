@@ -5,8 +5,6 @@ catalog), not read from the code, and it must name every route the service has."
 
 from __future__ import annotations
 
-
-
 READERS = {"admin", "finance", "support"}
 OWN = READERS | {"account"}
 EV = {"event_id": "walk-1", "service": "ai.face", "quantity": 3, "region": "ap-beijing", "timestamp": "2027-06-01T10:00:00+08:00"}

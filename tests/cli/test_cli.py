@@ -91,7 +91,7 @@ def test_operator_day(db_url, tmp_path):
     assert "settled 1 account-day(s), wrote 2 bill line(s)" in run(db_url, "settle", "--through", "2026-09-02").output
 
     data = json.loads(run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "json").output)
-    face = next(l for l in data["lines"] if l["service"] == "ai.face")
+    face = next(ln for ln in data["lines"] if ln["service"] == "ai.face")
     assert face["quantity"] == 211_000 and face["payg_quantity"] == 11_000 and face["amount"] == "5.50"
     assert data["total"] == "5.78"  # 5.50 + 0.8 Mbps x 0.35 = 0.28
     csv_out = run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "csv").output

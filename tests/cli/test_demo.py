@@ -7,9 +7,9 @@ from decimal import Decimal
 from typer.testing import CliRunner
 
 from packbill import services
-from packbill.entry import app
 from packbill.demo.simulate import MONTH_START
 from packbill.domain import load_catalog
+from packbill.entry import app
 from packbill.services import Context
 from packbill.storage.db import Database
 
@@ -27,11 +27,11 @@ def test_demo_month(tmp_path):
     views = services.list_packages(ctx, account.id)
     assert [v.package.sku for v in views] == ["ai.kitchen.100k", "ai.face.1m", "traffic.up.1tb", "ai.kitchen.100k"]
     assert views[0].status.value == "exhausted"  # ran one out
-    assert any(l.supplement for l in lines)  # late usage settled as a supplement
-    traffic = [l for l in lines if l.service == "traffic.up"]
-    assert traffic and min(l.day for l in traffic).day == 16  # thawed the day after the switch
-    assert any(l.service == "bandwidth.up" and l.day.day == 15 for l in lines)
-    kitchen_day_11 = [l for l in lines if l.service == "ai.kitchen" and l.day.day == 11 and not l.supplement]
+    assert any(ln.supplement for ln in lines)  # late usage settled as a supplement
+    traffic = [ln for ln in lines if ln.service == "traffic.up"]
+    assert traffic and min(ln.day for ln in traffic).day == 16  # thawed the day after the switch
+    assert any(ln.service == "bandwidth.up" and ln.day.day == 15 for ln in lines)
+    kitchen_day_11 = [ln for ln in lines if ln.service == "ai.kitchen" and ln.day.day == 11 and not ln.supplement]
     assert kitchen_day_11 and kitchen_day_11[0].drawn  # the stacked package pays from its purchase day
 
     html = report.read_text("utf-8")
@@ -44,11 +44,11 @@ def test_demo_month(tmp_path):
     assert kinds.count("topup") >= 2 and "voucher" in kinds
     wallet = services.wallet(ctx, account.id)
     assert wallet.vouchers[0].remaining < wallet.vouchers[0].amount
-    assert any(l.list_amount is not None and l.amount < l.list_amount for l in lines if l.day.day >= 8)
+    assert any(ln.list_amount is not None and ln.amount < ln.list_amount for ln in lines if ln.day.day >= 8)
     events = [kind for kind, _, _ in services.wallet_events(ctx, account.id)]
     assert "arrears" in events and "arrears_lifted" in events and "low_balance" in events
     assert wallet.state.value == "normal"
-    total = sum((l.amount for l in lines), Decimal(0))
+    total = sum((ln.amount for ln in lines), Decimal(0))
     assert f"{total:.2f}" in html
     ctx.close()
 
@@ -61,7 +61,7 @@ def test_demo_is_deterministic(tmp_path):
         ctx = Context(Database(db), load_catalog())
         (account,) = services.list_accounts(ctx)
         lines = services.bills(ctx, account.id, MONTH_START, MONTH_START.replace(day=31))
-        outputs.append([(l.day, l.service, l.quantity, [d.quantity for d in l.drawn], l.payg_quantity, l.amount) for l in lines])
+        outputs.append([(ln.day, ln.service, ln.quantity, [d.quantity for d in ln.drawn], ln.payg_quantity, ln.amount) for ln in lines])
         ctx.close()
     assert outputs[0] == outputs[1]
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from packbill.server import create_app
 from packbill.domain import load_catalog
+from packbill.server import create_app
 from packbill.services import Context
 from packbill.storage.db import Database
 

@@ -118,7 +118,7 @@ def test_R17_a_voucher_pays_only_its_services_and_never_after_it_expires(ledger)
     ledger.grant_voucher("i", D("20.00"), d("2026-11-30"), t("2026-11-01 09:00"), frozenset({"ai.face"}))
     ledger.record_usage("i", [ev("1", "ai.plate", 10, "2026-11-10 12:00"), ev("2", "ai.face", 2000, "2026-11-10 12:00")])
     ledger.settle(d("2026-11-10"))
-    plate, face = sorted(ledger.bills("i", d("2026-11-10"), d("2026-11-10")), key=lambda l: l.service)[::-1]
+    plate, face = sorted(ledger.bills("i", d("2026-11-10"), d("2026-11-10")), key=lambda ln: ln.service)[::-1]
     assert plate.service == "ai.plate" and plate.paid.voucher_total == 0 and plate.paid.cash == D("1.00")
     assert face.paid.voucher_total == D("1.00")
     ledger.record_usage("i", [ev("3", "ai.face", 2000, "2026-12-01 12:00")])

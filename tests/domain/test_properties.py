@@ -76,7 +76,7 @@ def test_conservation_and_bounds(history):
             drawn[x.package_id] = drawn.get(x.package_id, 0) + x.quantity
     assert all(sizes[pid] - remaining == drawn.get(pid, 0) for pid, remaining in balances)
     usage_total = sum(e.quantity for e in events if e.service == "ai.face")
-    assert sum(l.quantity for l in lines if l.service == "ai.face") == usage_total
+    assert sum(ln.quantity for ln in lines if ln.service == "ai.face") == usage_total
 
 
 @settings(max_examples=150, deadline=None)
@@ -88,7 +88,7 @@ def test_a_later_package_is_never_drawn_while_an_earlier_eligible_one_has_some_l
     remaining = {pid: p.size for pid, p in packages.items()}
     ledger.settle(LAST_DAY)
     requests = ledger._account("a").state.switches
-    for line in sorted(ledger.bills("a", d("2026-01-01"), d("2028-01-01")), key=lambda l: l.day):
+    for line in sorted(ledger.bills("a", d("2026-01-01"), d("2028-01-01")), key=lambda ln: ln.day):
         if line.service.startswith("bandwidth."):
             continue
         mode = mode_on(line.day, requests)

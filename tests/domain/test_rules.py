@@ -1,13 +1,13 @@
 """One or more worked examples per rule of SPEC.md, named after it."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from decimal import Decimal
 
 import pytest
 
 from packbill.domain import (
-    ReferenceModel,
     PackageStatus,
+    ReferenceModel,
     RefundNotAllowed,
     SiteNotEligible,
     TrafficBilling,
@@ -111,10 +111,10 @@ def test_R4_effective_from_midnight_of_purchase_day_in_shanghai(ledger):
 
 
 def test_R4_purchase_time_in_utc_counts_by_shanghai_day(ledger):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     # 2026-11-25 17:00 UTC is 2026-11-26 01:00 in Shanghai
-    (p,), _ = ledger.buy("a", "ai.body.100k", datetime(2026, 11, 25, 17, 0, tzinfo=timezone.utc))
+    (p,), _ = ledger.buy("a", "ai.body.100k", datetime(2026, 11, 25, 17, 0, tzinfo=UTC))
     assert p.first_day == d("2026-11-26")
 
 
@@ -166,7 +166,7 @@ def test_R6_settled_per_service_per_day(ledger):
     ledger.record_usage("a", [ev("1", "ai.pet", 7, "2026-11-26 10:00"), ev("2", "ai.vehicle", 9, "2026-11-26 10:00"),
                               ev("3", "ai.pet", 3, "2026-11-27 10:00")])
     ledger.settle(d("2026-11-27"))
-    got = [(l.day, l.service, l.quantity, l.payg_quantity) for l in ledger.bills("a", d("2026-11-01"), d("2026-11-30"))]
+    got = [(ln.day, ln.service, ln.quantity, ln.payg_quantity) for ln in ledger.bills("a", d("2026-11-01"), d("2026-11-30"))]
     assert got == [(d("2026-11-26"), "ai.pet", 7, 0), (d("2026-11-26"), "ai.vehicle", 9, 9), (d("2026-11-27"), "ai.pet", 3, 0)]
 
 
@@ -392,7 +392,7 @@ def test_R12_supplement_draws_from_packages_covering_that_day_only(ledger):
     ledger.buy("a", "ai.face.100k", t("2026-11-22 09:00"))
     ledger.record_usage("a", [ev("2", "ai.face", 10, "2026-11-20 10:00")])
     ledger.settle(d("2026-11-22"))
-    assert [l.payg_quantity for l in lines_of(ledger, day="2026-11-20")] == [10, 10]
+    assert [ln.payg_quantity for ln in lines_of(ledger, day="2026-11-20")] == [10, 10]
 
 
 # R13 --------------------------------------------------------------------------------------
@@ -402,7 +402,7 @@ def test_R13_each_line_rounded_half_up_to_a_fen(ledger):
                               ev("2", "ai.body", 5, "2026-11-26 09:00"),        # 0.010 -> 0.01
                               ev("3", "ai.pet", 2, "2026-11-26 09:00")])        # 0.005 -> 0.01 (half up)
     ledger.settle(d("2026-11-26"))
-    amounts = {l.service: l.amount for l in lines_of(ledger)}
+    amounts = {ln.service: ln.amount for ln in lines_of(ledger)}
     assert amounts == {"ai.face": D("0.00"), "ai.body": D("0.01"), "ai.pet": D("0.01")}
     assert all(isinstance(a, Decimal) for a in amounts.values())
 
@@ -417,7 +417,7 @@ def test_R13_graduated_monthly_tiers_restart_on_the_first():
     ledger.record_usage("a", [ev("1", "ai.face", 60, "2026-11-29 09:00"), ev("2", "ai.face", 60, "2026-11-30 09:00"),
                               ev("3", "ai.face", 60, "2026-12-01 09:00")])
     ledger.settle(d("2026-12-01"))
-    amounts = [l.amount for l in ledger.bills("a", d("2026-11-01"), d("2026-12-31"))]
+    amounts = [ln.amount for ln in ledger.bills("a", d("2026-11-01"), d("2026-12-31"))]
     assert amounts == [D("0.60"), D("0.42"), D("0.60")]  # 40 x 0.01 + 20 x 0.001
 
 

@@ -64,14 +64,14 @@ def test_a_customers_autumn(server):
     usage(event("t-2", "traffic.up", 40 * GB, "2026-09-06T10:00:00+08:00"))
     settle("2026-09-06")
     lines = bill("2026-09-05", "2026-09-06")["lines"]
-    assert [(l["day"], l["service"], l["quantity"], l["amount"]) for l in lines] == [
+    assert [(ln["day"], ln["service"], ln["quantity"], ln["amount"]) for ln in lines] == [
         ("2026-09-05", "bandwidth.up", "0.8", "0.28"), ("2026-09-06", "traffic.up", 40 * GB, "0.00")]
     assert lines[1]["drawn"] == [{"package_id": up["id"], "quantity": 40 * GB}]
 
     # Late usage of 5 Sep arrives on the 8th: a supplement under the 5th's rules (peak billing, R12)
     usage(event("t-late", "traffic.up", 60_000_000, "2026-09-05T10:02:00+08:00"))
     assert settle("2026-09-08") == {"days": 1, "lines": 1}
-    (sup,) = [l for l in bill("2026-09-05", "2026-09-05")["lines"] if l["supplement"]]
+    (sup,) = [ln for ln in bill("2026-09-05", "2026-09-05")["lines"] if ln["supplement"]]
     assert (sup["quantity"], sup["amount"]) == ("1.6", "0.56")  # peak 0.8 -> 2.4 Mbps: 0.84 - 0.28
 
     # Refund (R10): a plate package bought on the 10th, refunded on the 12th; a second refund is refused
@@ -86,8 +86,8 @@ def test_a_customers_autumn(server):
     assert old["last_day"] == "2026-09-14"
     usage(event("f-1", "ai.face", 1000, "2026-09-14T09:00:00+08:00"), event("f-2", "ai.face", 1000, "2026-09-15T09:00:00+08:00"))
     settle("2026-09-15")
-    face = [l for l in bill("2026-09-14", "2026-09-15")["lines"] if l["service"] == "ai.face"]
-    assert [(l["day"], l["payg_quantity"], l["amount"]) for l in face] == [("2026-09-14", 0, "0.00"), ("2026-09-15", 1000, "0.50")]
+    face = [ln for ln in bill("2026-09-14", "2026-09-15")["lines"] if ln["service"] == "ai.face"]
+    assert [(ln["day"], ln["payg_quantity"], ln["amount"]) for ln in face] == [("2026-09-14", 0, "0.00"), ("2026-09-15", 1000, "0.50")]
     statuses = {p["id"]: p["status"] for p in me.get(f"/v1/accounts/{aid}/packages", params={"as_of": "2026-09-15T12:00:00+08:00"}).json()["packages"]}
     assert statuses[old["id"]] == "expired" and statuses[plate["id"]] == "refunded"
 
@@ -95,7 +95,7 @@ def test_a_customers_autumn(server):
     month = bill("2026-09-01", "2026-09-30")
     from decimal import Decimal
 
-    assert Decimal(month["total"]) == sum(Decimal(l["amount"]) for l in month["lines"])
+    assert Decimal(month["total"]) == sum(Decimal(ln["amount"]) for ln in month["lines"])
     assert settle("2026-09-30") == {"days": 0, "lines": 0}
     assert bill("2026-09-01", "2026-09-30") == month
 

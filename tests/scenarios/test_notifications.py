@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from packbill.domain import SHANGHAI
 from tests.webhook_receiver import Receiver
@@ -48,7 +48,7 @@ def test_serve_raises_a_reminder_within_a_minute_of_the_usage_and_delivers_it(db
             receiver.secrets["/ok"] = hook["secret"]
             acc = op.post("/v1/accounts", json={"name": "Live Co", "site": "cn"}).json()
             op.post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k"}).raise_for_status()
-            now = datetime.now(timezone.utc).astimezone(SHANGHAI)
+            now = datetime.now(UTC).astimezone(SHANGHAI)
             sent_at = time.monotonic()
             r = op.post(f"/v1/accounts/{acc['id']}/usage", json={"events": [
                 {"event_id": "live-1", "service": "ai.face", "quantity": 85_000, "region": "ap-beijing", "timestamp": now.isoformat()}]})
@@ -114,8 +114,8 @@ def test_a_dispatcher_killed_mid_delivery_loses_no_event_and_keeps_each_id(db_ur
 
 def test_two_servers_settle_the_scheduled_day_once(db_url, tmp_path):
     """Both servers' schedules are due at once (the time has passed today): one runs, the other skips."""
-    passed = (datetime.now(timezone.utc).astimezone(SHANGHAI) - timedelta(minutes=1)).strftime("%H:%M")
-    if passed > datetime.now(timezone.utc).astimezone(SHANGHAI).strftime("%H:%M"):
+    passed = (datetime.now(UTC).astimezone(SHANGHAI) - timedelta(minutes=1)).strftime("%H:%M")
+    if passed > datetime.now(UTC).astimezone(SHANGHAI).strftime("%H:%M"):
         passed = "00:00"  # just after midnight: any time today has passed
     one = start_server(db_url, tmp_path / "one.log", schedule="true", settle_at=passed)
     two = start_server(db_url, tmp_path / "two.log", schedule="true", settle_at=passed)
@@ -129,7 +129,7 @@ def test_two_servers_settle_the_scheduled_day_once(db_url, tmp_path):
         wait_for(finished, 60, "the scheduled settlement")
         time.sleep(2)  # the other server's loop has had its turn too
         runs = op.get("/v1/settlements").json()["runs"]
-        yesterday = (datetime.now(timezone.utc).astimezone(SHANGHAI).date() - timedelta(days=1)).isoformat()
+        yesterday = (datetime.now(UTC).astimezone(SHANGHAI).date() - timedelta(days=1)).isoformat()
         assert [r["through"] for r in runs] == [yesterday]
         trail = op.get("/v1/audit", params={"actor": "schedule"}).json()["records"]
         assert [(r["action"], r["via"], r["outcome"]) for r in trail] == [("settlement.run", "schedule", "ok")]

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -28,7 +28,7 @@ from .conftest import audit_clean, start_server
 
 def event(i: int, prefix: str = "op") -> dict:
     return {"event_id": f"{prefix}-{i}", "service": "ai.face", "quantity": 1 + i % 7, "region": "ap-beijing",
-            "timestamp": datetime.now(timezone.utc).astimezone(SHANGHAI).isoformat()}
+            "timestamp": datetime.now(UTC).astimezone(SHANGHAI).isoformat()}
 
 
 def stop(server) -> None:

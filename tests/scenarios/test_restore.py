@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from decimal import Decimal
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 import pytest

@@ -9,8 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from packbill import services
-from packbill.domain import BillingError
-from packbill.domain import ReferenceModel
+from packbill.domain import BillingError, ReferenceModel
 
 from ..domain.test_properties import DAYS, LAST_DAY, SMALL, START, histories
 from ..helpers import d
@@ -70,7 +69,7 @@ def test_services_match_reference_model(db_url, fresh_ctx, history, split, refun
     def rename(line):
         return line._replace(drawn=tuple(x._replace(package_id=ids[x.package_id]) for x in line.drawn))
 
-    want = [rename(l) for l in reference.bills(account.id, d("2026-01-01"), d("2028-12-31"))]
+    want = [rename(ln) for ln in reference.bills(account.id, d("2026-01-01"), d("2028-12-31"))]
     got = services.bills(ctx, account.id, d("2026-01-01"), d("2028-12-31"))
     assert sorted(got, key=repr) == sorted(want, key=repr)
     for as_of in (START + timedelta(days=split, hours=23), START + timedelta(days=DAYS + 1)):

@@ -73,7 +73,7 @@ def test_six_ingesters_of_mixed_batch_sizes_and_a_settler_never_fail(db_url):
         assert conn.execute(sa.select(sa.func.count()).select_from(t.usage_events)).scalar_one() == len(events)
     for account_id in account_ids:
         want = sum(ev["quantity"] for a, ev in events if a == account_id and not ev["service"].startswith("traffic"))
-        got = sum(l.quantity for l in services.bills(ctx, account_id, DAYS[0], DAYS[-1]) if l.service.startswith("ai."))
+        got = sum(ln.quantity for ln in services.bills(ctx, account_id, DAYS[0], DAYS[-1]) if ln.service.startswith("ai."))
         assert got == want
     ctx.close()
 
@@ -383,7 +383,8 @@ def test_a_503_keeps_the_keep_alive_connection_usable(tmp_path):
 
 # -- nothing an account may send stops another's settlement (issue 27) ------------------------------
 
-from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st
 
 from packbill.domain.limits import MAX_DAY_CALLS, MAX_DAY_TOTAL, MAX_QUANTITY  # noqa: E402
 from packbill.services.audit import audit  # noqa: E402

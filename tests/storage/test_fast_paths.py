@@ -13,10 +13,10 @@ from hypothesis import strategies as st
 
 from packbill import services
 from packbill.domain import ReferenceModel, check_event, load_catalog, row_of
+from packbill.domain.days import to_us
 from packbill.domain.usage import DayUsage
 from packbill.services.validate import slow_row, to_row
 from packbill.storage import schema as t
-from packbill.domain.days import to_us
 
 from ..conftest import FIXED_NOW
 from ..helpers import d
@@ -111,7 +111,7 @@ def test_intake_sums_and_bills_equal_the_reference_model(ctx, batches):
     through = (FIXED_NOW - timedelta(days=1)).date()
     services.settle(ctx, through)
     ledger.settle(through, FIXED_NOW)
-    strip = lambda lines: [(l.day, l.service, l.quantity, [x.quantity for x in l.drawn], l.payg_quantity, l.amount) for l in lines]  # noqa: E731
+    strip = lambda lines: [(ln.day, ln.service, ln.quantity, [x.quantity for x in ln.drawn], ln.payg_quantity, ln.amount) for ln in lines]  # noqa: E731
     assert strip(services.bills(ctx, account.id, d("2027-01-01"), d("2027-12-31"))) == strip(ledger.bills(account.id, d("2027-01-01"), d("2027-12-31")))
 
 

@@ -10,9 +10,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from packbill import services
-from packbill.services.audit import audit
 from packbill.domain import BillingError, load_catalog
 from packbill.services import Context
+from packbill.services.audit import audit
 from packbill.storage import schema as t
 from packbill.storage.db import Database
 

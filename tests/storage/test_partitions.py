@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from alembic import command
 
 from packbill import services
-from packbill.domain.errors import InvalidUsage
 from packbill.domain import load_catalog
+from packbill.domain.errors import InvalidUsage
 from packbill.services import Context
 from packbill.storage import partitions
 from packbill.storage.db import Database, normalise_url

@@ -2,17 +2,16 @@
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy.exc import IntegrityError
 
+from packbill.domain.days import to_us
 from packbill.services import buy, create_account
 from packbill.storage import schema as t
-from alembic import command
-
 from packbill.storage.db import Database, normalise_url
 from packbill.storage.migrate import alembic_config
-from packbill.domain.days import to_us
 
 from ..helpers import t as at
 

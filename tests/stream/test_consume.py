@@ -4,14 +4,13 @@ poisoned records that go to the dead-letter subject without blocking the stream.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import signal
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import nats
 import sqlalchemy as sa
@@ -53,7 +52,7 @@ async def dead_letters(url: str, names: dict) -> list[tuple[str, bytes]]:
     sub = await js.pull_subscribe(f"{names['dead']}.>", durable=names["durable"] + "-reader", stream=names["stream"] + "_DEAD")
     try:
         msgs = await sub.fetch(100, timeout=2)
-    except (nats.errors.TimeoutError, asyncio.TimeoutError):
+    except (TimeoutError, nats.errors.TimeoutError):
         msgs = []
     out = [(m.headers.get("Packbill-Reason"), m.data) for m in msgs]
     await nc.close()
@@ -117,7 +116,7 @@ def quiet(ctx, timeout: float = 60) -> None:
 
 def test_a_consumer_killed_mid_batch_and_two_consumers_store_each_event_once(ctx, db_url, nats_url, names, tmp_path):
     accounts = [services.create_account(ctx, f"K{i}", "cn")[0].id for i in range(5)]
-    published = events(accounts, 20_000, datetime.now(timezone.utc))  # the consumers run on the real clock
+    published = events(accounts, 20_000, datetime.now(UTC))  # the consumers run on the real clock
     run(publish_events(nats_url, published, names["prefix"], names["stream"], names["dead"]))
     env = {**os.environ, "PACKBILL_DB": db_url}
     cmd = [sys.executable, "-m", "packbill", "consume", "--nats", nats_url, "--stream", names["stream"], "--prefix", names["prefix"],

@@ -8,7 +8,8 @@ from __future__ import annotations
 import json
 import logging
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -18,10 +19,8 @@ from starlette.exceptions import HTTPException
 
 from ..domain.access import CHANGES
 from ..domain.limits import first_unstorable
-from ..services import Context, Unavailable
-from ..services import operators
+from ..services import Context, Unavailable, operators, trail
 from ..services.operators import outcome_of
-from ..services import trail
 from .errors import TOO_LARGE, ApiError
 
 log = logging.getLogger("packbill.audit")

@@ -10,10 +10,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from ..domain.days import check_supported
-from ..domain.usage import parse_timestamp
 from ..domain import access
 from ..domain.access import Role
+from ..domain.days import check_supported
+from ..domain.usage import parse_timestamp
 from ..services import Context, Principal, authenticate
 from ..services.lockout import Lockout
 from ..services.operators import record_anonymous

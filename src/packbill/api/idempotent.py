@@ -1,6 +1,7 @@
 """The ``Idempotency-Key`` header on requests that create or move money."""
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from .. import services
 from ..services import operators
-from .common import (AsOfOpt, DbOpt, Errors, moment, open_ctx, out)
+from .common import AsOfOpt, DbOpt, Errors, moment, open_ctx, out
 
 accounts_app = typer.Typer(help="Accounts: create, list, show, switch traffic billing.", no_args_is_help=True)
 GROUPS = {"accounts": accounts_app}
@@ -63,7 +63,7 @@ def accounts_show(account_id: str, db: DbOpt = None, as_of: AsOfOpt = None) -> N
 def accounts_traffic_billing(
     account_id: str,
     mode: Annotated[str, typer.Argument(help="traffic or daily_peak_bandwidth")],
-    at: Annotated[Optional[str], typer.Option(help="when the request was made (backfills)")] = None,
+    at: Annotated[str | None, typer.Option(help="when the request was made (backfills)")] = None,
     db: DbOpt = None,
 ) -> None:
     """Switch an account's traffic billing type (effective the next day)."""

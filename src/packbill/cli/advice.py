@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -13,7 +13,8 @@ from rich.table import Table
 from .. import present
 from ..present.advice import advice_json, reason
 from ..services import advice as service
-from .common import DbOpt, Errors, open_ctx, fail, out
+from .common import DbOpt, Errors, fail, open_ctx, out
+
 app = typer.Typer()
 """Commands at the top level."""
 GROUPS = {}
@@ -23,7 +24,7 @@ GROUPS = {}
 @app.command()
 def advise(
     account_id: str,
-    forecast: Annotated[Optional[Path], typer.Option(help='a JSON file {"<service>": [quantity per month, ...]} to plan for '
+    forecast: Annotated[Path | None, typer.Option(help='a JSON file {"<service>": [quantity per month, ...]} to plan for '
                                                           "instead of the past usage")] = None,
     window_days: Annotated[int, typer.Option(help="days of past usage to project from")] = 90,
     horizon_months: Annotated[int, typer.Option(help="30-day months to plan for")] = 12,

@@ -12,7 +12,7 @@ from rich.markup import escape
 from .. import present, services
 from ..present import spreadsheet
 from ..present.tables import bill_table
-from .common import (AsOfOpt, DbOpt, Errors, fail, moment, open_ctx, out, parse_day)
+from .common import AsOfOpt, DbOpt, Errors, fail, moment, open_ctx, out, parse_day
 
 bills_app = typer.Typer(help="Bills: what was drawn from which package and what was billed.", no_args_is_help=True)
 app = typer.Typer()

@@ -6,7 +6,7 @@ import json
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -16,8 +16,7 @@ from ..pdf import PdfUnavailable, html_to_pdf
 from ..present.books import revenue_json, statement_csv, statement_html, statement_json
 from ..services import audit as audit_service
 from ..services import books
-
-from .common import DbOpt, Errors, open_ctx, parse_day, fail, out
+from .common import DbOpt, Errors, fail, open_ctx, out, parse_day
 
 statements_app = typer.Typer(help="Monthly statements (provisional, then final and numbered).", no_args_is_help=True)
 invoices_app = typer.Typer(help="Invoices issued, never above the invoiceable amount.", no_args_is_help=True)
@@ -28,7 +27,7 @@ GROUPS = {"statements": statements_app, "invoices": invoices_app}
 LangOpt = Annotated[str, typer.Option(help="zh or en (the PDF's language)")]
 
 
-def _statement(account_id: str, month: str, db: Optional[str]):
+def _statement(account_id: str, month: str, db: str | None):
     ctx = open_ctx(db)
     with Errors():
         return ctx, books.statement(ctx, account_id, books.parse_month(month))
@@ -156,8 +155,8 @@ def invoices_list(account_id: str, db: DbOpt = None) -> None:
 
 @app.command()
 def revenue(
-    from_: Annotated[Optional[str], typer.Option("--from", help="first day YYYY-MM-DD [default: 29 days before --to]")] = None,
-    to: Annotated[Optional[str], typer.Option(help="last day YYYY-MM-DD [default: today, Asia/Shanghai]")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="first day YYYY-MM-DD [default: 29 days before --to]")] = None,
+    to: Annotated[str | None, typer.Option(help="last day YYYY-MM-DD [default: today, Asia/Shanghai]")] = None,
     format: Annotated[str, typer.Option(help="table or json")] = "table",
     db: DbOpt = None,
 ) -> None:

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from .. import present
 from ..domain import CatalogError, load_catalog
-from .common import (CatalogOpt, fail, load_settings, out)
+from .common import CatalogOpt, fail, load_settings, out
 
 catalog_app = typer.Typer(help="The catalog of packages and pay-as-you-go prices.", no_args_is_help=True)
 GROUPS = {"catalog": catalog_app}

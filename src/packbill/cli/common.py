@@ -14,7 +14,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -47,11 +47,11 @@ def err() -> Console:
     return Console(stderr=True, width=_width())
 
 
-DbOpt = Annotated[Optional[str], typer.Option(
+DbOpt = Annotated[str | None, typer.Option(
     "--db", help="sqlite:///file.db or postgresql://user@host:port/db \\[default: $PACKBILL_DB, else sqlite:///packbill.db]")]
-CatalogOpt = Annotated[Optional[Path], typer.Option(
+CatalogOpt = Annotated[Path | None, typer.Option(
     "--catalog", help="a catalog TOML file \\[default: $PACKBILL_CATALOG, else the shipped catalog]")]
-AsOfOpt = Annotated[Optional[str], typer.Option("--as-of", help="a moment, ISO 8601 with an offset, e.g. 2026-11-26T12:00:00+08:00")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="a moment, ISO 8601 with an offset, e.g. 2026-11-26T12:00:00+08:00")]
 
 
 def load_settings(**given) -> Settings:
@@ -61,7 +61,7 @@ def load_settings(**given) -> Settings:
         fail(f"bad configuration: {exc}")
 
 
-def open_ctx(db: Optional[str], catalog: Optional[Path] = None, create: bool = False) -> services.Context:
+def open_ctx(db: str | None, catalog: Path | None = None, create: bool = False) -> services.Context:
     """Services on --db (else $PACKBILL_DB) with the catalog of --catalog (else $PACKBILL_CATALOG).
     A SQLite file that does not exist is created only when ``create`` (serve, init): any other
     command says it is not there, rather than working on a new empty database by mistake."""
@@ -87,7 +87,7 @@ def fail(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
-def moment(value: Optional[str], name: str) -> Optional[datetime]:
+def moment(value: str | None, name: str) -> datetime | None:
     if value is None:
         return None
     try:

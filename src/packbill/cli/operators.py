@@ -5,7 +5,7 @@ database directly, so it acts as an admin, recorded as the operating-system user
 from __future__ import annotations
 
 import json
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
@@ -13,8 +13,7 @@ from rich.table import Table
 from ..domain import SHANGHAI
 from ..present.operators import record_json
 from ..services import operators
-
-from .common import DbOpt, Errors, open_ctx, parse_day, out
+from .common import DbOpt, Errors, open_ctx, out, parse_day
 
 keys_app = typer.Typer(help="Operator keys with a role (admin, finance, support, metering): create, list, revoke.",
                        no_args_is_help=True)
@@ -64,11 +63,11 @@ def keys_revoke(key_id: str, db: DbOpt = None) -> None:
 
 @app.command()
 def trail(
-    since: Annotated[Optional[str], typer.Option("--from", help="first day, YYYY-MM-DD (Beijing time)")] = None,
-    until: Annotated[Optional[str], typer.Option("--to", help="last day, YYYY-MM-DD (Beijing time)")] = None,
-    actor: Annotated[Optional[str], typer.Option(help="who: 'bootstrap', a key id, an account id, os:<user>")] = None,
-    account: Annotated[Optional[str], typer.Option(help="an account id")] = None,
-    action: Annotated[Optional[str], typer.Option(help="e.g. topup.create")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD (Beijing time)")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD (Beijing time)")] = None,
+    actor: Annotated[str | None, typer.Option(help="who: 'bootstrap', a key id, an account id, os:<user>")] = None,
+    account: Annotated[str | None, typer.Option(help="an account id")] = None,
+    action: Annotated[str | None, typer.Option(help="e.g. topup.create")] = None,
     limit: Annotated[int, typer.Option(min=1, max=operators.MAX_RECORDS)] = 50,
     format: Annotated[str, typer.Option(help="table or json")] = "table",
     db: DbOpt = None,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from .. import present, services
 from ..present.tables import packages_table
-from .common import (AsOfOpt, DbOpt, Errors, moment, open_ctx, out)
+from .common import AsOfOpt, DbOpt, Errors, moment, open_ctx, out
 
 packages_app = typer.Typer(help="Packages: buy, list, refund.", no_args_is_help=True)
 GROUPS = {"packages": packages_app}
@@ -19,7 +19,7 @@ def packages_buy(
     account_id: str,
     sku: str,
     count: Annotated[int, typer.Option(min=1, max=100)] = 1,
-    at: Annotated[Optional[str], typer.Option(help="purchase time (backfills)")] = None,
+    at: Annotated[str | None, typer.Option(help="purchase time (backfills)")] = None,
     db: DbOpt = None,
 ) -> None:
     """Buy COUNT packages of SKU for an account."""
@@ -34,7 +34,7 @@ def packages_buy(
 @packages_app.command("list")
 def packages_list(
     account_id: str,
-    status: Annotated[Optional[str], typer.Option(help="only packages with this status")] = None,
+    status: Annotated[str | None, typer.Option(help="only packages with this status")] = None,
     as_of: AsOfOpt = None,
     db: DbOpt = None,
 ) -> None:
@@ -49,7 +49,7 @@ def packages_list(
 def packages_refund(
     account_id: str,
     package_id: str,
-    at: Annotated[Optional[str], typer.Option(help="refund time (backfills)")] = None,
+    at: Annotated[str | None, typer.Option(help="refund time (backfills)")] = None,
     db: DbOpt = None,
 ) -> None:
     """The account's one no-reason refund (within 5 days, never drawn on)."""

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from .. import services
-from .common import (CatalogOpt, DbOpt, Errors, err, fail, load_settings, open_ctx, out)
+from .common import CatalogOpt, DbOpt, Errors, err, fail, load_settings, open_ctx, out
 
 app = typer.Typer()
 """Commands at the top level."""
@@ -19,15 +19,15 @@ GROUPS = {}
 @app.command()
 def serve(
     db: DbOpt = None,
-    host: Annotated[Optional[str], typer.Option(help="address to listen on \\[default: $PACKBILL_HOST, else 127.0.0.1]")] = None,
-    port: Annotated[Optional[int], typer.Option(help="port to listen on \\[default: $PACKBILL_PORT, else 8000]")] = None,
+    host: Annotated[str | None, typer.Option(help="address to listen on \\[default: $PACKBILL_HOST, else 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on \\[default: $PACKBILL_PORT, else 8000]")] = None,
     catalog: CatalogOpt = None,
-    workers: Annotated[Optional[int], typer.Option(help="server processes \\[default: $PACKBILL_WORKERS, else 1]")] = None,
-    dispatch: Annotated[Optional[bool], typer.Option(
+    workers: Annotated[int | None, typer.Option(help="server processes \\[default: $PACKBILL_WORKERS, else 1]")] = None,
+    dispatch: Annotated[bool | None, typer.Option(
         "--dispatch/--no-dispatch", help="deliver webhooks in this server \\[default: $PACKBILL_DISPATCH, else yes]")] = None,
-    schedule: Annotated[Optional[bool], typer.Option(
+    schedule: Annotated[bool | None, typer.Option(
         "--schedule/--no-schedule", help="settle every ended day at --settle-at \\[default: $PACKBILL_SCHEDULE, else yes]")] = None,
-    settle_at: Annotated[Optional[str], typer.Option(
+    settle_at: Annotated[str | None, typer.Option(
         help="the daily settlement's time, HH:MM Beijing time \\[default: $PACKBILL_SETTLE_AT, else 08:00]")] = None,
 ) -> None:
     """Start the HTTP service (API v1 and the console), with the webhook dispatcher, the live
@@ -109,7 +109,6 @@ def dispatch(
     start with --no-dispatch; several dispatchers may run at once."""
     import signal
     import threading
-
     from datetime import timedelta
 
     from ..services import notify

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from .. import services
-from .common import (DbOpt, Errors, err, fail, load_settings, moment, open_ctx, out, parse_day)
+from .common import DbOpt, Errors, err, fail, load_settings, moment, open_ctx, out, parse_day
 
 app = typer.Typer()
 """Commands at the top level."""
@@ -20,7 +20,7 @@ GROUPS = {}
 @app.command()
 def settle(
     through: Annotated[str, typer.Option(help="settle every day up to and including this one (YYYY-MM-DD)")],
-    at: Annotated[Optional[str], typer.Option(help="act as if it were this moment (backfills)")] = None,
+    at: Annotated[str | None, typer.Option(help="act as if it were this moment (backfills)")] = None,
     workers: Annotated[int, typer.Option(min=1, max=64, help="processes settling chunks of accounts at once (PostgreSQL; "
                                          "`packbill worker` processes on other machines join in too)")] = 1,
     db: DbOpt = None,
@@ -59,7 +59,7 @@ def settle(
 
 @app.command()
 def worker(
-    run: Annotated[Optional[int], typer.Option(help="work on this run only, then stop (as `settle --workers` starts them)")] = None,
+    run: Annotated[int | None, typer.Option(help="work on this run only, then stop (as `settle --workers` starts them)")] = None,
     db: DbOpt = None,
 ) -> None:
     """Settle chunks of accounts of any settlement run that has work left, until stopped

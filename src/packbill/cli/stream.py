@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
 from ..stream import Consumer
-
 from .common import DbOpt, fail, load_settings, open_ctx, out
+
 app = typer.Typer()
 """Commands at the top level."""
 GROUPS = {}
@@ -18,14 +18,14 @@ GROUPS = {}
 
 @app.command()
 def consume(
-    nats_url: Annotated[Optional[str], typer.Option("--nats", help="the NATS server \\[default: $PACKBILL_NATS_URL, else nats://127.0.0.1:4222]")] = None,
+    nats_url: Annotated[str | None, typer.Option("--nats", help="the NATS server \\[default: $PACKBILL_NATS_URL, else nats://127.0.0.1:4222]")] = None,
     stream: Annotated[str, typer.Option(help="the JetStream stream of usage")] = "USAGE",
     prefix: Annotated[str, typer.Option(help="subjects are <prefix>.<account_id>")] = "usage",
     durable: Annotated[str, typer.Option(help="the durable consumer every consumer process shares")] = "packbill",
     dead: Annotated[str, typer.Option(help="refused records go to <dead>.<account_id>, with the reason in a header")] = "usage-dead",
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="messages per transaction")] = 1000,
     ack_wait: Annotated[float, typer.Option(min=1, help="seconds before an unacknowledged batch is delivered again")] = 30.0,
-    until_idle: Annotated[Optional[float], typer.Option(help="stop after this many seconds without a message")] = None,
+    until_idle: Annotated[float | None, typer.Option(help="stop after this many seconds without a message")] = None,
     db: DbOpt = None,
 ) -> None:
     """Store usage from NATS JetStream, batch by batch, acknowledging each batch only after its

@@ -12,7 +12,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .. import services
 from ..present import spreadsheet
-from .common import (Count, DbOpt, Errors, err, fail, open_ctx, out, parse_day)
+from .common import Count, DbOpt, Errors, err, fail, open_ctx, out, parse_day
 
 usage_app = typer.Typer(help="Usage: bulk import from CSV or JSON Lines; export, archive and restore raw events.", no_args_is_help=True)
 GROUPS = {"usage": usage_app}

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from .. import present, services
-from .common import (AsOfOpt, DbOpt, Errors, moment, open_ctx, out, parse_amount,
-                     parse_day, run_key)
+from .common import AsOfOpt, DbOpt, Errors, moment, open_ctx, out, parse_amount, parse_day, run_key
 
 wallet_app = typer.Typer(help="The wallet: balance, state, top-ups and adjustments (operator).", no_args_is_help=True)
 vouchers_app = typer.Typer(help="Vouchers: grant and list (operator).", no_args_is_help=True)
@@ -54,7 +53,7 @@ def wallet_topup(
     account_id: str,
     amount: Annotated[str, typer.Argument(help="CNY, e.g. 100.00")],
     reference: Annotated[str, typer.Option(help="the payment's own reference (a retry with it adds nothing)")],
-    at: Annotated[Optional[str], typer.Option(help="when the payment arrived (backfills)")] = None,
+    at: Annotated[str | None, typer.Option(help="when the payment arrived (backfills)")] = None,
     db: DbOpt = None,
 ) -> None:
     """Record a top-up (idempotent by its reference)."""
@@ -85,7 +84,7 @@ def vouchers_grant(
     account_id: str,
     amount: Annotated[str, typer.Argument(help="CNY")],
     expires_on: Annotated[str, typer.Option(help="the last day it pays on, YYYY-MM-DD")],
-    service: Annotated[Optional[list[str]], typer.Option(help="a service it may pay for (repeat; default all)")] = None,
+    service: Annotated[list[str] | None, typer.Option(help="a service it may pay for (repeat; default all)")] = None,
     db: DbOpt = None,
 ) -> None:
     """Grant a voucher: it pays before cash, never arrears, and expires."""

@@ -14,16 +14,15 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import services
-from ..domain import SHANGHAI, ReferenceModel, UsageEvent, journal
-from ..domain import BANDWIDTH_SERVICES
-from ..present import mbps, money, quantity
-from ..present.tables import packages_table
+from ..domain import BANDWIDTH_SERVICES, SHANGHAI, ReferenceModel, UsageEvent, journal
 from ..domain.usage import parse_timestamp
+from ..domain.wallet import WalletState
+from ..present import mbps, money, quantity
 from ..present.advice import cost_chart as advice_chart
 from ..present.advice import reason as advice_reason
+from ..present.tables import packages_table
 from ..services import Context, audit, books
 from ..services import advice as advice_service
-from ..domain.wallet import WalletState
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
 
@@ -124,7 +123,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     peaks = services.daily_peaks(ctx, account.id, MONTH_START, last)
     view = services.account_view(ctx, account.id)
     payg_only = _payg_only(month, ctx, account.id)
-    total = sum((l.amount for l in lines), Decimal(0))
+    total = sum((ln.amount for ln in lines), Decimal(0))
 
     out.print(packages_table(views, title=f"Packages on {clock.now.date()} (draw order)"))
     out.print(_bill_table(lines, last))
@@ -135,7 +134,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     summary.add_row("package value used this month", f"{money(used)} CNY (drawn quantity at package price)")
     summary.add_row("[bold]the month's usage cost[/bold]", f"[bold]{money(total + used)} CNY[/bold]")
     summary.add_row("with pay-as-you-go only", f"{money(payg_only)} CNY")
-    summary.add_row("supplement lines (late usage)", str(sum(1 for l in lines if l.supplement)))
+    summary.add_row("supplement lines (late usage)", str(sum(1 for ln in lines if ln.supplement)))
     summary.add_row("retried events counted once", f"{duplicates:,}")
     summary.add_row("traffic billing now", view.traffic_billing.value)
     wallet = services.wallet(ctx, account.id)
@@ -179,7 +178,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     out.print(f"report: [bold]{report.resolve()}[/bold]")
     ctx.close()
     return DemoResult(account.id, db_url, report, total, package_cost, payg_only,
-                      sum(1 for l in lines if l.supplement), duplicates)
+                      sum(1 for ln in lines if ln.supplement), duplicates)
 
 
 def _bill_table(lines, last: date) -> Table:
@@ -187,15 +186,15 @@ def _bill_table(lines, last: date) -> Table:
     for col in ("service", "usage", "from packages", "pay-as-you-go", "amount (CNY)"):
         table.add_column(col, justify="left" if col == "service" else "right")
     by_service: dict[str, list] = defaultdict(lambda: [0, 0, 0, Decimal(0)])
-    for l in lines:
-        row = by_service[l.service]
-        if l.service in BANDWIDTH_SERVICES:
-            row[0] = max(row[0], l.quantity)  # show the month's highest daily peak
+    for ln in lines:
+        row = by_service[ln.service]
+        if ln.service in BANDWIDTH_SERVICES:
+            row[0] = max(row[0], ln.quantity)  # show the month's highest daily peak
         else:
-            row[0] += l.quantity
-            row[1] += sum(d.quantity for d in l.drawn)
-            row[2] += l.payg_quantity
-        row[3] += l.amount
+            row[0] += ln.quantity
+            row[1] += sum(d.quantity for d in ln.drawn)
+            row[2] += ln.payg_quantity
+        row[3] += ln.amount
     for service, (q, drawn, payg, amount) in sorted(by_service.items()):
         if service in BANDWIDTH_SERVICES:
             table.add_row(service, f"top peak {mbps(q)}", "", "by daily peak", money(amount))
@@ -209,7 +208,7 @@ def _bill_table(lines, last: date) -> Table:
 def _package_value_used(views, lines) -> Decimal:
     """What the drawn quantities were worth at each package's own unit price."""
     price = {v.package.id: v.package.price / v.package.size for v in views}
-    return sum((d.quantity * price[d.package_id] for l in lines for d in l.drawn), Decimal(0)).quantize(Decimal("0.01"))
+    return sum((d.quantity * price[d.package_id] for ln in lines for d in ln.drawn), Decimal(0)).quantize(Decimal("0.01"))
 
 
 def _payg_only(month, ctx: Context, account_id: str) -> Decimal:
@@ -224,4 +223,4 @@ def _payg_only(month, ctx: Context, account_id: str) -> Decimal:
                                                     parse_timestamp(e["timestamp"])) for e in events))
     last = MONTH_START + timedelta(days=DAYS - 1)
     ledger.settle(last)
-    return sum((l.amount for l in ledger.bills(account_id, MONTH_START, last)), Decimal(0))
+    return sum((ln.amount for ln in ledger.bills(account_id, MONTH_START, last)), Decimal(0))

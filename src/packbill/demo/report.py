@@ -11,51 +11,10 @@ from pathlib import Path
 from ..domain.catalog import TRAFFIC_SERVICES
 from ..domain.money import window_mbps
 from ..present import money, package_name, quantity, service_name
-from ..present.charts import drawn_vs_payg, line_chart, stacked_bars
-from ..present.charts import PALETTE, PAYG
+from ..present.charts import PALETTE, PAYG, drawn_vs_payg, line_chart, stacked_bars
+from ..present.words import words
 
-WORDS: dict[str, dict[str, str]] = {
-    "payg": {"zh": "按量计费", "en": "pay-as-you-go"},
-    "usage_title": {"zh": "{service}：每天从各资源包抵扣的用量与按量计费", "en": "{service}: daily usage drawn from each package vs pay-as-you-go"},
-    "no_traffic": {"zh": "（按日峰值带宽计费的日子不抵扣流量包）", "en": " (none on daily-peak-bandwidth days)"},
-    "calls": {"zh": "次", "en": "calls"},
-    "remaining_title": {"zh": "各资源包每天结束时的剩余量（占总量的 %）", "en": "Each package's remaining (% of its size) at the end of each day"},
-    "peak_title": {"zh": "每日峰值带宽（最大的 5 分钟窗口，全部地域）", "en": "Daily peak bandwidth (largest 5-minute window, all regions)"},
-    "up": {"zh": "上行", "en": "upstream"},
-    "down": {"zh": "下行", "en": "downstream"},
-    "balance_title": {"zh": "每天早上结算后的现金余额（元）：预付、每日扣费、欠费时充值",
-                      "en": "Cash balance after each morning's settlement (CNY): prepaid, charged daily, topped up when in arrears"},
-    "balance": {"zh": "余额", "en": "balance"},
-    "title": {"zh": "packbill 演示：{name}", "en": "packbill demo: {name}"},
-    "month": {"zh": "{name}：{year} 年 {month} 月", "en": "{name}: {month_name} {year}"},
-    "intro": {"zh": "随机种子 {seed} 模拟。每天次日早上结算；迟到的用量作为其所属日期的补充结算。",
-              "en": "Simulated with seed {seed}. Every day was settled the next morning; late usage was settled as a supplement to its own day."},
-    "bought": {"zh": "购买资源包（有效期各一年）", "en": "packages bought (each valid a year)"},
-    "billed": {"zh": "本月账单（按量计费与峰值带宽）", "en": "billed this month (pay-as-you-go and peak bandwidth)"},
-    "used": {"zh": "本月使用的资源包价值（抵扣量按各包单价）", "en": "package value used this month (drawn quantity at each package's price)"},
-    "cost": {"zh": "本月用量成本", "en": "the month's usage cost"},
-    "payg_only": {"zh": "同一个月全部按量计费", "en": "the same month with pay-as-you-go only"},
-    "cny": {"zh": "元", "en": "CNY"},
-    "packages": {"zh": "资源包", "en": "Packages"},
-    "package": {"zh": "资源包", "en": "package"},
-    "id": {"zh": "编号", "en": "id"},
-    "remaining": {"zh": "剩余", "en": "remaining"},
-    "status": {"zh": "状态", "en": "status"},
-    "first_day": {"zh": "首日", "en": "first day"},
-    "last_day": {"zh": "末日", "en": "last day"},
-    "charts": {"zh": "图表", "en": "Charts"},
-    "by_service": {"zh": "按服务的账单", "en": "Bill by service"},
-    "every_line": {"zh": "全部账单行（{n}）", "en": "Every bill line ({n})"},
-    "day": {"zh": "日期", "en": "day"},
-    "service": {"zh": "服务", "en": "service"},
-    "quantity": {"zh": "用量", "en": "quantity"},
-    "drawn_from": {"zh": "抵扣自", "en": "drawn from"},
-    "amount": {"zh": "金额", "en": "amount"},
-    "supplement": {"zh": "补充结算", "en": "supplement"},
-    "st_active": {"zh": "生效中", "en": "active"}, "st_exhausted": {"zh": "已用完", "en": "exhausted"},
-    "st_frozen": {"zh": "已冻结", "en": "frozen"}, "st_expired": {"zh": "已过期", "en": "expired"},
-    "st_refunded": {"zh": "已退款", "en": "refunded"},
-}
+WORDS = words("report")
 
 
 def write_report(path: Path, account, views, lines, remaining_by_day: dict[date, dict[str, int]],
@@ -114,14 +73,14 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
         for v in views
     )
     by_service: dict[str, Decimal] = defaultdict(Decimal)
-    for l in lines:
-        by_service[l.service] += l.amount
+    for ln in lines:
+        by_service[ln.service] += ln.amount
     bill_rows = "".join(f"<tr><td>{escape(sname(s))}</td><td class=r>{money(a)}</td></tr>" for s, a in sorted(by_service.items()))
     detail = "".join(
-        f"<tr><td>{l.day}</td><td>{escape(sname(l.service))}</td><td class=r>{escape(quantity(l.service, l.quantity, lang))}</td>"
-        f"<td>{'<br>'.join(escape(names.get(d.package_id, d.package_id)) + f': {escape(quantity(l.service, d.quantity, lang))}' for d in l.drawn)}</td>"
-        f"<td class=r>{escape(quantity(l.service, l.payg_quantity, lang))}</td><td class=r>{money(l.amount)}</td><td>{w('supplement') if l.supplement else ''}</td></tr>"
-        for l in lines
+        f"<tr><td>{ln.day}</td><td>{escape(sname(ln.service))}</td><td class=r>{escape(quantity(ln.service, ln.quantity, lang))}</td>"
+        f"<td>{'<br>'.join(escape(names.get(d.package_id, d.package_id)) + f': {escape(quantity(ln.service, d.quantity, lang))}' for d in ln.drawn)}</td>"
+        f"<td class=r>{escape(quantity(ln.service, ln.payg_quantity, lang))}</td><td class=r>{money(ln.amount)}</td><td>{w('supplement') if ln.supplement else ''}</td></tr>"
+        for ln in lines
     )
     heading = w("month", name=escape(account.name), year=days[0].year, month=days[0].month, month_name=f"{days[0]:%B}")
     html = f"""<!doctype html>

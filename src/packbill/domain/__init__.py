@@ -17,10 +17,10 @@ from .catalog import (
 from .days import SHANGHAI, Validity, shanghai_day
 from .draw_order import can_draw, draw, draw_order_key, in_draw_order
 from .errors import BillingError, InvalidRequest, InvalidUsage, NotFound, RefundNotAllowed, SiteNotEligible
-from .reference import ReferenceModel, PackageView
 from .model import Balance, BillLine, Draw, Package, PackageStatus, Site, TrafficBilling, UsageEvent
 from .money import round_line
 from .purchase import purchase
+from .reference import PackageView, ReferenceModel
 from .refund import check_refund
 from .reminders import PackageHistory, Reminder, reminders_at
 from .settlement import (

@@ -33,10 +33,10 @@ results is always ``simulate``'s exact Decimal arithmetic; the solver's floats o
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
-from typing import Mapping, Sequence
 
 from .catalog import Catalog, PaygPrice
 from .errors import BillingError
@@ -83,7 +83,7 @@ class Need:
     mainland: tuple[int, ...]
     other: tuple[int, ...]
 
-    def scaled(self, factor: Fraction) -> "Need":
+    def scaled(self, factor: Fraction) -> Need:
         return Need(self.service, tuple(int(q * factor) for q in self.mainland), tuple(int(q * factor) for q in self.other))
 
 

@@ -11,11 +11,11 @@ Pay-as-you-go is recognised when its day is settled (``payg:<service>``, ``journ
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Iterable, Sequence
 
 from .days import day_start, month_end, month_start, next_month
 from .journal import BREAKAGE, DEFERRED, PAYG, REVENUE, Entry, Posting, breakage, deferred, revenue, voucher
@@ -198,7 +198,7 @@ class Statement:
     invoiceable: Decimal
     daily: tuple[tuple[date, Decimal, Decimal], ...] = field(default=())
     """Per day of the month with lines: (day, pay-as-you-go amount, supplement amount)."""
-    late: tuple["LateMove", ...] = field(default=())
+    late: tuple[LateMove, ...] = field(default=())
     """Money stated in earlier months that were already final when it was recorded (late money,
     already counted in the month's top-ups, adjustments, purchases and refunds), each with its own day."""
 

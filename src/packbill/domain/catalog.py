@@ -6,11 +6,12 @@ this module, and an operator can load their own file.
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .days import Validity
 from .limits import MAX_DAY_CALLS, MAX_DAY_CHARGE_FEN, MAX_DAY_TOTAL

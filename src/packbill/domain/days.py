@@ -98,7 +98,7 @@ class Validity:
     days: int
 
     @classmethod
-    def parse(cls, text: str) -> "Validity":
+    def parse(cls, text: str) -> Validity:
         match = _VALIDITY.match(text) if isinstance(text, str) else None
         if not match or text == "P":
             raise ValueError(f"{text!r} is not a duration like 'P1Y', 'P6M' or 'P30D'")

@@ -6,8 +6,8 @@ draws packages sorts with it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Iterable, Sequence
 
 from .model import Balance, Draw, Package, TrafficBilling
 from .traffic_billing import is_frozen

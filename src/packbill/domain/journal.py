@@ -18,9 +18,10 @@ voucher:v −20, cash −30, deferred:p +50. A pay-as-you-go line of 5: cash −
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import NamedTuple, Sequence
+from typing import NamedTuple
 
 from .wallet import Payment
 

@@ -9,10 +9,11 @@ import base64
 import hashlib
 import hmac
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
 from .days import SHANGHAI
 from .reminders import Reminder
@@ -81,7 +82,7 @@ def sign(secret: str, msg_id: str, timestamp: int, payload: str) -> str:
     """The ``webhook-signature`` header: ``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``,
     keyed with the secret's base64-decoded bytes (after its ``whsec_`` prefix)."""
     key = base64.b64decode(secret.removeprefix(SECRET_PREFIX))
-    digest = hmac.new(key, f"{msg_id}.{timestamp}.{payload}".encode("utf-8"), hashlib.sha256).digest()
+    digest = hmac.new(key, f"{msg_id}.{timestamp}.{payload}".encode(), hashlib.sha256).digest()
     return "v1," + base64.b64encode(digest).decode("ascii")
 
 

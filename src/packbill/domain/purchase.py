@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable
 
 from .catalog import Catalog
 from .days import require_aware, shanghai_day
 from .errors import InvalidRequest, SiteNotEligible
 from .limits import MAX_COUNT
 from .model import Package, Site
-
 
 
 def purchase(

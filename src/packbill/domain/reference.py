@@ -9,18 +9,17 @@ statuses ``package_status``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from itertools import count as counter
-from typing import Iterable
 
 from . import journal
 from .catalog import Catalog
 from .days import SHANGHAI, shanghai_day
 from .draw_order import in_draw_order
-from .errors import InvalidRequest, NotFound
-from .wallet import rate_on
+from .errors import Conflict, InvalidRequest, NotFound
 from .model import Balance, BillLine, Package, PackageStatus, Site, TrafficBilling, UsageEvent
 from .purchase import purchase
 from .refund import check_refund
@@ -30,7 +29,6 @@ from .settlement import AccountState, UsageDay, settle_account
 from .status import package_status, remaining_of
 from .traffic_billing import SwitchRequest, check_switch, mode_on, pending_switch
 from .usage import DayUsage, dedupe, row_of
-from .errors import Conflict
 from .wallet import (
     DiscountRate,
     Payment,
@@ -43,6 +41,7 @@ from .wallet import (
     contracted,
     pay,
     pay_back,
+    rate_on,
     split,
     split_payment,
 )

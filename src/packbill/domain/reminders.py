@@ -8,10 +8,10 @@ the presentation layer in Chinese or English. A delivery channel can key each re
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Iterable, Sequence
 
 from .model import Package, TrafficBilling
 from .status import remaining_of

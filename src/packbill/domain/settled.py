@@ -9,10 +9,11 @@ notifications, and the statement month of each line. ``services.settlement`` wri
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .books import Recognition, recognition, statement_month
 from .journal import Entry

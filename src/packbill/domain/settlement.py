@@ -11,21 +11,21 @@ returns.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import AbstractSet as Set
-from typing import Iterable, Mapping, Sequence
 
 from .catalog import BANDWIDTH_OF, TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
 from .days import month_start, shanghai_day
 from .draw_order import draw
+from .journal import Entry
+from .journal import payg as journal_payg
 from .model import Balance, BillLine, Draw, TrafficBilling
 from .money import ZERO, window_bytes_to_bps, window_mbps
 from .traffic_billing import SwitchRequest, mode_on
-from .journal import Entry
-from .journal import payg as journal_payg
 from .wallet import DiscountRate, Payment, Purse, after_movement, contracted, pay, rate_on
 
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
-from typing import Iterable
 
 from .days import shanghai_day
 from .model import Package, PackageStatus, TrafficBilling

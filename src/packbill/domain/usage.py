@@ -9,9 +9,10 @@ database adds up stored rows in the same way (``storage.intake``).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from .catalog import TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
 from .days import check_supported, day_and_window, to_us

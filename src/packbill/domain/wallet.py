@@ -7,12 +7,13 @@ once, where its contracted amount is computed (``contracted``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
-from typing import Iterable, Mapping, NamedTuple, Sequence
+from typing import NamedTuple
 
 from .errors import BillingError, InvalidRequest
 from .money import CENT, ZERO, round_line
@@ -176,7 +177,7 @@ class Purse:
     threshold: Decimal | None = None
     alert: AlertState = AlertState()
 
-    def with_cash(self, cash: Decimal) -> "Purse":
+    def with_cash(self, cash: Decimal) -> Purse:
         return Purse(cash, self.vouchers, self.terms, self.credit_limit, self.arrears_since, self.threshold, self.alert)
 
     def available(self, service: str, day: date) -> Decimal:

@@ -145,7 +145,7 @@ def line_json(line: BillLine) -> dict[str, Any]:
 
 
 def bill_json(lines: list[BillLine]) -> dict[str, Any]:
-    return {"lines": [line_json(l) for l in lines], "total": money_json(sum((l.amount for l in lines), Decimal(0)))}
+    return {"lines": [line_json(ln) for ln in lines], "total": money_json(sum((ln.amount for ln in lines), Decimal(0)))}
 
 
 def catalog_json(catalog: Catalog) -> dict[str, Any]:

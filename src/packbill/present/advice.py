@@ -7,6 +7,7 @@ from typing import Any
 
 from ..domain.catalog import Catalog
 from . import money_json, service_name
+from .words import in_language
 
 
 def _unit_price(value: Decimal) -> str:
@@ -24,7 +25,6 @@ def reason(buy, catalog: Catalog, lang: str = "en") -> str:
     return f"covers about {months_text} months of {name} at {_unit_price(payg)} → {_unit_price(unit)} CNY a {per}"
 
 
-CHART_WORDS = {"zh": ("未来 {n} 个月累计费用预测", "按建议购买", "不购买"), "en": ("Projected cost over {n} months, running total", "With the plan", "Without it")}
 
 
 def cost_chart(view, lang: str = "en") -> str | None:
@@ -36,7 +36,8 @@ def cost_chart(view, lang: str = "en") -> str | None:
     a = view.advice
     if not a.services:
         return None
-    title, with_name, without_name = CHART_WORDS["zh" if lang == "zh" else "en"]
+    w = in_language("advice", lang)
+    title, with_name, without_name = w["chart_title"], w["with_plan"], w["without_plan"]
 
     def running(values):
         total, out = Decimal(0), []

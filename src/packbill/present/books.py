@@ -4,15 +4,17 @@ page in Chinese or English (the PDF is this page printed)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from decimal import Decimal
 from html import escape
-from typing import Any, Sequence
+from typing import Any
 
 from ..domain.books import RevenueDay, Statement
 from ..domain.catalog import Catalog
 from ..domain.days import month_days
 from . import money, money_json, quantity, service_name, spreadsheet
 from .charts import stacked_bars
+from .words import in_language
 
 
 def _amounts(p) -> dict[str, str]:
@@ -72,30 +74,6 @@ def statement_csv(s: Statement) -> str:
     return buf.getvalue()
 
 
-WORDS = {
-    "zh": {"title": "月度账单", "account": "账户", "month": "账单月份", "number": "账单编号", "status": "状态",
-           "final": "已出账", "provisional": "未出账（预估）", "summary": "账单概览", "opening": "期初余额", "topups": "充值",
-           "adjustments": "调账", "purchases": "资源包购买（现金）", "refunds": "退款（现金）", "payg": "按量计费", "closing": "期末余额",
-           "invoiceable": "可开票金额", "payg_table": "按量计费明细", "service": "产品", "quantity": "计费用量", "list": "刊例价",
-           "amount": "应付金额", "voucher": "代金券抵扣", "cash": "现金支付", "usage_table": "用量明细", "drawn": "资源包抵扣",
-           "payg_q": "按量计费用量", "mainland": "中国大陆", "other": "其他地区", "packages_table": "资源包", "package": "资源包 ID",
-           "remaining": "月末剩余", "size": "规格", "validity": "有效期", "daily": "每日费用", "supplement": "补结算", "none": "无",
-           "active": "生效中", "expired": "已过期", "exhausted": "已用完", "refunded": "已退款", "frozen": "已冻结", "currency": "金额单位：元（CNY）",
-           "late_table": "补记款项（所属月份已出账，计入本月）", "day": "日期", "kind": "类型", "late_amount": "金额", "topup": "充值", "adjustment": "调账",
-           "purchase": "资源包购买", "refund": "退款"},
-    "en": {"title": "Monthly statement", "account": "Account", "month": "Month", "number": "Statement no.", "status": "Status",
-           "final": "Final", "provisional": "Provisional (estimate)", "summary": "Summary", "opening": "Opening balance",
-           "topups": "Top-ups", "adjustments": "Adjustments", "purchases": "Package purchases (cash)", "refunds": "Refunds (cash)",
-           "payg": "Pay-as-you-go", "closing": "Closing balance", "invoiceable": "Invoiceable", "payg_table": "Pay-as-you-go by service",
-           "service": "Service", "quantity": "Billed quantity", "list": "List price", "amount": "Amount", "voucher": "Vouchers",
-           "cash": "Cash", "usage_table": "Usage", "drawn": "From packages", "payg_q": "Pay-as-you-go", "mainland": "Mainland China",
-           "other": "Other regions", "packages_table": "Packages", "package": "Package", "remaining": "Left at month end", "size": "Size",
-           "validity": "Valid", "daily": "Daily charges", "supplement": "Late usage", "none": "None", "active": "Active",
-           "expired": "Expired", "exhausted": "Used up", "refunded": "Refunded", "frozen": "Frozen", "currency": "Amounts in CNY",
-           "late_table": "Late entries (their month was already final; counted in this one)", "day": "Day", "kind": "Kind",
-           "late_amount": "Amount",
-           "topup": "Top-up", "adjustment": "Adjustment", "purchase": "Package purchase", "refund": "Refund"},
-}
 
 
 def _table(head: Sequence[str], rows: Sequence[Sequence[str]], numeric_from: int, empty: str) -> str:
@@ -126,7 +104,7 @@ STYLE = """
 
 def statement_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str:
     """The statement as a printable A4 page: what the PDF is made of."""
-    w = WORDS["zh" if lang == "zh" else "en"]
+    w = in_language("statement", lang)
     return f"""<!doctype html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8">
 <title>{escape(w['title'])} {s.month:%Y-%m} {escape(s.account_id)}</title>
@@ -138,7 +116,7 @@ def statement_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str:
 def statement_body_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str:
     """The statement's content as one ``<article class="statement">`` (the console shows it
     inside its page, the PDF prints it alone); its styles are ``STYLE``."""
-    w = WORDS["zh" if lang == "zh" else "en"]
+    w = in_language("statement", lang)
     summary = [(w["opening"], s.opening_balance), (w["topups"], s.topups), (w["adjustments"], s.adjustments),
                (w["purchases"], -s.purchases.cash), (w["refunds"], s.refunds.cash),
                (w["payg"], -s.payg_cash), (w["closing"], s.closing_balance)]

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
 from html import escape
-from typing import Iterable, Mapping, Sequence
 
 from ..domain.catalog import BANDWIDTH_SERVICES, TRAFFIC_SERVICES
 from ..domain.money import BYTES_PER_GB

@@ -31,10 +31,10 @@ def bill_table(lines, title: str) -> Table:
     table = Table(title=title)
     for col in ("day", "service", "quantity", "drawn from packages", "pay-as-you-go", "amount (CNY)", ""):
         table.add_column(col, justify="right" if col in ("quantity", "pay-as-you-go", "amount (CNY)") else "left")
-    for l in lines:
-        drawn = "\n".join(f"{d.package_id}: {quantity(l.service, d.quantity)}" for d in l.drawn)
-        table.add_row(str(l.day), l.service, quantity(l.service, l.quantity), drawn, quantity(l.service, l.payg_quantity),
-                      money(l.amount), "supplement" if l.supplement else "")
+    for ln in lines:
+        drawn = "\n".join(f"{d.package_id}: {quantity(ln.service, d.quantity)}" for d in ln.drawn)
+        table.add_row(str(ln.day), ln.service, quantity(ln.service, ln.quantity), drawn, quantity(ln.service, ln.payg_quantity),
+                      money(ln.amount), "supplement" if ln.supplement else "")
     table.add_section()
-    table.add_row("", "total", "", "", "", f"[bold]{money(sum((l.amount for l in lines), Decimal(0)))}[/bold]", "")
+    table.add_row("", "total", "", "", "", f"[bold]{money(sum((ln.amount for ln in lines), Decimal(0)))}[/bold]", "")
     return table

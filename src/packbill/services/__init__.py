@@ -1,6 +1,7 @@
 """Use cases, one per module; the API, the CLI, the console and the demo call these and nothing deeper."""
 
 from ..storage.db import DEFAULT_URL, BadDatabaseUrl, Unavailable, sqlite_file
+from . import idempotency
 from .accounts import (
     AccountRow,
     AccountView,
@@ -12,11 +13,13 @@ from .accounts import (
     switch_traffic_billing,
 )
 from .context import Context, ping
-from .operators import Principal, authenticate
-from .imports import BadRow, ImportFileError, ImportResult, import_file
-from . import idempotency
 from .idempotency import IdempotencyKey, Replayed
+from .imports import BadRow, ImportFileError, ImportResult, import_file
+from .operators import Principal, authenticate
 from .purchases import PlanBought, Purchase, Refund, buy, buy_plan, order, refund, refund_of
+from .reads import bills, list_packages, remaining_now, reminders, wallet_reminders
+from .settlement import RunView, SettlementResult, run_result, runs, settle
+from .usage import IngestResult, daily_peaks, daily_usage, ingest
 from .wallet import (
     Adjustment,
     TopUp,
@@ -36,9 +39,6 @@ from .wallet import (
     wallet_events,
     wallet_rate,
 )
-from .reads import bills, list_packages, remaining_now, reminders, wallet_reminders
-from .settlement import RunView, SettlementResult, run_result, runs, settle
-from .usage import IngestResult, daily_peaks, daily_usage, ingest
 
 __all__ = [
     "AccountRow",

@@ -19,7 +19,6 @@ from ..storage.settlement import last_settled_day
 from . import trail
 from .context import Context
 
-
 ACCOUNT_PREFIX = "pb_"
 
 

@@ -7,11 +7,12 @@ the 29 days after it. A held package counts for the months it covers to their la
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Mapping
+from typing import Any
 
 from ..domain import advice as core
 from ..domain.catalog import TRAFFIC_SERVICES, USAGE_SERVICES

@@ -4,10 +4,10 @@ archive (R23: a month older than the lateness horizon, whose statements are fina
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Iterator
 
 from ..domain import shanghai_day
 from ..domain.days import from_us, month_end, month_start

@@ -24,11 +24,11 @@ from ..domain.wallet import check_amount
 from ..storage import accounts as accounts_store
 from ..storage import books as books_store
 from ..storage import notify as notify_store
-from ..storage.sql import lock_accounts
 from ..storage.journal import write_many
+from ..storage.sql import lock_accounts
+from . import idempotency
 from .context import Context
 from .idempotency import IdempotencyKey
-from . import idempotency
 
 CHUNK = 500
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
 import logging
 import threading
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from ..domain import Catalog, load_catalog
 from ..domain.days import month_start, next_month, shanghai_day
@@ -20,7 +20,7 @@ log = logging.getLogger("packbill.partitions")
 
 
 def utc_now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class Touched:
@@ -65,7 +65,7 @@ class Context:
     @classmethod
     def open(cls, url: str = DEFAULT_URL, catalog_path: str | None = None, clock: Callable[[], datetime] = utc_now,
              delays: Delays | None = None, lateness_days: int | None = None, webhook_local: bool = False,
-             webhook_allow: tuple = ()) -> "Context":
+             webhook_allow: tuple = ()) -> Context:
         catalog = load_catalog(catalog_path)  # a bad catalog is refused before the database is touched
         ctx = cls(Database(url), catalog, clock, delays or Delays(), lateness_days, webhook_local, webhook_allow)
         ctx.prepare_partitions()

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -32,7 +33,7 @@ class IdempotencyKey:
     fingerprint: str
 
     @classmethod
-    def of(cls, scope: str, key: str | None, method: str, path: str, body: Any) -> "IdempotencyKey | None":
+    def of(cls, scope: str, key: str | None, method: str, path: str, body: Any) -> IdempotencyKey | None:
         if key is None:
             return None
         if not (1 <= len(key) <= 255) or not key.isprintable():

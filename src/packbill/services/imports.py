@@ -17,9 +17,9 @@ import json
 import multiprocessing
 import os
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
 
 from ..domain import Catalog, UsageRow
 from ..domain.days import to_us
@@ -112,12 +112,12 @@ def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, s
     bad: list[tuple[int, str]] = []
     if header is None:
         try:  # one parse for the whole block; line by line only if some line is not JSON
-            records = json.loads("[" + ",".join(l if l.strip() else "null" for l in lines) + "]")
+            records = json.loads("[" + ",".join(ln if ln.strip() else "null" for ln in lines) + "]")
         except (ValueError, RecursionError):
             records = []
-            for l in lines:
+            for ln in lines:
                 try:
-                    records.append(json.loads(l) if l.strip() else None)
+                    records.append(json.loads(ln) if ln.strip() else None)
                 except (ValueError, RecursionError):
                     records.append(ValueError)
     else:

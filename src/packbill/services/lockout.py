@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from typing import Callable
+from collections.abc import Callable
 
 LIMIT = 20
 """Failures an address may make within WINDOW seconds."""

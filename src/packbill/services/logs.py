@@ -7,7 +7,7 @@ import logging
 import re
 import uuid
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("packbill_request_id", default=None)
 _GOOD_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
@@ -22,7 +22,7 @@ def request_id(given: str | None) -> str:
 
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        out = {"time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+        out = {"time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
                "level": record.levelname.lower(), "logger": record.name, "pid": record.process}
         out["message"] = record.getMessage()
         for key in ("method", "path", "status", "ms", "client", "request_id"):

@@ -14,28 +14,28 @@ import logging
 import secrets
 import threading
 from base64 import b64encode
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
 
 from ..domain import notify, shanghai_day
 from ..domain.errors import InvalidRequest, NotFound
+from ..domain.limits import MAX_ENDPOINTS
+from ..domain.netguard import host_refused
 from ..domain.notify import Event
 from ..domain.wallet import PaymentTerms, WalletState, wallet_state
 from ..storage import accounts as accounts_store
 from ..storage import notify as notify_store
 from ..storage import wallet as wallet_store
 from ..storage.notify import Delivery, Due, Endpoint
-from ..domain.limits import MAX_ENDPOINTS
-from ..domain.netguard import host_refused
 from . import metrics, trail
-from .webhook_http import SEND_TIMEOUT, SendResult, Sender, guarded_sender
 from .context import Context
 from .operators import Principal
+from .webhook_http import SEND_TIMEOUT, Sender, SendResult, guarded_sender
 
 log = logging.getLogger("packbill.notify")
 
@@ -246,7 +246,7 @@ class Loop:
                 log.exception("%s: one round failed; trying again", self.name)
             self._stop.wait(self.interval)
 
-    def start(self) -> "Loop":
+    def start(self) -> Loop:
         self._thread.start()
         return self
 

@@ -7,15 +7,16 @@ import getpass
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Iterator
+from typing import Any
 
 from ..domain import access
-from ..domain.days import day_start
 from ..domain.access import Role
 from ..domain.catalog import UnknownSku
+from ..domain.days import day_start
 from ..domain.errors import BillingError, InvalidRequest
 from ..domain.limits import MAX_TOKEN
 from ..storage import accounts as accounts_store
@@ -23,8 +24,8 @@ from ..storage import operators as operators_store
 from ..storage import sessions as sessions_store
 from ..storage.db import Unavailable, commit_hook
 from ..storage.operators import AuditRecord, KeyRecord
-from .accounts import ACCOUNT_PREFIX, check_name, hash_token
 from . import trail
+from .accounts import ACCOUNT_PREFIX, check_name, hash_token
 from .context import Context, utc_now
 from .idempotency import Replayed
 
@@ -56,11 +57,11 @@ class Principal:
         return self.is_operator or self.account_id == account_id
 
     @classmethod
-    def account(cls, account_id: str) -> "Principal":
+    def account(cls, account_id: str) -> Principal:
         return cls(Role.ACCOUNT, account_id, account_id)
 
     @classmethod
-    def os_user(cls) -> "Principal":
+    def os_user(cls) -> Principal:
         """The command line with direct database access: an admin, recorded as its OS user."""
         try:
             user = getpass.getuser()

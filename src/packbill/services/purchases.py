@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
-from typing import Callable, Sequence
 
 from ..domain import Package, check_refund, journal, purchase, shanghai_day
 from ..domain.catalog import UnknownSku

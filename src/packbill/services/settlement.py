@@ -13,9 +13,9 @@ import logging
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from typing import Callable
 
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError

@@ -10,9 +10,10 @@ the door afterwards, in a transaction of its own."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy.engine import Connection
 

@@ -4,8 +4,8 @@ window sums, through the one intake path (``storage.intake``)."""
 from __future__ import annotations
 
 import time
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from ..domain.days import to_us

@@ -8,14 +8,15 @@ nor refuse what it accepts; tests/storage/test_fast_paths.py compares both on ge
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..domain import Catalog, UsageRow, check_event, row_of
 from ..domain.catalog import USAGE_SERVICES
 from ..domain.days import from_us
-from ..domain.money import WINDOW_SECONDS as _WINDOW
 from ..domain.limits import MAX_AHEAD, MAX_DAY_CALLS, MAX_EVENT_ID, MAX_QUANTITY
+from ..domain.money import WINDOW_SECONDS as _WINDOW
 from ..domain.usage import TOO_LATE, over_day_total
 
 _SERVICES = frozenset(USAGE_SERVICES)

@@ -14,8 +14,8 @@ from .. import domain
 from ..domain import journal, shanghai_day
 from ..domain.books import late_month
 from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
-from ..domain.notify import wallet_event
 from ..domain.errors import Conflict, InvalidRequest
+from ..domain.notify import wallet_event
 from ..domain.wallet import (
     PaymentTerms,
     Purse,
@@ -36,7 +36,6 @@ from ..storage.packages import load_packages
 from . import idempotency
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey
-
 
 
 def commit_movement(conn: Connection, account_id: str, before: Purse, after: Purse, at: datetime,

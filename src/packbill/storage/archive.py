@@ -6,18 +6,17 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from . import partitions
-from . import schema
+from . import partitions, schema
 from .db import day_value
 from .sql import from_us, insert_for, to_us
 

@@ -12,7 +12,6 @@ from sqlalchemy.engine import Connection
 
 from ..domain import journal
 
-
 CHART = {"CASH": journal.CASH, "VOUCHER": journal.VOUCHER, "DEFERRED": journal.DEFERRED, "PAYG": journal.PAYG}
 """The chart of accounts' prefixes, as the queries below name them (``{CASH}`` ...)."""
 

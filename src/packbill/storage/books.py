@@ -4,9 +4,9 @@ invoices, the revenue postings and the audit's queries."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection

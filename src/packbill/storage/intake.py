@@ -18,8 +18,8 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Sequence
 from datetime import date
-from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection

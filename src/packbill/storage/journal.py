@@ -6,8 +6,8 @@ writes and reads them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection

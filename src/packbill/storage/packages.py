@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection

@@ -3,8 +3,8 @@ account locks in one order, and the conversions of stored values."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import date
-from typing import Iterable, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -32,7 +32,7 @@ class Raw:
         self.cursor = conn.connection.driver_connection.cursor()
         self.mark = "%s" if self.postgres else "?"
 
-    def __enter__(self) -> "Raw":
+    def __enter__(self) -> Raw:
         return self
 
     def __exit__(self, *_) -> None:

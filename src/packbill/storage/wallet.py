@@ -4,16 +4,16 @@ the journal, wallet events and idempotency keys."""
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.errors import NotFound
 from ..domain import journal
+from ..domain.errors import NotFound
 from ..domain.money import from_fen, to_fen
 from ..domain.wallet import AlertState, DiscountRate, Payment, PaymentTerms, Purse, Voucher
 from . import schema

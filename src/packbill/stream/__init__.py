@@ -12,6 +12,6 @@ to the dead-letter subject ``<dead>.<account_id>`` with its reason in the header
 ``Packbill-Reason``, is acknowledged and counted: it never blocks the stream.
 """
 
-from .consume import ConsumeStats, Consumer, ensure_streams, publish_events
+from .consume import Consumer, ConsumeStats, ensure_streams, publish_events
 
 __all__ = ["ConsumeStats", "Consumer", "ensure_streams", "publish_events"]

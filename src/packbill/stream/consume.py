@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable
 
 import nats
 from nats.errors import TimeoutError as NatsTimeout
@@ -66,7 +66,7 @@ class Consumer:
             while not self.stop.is_set():
                 try:
                     msgs = await sub.fetch(self.batch, timeout=1.0)
-                except (NatsTimeout, asyncio.TimeoutError):
+                except (TimeoutError, NatsTimeout):
                     msgs = []
                 if not msgs:  # a timeout, or a fetch the server ended with no message (it happens under load)
                     if idle == 0.0:  # the stream went quiet: nothing is left for this consumer

@@ -5,11 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from ...services import operators
 from ...present.operators import key_json, record_json
+from ...services import operators
 from .. import schemas
 from ..deps import Deps, day
-
 
 Filter = Annotated[str | None, Query(max_length=80, pattern=r"^[^\x00-\x1f]*$")]
 

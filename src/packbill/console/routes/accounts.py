@@ -1,8 +1,7 @@
 """The operator's list of accounts: opening one, and running settlement."""
 
-from __future__ import annotations
-
 from datetime import timedelta
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
@@ -18,12 +17,12 @@ def router(pages: Pages) -> APIRouter:
     ctx = pages.ctx
 
     @r.get("/console/accounts")
-    def accounts(v: Visit = Depends(pages.signed_in("read.all"))) -> Response:
+    def accounts(*, v: Annotated[Visit, Depends(pages.signed_in("read.all"))]) -> Response:
         return accounts_page(v)
 
     @r.post("/console/accounts")
     def create_account(name: str = Form(""), site: str = Form("cn"), payment: str = Form("balance"),
-                       v: Visit = Depends(pages.permitted("account.create"))) -> Response:
+                       *, v: Annotated[Visit, Depends(pages.permitted("account.create"))]) -> Response:
         try:
             with v.recorded("account.create", name=name, site=site, payment=payment) as found:
                 account, token = services.create_account(ctx, name, site, payment=payment)
@@ -33,7 +32,7 @@ def router(pages: Pages) -> APIRouter:
         return accounts_page(v, new_token=token, new_account=account)
 
     @r.post("/console/settle")
-    def settle(through: str = Form(""), v: Visit = Depends(pages.permitted("settlement.run"))) -> Response:
+    def settle(through: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("settlement.run"))]) -> Response:
         try:
             with v.recorded("settlement.run", through=through):
                 result = services.settle(ctx, parse_day(through))

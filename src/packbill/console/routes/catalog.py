@@ -1,8 +1,7 @@
 """The catalog with the customer's own prices and the advisor's plan; buying a package, or the plan."""
 
-from __future__ import annotations
-
 from decimal import Decimal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
@@ -35,7 +34,7 @@ def router(pages: Pages) -> APIRouter:
 
     @r.post("/console/accounts/{account_id}/buy-plan")
     def buy_plan(account_id: str, idem: str = Form(""), sku: list[str] = Form([]), count: list[str] = Form([]),
-                 v: Visit = Depends(pages.permitted("package.buy", load=True))) -> Response:
+                 *, v: Annotated[Visit, Depends(pages.permitted("package.buy", load=True))]) -> Response:
         """Buy what the plan says to buy today (``services.buy_plan``); says what was bought."""
         wanted = [(s, int(c)) for s, c in zip(sku, count) if c.isdigit() and 0 < int(c) <= 100]
         if not wanted:
@@ -51,7 +50,7 @@ def router(pages: Pages) -> APIRouter:
 
     @r.post("/console/accounts/{account_id}/buy")
     def buy(account_id: str, sku: str = Form(""), count: int = Form(1), idem: str = Form(""),
-            v: Visit = Depends(pages.permitted("package.buy", load=True))) -> Response:
+            *, v: Annotated[Visit, Depends(pages.permitted("package.buy", load=True))]) -> Response:
         try:
             with v.recorded("package.buy", account_id, sku=sku, count=count):
                 result = services.buy(ctx, account_id, sku, count, idem=v.form_key(account_id, idem, "buy", sku, count))

@@ -1,6 +1,6 @@
 """A customer's messages (the inbox of its notifications, R25) and marking them read."""
 
-from __future__ import annotations
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
@@ -24,7 +24,7 @@ def router(pages: Pages) -> APIRouter:
                       can_mark=v.viewer.account_id == account_id, next=items[-1]["seq"] if len(items) == 50 else None)
 
     @r.post("/console/accounts/{account_id}/messages/read")
-    def messages_read(account_id: str, through: str = Form("0"), v: Visit = Depends(pages.permitted("messages.mark_read"))) -> Response:
+    def messages_read(account_id: str, through: str = Form("0"), *, v: Annotated[Visit, Depends(pages.permitted("messages.mark_read"))]) -> Response:
         if v.viewer.account_id != account_id:  # only the customer marks its own messages read
             operators.record(ctx, v.viewer, "console", "messages.mark_read", target=account_id, outcome="forbidden",
                              detail="only the account itself marks its messages read")

@@ -1,7 +1,6 @@
 """The operator's own pages: API keys, the audit trail, and operations (runs, webhooks, consumers, archives)."""
 
-from __future__ import annotations
-
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form
@@ -19,11 +18,11 @@ def router(pages: Pages) -> APIRouter:
     ctx = pages.ctx
 
     @r.get("/console/keys")
-    def keys(v: Visit = Depends(pages.permitted("keys.read"))) -> Response:
+    def keys(*, v: Annotated[Visit, Depends(pages.permitted("keys.read"))]) -> Response:
         return keys_page(v)
 
     @r.post("/console/keys")
-    def create_key(name: str = Form(""), role: str = Form(""), v: Visit = Depends(pages.permitted("key.create"))) -> Response:
+    def create_key(name: str = Form(""), role: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("key.create"))]) -> Response:
         try:
             with v.recorded("key.create", name=name, role=role) as found:
                 key, token = operators.create_key(ctx, name, role, v.viewer)
@@ -33,7 +32,7 @@ def router(pages: Pages) -> APIRouter:
         return keys_page(v, new_token=token, new_key=key)
 
     @r.post("/console/keys/{key_id}/revoke")
-    def revoke_key(key_id: str, v: Visit = Depends(pages.permitted("key.revoke"))) -> Response:
+    def revoke_key(key_id: str, *, v: Annotated[Visit, Depends(pages.permitted("key.revoke"))]) -> Response:
         try:
             with v.recorded("key.revoke", target=key_id):
                 key = operators.revoke_key(ctx, key_id)
@@ -42,7 +41,7 @@ def router(pages: Pages) -> APIRouter:
         return redirect("/console/keys", v.t("key_revoked", name=key.name))
 
     @r.get("/console/audit")
-    def audit(v: Visit = Depends(pages.permitted("audit.read"))) -> Response:
+    def audit(*, v: Annotated[Visit, Depends(pages.permitted("audit.read"))]) -> Response:
         q = v.request.query_params
         problem, first, last = None, None, None
         try:
@@ -64,7 +63,7 @@ def router(pages: Pages) -> APIRouter:
                       next=records[-1].id if len(records) == 100 else None, **filters, **({"message": problem} if problem else {}))
 
     @r.get("/console/operations")
-    def operations(v: Visit = Depends(pages.permitted("read.all"))) -> Response:
+    def operations(*, v: Annotated[Visit, Depends(pages.permitted("read.all"))]) -> Response:
         return v.page("operations.html", runs=schedule.last_runs(ctx, 14), settlements=services.runs(ctx, 10),
                       depth=notify.outbox_depth(ctx), hooks=notify.endpoints(ctx, v.viewer), hook_status=notify.endpoint_status,
                       consumers=metrics.consumers(ctx), archives=archive.archives(ctx))

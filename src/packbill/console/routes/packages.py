@@ -1,6 +1,6 @@
 """An account's packages and traffic billing: the no-reason refund (R10) and the switch (R13)."""
 
-from __future__ import annotations
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
@@ -15,7 +15,7 @@ def router(pages: Pages) -> APIRouter:
     ctx = pages.ctx
 
     @r.post("/console/accounts/{account_id}/packages/{package_id}/refund")
-    def refund(account_id: str, package_id: str, v: Visit = Depends(pages.permitted("package.refund", load=True))) -> Response:
+    def refund(account_id: str, package_id: str, *, v: Annotated[Visit, Depends(pages.permitted("package.refund", load=True))]) -> Response:
         try:
             with v.recorded("package.refund", account_id, target=package_id):
                 amount = services.refund(ctx, account_id, package_id).amount
@@ -26,7 +26,7 @@ def router(pages: Pages) -> APIRouter:
 
     @r.post("/console/accounts/{account_id}/traffic-billing")
     def traffic_billing(account_id: str, mode: str = Form(""),
-                        v: Visit = Depends(pages.permitted("traffic_billing.switch", load=True))) -> Response:
+                        *, v: Annotated[Visit, Depends(pages.permitted("traffic_billing.switch", load=True))]) -> Response:
         try:
             with v.recorded("traffic_billing.switch", account_id, mode=mode):
                 mode_value, day = services.switch_traffic_billing(ctx, account_id, mode)

@@ -1,9 +1,8 @@
 """The operator's revenue by day: recognised, pay-as-you-go, breakage, and what is still deferred."""
 
-from __future__ import annotations
-
 from datetime import timedelta
 from decimal import Decimal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
@@ -20,7 +19,7 @@ def router(pages: Pages) -> APIRouter:
     ctx = pages.ctx
 
     @r.get("/console/revenue")
-    def revenue(v: Visit = Depends(pages.signed_in("read.all"))) -> Response:
+    def revenue(*, v: Annotated[Visit, Depends(pages.signed_in("read.all"))]) -> Response:
         q = v.request.query_params
         today = shanghai_day(ctx.now())
         problem = None
