@@ -17,7 +17,8 @@ demo: $(STAMP)
 	$(BIN)/packbill demo --seed 7
 
 test: $(STAMP)
-	$(BIN)/ruff check --select F,E9 src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 bench: $(STAMP)

@@ -102,7 +102,8 @@ def settlement_fixture(db, accounts: int, days: int, traffic_accounts: int, seed
                     sums[(a, day, s)] = total
             if len(windows) > 500_000 or n == days - 1:
                 mark = "%s" if db.dialect == "postgresql" else "?"
-                cur.executemany(f'INSERT INTO usage_windows (account_id, day, service, "window", bytes) VALUES ({mark}, {mark}, {mark}, {mark}, {mark})', windows)
+                cur.executemany(f'INSERT INTO usage_windows (account_id, day, service, "window", bytes) '
+                                f'VALUES ({mark}, {mark}, {mark}, {mark}, {mark})', windows)
                 counts["window_rows"] += len(windows)
                 windows = []
         conn.execute(

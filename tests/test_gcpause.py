@@ -3,7 +3,7 @@
 import gc
 import threading
 
-from packbill.services import gcpause
+from packbill.process import gcpause
 
 
 def test_pause_restores_and_nests():

@@ -1,11 +1,12 @@
 """The layers are a fact, not a wish: each package imports only the layers below it.
 
 domain      nothing of packbill outside it (tests/domain/test_purity.py also bans I/O and the clock)
+process     nothing of packbill (the process's counters, logs, collector pause, background loop)
 storage     domain
-services    domain, storage
+services    domain, storage, process
 present     domain
 pdf         nothing of packbill (HTML in, PDF out, by a browser)
-api, console, demo   services, domain, present, pdf (never each other, never storage)
+api, console, demo   services, domain, present, pdf (never each other, never storage); api also process (its logs)
 stream      services, domain (the NATS consumer: an edge like the API)
 cli         services, domain, present, pdf, stream, and the composition root (settings, server)
 """
@@ -16,10 +17,11 @@ from pathlib import Path
 SRC = Path(__file__).resolve().parents[1] / "src" / "packbill"
 ALLOWED = {
     "domain": {"domain"},
+    "process": {"process"},
     "storage": {"domain", "storage"},
-    "services": {"domain", "storage", "services"},
+    "services": {"domain", "storage", "services", "process"},
     "present": {"domain", "present"},
-    "api": {"services", "domain", "present", "pdf", "api"},
+    "api": {"services", "domain", "present", "pdf", "api", "process"},
     "console": {"services", "domain", "present", "pdf", "console"},
     "demo": {"services", "domain", "present", "demo"},
     "cli": {"services", "domain", "present", "pdf", "cli", "settings", "server", "stream"},
@@ -68,7 +70,7 @@ def test_the_pdf_printer_imports_nothing_of_packbill():
 
 ENVIRONMENT_READERS = {
     "settings.py": "the one configuration object",
-    "services/metrics.py": "prometheus_client keeps its multiprocess directory in the environment (PROMETHEUS_MULTIPROC_DIR)",
+    "process/instruments.py": "prometheus_client keeps its multiprocess directory in the environment (PROMETHEUS_MULTIPROC_DIR)",
 }
 
 

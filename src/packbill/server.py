@@ -20,10 +20,11 @@ from . import httpserver
 from .api import install_api
 from .api.schemas import ErrorOut
 from .domain.netguard import parse_networks
-from .services import Context, logs, metrics, notify, schedule
+from .process import instruments, logs
+from .process.loop import Loop
+from .services import Context, notify, schedule
 from .services.context import Touched
 from .services.lockout import LIMIT, Lockout
-from .services.notify import Loop
 from .settings import Settings
 
 
@@ -142,14 +143,14 @@ def serve(settings: Settings, log_level: str = "info") -> None:
     sock.listen(2048)
     sock.set_inheritable(True)
     sweep_metrics_directories()
-    shared = metrics.shared_directory() or tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
-    made_here = shared != metrics.shared_directory()
+    shared = instruments.shared_directory() or tempfile.mkdtemp(prefix=f"{METRICS_PREFIX}{os.getpid()}-")
+    made_here = shared != instruments.shared_directory()
     children = []
     for _ in range(settings.workers):
         pid = os.fork()
         if pid == 0:  # a worker
             signal.signal(signal.SIGINT, signal.SIG_DFL)
-            metrics.share(shared)
+            instruments.share(shared)
             app = build_app(settings)
             settle_heap()
             server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, log_config=config,

@@ -134,7 +134,7 @@ def test_the_plan_is_as_cheap_as_the_best_of_every_plan(months, demand, other, s
     def brute(slots, most):
         best = None
         for counts in itertools.product(range(most + 1), repeat=len(slots)):
-            buys = [Buy(sku, c, t) for (sku, t), c in zip(slots, counts) if c]
+            buys = [Buy(sku, c, t) for (sku, t), c in zip(slots, counts, strict=False) if c]
             cost = simulate(need, lots, lots_of(buys, by_sku, months), price, D(1)).total
             best = cost if best is None else min(best, cost)
         return best

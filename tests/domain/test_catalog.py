@@ -24,13 +24,13 @@ def test_default_catalog_holds_the_seed_packages_exactly():
     catalog = load_catalog()
     assert len(catalog.packages) == 8 * 3 + 2 * 5
     for service, prices in SEED_AI.items():
-        for (label, size), price in zip([("10m", 10_000_000), ("1m", 1_000_000), ("100k", 100_000)], prices):
+        for (label, size), price in zip([("10m", 10_000_000), ("1m", 1_000_000), ("100k", 100_000)], prices, strict=False):
             item = catalog.sku(f"{service}.{label}")
             assert (item.service, item.size, item.price) == (service, size, Decimal(price))
             assert item.validity == Validity(12, 0)
     for service, prices in SEED_TRAFFIC.items():
         sizes = [("100gb", 100), ("500gb", 500), ("1tb", 1000), ("10tb", 10_000), ("100tb", 100_000)]
-        for (label, gb), price in zip(sizes, prices):
+        for (label, gb), price in zip(sizes, prices, strict=False):
             item = catalog.sku(f"{service}.{label}")
             assert (item.size, item.price) == (gb * 10**9, Decimal(price))
 

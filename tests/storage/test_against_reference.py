@@ -34,7 +34,7 @@ def test_services_match_reference_model(db_url, fresh_ctx, history, split, refun
         if op[0] == "buy":
             got = services.buy(ctx, account.id, op[1], op[3], op[2]).packages
             want, _ = reference.buy(account.id, op[1], op[2], count=op[3])
-            ids.update({w.id: g.id for w, g in zip(want, got)})
+            ids.update({w.id: g.id for w, g in zip(want, got, strict=False)})
         elif op[0] == "switch":
             services.switch_traffic_billing(ctx, account.id, op[1].value, op[2])
             reference.switch_traffic_billing(account.id, op[1], op[2])

@@ -13,6 +13,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from packbill import services
@@ -20,8 +22,10 @@ from packbill.cli import app as cli
 from packbill.domain import load_catalog, parse_catalog
 from packbill.domain.catalog import default_catalog_text
 from packbill.domain.errors import InvalidRequest, InvalidUsage
+from packbill.domain.limits import MAX_DAY_CALLS, MAX_DAY_TOTAL, MAX_QUANTITY
 from packbill.server import create_app
 from packbill.services import Context
+from packbill.services.audit import audit
 from packbill.storage import schema as t
 from packbill.storage import settlement as settlement_store
 from packbill.storage import wallet as wallet_store
@@ -383,11 +387,6 @@ def test_a_503_keeps_the_keep_alive_connection_usable(tmp_path):
 
 # -- nothing an account may send stops another's settlement (issue 27) ------------------------------
 
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st
-
-from packbill.domain.limits import MAX_DAY_CALLS, MAX_DAY_TOTAL, MAX_QUANTITY  # noqa: E402
-from packbill.services.audit import audit  # noqa: E402
 
 _SERVICES = ["ai.plate", "ai.face", "traffic.down", "traffic.up"]
 

@@ -52,7 +52,7 @@ def problems(engine: sa.Engine, distributed: dict[str, str], reference: frozense
             parent = fk["referred_table"]
             if parent in reference:
                 continue
-            pairs = dict(zip(fk["constrained_columns"], fk["referred_columns"]))
+            pairs = dict(zip(fk["constrained_columns"], fk["referred_columns"], strict=False))
             if pairs.get(column) != distributed.get(parent):
                 found.append(f"{table}: link {fk['constrained_columns']} -> {parent}{fk['referred_columns']} leaves the account")
     return found

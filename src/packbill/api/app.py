@@ -8,7 +8,8 @@ import time
 from fastapi import FastAPI, Request
 
 from ..domain import limits
-from ..services import Context, logs
+from ..process import logs
+from ..services import Context
 from ..services.lockout import Lockout
 from . import errors
 from .deps import Deps

@@ -49,7 +49,8 @@ def advise(
         sys.stdout.write(json.dumps(advice_json(view, ctx.catalog, lang), ensure_ascii=False, indent=2) + "\n")
         return
     console, a = out(), view.advice
-    table = Table(title=f"plan for {account_id}: {view.months} months from {view.today} ({'your forecast' if view.source == 'forecast' else 'projected from the last ' + str(window_days) + ' days'})")
+    basis = "your forecast" if view.source == "forecast" else f"projected from the last {window_days} days"
+    table = Table(title=f"plan for {account_id}: {view.months} months from {view.today} ({basis})")
     for col in ("buy on", "package", "count", "why"):
         table.add_column(col, justify="right" if col == "count" else "left")
     for p in view.plan:

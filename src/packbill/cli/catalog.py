@@ -42,7 +42,7 @@ def catalog_show(catalog: CatalogOpt = None, format: Annotated[str, typer.Option
         payg.add_column(col, justify="right" if col == "price (CNY)" else "left")
     for s in cat.services.values():
         price = str(s.flat_price) if s.flat_price is not None else "; ".join(
-            f"{'≥' + format(prev, ',') + ': ' if prev else ''}{t.price}" for prev, t in zip([0] + [x.up_to for x in s.tiers[:-1]], s.tiers))
+            f"{'≥' + format(prev, ',') + ': ' if prev else ''}{t.price}" for prev, t in zip([0] + [x.up_to for x in s.tiers[:-1]], s.tiers, strict=True))
         payg.add_row(s.service, f"{s.name_zh} / {s.name_en}", price, present.price_unit(cat, s.service))
     out().print(payg)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -55,6 +55,17 @@ class DemoResult:
     duplicates: int
 
 
+@dataclass
+class _Month:
+    """What the simulated month did, day by day."""
+
+    package_cost: Decimal = Decimal(0)
+    duplicates: int = 0
+    remaining_by_day: dict[date, dict[str, int]] = field(default_factory=dict)
+    balance_by_day: dict[date, Decimal] = field(default_factory=dict)
+    arrears_days: list[date] = field(default_factory=list)
+
+
 def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, err: Console, lang: str = "zh") -> DemoResult:
     if fresh and db_url.startswith("sqlite:///"):
         path = db_url.removeprefix("sqlite:///")
@@ -66,14 +77,33 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     ctx = Context.open(db_url, None, clock)
     account, _token = services.create_account(ctx, "Golden Dragon Kitchens 金龙餐饮", "cn", payment="balance")
     out.print(f"[bold]packbill demo[/bold]: a month of [bold]{account.name}[/bold] ({account.id}), seed {seed}, database {db_url}")
-
     last = MONTH_START + timedelta(days=DAYS - 1)
+    done = _simulate(ctx, clock, account.id, month, err)
+
+    clock.now = datetime.combine(last + timedelta(days=1), time(9), tzinfo=SHANGHAI)
+    views = services.list_packages(ctx, account.id)
+    lines = services.bills(ctx, account.id, MONTH_START, last)
+    peaks = services.daily_peaks(ctx, account.id, MONTH_START, last)
+    payg_only = _payg_only(month, ctx, account.id)
+    total = sum((ln.amount for ln in lines), Decimal(0))
+    used = _package_value_used(views, lines)
+    out.print(packages_table(views, title=f"Packages on {clock.now.date()} (draw order)"))
+    out.print(_bill_table(lines, last))
+    out.print(_summary(ctx, account.id, done, lines, total, used, payg_only, last))
+    chart = _print_advice(ctx, account.id, out, lang)
+    write_report(report, account, views, lines, done.remaining_by_day, peaks, done.package_cost, total, used, payg_only, seed,
+                 done.balance_by_day, (chart,) if chart else (), ctx.catalog, lang)
+    out.print(f"report: [bold]{report.resolve()}[/bold]")
+    ctx.close()
+    return DemoResult(account.id, db_url, report, total, done.package_cost, payg_only,
+                      sum(1 for ln in lines if ln.supplement), done.duplicates)
+
+
+def _simulate(ctx: Context, clock: SimClock, account_id: str, month, err: Console) -> _Month:
+    """The month, day by day: the customer's actions, the day's usage (with the metering's
+    retries and late usage), the morning's settlement, and a top-up when it starts in arrears."""
+    done = _Month()
     actions = sorted(month.actions, key=lambda a: a.at)
-    package_cost = Decimal(0)
-    duplicates = 0
-    remaining_by_day: dict[date, dict[str, int]] = {}
-    balance_by_day: dict[date, Decimal] = {}
-    arrears_days: list[date] = []
     with Progress(TextColumn("[bold]settling[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=err) as bar:
         task = bar.add_task(str(MONTH_START), total=DAYS)
@@ -83,68 +113,67 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
             while actions and actions[0].at.date() <= day:
                 action = actions.pop(0)
                 clock.now = action.at
-                if action.kind == "buy":
-                    package_cost += services.buy(ctx, account.id, action.arg, 1).amount
-                elif action.kind == "topup":
-                    services.topup(ctx, account.id, Decimal(action.arg), f"bank-{action.at:%Y%m%d-%H%M}")
-                elif action.kind == "voucher":
-                    services.grant_voucher(ctx, account.id, Decimal(action.arg), last)
-                elif action.kind == "alert":
-                    services.set_balance_alert(ctx, account.id, Decimal(action.arg))
-                elif action.kind == "discount":
-                    services.set_discount(ctx, account.id, Decimal(action.arg), action.at.date() + timedelta(days=1))
-                else:
-                    services.switch_traffic_billing(ctx, account.id, action.arg)
+                done.package_cost += _act(ctx, account_id, action)
             clock.now = _end_of(day)
             events = month.events_by_day[day]
             for start in range(0, len(events), BATCH):
-                services.ingest(ctx, account.id, events[start : start + BATCH])
+                services.ingest(ctx, account_id, events[start : start + BATCH])
             if n % 7 == 3:  # the metering retries a batch it never heard back about
-                duplicates += services.ingest(ctx, account.id, events[:500]).duplicates
+                done.duplicates += services.ingest(ctx, account_id, events[:500]).duplicates
             # the next morning at 08:00 the day is settled, with late usage that came in meanwhile
             clock.now = datetime.combine(day + timedelta(days=1), time(7, 30), tzinfo=SHANGHAI)
             late = month.late_by_day.get(day + timedelta(days=1), [])
             if late:
-                services.ingest(ctx, account.id, late)
+                services.ingest(ctx, account_id, late)
             clock.now = datetime.combine(day + timedelta(days=1), time(8), tzinfo=SHANGHAI)
             services.settle(ctx, day)
-            balance_by_day[day] = services.wallet(ctx, account.id).purse.cash  # after the morning's charges
-            if services.wallet(ctx, account.id).state is WalletState.ARREARS:
+            done.balance_by_day[day] = services.wallet(ctx, account_id).purse.cash  # after the morning's charges
+            if services.wallet(ctx, account_id).state is WalletState.ARREARS:
                 # the finance team sees the arrears reminder and pays before the 24 hours run out
-                arrears_days.append(day + timedelta(days=1))
+                done.arrears_days.append(day + timedelta(days=1))
                 clock.now = datetime.combine(day + timedelta(days=1), time(9, 30), tzinfo=SHANGHAI)
-                services.topup(ctx, account.id, Decimal("600.00"), f"bank-{clock.now:%Y%m%d-%H%M}")
-            remaining_by_day[day] = {v.package.id: v.remaining for v in services.list_packages(ctx, account.id, _end_of(day))}
+                services.topup(ctx, account_id, Decimal("600.00"), f"bank-{clock.now:%Y%m%d-%H%M}")
+            done.remaining_by_day[day] = {v.package.id: v.remaining for v in services.list_packages(ctx, account_id, _end_of(day))}
             bar.advance(task)
+    return done
 
-    clock.now = datetime.combine(last + timedelta(days=1), time(9), tzinfo=SHANGHAI)
-    views = services.list_packages(ctx, account.id)
-    lines = services.bills(ctx, account.id, MONTH_START, last)
-    peaks = services.daily_peaks(ctx, account.id, MONTH_START, last)
-    view = services.account_view(ctx, account.id)
-    payg_only = _payg_only(month, ctx, account.id)
-    total = sum((ln.amount for ln in lines), Decimal(0))
 
-    out.print(packages_table(views, title=f"Packages on {clock.now.date()} (draw order)"))
-    out.print(_bill_table(lines, last))
+def _act(ctx: Context, account_id: str, action) -> Decimal:
+    """One of the customer's (or the operator's) actions; returns what a purchase cost."""
+    if action.kind == "buy":
+        return services.buy(ctx, account_id, action.arg, 1).amount
+    if action.kind == "topup":
+        services.topup(ctx, account_id, Decimal(action.arg), f"bank-{action.at:%Y%m%d-%H%M}")
+    elif action.kind == "voucher":
+        services.grant_voucher(ctx, account_id, Decimal(action.arg), MONTH_START + timedelta(days=DAYS - 1))
+    elif action.kind == "alert":
+        services.set_balance_alert(ctx, account_id, Decimal(action.arg))
+    elif action.kind == "discount":
+        services.set_discount(ctx, account_id, Decimal(action.arg), action.at.date() + timedelta(days=1))
+    else:
+        services.switch_traffic_billing(ctx, account_id, action.arg)
+    return Decimal(0)
+
+
+def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal, used: Decimal, payg_only: Decimal, last: date) -> Table:
+    """The month in figures, every one from the services the API and the console use."""
     summary = Table.grid(padding=(0, 2))
-    used = _package_value_used(views, lines)
-    summary.add_row("packages bought (valid a year)", f"{money(package_cost)} CNY")
+    summary.add_row("packages bought (valid a year)", f"{money(done.package_cost)} CNY")
     summary.add_row("billed this month", f"{money(total)} CNY")
     summary.add_row("package value used this month", f"{money(used)} CNY (drawn quantity at package price)")
     summary.add_row("[bold]the month's usage cost[/bold]", f"[bold]{money(total + used)} CNY[/bold]")
     summary.add_row("with pay-as-you-go only", f"{money(payg_only)} CNY")
     summary.add_row("supplement lines (late usage)", str(sum(1 for ln in lines if ln.supplement)))
-    summary.add_row("retried events counted once", f"{duplicates:,}")
-    summary.add_row("traffic billing now", view.traffic_billing.value)
-    wallet = services.wallet(ctx, account.id)
-    topups = sum((Decimal(str(p[1])) for e in services.journal_entries(ctx, account.id) if e["kind"] == "topup"
-                  for p in e["postings"] if p[0] == journal.cash(account.id)), Decimal(0))
+    summary.add_row("retried events counted once", f"{done.duplicates:,}")
+    summary.add_row("traffic billing now", services.account_view(ctx, account_id).traffic_billing.value)
+    wallet = services.wallet(ctx, account_id)
+    topups = sum((Decimal(str(p[1])) for e in services.journal_entries(ctx, account_id) if e["kind"] == "topup"
+                  for p in e["postings"] if p[0] == journal.cash(account_id)), Decimal(0))
     summary.add_row("topped up this month", f"{money(topups)} CNY")
     summary.add_row("vouchers used", f"{money(sum((v.amount - v.remaining for v in wallet.vouchers), Decimal(0)))} CNY")
-    summary.add_row("days that began in arrears (lifted by a top-up)", ", ".join(str(d) for d in arrears_days) or "none")
+    summary.add_row("days that began in arrears (lifted by a top-up)", ", ".join(str(d) for d in done.arrears_days) or "none")
     summary.add_row("[bold]cash balance at the end[/bold]", f"[bold]{money(wallet.purse.cash)} CNY[/bold] ({wallet.state.value})")
-    statement = books.statement(ctx, account.id, MONTH_START)
+    statement = books.statement(ctx, account_id, MONTH_START)
     summary.add_row(f"statement of {MONTH_START:%Y-%m}", f"{statement.status} {statement.number or ''} (closing {money(statement.closing_balance)} "
                     f"CNY, invoiceable {money(statement.invoiceable)} CNY)")
     revenue = books.revenue(ctx, MONTH_START, last + timedelta(days=1))
@@ -153,10 +182,13 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
                     f"(deferred at the end: {money(revenue[-1].deferred)} CNY)")
     problems = audit.audit(ctx)
     summary.add_row("books audit", "sound: every invariant holds" if not problems else f"[red]{len(problems)} violation(s)[/red]")
-    out.print(summary)
+    return summary
 
-    # what the customer should buy for the next 12 months, from this month's usage (R27)
-    advice = advice_service.advise(ctx, account.id, window_days=30)
+
+def _print_advice(ctx: Context, account_id: str, out: Console, lang: str) -> str | None:
+    """What the customer should buy for the next 12 months, from this month's usage (R27); the
+    advice's cost chart for the report."""
+    advice = advice_service.advise(ctx, account_id, window_days=30)
     plan = Table(title=f"Advice: what to buy for the next {advice.months} months (from the last 30 days of usage)")
     for col in ("buy on", "package", "count", "why"):
         plan.add_column(col, justify="right" if col == "count" else "left")
@@ -171,14 +203,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
         line += (f"; traffic, the last {w.days} days: by volume {money(w.traffic)} CNY, by daily peak bandwidth "
                  f"{money(w.bandwidth)} CNY (break-even {w.break_even_hours} hours of steady push a day)")
     out.print(line)
-    chart = advice_chart(advice, lang)
-
-    write_report(report, account, views, lines, remaining_by_day, peaks, package_cost, total, used, payg_only, seed, balance_by_day,
-                 (chart,) if chart else (), ctx.catalog, lang)
-    out.print(f"report: [bold]{report.resolve()}[/bold]")
-    ctx.close()
-    return DemoResult(account.id, db_url, report, total, package_cost, payg_only,
-                      sum(1 for ln in lines if ln.supplement), duplicates)
+    return advice_chart(advice, lang)
 
 
 def _bill_table(lines, last: date) -> Table:

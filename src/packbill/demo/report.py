@@ -17,92 +17,112 @@ from ..present.words import words
 WORDS = words("report")
 
 
+STYLE = """
+body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#111}
+table{border-collapse:collapse;width:100%;margin:1em 0} td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;font-size:14px}
+.r{text-align:right} .bar{background:#eee;width:160px;height:10px;border-radius:5px} .bar div{background:#2563eb;height:10px;border-radius:5px}
+.badge{padding:1px 8px;border-radius:8px;font-size:12px} .active{background:#dcfce7} .frozen{background:#cffafe}
+.exhausted{background:#fee2e2} .expired{background:#e5e7eb} .refunded{background:#fef9c3}
+.sum td{font-weight:600} details{margin:1em 0}
+"""
+
+
 def write_report(path: Path, account, views, lines, remaining_by_day: dict[date, dict[str, int]],
                  peaks: dict[date, dict[str, int]], package_cost: Decimal, billed: Decimal,
                  used: Decimal, payg_only: Decimal, seed: int, balance_by_day: dict[date, Decimal] | None = None,
                  extra_charts: tuple[str, ...] = (), catalog=None, lang: str = "zh") -> None:
     """The report, in Chinese (the default) or English."""
-    def w(key: str, **values) -> str:
-        text = WORDS[key][lang]
-        return text.format(**values) if values else text
-
-    def pname(sku: str) -> str:
-        return package_name(catalog, sku, lang) if catalog is not None else sku
-
-    def sname(service: str) -> str:
-        return service_name(catalog, service, lang) if catalog is not None else service
-
-    days = sorted(remaining_by_day)
-    labels = [d.strftime("%d") for d in days]
-    names = {v.package.id: f"{pname(v.package.sku)} ({v.package.id[-4:]})" for v in views}
-    colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(names.values())}
-    colours[w("payg")] = PAYG
-    charts = []
-    held = sorted({v.package.service for v in views})
-    by_service = drawn_vs_payg(lines, days, names, w("payg"),
-                               seed={s: [names[v.package.id] for v in views if v.package.service == s] for s in held})
-    for service in held:
-        series = by_service[service]
-        traffic = service in TRAFFIC_SERVICES
-        title = w("usage_title", service=sname(service))
-        if traffic:
-            title += w("no_traffic")
-        charts.append(stacked_bars(title, labels, series, unit="GB" if traffic else w("calls"), colours=colours))
-    remaining_series = {}
-    for v in views:
-        share = []
-        for d in days:
-            left = remaining_by_day[d].get(v.package.id)
-            share.append(None if left is None else 100 * left / v.package.size)
-        remaining_series[names[v.package.id]] = share
-    charts.append(line_chart(w("remaining_title"), labels, remaining_series, unit="%", colours=colours))
-    charts.append(line_chart(w("peak_title"), labels,
-                             {w("up"): [float(window_mbps(peaks.get(d, {}).get("traffic.up", 0))) for d in days],
-                              w("down"): [float(window_mbps(peaks.get(d, {}).get("traffic.down", 0))) for d in days]}, unit="Mbps"))
-
-    if balance_by_day:
-        charts.append(line_chart(w("balance_title"), labels,
-                                 {w("balance"): [float(balance_by_day[d]) if d in balance_by_day else None for d in days]},
-                                 unit=w("cny")))
-
-    rows = "".join(
-        f"<tr><td>{escape(pname(v.package.sku))}</td><td><small>{escape(v.package.id)}</small></td>"
-        f"<td class=r>{escape(quantity(v.package.service, v.remaining, lang))} / {escape(quantity(v.package.service, v.package.size, lang))}</td>"
-        f"<td><div class=bar><div style='width:{100 * v.remaining / v.package.size:.1f}%'></div></div></td>"
-        f"<td><span class='badge {v.status.value}'>{w('st_' + v.status.value)}</span></td><td>{v.package.first_day}</td><td>{v.package.last_day}</td></tr>"
-        for v in views
-    )
-    by_service: dict[str, Decimal] = defaultdict(Decimal)
-    for ln in lines:
-        by_service[ln.service] += ln.amount
-    bill_rows = "".join(f"<tr><td>{escape(sname(s))}</td><td class=r>{money(a)}</td></tr>" for s, a in sorted(by_service.items()))
-    detail = "".join(
-        f"<tr><td>{ln.day}</td><td>{escape(sname(ln.service))}</td><td class=r>{escape(quantity(ln.service, ln.quantity, lang))}</td>"
-        f"<td>{'<br>'.join(escape(names.get(d.package_id, d.package_id)) + f': {escape(quantity(ln.service, d.quantity, lang))}' for d in ln.drawn)}</td>"
-        f"<td class=r>{escape(quantity(ln.service, ln.payg_quantity, lang))}</td><td class=r>{money(ln.amount)}</td><td>{w('supplement') if ln.supplement else ''}</td></tr>"
-        for ln in lines
-    )
-    heading = w("month", name=escape(account.name), year=days[0].year, month=days[0].month, month_name=f"{days[0]:%B}")
+    r = _Report(lang, catalog, views, sorted(remaining_by_day))
+    charts = [*r.charts(lines, remaining_by_day, peaks, balance_by_day or {}), *extra_charts]
+    w = r.w
+    heading = w("month", name=escape(account.name), year=r.days[0].year, month=r.days[0].month, month_name=f"{r.days[0]:%B}")
+    summary = [("bought", package_cost, ""), ("billed", billed, ""), ("used", used, ""), ("cost", billed + used, " class=sum"),
+               ("payg_only", payg_only, "")]
     html = f"""<!doctype html>
 <html lang="{'zh-CN' if lang == 'zh' else 'en'}"><head><meta charset="utf-8"><title>{w("title", name=escape(account.name))}</title>
-<style>
-body{{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#111}}
-table{{border-collapse:collapse;width:100%;margin:1em 0}} td,th{{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;font-size:14px}}
-.r{{text-align:right}} .bar{{background:#eee;width:160px;height:10px;border-radius:5px}} .bar div{{background:#2563eb;height:10px;border-radius:5px}}
-.badge{{padding:1px 8px;border-radius:8px;font-size:12px}} .active{{background:#dcfce7}} .frozen{{background:#cffafe}}
-.exhausted{{background:#fee2e2}} .expired{{background:#e5e7eb}} .refunded{{background:#fef9c3}}
-.sum td{{font-weight:600}} details{{margin:1em 0}}
-</style></head><body>
+<style>{STYLE}</style></head><body>
 <h1>{heading}</h1>
 <p>{w("intro", seed=seed)}</p>
-<table><tr><td>{w("bought")}</td><td class=r>{money(package_cost)} {w("cny")}</td></tr>
-<tr><td>{w("billed")}</td><td class=r>{money(billed)} {w("cny")}</td></tr>
-<tr><td>{w("used")}</td><td class=r>{money(used)} {w("cny")}</td></tr>
-<tr class=sum><td>{w("cost")}</td><td class=r>{money(billed + used)} {w("cny")}</td></tr>
-<tr><td>{w("payg_only")}</td><td class=r>{money(payg_only)} {w("cny")}</td></tr></table>
-<h2>{w("packages")}</h2><table><tr><th>{w("package")}</th><th>{w("id")}</th><th class=r>{w("remaining")}</th><th></th><th>{w("status")}</th><th>{w("first_day")}</th><th>{w("last_day")}</th></tr>{rows}</table>
-<h2>{w("charts")}</h2>{''.join(f'<figure>{c}</figure>' for c in [*charts, *extra_charts])}
-<h2>{w("by_service")}</h2><table>{bill_rows}</table>
-<details><summary>{w("every_line", n=len(lines))}</summary><table><tr><th>{w("day")}</th><th>{w("service")}</th><th class=r>{w("quantity")}</th><th>{w("drawn_from")}</th><th class=r>{w("payg")}</th><th class=r>{w("amount")}</th><th></th></tr>{detail}</table></details>
+<table>{''.join(f'<tr{cls}><td>{w(key)}</td><td class=r>{money(v)} {w("cny")}</td></tr>' for key, v, cls in summary)}</table>
+<h2>{w("packages")}</h2><table>{r.head("package", "id", ">remaining", "", "status", "first_day", "last_day")}{r.package_rows()}</table>
+<h2>{w("charts")}</h2>{''.join(f'<figure>{c}</figure>' for c in charts)}
+<h2>{w("by_service")}</h2><table>{r.bill_rows(lines)}</table>
+<details><summary>{w("every_line", n=len(lines))}</summary><table>
+{r.head("day", "service", ">quantity", "drawn_from", ">payg", ">amount", "")}{r.line_rows(lines)}</table></details>
 </body></html>"""
     path.write_text(html, "utf-8")
+
+
+class _Report:
+    """The report's words and parts, in one language."""
+
+    def __init__(self, lang: str, catalog, views, days: list[date]) -> None:
+        self.lang, self.catalog, self.views, self.days = lang, catalog, views, days
+        self.names = {v.package.id: f"{self.pname(v.package.sku)} ({v.package.id[-4:]})" for v in views}
+        self.colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(self.names.values())}
+        self.colours[self.w("payg")] = PAYG
+
+    def w(self, key: str, **values) -> str:
+        text = WORDS[key][self.lang]
+        return text.format(**values) if values else text
+
+    def pname(self, sku: str) -> str:
+        return package_name(self.catalog, sku, self.lang) if self.catalog is not None else sku
+
+    def sname(self, service: str) -> str:
+        return service_name(self.catalog, service, self.lang) if self.catalog is not None else service
+
+    def q(self, service: str, amount: int) -> str:
+        return escape(quantity(service, amount, self.lang))
+
+    def head(self, *keys: str) -> str:
+        """A header row; a key starting with ``>`` is a right-aligned column."""
+        return "<tr>" + "".join(f"<th class=r>{self.w(k[1:])}</th>" if k.startswith(">") else f"<th>{self.w(k) if k else ''}</th>"
+                                for k in keys) + "</tr>"
+
+    def charts(self, lines, remaining_by_day, peaks, balance_by_day) -> list[str]:
+        w, days = self.w, self.days
+        labels = [d.strftime("%d") for d in days]
+        held = sorted({v.package.service for v in self.views})
+        by_service = drawn_vs_payg(lines, days, self.names, w("payg"),
+                                   seed={s: [self.names[v.package.id] for v in self.views if v.package.service == s] for s in held})
+        charts = []
+        for service in held:
+            traffic = service in TRAFFIC_SERVICES
+            title = w("usage_title", service=self.sname(service)) + (w("no_traffic") if traffic else "")
+            charts.append(stacked_bars(title, labels, by_service[service], unit="GB" if traffic else w("calls"), colours=self.colours))
+        remaining = {self.names[v.package.id]: [None if (left := remaining_by_day[d].get(v.package.id)) is None else 100 * left / v.package.size
+                                                for d in days] for v in self.views}
+        charts.append(line_chart(w("remaining_title"), labels, remaining, unit="%", colours=self.colours))
+        charts.append(line_chart(w("peak_title"), labels,
+                                 {w("up"): [float(window_mbps(peaks.get(d, {}).get("traffic.up", 0))) for d in days],
+                                  w("down"): [float(window_mbps(peaks.get(d, {}).get("traffic.down", 0))) for d in days]}, unit="Mbps"))
+        if balance_by_day:
+            charts.append(line_chart(w("balance_title"), labels,
+                                     {w("balance"): [float(balance_by_day[d]) if d in balance_by_day else None for d in days]}, unit=w("cny")))
+        return charts
+
+    def package_rows(self) -> str:
+        return "".join(
+            f"<tr><td>{escape(self.pname(v.package.sku))}</td><td><small>{escape(v.package.id)}</small></td>"
+            f"<td class=r>{self.q(v.package.service, v.remaining)} / {self.q(v.package.service, v.package.size)}</td>"
+            f"<td><div class=bar><div style='width:{100 * v.remaining / v.package.size:.1f}%'></div></div></td>"
+            f"<td><span class='badge {v.status.value}'>{self.w('st_' + v.status.value)}</span></td>"
+            f"<td>{v.package.first_day}</td><td>{v.package.last_day}</td></tr>"
+            for v in self.views)
+
+    def bill_rows(self, lines) -> str:
+        by_service: dict[str, Decimal] = defaultdict(Decimal)
+        for ln in lines:
+            by_service[ln.service] += ln.amount
+        return "".join(f"<tr><td>{escape(self.sname(s))}</td><td class=r>{money(a)}</td></tr>" for s, a in sorted(by_service.items()))
+
+    def line_rows(self, lines) -> str:
+        def drawn(ln) -> str:
+            return "<br>".join(f"{escape(self.names.get(d.package_id, d.package_id))}: {self.q(ln.service, d.quantity)}" for d in ln.drawn)
+
+        return "".join(
+            f"<tr><td>{ln.day}</td><td>{escape(self.sname(ln.service))}</td><td class=r>{self.q(ln.service, ln.quantity)}</td>"
+            f"<td>{drawn(ln)}</td><td class=r>{self.q(ln.service, ln.payg_quantity)}</td><td class=r>{money(ln.amount)}</td>"
+            f"<td>{self.w('supplement') if ln.supplement else ''}</td></tr>"
+            for ln in lines)

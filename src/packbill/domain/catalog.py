@@ -220,64 +220,70 @@ def _build(data: Mapping[str, Any], source: str) -> Catalog:
         Validity.parse(default_validity)
     except ValueError as exc:
         raise _err(source, "validity", str(exc)) from None
-
     services: dict[str, PaygPrice] = {}
     for i, entry in enumerate(data.get("service", [])):
-        where = f"service #{i + 1}"
-        service_id = _get(entry, where, "id", str)
-        where = f"service {service_id}"
-        if service_id in services:
-            raise _err(where, "id", "appears twice")
-        if service_id not in USAGE_SERVICES + BANDWIDTH_SERVICES:
-            raise _err(where, "id", f"is not a billable service ({', '.join(USAGE_SERVICES + BANDWIDTH_SERVICES)})")
-        unit = _get(entry, where, "unit", str)
-        expected_unit = "call" if service_id in AI_SERVICES else "byte" if service_id in TRAFFIC_SERVICES else "mbps_day"
-        if unit != expected_unit:
-            raise _err(where, "unit", f"must be '{expected_unit}'")
-        tiers = _tiers(entry, where)
-        if service_id in BANDWIDTH_SERVICES and len(tiers) > 1:
-            raise _err(where, "tiers", "daily peak bandwidth is priced flat per Mbps per day")
-        highest = max(t.price for t in tiers)
-        if highest * largest_day(service_id) * 100 > MAX_DAY_CHARGE_FEN:
-            ceiling = (Decimal(MAX_DAY_CHARGE_FEN) / 100 / largest_day(service_id)).quantize(Decimal("0.000001"))
-            raise _err(where, "tiers" if len(tiers) > 1 else "price",
-                       f"at most {ceiling} CNY per {PRICE_UNIT_LABEL[unit]}, so that the largest day this service may "
-                       f"report costs at most {MAX_DAY_CHARGE_FEN // 100} CNY and the books' sums fit")
-        services[service_id] = PaygPrice(
-            service=service_id,
-            unit=unit,
-            name_zh=str(entry.get("name_zh", service_id)),
-            name_en=str(entry.get("name_en", service_id)),
-            tiers=tiers,
-        )
+        price = _service(entry, f"service #{i + 1}")
+        if price.service in services:
+            raise _err(f"service {price.service}", "id", "appears twice")
+        services[price.service] = price
     missing = [s for s in USAGE_SERVICES + BANDWIDTH_SERVICES if s not in services]
     if missing:
         raise CatalogError(f"{source}: services without a price: {', '.join(missing)}")
-
     packages: dict[str, PackageSku] = {}
     for i, entry in enumerate(data.get("package", [])):
-        where = f"package #{i + 1}"
-        sku = _get(entry, where, "sku", str)
-        where = f"package {sku}"
-        if sku in packages:
-            raise _err(where, "sku", "appears twice")
-        service = _get(entry, where, "service", str)
-        if service not in USAGE_SERVICES:
-            raise _err(where, "service", "packages exist only for ai.* and traffic.* services")
-        size = _get(entry, where, "size", int)
-        if size <= 0:
-            raise _err(where, "size", "must be greater than zero")
-        price = _decimal(entry, where, "price", positive=False)
-        if price != price.quantize(Decimal("0.01")):
-            raise _err(where, "price", "a package price has at most two decimal places")
-        try:
-            validity = Validity.parse(entry.get("validity", default_validity))
-        except ValueError as exc:
-            raise _err(where, "validity", str(exc)) from None
-        packages[sku] = PackageSku(sku, service, size, price, validity, str(entry.get("label_zh", "")))
+        sku = _package(entry, f"package #{i + 1}", default_validity)
+        if sku.sku in packages:
+            raise _err(f"package {sku.sku}", "sku", "appears twice")
+        packages[sku.sku] = sku
+    return Catalog(services, packages, _regions(data.get("regions", {}), source), _low_fractions(data, source))
 
+
+def _service(entry: Mapping[str, Any], where: str) -> PaygPrice:
+    """One service's pay-as-you-go price, checked: its unit, its tiers, and that its largest day fits the books."""
+    service_id = _get(entry, where, "id", str)
+    where = f"service {service_id}"
+    if service_id not in USAGE_SERVICES + BANDWIDTH_SERVICES:
+        raise _err(where, "id", f"is not a billable service ({', '.join(USAGE_SERVICES + BANDWIDTH_SERVICES)})")
+    unit = _get(entry, where, "unit", str)
+    expected_unit = "call" if service_id in AI_SERVICES else "byte" if service_id in TRAFFIC_SERVICES else "mbps_day"
+    if unit != expected_unit:
+        raise _err(where, "unit", f"must be '{expected_unit}'")
+    tiers = _tiers(entry, where)
+    if service_id in BANDWIDTH_SERVICES and len(tiers) > 1:
+        raise _err(where, "tiers", "daily peak bandwidth is priced flat per Mbps per day")
+    highest = max(t.price for t in tiers)
+    if highest * largest_day(service_id) * 100 > MAX_DAY_CHARGE_FEN:
+        ceiling = (Decimal(MAX_DAY_CHARGE_FEN) / 100 / largest_day(service_id)).quantize(Decimal("0.000001"))
+        raise _err(where, "tiers" if len(tiers) > 1 else "price",
+                   f"at most {ceiling} CNY per {PRICE_UNIT_LABEL[unit]}, so that the largest day this service may "
+                   f"report costs at most {MAX_DAY_CHARGE_FEN // 100} CNY and the books' sums fit")
+    return PaygPrice(service=service_id, unit=unit, name_zh=str(entry.get("name_zh", service_id)),
+                     name_en=str(entry.get("name_en", service_id)), tiers=tiers)
+
+
+def _package(entry: Mapping[str, Any], where: str, default_validity: str) -> PackageSku:
+    """One package on sale, checked."""
+    sku = _get(entry, where, "sku", str)
+    where = f"package {sku}"
+    service = _get(entry, where, "service", str)
+    if service not in USAGE_SERVICES:
+        raise _err(where, "service", "packages exist only for ai.* and traffic.* services")
+    size = _get(entry, where, "size", int)
+    if size <= 0:
+        raise _err(where, "size", "must be greater than zero")
+    price = _decimal(entry, where, "price", positive=False)
+    if price != price.quantize(Decimal("0.01")):
+        raise _err(where, "price", "a package price has at most two decimal places")
+    try:
+        validity = Validity.parse(entry.get("validity", default_validity))
+    except ValueError as exc:
+        raise _err(where, "validity", str(exc)) from None
+    return PackageSku(sku, service, size, price, validity, str(entry.get("label_zh", "")))
+
+
+def _regions(raw_regions: Mapping[str, Any], source: str) -> dict[str, bool]:
+    """Each region id and whether it is in mainland China (R1)."""
     regions: dict[str, bool] = {}
-    raw_regions = data.get("regions", {})
     for key, mainland in (("mainland", True), ("other", False)):
         names = raw_regions.get(key, [])
         if not isinstance(names, list) or not all(isinstance(n, str) and n for n in names):
@@ -288,7 +294,11 @@ def _build(data: Mapping[str, Any], source: str) -> Catalog:
             regions[name] = mainland
     if not any(regions.values()):
         raise _err(f"{source} regions", "mainland", "at least one mainland region is needed")
+    return regions
 
+
+def _low_fractions(data: Mapping[str, Any], source: str) -> tuple[Decimal, ...]:
+    """R11: the fractions left below which a package's reminder is sent, largest first."""
     thresholds = data.get("reminders", {}).get("low_fractions", ["0.2", "0.1"])
     try:
         fractions = tuple(sorted((parse_decimal(t) for t in thresholds), reverse=True))
@@ -296,5 +306,5 @@ def _build(data: Mapping[str, Any], source: str) -> Catalog:
         raise _err(f"{source} reminders", "low_fractions", str(exc)) from None
     if any(not (0 < f < 1) for f in fractions):
         raise _err(f"{source} reminders", "low_fractions", "each fraction must lie between 0 and 1")
-    return Catalog(services, packages, regions, fractions)
+    return fractions
 

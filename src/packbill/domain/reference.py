@@ -166,17 +166,17 @@ class ReferenceModel:
         _, amount = contracted(list_exact, rate_on(shanghai_day(at), acc.state.rates))
         payment, purse = pay(acc.state.purse, amount, packages[0].service, shanghai_day(at), refusable=True)
         shares = split(amount, count)
-        packages = [replace(p, price=share) for p, share in zip(packages, shares)]
+        packages = [replace(p, price=share) for p, share in zip(packages, shares, strict=True)]
         for _ in range(count - 1):
             next(self._seq)
         balances = dict(acc.state.balances)
         payments = split_payment(payment, shares)
-        for p, paid in zip(packages, payments):
+        for p, paid in zip(packages, payments, strict=True):
             acc.packages[p.id] = p
             acc.paid[p.id] = paid
             balances[p.id] = Balance(p, p.size)
         acc.state = replace(acc.state, balances=balances)
-        self._move(acc, purse, at, journal.purchase(account_id, f"order{first}", list(zip([p.id for p in packages], payments))),
+        self._move(acc, purse, at, journal.purchase(account_id, f"order{first}", list(zip([p.id for p in packages], payments, strict=True))),
                    charge=True)
         return packages, amount
 

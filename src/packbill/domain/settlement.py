@@ -11,12 +11,11 @@ returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import AbstractSet as Set
 
 from .catalog import BANDWIDTH_OF, TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
 from .days import month_start, shanghai_day

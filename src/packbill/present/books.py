@@ -148,7 +148,8 @@ def statement_body_html(s: Statement, catalog: Catalog, lang: str = "zh") -> str
 <tr><td>{escape(w['status'])}</td><td><span class="status {escape(s.status)}">{escape(status)}</span></td></tr></table></div>
 <div class="brand">packbill</div></header>
 <h2>{escape(w['summary'])}</h2>
-<table><tbody>{''.join(f'<tr class="{"total" if i == len(summary) - 1 else ""}"><td>{escape(k)}</td><td class="num">{money(v)}</td></tr>' for i, (k, v) in enumerate(summary))}
+<table><tbody>{''.join(f'<tr class="{"total" if i == len(summary) - 1 else ""}"><td>{escape(k)}</td><td class="num">{money(v)}</td></tr>'
+                        for i, (k, v) in enumerate(summary))}
 <tr><td>{escape(w['invoiceable'])}</td><td class="num" data-invoiceable>{money(s.invoiceable)}</td></tr></tbody></table>
 <h2>{escape(w['payg_table'])}</h2>
 {_table([w['service'], w['quantity'], w['list'], w['amount'], w['voucher'], w['cash']], payg, 1, w['none'])}

@@ -47,7 +47,7 @@ def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
     for start in range(0, len(accounts), CHUNK):
         chunk = set(accounts[start : start + CHUNK])
 
-        def work(conn) -> int:
+        def work(conn, chunk: list[str] = chunk) -> int:
             lock_accounts(conn, chunk)
             # read again under the locks: another run may have closed some meanwhile
             mine_p = [p for p in books_store.expired_packages(conn, through) if p[0] in chunk]
@@ -100,7 +100,7 @@ def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] |
     for start in range(0, len(accounts), CHUNK):
         chunk = accounts[start : start + CHUNK]
 
-        def work(conn) -> None:
+        def work(conn, chunk: list[str] = chunk) -> None:
             lock_accounts(conn, chunk)
             statements = _compute(conn, chunk, month, run_at, final=True)  # invoiceable as of the freeze: the month's charges included
             new = books_store.freeze_statements(conn, month, [(s.account_id, s.number, books_store.statement_body(s)) for s in statements], run_at)

@@ -25,9 +25,10 @@ from ..domain import Catalog, UsageRow
 from ..domain.days import to_us
 from ..domain.errors import InvalidRequest
 from ..domain.usage import CONFLICTING_DUPLICATE, TOO_LATE, horizon_us, over_day_total
+from ..process import gcpause
+from ..process.instruments import INSTRUMENTS
 from ..storage.accounts import known_account_ids
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, Staged
-from . import gcpause, metrics
 from .context import Context
 from .validate import to_row
 
@@ -128,7 +129,7 @@ def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, s
             elif len(values) != len(header):
                 records.append(f"expected {len(header)} fields, found {len(values)}")
             else:
-                row = dict(zip(header, values))
+                row = dict(zip(header, values, strict=True))
                 q = row.get("quantity", "")
                 row["quantity"] = int(q) if q.strip().isdigit() and len(q.strip()) < 30 else q
                 records.append(row)
@@ -247,8 +248,8 @@ def import_file(
                                                              for line in lines][:max_reported])
     finally:
         stage.close()
-    metrics.EVENTS_INGESTED.labels("import").inc(accepted)
-    metrics.EVENTS_DUPLICATE.labels("import").inc(rows_seen - accepted)
+    INSTRUMENTS.events_ingested.labels("import").inc(accepted)
+    INSTRUMENTS.events_duplicate.labels("import").inc(rows_seen - accepted)
     return ImportResult(rows_seen, accepted, rows_seen - accepted, [])
 
 

@@ -1,62 +1,18 @@
-"""Prometheus metrics: what intake, settlement and delivery do (counters and histograms kept
-by this process), and what the database holds (gauges read at each scrape)."""
+"""Prometheus metrics: this process's counters and histograms (``process.instruments``) and what
+the database holds (gauges read at each scrape)."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess, values
+from prometheus_client import CollectorRegistry, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily
 
 from ..domain.days import from_us, to_us
+from ..process.instruments import INSTRUMENTS, shared_directory
 from ..storage import metrics as metrics_store
 from .context import Context
-
-SHARED_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
-"""With ``serve --workers N``, the processes keep their counters in files under this directory
-(prometheus-client's multiprocess mode), and a scrape of any of them sums them all."""
-
-
-def _metrics() -> None:
-    """Make this process's counters and histograms (again, when it starts sharing them)."""
-    global REGISTRY, EVENTS_INGESTED, EVENTS_DUPLICATE, EVENTS_REFUSED, INGEST_SECONDS, SETTLEMENT_CHUNK_SECONDS
-    global SETTLED_ACCOUNT_DAYS, DELIVERIES
-    REGISTRY = CollectorRegistry(auto_describe=True)
-    EVENTS_INGESTED = Counter("packbill_events_ingested", "Usage events stored (new, not duplicates)", ["via"], registry=REGISTRY)
-    EVENTS_DUPLICATE = Counter("packbill_events_duplicate", "Usage events that were already stored (counted once)", ["via"],
-                               registry=REGISTRY)
-    EVENTS_REFUSED = Counter("packbill_events_refused", "Usage events refused, by reason", ["via", "reason"], registry=REGISTRY)
-    INGEST_SECONDS = Histogram("packbill_ingest_seconds", "Time to validate and store one batch", ["via"], registry=REGISTRY,
-                               buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10))
-    SETTLEMENT_CHUNK_SECONDS = Histogram("packbill_settlement_chunk_seconds", "Time to settle one chunk of accounts",
-                                         registry=REGISTRY, buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60))
-    SETTLED_ACCOUNT_DAYS = Counter("packbill_settled_account_days", "Account-days settled", registry=REGISTRY)
-    DELIVERIES = Counter("packbill_webhook_attempts", "Webhook delivery attempts, by outcome", ["outcome"], registry=REGISTRY)
-
-
-_metrics()
-
-
-def shared_directory() -> str | None:
-    """The directory this process's counters are shared in, if any. prometheus_client itself
-    reads it from the environment (``PROMETHEUS_MULTIPROC_DIR``), so the environment is where it
-    is kept: the one environment variable read outside the settings."""
-    return os.environ.get(SHARED_DIRECTORY)
-
-
-def share(directory: str) -> None:
-    """Keep this process's counters in ``directory``, beside its sibling server processes' (called
-    in each forked worker before it serves). A scrape then reports the sums over all of them."""
-    os.environ[SHARED_DIRECTORY] = directory
-    values.ValueClass = values.MultiProcessValue()
-    _metrics()
-
-
-def refused(via: str, reasons) -> None:
-    for reason in reasons:
-        EVENTS_REFUSED.labels(via, reason if len(reason) < 40 else "invalid").inc()
 
 
 class DatabaseGauges:
@@ -121,4 +77,4 @@ def exposition(ctx: Context, registry: CollectorRegistry | None = None) -> bytes
         counters = CollectorRegistry()
         multiprocess.MultiProcessCollector(counters, path=directory)
         return generate_latest(counters) + generate_latest(own)
-    return generate_latest(REGISTRY) + generate_latest(own)
+    return generate_latest(INSTRUMENTS.registry) + generate_latest(own)

@@ -12,9 +12,8 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-import threading
 from base64 import b64encode
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,11 +27,12 @@ from ..domain.limits import MAX_ENDPOINTS
 from ..domain.netguard import host_refused
 from ..domain.notify import Event
 from ..domain.wallet import PaymentTerms, WalletState, wallet_state
+from ..process.instruments import INSTRUMENTS
 from ..storage import accounts as accounts_store
 from ..storage import notify as notify_store
 from ..storage import wallet as wallet_store
 from ..storage.notify import Delivery, Due, Endpoint
-from . import metrics, trail
+from . import trail
 from .context import Context
 from .operators import Principal
 from .webhook_http import SEND_TIMEOUT, Sender, SendResult, guarded_sender
@@ -209,7 +209,7 @@ def dispatch_once(ctx: Context, send: Sender | None = None, limit: int = 50, wor
         disable = result.error is not None and notify.disable_now(d.endpoint.failing_since, at)
         with ctx.db.write() as conn:
             notify_store.finish(conn, d, at, result.code, result.error, result.ms, retry_at, disable)
-        metrics.DELIVERIES.labels("delivered" if result.error is None else "failed").inc()
+        INSTRUMENTS.deliveries.labels("delivered" if result.error is None else "failed").inc()
         if result.error is None:
             delivered += 1
         else:
@@ -227,32 +227,6 @@ def dispatch_until_idle(ctx: Context, send: Sender | None = None, rounds: int = 
         if not (result.fanned_out or result.delivered or result.failed):
             break
     return made
-
-
-class Loop:
-    """A background thread running ``work`` every ``interval`` seconds until ``stop()``; an
-    error is logged and the loop goes on (the database may come back)."""
-
-    def __init__(self, name: str, work: Callable[[], object], interval: float) -> None:
-        self.name, self.work, self.interval = name, work, interval
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.work()
-            except Exception:
-                log.exception("%s: one round failed; trying again", self.name)
-            self._stop.wait(self.interval)
-
-    def start(self) -> Loop:
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 30) -> None:
-        self._stop.set()
-        self._thread.join(timeout)
 
 
 # --- the live sweep (R26) ----------------------------------------------------------------------
@@ -345,5 +319,5 @@ def events(ctx: Context, kind: str | None = None, account_id: str | None = None)
         return notify_store.events_by_type(conn, kind, account_id)
 
 
-__all__ = ["DispatchResult", "Loop", "Messages", "SendResult", "create_endpoint", "delete_endpoint", "deliveries",
+__all__ = ["DispatchResult", "Messages", "SendResult", "create_endpoint", "delete_endpoint", "deliveries",
            "dispatch_once", "endpoint_status", "endpoints", "http_send", "mark_read", "messages", "resend", "sweep", "sweep_all"]

@@ -52,8 +52,8 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
         before = wallet_store.load_purse(conn, account_id)
         payment, after = pay(before, amount, packages[0].service, day, refusable=True)
         shares = split(amount, count)
-        packages = [replace(p, price=share) for p, share in zip(packages, shares)]
-        payments = list(zip([p.id for p in packages], split_payment(payment, shares)))
+        packages = [replace(p, price=share) for p, share in zip(packages, shares, strict=True)]
+        payments = list(zip([p.id for p in packages], split_payment(payment, shares), strict=True))
         order_id = _new_id("ord_")
         stored = packages_store.insert_order(conn, order_id, account_id, sku, count, amount, at, packages, list_amount,
                                     ctx.catalog.sku(sku).price, payment, statement_month=late_month_of(conn, at))

@@ -24,6 +24,8 @@ from ..domain import AccountSettlement, AccountState, BillingError, UsageDay, se
 from ..domain.errors import Conflict, InvalidRequest
 from ..domain.settled import chunk_books
 from ..domain.wallet import Purse
+from ..process import gcpause
+from ..process.instruments import INSTRUMENTS
 from ..storage import books as books_store
 from ..storage import journal as journal_store
 from ..storage import notify as notify_store
@@ -31,7 +33,7 @@ from ..storage import settlement as settlement_store
 from ..storage import wallet as wallet_store
 from ..storage.db import Unavailable, is_retryable, is_unavailable
 from ..storage.settlement import RunRecord
-from . import books, gcpause, idempotency, metrics
+from . import books, idempotency
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey
 
@@ -107,8 +109,8 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
                 days = ctx.db.write_retrying(lambda conn: plan.chunk(conn, careful=True))
         if days is None:
             break
-        metrics.SETTLEMENT_CHUNK_SECONDS.observe(time.perf_counter() - begun)
-        metrics.SETTLED_ACCOUNT_DAYS.inc(days)
+        INSTRUMENTS.settlement_chunk_seconds.observe(time.perf_counter() - begun)
+        INSTRUMENTS.settled_account_days.inc(days)
         settled += 1
         if progress:
             with ctx.db.read() as conn:

@@ -12,12 +12,14 @@ from ..domain.days import to_us
 from ..domain.errors import InvalidUsage
 from ..domain.limits import MAX_EVENTS_PER_BATCH
 from ..domain.usage import CONFLICTING_DUPLICATE, DAY_TOTAL_TOO_LARGE, UsageRow, horizon_us, over_day_total
+from ..process import gcpause
+from ..process.instruments import INSTRUMENTS
 from ..storage import accounts as accounts_store
 from ..storage import reads as reads_store
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, conflicts, over_limit, store_rows
 from ..storage.reads import DailyUsage
 from ..storage.sql import lock_accounts
-from . import gcpause, metrics, trail
+from . import trail
 from .context import Context
 from .validate import rows_for_account
 
@@ -47,7 +49,7 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
         now_us = to_us(ctx.now())
         rows, bad = rows_for_account(account_id, raws, now_us, ctx.catalog, horizon_us(now_us, ctx.lateness_days))
     if bad:
-        metrics.refused("api", (reason for _, reason in bad))
+        INSTRUMENTS.refused("api", (reason for _, reason in bad))
         _refuse(bad, len(raws))
 
     def work(conn) -> IngestResult:
@@ -65,12 +67,12 @@ def ingest(ctx: Context, account_id: str, raws: Any) -> IngestResult:
             result = ctx.db.write_retrying(work)
         if ctx.touched is not None and result.accepted:
             ctx.touched.add((account_id,))
-        metrics.EVENTS_INGESTED.labels("api").inc(result.accepted)
-        metrics.EVENTS_DUPLICATE.labels("api").inc(result.duplicates)
-        metrics.INGEST_SECONDS.labels("api").observe(time.perf_counter() - started)
+        INSTRUMENTS.events_ingested.labels("api").inc(result.accepted)
+        INSTRUMENTS.events_duplicate.labels("api").inc(result.duplicates)
+        INSTRUMENTS.ingest_seconds.labels("api").observe(time.perf_counter() - started)
         return result
     except ConflictingDuplicates as exc:  # every event was valid: the rows' positions are the batch's indexes
-        metrics.refused("api", [CONFLICTING_DUPLICATE] * len(exc.positions))
+        INSTRUMENTS.refused("api", [CONFLICTING_DUPLICATE] * len(exc.positions))
         _refuse([(i, CONFLICTING_DUPLICATE) for i in exc.positions], len(raws))
         raise  # unreachable: _refuse raises
     except DayTotalExceeded:
@@ -144,7 +146,7 @@ def ingest_records(ctx: Context, records: list[Any]) -> StreamResult:
     while True:
         rows = [r for _, r in indexed]
 
-        def work(conn) -> int:
+        def work(conn, rows=rows, indexed=indexed) -> int:
             lock_accounts(conn, {r.account_id for r in rows})
             new = store_rows(conn, rows, accounts_locked=True)
             if new < len(rows):  # duplicates: the same content is a redelivery, another content is refused
@@ -167,8 +169,8 @@ def ingest_records(ctx: Context, records: list[Any]) -> StreamResult:
         ctx.touched.add({r.account_id for _, r in indexed})
     result = StreamResult(new, len(indexed) - new - sum(1 for p, _ in indexed if refused.get(p) == CONFLICTING_DUPLICATE),
                           sorted(refused.items()))
-    metrics.EVENTS_INGESTED.labels("stream").inc(result.accepted)
-    metrics.EVENTS_DUPLICATE.labels("stream").inc(result.duplicates)
-    metrics.refused("stream", refused.values())
-    metrics.INGEST_SECONDS.labels("stream").observe(time.perf_counter() - started)
+    INSTRUMENTS.events_ingested.labels("stream").inc(result.accepted)
+    INSTRUMENTS.events_duplicate.labels("stream").inc(result.duplicates)
+    INSTRUMENTS.refused("stream", refused.values())
+    INSTRUMENTS.ingest_seconds.labels("stream").observe(time.perf_counter() - started)
     return result

@@ -78,9 +78,9 @@ def write_parquet(conn: Connection, first: date, last: date, path: Path) -> int:
     tmp = path.with_suffix(".partial")
     with pq.ParquetWriter(tmp, SCHEMA, compression="zstd") as writer:
         for rows in _month_rows(conn, first, last):
-            columns = list(zip(*rows))
+            columns = list(zip(*rows, strict=True))
             table = pa.Table.from_arrays([pa.array([day_value(d) for d in col] if name == "day" else col, type=SCHEMA.field(name).type)
-                                          for name, col in zip(COLUMNS, columns)], schema=SCHEMA)
+                                          for name, col in zip(COLUMNS, columns, strict=True)], schema=SCHEMA)
             writer.write_table(table)
             written += len(rows)
     os.replace(tmp, path)
@@ -93,7 +93,7 @@ def file_sums(path: Path) -> dict[tuple, tuple[int, int, int]]:
     out: dict[tuple, list[int]] = {}
     for batch in table.to_batches(BATCH):
         data = batch.to_pydict()
-        for a, d, s, q, m in zip(data["account_id"], data["day"], data["service"], data["quantity"], data["mainland"]):
+        for a, d, s, q, m in zip(data["account_id"], data["day"], data["service"], data["quantity"], data["mainland"], strict=True):
             entry = out.setdefault((a, d, s), [0, 0, 0])
             entry[0] += 1
             entry[1 if m else 2] += q

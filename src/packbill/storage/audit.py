@@ -78,7 +78,8 @@ def payg_mismatches(conn: Connection) -> list[tuple]:
     return _rows(conn, """
         SELECT coalesce(l.account_id, j.account_id), coalesce(l.total, 0), coalesce(j.total, 0)
         FROM (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id) l
-        FULL OUTER JOIN (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
+        FULL OUTER JOIN (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po
+                         JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
                          WHERE e.kind = 'payg' AND po.ledger_account LIKE '{PAYG}%' GROUP BY e.account_id) j
           ON j.account_id = l.account_id
         WHERE coalesce(l.total, 0) <> coalesce(j.total, 0) ORDER BY 1""")
@@ -88,7 +89,8 @@ def payg_mismatches_sqlite(conn: Connection) -> list[tuple]:
     """The same without FULL OUTER JOIN (SQLite before 3.39)."""
     return _rows(conn, """
         WITH l AS (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id),
-             j AS (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
+             j AS (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po
+                   JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
                    WHERE e.kind = 'payg' AND po.ledger_account LIKE '{PAYG}%' GROUP BY e.account_id),
              k AS (SELECT account_id FROM l UNION SELECT account_id FROM j)
         SELECT k.account_id, coalesce(l.total, 0), coalesce(j.total, 0) FROM k

@@ -149,7 +149,7 @@ def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[st
     out: dict[str, Decimal] = {}
     for part in _chunks(ids):
         rows = conn.execute(sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
-                            .join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
+                            .join(je, schema.entry_postings())
                             .where(po.c.ledger_account.in_([journal.cash(a) for a in part]), je.c.kind != "payg",
                                    _before_statement(je, month))
                             .group_by(po.c.ledger_account))
@@ -168,7 +168,7 @@ def _entry_sums(conn: Connection, ids: Sequence[str], month: date, kinds: Sequen
     out: dict[tuple[str, str], Decimal] = {}
     for part in _chunks(ids):
         rows = conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen))
-                            .join(po, sa.and_(po.c.account_id == je.c.account_id, po.c.entry_id == je.c.id))
+                            .join(po, schema.entry_postings())
                             .where(je.c.account_id.in_(part), je.c.kind.in_(kinds), po.c.ledger_account.like(prefix + "%"),
                                    _on_statement(je, month))
                             .group_by(je.c.account_id, je.c.kind))
@@ -183,7 +183,7 @@ def _late_moves(conn: Connection, ids: Sequence[str], month: date) -> list[tuple
     je, po, o = schema.journal_entries, schema.postings, schema.orders
     moves = [tuple(r) for r in conn.execute(
         sa.select(je.c.account_id, je.c.kind, je.c.at_us, sa.func.sum(po.c.amount_fen))
-        .join(po, sa.and_(po.c.account_id == je.c.account_id, po.c.entry_id == je.c.id))
+        .join(po, schema.entry_postings())
         .where(je.c.account_id.in_(ids), je.c.statement_month == month, je.c.kind.in_(("topup", "adjustment", "refund")),
                sa.or_(po.c.ledger_account.like(journal.CASH + "%"), sa.and_(je.c.kind == "refund", po.c.ledger_account.like(journal.VOUCHER + "%"))))
         .group_by(je.c.account_id, je.c.id, je.c.kind, je.c.at_us))]
@@ -220,7 +220,8 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
             figures[a]["late"].append(LateMove(shanghai_day(from_us(at_us)), kind, from_fen(int(amount))))
         in_month = sa.and_(bl.c.account_id.in_(part), bl.c.statement_month == month)
         drawn = {(a, svc): int(q) for a, svc, q in conn.execute(
-            sa.select(bl.c.account_id, bl.c.service, sa.func.sum(d.c.quantity)).join(d, sa.and_(d.c.account_id == bl.c.account_id, d.c.line_id == bl.c.id)).where(in_month)
+            sa.select(bl.c.account_id, bl.c.service, sa.func.sum(d.c.quantity))
+            .join(d, sa.and_(d.c.account_id == bl.c.account_id, d.c.line_id == bl.c.id)).where(in_month)
             .group_by(bl.c.account_id, bl.c.service))}
         for r in conn.execute(sa.select(bl.c.account_id, bl.c.service, sa.func.sum(bl.c.quantity), sa.func.sum(bl.c.other_quantity),
                                         sa.func.sum(bl.c.payg_quantity), sa.func.sum(sa.func.coalesce(bl.c.list_amount_fen, bl.c.amount_fen)),
@@ -251,7 +252,7 @@ def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime) -
     out = {a: [ZERO, ZERO, ZERO, ZERO] for a in ids}
     column = {"purchase": 0, "payg": 1, "refund": 2}
     for part in _chunks(ids):
-        for a, kind, v in conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen)).join(po, sa.and_(po.c.account_id == je.c.account_id, po.c.entry_id == je.c.id))
+        for a, kind, v in conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen)).join(po, schema.entry_postings())
                                        .where(je.c.account_id.in_(part), je.c.kind.in_(list(column)),
                                               po.c.ledger_account.like(journal.CASH + "%"), je.c.at_us <= until)
                                        .group_by(je.c.account_id, je.c.kind)):
@@ -288,10 +289,10 @@ def revenue_postings(conn: Connection, first: datetime, end: datetime) -> tuple[
     revenue, breakage, pay-as-you-go and deferred postings made in [first, end), summed per
     entry time and ledger account."""
     je, po = schema.journal_entries, schema.postings
-    before = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
+    before = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, schema.entry_postings())
                           .where(po.c.ledger_account.like(journal.DEFERRED + "%"), je.c.at_us < to_us(first))).scalar_one()
     kind = sa.case((po.c.ledger_account.like(journal.DEFERRED + "%"), sa.literal(journal.DEFERRED)), else_=po.c.ledger_account)
-    rows = conn.execute(sa.select(je.c.at_us, kind, sa.func.sum(po.c.amount_fen)).join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
+    rows = conn.execute(sa.select(je.c.at_us, kind, sa.func.sum(po.c.amount_fen)).join(je, schema.entry_postings())
                         .where(sa.or_(po.c.ledger_account.like(journal.DEFERRED + "%"), po.c.ledger_account.like(journal.REVENUE + "%"),
                                       po.c.ledger_account.like(journal.PAYG + "%"), po.c.ledger_account.like(journal.BREAKAGE + "%")),
                                je.c.at_us >= to_us(first), je.c.at_us < to_us(end))

@@ -336,7 +336,8 @@ class Staged:
         cur.execute(f"SELECT s.account_id, s.day, s.service FROM (SELECT account_id, day, service, sum(quantity) AS q FROM {table} "
                     f"WHERE seq BETWEEN {mark} AND {mark} GROUP BY 1, 2, 3) s LEFT JOIN usage_daily d ON d.account_id = s.account_id "
                     f"AND d.day = s.day AND d.service = s.service WHERE s.q + coalesce(d.mainland + d.other, 0) > "
-                    f"CASE WHEN s.service LIKE 'traffic.{'%%' if self.postgres else '%'}' THEN {mark} ELSE {mark} END", (first, last, MAX_DAY_TOTAL, MAX_DAY_CALLS))
+                    f"CASE WHEN s.service LIKE 'traffic.{'%%' if self.postgres else '%'}' THEN {mark} ELSE {mark} END",
+                    (first, last, MAX_DAY_TOTAL, MAX_DAY_CALLS))
         found = {(a, d if isinstance(d, date) else date.fromisoformat(d), s) for a, d, s in cur.fetchall()}
         cur.close()
         if self.postgres:

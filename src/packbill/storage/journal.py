@@ -39,9 +39,9 @@ def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datet
     with Raw(conn) as raw:
         month = raw.day(statement_month) if statement_month is not None else None
         raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo, statement_month) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 [(i, a, at_us, e.kind, e.ref[:64], memo, month) for i, (a, e) in zip(ids, entries)])
+                 [(i, a, at_us, e.kind, e.ref[:64], memo, month) for i, (a, e) in zip(ids, entries, strict=True)])
         raw.many("INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) VALUES (?, ?, ?, ?)",
-                 [(a, i, p.ledger_account, to_fen(p.amount)) for i, (a, e) in zip(ids, entries) for p in e.postings])
+                 [(a, i, p.ledger_account, to_fen(p.amount)) for i, (a, e) in zip(ids, entries, strict=True) for p in e.postings])
 
 
 def entries_of(conn: Connection, account_id: str, first: datetime | None = None, last: datetime | None = None) -> list[dict]:

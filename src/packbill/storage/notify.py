@@ -35,7 +35,8 @@ def emit(conn: Connection, events: Iterable[tuple[str | None, str, dict[str, Any
         conn.execute(sa.insert(schema.outbox), plain)
     written = len(plain)
     for row in keyed:
-        stmt = insert_for(conn, schema.outbox).on_conflict_do_nothing(index_elements=[schema.outbox.c.account_id, schema.outbox.c.once]).returning(schema.outbox.c.seq)
+        stmt = (insert_for(conn, schema.outbox).on_conflict_do_nothing(index_elements=[schema.outbox.c.account_id, schema.outbox.c.once])
+                .returning(schema.outbox.c.seq))
         written += len(conn.execute(stmt, row).all())
     return written
 
@@ -185,7 +186,8 @@ def finish(conn: Connection, due: Due, at: datetime, code: int | None, error: st
            disable: bool) -> None:
     """Log an attempt and move its delivery on: delivered, due again at ``retry_at``, or failed."""
     d, w = schema.webhook_deliveries, schema.webhook_endpoints
-    conn.execute(sa.insert(schema.webhook_attempts).values(account_id=due.event.account_id or schema.OPERATOR, delivery_id=due.delivery_id, at_us=to_us(at), code=code, error=error, ms=ms))
+    conn.execute(sa.insert(schema.webhook_attempts).values(account_id=due.event.account_id or schema.OPERATOR, delivery_id=due.delivery_id,
+                                                           at_us=to_us(at), code=code, error=error, ms=ms))
     ok = error is None
     status = "delivered" if ok else ("pending" if retry_at is not None and not disable else "failed")
     conn.execute(sa.update(d).where(d.c.id == due.delivery_id).values(
@@ -229,7 +231,8 @@ def delivery(conn: Connection, endpoint_id: str, delivery_id: int) -> Delivery |
 def deliveries(conn: Connection, endpoint_id: str, limit: int, before: int | None = None, only: int | None = None) -> list[Delivery]:
     d, o, a = schema.webhook_deliveries, schema.outbox, schema.webhook_attempts
     query = (sa.select(d, o.c.seq, o.c.type, o.c.at_us.label("event_us"), o.c.account_id, o.c.payload)
-             .join(o, sa.and_(o.c.account_id == d.c.account_id, o.c.id == d.c.event_id)).where(d.c.endpoint_id == endpoint_id).order_by(d.c.id.desc()).limit(limit))
+             .join(o, sa.and_(o.c.account_id == d.c.account_id, o.c.id == d.c.event_id)).where(d.c.endpoint_id == endpoint_id)
+             .order_by(d.c.id.desc()).limit(limit))
     if before is not None:
         query = query.where(d.c.id < before)
     if only is not None:

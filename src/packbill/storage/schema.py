@@ -609,3 +609,8 @@ console_sessions = sa.Table(
 """The console's sessions: the cookie holds a random id whose hash is kept here, with the hash of
 the token signed in with (so revoking a key or rotating an account's token ends its sessions at
 once) and the session's CSRF token."""
+
+
+def entry_postings() -> sa.ColumnElement[bool]:
+    """The join of journal entries and their postings (both keyed by account first)."""
+    return sa.and_(postings.c.account_id == journal_entries.c.account_id, postings.c.entry_id == journal_entries.c.id)

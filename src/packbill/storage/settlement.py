@@ -257,7 +257,7 @@ def write_lines(conn: Connection, run_id: int, results: dict[str, AccountSettlem
     raw = Raw(conn)
     line_rows, draw_rows, voucher_rows = [], [], []
     days: dict[date, object] = {}
-    for line_id, (account_id, line) in zip(new_ids(conn, "bill_lines", len(lines)), lines):
+    for line_id, (account_id, line) in zip(new_ids(conn, "bill_lines", len(lines)), lines, strict=True):
         day = days.get(line.day)
         if day is None:
             day = days[line.day] = raw.day(line.day)

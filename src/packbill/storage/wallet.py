@@ -58,7 +58,7 @@ def purse_as_of(conn: Connection, account_id: str, as_of: datetime) -> Purse:
     until = to_us(as_of)
     sums = dict(conn.execute(
         sa.select(po.c.ledger_account, sa.func.sum(po.c.amount_fen))
-        .join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
+        .join(je, schema.entry_postings())
         .where(po.c.account_id == account_id, je.c.at_us <= until,
                sa.or_(po.c.ledger_account == journal.cash(account_id), po.c.ledger_account.like(journal.VOUCHER + "%")))
         .group_by(po.c.ledger_account)).all())
@@ -183,6 +183,6 @@ def topup_by_id(conn: Connection, account_id: str, topup_id: str) -> tuple[Decim
 def entry_amount(conn: Connection, account_id: str, ref: str) -> Decimal:
     """What an entry moved on the account's cash (an adjustment's amount)."""
     je, po = schema.journal_entries, schema.postings
-    return from_fen(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, sa.and_(je.c.account_id == po.c.account_id, je.c.id == po.c.entry_id))
+    return from_fen(conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, schema.entry_postings())
                                  .where(je.c.ref == ref, je.c.account_id == account_id, po.c.ledger_account == journal.cash(account_id)))
                     .scalar_one())

@@ -36,7 +36,7 @@ def router(pages: Pages) -> APIRouter:
     def buy_plan(account_id: str, idem: str = Form(""), sku: list[str] = Form([]), count: list[str] = Form([]),
                  *, v: Annotated[Visit, Depends(pages.permitted("package.buy", load=True))]) -> Response:
         """Buy what the plan says to buy today (``services.buy_plan``); says what was bought."""
-        wanted = [(s, int(c)) for s, c in zip(sku, count) if c.isdigit() and 0 < int(c) <= 100]
+        wanted = [(s, int(c)) for s, c in zip(sku, count, strict=False) if c.isdigit() and 0 < int(c) <= 100]
         if not wanted:
             return redirect(f"/console/accounts/{account_id}/catalog", v.t("plan_empty"))
         bought = services.buy_plan(ctx, v.viewer, "console", account_id, wanted,

@@ -14,23 +14,37 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_lock = threading.Lock()
-_holders = 0
-_was_enabled = True
+
+class _Pause:
+    """The collector is one per process, and so is what holds it paused."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.holders = 0
+        self.was_enabled = True
+
+    def enter(self) -> None:
+        with self.lock:
+            if self.holders == 0:
+                self.was_enabled = gc.isenabled()
+                gc.disable()
+            self.holders += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.holders -= 1
+            if self.holders == 0 and self.was_enabled:
+                gc.enable()
+
+
+_PAUSE = _Pause()
 
 
 @contextmanager
 def paused() -> Iterator[None]:
-    global _holders, _was_enabled
-    with _lock:
-        if _holders == 0:
-            _was_enabled = gc.isenabled()
-            gc.disable()
-        _holders += 1
+    """No cyclic collection until the last ``paused`` block ends, in any thread."""
+    _PAUSE.enter()
     try:
         yield
     finally:
-        with _lock:
-            _holders -= 1
-            if _holders == 0 and _was_enabled:
-                gc.enable()
+        _PAUSE.leave()
