@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 
 from .catalog import Catalog, PaygPrice
 from .errors import BillingError
@@ -202,7 +203,7 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
             gaps.append(0.0)
         return []
     scale = 10**9 if need.service.startswith("traffic.") else 1  # bytes in GB for the solver's numbers
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no types
     h.silent()
     h.setOptionValue("time_limit", time_limit)
     h.setOptionValue("mip_rel_gap", 0.0)
@@ -210,7 +211,7 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
     integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
     tiered = len(price.tiers) > 1
     x = {(o.sku, t): h.addVariable(lb=0, ub=max_count, type=integer) for o in offers for t in buy_months(o, months, tiered)}
-    draws: dict[int, list] = {m: [] for m in range(months)}
+    draws: dict[int, list[Any]] = {m: [] for m in range(months)}
     groups = []  # (capacity in scaled units per package, its x, {month: draw variable})
     for o in offers:
         for t in buy_months(o, months, tiered):
@@ -266,7 +267,7 @@ def buy_months(offer: Offer, months: int, tiered: bool = False) -> range:
     return range(0, max(0, months - offer.months) + 1)
 
 
-def _payg_cost(h, highspy, z, other: float, most: float, price: PaygPrice, rate: Decimal, scale: int, integer):
+def _payg_cost(h: Any, highspy: Any, z: Any, other: float, most: float, price: PaygPrice, rate: Decimal, scale: int, integer: Any) -> Any:
     """The month's pay-as-you-go cost of ``z + other`` units (scaled), flat or by tiers."""
     per_unit = float(rate) * scale / price.units_per_price
     if len(price.tiers) == 1:
@@ -371,7 +372,7 @@ def project(daily: Sequence[int], months: int) -> tuple[int, ...]:
         mean_y = Fraction(sum(daily), n)
         sxx = sum((Fraction(i) - mean_x) ** 2 for i in range(n))
         sxy = sum((Fraction(i) - mean_x) * (q - mean_y) for i, q in enumerate(daily))
-        growth = max(-GROWTH_CAP, min(GROWTH_CAP, (sxy / sxx) * 30 / base))
+        growth = max(-GROWTH_CAP, min(GROWTH_CAP, Fraction(sxy) / Fraction(sxx) * 30 / base))
     return tuple(int(base * 30 * (1 + growth) ** (m + 1)) for m in range(months))
 
 

@@ -248,7 +248,7 @@ def statement_lines(sums: Iterable[ServiceSums], daily: Iterable[tuple[date, boo
     days: dict[date, list[Decimal]] = {}
     for day, supplement, amount in daily:
         days.setdefault(day, [ZERO, ZERO])[1 if supplement else 0] += amount
-    return payg, usage, tuple((d, *days[d]) for d in sorted(days))
+    return payg, usage, tuple((d, days[d][0], days[d][1]) for d in sorted(days))
 
 
 def statement_month(day: date, final_months: Iterable[date]) -> date:

@@ -100,7 +100,7 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
     purse = inp.purse
     cash_spent = ZERO  # lines paid by cash alone (an account without vouchers): cash is moved once, at the end
 
-    def charged(day: date, service: str, quantity: int, drawn: tuple, payg: int, amount: Decimal, list_amount: Decimal,
+    def charged(day: date, service: str, quantity: int, drawn: tuple[Draw, ...], payg: int, amount: Decimal, list_amount: Decimal,
                 other: int = 0) -> BillLine:
         nonlocal purse, cash_spent
         if purse is None or amount <= 0:
@@ -125,13 +125,14 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
         if service in TRAFFIC_SERVICES and inp.mode is TrafficBilling.DAILY_PEAK_BANDWIDTH:
             line = _bandwidth_line(inp, BANDWIDTH_OF[service], inp.peaks.get(service, 0), catalog)
             if line is not None:
-                b = line[0]
-                lines.append(charged(b.day, b.service, b.quantity, b.drawn, b.payg_quantity, b.amount, b.list_amount))
-                bandwidth_billed[b.service] = line[1]
+                bill = line[0]
+                lines.append(charged(bill.day, bill.service, bill.quantity, bill.drawn, bill.payg_quantity, bill.amount,
+                                     bill.list_amount if bill.list_amount is not None else bill.amount))
+                bandwidth_billed[bill.service] = line[1]
             continue
         held = by_service.get(service)
         draws, left = draw(mainland, held, service, inp.day, inp.mode) if mainland and held else ([], mainland)
-        if draws:
+        if draws and held is not None:
             taken = {d.package_id: d.quantity for d in draws}
             for i, b in enumerate(held):
                 if b.package.id in taken:
@@ -143,7 +144,7 @@ def settle_day(inp: DayInput, catalog: Catalog) -> DayResult:
         if payg:
             month_payg[service] = before + payg
         lines.append(charged(inp.day, service, mainland + other, tuple(draws), payg, amount, list_amount, other))
-    if cash_spent:
+    if cash_spent and purse is not None:  # cash is spent only from a purse
         purse = purse.with_cash(purse.cash - cash_spent)
     return DayResult(tuple(lines), remaining, month_payg, bandwidth_billed, purse)
 
@@ -154,6 +155,7 @@ def _bandwidth_line(inp: DayInput, service: str, peak_bytes: int, catalog: Catal
     if before is not None and peak_bytes <= before.peak_bytes:
         return None
     price = catalog.price(service).flat_price  # bandwidth is priced flat (the catalog refuses tiers)
+    assert price is not None
     list_total, total = contracted(window_mbps(peak_bytes) * _fraction(price), inp.rate)
     already = before or BandwidthBilled(0, ZERO, ZERO)
     rise = window_bytes_to_bps(peak_bytes) - window_bytes_to_bps(already.peak_bytes)
@@ -288,7 +290,7 @@ def settle_account(
             catalog,
         )
         lines.extend(result.lines)
-        if result.purse is not purse:
+        if result.purse is not None and result.purse is not purse:
             purse, raised = after_movement(result.purse, run_at, run_day, charge=True)
             events.extend(raised)
         for package_id, left in result.remaining.items():

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from ..domain import books
@@ -47,7 +48,7 @@ def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
     for start in range(0, len(accounts), CHUNK):
         chunk = set(accounts[start : start + CHUNK])
 
-        def work(conn, chunk: list[str] = chunk) -> int:
+        def work(conn: Connection, chunk: set[str] = chunk) -> int:
             lock_accounts(conn, chunk)
             # read again under the locks: another run may have closed some meanwhile
             mine_p = [p for p in books_store.expired_packages(conn, through) if p[0] in chunk]
@@ -71,7 +72,7 @@ def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
 def finalise_months(ctx: Context, through: date, run_at: datetime) -> list[date]:
     """R22: every month whose last day is at most ``through`` and that is not final yet becomes
     final: its statements are computed, numbered and frozen. Returns the months finalised."""
-    done = []
+    done: list[date] = []
     with ctx.db.read() as conn:
         final = books_store.final_month_rows(conn)
         first = books_store.first_activity(conn)
@@ -100,10 +101,11 @@ def _freeze_month(ctx: Context, month: date, run_at: datetime, only: list[str] |
     for start in range(0, len(accounts), CHUNK):
         chunk = accounts[start : start + CHUNK]
 
-        def work(conn, chunk: list[str] = chunk) -> None:
+        def work(conn: Connection, chunk: list[str] = chunk) -> None:
             lock_accounts(conn, chunk)
             statements = _compute(conn, chunk, month, run_at, final=True)  # invoiceable as of the freeze: the month's charges included
-            new = books_store.freeze_statements(conn, month, [(s.account_id, s.number, books_store.statement_body(s)) for s in statements], run_at)
+            new = books_store.freeze_statements(conn, month, [(s.account_id, s.number or "", books_store.statement_body(s)) for s in statements],
+                                                run_at)
             notify_store.emit(conn, [(s.account_id, "statement.final", {
                 "month": f"{month:%Y-%m}", "number": s.number, "closing_balance": str(s.closing_balance),
                 "invoiceable": str(s.invoiceable)}, None) for s in statements if s.account_id in new], run_at)
@@ -149,7 +151,8 @@ def statement_months(ctx: Context, account_id: str, limit: int = 36) -> list[dat
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
         first = books_store.first_month(conn, account_id) or this
-    months, month = [], this
+    months: list[date] = []
+    month = this
     while month >= first and len(months) < limit:
         months.append(month)
         month = month_start(month - timedelta(days=1))

@@ -144,11 +144,11 @@ def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, s
             bad.append((number, record if isinstance(record, str) else "not a JSON object"))
             continue
         account_id = record.get("account_id")
-        if account_id not in accounts:
+        if not isinstance(account_id, str) or account_id not in accounts:
             bad.append((number, f"unknown account {account_id!r}"))
             continue
         result = to_row(account_id, record, now_us, regions, catalog)
-        if type(result) is str:
+        if isinstance(result, str):
             bad.append((number, result))
         elif earliest_us is not None and result.ts_us < earliest_us:
             bad.append((number, TOO_LATE))

@@ -146,7 +146,10 @@ def resend(ctx: Context, principal: Principal, endpoint_id: str, delivery_id: in
     endpoint(ctx, principal, endpoint_id)
     with ctx.db.write() as conn:
         notify_store.resend(conn, endpoint_id, delivery_id, ctx.now())
-        return notify_store.delivery(conn, endpoint_id, delivery_id)
+        found = notify_store.delivery(conn, endpoint_id, delivery_id)
+    if found is None:  # resend refuses a delivery that is not there, so this is never reached
+        raise NotFound(f"there is no delivery {delivery_id} of webhook endpoint {endpoint_id}")
+    return found
 
 
 def endpoint_status(e: Endpoint) -> str:

@@ -52,7 +52,8 @@ class Scheduler:
     after a restart), so that the loop's rounds cost nothing the rest of the day."""
 
     def __init__(self, ctx: Context, at: time) -> None:
-        self.ctx, self.at, self.seen = ctx, at, None
+        self.ctx, self.at = ctx, at
+        self.seen: date | None = None
 
     def __call__(self) -> ScheduleRun | None:
         day = due(self.ctx.now(), self.at)

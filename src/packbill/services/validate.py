@@ -77,9 +77,9 @@ def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog:
     regions = catalog.regions
     for index, raw in enumerate(raws):
         result = to_row(account_id, raw, now_us, regions, catalog) if type(raw) is dict else slow_row(account_id, raw, now_us, catalog)
-        if type(result) is str:
+        if isinstance(result, str):
             bad.append((index, result))
-        elif earliest_us is not None and result[5] < earliest_us:  # result[5]: ts_us
+        elif earliest_us is not None and result.ts_us < earliest_us:
             bad.append((index, TOO_LATE))
         else:
             rows.append(result)
