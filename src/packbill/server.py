@@ -22,7 +22,7 @@ from .api.schemas import ErrorOut
 from .domain.netguard import parse_networks
 from .process import instruments, logs
 from .process.loop import Loop
-from .services import Context, notify, schedule
+from .services import Context, schedule, sweep, webhooks
 from .services.context import Touched
 from .services.lockout import LIMIT, Lockout
 from .settings import Settings
@@ -61,10 +61,10 @@ def background(ctx: Context, settings: Settings) -> list[Loop]:
     """What a server process runs beside its requests: the webhook dispatcher (R25), the live
     sweep of fresh usage's reminders (R26) and the daily schedule."""
     ctx.touched = Touched()
-    loops = [Loop("sweep", lambda: notify.sweep_touched(ctx), settings.sweep_seconds)]
+    loops = [Loop("sweep", lambda: sweep.sweep_touched(ctx), settings.sweep_seconds)]
     if settings.dispatch:
         lease = timedelta(seconds=settings.dispatch_lease_seconds)
-        loops.append(Loop("dispatcher", lambda: notify.dispatch_until_idle(ctx, lease=lease), 1.0))
+        loops.append(Loop("dispatcher", lambda: webhooks.dispatch_until_idle(ctx, lease=lease), 1.0))
     if settings.schedule:
         at = schedule.parse_time(settings.settle_at)
         loops.append(Loop("schedule", schedule.Scheduler(ctx, at), 30.0))

@@ -9,7 +9,7 @@ import pytest
 
 from packbill.domain.limits import MAX_ENDPOINTS
 from packbill.domain.netguard import address_refused, host_refused, parse_networks
-from packbill.services import notify
+from packbill.services import webhooks
 from packbill.services.webhook_http import REFUSED, guarded_sender
 from tests.webhook_receiver import Receiver
 
@@ -70,12 +70,12 @@ def test_a_customer_sees_refused_or_a_status_never_a_socket_error(api, ctx, monk
     acc = api.new_account()
     me = api.as_(acc["token"])
     hook = me.post("/v1/webhooks", json={"url": "https://hooks.example.com/in"}).json()
-    monkeypatch.setattr(notify, "_senders", lambda ctx: (guarded_sender(), guarded_sender()))
+    monkeypatch.setattr(webhooks, "_senders", lambda ctx: (guarded_sender(), guarded_sender()))
     import socket
 
     monkeypatch.setattr(socket, "getaddrinfo", lambda *a, **kw: [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("10.0.0.7", 443))])
     api.as_(OPERATOR).post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k"})
-    notify.dispatch_until_idle(ctx)
+    webhooks.dispatch_until_idle(ctx)
     (d,) = me.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
     assert d["last_error"] == REFUSED and d["last_code"] is None
 

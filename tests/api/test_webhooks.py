@@ -12,7 +12,7 @@ import pytest
 
 from packbill.domain.netguard import parse_networks
 from packbill.domain.notify import RETRY_DELAYS
-from packbill.services import notify
+from packbill.services import inbox, sweep, webhooks
 from tests.conftest import FIXED_NOW
 from tests.webhook_receiver import Receiver
 
@@ -60,13 +60,13 @@ def test_events_are_delivered_signed_with_their_stable_ids(api, ctx, clock, rece
     op.post(f"/v1/accounts/{acc['id']}/usage", json={"events": [EV]})
     clock.now = FIXED_NOW + timedelta(days=1)
     assert op.post("/v1/settlements", json={"through": "2027-06-01"}).status_code == 200
-    notify.sweep(ctx, [acc["id"]])
-    assert notify.dispatch_until_idle(ctx) >= 3
+    sweep.sweep(ctx, [acc["id"]])
+    assert webhooks.dispatch_until_idle(ctx) >= 3
     got = receiver.on("/ok")
     assert all(r["signed"] for r in got)
     types = receiver.types("/ok")
     assert {"package.bought", "day.settled", "reminder.low"} <= set(types)
-    outbox = {e.id: e for e in notify.events(ctx)}
+    outbox = {e.id: e for e in inbox.events(ctx)}
     assert sorted(r["id"] for r in got) == sorted(outbox)  # every event once, by its own id
     bought = json.loads(next(r["body"] for r in got if json.loads(r["body"])["type"] == "package.bought"))
     assert bought["data"]["account_id"] == acc["id"] and bought["data"]["sku"] == "ai.face.100k" and bought["data"]["amount"]
@@ -78,7 +78,7 @@ def test_events_are_delivered_signed_with_their_stable_ids(api, ctx, clock, rece
     log = op.get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
     assert {d["status"] for d in log} == {"delivered"} and all(d["attempts"] == 1 and d["log"][0]["code"] == 204 for d in log)
     # nothing twice: a second sweep and dispatch find nothing new
-    assert notify.sweep(ctx, [acc["id"]]) == 0 and notify.dispatch_until_idle(ctx) == 0
+    assert sweep.sweep(ctx, [acc["id"]]) == 0 and webhooks.dispatch_until_idle(ctx) == 0
 
 
 def test_a_failing_receiver_is_retried_on_the_schedule_then_the_endpoint_is_disabled(api, ctx, clock, receiver):
@@ -95,9 +95,9 @@ def test_a_failing_receiver_is_retried_on_the_schedule_then_the_endpoint_is_disa
     for n, when in enumerate(attempts_at, start=1):
         clock.now = when - timedelta(seconds=1)
         if n > 1:
-            assert notify.dispatch_until_idle(ctx) == 0, f"attempt {n} must wait for its time"
+            assert webhooks.dispatch_until_idle(ctx) == 0, f"attempt {n} must wait for its time"
         clock.now = when
-        assert notify.dispatch_until_idle(ctx) == 1, f"attempt {n}"
+        assert webhooks.dispatch_until_idle(ctx) == 1, f"attempt {n}"
     (d,) = api.as_(OPERATOR).get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
     assert d["status"] == "failed" and d["attempts"] == len(RETRY_DELAYS) and len(d["log"]) == len(RETRY_DELAYS)
     assert all(a["code"] == 500 for a in d["log"])
@@ -108,17 +108,17 @@ def test_a_failing_receiver_is_retried_on_the_schedule_then_the_endpoint_is_disa
     clock.now = t0 + timedelta(days=5, seconds=1)
     api.as_(OPERATOR).post(f"/v1/accounts/{acc['id']}/topups", json={"amount": "10.00", "reference": "after"})
     api.as_(OPERATOR).post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k"})
-    assert notify.dispatch_until_idle(ctx) == 1
+    assert webhooks.dispatch_until_idle(ctx) == 1
     (h,) = api.as_(OPERATOR).get("/v1/webhooks").json()["webhooks"]
     assert h["status"] == "disabled"
     api.as_(OPERATOR).post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k"})
-    assert notify.dispatch_until_idle(ctx) == 0
+    assert webhooks.dispatch_until_idle(ctx) == 0
     # sent again by hand (the receiver works now): enabled again, the same event id
     first = d
     receiver.switch_status = 204
     r = api.as_(OPERATOR).post(f"/v1/webhooks/{hook['id']}/deliveries/{first['id']}/resend")
     assert r.status_code == 202 and r.json()["status"] == "pending"
-    assert notify.dispatch_until_idle(ctx) == 1
+    assert webhooks.dispatch_until_idle(ctx) == 1
     assert receiver.on("/switch")[-1]["id"] == first["event_id"] and receiver.on("/switch")[-1]["signed"]
     (h,) = api.as_(OPERATOR).get("/v1/webhooks").json()["webhooks"]
     assert h["status"] == "active"
@@ -129,7 +129,7 @@ def test_a_receiver_that_does_not_answer_in_time_is_tried_again(api, ctx, clock,
     hook = register(api, receiver, "/slow")
     acc = api.new_account("Slow Co")
     api.as_(OPERATOR).post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k"})
-    assert notify.dispatch_until_idle(ctx, send=partial(notify.http_send, timeout=1.0)) == 1
+    assert webhooks.dispatch_until_idle(ctx, send=partial(webhooks.http_send, timeout=1.0)) == 1
     (d,) = api.as_(OPERATOR).get(f"/v1/webhooks/{hook['id']}/deliveries").json()["deliveries"]
     assert d["status"] == "pending" and d["last_error"] == "no answer within 1 s" and d["last_code"] is None
     assert d["next_at"] == (FIXED_NOW + RETRY_DELAYS[1]).isoformat()
@@ -153,7 +153,7 @@ def test_a_customer_registers_for_its_own_events_only(api, ctx, clock, receiver)
     op.post(f"/v1/accounts/{mine['id']}/packages", json={"sku": "ai.face.100k"})
     op.post(f"/v1/accounts/{other['id']}/packages", json={"sku": "ai.pet.100k"})
     op.post(f"/v1/accounts/{mine['id']}/topups", json={"amount": "1.00", "reference": "r"})
-    notify.dispatch_until_idle(ctx)
+    webhooks.dispatch_until_idle(ctx)
     bodies = [json.loads(r["body"]) for r in receiver.on("/ok")]
     assert [(b["type"], b["data"]["account_id"]) for b in bodies] == [("package.bought", mine["id"])]
     assert sorted(receiver.types("/switch")) == ["package.bought", "package.bought"]  # the operator's: every account's
@@ -172,7 +172,7 @@ def test_messages_show_the_same_events_in_both_languages(api, ctx, clock):
     op = api.as_(OPERATOR)
     op.post(f"/v1/accounts/{a}/packages", json={"sku": "ai.face.100k", "at": "2027-06-01T09:00:00+08:00"})
     op.post(f"/v1/accounts/{a}/usage", json={"events": [{**EV, "quantity": 100_000}]})
-    notify.sweep(ctx, [a])
+    sweep.sweep(ctx, [a])
     me = api.as_(acc["token"])
     zh = me.get(f"/v1/accounts/{a}/messages").json()
     en = me.get(f"/v1/accounts/{a}/messages", params={"lang": "en"}).json()

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from packbill import services
 from packbill.domain import load_catalog
 from packbill.domain.days import to_us
-from packbill.services import Context, metrics, notify, schedule
+from packbill.services import Context, metrics, schedule, sweep
 from packbill.storage import schema as t
 from packbill.storage.db import Database
 from tests.conftest import FIXED_NOW
@@ -32,7 +32,7 @@ def shop(live, db_url, clock):
     services.buy(ctx, account.id, "ai.face.100k")
     services.ingest(ctx, account.id, [{"event_id": "m1", "service": "ai.face", "quantity": 100_000, "region": "ap-beijing",
                                        "timestamp": (clock.now - timedelta(hours=1)).isoformat()}])
-    notify.sweep(ctx, [account.id])
+    sweep.sweep(ctx, [account.id])
     yield ctx, account.id, token
     ctx.close()
 

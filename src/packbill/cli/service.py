@@ -111,14 +111,14 @@ def dispatch(
     import threading
     from datetime import timedelta
 
-    from ..services import notify
+    from ..services import inbox, webhooks
 
     ctx = open_ctx(db)
     lease = timedelta(seconds=load_settings(db=db).dispatch_lease_seconds)
     if once:
         with Errors():
-            made = notify.dispatch_until_idle(ctx, lease=lease)
-        out().print(f"{made} delivery attempt{'s' if made != 1 else ''} made; {notify.outbox_depth(ctx)} pending")
+            made = webhooks.dispatch_until_idle(ctx, lease=lease)
+        out().print(f"{made} delivery attempt{'s' if made != 1 else ''} made; {inbox.outbox_depth(ctx)} pending")
         return
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -126,7 +126,7 @@ def dispatch(
     try:
         while not stop.is_set():
             try:
-                notify.dispatch_until_idle(ctx, lease=lease)
+                webhooks.dispatch_until_idle(ctx, lease=lease)
             except services.Unavailable as exc:
                 err().print(f"[yellow]the database is unavailable ({exc.message}); trying again[/yellow]", soft_wrap=True)
             stop.wait(1.0)

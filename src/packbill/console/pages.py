@@ -28,7 +28,7 @@ from ..domain.access import CHANGES
 from ..domain.days import check_supported
 from ..domain.limits import BODY_TOO_LARGE
 from ..present.books import STYLE as STATEMENT_STYLE
-from ..services import notify, operators
+from ..services import inbox, operators
 from ..services.lockout import Lockout
 from .i18n import LANGS, error_sentence, t
 
@@ -272,7 +272,7 @@ class Pages:
         request, lang, viewer = v.request, v.lang, v.viewer
         flash = request.cookies.get(FLASH_COOKIE)
         if viewer is not None and viewer.account_id is not None:
-            values.setdefault("unread", notify.unread(self.ctx, viewer.account_id))
+            values.setdefault("unread", inbox.unread(self.ctx, viewer.account_id))
         body = self.env.get_template(template).render(
             lang=lang, t=lambda key, **kw: t(lang, key, **kw), viewer=viewer, flash=flash,
             can=lambda action: viewer is not None and viewer.may(action),

@@ -13,7 +13,7 @@ from ..domain import SHANGHAI
 from ..domain.errors import InvalidRequest
 from ..storage import schedule as schedule_store
 from ..storage.schedule import ScheduleRun
-from . import notify, operators
+from . import operators, sweep
 from .context import Context
 from .operators import SCHEDULE
 from .settlement import settle
@@ -77,7 +77,7 @@ def run_if_due(ctx: Context, at: time) -> ScheduleRun | None:
         with operators.recorded(ctx, SCHEDULE, "schedule", "settlement.run", parameters={"through": through.isoformat(), "day": day.isoformat()}):
             result = settle(ctx, through)
         days, lines = result.days, result.lines
-        notify.sweep_all(ctx)
+        sweep.sweep_all(ctx)
     except Exception as exc:  # recorded on the run; the loop goes on tomorrow
         error = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"[:400]
     with ctx.db.write() as conn:

@@ -13,12 +13,16 @@ from typing import Protocol, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 DEFAULT_URL = "sqlite:///packbill.db"
 
 T = TypeVar("T")
+
+
+ATTEMPTS = 8
+"""Tries of a write the database refused for a deadlock or a serialization failure."""
 
 
 class Unavailable(Exception):
@@ -195,19 +199,14 @@ class Database:
                 if wrote:
                     hook.committed()
 
-    def write_retrying(self, work: Callable[[Connection], T], attempts: int = 8) -> T:
+    def write_retrying(self, work: Callable[[Connection], T], attempts: int = ATTEMPTS) -> T:
         """Run ``work(conn)`` in a write transaction, again on a deadlock or serialization failure."""
-        for attempt in range(attempts):
-            try:
-                with self.write() as conn:
-                    return work(conn)
-            except (DBAPIError, Exception) as exc:  # driver errors from raw cursors are not DBAPIError
-                if not is_retryable(exc) or attempt == attempts - 1:
-                    if is_retryable(exc):
-                        raise Unavailable("the database stayed busy with conflicting work; try again") from exc
-                    raise
-                time.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")
+
+        def once() -> T:
+            with self.write() as conn:
+                return work(conn)
+
+        return retrying(once, attempts)
 
     def ping(self) -> None:
         """The database answers a query (else ``Unavailable``)."""
@@ -216,6 +215,22 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def retrying(transaction: Callable[[], T], attempts: int = ATTEMPTS) -> T:
+    """Run ``transaction`` (a whole write transaction, committed or rolled back by itself), again
+    when the database refused it for a deadlock or a serialization failure, a little later each
+    time; ``Unavailable`` when it kept refusing. Every writer retries through here."""
+    for attempt in range(attempts):
+        try:
+            return transaction()
+        except Exception as exc:  # driver errors from raw cursors are not DBAPIError
+            if not is_retryable(exc) or attempt == attempts - 1:
+                if is_retryable(exc):
+                    raise Unavailable("the database stayed busy with conflicting work; try again") from exc
+                raise
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
 
 
 def day_value(value) -> date:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import tempfile
-import time
 from collections.abc import Sequence
 from datetime import date
 
@@ -27,7 +26,7 @@ from sqlalchemy.engine import Connection
 from ..domain import UsageRow
 from ..domain.limits import MAX_DAY_CALLS, MAX_DAY_TOTAL, day_limit
 from . import schema
-from .db import Database, is_retryable
+from .db import Database, retrying
 from .sql import lock_accounts
 
 _COLUMNS = 'account_id, event_id, service, quantity, region, ts_us, day, "window", mainland'
@@ -277,15 +276,11 @@ class Staged:
     def merge(self, first: int, last: int) -> int:
         """Store staged rows ``first`` to ``last`` (1-based, inclusive) in one committed
         transaction, under their accounts' locks; returns how many were new."""
-        for attempt in range(8):
-            try:
-                with self.db.translated():
-                    return self._merge(first, last)
-            except Exception as exc:
-                if not is_retryable(exc) or attempt == 7:
-                    raise
-                time.sleep(0.01 * (attempt + 1))
-        raise AssertionError("unreachable")
+        def once() -> int:
+            with self.db.translated():
+                return self._merge(first, last)
+
+        return retrying(once)
 
     def _merge(self, first: int, last: int) -> int:
         cur = self.raw.cursor()

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
 from ...present.notify import event_time, sentence
-from ...services import notify, operators
+from ...services import inbox, operators
 from ..pages import Pages, Visit, redirect
 
 
@@ -17,7 +17,7 @@ def router(pages: Pages) -> APIRouter:
     @r.get("/console/accounts/{account_id}/messages")
     def messages(account_id: str, v: Visit = Depends(pages.account)) -> Response:
         before = v.request.query_params.get("before")
-        found = notify.messages(ctx, account_id, 50, int(before) if before and before.isdigit() and len(before) < 18 else None)
+        found = inbox.messages(ctx, account_id, 50, int(before) if before and before.isdigit() and len(before) < 18 else None)
         items = [{"seq": e.seq, "type": e.type, "unread": e.seq > found.read_seq, "when": event_time(e.at),
                   "text": sentence(e.type, e.data, ctx.catalog, v.lang)} for e in found.events]
         return v.page("messages.html", account=v.account, tab="messages", items=items, unread=found.unread,
@@ -31,7 +31,7 @@ def router(pages: Pages) -> APIRouter:
             return v.error(403, "forbidden")
         if through.isdigit() and len(through) < 18:
             with v.recorded("messages.mark_read", account_id, through=through):
-                notify.mark_read(ctx, account_id, int(through))
+                inbox.mark_read(ctx, account_id, int(through))
         return redirect(f"/console/accounts/{account_id}/messages")
 
     return r

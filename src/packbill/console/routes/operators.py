@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from ... import services
 from ...domain import BillingError
 from ...domain.access import CHANGES, OPERATOR_ROLES
-from ...services import archive, metrics, notify, operators, schedule
+from ...services import archive, inbox, metrics, operators, schedule, webhooks
 from ..pages import Pages, Visit, parse_day, redirect
 
 
@@ -65,7 +65,7 @@ def router(pages: Pages) -> APIRouter:
     @r.get("/console/operations")
     def operations(*, v: Annotated[Visit, Depends(pages.permitted("read.all"))]) -> Response:
         return v.page("operations.html", runs=schedule.last_runs(ctx, 14), settlements=services.runs(ctx, 10),
-                      depth=notify.outbox_depth(ctx), hooks=notify.endpoints(ctx, v.viewer), hook_status=notify.endpoint_status,
+                      depth=inbox.outbox_depth(ctx), hooks=webhooks.endpoints(ctx, v.viewer), hook_status=webhooks.endpoint_status,
                       consumers=metrics.consumers(ctx), archives=archive.archives(ctx))
 
     return r

@@ -1,11 +1,9 @@
-"""R25, R26: webhook endpoints, the dispatcher that delivers the outbox, the live sweep that
-raises reminders within a minute of the usage that causes them, and the messages (站内信).
+"""R25: webhook endpoints (the operator's and each customer's) and the dispatcher that delivers
+the outbox: fanned out to the endpoints that want each event, signed, sent through the guarded
+HTTP sender (``webhook_http``), retried on the schedule, each attempt logged.
 
 The events themselves are written by the use cases that cause them, in their own transactions
-(``storage.notify.emit``): a purchase, a refund, a settlement chunk, an expiry, a statement.
-Reminders are facts derived from the packages, the draws and the wallet; the sweep notices them
-and writes each once (its once-key), whichever process notices it first.
-"""
+(``storage.notify.emit``): a purchase, a refund, a settlement chunk, an expiry, a statement."""
 
 from __future__ import annotations
 
@@ -13,7 +11,7 @@ import functools
 import logging
 import secrets
 from base64 import b64encode
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -21,23 +19,21 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import Connection
 
-from ..domain import notify, shanghai_day
+from ..domain import notify
 from ..domain.errors import InvalidRequest, NotFound
 from ..domain.limits import MAX_ENDPOINTS
 from ..domain.netguard import host_refused
-from ..domain.notify import Event
-from ..domain.wallet import PaymentTerms, WalletState, wallet_state
 from ..process.instruments import INSTRUMENTS
 from ..storage import accounts as accounts_store
 from ..storage import notify as notify_store
-from ..storage import wallet as wallet_store
 from ..storage.notify import Delivery, Due, Endpoint
 from . import trail
 from .context import Context
 from .operators import Principal
 from .webhook_http import SEND_TIMEOUT, Sender, SendResult, guarded_sender
 
-log = logging.getLogger("packbill.notify")
+log = logging.getLogger("packbill.webhooks")
+
 
 MAX_URL = 2000
 
@@ -230,97 +226,3 @@ def dispatch_until_idle(ctx: Context, send: Sender | None = None, rounds: int = 
         if not (result.fanned_out or result.delivered or result.failed):
             break
     return made
-
-
-# --- the live sweep (R26) ----------------------------------------------------------------------
-
-def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
-    """R11, R19, R20, R26: raise the reminders the accounts have now, the unsettled usage
-    estimated by the settlement engine, each once. Returns the events written."""
-    from .reads import reminders
-    from .settlement import estimate_run
-
-    now = ctx.now()
-    day = shanghai_day(now)
-    written = 0
-    for account_id in account_ids:
-        estimated = estimate_run(ctx, account_id, now)  # once: the reminders and the low balance both read it
-        try:
-            found = reminders(ctx, account_id, now, estimate=estimated)
-        except NotFound:
-            continue
-        events: list[tuple[str | None, str, dict, str | None]] = []
-        with ctx.db.read() as conn:
-            switches = accounts_store.load_switches(conn, account_id)
-            purse = wallet_store.load_purse(conn, account_id)
-        since = max((s.effective_day for s in switches if s.effective_day <= day), default=None)
-        for r in found:
-            kind, data, once = notify.reminder_event(r, since.isoformat() if since else None)
-            events.append((account_id, kind, data, f"{account_id}:{once}"))
-        if estimated is not None and "low_balance" in estimated.events:
-            events.append((account_id, "wallet.low_balance", {"day": day.isoformat(), "estimated_balance": str(estimated.state.purse.cash),
-                                                             "threshold": str(purse.threshold), "estimate": True},
-                           notify.low_balance_key(account_id, day)))
-        if purse.terms is PaymentTerms.BALANCE and purse.arrears_since is not None:
-            state = wallet_state(purse.arrears_since, now, ctx.delays)
-            if state in (WalletState.SUSPENDED, WalletState.RECLAIM_DUE):
-                events.append((account_id, f"wallet.{state.value}", {"arrears_since": purse.arrears_since.isoformat()},
-                               f"{account_id}:{state.value}:{int(purse.arrears_since.timestamp())}"))
-        if events:
-            with ctx.db.write() as conn:
-                written += notify_store.emit(conn, events, now)
-    return written
-
-
-def sweep_touched(ctx: Context) -> int:
-    """The live sweep's round: the accounts whose usage arrived in this process since the last."""
-    return sweep(ctx, ctx.touched.take()) if ctx.touched is not None else 0
-
-
-def sweep_all(ctx: Context) -> int:
-    """The daily sweep (after the scheduled settlement): every account's reminders."""
-    with ctx.db.read() as conn:
-        ids = [a.id for a in accounts_store.list_accounts(conn)]
-    return sweep(ctx, ids)
-
-
-# --- messages (站内信) -------------------------------------------------------------------------
-
-@dataclass(frozen=True, slots=True)
-class Messages:
-    events: list[Event]
-    read_seq: int
-    unread: int
-
-
-def messages(ctx: Context, account_id: str, limit: int = 50, before: int | None = None) -> Messages:
-    if not 1 <= limit <= 500:
-        raise InvalidRequest("limit is 1 to 500")
-    with ctx.db.read() as conn:
-        accounts_store.get_account(conn, account_id)
-        return Messages(notify_store.events_of(conn, account_id, limit, before), notify_store.read_seq(conn, account_id), notify_store.unread(conn, account_id))
-
-
-def unread(ctx: Context, account_id: str) -> int:
-    with ctx.db.read() as conn:
-        return notify_store.unread(conn, account_id)
-
-
-def mark_read(ctx: Context, account_id: str, through: int) -> None:
-    with ctx.db.write() as conn:
-        accounts_store.get_account(conn, account_id)
-        notify_store.mark_read(conn, account_id, through)
-
-
-def outbox_depth(ctx: Context) -> int:
-    with ctx.db.read() as conn:
-        return notify_store.pending_count(conn)
-
-
-def events(ctx: Context, kind: str | None = None, account_id: str | None = None) -> list[Event]:
-    with ctx.db.read() as conn:
-        return notify_store.events_by_type(conn, kind, account_id)
-
-
-__all__ = ["DispatchResult", "Messages", "SendResult", "create_endpoint", "delete_endpoint", "deliveries",
-           "dispatch_once", "endpoint_status", "endpoints", "http_send", "mark_read", "messages", "resend", "sweep", "sweep_all"]
