@@ -254,60 +254,76 @@ def settle_account(
     finished run went through (every day up to it is settled for every account).
     """
     run_day = shanghai_day(run_at)
-    purse = state.purse
-    events: list[str] = []
-    balances = dict(state.balances)
-    month_payg = dict(state.month_payg)
-    billed = dict(state.bandwidth_billed)
-    settled = set(state.settled)
-    lines: list[BillLine] = []
-    changed_remaining: dict[str, int] = {}
-    changed_payg: dict[tuple[date, str], int] = {}
-    changed_billed: dict[tuple[date, str], BandwidthBilled] = {}
-    done: list[date] = []
-    new: list[date] = []
+    carry = _Carry.of(state)
     for usage in sorted(days, key=lambda u: u.day):
         if not any(usage.mainland.values()) and not any(usage.other.values()):
             continue
+        supplement = is_supplement(usage.day, carry.settled, settled_through)
+        result = settle_day(carry.day_input(usage, state, supplement, run_day), catalog)
+        carry.take(usage.day, result, run_at, run_day)
+    new_state = replace(state, balances=carry.balances, month_payg=carry.month_payg, bandwidth_billed=carry.billed,
+                        settled=frozenset(carry.settled), purse=carry.purse)
+    return AccountSettlement(tuple(carry.lines), new_state, carry.changed_remaining, carry.changed_payg, carry.changed_billed,
+                             tuple(carry.done), tuple(carry.new), tuple(carry.events))
+
+
+@dataclass(slots=True)
+class _Carry:
+    """What settling an account carries from one day to the next, and what changed so far."""
+
+    balances: dict[str, Balance]
+    month_payg: dict[tuple[date, str], int]
+    billed: dict[tuple[date, str], BandwidthBilled]
+    settled: set[date]
+    purse: Purse
+    events: list[str] = field(default_factory=list)
+    lines: list[BillLine] = field(default_factory=list)
+    changed_remaining: dict[str, int] = field(default_factory=dict)
+    changed_payg: dict[tuple[date, str], int] = field(default_factory=dict)
+    changed_billed: dict[tuple[date, str], BandwidthBilled] = field(default_factory=dict)
+    done: list[date] = field(default_factory=list)
+    new: list[date] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, state: AccountState) -> _Carry:
+        return cls(dict(state.balances), dict(state.month_payg), dict(state.bandwidth_billed), set(state.settled), state.purse)
+
+    def day_input(self, usage: UsageDay, state: AccountState, supplement: bool, run_day: date) -> DayInput:
         day, month = usage.day, month_start(usage.day)
-        supplement = is_supplement(day, settled, settled_through)
-        result = settle_day(
-            DayInput(
-                day=day,
-                mode=mode_on(day, state.switches),
-                mainland=usage.mainland,
-                other=usage.other,
-                balances=list(balances.values()),
-                peaks=usage.peaks,
-                month_payg={s: q for (m, s), q in month_payg.items() if m == month},
-                bandwidth_billed={s: b for (d, s), b in billed.items() if d == day},
-                supplement=supplement,
-                usable_through=run_day if supplement else None,
-                rate=rate_on(day, state.rates),
-                purse=purse,
-                charge_day=run_day,
-            ),
-            catalog,
+        return DayInput(
+            day=day,
+            mode=mode_on(day, state.switches),
+            mainland=usage.mainland,
+            other=usage.other,
+            balances=list(self.balances.values()),
+            peaks=usage.peaks,
+            month_payg={s: q for (m, s), q in self.month_payg.items() if m == month},
+            bandwidth_billed={s: b for (d, s), b in self.billed.items() if d == day},
+            supplement=supplement,
+            usable_through=run_day if supplement else None,
+            rate=rate_on(day, state.rates),
+            purse=self.purse,
+            charge_day=run_day,
         )
-        lines.extend(result.lines)
-        if result.purse is not None and result.purse is not purse:
-            purse, raised = after_movement(result.purse, run_at, run_day, charge=True)
-            events.extend(raised)
+
+    def take(self, day: date, result: DayResult, run_at: datetime, run_day: date) -> None:
+        """Carry a settled day's result on to the next day."""
+        month = month_start(day)
+        self.lines.extend(result.lines)
+        if result.purse is not None and result.purse is not self.purse:
+            self.purse, raised = after_movement(result.purse, run_at, run_day, charge=True)
+            self.events.extend(raised)
         for package_id, left in result.remaining.items():
-            balances[package_id] = Balance(balances[package_id].package, left)
-            changed_remaining[package_id] = left
+            self.balances[package_id] = Balance(self.balances[package_id].package, left)
+            self.changed_remaining[package_id] = left
         for service, q in result.month_payg.items():
-            month_payg[(month, service)] = changed_payg[(month, service)] = q
+            self.month_payg[(month, service)] = self.changed_payg[(month, service)] = q
         for service, b in result.bandwidth_billed.items():
-            billed[(day, service)] = changed_billed[(day, service)] = b
-        done.append(day)
-        if day not in settled:
-            new.append(day)
-            settled.add(day)
-    new_state = replace(state, balances=balances, month_payg=month_payg, bandwidth_billed=billed, settled=frozenset(settled),
-                        purse=purse)
-    return AccountSettlement(tuple(lines), new_state, changed_remaining, changed_payg, changed_billed, tuple(done), tuple(new),
-                             tuple(events))
+            self.billed[(day, service)] = self.changed_billed[(day, service)] = b
+        self.done.append(day)
+        if day not in self.settled:
+            self.new.append(day)
+            self.settled.add(day)
 
 
 def journal_of_run(account_id: str, lines: Sequence[BillLine], run_ref: str) -> list[Entry]:

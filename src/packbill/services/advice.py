@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -21,6 +21,7 @@ from ..domain.errors import InvalidRequest
 from ..domain.limits import MAX_DAY_TOTAL
 from ..domain.model import PackageStatus, TrafficBilling
 from ..domain.wallet import contracted
+from ..storage.reads import DailyUsage
 from .accounts import account_view
 from .context import Context
 from .reads import list_packages
@@ -89,50 +90,59 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
     what_if_days = _int(what_if_days, "what_if_days", 1, MAX_WHAT_IF_DAYS)
     now = ctx.now()
     today = shanghai_day(now)
-    view = account_view(ctx, account_id, now)
-    mode = view.traffic_billing
+    mode = account_view(ctx, account_id, now).traffic_billing
     rate = wallet_rate(ctx, account_id, today)
     if forecast is not None:
         forecast = check_forecast(forecast)
         horizon_months = len(next(iter(forecast.values())))
     excluded = tuple(sorted(TRAFFIC_SERVICES)) if mode is TrafficBilling.DAILY_PEAK_BANDWIDTH else ()
+    held = _held(ctx, account_id, now, horizon_months)
+    offers = [core.Offer(p.sku, p.service, p.size, contracted(p.price, rate)[1], max(1, p.validity.months))
+              for p in ctx.catalog.packages.values()]
+    # the account's daily usage, read once for both the projection and the traffic what-if
+    usage = daily_usage(ctx, account_id, today - timedelta(days=max(what_if_days, 0 if forecast is not None else window_days)),
+                        today - timedelta(days=1))
+    if forecast is not None:
+        needs = [core.Need(s, tuple(forecast[s]), (0,) * horizon_months) for s in USAGE_SERVICES if s in forecast and s not in excluded]
+    else:
+        needs = _projected(usage, today, window_days, horizon_months, excluded)
+    result = core.advise(needs, held, offers, ctx.catalog, rate)
+    plan = _plan(ctx, result, offers, rate, today)
+    what_if = _what_if(ctx, account_id, usage, held, offers, rate, today, what_if_days)
+    return AdviceView(account_id, today, horizon_months, "forecast" if forecast is not None else "window",
+                      tuple(sorted(plan, key=lambda p: (p.buy_on, p.sku))), result, what_if, mode, excluded)
 
-    # what the account holds: each package until the last month it covers to the end
+
+def _held(ctx: Context, account_id: str, now: datetime, horizon_months: int) -> list[core.Lot]:
+    """What the account holds: each package until the last month it covers to the end."""
+    today = shanghai_day(now)
     held = []
     for v in list_packages(ctx, account_id, now):
         if v.remaining <= 0 or v.status in (PackageStatus.REFUNDED, PackageStatus.EXPIRED):
             continue
         months_covered = ((v.package.last_day - today).days + 1) // 30
         if months_covered >= 1:
-            held.append(core.Lot(v.package.service, 0, min(horizon_months, months_covered) - 1, v.remaining,
-                                 package_id=v.package.id))
-    offers = [core.Offer(p.sku, p.service, p.size, contracted(p.price, rate)[1], max(1, p.validity.months))
-              for p in ctx.catalog.packages.values()]
+            held.append(core.Lot(v.package.service, 0, min(horizon_months, months_covered) - 1, v.remaining, package_id=v.package.id))
+    return held
 
-    # the account's daily usage, read once for both the projection and the traffic what-if
-    yesterday = today - timedelta(days=1)
-    usage = daily_usage(ctx, account_id, today - timedelta(days=max(what_if_days, 0 if forecast is not None else window_days)), yesterday)
+
+def _projected(usage: list[DailyUsage], today: date, window_days: int, horizon_months: int, excluded: tuple[str, ...]) -> list[core.Need]:
+    """Each service's monthly need projected from the window of daily usage before today."""
+    first = today - timedelta(days=window_days)
+    days = [first + timedelta(days=i) for i in range(window_days)]
     needs = []
-    if forecast is not None:
-        for service in USAGE_SERVICES:
-            if service in forecast and service not in excluded:
-                needs.append(core.Need(service, tuple(forecast[service]), (0,) * horizon_months))
-        source = "forecast"
-    else:
-        first = today - timedelta(days=window_days)
-        days = [first + timedelta(days=i) for i in range(window_days)]
-        for service in USAGE_SERVICES:
-            if service in excluded:
-                continue
-            mine = {r.day: r for r in usage if r.service == service and r.day >= first}
-            if not mine:
-                continue
-            mainland = core.project([mine[d].mainland if d in mine else 0 for d in days], horizon_months)
-            other = core.project([mine[d].other if d in mine else 0 for d in days], horizon_months)
-            needs.append(core.Need(service, mainland, other))
-        source = "window"
-    result = core.advise(needs, held, offers, ctx.catalog, rate)
+    for service in USAGE_SERVICES:
+        mine = {r.day: r for r in usage if r.service == service and r.day >= first}
+        if service in excluded or not mine:
+            continue
+        mainland = core.project([mine[d].mainland if d in mine else 0 for d in days], horizon_months)
+        other = core.project([mine[d].other if d in mine else 0 for d in days], horizon_months)
+        needs.append(core.Need(service, mainland, other))
+    return needs
 
+
+def _plan(ctx: Context, result: core.Advice, offers: list[core.Offer], rate: Decimal, today: date) -> list[PlannedBuy]:
+    """The purchases the solution makes, each with its cost and the figures of its reason."""
     plan = []
     by_sku = {o.sku: o for o in offers}
     for service_advice in result.services:
@@ -147,13 +157,17 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
             cost = contracted(ctx.catalog.sku(b.sku).price * b.count, rate)[1]  # what the purchase of them charges
             plan.append(PlannedBuy(b.sku, need.service, b.count, today + timedelta(days=30 * b.month), cost,
                                    (need.service, payg_unit, unit, covers)))
-    what_if = None
+    return plan
+
+
+def _what_if(ctx: Context, account_id: str, usage: list[DailyUsage], held: list[core.Lot], offers: list[core.Offer], rate: Decimal,
+             today: date, what_if_days: int) -> core.TrafficWhatIf | None:
+    """The traffic what-if: the last days' traffic billed by volume and by daily peak bandwidth."""
     since = today - timedelta(days=what_if_days)
     volume = {s: sum(r.mainland + r.other for r in usage if r.service == s and r.day >= since) for s in TRAFFIC_SERVICES}
-    if any(volume.values()):
-        peaks_by_day = daily_peaks(ctx, account_id, since, yesterday)
-        peaks = {s: [p.get(s, 0) for p in peaks_by_day.values()] for s in TRAFFIC_SERVICES}
-        traffic_held = [lot for lot in held if lot.service in TRAFFIC_SERVICES]
-        what_if = core.traffic_what_if(what_if_days, volume, peaks, traffic_held, offers, ctx.catalog, rate)
-    return AdviceView(account_id, today, horizon_months, source, tuple(sorted(plan, key=lambda p: (p.buy_on, p.sku))), result,
-                      what_if, mode, excluded)
+    if not any(volume.values()):
+        return None
+    peaks_by_day = daily_peaks(ctx, account_id, since, today - timedelta(days=1))
+    peaks = {s: [p.get(s, 0) for p in peaks_by_day.values()] for s in TRAFFIC_SERVICES}
+    traffic_held = [lot for lot in held if lot.service in TRAFFIC_SERVICES]
+    return core.traffic_what_if(what_if_days, volume, peaks, traffic_held, offers, ctx.catalog, rate)
