@@ -101,56 +101,66 @@ def audited_route(ctx: Context, authenticate: Callable[[Request], object]) -> ty
             action = (self.openapi_extra or {}).get("x-action")
             if action is None:
                 return handler
-
-            async def opened(request: Request) -> bytes:
-                """The caller authenticated (401 before a byte of the body is read), then the body."""
-                await run_in_threadpool(authenticate, request)
-                refuse_nul_in_address(request)
-                body = await request.body()
-                refuse_too_large(request)
-                return body
-
-            async def guarded(request: Request) -> Response:
-                refuse_unstorable(await opened(request))
-                return await handler(request)
-
-            if action not in CHANGES:
-                return guarded
-
-            async def write(request: Request, intent: trail.Intent, outcome: str, detail: str | None) -> None:
-                principal = getattr(request.state, "principal", None)
-                if principal is None:  # no valid token: nobody to record (401)
-                    return
-                try:
-                    await run_in_threadpool(operators.record, ctx, principal, "api", action, target=intent.target,
-                                            account_id=intent.account_id, parameters=intent.parameters, outcome=outcome,
-                                            detail=detail)
-                except Unavailable as exc:  # nothing changed (or the change has its record): say so in the log
-                    log.error("audit record not written (%s): %s %s by %s, %s", exc.message, action, intent.target,
-                              principal.actor, outcome)
-
-            async def audited(request: Request) -> Response:
-                params = request.path_params
-                intent = operators.intent(ctx, lambda: getattr(request.state, "principal", None), "api", action,
-                                          target=next((params[n] for n in TARGET_PARAMS if n in params), None),
-                                          account_id=params.get("account_id"))
-                try:
-                    with operators.recording(intent):
-                        body = await opened(request)
-                        intent.parameters = _parameters(body)
-                        refuse_unstorable(body)
-                        response = await handler(request)
-                except Exception as exc:
-                    code, sentence = _refusal(exc)
-                    await write(request, intent, code, sentence)
-                    raise
-                outcome, detail = _answer(response)
-                if outcome == "ok" and intent.outcome != "ok":
-                    outcome, detail = intent.outcome, "the same request again: its first answer was given"
-                if not intent.written or outcome != "ok":
-                    await write(request, intent, outcome, detail)
-                return response
-
-            return audited
+            door = _Door(ctx, authenticate, action)
+            return door.audited(handler) if action in CHANGES else door.guarded(handler)
 
     return AuditedRoute
+
+
+class _Door:
+    """How a request to a route with an action comes in: authenticated before its body is read,
+    its body refused when it cannot be stored, and a change recorded (R24) with its outcome."""
+
+    def __init__(self, ctx: Context, authenticate: Callable[[Request], object], action: str) -> None:
+        self.ctx, self.authenticate, self.action = ctx, authenticate, action
+
+    async def opened(self, request: Request) -> bytes:
+        """The caller authenticated (401 before a byte of the body is read), then the body."""
+        await run_in_threadpool(self.authenticate, request)
+        refuse_nul_in_address(request)
+        body = await request.body()
+        refuse_too_large(request)
+        return body
+
+    def guarded(self, handler: Callable) -> Callable:
+        async def guarded(request: Request) -> Response:
+            refuse_unstorable(await self.opened(request))
+            return await handler(request)
+
+        return guarded
+
+    async def write(self, request: Request, intent: trail.Intent, outcome: str, detail: str | None) -> None:
+        principal = getattr(request.state, "principal", None)
+        if principal is None:  # no valid token: nobody to record (401)
+            return
+        try:
+            await run_in_threadpool(operators.record, self.ctx, principal, "api", self.action, target=intent.target,
+                                    account_id=intent.account_id, parameters=intent.parameters, outcome=outcome, detail=detail)
+        except Unavailable as exc:  # nothing changed (or the change has its record): say so in the log
+            log.error("audit record not written (%s): %s %s by %s, %s", exc.message, self.action, intent.target,
+                      principal.actor, outcome)
+
+    def audited(self, handler: Callable) -> Callable:
+        async def audited(request: Request) -> Response:
+            params = request.path_params
+            intent = operators.intent(self.ctx, lambda: getattr(request.state, "principal", None), "api", self.action,
+                                      target=next((params[n] for n in TARGET_PARAMS if n in params), None),
+                                      account_id=params.get("account_id"))
+            try:
+                with operators.recording(intent):
+                    body = await self.opened(request)
+                    intent.parameters = _parameters(body)
+                    refuse_unstorable(body)
+                    response = await handler(request)
+            except Exception as exc:
+                code, sentence = _refusal(exc)
+                await self.write(request, intent, code, sentence)
+                raise
+            outcome, detail = _answer(response)
+            if outcome == "ok" and intent.outcome != "ok":
+                outcome, detail = intent.outcome, "the same request again: its first answer was given"
+            if not intent.written or outcome != "ok":
+                await self.write(request, intent, outcome, detail)
+            return response
+
+        return audited

@@ -203,27 +203,17 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
             gaps.append(0.0)
         return []
     scale = 10**9 if need.service.startswith("traffic.") else 1  # bytes in GB for the solver's numbers
+    by_sku = {o.sku: o for o in offers}
     h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no types
     h.silent()
     h.setOptionValue("time_limit", time_limit)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-6)
     integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
-    tiered = len(price.tiers) > 1
-    x = {(o.sku, t): h.addVariable(lb=0, ub=max_count, type=integer) for o in offers for t in buy_months(o, months, tiered)}
-    draws: dict[int, list[Any]] = {m: [] for m in range(months)}
-    groups = []  # (capacity in scaled units per package, its x, {month: draw variable})
-    for o in offers:
-        for t in buy_months(o, months, tiered):
-            covered = range(t, min(months, t + o.months))
-            ys = {m: h.addVariable(lb=0) for m in covered}
-            for m, y in ys.items():
-                draws[m].append(y)
-            h.addConstr(sum(ys.values()) - (o.size / scale) * x[(o.sku, t)] <= 0)
-            groups.append((o.size / scale, x[(o.sku, t)], ys))
+    x, draws, groups = _purchases(h, offers, months, len(price.tiers) > 1, scale, max_count, integer)
     # the packages' prices, and 0.00001 a package bought: between plans that cost the same to the
     # cent, the one that buys less (less paid ahead, less to forfeit if usage falls)
-    objective = sum((float(o.price) + TIE_BREAK) * x[(o.sku, t)] for o in offers for t in buy_months(o, months, tiered))
+    objective = sum((float(by_sku[sku].price) + TIE_BREAK) * var for (sku, _), var in x.items())
     for m in range(months):
         z = h.addVariable(lb=0)
         h.addConstr(sum(draws[m]) + z == need.mainland[m] / scale)
@@ -238,6 +228,30 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
                 h.addConstr(sum(y for k, y in ys.items() if k <= m) - size * count - big * paying >= -big)
         objective = objective + _payg_cost(h, highspy, z, need.other[m] / scale, need.mainland[m] / scale, price, rate, scale, integer)
     h.minimize(objective)
+    return _solution(h, highspy, x, relaxed, gaps)
+
+
+def _purchases(h: Any, offers: Sequence[Offer], months: int, tiered: bool, scale: int, max_count: int, integer: Any
+               ) -> tuple[dict[tuple[str, int], Any], dict[int, list[Any]], list[tuple[float, Any, dict[int, Any]]]]:
+    """The model's purchase variables: how many of each offer are bought in each month it may be
+    bought (x), what each month draws from each purchase (by month), and the purchases as groups
+    (capacity in scaled units per package, its x, {month: draw variable})."""
+    x = {(o.sku, t): h.addVariable(lb=0, ub=max_count, type=integer) for o in offers for t in buy_months(o, months, tiered)}
+    draws: dict[int, list[Any]] = {m: [] for m in range(months)}
+    groups = []
+    for o in offers:
+        for t in buy_months(o, months, tiered):
+            covered = range(t, min(months, t + o.months))
+            ys = {m: h.addVariable(lb=0) for m in covered}
+            for m, y in ys.items():
+                draws[m].append(y)
+            h.addConstr(sum(ys.values()) - (o.size / scale) * x[(o.sku, t)] <= 0)
+            groups.append((o.size / scale, x[(o.sku, t)], ys))
+    return x, draws, groups
+
+
+def _solution(h: Any, highspy: Any, x: dict[tuple[str, int], Any], relaxed: bool, gaps: list[float] | None) -> list[Buy]:
+    """The purchases of the solved model; a plan found before the time limit counts, with its gap."""
     status = h.getModelStatus()
     gap = 0.0
     if status != highspy.HighsModelStatus.kOptimal:

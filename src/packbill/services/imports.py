@@ -208,33 +208,15 @@ def import_file(
     now_us = to_us(ctx.now())
     init_args = (ctx.catalog, accounts, now_us, header, horizon_us(now_us, ctx.lateness_days))
     workers = workers or min(2, os.cpu_count() or 1)
-    bad: list[BadRow] = []
-    rows_seen = 0
     stage = Staged(ctx.db)
     try:
-        def check(results) -> None:
-            nonlocal rows_seen
-            for rows, block_bad, data_lines, size in results:
-                rows_seen += data_lines
-                if block_bad:
-                    bad.extend(BadRow(n, r) for n, r in block_bad[: max(0, max_reported - len(bad))])
-                elif not bad:
-                    stage.add(rows)
-                if progress:
-                    progress("checking", size)
-
+        checked = _Checked(stage, max_reported, progress)
         try:
-            if workers <= 1 or path.stat().st_size <= BLOCK:
-                _init(*init_args)
-                with gcpause.paused():
-                    check(map(_parse, _blocks(path, start)))
-            else:  # the workers are forked before the collector is paused here, and pause it per block
-                with multiprocessing.get_context("fork").Pool(workers, initializer=_init, initargs=init_args) as pool, \
-                        gcpause.paused():
-                    check(_bounded(pool, _blocks(path, start), ahead=2 * workers))
+            checked.run(path, start, workers, init_args)
         except ImportFileError as exc:
             line, _, reason = str(exc).partition(": ")
-            return ImportResult(rows_seen, 0, 0, [*bad, BadRow(int(line.removeprefix("line ")), reason)][:max_reported])
+            return ImportResult(checked.rows_seen, 0, 0, [*checked.bad, BadRow(int(line.removeprefix("line ")), reason)][:max_reported])
+        rows_seen, bad = checked.rows_seen, checked.bad
         if bad:
             return ImportResult(rows_seen, 0, 0, bad)
         try:
@@ -251,6 +233,35 @@ def import_file(
     INSTRUMENTS.events_ingested.labels("import").inc(accepted)
     INSTRUMENTS.events_duplicate.labels("import").inc(rows_seen - accepted)
     return ImportResult(rows_seen, accepted, rows_seen - accepted, [])
+
+
+class _Checked:
+    """Pass 1: every line of the file checked (in worker processes when it is large), the good
+    rows staged until the first bad one; the bad ones reported, up to ``max_reported``."""
+
+    def __init__(self, stage: Staged, max_reported: int, progress: Callable[[str, int], None] | None) -> None:
+        self.stage, self.max_reported, self.progress = stage, max_reported, progress
+        self.bad: list[BadRow] = []
+        self.rows_seen = 0
+
+    def run(self, path: Path, start: int, workers: int, init_args: tuple) -> None:
+        if workers <= 1 or path.stat().st_size <= BLOCK:
+            _init(*init_args)
+            with gcpause.paused():
+                self.take(map(_parse, _blocks(path, start)))
+        else:  # the workers are forked before the collector is paused here, and pause it per block
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_init, initargs=init_args) as pool, gcpause.paused():
+                self.take(_bounded(pool, _blocks(path, start), ahead=2 * workers))
+
+    def take(self, results) -> None:
+        for rows, block_bad, data_lines, size in results:
+            self.rows_seen += data_lines
+            if block_bad:
+                self.bad.extend(BadRow(n, r) for n, r in block_bad[: max(0, self.max_reported - len(self.bad))])
+            elif not self.bad:
+                self.stage.add(rows)
+            if self.progress:
+                self.progress("checking", size)
 
 
 class _Conflicts(Exception):

@@ -202,6 +202,29 @@ def load_chunk(conn: Connection, account_ids: Sequence[str], through: date, *, l
         todo[account_id].append(day_of(day))
     if not todo:
         return {}
+    usage, peaks, billed, settled = _unsettled_days(joined, day_of)
+    chunk_ids = list(todo)
+    months = {month_start(d) for days in todo.values() for d in days}
+    mp = schema.month_payg
+    month_payg: dict[str, dict[tuple[date, str], int]] = defaultdict(dict)
+    for r in conn.execute(sa.select(mp).where(mp.c.account_id.in_(chunk_ids), mp.c.month.in_(months))):
+        month_payg[r.account_id][(day_value(r.month), r.service)] = r.quantity
+    balances: dict[str, dict[str, Balance]] = defaultdict(dict)
+    for package, remaining in load_packages(conn, chunk_ids):
+        balances[package.account_id][package.id] = Balance(package, remaining)
+    switches = switches_of(conn, chunk_ids)
+    purses = load_purses(conn, chunk_ids)
+    rates = load_rates(conn, chunk_ids)
+    return {
+        a: ([UsageDay(d, *usage[(a, d)], peaks[(a, d)]) for d in todo[a]],
+            AccountState(balances[a], month_payg[a], billed[a], frozenset(settled[a]), tuple(switches.get(a, ())), rates[a], purses[a]))
+        for a in chunk_ids
+    }
+
+
+def _unsettled_days(joined, day_of):
+    """The chunk's unsettled account-days: each one's usage not settled yet (mainland, other),
+    its peak windows, what its bandwidth was billed, and the days each account has settled."""
     usage: dict[tuple[str, date], tuple[dict[str, int], dict[str, int]]] = defaultdict(lambda: ({}, {}))
     for account_id, day, service, mainland_q, other_q, settled_m, settled_o in joined(
             "usage_daily", "x.account_id, x.day, x.service, x.mainland, x.other, x.settled_mainland, x.settled_other"):
@@ -222,23 +245,7 @@ def load_chunk(conn: Connection, account_ids: Sequence[str], through: date, *, l
     settled: dict[str, set[date]] = defaultdict(set)
     for account_id, day in joined("settled_days", "x.account_id, x.day"):
         settled[account_id].add(day_of(day))
-    chunk_ids = list(todo)
-    months = {month_start(d) for days in todo.values() for d in days}
-    mp = schema.month_payg
-    month_payg: dict[str, dict[tuple[date, str], int]] = defaultdict(dict)
-    for r in conn.execute(sa.select(mp).where(mp.c.account_id.in_(chunk_ids), mp.c.month.in_(months))):
-        month_payg[r.account_id][(day_value(r.month), r.service)] = r.quantity
-    balances: dict[str, dict[str, Balance]] = defaultdict(dict)
-    for package, remaining in load_packages(conn, chunk_ids):
-        balances[package.account_id][package.id] = Balance(package, remaining)
-    switches = switches_of(conn, chunk_ids)
-    purses = load_purses(conn, chunk_ids)
-    rates = load_rates(conn, chunk_ids)
-    return {
-        a: ([UsageDay(d, *usage[(a, d)], peaks[(a, d)]) for d in todo[a]],
-            AccountState(balances[a], month_payg[a], billed[a], frozenset(settled[a]), tuple(switches.get(a, ())), rates[a], purses[a]))
-        for a in chunk_ids
-    }
+    return usage, peaks, billed, settled
 
 
 def fits(result: AccountSettlement) -> bool:
