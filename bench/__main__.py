@@ -449,9 +449,8 @@ def bench_advice(months: int) -> None:
     import random as rnd_module
     from decimal import Decimal
 
-    from packbill.domain import load_catalog
     from packbill.domain.advice import Lot, Need, Offer, solve_service
-    from packbill.domain.catalog import USAGE_SERVICES
+    from packbill.domain.catalog import USAGE_SERVICES, load_catalog
 
     console.rule(f"7. advice: {len(USAGE_SERVICES)} services x {months} months x every SKU, held packages")
     catalog = load_catalog()

@@ -14,7 +14,7 @@ from datetime import datetime
 import pytest
 import sqlalchemy as sa
 
-from packbill.domain import load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.services import Context
 from packbill.storage.db import Database
 

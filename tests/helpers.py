@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from packbill.domain import SHANGHAI, UsageEvent
+from packbill.domain.days import SHANGHAI
+from packbill.domain.model import UsageEvent
 
 
 def t(text: str) -> datetime:

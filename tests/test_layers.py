@@ -172,3 +172,54 @@ def test_the_private_name_check_sees_one(tmp_path):
     probe.write_text("from .app import _ctx\nfrom . import wallet as wallet_store\nwallet_store._new_ids(1)\n")
     assert len(_private_names_taken(probe, tmp_path)) == 2
 
+
+
+FACES = {
+    "services": "the use cases: the edges call them through the package (``from ..services import books``)",
+    "api.schemas": "the API's bodies, one module per resource behind the package",
+    "console": "``console.install`` puts the pages on an app",
+    "cli": "``cli.app`` and ``cli.run``",
+    "stream": "``stream.Consumer``",
+}
+"""Packages whose ``__init__`` is the way in: no module outside one imports from a module inside
+it. Every other package has no face (its ``__init__`` defines nothing): ``domain``, ``storage``,
+``process``, ``present`` keeps its helpers in ``__init__`` itself."""
+
+
+def _deep_imports(path: Path, root: Path = SRC) -> list[str]:
+    """``from <face>.<module> import ...`` in a module outside the face."""
+    rel = path.relative_to(root)
+    package = list(rel.parts[:-1])
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if not isinstance(node, ast.ImportFrom):
+            continue
+        if node.level:
+            parts = package[: len(package) - node.level + 1] + (node.module.split(".") if node.module else [])
+        elif node.module and node.module.startswith("packbill."):
+            parts = node.module.split(".")[1:]
+        else:
+            continue
+        dotted, here = ".".join(parts), ".".join(package)
+        for face in FACES:
+            if dotted.startswith(face + ".") and not (here == face or here.startswith(face + ".")):
+                found.append(f"{rel}:{node.lineno} imports from {dotted}")
+    return found
+
+
+def test_a_package_with_a_face_is_entered_only_through_it():
+    """Issue 20: package faces are either the way in (kept so here) or gone."""
+    assert [f for path in sorted(SRC.rglob("*.py")) for f in _deep_imports(path)] == []
+
+
+def test_a_package_without_a_face_defines_nothing_in_its_init():
+    for name in ("domain", "storage", "process"):
+        tree = ast.parse((SRC / name / "__init__.py").read_text("utf-8"))
+        assert all(isinstance(n, ast.Expr) for n in tree.body), f"{name}/__init__.py is not empty: import from its modules"
+
+
+def test_the_face_check_sees_a_deep_import(tmp_path):
+    (tmp_path / "api").mkdir()
+    probe = tmp_path / "api" / "probe.py"
+    probe.write_text("from ..services.lockout import Lockout\nfrom ..services import books\n")
+    assert len(_deep_imports(probe, tmp_path)) == 1

@@ -22,9 +22,7 @@ from .api.schemas import ErrorOut
 from .domain.netguard import parse_networks
 from .process import instruments, logs
 from .process.loop import Loop
-from .services import Context, schedule, sweep, webhooks
-from .services.context import Touched
-from .services.lockout import LIMIT, Lockout
+from .services import LIMIT, Context, Lockout, Touched, schedule, sweep, webhooks
 from .settings import Settings
 
 

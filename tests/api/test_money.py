@@ -171,7 +171,7 @@ def test_the_operators_account_list_sorts_filters_and_pages(ctx):
     assert pages == 1 and [(r.view.account.id, r.state.value) for r in rows] == [(ids[1], "arrears")]
     rows, _ = services.account_page(ctx, sort="name", descending=True)
     assert [r.view.account.name for r in rows] == ["Shop 2", "Shop 1", "Shop 0"]
-    from packbill.domain import InvalidRequest
+    from packbill.domain.errors import InvalidRequest
 
     with pytest.raises(InvalidRequest):
         services.account_page(ctx, sort="nonsense")

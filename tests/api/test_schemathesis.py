@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 
 from packbill import services
-from packbill.domain import load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.server import create_app
 from packbill.services import Context
 from packbill.storage.db import Database

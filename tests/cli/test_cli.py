@@ -54,7 +54,7 @@ def test_catalog_json_is_the_apis_catalog(api_catalog_json=None):
     """`catalog show --format json` prints exactly what GET /v1/catalog answers."""
     from fastapi.testclient import TestClient
 
-    from packbill.domain import load_catalog
+    from packbill.domain.catalog import load_catalog
     from packbill.server import create_app
     from packbill.services import Context
     from packbill.storage.db import Database

@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 
 from packbill import services
 from packbill.demo.simulate import MONTH_START
-from packbill.domain import load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.entry import app
 from packbill.services import Context
 from packbill.storage.db import Database

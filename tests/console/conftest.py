@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import uvicorn
 
-from packbill.domain import load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.server import create_app
 from packbill.services import Context
 from packbill.storage.db import Database

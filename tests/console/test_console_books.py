@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from packbill import services
-from packbill.domain import load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.services import Context
 from packbill.storage.db import Database
 

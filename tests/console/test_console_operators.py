@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from packbill import services
-from packbill.domain import load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.domain.days import to_us
 from packbill.services import Context, metrics, schedule, sweep
 from packbill.storage import schema as t

@@ -11,9 +11,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packbill.domain import load_catalog
 from packbill.domain.advice import Buy, Lot, Need, Offer, advise, buy_months, lots_of, project, simulate, solve_service, traffic_what_if
-from packbill.domain.catalog import PaygPrice, Tier
+from packbill.domain.catalog import PaygPrice, Tier, load_catalog
 
 CATALOG = load_catalog()
 

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 import pytest
 
-from packbill.domain import CatalogError, Validity, load_catalog, parse_catalog
-from packbill.domain.catalog import default_catalog_text
+from packbill.domain.catalog import CatalogError, default_catalog_text, load_catalog, parse_catalog
+from packbill.domain.days import Validity
 
 SEED_AI = {
     "ai.pet": (20000, 2200, 250),

@@ -2,7 +2,10 @@
 
 import pytest
 
-from packbill.domain import InvalidRequest, ReferenceModel, TrafficBilling, load_catalog
+from packbill.domain.catalog import load_catalog
+from packbill.domain.errors import InvalidRequest
+from packbill.domain.model import TrafficBilling
+from packbill.domain.reference import ReferenceModel
 
 from ..helpers import D, d, ev, t
 

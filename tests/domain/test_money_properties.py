@@ -6,7 +6,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packbill.domain import BillingError, ReferenceModel, load_catalog
+from packbill.domain.catalog import load_catalog
+from packbill.domain.errors import BillingError
+from packbill.domain.reference import ReferenceModel
 
 from ..helpers import ev, t
 

@@ -4,8 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from packbill.domain import InvalidRequest, ReferenceModel, load_catalog
-from packbill.domain.errors import Conflict
+from packbill.domain.catalog import load_catalog
+from packbill.domain.errors import Conflict, InvalidRequest
+from packbill.domain.reference import ReferenceModel
 from packbill.domain.wallet import (
     AlertState,
     InsufficientFunds,

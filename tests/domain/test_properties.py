@@ -7,8 +7,11 @@ from datetime import timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packbill.domain import ReferenceModel, TrafficBilling, UsageEvent, draw_order_key, mode_on, parse_catalog
-from packbill.domain.catalog import default_catalog_text
+from packbill.domain.catalog import default_catalog_text, parse_catalog
+from packbill.domain.draw_order import draw_order_key
+from packbill.domain.model import TrafficBilling, UsageEvent
+from packbill.domain.reference import ReferenceModel
+from packbill.domain.traffic_billing import mode_on
 
 from ..helpers import d, t
 

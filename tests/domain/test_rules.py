@@ -5,17 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from packbill.domain import (
-    PackageStatus,
-    ReferenceModel,
-    RefundNotAllowed,
-    SiteNotEligible,
-    TrafficBilling,
-    UnknownSku,
-    Validity,
-    load_catalog,
-)
+from packbill.domain.catalog import UnknownSku, load_catalog
+from packbill.domain.days import Validity
+from packbill.domain.errors import RefundNotAllowed, SiteNotEligible
+from packbill.domain.model import PackageStatus, TrafficBilling
 from packbill.domain.money import bps_to_mbps, window_bytes_to_bps
+from packbill.domain.reference import ReferenceModel
 from packbill.domain.traffic_billing import SwitchRequest, mode_on, pending_switch
 from packbill.present import reminder_message
 
@@ -55,7 +50,7 @@ def test_R1_non_mainland_usage_never_touches_a_package(ledger):
 
 
 def test_R1_unknown_region_is_invalid():
-    from packbill.domain import check_event
+    from packbill.domain.usage import check_event
 
     raw = {"event_id": "e", "service": "ai.face", "quantity": 1, "region": "mars-1", "timestamp": "2026-11-26T10:00:00+08:00"}
     assert "unknown region" in check_event(raw, t("2026-11-26 12:00"), CATALOG)
@@ -408,8 +403,7 @@ def test_R13_each_line_rounded_half_up_to_a_fen(ledger):
 
 
 def test_R13_graduated_monthly_tiers_restart_on_the_first():
-    from packbill.domain import parse_catalog
-    from packbill.domain.catalog import default_catalog_text
+    from packbill.domain.catalog import default_catalog_text, parse_catalog
 
     text = default_catalog_text().replace('price = "0.0005"', 'tiers = [{up_to = 100, price = "0.01"}, {price = "0.001"}]')
     ledger = ReferenceModel(parse_catalog(text))
@@ -439,7 +433,7 @@ def test_R14_event_ids_are_per_account(ledger):
 
 
 def test_R14_future_events_refused_past_events_accepted():
-    from packbill.domain import check_batch
+    from packbill.domain.usage import check_batch
 
     now = t("2026-11-26 12:00")
     raws = [

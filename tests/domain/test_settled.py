@@ -2,8 +2,9 @@
 
 from datetime import date
 
-from packbill.domain import ReferenceModel, load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.domain.journal import DEFERRED, PAYG, REVENUE
+from packbill.domain.reference import ReferenceModel
 from packbill.domain.settled import chunk_books
 from packbill.domain.settlement import settle_account
 

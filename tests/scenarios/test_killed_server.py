@@ -10,7 +10,7 @@ import uuid
 import httpx
 import sqlalchemy as sa
 
-from packbill.domain import load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.services import Context
 from packbill.storage import schema as t
 from packbill.storage.db import Database

@@ -12,7 +12,7 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-from packbill.domain import SHANGHAI
+from packbill.domain.days import SHANGHAI
 from tests.webhook_receiver import Receiver
 
 from .conftest import audit_clean, console_client, start_server

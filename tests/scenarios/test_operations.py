@@ -20,7 +20,7 @@ import pytest
 import sqlalchemy as sa
 from prometheus_client.mmap_dict import MmapedDict
 
-from packbill.domain import SHANGHAI
+from packbill.domain.days import SHANGHAI
 
 from ..conftest import _pg_admin, _pg_url
 from .conftest import audit_clean, start_server

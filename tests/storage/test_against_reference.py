@@ -9,7 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from packbill import services
-from packbill.domain import BillingError, ReferenceModel
+from packbill.domain.errors import BillingError
+from packbill.domain.reference import ReferenceModel
 
 from ..domain.test_properties import DAYS, LAST_DAY, SMALL, START, histories
 from ..helpers import d
@@ -39,7 +40,7 @@ def test_services_match_reference_model(db_url, fresh_ctx, history, split, refun
             services.switch_traffic_billing(ctx, account.id, op[1].value, op[2])
             reference.switch_traffic_billing(account.id, op[1], op[2])
         else:
-            from packbill.domain import UsageEvent
+            from packbill.domain.model import UsageEvent
 
             events.append(UsageEvent(f"e{i}", op[1], op[2], op[4], op[3]))
     if refund_first and ids:

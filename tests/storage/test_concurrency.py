@@ -12,7 +12,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from packbill import services
-from packbill.domain import load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.services import Context
 from packbill.services.audit import audit
 from packbill.storage import schema as t

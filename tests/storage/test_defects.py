@@ -19,8 +19,7 @@ from typer.testing import CliRunner
 
 from packbill import services
 from packbill.cli import app as cli
-from packbill.domain import load_catalog, parse_catalog
-from packbill.domain.catalog import default_catalog_text
+from packbill.domain.catalog import default_catalog_text, load_catalog, parse_catalog
 from packbill.domain.errors import InvalidRequest, InvalidUsage
 from packbill.domain.limits import MAX_DAY_CALLS, MAX_DAY_TOTAL, MAX_QUANTITY
 from packbill.server import create_app

@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from packbill import services
-from packbill.domain import ReferenceModel, check_event, load_catalog, row_of
+from packbill.domain.catalog import load_catalog
 from packbill.domain.days import to_us
-from packbill.domain.usage import DayUsage
+from packbill.domain.reference import ReferenceModel
+from packbill.domain.usage import DayUsage, check_event, row_of
 from packbill.services.validate import slow_row, to_row
 from packbill.storage import schema as t
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from packbill import services
-from packbill.domain import UsageEvent
+from packbill.domain.model import UsageEvent
 from packbill.services.settlement import estimate_run
 
 from ..domain.test_properties import DAYS, LAST_DAY, SMALL, START, histories

@@ -10,7 +10,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from packbill import services
-from packbill.domain import BillingError, load_catalog
+from packbill.domain.catalog import load_catalog
+from packbill.domain.errors import BillingError
 from packbill.services import Context
 from packbill.services.audit import audit
 from packbill.storage import schema as t

@@ -8,7 +8,8 @@ import shutil
 from datetime import timedelta
 
 from packbill import services
-from packbill.domain import load_catalog, remaining_of
+from packbill.domain.catalog import load_catalog
+from packbill.domain.status import remaining_of
 from packbill.services import Context
 from packbill.storage import packages as store
 from packbill.storage.db import Database

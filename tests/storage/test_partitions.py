@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from alembic import command
 
 from packbill import services
-from packbill.domain import load_catalog
+from packbill.domain.catalog import load_catalog
 from packbill.domain.errors import InvalidUsage
 from packbill.services import Context
 from packbill.storage import partitions

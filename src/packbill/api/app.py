@@ -9,11 +9,10 @@ from fastapi import FastAPI, Request
 
 from ..domain import limits
 from ..process import logs
-from ..services import Context
-from ..services.lockout import Lockout
+from ..services import Context, Lockout
 from . import errors
 from .deps import Deps
-from .routers import accounts, advice, bills, books, catalog, money, notify, operators, packages, service, settlements, usage
+from .routers import accounts, advice, bills, books, catalog, money, notify, operators, packages, service, settlements, terms, usage
 
 access = logging.getLogger("packbill.access")
 
@@ -76,5 +75,5 @@ def install_api(app: FastAPI, ctx: Context, operator_token: str | None, lockout:
 
     app.add_middleware(BodyLimit)
     deps = Deps(ctx, operator_token, lockout or Lockout())
-    for module in (service, catalog, accounts, packages, usage, settlements, bills, money, books, advice, operators, notify):
+    for module in (service, catalog, accounts, packages, usage, settlements, bills, money, terms, books, advice, operators, notify):
         app.include_router(module.router(deps))

@@ -19,8 +19,7 @@ from starlette.exceptions import HTTPException
 
 from ..domain.access import CHANGES
 from ..domain.limits import first_unstorable
-from ..services import Context, Unavailable, operators, trail
-from ..services.operators import outcome_of
+from ..services import Context, Unavailable, operators, outcome_of, trail
 from .errors import TOO_LARGE, ApiError
 
 log = logging.getLogger("packbill.audit")

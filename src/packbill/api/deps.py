@@ -14,9 +14,7 @@ from ..domain import access
 from ..domain.access import Role
 from ..domain.days import check_supported
 from ..domain.usage import parse_timestamp
-from ..services import Context, Principal, authenticate
-from ..services.lockout import Lockout
-from ..services.operators import record_anonymous
+from ..services import Context, Lockout, Principal, authenticate, record_anonymous
 from .audited import audited_route
 from .errors import ApiError
 

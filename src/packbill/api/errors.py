@@ -9,7 +9,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..domain import BillingError, UnknownSku
+from ..domain.catalog import UnknownSku
+from ..domain.errors import BillingError
 from ..domain.limits import BODY_TOO_LARGE
 from ..services import Unavailable
 

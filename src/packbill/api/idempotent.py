@@ -7,8 +7,7 @@ from fastapi import Request
 from fastapi.responses import JSONResponse
 
 from .. import services
-from ..services import trail
-from ..services.idempotency import IdempotencyKey, Replayed
+from ..services import IdempotencyKey, Replayed, trail
 
 
 def key_of(request: Request, scope: str, body: Any) -> IdempotencyKey | None:

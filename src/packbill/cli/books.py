@@ -163,7 +163,7 @@ def revenue(
     """Revenue per day and service: recognised from packages, breakage, pay-as-you-go, and the deferred balance."""
     from datetime import timedelta
 
-    from ..domain import shanghai_day
+    from ..domain.days import shanghai_day
 
     if format not in ("table", "json"):
         fail("--format is table or json")

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from .. import present
-from ..domain import CatalogError, load_catalog
+from ..domain.catalog import CatalogError, load_catalog
 from .common import CatalogOpt, fail, load_settings, out
 
 catalog_app = typer.Typer(help="The catalog of packages and pay-as-you-go prices.", no_args_is_help=True)

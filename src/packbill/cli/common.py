@@ -23,9 +23,9 @@ from rich.progress import ProgressColumn
 from rich.text import Text
 
 from .. import services
-from ..domain import BillingError, CatalogError, UnknownSku
+from ..domain.catalog import CatalogError, UnknownSku
 from ..domain.days import check_supported
-from ..domain.errors import InvalidRequest
+from ..domain.errors import BillingError, InvalidRequest
 from ..domain.money import parse_decimal
 from ..domain.usage import parse_timestamp
 from ..services import operators

@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from ..domain import SHANGHAI
+from ..domain.days import SHANGHAI
 from ..present.operators import record_json
 from ..services import operators
 from .common import DbOpt, Errors, open_ctx, out, parse_day

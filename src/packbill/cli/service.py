@@ -93,7 +93,7 @@ def init(db: DbOpt = None) -> None:
 def citus() -> None:
     """Print the SQL that distributes a migrated packbill database on Citus (every table by its
     account, the operator's small tables as reference tables); see docs/scale.md."""
-    from ..services.cluster import citus_statements
+    from ..services import citus_statements
 
     for statement in citus_statements():
         typer.echo(statement)

@@ -10,8 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 
-from ..services import Context
-from ..services.lockout import Lockout
+from ..services import Context, Lockout
 from .pages import Pages, Turned
 from .routes import routers
 

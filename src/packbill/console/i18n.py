@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from ..domain import BillingError, UnknownSku
+from ..domain.catalog import UnknownSku
+from ..domain.errors import BillingError
 from ..present.words import LANGS, words
 
 TEXT = words("console")

@@ -23,13 +23,11 @@ from markupsafe import Markup, escape
 from starlette.concurrency import run_in_threadpool
 
 from .. import present, services
-from ..domain import SHANGHAI
 from ..domain.access import CHANGES
-from ..domain.days import check_supported
+from ..domain.days import SHANGHAI, check_supported
 from ..domain.limits import BODY_TOO_LARGE
 from ..present.books import STYLE as STATEMENT_STYLE
-from ..services import inbox, operators
-from ..services.lockout import Lockout
+from ..services import Lockout, inbox, operators
 from .i18n import LANGS, error_sentence, t
 
 SESSION_COOKIE = "pb_session"

@@ -14,7 +14,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from .. import services
-from ..domain import BANDWIDTH_SERVICES, SHANGHAI, ReferenceModel, UsageEvent, journal
+from ..domain import journal
+from ..domain.catalog import BANDWIDTH_SERVICES
+from ..domain.days import SHANGHAI
+from ..domain.model import UsageEvent
+from ..domain.reference import ReferenceModel
 from ..domain.usage import parse_timestamp
 from ..domain.wallet import WalletState
 from ..present import mbps, money, quantity

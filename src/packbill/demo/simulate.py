@@ -12,7 +12,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from ..domain import SHANGHAI
+from ..domain.days import SHANGHAI
 
 MONTH_START = date(2026, 10, 1)
 DAYS = 31

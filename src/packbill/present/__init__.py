@@ -18,9 +18,12 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..domain import BANDWIDTH_SERVICES, SHANGHAI, TRAFFIC_SERVICES, BillLine, Catalog, PackageView, Reminder, Validity
-from ..domain.catalog import PRICE_UNIT_LABEL
+from ..domain.catalog import BANDWIDTH_SERVICES, PRICE_UNIT_LABEL, TRAFFIC_SERVICES, Catalog
+from ..domain.days import SHANGHAI, Validity
+from ..domain.model import BillLine
 from ..domain.money import BYTES_PER_GB, CENT, bps_to_mbps
+from ..domain.reference import PackageView
+from ..domain.reminders import Reminder
 
 LANGS = ("zh", "en")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..domain import SHANGHAI
 from ..domain.catalog import Catalog
+from ..domain.days import SHANGHAI
 from . import package_name, service_name
 from .words import words
 

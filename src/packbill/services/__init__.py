@@ -12,14 +12,17 @@ from .accounts import (
     list_accounts,
     switch_traffic_billing,
 )
-from .context import Context, ping
+from .cluster import citus_statements
+from .context import Context, Touched, ping
 from .idempotency import IdempotencyKey, Replayed
 from .imports import BadRow, ImportFileError, ImportResult, import_file
-from .operators import Principal, authenticate
+from .lockout import LIMIT, Lockout
+from .metrics import note_consumer
+from .operators import Principal, authenticate, outcome_of, record_anonymous
 from .purchases import PlanBought, Purchase, Refund, buy, buy_plan, order, refund, refund_of
 from .reads import bills, list_packages, remaining_now, reminders, wallet_reminders
 from .settlement import RunView, SettlementResult, run_result, runs, settle
-from .usage import IngestResult, daily_peaks, daily_usage, ingest
+from .usage import IngestResult, daily_peaks, daily_usage, ingest, ingest_records
 from .wallet import (
     Adjustment,
     TopUp,
@@ -41,6 +44,14 @@ from .wallet import (
 )
 
 __all__ = [
+    "LIMIT",
+    "Lockout",
+    "Touched",
+    "citus_statements",
+    "ingest_records",
+    "note_consumer",
+    "outcome_of",
+    "record_anonymous",
     "AccountRow",
     "account_page",
     "Adjustment",

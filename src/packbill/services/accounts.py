@@ -9,9 +9,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from ..domain import Site, SwitchRequest, TrafficBilling, check_switch, mode_on, pending_switch, requested_by, shanghai_day
+from ..domain.days import shanghai_day
 from ..domain.errors import InvalidRequest
 from ..domain.limits import MAX_NAME
+from ..domain.model import Site, TrafficBilling
+from ..domain.traffic_billing import SwitchRequest, check_switch, mode_on, pending_switch, requested_by
 from ..domain.wallet import PaymentTerms, WalletState, wallet_state
 from ..storage import accounts as accounts_store
 from ..storage.accounts import AccountRecord

@@ -9,8 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..domain import shanghai_day
-from ..domain.days import from_us, month_end, month_start
+from ..domain.days import from_us, month_end, month_start, shanghai_day
 from ..domain.errors import Conflict, InvalidRequest
 from ..storage import archive as archive_store
 from ..storage import books as books_store

@@ -12,7 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..domain import load_catalog
+from ..domain.catalog import load_catalog
 from ..storage import backup as backup_store
 from ..storage.backup import BackupError, backup
 from ..storage.db import Database, sqlite_file

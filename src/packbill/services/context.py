@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from ..domain import Catalog, load_catalog
+from ..domain.catalog import Catalog, load_catalog
 from ..domain.days import month_start, next_month, shanghai_day
 from ..domain.errors import InvalidRequest
 from ..domain.limits import MAX_AHEAD

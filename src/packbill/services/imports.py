@@ -21,10 +21,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..domain import Catalog, UsageRow
+from ..domain.catalog import Catalog
 from ..domain.days import to_us
 from ..domain.errors import InvalidRequest
-from ..domain.usage import CONFLICTING_DUPLICATE, TOO_LATE, horizon_us, over_day_total
+from ..domain.usage import CONFLICTING_DUPLICATE, TOO_LATE, UsageRow, horizon_us, over_day_total
 from ..process import gcpause
 from ..process.instruments import INSTRUMENTS
 from ..storage.accounts import known_account_ids

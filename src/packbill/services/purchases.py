@@ -8,9 +8,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 
-from ..domain import Package, check_refund, journal, purchase, shanghai_day
+from ..domain import journal
 from ..domain.catalog import UnknownSku
+from ..domain.days import shanghai_day
 from ..domain.errors import BillingError
+from ..domain.model import Package
+from ..domain.purchase import purchase
+from ..domain.refund import check_refund
 from ..domain.wallet import Payment, contracted, pay, pay_back, rate_on, split, split_payment
 from ..storage import accounts as accounts_store
 from ..storage import notify as notify_store

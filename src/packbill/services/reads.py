@@ -4,20 +4,14 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ..domain import (
-    BillLine,
-    PackageHistory,
-    PackageStatus,
-    PackageView,
-    Reminder,
-    in_draw_order,
-    mode_on,
-    package_status,
-    reminders_at,
-    requested_by,
-    shanghai_day,
-)
+from ..domain.days import shanghai_day
+from ..domain.draw_order import in_draw_order
 from ..domain.errors import InvalidRequest
+from ..domain.model import BillLine, PackageStatus
+from ..domain.reference import PackageView
+from ..domain.reminders import PackageHistory, Reminder, reminders_at
+from ..domain.status import package_status
+from ..domain.traffic_billing import mode_on, requested_by
 from ..domain.wallet import WalletReminder
 from ..domain.wallet import wallet_reminders as domain_wallet_reminders
 from ..storage import accounts as accounts_store

@@ -9,7 +9,7 @@ import os
 import socket
 from datetime import date, datetime, time, timedelta
 
-from ..domain import SHANGHAI
+from ..domain.days import SHANGHAI
 from ..domain.errors import InvalidRequest
 from ..storage import schedule as schedule_store
 from ..storage.schedule import ScheduleRun

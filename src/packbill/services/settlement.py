@@ -20,9 +20,10 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from ..domain import AccountSettlement, AccountState, BillingError, UsageDay, settle_account, shanghai_day
-from ..domain.errors import Conflict, InvalidRequest
+from ..domain.days import shanghai_day
+from ..domain.errors import BillingError, Conflict, InvalidRequest
 from ..domain.settled import chunk_books
+from ..domain.settlement import AccountSettlement, AccountState, UsageDay, settle_account
 from ..domain.wallet import Purse
 from ..process import gcpause
 from ..process.instruments import INSTRUMENTS

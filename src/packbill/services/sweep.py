@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..domain import notify, shanghai_day
+from ..domain import notify
+from ..domain.days import shanghai_day
 from ..domain.errors import NotFound
 from ..domain.wallet import PaymentTerms, WalletState, wallet_state
 from ..storage import accounts as accounts_store

@@ -12,12 +12,11 @@ from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
-from ..domain import Catalog, UsageRow, check_event, row_of
-from ..domain.catalog import USAGE_SERVICES
+from ..domain.catalog import USAGE_SERVICES, Catalog
 from ..domain.days import from_us
 from ..domain.limits import MAX_AHEAD, MAX_DAY_CALLS, MAX_EVENT_ID, MAX_QUANTITY
 from ..domain.money import WINDOW_SECONDS as _WINDOW
-from ..domain.usage import TOO_LATE, over_day_total
+from ..domain.usage import TOO_LATE, UsageRow, check_event, over_day_total, row_of
 
 _SERVICES = frozenset(USAGE_SERVICES)
 _FIXED_OFFSET_FROM_US = 946_656_000 * 1_000_000  # 2000-01-01 in Asia/Shanghai (UTC+8 since 1992): the first day supported

@@ -10,12 +10,15 @@ from decimal import Decimal
 
 from sqlalchemy.engine import Connection
 
-from .. import domain
-from ..domain import journal, shanghai_day
+from ..domain import journal
 from ..domain.books import late_month
 from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
+from ..domain.days import shanghai_day
 from ..domain.errors import Conflict, InvalidRequest
+from ..domain.model import PackageStatus
 from ..domain.notify import wallet_event
+from ..domain.status import package_status
+from ..domain.traffic_billing import mode_on
 from ..domain.wallet import (
     PaymentTerms,
     Purse,
@@ -229,9 +232,9 @@ def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> Wall
         packages = [(p, r) for p, r in load_packages(conn, account_id) if p.purchased_at <= as_of]
         switches = accounts_store.load_switches(conn, account_id)
     state = wallet_state(purse.arrears_since, as_of, ctx.delays) if purse.terms is PaymentTerms.BALANCE else WalletState.NORMAL
-    mode = domain.mode_on(day, switches)
+    mode = mode_on(day, switches)
     covered = {p.service for p, r in packages
-               if domain.package_status(p, r, as_of, mode) is domain.PackageStatus.ACTIVE}
+               if package_status(p, r, as_of, mode) is PackageStatus.ACTIVE}
     services = list(USAGE_SERVICES) + list(BANDWIDTH_SERVICES)
     estimated = estimate(ctx, account_id, as_of).cash if live else purse.cash
     return WalletView(purse, state, service_status(state, services, covered), estimated, day)

@@ -9,9 +9,10 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import Site, SwitchRequest, TrafficBilling
 from ..domain.errors import NotFound
+from ..domain.model import Site, TrafficBilling
 from ..domain.money import from_fen
+from ..domain.traffic_billing import SwitchRequest
 from ..domain.wallet import PaymentTerms
 from . import schema
 from .sql import from_us, lock_accounts, to_us

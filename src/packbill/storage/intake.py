@@ -23,8 +23,8 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import UsageRow
 from ..domain.limits import MAX_DAY_CALLS, MAX_DAY_TOTAL, day_limit
+from ..domain.usage import UsageRow
 from . import schema
 from .db import Database, retrying
 from .sql import lock_accounts

@@ -11,8 +11,8 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import Package
 from ..domain.errors import NotFound
+from ..domain.model import Package
 from ..domain.money import from_fen, to_fen
 from ..domain.wallet import Payment
 from . import schema

@@ -10,7 +10,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import BillLine, Draw
+from ..domain.model import BillLine, Draw
 from ..domain.money import from_fen
 from ..domain.wallet import Payment
 from . import schema

@@ -18,9 +18,10 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain import AccountSettlement, AccountState, Balance, BandwidthBilled, UsageDay
 from ..domain.days import month_start
+from ..domain.model import Balance
 from ..domain.money import from_fen, to_fen, window_bytes_to_bps
+from ..domain.settlement import AccountSettlement, AccountState, BandwidthBilled, UsageDay
 from . import schema
 from .accounts import switches_of
 from .packages import load_packages

@@ -13,9 +13,7 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError
 
-from ..services import Context
-from ..services.metrics import note_consumer
-from ..services.usage import ingest_records
+from ..services import Context, ingest_records, note_consumer
 
 log = logging.getLogger("packbill.stream")
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from ... import present
-from ...domain import shanghai_day
+from ...domain.days import shanghai_day
 from ...pdf import PdfUnavailable, html_to_pdf
 from ...present.books import revenue_json, statement_csv, statement_html, statement_json
 from ...services import books

@@ -1,5 +1,5 @@
-"""The wallet (R15 to R20): balance and state, top-ups, adjustments, vouchers, discounts, credit
-limits, balance alerts, payment terms, and the journal."""
+"""The wallet (R15 to R20): balance and state, top-ups, adjustments, vouchers, and the journal.
+The account's terms (discount, credit limit, balance alert, payment) are ``terms.py``."""
 
 from datetime import date
 from decimal import Decimal
@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from ... import present, services
-from ...domain import shanghai_day
+from ...domain.days import shanghai_day
 from ...domain.money import parse_decimal
 from .. import schemas
 from ..deps import Deps, day, moment, override_at
@@ -64,27 +64,6 @@ def router(deps: Deps) -> APIRouter:
 
         idem = key_of(request, account_id, body.model_dump())
         return respond(ctx, idem, produce, lambda ref: (201, present.voucher_json(services.voucher_by_id(ctx, account_id, ref), today)))
-
-    @r.put("/v1/accounts/{account_id}/discount", **deps.action("discount.set"))
-    def discount(account_id: deps.AccountId, body: schemas.DiscountIn) -> dict[str, str]:
-        effective = day(body.effective_day, "effective_day")
-        services.set_discount(ctx, account_id, money(body.rate, "rate"), effective)
-        return {"rate": str(money(body.rate, "rate")), "effective_day": effective.isoformat()}
-
-    @r.put("/v1/accounts/{account_id}/credit-limit", **deps.action("credit_limit.set"))
-    def credit_limit(account_id: deps.AccountId, body: schemas.CreditLimitIn) -> dict[str, str]:
-        purse = services.set_credit_limit(ctx, account_id, money(body.amount, "amount"))
-        return {"credit_limit": present.money_json(purse.credit_limit)}
-
-    @r.put("/v1/accounts/{account_id}/balance-alert", **deps.action("balance_alert.set"))
-    def balance_alert(account_id: deps.AccountId, body: schemas.BalanceAlertIn) -> dict[str, str | None]:
-        threshold = None if body.threshold is None else money(body.threshold, "threshold")
-        purse = services.set_balance_alert(ctx, account_id, threshold)
-        return {"threshold": present.money_json(purse.threshold) if purse.threshold is not None else None}
-
-    @r.put("/v1/accounts/{account_id}/payment", **deps.action("account.payment.set"))
-    def payment(account_id: deps.AccountId, body: schemas.PaymentTermsIn) -> dict[str, str]:
-        return {"payment": services.set_payment_terms(ctx, account_id, body.payment).terms.value}
 
     @r.get("/v1/accounts/{account_id}/journal", response_model=schemas.JournalOut, **deps.action("read"))
     def journal(account_id: deps.AccountId, from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None):

@@ -6,7 +6,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from ... import present, services
-from ...domain import SHANGHAI, BillingError, PackageStatus, check_refund, shanghai_day
+from ...domain.days import SHANGHAI, shanghai_day
+from ...domain.errors import BillingError
+from ...domain.model import PackageStatus
+from ...domain.refund import check_refund
 from ...domain.wallet import WalletState
 from ..i18n import t
 from ..pages import Pages, Visit

@@ -7,7 +7,8 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 
 from ... import services
-from ...domain import BillingError, shanghai_day
+from ...domain.days import shanghai_day
+from ...domain.errors import BillingError
 from ...domain.wallet import WalletState
 from ..pages import Pages, Visit, parse_day, redirect
 

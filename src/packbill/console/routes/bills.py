@@ -10,7 +10,9 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from ... import present, services
-from ...domain import TRAFFIC_SERVICES, BillingError, shanghai_day
+from ...domain.catalog import TRAFFIC_SERVICES
+from ...domain.days import shanghai_day
+from ...domain.errors import BillingError
 from ...present.charts import PALETTE, PAYG, drawn_vs_payg, stacked_bars
 from ..i18n import t
 from ..pages import Pages, Visit, parse_day

@@ -7,8 +7,9 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
 from ... import present, services
-from ...domain import BillingError, UnknownSku
 from ...domain.advice import SolverUnavailable
+from ...domain.catalog import UnknownSku
+from ...domain.errors import BillingError
 from ...domain.wallet import contracted
 from ...present.advice import cost_chart, reason
 from ...services import advice as advice_service

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
 from ... import present, services
-from ...domain import BillingError, UnknownSku
+from ...domain.catalog import UnknownSku
+from ...domain.errors import BillingError
 from ...domain.money import parse_decimal
 from ..pages import Pages, Visit, parse_day, redirect
 

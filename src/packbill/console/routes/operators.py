@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import HTMLResponse, Response
 
 from ... import services
-from ...domain import BillingError
 from ...domain.access import CHANGES, OPERATOR_ROLES
+from ...domain.errors import BillingError
 from ...services import archive, inbox, metrics, operators, schedule, webhooks
 from ..pages import Pages, Visit, parse_day, redirect
 

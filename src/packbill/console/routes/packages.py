@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
 from ... import present, services
-from ...domain import BillingError
+from ...domain.errors import BillingError
 from ..pages import Pages, Visit, redirect
 
 

@@ -8,7 +8,8 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
 from ... import present
-from ...domain import BillingError, shanghai_day
+from ...domain.days import shanghai_day
+from ...domain.errors import BillingError
 from ...present.charts import line_chart, stacked_bars
 from ...services import books
 from ..pages import Pages, Visit, parse_day

@@ -5,8 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from ...domain import BillingError
-from ...domain.errors import InvalidRequest
+from ...domain.errors import BillingError, InvalidRequest
 from ...pdf import PdfUnavailable, html_to_pdf
 from ...present.books import statement_body_html, statement_csv, statement_html
 from ...services import books

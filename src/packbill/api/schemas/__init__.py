@@ -1,0 +1,95 @@
+"""Request and response bodies of API v1 (never database rows), one module per resource. This
+face is the way in: the routers and the composition root import the bodies from here, never from
+a module inside (a lint rule keeps it so)."""
+
+from .accounts import (
+    AccountCreatedOut,
+    AccountDetailOut,
+    AccountIn,
+    AccountListOut,
+    AccountOut,
+    PendingSwitchOut,
+    TrafficBillingIn,
+    TrafficBillingOut,
+    WhoAmIOut,
+)
+from .base import ErrorBody, ErrorOut, In, Money
+from .books import (
+    AmountsOut,
+    InvoiceIn,
+    InvoiceListItem,
+    InvoiceOut,
+    InvoicesOut,
+    RevenueDayOut,
+    RevenueOut,
+    RevenueServiceOut,
+    StatementDayOut,
+    StatementLateOut,
+    StatementOut,
+    StatementPackageOut,
+    StatementPaygOut,
+    StatementUsageOut,
+)
+from .money import (
+    AdjustmentIn,
+    AdjustmentOut,
+    BalanceAlertIn,
+    CreditLimitIn,
+    DiscountIn,
+    EntryOut,
+    JournalOut,
+    PaymentTermsIn,
+    PostingOut,
+    TopUpIn,
+    TopUpOut,
+    VoucherIn,
+    VoucherOut,
+    WalletOut,
+)
+from .operators import (
+    AttemptOut,
+    AuditOut,
+    AuditRecordOut,
+    DeliveriesOut,
+    DeliveryOut,
+    KeyCreatedOut,
+    KeyIn,
+    KeyOut,
+    KeysOut,
+    MarkReadIn,
+    MessageOut,
+    MessagesOut,
+    TokenOut,
+    WebhookCreatedOut,
+    WebhookIn,
+    WebhookOut,
+    WebhooksOut,
+)
+from .packages import PackageListOut, PackageOut, PaidOut, PurchaseIn, PurchaseOut, RefundIn, RefundOut, ReminderListOut, ReminderOut
+from .usage import (
+    BillLineOut,
+    BillOut,
+    DailyUsageListOut,
+    DailyUsageOut,
+    DrawOut,
+    FailedAccountOut,
+    RunListOut,
+    RunOut,
+    SettlementIn,
+    SettlementOut,
+    UsageAcceptedOut,
+    UsageBatchIn,
+    UsageEventIn,
+)
+
+__all__ = [
+    "AccountCreatedOut", "AccountDetailOut", "AccountIn", "AccountListOut", "AccountOut", "AdjustmentIn", "AdjustmentOut", "AmountsOut", "AttemptOut",
+    "AuditOut", "AuditRecordOut", "BalanceAlertIn", "BillLineOut", "BillOut", "CreditLimitIn", "DailyUsageListOut", "DailyUsageOut", "DeliveriesOut",
+    "DeliveryOut", "DiscountIn", "DrawOut", "EntryOut", "ErrorBody", "ErrorOut", "FailedAccountOut", "In", "InvoiceIn", "InvoiceListItem",
+    "InvoiceOut", "InvoicesOut", "JournalOut", "KeyCreatedOut", "KeyIn", "KeyOut", "KeysOut", "MarkReadIn", "MessageOut", "MessagesOut", "Money",
+    "PackageListOut", "PackageOut", "PaidOut", "PaymentTermsIn", "PendingSwitchOut", "PostingOut", "PurchaseIn", "PurchaseOut", "RefundIn",
+    "RefundOut", "ReminderListOut", "ReminderOut", "RevenueDayOut", "RevenueOut", "RevenueServiceOut", "RunListOut", "RunOut", "SettlementIn",
+    "SettlementOut", "StatementDayOut", "StatementLateOut", "StatementOut", "StatementPackageOut", "StatementPaygOut", "StatementUsageOut",
+    "TokenOut", "TopUpIn", "TopUpOut", "TrafficBillingIn", "TrafficBillingOut", "UsageAcceptedOut", "UsageBatchIn", "UsageEventIn", "VoucherIn",
+    "VoucherOut", "WalletOut", "WebhookCreatedOut", "WebhookIn", "WebhookOut", "WebhooksOut", "WhoAmIOut",
+]

@@ -1,0 +1,59 @@
+"""Accounts, their traffic billing, and who is calling."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, StrictStr
+
+from ...domain.limits import MAX_NAME
+from .base import In
+
+
+class AccountIn(In):
+    name: StrictStr = Field(min_length=1, max_length=MAX_NAME, description="the customer's name as people read it")
+    site: Literal["cn", "intl"]
+    payment: Literal["balance", "invoice"] | None = Field(None, description="payment terms; default invoice")
+
+
+class TrafficBillingIn(In):
+    mode: Literal["traffic", "daily_peak_bandwidth"]
+    at: StrictStr | None = None
+
+
+class AccountOut(BaseModel):
+    id: str
+    name: str
+    site: str
+    payment: str = Field(description="balance (prepaid) or invoice (monthly billing)")
+    traffic_billing: str
+
+
+class AccountCreatedOut(AccountOut):
+    token: str
+
+
+class PendingSwitchOut(BaseModel):
+    mode: str
+    effective_day: str
+
+
+class AccountDetailOut(AccountOut):
+    traffic_billing_next: PendingSwitchOut | None
+
+
+class AccountListOut(BaseModel):
+    accounts: list[AccountDetailOut]
+
+
+class TrafficBillingOut(BaseModel):
+    mode: str
+    effective_day: str
+
+
+class WhoAmIOut(BaseModel):
+    role: Literal["operator", "account"]
+    account_id: str | None
+    operator_role: Literal["admin", "finance", "support", "metering"] | None = Field(
+        default=None, description="an operator's role (R24); null for an account's token")
+    actor: str = Field(description="who the audit trail records: 'bootstrap', a key id, or the account id")

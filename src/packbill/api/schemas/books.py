@@ -1,0 +1,115 @@
+"""The books: statements, invoices, revenue."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, StrictStr
+
+from .base import In, Money
+
+
+class AmountsOut(BaseModel):
+    list_amount: str
+    amount: str
+    voucher: str
+    cash: str
+
+
+class StatementPaygOut(AmountsOut):
+    service: str
+    quantity: int = Field(description="billed pay-as-you-go quantity: calls, bytes, or for bandwidth.* whole bit/s")
+
+
+class StatementUsageOut(BaseModel):
+    service: str
+    drawn: int = Field(description="drawn from packages")
+    payg_quantity: int
+    mainland: int = Field(description="used in mainland China")
+    other: int = Field(description="used in other regions (always pay-as-you-go)")
+
+
+class StatementPackageOut(BaseModel):
+    id: str
+    sku: str
+    service: str
+    size: int
+    remaining: int = Field(description="left at the end of the month")
+    first_day: str
+    last_day: str
+    status: str
+
+
+class StatementDayOut(BaseModel):
+    day: str
+    amount: str = Field(description="pay-as-you-go of the day settled on time, CNY")
+    supplements: str = Field(description="late usage of the day settled after its statement, CNY")
+
+
+class StatementLateOut(BaseModel):
+    day: str
+    kind: Literal["topup", "adjustment", "purchase", "refund"]
+    amount: str
+
+
+class StatementOut(BaseModel):
+    account_id: str
+    account_name: str
+    month: str = Field(description="YYYY-MM")
+    status: Literal["provisional", "final"]
+    number: str | None
+    opening_balance: str
+    closing_balance: str
+    topups: str
+    adjustments: str
+    purchases: AmountsOut
+    refunds: AmountsOut
+    payg: list[StatementPaygOut]
+    usage: list[StatementUsageOut]
+    packages: list[StatementPackageOut]
+    invoiceable: str
+    daily: list[StatementDayOut]
+    late: list[StatementLateOut] = Field(default_factory=list, description="money stated in earlier months that were already "
+                                         "final when it was recorded, counted in this statement, each with its own day")
+
+
+class InvoiceIn(In):
+    amount: Money = Field(description="CNY, greater than zero, at most the invoiceable amount")
+    number: StrictStr = Field(min_length=1, max_length=64, description="the invoice's own number, unique")
+
+
+class InvoiceOut(BaseModel):
+    id: int
+    number: str
+    amount: str
+    at: str | None
+    invoiceable: str = Field(description="what is still invoiceable after it")
+
+
+class InvoiceListItem(BaseModel):
+    id: int
+    number: str
+    amount: str
+    at: str
+
+
+class InvoicesOut(BaseModel):
+    invoices: list[InvoiceListItem]
+    invoiceable: str
+
+
+class RevenueServiceOut(BaseModel):
+    service: str
+    recognised: str = Field(description="package revenue recognised as drawn, CNY")
+    breakage: str = Field(description="forfeited at expiry, CNY")
+    payg: str = Field(description="pay-as-you-go settled, CNY")
+
+
+class RevenueDayOut(BaseModel):
+    day: str
+    deferred: str = Field(description="deferred revenue held at the end of the day, CNY")
+    services: list[RevenueServiceOut]
+
+
+class RevenueOut(BaseModel):
+    days: list[RevenueDayOut]

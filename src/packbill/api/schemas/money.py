@@ -1,0 +1,96 @@
+"""The wallet: top-ups, adjustments, vouchers, the account's money terms, the journal."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, StrictStr
+
+from .base import In, Money
+
+
+class PaymentTermsIn(In):
+    payment: Literal["balance", "invoice"]
+
+
+class TopUpIn(In):
+    amount: Money = Field(description="CNY, a decimal string with at most two decimals, greater than zero")
+    reference: StrictStr = Field(min_length=1, max_length=128, description="the payment's own reference, unique within the account")
+    at: StrictStr | None = None
+
+
+class AdjustmentIn(In):
+    amount: Money = Field(description="CNY, may be negative")
+    reason: StrictStr = Field(min_length=1, max_length=400)
+    at: StrictStr | None = None
+
+
+class VoucherIn(In):
+    amount: Money = Field(description="CNY")
+    expires_on: StrictStr = Field(description="the last day it pays on, YYYY-MM-DD")
+    services: list[StrictStr] | None = Field(None, description="the services it may pay for; default all")
+
+
+class DiscountIn(In):
+    rate: Money = Field(description="0 < rate <= 1, e.g. \"0.85\" (15 % off), at most four decimals")
+    effective_day: StrictStr = Field(description="YYYY-MM-DD: purchases and usage days from this day")
+
+
+class CreditLimitIn(In):
+    amount: Money = Field(description="CNY, at least 0")
+
+
+class BalanceAlertIn(In):
+    threshold: Money | None = Field(description="CNY, at least 0; null switches the alert off")
+
+
+class VoucherOut(BaseModel):
+    id: str
+    amount: str
+    remaining: str
+    expires_on: str
+    services: list[str] | None
+    status: Literal["active", "used", "expired"]
+
+
+class WalletOut(BaseModel):
+    balance: str = Field(description="the cash balance, CNY (may be below zero)")
+    credit_limit: str
+    payment: str
+    state: Literal["normal", "arrears", "suspended", "reclaim_due"]
+    arrears_since: str | None
+    low_balance_threshold: str | None
+    vouchers: list[VoucherOut]
+    service_status: dict[str, Literal["active", "suspended"]]
+    estimated_balance: str = Field(description="the balance with the usage not settled yet, estimated by the settlement rules")
+
+
+class TopUpOut(BaseModel):
+    id: str
+    amount: str
+    reference: str
+    balance: str
+
+
+class AdjustmentOut(BaseModel):
+    id: str
+    amount: str
+    balance: str
+
+
+class PostingOut(BaseModel):
+    ledger_account: str
+    amount: str
+
+
+class EntryOut(BaseModel):
+    id: int
+    at: str
+    kind: str
+    ref: str
+    memo: str | None
+    postings: list[PostingOut]
+
+
+class JournalOut(BaseModel):
+    entries: list[EntryOut]
