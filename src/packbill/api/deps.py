@@ -13,7 +13,7 @@ from fastapi import Depends, Request
 from ..domain import access
 from ..domain.access import Role
 from ..domain.days import check_supported
-from ..domain.usage import parse_timestamp
+from ..domain.usage import parse_moment
 from ..services import Context, Lockout, Principal, authenticate, record_anonymous
 from .audited import audited_route
 from .errors import ApiError
@@ -84,10 +84,8 @@ class Deps:
 
 
 def moment(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
     try:
-        return parse_timestamp(value)
+        return parse_moment(value)
     except ValueError as exc:
         raise ApiError("invalid_request", f"'{name}' {exc}") from None
 

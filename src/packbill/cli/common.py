@@ -27,7 +27,7 @@ from ..domain.catalog import CatalogError, UnknownSku
 from ..domain.days import check_supported
 from ..domain.errors import BillingError, InvalidRequest
 from ..domain.money import parse_decimal
-from ..domain.usage import parse_timestamp
+from ..domain.usage import parse_moment
 from ..services import operators
 from ..settings import Settings
 
@@ -88,10 +88,8 @@ def fail(message: str, code: int = 1):
 
 
 def moment(value: str | None, name: str) -> datetime | None:
-    if value is None:
-        return None
     try:
-        return parse_timestamp(value)
+        return parse_moment(value)
     except ValueError as exc:
         fail(f"--{name} {exc}")
 

@@ -68,6 +68,11 @@ def row_of(account_id: str, event: UsageEvent, catalog: Catalog) -> UsageRow:
                     day, window, catalog.is_mainland(event.region))
 
 
+def parse_moment(value: str | None) -> datetime | None:
+    """An optional moment (``None`` when not given), else as ``parse_timestamp``."""
+    return None if value is None else parse_timestamp(value)
+
+
 def parse_timestamp(value: Any) -> datetime:
     """An ISO 8601 time with a UTC offset; a time without one is refused."""
     if not isinstance(value, str):

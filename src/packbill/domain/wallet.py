@@ -49,6 +49,14 @@ class Delays:
 
 # -- amounts ------------------------------------------------------------------------------------
 
+def check_text(value: str | None, name: str, longest: int, what: str) -> str:
+    """A text field that must be given (1 to ``longest`` characters, spaces around it dropped)."""
+    text = (value or "").strip()
+    if not 1 <= len(text) <= longest:
+        raise InvalidRequest(f"{name} must be 1 to {longest} characters ({what})")
+    return text
+
+
 def check_amount(value: Decimal, name: str, *, positive: bool = True, allow_zero: bool = False) -> Decimal:
     """An amount a person typed: at most two decimals, within range."""
     if not value.is_finite():

@@ -86,10 +86,7 @@ def stacked_bars(
     height: int = 280,
 ) -> str:
     """Bars per label, each stacked from the series in order (e.g. packages, then pay-as-you-go)."""
-    colours = dict(colours or {})
-    names = list(series)
-    for i, name in enumerate(names):
-        colours.setdefault(name, PALETTE[i % len(PALETTE)])
+    names, colours = _coloured(series, colours)
     totals = [sum(series[n][i] for n in names) for i in range(len(labels))]
     top = _nice_max(max(totals, default=0))
     plot = (60, width - 10, 30, height - 40)
@@ -119,8 +116,7 @@ def line_chart(
     height: int = 280,
 ) -> str:
     """One line per series; None leaves a gap (e.g. before a package was bought)."""
-    colours = dict(colours or {})
-    names = list(series)
+    names, colours = _coloured(series, colours)
     values = [v for n in names for v in series[n] if v is not None]
     top = _nice_max(max(values, default=0))
     low = min(values, default=0)
@@ -130,8 +126,8 @@ def line_chart(
     body = _axes(labels, top, width, height, plot, unit, bottom)
     slot = (right - left) / max(1, len(labels))
     legend = []
-    for k, name in enumerate(names):
-        colour = colours.get(name, PALETTE[k % len(PALETTE)])
+    for name in names:
+        colour = colours[name]
         legend.append((name, colour))
         points, segments = [], []
         for i, value in enumerate(series[name]):
@@ -170,3 +166,10 @@ def drawn_vs_payg(lines: Iterable, days: Sequence[date], names: Mapping[str, str
     for series in out.values():
         series[payg_label] = series.pop(payg_label, [0.0] * len(days))
     return dict(out)
+
+
+def _coloured(series: Mapping[str, Sequence[object]], colours: Mapping[str, str] | None) -> tuple[list[str], dict[str, str]]:
+    """The series' names in order, each with its colour: the one given, else the palette's in turn."""
+    names = list(series)
+    given = dict(colours or {})
+    return names, {name: given.get(name, PALETTE[i % len(PALETTE)]) for i, name in enumerate(names)}

@@ -27,6 +27,7 @@ from ..domain.wallet import (
     after_movement,
     check_amount,
     check_rate,
+    check_text,
     service_status,
     wallet_state,
 )
@@ -74,9 +75,7 @@ def topup(ctx: Context, account_id: str, amount: Decimal, reference: str, at: da
           idem: IdempotencyKey | None = None) -> TopUp:
     """R15: add cash; the external reference makes it idempotent."""
     amount = check_amount(amount, "amount")
-    reference = (reference or "").strip()
-    if not (1 <= len(reference) <= 128):
-        raise InvalidRequest("reference must be 1 to 128 characters (the payment's own reference)")
+    reference = check_text(reference, "reference", 128, "the payment's own reference")
     at = not_ahead(ctx, at, "a top-up")
 
     def work(conn) -> TopUp:
@@ -113,9 +112,7 @@ def adjust(ctx: Context, account_id: str, amount: Decimal, reason: str, at: date
     amount = check_amount(amount, "amount", positive=False)
     if amount == 0:
         raise InvalidRequest("an adjustment of 0.00 changes nothing")
-    reason = (reason or "").strip()
-    if not (1 <= len(reason) <= 400):
-        raise InvalidRequest("reason must be 1 to 400 characters: say why the balance changes")
+    reason = check_text(reason, "reason", 400, "say why the balance changes")
     at = not_ahead(ctx, at, "an adjustment")
 
     def work(conn) -> Adjustment:
