@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
+from . import journal
+from .books import late_month
 from .catalog import Catalog
 from .days import require_aware, shanghai_day
 from .errors import InvalidRequest, SiteNotEligible
+from .journal import Entry
 from .limits import MAX_COUNT
 from .model import Package, Site
+from .wallet import DiscountRate, Payment, Purse, after_movement, contracted, pay, rate_on, split, split_payment
 
 
 def purchase(
@@ -53,3 +59,48 @@ def purchase(
         for i in range(count)
     ]
     return packages, item.price * count
+
+
+@dataclass(frozen=True, slots=True)
+class Sale:
+    """Everything one order means (R2, R4, R16 to R20): its packages, each priced at its share of
+    the contracted total, how the total is paid, the purse after, the journal entry, the wallet
+    events and the ``package.bought`` notification."""
+
+    order_id: str
+    packages: list[Package]
+    list_amount: Decimal
+    amount: Decimal
+    payment: Payment
+    payments: list[tuple[str, Payment]]
+    """Each package's share of the payment."""
+    purse: Purse
+    events: list[str]
+    entry: Entry
+    statement_month: date | None
+    """The month whose statement shows the purchase when its own month is final (late money)."""
+
+    def notice(self, account_id: str, sku: str) -> tuple[str, str, dict[str, Any], None]:
+        first = self.packages[0]
+        return (account_id, "package.bought", {
+            "order_id": self.order_id, "sku": sku, "count": len(self.packages), "package_ids": [p.id for p in self.packages],
+            "amount": str(self.amount), "list_amount": str(self.list_amount),
+            "paid": {"voucher": str(self.payment.voucher_total), "cash": str(self.payment.cash)},
+            "first_day": first.first_day.isoformat(), "last_day": first.last_day.isoformat()}, None)
+
+
+def sell(catalog: Catalog, account_id: str, site: Site, sku: str, count: int, at: datetime, rates: Sequence[DiscountRate],
+         purse: Purse, final_months: Iterable[date], order_id: str, new_id: Callable[[], str], first_seq: int = 0) -> Sale:
+    """What buying ``count`` of ``sku`` at ``at`` means for the account (``rates``: its discount
+    rates, ``purse``: its money before): refused before anything when the site, the SKU, the
+    count or the funds do not allow it (R2, R18)."""
+    day = shanghai_day(at)
+    packages, list_exact = purchase(catalog, account_id, site, sku, count, at, first_seq, new_id)
+    list_amount, amount = contracted(list_exact, rate_on(day, rates))
+    payment, paid = pay(purse, amount, packages[0].service, day, refusable=True)
+    shares = split(amount, count)
+    packages = [replace(p, price=share) for p, share in zip(packages, shares, strict=True)]
+    payments = list(zip([p.id for p in packages], split_payment(payment, shares), strict=True))
+    after, events = after_movement(paid, at, day, charge=True)
+    return Sale(order_id, packages, list_amount, amount, payment, payments, after, events,
+                journal.purchase(account_id, order_id, payments), late_month(day, final_months))

@@ -21,7 +21,7 @@ from .days import SHANGHAI, shanghai_day
 from .draw_order import in_draw_order
 from .errors import Conflict, InvalidRequest, NotFound
 from .model import Balance, BillLine, Package, PackageStatus, Site, TrafficBilling, UsageEvent
-from .purchase import purchase
+from .purchase import sell
 from .refund import check_refund
 from .reminders import PackageHistory, Reminder, reminders_at
 from .settled import chunk_books
@@ -38,12 +38,7 @@ from .wallet import (
     after_movement,
     check_amount,
     check_rate,
-    contracted,
-    pay,
     pay_back,
-    rate_on,
-    split,
-    split_payment,
 )
 
 
@@ -162,23 +157,19 @@ class ReferenceModel:
         acc = self._account(account_id)
         first = next(self._seq)
         ids = (f"{account_id}-p{first + i}" for i in range(count))
-        packages, list_exact = purchase(self.catalog, account_id, acc.site, sku, count, at, first, lambda: next(ids))
-        _, amount = contracted(list_exact, rate_on(shanghai_day(at), acc.state.rates))
-        payment, purse = pay(acc.state.purse, amount, packages[0].service, shanghai_day(at), refusable=True)
-        shares = split(amount, count)
-        packages = [replace(p, price=share) for p, share in zip(packages, shares, strict=True)]
+        sale = sell(self.catalog, account_id, acc.site, sku, count, at, acc.state.rates, acc.state.purse, (), f"order{first}",
+                    lambda: next(ids), first_seq=first)
         for _ in range(count - 1):
             next(self._seq)
         balances = dict(acc.state.balances)
-        payments = split_payment(payment, shares)
-        for p, paid in zip(packages, payments, strict=True):
+        for p, (_, paid) in zip(sale.packages, sale.payments, strict=True):
             acc.packages[p.id] = p
             acc.paid[p.id] = paid
             balances[p.id] = Balance(p, p.size)
-        acc.state = replace(acc.state, balances=balances)
-        self._move(acc, purse, at, journal.purchase(account_id, f"order{first}", list(zip([p.id for p in packages], payments, strict=True))),
-                   charge=True)
-        return packages, amount
+        acc.state = replace(acc.state, balances=balances, purse=sale.purse)
+        acc.entries.append(sale.entry)
+        acc.events.extend((kind, shanghai_day(at)) for kind in sale.events)
+        return sale.packages, sale.amount
 
     def switch_traffic_billing(self, account_id: str, mode: TrafficBilling, at: datetime) -> date:
         acc = self._account(account_id)

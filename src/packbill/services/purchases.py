@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+
+from sqlalchemy.engine import Connection
 
 from ..domain import journal
 from ..domain.catalog import UnknownSku
 from ..domain.days import shanghai_day
 from ..domain.errors import BillingError
 from ..domain.model import Package
-from ..domain.purchase import purchase
+from ..domain.purchase import sell
 from ..domain.refund import check_refund
-from ..domain.wallet import Payment, contracted, pay, pay_back, rate_on, split, split_payment
+from ..domain.wallet import Payment, pay_back
 from ..storage import accounts as accounts_store
+from ..storage import books as books_store
 from ..storage import notify as notify_store
 from ..storage import packages as packages_store
 from ..storage import wallet as wallet_store
@@ -24,7 +27,7 @@ from . import idempotency
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey, Replayed
 from .operators import Principal, recorded
-from .wallet import commit_movement, late_month_of
+from .wallet import commit_movement, record_movement
 
 
 def _new_id(prefix: str) -> str:
@@ -46,29 +49,24 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
     """Create the packages of one order and pay for them (vouchers first, then cash); nothing is
     created or charged when the purchase is refused (R2, unknown SKU, R18 insufficient funds)."""
     at = not_ahead(ctx, at, "a purchase")
-    day = shanghai_day(at)
 
-    def work(conn) -> Purchase:
+    def work(conn: Connection) -> Purchase:
+        # what the account has (under its lock; finalising a month takes it too)
         account = accounts_store.get_account(conn, account_id, lock=True)
         idempotency.check(conn, idem)
-        packages, list_exact = purchase(ctx.catalog, account_id, account.site, sku, count, at, 0, lambda: _new_id("pkg_"))
-        list_amount, amount = contracted(list_exact, rate_on(day, wallet_store.load_rates(conn, [account_id])[account_id]))
         before = wallet_store.load_purse(conn, account_id)
-        payment, after = pay(before, amount, packages[0].service, day, refusable=True)
-        shares = split(amount, count)
-        packages = [replace(p, price=share) for p, share in zip(packages, shares, strict=True)]
-        payments = list(zip([p.id for p in packages], split_payment(payment, shares), strict=True))
-        order_id = _new_id("ord_")
-        stored = packages_store.insert_order(conn, order_id, account_id, sku, count, amount, at, packages, list_amount,
-                                    ctx.catalog.sku(sku).price, payment, statement_month=late_month_of(conn, at))
-        wallet_store.record_package_payments(conn, account_id, payments)
-        commit_movement(conn, account_id, before, after, at, [journal.purchase(account_id, order_id, payments)], charge=True)
-        notify_store.emit(conn, [(account_id, "package.bought", {
-            "order_id": order_id, "sku": sku, "count": count, "package_ids": [p.id for p in stored], "amount": str(amount),
-            "list_amount": str(list_amount), "paid": {"voucher": str(payment.voucher_total), "cash": str(payment.cash)},
-            "first_day": stored[0].first_day.isoformat(), "last_day": stored[0].last_day.isoformat()}, None)], at)
-        idempotency.claim(conn, idem, order_id, at)
-        return Purchase(order_id, stored, amount, list_amount, payment)
+        rates = wallet_store.load_rates(conn, [account_id])[account_id]
+        final = books_store.final_month_rows(conn)
+        # what buying means (the rules)
+        sale = sell(ctx.catalog, account_id, account.site, sku, count, at, rates, before, final, _new_id("ord_"), lambda: _new_id("pkg_"))
+        # what is written
+        stored = packages_store.insert_order(conn, sale.order_id, account_id, sku, count, sale.amount, at, sale.packages, sale.list_amount,
+                                             ctx.catalog.sku(sku).price, sale.payment, statement_month=sale.statement_month)
+        wallet_store.record_package_payments(conn, account_id, sale.payments)
+        record_movement(conn, account_id, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month)
+        notify_store.emit(conn, [sale.notice(account_id, sku)], at)
+        idempotency.claim(conn, idem, sale.order_id, at)
+        return Purchase(sale.order_id, stored, sale.amount, sale.list_amount, sale.payment)
 
     return idempotency.run(ctx, idem, work)
 

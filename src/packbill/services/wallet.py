@@ -4,6 +4,7 @@ payment terms, balance alerts, and the wallet as a customer sees it."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -46,13 +47,20 @@ def commit_movement(conn: Connection, account_id: str, before: Purse, after: Pur
                     entries: list[journal.Entry], *, charge: bool, memo: str | None = None) -> Purse:
     """Write one movement of an account's money: the purse (with its arrears clock and alert
     moved on), the journal entries and the events it raised."""
+    moved, events = after_movement(after, at, shanghai_day(at), charge=charge)
+    record_movement(conn, account_id, before, moved, events, at, entries, late_month_of(conn, at), memo)
+    return moved
+
+
+def record_movement(conn: Connection, account_id: str, before: Purse, after: Purse, events: Sequence[str], at: datetime,
+                    entries: Sequence[journal.Entry], statement_month: date | None, memo: str | None = None) -> None:
+    """Write a movement the rules decided: the purse, the journal entries (on ``statement_month``'s
+    statement when the movement's own month is final) and the wallet events with their notifications."""
     day = shanghai_day(at)
-    moved, events = after_movement(after, at, day, charge=charge)
-    wallet_store.save_purses(conn, {account_id: (before, moved)})
-    journal_store.write_entries(conn, account_id, at, entries, memo, statement_month=late_month_of(conn, at))
+    wallet_store.save_purses(conn, {account_id: (before, after)})
+    journal_store.write_entries(conn, account_id, at, entries, memo, statement_month=statement_month)
     wallet_store.insert_events(conn, [(account_id, kind) for kind in events], at, day)
     notify_store.emit(conn, [wallet_event(account_id, kind, day) for kind in events], at)
-    return moved
 
 
 def late_month_of(conn: Connection, at: datetime) -> date | None:
