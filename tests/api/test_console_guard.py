@@ -136,3 +136,17 @@ def test_refused_console_changes_are_recorded_whoever_tries(app, ctx, who):
         r = client.post(path, data={**form, "csrf": csrf}, follow_redirects=False)
         assert r.status_code in (403, 404), (path, r.status_code)
         assert [x.outcome for x in trail(ctx, action)] in (["forbidden"], ["not_found"]), (who, action)
+
+
+@pytest.mark.parametrize("path", ["/console/accounts/acc_nope", "/console/accounts/acc_nope/bills", "/console/accounts/acc_nope/catalog",
+                                  "/console/accounts/acc_nope/statements", "/console/accounts/acc_nope/messages"])
+def test_an_account_that_does_not_exist_is_a_404_page_in_the_pages_language(app, path):
+    """Found in a browser pass after the console's split: an operator opening an account id that
+    does not exist got a 500 (the page's opening caught the wrong error)."""
+    client, _ = signed_in(app, OPERATOR)
+    r = client.get(path)
+    assert r.status_code == 404 and "Traceback" not in r.text
+    assert "找不到" in r.text
+    client.get("/console/lang/en")
+    r = client.get(path)
+    assert r.status_code == 404 and "no such account" in r.text

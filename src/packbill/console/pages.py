@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 from .. import present, services
 from ..domain.access import CHANGES
 from ..domain.days import SHANGHAI, check_supported
+from ..domain.errors import BillingError
 from ..domain.limits import BODY_TOO_LARGE
 from ..present.books import STYLE as STATEMENT_STYLE
 from ..services import Lockout, inbox, operators
@@ -235,7 +236,7 @@ class Pages:
             raise Turned(v.error(404, "not_found"))
         try:
             v.account = services.account_view(self.ctx, account_id)
-        except services.BillingError:
+        except BillingError:
             raise Turned(v.error(404, "not_found")) from None
 
     def _refusal(self, v: Visit, action: str, account_id: str | None) -> Response | None:
