@@ -2,7 +2,6 @@
 database-backed purchase and by the reference model alike."""
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
