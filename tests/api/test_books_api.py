@@ -107,10 +107,16 @@ def test_invoices_stop_at_the_invoiceable_amount(api, month):
 
 def test_revenue_is_for_the_operator(api, month):
     assert api.as_(month["token"]).get("/v1/revenue").status_code == 403
-    r = api.as_(OPERATOR).get("/v1/revenue?from=2027-05-25&to=2027-06-01").json()
+    r = api.as_(OPERATOR).get("/v1/revenue?from=2027-05-20&to=2027-06-01").json()
     days = {d["day"]: d for d in r["days"]}
-    assert len(days) == 8
-    assert days["2027-06-01"]["services"] == [{"service": "ai.face", "recognised": "0.00", "breakage": "0.00", "payg": "1.50"}]
+    assert len(days) == 13
+    # SPEC section 8: dated by the usage day it serves (2027-05-20), not by the run's morning
+    assert days["2027-05-20"]["services"] == [{"service": "ai.face", "recognised": "0.00", "breakage": "0.00", "payg": "1.50"}]
+    assert days["2027-06-01"]["services"] == []
+    r = api.as_(OPERATOR).get("/v1/revenue?from=2027-05-20&to=2027-05-20&format=csv&lang=zh")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv") and r.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows == [["日期", "服务", "资源包确认收入", "过期作废", "按量计费收入", "日末递延收入"], ["2027-05-20", "人脸检测", "0.00", "0.00", "1.50", "0.00"]]
     for bad in ("from=2027-06-02&to=2027-06-01", "from=yesterday", "from=2020-01-01&to=2027-01-01"):
         assert api.as_(OPERATOR).get(f"/v1/revenue?{bad}").status_code == 422, bad
 
@@ -142,3 +148,23 @@ def test_the_lateness_horizon_applies_to_file_imports(ctx, tmp_path):
                               for n, d in enumerate((1, 8, 2))) + "\n")
     result = services.import_file(ctx, path, workers=1)
     assert result.accepted == 0 and [(b.line, b.reason) for b in result.bad] == [(2, "too_late")]
+
+
+def test_the_close_of_a_month_reconciles_its_statements_with_its_revenue(api, month):
+    """SPEC section 8, R21 revenue dates: May's statements bill 1.50 pay-as-you-go and May's
+    revenue holds 1.50; late usage of May, settled after May is final, goes on June's statement
+    and into June's revenue, so both months still balance."""
+    op = api.as_(OPERATOR)
+    assert api.as_(month["token"]).get("/v1/close/2027-05").status_code == 403
+    may = op.get("/v1/close/2027-05").json()
+    assert may["final"] is True and may["balanced"] is True
+    assert may["services"] == [{"service": "ai.face", "statements_payg": "1.50", "revenue_payg": "1.50", "recognised": "0.00",
+                                "breakage": "0.00", "difference": "0.00"}]
+    late = api.as_(month["token"]).post(f"/v1/accounts/{month['id']}/usage", json={"events": [face("u2", 1000, FIXED_NOW - timedelta(days=11))]})
+    assert late.status_code in (200, 201, 202)
+    assert op.post("/v1/settlements", json={"through": "2027-05-31"}).status_code in (200, 201)
+    again, june = op.get("/v1/close/2027-05").json(), op.get("/v1/close/2027-06").json()
+    assert again == may  # final: the late line is not May's
+    assert june["balanced"] and june["services"][0]["statements_payg"] == june["services"][0]["revenue_payg"] == "0.50"
+    for bad in ("2027-13", "May", "2099-01"):
+        assert op.get(f"/v1/close/{bad}").status_code == 422, bad

@@ -38,6 +38,7 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("POST", "/v1/accounts/{account_id}/invoices"): {"admin", "finance"},
     ("GET", "/v1/accounts/{account_id}/invoices"): OWN,
     ("GET", "/v1/revenue"): READERS,
+    ("GET", "/v1/close/{month}"): READERS,
     ("GET", "/v1/accounts/{account_id}/advice"): OWN,
     ("POST", "/v1/accounts/{account_id}/advice"): OWN,
     ("POST", "/v1/keys"): {"admin"},

@@ -67,3 +67,13 @@ def test_R7_a_switch_with_a_past_at_may_not_change_a_settled_day(ledger):
     with pytest.raises(InvalidRequest):
         ledger.switch_traffic_billing("b", TrafficBilling.TRAFFIC, t("2026-11-24 20:00"))  # settled for b too
     assert ledger.switch_traffic_billing("a", TrafficBilling.TRAFFIC, t("2026-11-25 20:00")) == d("2026-11-26")
+
+
+def test_R22_money_still_owed_is_not_invoiceable():
+    """SPEC section 8: invoiceable = purchases' and pay-as-you-go's cash, less refunds, less what
+    is still owed (minus a negative balance), less what was invoiced; never below zero."""
+    from packbill.domain.books import invoiceable
+
+    assert invoiceable(D("100.00"), D("50.00"), D("10.00"), D("20.00"), D("5.00")) == D("120.00")  # nothing owed
+    assert invoiceable(D("100.00"), D("50.00"), D("10.00"), D("20.00"), D("-30.00")) == D("90.00")
+    assert invoiceable(D("100.00"), D("50.00"), D("0.00"), D("0.00"), D("-1319.27")) == D("0.00")  # never below zero

@@ -92,12 +92,15 @@ def test_a_package_paid_partly_by_voucher_recognised_as_drawn_then_broken_at_exp
     services.settle(ctx, date(2026, 9, 9))  # again: nothing is broken twice
     assert len(entries(ctx, account.id, "expiry")) == 1
 
+    # SPEC section 8, R21 revenue dates: revenue is dated by the usage day it serves, breakage by
+    # the package's last day (the right lapses at that day's end), whenever the run was
     days = {r.day: r for r in books.revenue(ctx, date(2025, 9, 10), date(2026, 9, 10))}
     assert days[date(2025, 9, 10)].deferred == D("500.00")
-    assert days[date(2025, 10, 1)].services["ai.face"]["recognised"] == D("250.00")
-    assert days[date(2025, 10, 6)].services["ai.face"]["recognised"] == D("166.67")
-    assert days[date(2026, 9, 10)].services["ai.face"]["breakage"] == D("83.33")
-    assert days[date(2026, 9, 10)].deferred == D("0.00")
+    assert days[date(2025, 9, 15)].services["ai.face"]["recognised"] == D("250.00")
+    assert days[date(2025, 10, 1)].services == {}  # the morning's run is not the usage's day
+    assert days[date(2025, 10, 5)].services["ai.face"]["recognised"] == D("166.67")
+    assert days[date(2026, 9, 9)].services["ai.face"]["breakage"] == D("83.33")
+    assert days[date(2026, 9, 9)].deferred == D("0.00")
     # the voucher ran out at purchase; on its expiry nothing was left to forfeit
     assert entries(ctx, account.id, "voucher_expiry") == []
     assert_sound(ctx)
@@ -127,7 +130,9 @@ def test_a_refund_reverses_the_deferral_to_cash_and_voucher_and_an_unused_vouche
     (expiry,) = entries(ctx, account.id, "voucher_expiry")
     assert sorted(a for a, _ in expiry["postings"]) == ["breakage", f"voucher:{expiry['ref']}"]
     assert {a: x for a, x in expiry["postings"]}["breakage"] == D("30.00")
-    assert books.revenue(ctx, date(2025, 10, 1), date(2025, 10, 1))[0].services["vouchers"]["breakage"] == D("30.00")
+    # dated by the voucher's last day (SPEC section 8), in September, whose close then holds it
+    assert books.revenue(ctx, date(2025, 9, 30), date(2025, 9, 30))[0].services["vouchers"]["breakage"] == D("30.00")
+    assert books.revenue(ctx, date(2025, 10, 1), date(2025, 10, 1))[0].services == {}
     assert_sound(ctx)
 
 
@@ -155,7 +160,14 @@ def test_late_usage_after_the_final_statement_goes_on_the_next_one_and_invoices_
     assert october.daily == ((date(2025, 9, 25), D("0.00"), D("1.00")),)
     assert october.opening_balance == D("-0.70") and october.closing_balance == D("-1.70")
 
-    # invoiceable: 0.70 + 1.00 of cash spent
+    # SPEC section 8, R22 invoiceable: 0.70 + 1.00 of cash spent, all of it still owed: nothing
+    # is invoiceable until it is paid
+    assert books.invoiceable_now(ctx, account.id) == D("0.00")
+    with pytest.raises(Conflict):
+        books.record_invoice(ctx, account.id, D("1.50"), "INV-0")
+    services.topup(ctx, account.id, D("1.00"), "bank-pays-most")
+    assert books.invoiceable_now(ctx, account.id) == D("1.00")  # 0.70 still owed
+    services.topup(ctx, account.id, D("0.70"), "bank-pays-the-rest")
     assert books.invoiceable_now(ctx, account.id) == D("1.70")
     first = books.record_invoice(ctx, account.id, D("1.50"), "INV-1")
     assert first.invoiceable == D("0.20")

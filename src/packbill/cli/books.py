@@ -13,7 +13,7 @@ from rich.table import Table
 
 from .. import present
 from ..pdf import PdfUnavailable, html_to_pdf
-from ..present.books import revenue_json, statement_csv, statement_html, statement_json
+from ..present.books import close_json, revenue_csv, revenue_json, statement_csv, statement_html, statement_json
 from ..services import audit as audit_service
 from ..services import books
 from .common import DbOpt, Errors, fail, open_ctx, out, parse_day
@@ -157,16 +157,20 @@ def invoices_list(account_id: str, db: DbOpt = None) -> None:
 def revenue(
     from_: Annotated[str | None, typer.Option("--from", help="first day YYYY-MM-DD [default: 29 days before --to]")] = None,
     to: Annotated[str | None, typer.Option(help="last day YYYY-MM-DD [default: today, Asia/Shanghai]")] = None,
-    format: Annotated[str, typer.Option(help="table or json")] = "table",
+    format: Annotated[str, typer.Option(help="table, json or csv (a spreadsheet; --lang for its headers and names)")] = "table",
+    lang: Annotated[str, typer.Option(help="zh or en, for the csv")] = "zh",
     db: DbOpt = None,
 ) -> None:
-    """Revenue per day and service: recognised from packages, breakage, pay-as-you-go, and the deferred balance."""
+    """Revenue per day and service, dated by the usage day it serves: recognised from packages,
+    breakage, pay-as-you-go, and the deferred balance at each day's end."""
     from datetime import timedelta
 
     from ..domain.days import shanghai_day
 
-    if format not in ("table", "json"):
-        fail("--format is table or json")
+    if format not in ("table", "json", "csv"):
+        fail("--format is table, json or csv")
+    if lang not in ("zh", "en"):
+        fail("--lang is zh or en")
     ctx = open_ctx(db)
     last = parse_day(to, "to") if to else shanghai_day(ctx.now())
     first = parse_day(from_, "from") if from_ else last - timedelta(days=29)
@@ -174,6 +178,9 @@ def revenue(
         days = books.revenue(ctx, first, last)
     if format == "json":
         sys.stdout.write(json.dumps(revenue_json(days), indent=2) + "\n")
+        return
+    if format == "csv":
+        sys.stdout.write(revenue_csv(days, ctx.catalog, lang))
         return
     table = Table(title=f"revenue {first} to {last} (CNY)")
     for col in ("day", "service", "recognised", "breakage", "pay-as-you-go", "deferred at day end"):
@@ -185,6 +192,37 @@ def revenue(
             table.add_row(str(d.day) if i == 0 else "", service, present.money(f["recognised"]), present.money(f["breakage"]),
                           present.money(f["payg"]), present.money(d.deferred) if i == 0 else "")
     out().print(table)
+
+
+@app.command()
+def close(
+    month: Annotated[str, typer.Argument(help="the month, YYYY-MM")],
+    format: Annotated[str, typer.Option(help="table or json")] = "table",
+    db: DbOpt = None,
+) -> None:
+    """A month's close: its statements' pay-as-you-go against its revenue per service, with the
+    deferred revenue at both ends; exit status 1 when a difference is not 0.00."""
+    if format not in ("table", "json"):
+        fail("--format is table or json")
+    ctx = open_ctx(db)
+    with Errors():
+        found = books.month_close(ctx, books.parse_month(month))
+    if format == "json":
+        sys.stdout.write(json.dumps(close_json(found), indent=2) + "\n")
+    else:
+        console = out()
+        table = Table(title=f"close of {found.month:%Y-%m} ({'final' if found.final else 'provisional'}; CNY)")
+        for col in ("service", "statements' pay-as-you-go", "pay-as-you-go revenue", "difference", "recognised", "breakage"):
+            table.add_column(col, justify="left" if col == "service" else "right")
+        for row in found.rows:
+            table.add_row(row.service, *(present.money(x) for x in (row.statements_payg, row.revenue_payg, row.difference, row.recognised,
+                                                                    row.breakage)))
+        console.print(table)
+        console.print(f"deferred revenue: {present.money(found.deferred_opening)} at the start, {present.money(found.deferred_closing)} at the end")
+        console.print("balanced: the statements and the revenue agree for every service" if found.balanced
+                      else "[red]not balanced[/red]: a difference is not 0.00")
+    if not found.balanced:
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -125,6 +125,56 @@ def revenue_days(first: date, last: date, deferred_before: Decimal,
     return out
 
 
+# -- the month's close (R21 revenue dates, R22) ------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class CloseRow:
+    """One service in a month's close: what the month's statements bill as pay-as-you-go against
+    the pay-as-you-go revenue of the month, and the month's recognised revenue and breakage."""
+
+    service: str
+    statements_payg: Decimal
+    revenue_payg: Decimal
+    recognised: Decimal
+    breakage: Decimal
+
+    @property
+    def difference(self) -> Decimal:
+        return self.statements_payg - self.revenue_payg
+
+
+@dataclass(frozen=True, slots=True)
+class MonthClose:
+    month: date
+    final: bool
+    rows: tuple[CloseRow, ...]
+    deferred_opening: Decimal
+    """Deferred revenue held when the month began."""
+    deferred_closing: Decimal
+    """Deferred revenue held when it ended (or at the end of the days so far, while it runs)."""
+
+    @property
+    def balanced(self) -> bool:
+        return all(r.difference == 0 for r in self.rows)
+
+
+def month_close(month: date, final: bool, statements_payg: dict[str, Decimal], days: Sequence[RevenueDay],
+                deferred_opening: Decimal) -> MonthClose:
+    """The month's statements against its revenue, per service (SPEC section 8): revenue is dated
+    by the usage day it serves, and usage of a final month counts where the statements put it,
+    so every difference is 0.00 when the books agree. ``days``: the month's revenue days."""
+    sums: dict[str, dict[str, Decimal]] = {}
+    for day in days:
+        for service, figures in day.services.items():
+            row = sums.setdefault(service, {"recognised": ZERO, "breakage": ZERO, "payg": ZERO})
+            for kind, amount in figures.items():
+                row[kind] += amount
+    services = sorted(set(sums) | set(statements_payg))
+    rows = tuple(CloseRow(s, statements_payg.get(s, ZERO), sums.get(s, {}).get("payg", ZERO), sums.get(s, {}).get("recognised", ZERO),
+                          sums.get(s, {}).get("breakage", ZERO)) for s in services)
+    return MonthClose(month, final, rows, deferred_opening, days[-1].deferred if days else deferred_opening)
+
+
 # -- statements (R22) ---------------------------------------------------------------------------
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +311,14 @@ def statement_month(day: date, final_months: Iterable[date]) -> date:
     return month
 
 
+def book_day(day: date, final_months: Iterable[date]) -> date:
+    """R21 revenue dates: the day an amount of ``day`` counts on in the books: its own day, or,
+    when its month's statements are final, the first day of the first month still open (where
+    the statements put it)."""
+    month = statement_month(day, final_months)
+    return day if month == month_start(day) else month
+
+
 def late_month(day: date, final_months: Iterable[date]) -> date | None:
     """The statement month of money moved on ``day`` (late money): None when the month of
     ``day`` is still open (the movement's own month), else the first month that is open."""
@@ -268,10 +326,13 @@ def late_month(day: date, final_months: Iterable[date]) -> date | None:
     return statement_month(day, final) if month_start(day) in final else None
 
 
-def invoiceable(purchases_cash: Decimal, payg_cash: Decimal, refunded_cash: Decimal, invoiced: Decimal) -> Decimal:
-    """R22: cash spent on purchases and pay-as-you-go, less refunds and what was invoiced; top-ups
-    not yet spent and vouchers are never invoiceable. Never below zero."""
-    return max(ZERO, purchases_cash + payg_cash - refunded_cash - invoiced)
+def invoiceable(purchases_cash: Decimal, payg_cash: Decimal, refunded_cash: Decimal, invoiced: Decimal, balance: Decimal) -> Decimal:
+    """R22 as clarified (SPEC section 8): cash spent on purchases and pay-as-you-go, less refunds,
+    less what the account still owes (minus ``balance`` when the cash balance is below zero),
+    less what was already invoiced; top-ups not yet spent and vouchers are never invoiceable.
+    Never below zero."""
+    owed = -balance if balance < 0 else ZERO
+    return max(ZERO, purchases_cash + payg_cash - refunded_cash - owed - invoiced)
 
 
 def statement_number(month: date, seq: int) -> str:

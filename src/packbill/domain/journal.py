@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -41,6 +42,9 @@ class Entry:
     kind: str
     ref: str
     postings: tuple[Posting, ...]
+    day: date | None = None
+    """The day it counts on in the books when that is not the day it was made: the usage day a
+    settlement's revenue serves, a package's or voucher's last day for breakage (R21)."""
 
     def __post_init__(self) -> None:
         if sum((p.amount for p in self.postings), Decimal(0)) != 0:

@@ -10,13 +10,14 @@ notifications, and the statement month of each line. ``services.settlement`` wri
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .books import Recognition, recognition, statement_month
+from .books import Recognition, book_day, recognition, statement_month
 from .journal import Entry
+from .model import BillLine
 from .notify import wallet_event
 from .settlement import AccountSettlement, AccountState, journal_of_run
 
@@ -29,7 +30,8 @@ class ChunkBooks:
     """What a chunk of settled accounts writes besides its lines and state."""
 
     entries: list[tuple[str, Entry]]
-    """(account id, journal entry): the run's charges and the revenue its draws recognised."""
+    """(account id, journal entry): the run's charges and the revenue its draws recognised, one
+    of each per book day (R21 revenue dates)."""
     wallet_events: list[tuple[str, str]]
     """(account id, kind): arrears, arrears lifted, low balance (R19, R20)."""
     notifications: list[Notification]
@@ -42,13 +44,34 @@ def run_ref(run_id: int) -> str:
     return f"run:{run_id}"
 
 
-def recognised(ref: str, before: AccountState, result: AccountSettlement) -> Entry | None:
-    """R21: the entry recognising what the draws of ``result`` took from each package."""
+def account_entries(account_id: str, ref: str, before: AccountState, result: AccountSettlement, book_days: Mapping[date, date]
+                    ) -> list[Entry]:
+    """R21 revenue dates: an account's entries of one run, one pay-as-you-go entry and one
+    recognition entry per book day (``book_days``: each line's day and the day it counts on),
+    each dated by it. A package's draws are recognised day after day, so that the days' parts add
+    up to exactly what recognising the run's draws at once would post."""
+    by_day: dict[date, list[BillLine]] = {}
+    for line in result.lines:
+        by_day.setdefault(book_days[line.day], []).append(line)
     held = before.balances
-    return recognition(ref, [
-        Recognition(pid, held[pid].package.service, held[pid].package.price, held[pid].package.size,
-                    held[pid].package.size - held[pid].remaining, held[pid].package.size - left)
-        for pid, left in sorted(result.remaining.items())])
+    drawn = {pid: b.package.size - b.remaining for pid, b in held.items()}
+    entries: list[Entry] = []
+    for day in sorted(by_day):
+        lines = by_day[day]
+        entries += [replace(e, day=day) for e in journal_of_run(account_id, lines, ref)]
+        taken: dict[str, int] = {}
+        for line in lines:
+            for d in line.drawn:
+                taken[d.package_id] = taken.get(d.package_id, 0) + d.quantity
+        changes = []
+        for pid in sorted(taken):
+            package = held[pid].package
+            changes.append(Recognition(pid, package.service, package.price, package.size, drawn[pid], drawn[pid] + taken[pid]))
+            drawn[pid] += taken[pid]
+        entry = recognition(ref, changes)
+        if entry is not None:
+            entries.append(replace(entry, day=day))
+    return entries
 
 
 def settled_notice(run_id: int, result: AccountSettlement) -> dict[str, Any]:
@@ -66,18 +89,15 @@ def chunk_books(run_id: int, results: Mapping[str, AccountSettlement], before: M
     """
     ref = run_ref(run_id)
     final = set(final_months)
+    days = {line.day for r in results.values() for line in r.lines}
+    book_days = {d: book_day(d, final) for d in days}
     entries: list[tuple[str, Entry]] = []
     events: list[tuple[str, str]] = []
     notices: list[Notification] = []
     for account_id in sorted(results):
         result = results[account_id]
-        entries += [(account_id, e) for e in journal_of_run(account_id, result.lines, ref)]
-        if result.remaining:
-            entry = recognised(ref, before[account_id], result)
-            if entry is not None:
-                entries.append((account_id, entry))
+        entries += [(account_id, e) for e in account_entries(account_id, ref, before[account_id], result, book_days)]
         events += [(account_id, kind) for kind in result.events]
         notices += [wallet_event(account_id, kind, run_day) for kind in result.events]
     notices += [(a, "day.settled", settled_notice(run_id, r), None) for a, r in sorted(results.items()) if r.days]
-    days = {line.day for r in results.values() for line in r.lines}
     return ChunkBooks(entries, events, notices, {d: statement_month(d, final) for d in days})

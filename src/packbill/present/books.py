@@ -9,7 +9,7 @@ from decimal import Decimal
 from html import escape
 from typing import Any
 
-from ..domain.books import RevenueDay, Statement
+from ..domain.books import MonthClose, RevenueDay, Statement
 from ..domain.catalog import Catalog
 from ..domain.days import month_days
 from . import money, money_json, quantity, service_name, spreadsheet
@@ -166,3 +166,27 @@ def revenue_json(days: Sequence[RevenueDay]) -> dict[str, Any]:
     return {"days": [{"day": d.day.isoformat(), "deferred": money_json(d.deferred),
                       "services": [{"service": s, **{k: money_json(v) for k, v in figures.items()}} for s, figures in d.services.items()]}
                      for d in days]}
+
+
+def revenue_csv(days: Sequence[RevenueDay], catalog: Catalog, lang: str = "zh") -> str:
+    """The revenue report as a spreadsheet: one row per day and service, headers and service
+    names in ``lang``, the deferred balance at each day's end."""
+    w = in_language("revenue", lang)
+    buf = io.StringIO()
+    out = spreadsheet.writer(buf)
+    out.writerow([w["day"], w["service"], w["recognised"], w["breakage"], w["payg"], w["deferred"]])
+    for d in days:
+        for service, f in d.services.items():
+            name = w["vouchers"] if service == "vouchers" else service_name(catalog, service, lang)
+            out.writerow([d.day.isoformat(), name, money_json(f["recognised"]), money_json(f["breakage"]), money_json(f["payg"]),
+                          money_json(d.deferred)])
+    return buf.getvalue()
+
+
+def close_json(close: MonthClose) -> dict[str, Any]:
+    return {"month": f"{close.month:%Y-%m}", "final": close.final,
+            "services": [{"service": r.service, "statements_payg": money_json(r.statements_payg), "revenue_payg": money_json(r.revenue_payg),
+                          "recognised": money_json(r.recognised), "breakage": money_json(r.breakage), "difference": money_json(r.difference)}
+                         for r in close.rows],
+            "deferred_opening": money_json(close.deferred_opening), "deferred_closing": money_json(close.deferred_closing),
+            "balanced": close.balanced}

@@ -10,7 +10,7 @@ frozen once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain import books
 from ..domain.books import Statement
-from ..domain.days import FIRST_DAY, LAST_DAY, check_supported, day_start, month_end, month_start, next_month, shanghai_day
+from ..domain.days import FIRST_DAY, LAST_DAY, check_supported, month_end, month_start, next_month, shanghai_day
 from ..domain.errors import Conflict, InvalidRequest, NotFound
 from ..domain.wallet import check_amount
 from ..storage import accounts as accounts_store
@@ -53,14 +53,17 @@ def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
             # read again under the locks: another run may have closed some meanwhile
             mine_p = [p for p in books_store.expired_packages(conn, through) if p[0] in chunk]
             mine_v = [v for v in books_store.expired_vouchers(conn, run_day) if v[0] in chunk]
-            entries = [(a, e) for a, pid, service, amount, size, drawn in mine_p
+            final = books_store.final_month_rows(conn)
+            # R21 revenue dates: breakage counts on the last day (the right lapses at its end)
+            entries = [(a, replace(e, day=books.book_day(last, final))) for a, pid, service, amount, size, drawn, last in mine_p
                        if (e := books.package_breakage(pid, service, amount, size, drawn)) is not None]
-            entries += [(a, e) for a, vid, remaining in mine_v if (e := books.voucher_breakage(vid, remaining)) is not None]
+            entries += [(a, replace(e, day=books.book_day(last, final))) for a, vid, remaining, last in mine_v
+                        if (e := books.voucher_breakage(vid, remaining)) is not None]
             write_many(conn, entries, run_at)
             notify_store.emit(conn, [(a, "package.expired", {
                 "package_id": pid, "service": service, "forfeited_quantity": size - drawn,
                 "forfeited_amount": str(amount - books.recognised(amount, drawn, size))}, None)
-                for a, pid, service, amount, size, drawn in mine_p], run_at)
+                for a, pid, service, amount, size, drawn, _ in mine_p], run_at)
             books_store.close_packages(conn, [p[1] for p in mine_p], run_at)
             books_store.close_vouchers(conn, [v[1] for v in mine_v], run_at)
             return len(entries)
@@ -236,15 +239,28 @@ def invoices(ctx: Context, account_id: str) -> list[tuple[int, str, Decimal, int
 MAX_REVENUE_DAYS = 1000
 
 
+def month_close(ctx: Context, month: date) -> books.MonthClose:
+    """R21, R22: ``month``'s statements reconciled with its revenue per service, with the deferred
+    revenue at both ends (through today while the month runs). The month must have begun."""
+    today = shanghai_day(ctx.now())
+    if month > today:
+        raise InvalidRequest(f"{month:%Y-%m} has not begun yet; there is no close for it")
+    last = min(month_end(month), today)
+    with ctx.db.read() as conn:
+        final = month in books_store.final_month_rows(conn)
+        billed = books_store.statements_payg(conn, month)
+        before, rows = books_store.revenue_postings(conn, month, last)
+    return books.month_close(month, final, billed, books.revenue_days(month, last, before, rows), before)
+
+
 def revenue(ctx: Context, first: date, last: date) -> list[books.RevenueDay]:
     """R21: per day of [first, last], recognised revenue, breakage and pay-as-you-go per
-    service, and the deferred balance at each day's end (entries count on their Asia/Shanghai day)."""
+    service, and the deferred balance at each day's end. Revenue is dated by the usage day it
+    serves (SPEC section 8): an amount of a final month counts on the first open month's first day."""
     if last < first:
         raise InvalidRequest("'to' is before 'from'")
     if (last - first).days >= MAX_REVENUE_DAYS:
         raise InvalidRequest(f"ask for at most {MAX_REVENUE_DAYS} days at once")
     with ctx.db.read() as conn:
-        before, rows = books_store.revenue_postings(conn, day_start(first), day_start(last + timedelta(days=1)))
-    from ..domain.days import from_us
-
-    return books.revenue_days(first, last, before, ((shanghai_day(from_us(at)), acct, amount) for at, acct, amount in rows))
+        before, rows = books_store.revenue_postings(conn, first, last)
+    return books.revenue_days(first, last, before, rows)

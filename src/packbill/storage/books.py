@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -29,23 +29,23 @@ def _chunks(ids: Sequence[str]):
 
 # -- expiries (R9, R17, R21) ---------------------------------------------------------------------
 
-def expired_packages(conn: Connection, through: date) -> list[tuple[str, str, str, Decimal, int, int]]:
+def expired_packages(conn: Connection, through: date) -> list[tuple[str, str, str, Decimal, int, int, date]]:
     """Packages whose last day is at most ``through`` and whose breakage was not posted:
-    (account, package, service, contracted amount, size, drawn)."""
+    (account, package, service, contracted amount, size, drawn, last day)."""
     p = schema.packages
-    rows = conn.execute(sa.select(p.c.account_id, p.c.id, p.c.service, p.c.price_fen, p.c.size, p.c.remaining)
+    rows = conn.execute(sa.select(p.c.account_id, p.c.id, p.c.service, p.c.price_fen, p.c.size, p.c.remaining, p.c.last_day)
                         .where(p.c.last_day <= through, p.c.closed_us.is_(None), p.c.refunded_us.is_(None))
                         .order_by(p.c.account_id, p.c.id))
-    return [(r.account_id, r.id, r.service, from_fen(r.price_fen), r.size, r.size - r.remaining) for r in rows]
+    return [(r.account_id, r.id, r.service, from_fen(r.price_fen), r.size, r.size - r.remaining, day_value(r.last_day)) for r in rows]
 
 
-def expired_vouchers(conn: Connection, before: date) -> list[tuple[str, str, Decimal]]:
+def expired_vouchers(conn: Connection, before: date) -> list[tuple[str, str, Decimal, date]]:
     """Vouchers whose last day is before ``before`` and whose remainder was not forfeited:
-    (account, voucher, remaining)."""
+    (account, voucher, remaining, last day)."""
     v = schema.vouchers
-    rows = conn.execute(sa.select(v.c.account_id, v.c.id, v.c.remaining_fen)
+    rows = conn.execute(sa.select(v.c.account_id, v.c.id, v.c.remaining_fen, v.c.expires_on)
                         .where(v.c.expires_on < before, v.c.closed_us.is_(None)).order_by(v.c.account_id, v.c.id))
-    return [(r.account_id, r.id, from_fen(r.remaining_fen)) for r in rows]
+    return [(r.account_id, r.id, from_fen(r.remaining_fen), day_value(r.expires_on)) for r in rows]
 
 
 def close_packages(conn: Connection, package_ids: Sequence[str], at: datetime) -> None:
@@ -244,12 +244,13 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
     return figures
 
 
-def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal]]:
+def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime
+                        ) -> dict[str, tuple[Decimal, Decimal, Decimal, Decimal, Decimal]]:
     """Per account as of a moment (inclusive), from the journal: (cash spent on purchases, cash
-    spent on pay-as-you-go, cash refunded, invoiced)."""
+    spent on pay-as-you-go, cash refunded, invoiced, the cash balance)."""
     inv, je, po = schema.invoices, schema.journal_entries, schema.postings
     until = to_us(as_of)
-    out = {a: [ZERO, ZERO, ZERO, ZERO] for a in ids}
+    out = {a: [ZERO, ZERO, ZERO, ZERO, ZERO] for a in ids}
     column = {"purchase": 0, "payg": 1, "refund": 2}
     for part in _chunks(ids):
         for a, kind, v in conn.execute(sa.select(je.c.account_id, je.c.kind, sa.func.sum(po.c.amount_fen)).join(po, schema.entry_postings())
@@ -260,6 +261,11 @@ def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime) -
         for a, v in conn.execute(sa.select(inv.c.account_id, sa.func.sum(inv.c.amount_fen)).where(inv.c.account_id.in_(part), inv.c.at_us <= until)
                                  .group_by(inv.c.account_id)):
             out[a][3] = from_fen(int(v))
+        for a, v in conn.execute(sa.select(po.c.account_id, sa.func.sum(po.c.amount_fen)).join(je, schema.entry_postings())
+                                 .where(po.c.account_id.in_(part), po.c.ledger_account == sa.literal(journal.CASH) + po.c.account_id,
+                                        je.c.at_us <= until)
+                                 .group_by(po.c.account_id)):
+            out[a][4] = from_fen(int(v))
     return {a: tuple(v) for a, v in out.items()}
 
 
@@ -284,20 +290,33 @@ def invoices_of(conn: Connection, account_id: str) -> list[tuple[int, str, Decim
 
 # -- revenue (R21) ----------------------------------------------------------------------------------
 
-def revenue_postings(conn: Connection, first: datetime, end: datetime) -> tuple[Decimal, list[tuple[int, str, Decimal]]]:
-    """The deferred balance at ``first``, and (entry time, ledger account, amount) of the
-    revenue, breakage, pay-as-you-go and deferred postings made in [first, end), summed per
-    entry time and ledger account."""
+def revenue_postings(conn: Connection, first: date, last: date) -> tuple[Decimal, list[tuple[date, str, Decimal]]]:
+    """The deferred balance when ``first`` begins, and (book day, ledger account, amount) of the
+    revenue, breakage, pay-as-you-go and deferred postings counting on days ``first`` to
+    ``last``, summed per day and ledger account. An entry counts on its ``book_day``; one written
+    before book days were kept, on the Shanghai day of its moment."""
     je, po = schema.journal_entries, schema.postings
+    start, end = to_us(day_start(first)), to_us(day_start(last + timedelta(days=1)))
+    before_first = sa.or_(je.c.book_day < first, sa.and_(je.c.book_day.is_(None), je.c.at_us < start))
     before = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(po.c.amount_fen), 0)).join(je, schema.entry_postings())
-                          .where(po.c.ledger_account.like(journal.DEFERRED + "%"), je.c.at_us < to_us(first))).scalar_one()
+                          .where(po.c.ledger_account.like(journal.DEFERRED + "%"), before_first)).scalar_one()
     kind = sa.case((po.c.ledger_account.like(journal.DEFERRED + "%"), sa.literal(journal.DEFERRED)), else_=po.c.ledger_account)
-    rows = conn.execute(sa.select(je.c.at_us, kind, sa.func.sum(po.c.amount_fen)).join(je, schema.entry_postings())
+    booked = sa.or_(sa.and_(je.c.book_day >= first, je.c.book_day <= last),
+                    sa.and_(je.c.book_day.is_(None), je.c.at_us >= start, je.c.at_us < end))
+    rows = conn.execute(sa.select(je.c.book_day, je.c.at_us, kind, sa.func.sum(po.c.amount_fen)).join(je, schema.entry_postings())
                         .where(sa.or_(po.c.ledger_account.like(journal.DEFERRED + "%"), po.c.ledger_account.like(journal.REVENUE + "%"),
                                       po.c.ledger_account.like(journal.PAYG + "%"), po.c.ledger_account.like(journal.BREAKAGE + "%")),
-                               je.c.at_us >= to_us(first), je.c.at_us < to_us(end))
-                        .group_by(je.c.at_us, kind))
-    return from_fen(int(before)), [(at, acct, from_fen(int(v))) for at, acct, v in rows]
+                               booked)
+                        .group_by(je.c.book_day, je.c.at_us, kind))
+    out = [(day_value(day) if day is not None else shanghai_day(from_us(at)), acct, from_fen(int(v))) for day, at, acct, v in rows]
+    return from_fen(int(before)), out
+
+
+def statements_payg(conn: Connection, month: date) -> dict[str, Decimal]:
+    """Per service, what the bill lines on ``month``'s statements (every account's) bill."""
+    bl = schema.bill_lines
+    rows = conn.execute(sa.select(bl.c.service, sa.func.sum(bl.c.amount_fen)).where(bl.c.statement_month == month).group_by(bl.c.service))
+    return {service: from_fen(int(total)) for service, total in rows if total}
 
 
 def first_activity(conn: Connection) -> date | None:

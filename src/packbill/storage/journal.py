@@ -12,6 +12,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from ..domain.days import shanghai_day
 from ..domain.journal import Entry
 from ..domain.money import from_fen, to_fen
 from . import schema
@@ -36,10 +37,16 @@ def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datet
         return
     ids = new_ids(conn, "journal_entries", len(entries))
     at_us = to_us(at)
+    # the day each counts on in the books: its own (a settlement's usage day, a last day), else the
+    # first day of its statement month when that month is not the month of ``at``, else the day of ``at``
+    default_day = statement_month if statement_month is not None else shanghai_day(at)
     with Raw(conn) as raw:
         month = raw.day(statement_month) if statement_month is not None else None
-        raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo, statement_month) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                 [(i, a, at_us, e.kind, e.ref[:64], memo, month) for i, (a, e) in zip(ids, entries, strict=True)])
+        days = {d: raw.day(d) for d in {default_day, *(e.day for _, e in entries if e.day is not None)}}
+        raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo, statement_month, book_day) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                 [(i, a, at_us, e.kind, e.ref[:64], memo, month, days[e.day if e.day is not None else default_day])
+                  for i, (a, e) in zip(ids, entries, strict=True)])
         raw.many("INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) VALUES (?, ?, ?, ?)",
                  [(a, i, p.ledger_account, to_fen(p.amount)) for i, (a, e) in zip(ids, entries, strict=True) for p in e.postings])
 

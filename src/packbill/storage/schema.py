@@ -172,7 +172,9 @@ journal_entries = sa.Table(
     sa.Column("ref", sa.String(64), nullable=False),
     sa.Column("memo", sa.String(400), nullable=True),
     sa.Column("statement_month", sa.Date, nullable=True),
+    sa.Column("book_day", sa.Date, nullable=True),
     sa.Index("ix_journal_entries_at_us", "at_us"),
+    sa.Index("ix_journal_entries_book_day", "book_day"),
 )
 
 postings = sa.Table(

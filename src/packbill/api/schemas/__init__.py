@@ -16,6 +16,8 @@ from .accounts import (
 from .base import ErrorBody, ErrorOut, In, Money
 from .books import (
     AmountsOut,
+    CloseOut,
+    CloseServiceOut,
     InvoiceIn,
     InvoiceListItem,
     InvoiceOut,
@@ -83,6 +85,7 @@ from .usage import (
 )
 
 __all__ = [
+    "CloseOut", "CloseServiceOut",
     "AccountCreatedOut", "AccountDetailOut", "AccountIn", "AccountListOut", "AccountOut", "AdjustmentIn", "AdjustmentOut", "AmountsOut", "AttemptOut",
     "AuditOut", "AuditRecordOut", "BalanceAlertIn", "BillLineOut", "BillOut", "CreditLimitIn", "DailyUsageListOut", "DailyUsageOut", "DeliveriesOut",
     "DeliveryOut", "DiscountIn", "DrawOut", "EntryOut", "ErrorBody", "ErrorOut", "FailedAccountOut", "In", "InvoiceIn", "InvoiceListItem",

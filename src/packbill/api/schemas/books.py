@@ -113,3 +113,21 @@ class RevenueDayOut(BaseModel):
 
 class RevenueOut(BaseModel):
     days: list[RevenueDayOut]
+
+
+class CloseServiceOut(BaseModel):
+    service: str
+    statements_payg: str = Field(description="pay-as-you-go billed on the month's statements, CNY")
+    revenue_payg: str = Field(description="pay-as-you-go revenue of the month (by the usage day it serves), CNY")
+    recognised: str = Field(description="package revenue recognised in the month, CNY")
+    breakage: str = Field(description="forfeited in the month, CNY")
+    difference: str = Field(description="statements_payg - revenue_payg: 0.00 when the books agree")
+
+
+class CloseOut(BaseModel):
+    month: str = Field(description="YYYY-MM")
+    final: bool = Field(description="whether the month's statements are final")
+    services: list[CloseServiceOut]
+    deferred_opening: str = Field(description="deferred revenue held when the month began, CNY")
+    deferred_closing: str = Field(description="deferred revenue held when it ended (so far, while it runs), CNY")
+    balanced: bool = Field(description="every difference is 0.00")
