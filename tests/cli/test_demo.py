@@ -50,6 +50,12 @@ def test_demo_month(tmp_path):
     assert wallet.state.value == "normal"
     total = sum((ln.amount for ln in lines), Decimal(0))
     assert f"{total:.2f}" in html
+    # SPEC section 8: the demo's October closes: its final statements bill what its revenue holds
+    from packbill.services import books
+
+    october = books.month_close(ctx, MONTH_START)
+    assert october.final and october.balanced and sum(r.statements_payg for r in october.rows) == total
+    assert "close of 2026-10" in result.output and "balanced" in result.output
     ctx.close()
 
 

@@ -93,3 +93,31 @@ def test_the_operator_sees_revenue_as_a_chart(page, live, books):
     page.wait_for_load_state("load")
     assert "开始日期不能晚于结束日期" in page.text_content(".flash")
     sign_out(page)
+
+
+def test_the_operator_closes_a_month_in_both_languages(page, live, books):
+    """SPEC section 8: the month's statements against its revenue, per service; May balances."""
+    sign_in(page, live, OPERATOR)
+    page.click("[data-nav=close]")  # last month by default: May 2027
+    assert "2027 年 5 月结对账" in page.text_content("h1")
+    assert page.get_attribute("[data-balanced]", "data-balanced") == "yes" and "已平" in page.text_content("[data-balanced]")
+    row = page.locator("#close tr", has_text="人脸检测").text_content()
+    assert row.count("1.50") == 2 and "0.00" in row
+    shot(page, "close-zh")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
+    assert "Close of May 2027" in page.text_content("h1") and "Balanced" in page.text_content("[data-balanced]")
+    assert "Face detection" in page.locator("#close").text_content()
+    shot(page, "close-en")
+    page.goto(f"{live}/console/close?month=2027-13")
+    assert page.locator("#close").count() == 0 and page.locator(".flash, [role=alert]").count() >= 1
+    # the revenue page downloads the same figures as a spreadsheet
+    page.goto(f"{live}/console/revenue?from=2027-05-20&to=2027-05-20")
+    with page.expect_download() as got:
+        page.click("[data-download=csv]")
+    text = open(got.value.path(), encoding="utf-8-sig").read()
+    assert "2027-05-20,Face detection,0.00,0.00,1.50,0.00" in text
+    sign_out(page)
+    sign_in(page, live, books[1])  # a customer may not
+    r = page.goto(f"{live}/console/close")
+    assert r.status == 403

@@ -184,6 +184,11 @@ def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal,
     summary.add_row("package revenue recognised as drawn",
                     f"{money(sum((f['recognised'] for d in revenue for f in d.services.values()), Decimal(0)))} CNY "
                     f"(deferred at the end: {money(revenue[-1].deferred)} CNY)")
+    close = books.month_close(ctx, MONTH_START)
+    summary.add_row(f"close of {MONTH_START:%Y-%m}", ("balanced" if close.balanced else "[red]NOT balanced[/red]")
+                    + f": statements' pay-as-you-go {money(sum((r.statements_payg for r in close.rows), Decimal(0)))} CNY = revenue "
+                    f"{money(sum((r.revenue_payg for r in close.rows), Decimal(0)))} CNY; deferred {money(close.deferred_opening)} "
+                    f"-> {money(close.deferred_closing)} CNY")
     problems = audit.audit(ctx)
     summary.add_row("books audit", "sound: every invariant holds" if not problems else f"[red]{len(problems)} violation(s)[/red]")
     return summary
