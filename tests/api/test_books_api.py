@@ -168,3 +168,21 @@ def test_the_close_of_a_month_reconciles_its_statements_with_its_revenue(api, mo
     assert june["balanced"] and june["services"][0]["statements_payg"] == june["services"][0]["revenue_payg"] == "0.50"
     for bad in ("2027-13", "May", "2099-01"):
         assert op.get(f"/v1/close/{bad}").status_code == 422, bad
+
+
+def test_the_bill_detail_downloads_as_one_flat_spreadsheet(api, month):
+    """Issue 21, the contract's bill detail: a row per line and package drawn (here pay-as-you-go
+    only), the service by name, the region group, the quantity and its unit apart, list and
+    contracted amounts, voucher and cash; headers in the chosen language; UTF-8 with a BOM."""
+    me = api.as_(month["token"])
+    path = f"/v1/accounts/{month['id']}/bills?from=2027-05-01&to=2027-05-31&format=csv"
+    r = me.get(path)
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv") and r.content.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert rows[0] == ["日期", "服务", "地域", "用量", "单位", "抵扣来源", "资源包编号", "刊例价金额", "折后金额", "代金券支付", "现金支付", "补结算"]
+    assert rows[1:] == [["2027-05-20", "人脸检测", "中国大陆", "3000", "次", "按量计费", "", "1.50", "1.50", "0.00", "1.50", ""]]
+    english = list(csv.reader(io.StringIO(me.get(path + "&lang=en").content.decode("utf-8-sig"))))
+    assert english[0][:3] == ["Day", "Service", "Region"] and english[1][1:3] == ["Face detection", "Mainland China"]
+    assert me.get(path.replace("format=csv", "format=xlsx")).status_code == 422
+    other = api.new_account("Other")
+    assert api.as_(other["token"]).get(path).status_code == 404

@@ -8,7 +8,7 @@ import re
 import pytest
 from typer.testing import CliRunner
 
-from packbill.cli import app
+from packbill.entry import app  # the packbill command: the CLI and the demo
 
 runner = CliRunner()
 
@@ -94,8 +94,14 @@ def test_operator_day(db_url, tmp_path):
     face = next(ln for ln in data["lines"] if ln["service"] == "ai.face")
     assert face["quantity"] == 211_000 and face["payg_quantity"] == 11_000 and face["amount"] == "5.50"
     assert data["total"] == "5.78"  # 5.50 + 0.8 Mbps x 0.35 = 0.28
-    csv_out = run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "csv").output
-    assert csv_out.splitlines()[0] == "day,service,quantity,drawn,payg_quantity,amount,supplement"
+    csv_out = run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "csv", "--lang", "en").output
+    header, *rows = csv_out.splitlines()
+    assert header == "Day,Service,Region,Quantity,Unit,Paid from,Package id,List amount,Contracted amount,Voucher,Cash,Supplement"
+    face_rows = [r for r in rows if ",Face detection," in r]
+    # a row per package drawn, then the pay-as-you-go part with its amounts
+    assert [r.split(",")[3] for r in face_rows] == ["100000", "100000", "11000"]
+    assert face_rows[-1].split(",")[5:9] == ["Pay-as-you-go", "", "5.50", "5.50"]
+    assert "用量" in run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "csv").output  # zh by default
     table = run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30").output
     assert "5.78" in table and first_pkg in table
 

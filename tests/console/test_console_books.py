@@ -121,3 +121,22 @@ def test_the_operator_closes_a_month_in_both_languages(page, live, books):
     sign_in(page, live, books[1])  # a customer may not
     r = page.goto(f"{live}/console/close")
     assert r.status == 403
+
+
+def test_a_customer_downloads_the_bill_detail_from_the_bills_page(page, live, books):
+    account_id, token, _ = books
+    sign_in(page, live, token)
+    page.goto(f"{live}/console/accounts/{account_id}/bills?from=2027-05-01&to=2027-05-31")
+    with page.expect_download() as got:
+        page.click("[data-download=csv]")
+    text = open(got.value.path(), encoding="utf-8-sig").read()
+    assert text.splitlines()[0].startswith("日期,服务,地域,用量,单位") and "2027-05-20,人脸检测,中国大陆,3000,次,按量计费,,1.50,1.50,0.00,1.50," in text
+    shot(page, "bills-download-zh")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
+    with page.expect_download() as got:
+        page.click("[data-download=csv]")
+    assert "2027-05-20,Face detection,Mainland China,3000,calls,Pay-as-you-go" in open(got.value.path(), encoding="utf-8-sig").read()
+    shot(page, "bills-download-en")
+    r = page.goto(f"{live}/console/accounts/{account_id}/bills.csv?from=bad&to=2027-05-31")
+    assert r.status == 422

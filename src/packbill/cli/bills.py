@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from .. import present, services
-from ..present import spreadsheet
+from ..present.books import bill_detail_csv
 from ..present.tables import bill_table
 from .common import AsOfOpt, DbOpt, Errors, fail, moment, open_ctx, out, parse_day
 
@@ -25,26 +25,25 @@ def bills_show(
     account_id: str,
     from_: Annotated[str, typer.Option("--from", help="first day YYYY-MM-DD")],
     to: Annotated[str, typer.Option("--to", help="last day YYYY-MM-DD")],
-    format: Annotated[str, typer.Option(help="table, csv or json")] = "table",
+    format: Annotated[str, typer.Option(help="table, csv (the bill detail as a spreadsheet) or json")] = "table",
+    lang: Annotated[str, typer.Option(help="zh or en: the csv's headers and names")] = "zh",
     db: DbOpt = None,
 ) -> None:
     """An account's bill lines, with the packages that paid."""
     if format not in ("table", "csv", "json"):
         fail("--format is table, csv or json")
+    if lang not in ("zh", "en"):
+        fail("--lang is zh or en")
     ctx = open_ctx(db)
     with Errors():
         lines = services.bills(ctx, account_id, parse_day(from_, "from"), parse_day(to, "to"))
     bill = present.bill_json(lines)
-    rows = bill["lines"]
     if format == "json":
         sys.stdout.write(json.dumps(bill, ensure_ascii=False, indent=2) + "\n")
         return
     if format == "csv":
-        writer = spreadsheet.writer(sys.stdout)
-        writer.writerow(["day", "service", "quantity", "drawn", "payg_quantity", "amount", "supplement"])
-        for r in rows:
-            drawn = ";".join(f"{d['package_id']}:{d['quantity']}" for d in r["drawn"])
-            writer.writerow([r["day"], r["service"], r["quantity"], drawn, r["payg_quantity"], r["amount"], r["supplement"]])
+        skus = {v.package.id: v.package.sku for v in services.list_packages(ctx, account_id)}
+        sys.stdout.write(bill_detail_csv(lines, ctx.catalog, skus, lang))
         return
     table = bill_table(lines, title=f"{account_id}: {from_} to {to}")
     out().print(table)

@@ -10,9 +10,11 @@ from html import escape
 from typing import Any
 
 from ..domain.books import MonthClose, RevenueDay, Statement
-from ..domain.catalog import Catalog
+from ..domain.catalog import BANDWIDTH_SERVICES, TRAFFIC_SERVICES, Catalog
 from ..domain.days import month_days
-from . import money, money_json, quantity, service_name, spreadsheet
+from ..domain.model import BillLine
+from ..domain.money import BYTES_PER_GB
+from . import money, money_json, package_name, quantity, service_name, spreadsheet
 from .charts import stacked_bars
 from .words import in_language
 
@@ -190,3 +192,37 @@ def close_json(close: MonthClose) -> dict[str, Any]:
                          for r in close.rows],
             "deferred_opening": money_json(close.deferred_opening), "deferred_closing": money_json(close.deferred_closing),
             "balanced": close.balanced}
+
+
+def _readable(service: str, quantity: int, lang: str) -> tuple[str, str]:
+    """A quantity as a spreadsheet shows it: the number and its unit apart (calls, GB, Mbps)."""
+    if service in BANDWIDTH_SERVICES:
+        return f"{Decimal(quantity) / 10**6:.2f}", "Mbps"
+    if service in TRAFFIC_SERVICES:
+        return f"{Decimal(quantity) / BYTES_PER_GB:.2f}", "GB"
+    return str(quantity), in_language("bill_detail", lang)["calls"]
+
+
+def bill_detail_csv(lines: Sequence[BillLine], catalog: Catalog, package_skus: dict[str, str], lang: str = "zh") -> str:
+    """The bill detail as one flat spreadsheet (API ``?format=csv``, the console's download, the
+    CLI): a row per line and package drawn, then the line's pay-as-you-go part with its amounts,
+    headers and names in ``lang``. ``package_skus``: each package id's SKU, for its name."""
+    w = in_language("bill_detail", lang)
+    buf = io.StringIO()
+    out = spreadsheet.writer(buf)
+    out.writerow([w[k] for k in ("day", "service", "region", "quantity", "unit", "source", "package_id", "list", "amount", "voucher", "cash",
+                                 "supplement")])
+    for line in lines:
+        name = service_name(catalog, line.service, lang)
+        supplement = w["yes"] if line.supplement else ""
+        for d in line.drawn:
+            sku = package_skus.get(d.package_id)
+            out.writerow([line.day.isoformat(), name, w["mainland"], *_readable(line.service, d.quantity, lang),
+                          package_name(catalog, sku, lang) if sku else d.package_id, d.package_id, "0.00", "0.00", "0.00", "0.00", supplement])
+        if line.payg_quantity or line.amount:
+            region = w["other"] if line.other >= line.payg_quantity and line.other else (w["mixed"] if line.other else w["mainland"])
+            listed = line.list_amount if line.list_amount is not None else line.amount
+            out.writerow([line.day.isoformat(), name, region, *_readable(line.service, line.payg_quantity, lang), w["payg"], "",
+                          money_json(listed), money_json(line.amount), money_json(line.paid.voucher_total), money_json(line.paid.cash),
+                          supplement])
+    return buf.getvalue()

@@ -13,6 +13,7 @@ from ... import present, services
 from ...domain.catalog import TRAFFIC_SERVICES
 from ...domain.days import shanghai_day
 from ...domain.errors import BillingError
+from ...present.books import bill_detail_csv
 from ...present.charts import PALETTE, PAYG, drawn_vs_payg, stacked_bars
 from ..i18n import t
 from ..pages import Pages, Visit, parse_day
@@ -52,6 +53,21 @@ def router(pages: Pages) -> APIRouter:
         total = present.money(sum((x.amount for x in lines), Decimal(0)))
         return v.page("bills.html", account=v.account, rows=rows, total=total, charts=_charts(lang, lines, first, last, names, ctx.catalog),
                       first=first, last=last, tab="bills", **({"message": problem} if problem else {}))
+
+    @r.get("/console/accounts/{account_id}/bills.csv")
+    def bills_csv(account_id: str, v: Visit = Depends(pages.account)) -> Response:
+        """The bill detail of the days asked for, as one flat spreadsheet in the page's language."""
+        q = v.request.query_params
+        try:
+            first, last = parse_day(q.get("from") or ""), parse_day(q.get("to") or "")
+            lines = services.bills(ctx, account_id, first, last)
+        except ValueError:
+            return v.error(422, "bad_day")
+        except BillingError as exc:
+            return v.page("error.html", status=422, error=v.sentence(exc))
+        skus = {p.package.id: p.package.sku for p in services.list_packages(ctx, account_id)}
+        return Response(bill_detail_csv(lines, ctx.catalog, skus, v.lang).encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="bills-{account_id}-{first}-{last}.csv"'})
 
     return r
 
