@@ -58,4 +58,4 @@ def test_the_wallet_events_a_charge_raises_are_dated_by_the_run_and_notified():
     before, result = _settled(ledger, "a", d("2026-11-02"))
     books = chunk_books(3, {"a": result}, {"a": before}, d("2026-11-03"), ())
     assert ("a", "arrears") in books.wallet_events
-    assert ("a", "wallet.arrears", {"day": "2026-11-03"}, None) in books.notifications
+    assert ("a", "wallet.arrears", {"day": "2026-11-03", "balance": "-0.40", "owed": "0.40"}, None) in books.notifications

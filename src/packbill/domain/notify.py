@@ -136,9 +136,15 @@ def low_balance_key(account_id: str, day: date) -> str:
     return f"{account_id}:low_balance:{day.isoformat()}"
 
 
-def wallet_event(account_id: str, kind: str, day: date, balance: Decimal | None = None) -> tuple[str, str, dict[str, Any], str | None]:
-    """A wallet event (R19, R20) raised by a movement of money, as an outbox row."""
+def wallet_event(account_id: str, kind: str, day: date, cash: Decimal | None = None, threshold: Decimal | None = None
+                 ) -> tuple[str, str, dict[str, Any], str | None]:
+    """A wallet event (R19, R20) raised by a movement of money, as an outbox row, with the figures
+    the customer's message names: the balance after (``cash``), the alert threshold, what is owed."""
     data: dict[str, Any] = {"day": day.isoformat()}
-    if balance is not None:
-        data["balance"] = str(balance)
+    if cash is not None:
+        data["balance"] = str(cash)
+        if cash < 0:
+            data["owed"] = str(-cash)
+    if threshold is not None:
+        data["threshold"] = str(threshold)
     return account_id, f"wallet.{kind}", data, low_balance_key(account_id, day) if kind == "low_balance" else None

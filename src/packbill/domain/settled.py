@@ -98,6 +98,7 @@ def chunk_books(run_id: int, results: Mapping[str, AccountSettlement], before: M
         result = results[account_id]
         entries += [(account_id, e) for e in account_entries(account_id, ref, before[account_id], result, book_days)]
         events += [(account_id, kind) for kind in result.events]
-        notices += [wallet_event(account_id, kind, run_day) for kind in result.events]
+        purse = result.state.purse
+        notices += [wallet_event(account_id, kind, run_day, purse.cash, purse.threshold) for kind in result.events]
     notices += [(a, "day.settled", settled_notice(run_id, r), None) for a, r in sorted(results.items()) if r.days]
     return ChunkBooks(entries, events, notices, {d: statement_month(d, final) for d in days})

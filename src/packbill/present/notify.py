@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from ..domain.catalog import Catalog
 from ..domain.days import SHANGHAI
-from . import package_name, service_name
+from . import money, package_name, service_name
 from .words import words
 
 SENTENCES = words("messages")
@@ -42,14 +43,31 @@ def sentence(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> st
         values["percent"] = f"{float(data['threshold']) * 100:g}"
     if "days" in data and isinstance(data["days"], list):
         values["days"] = "、".join(data["days"]) if lang == "zh" else ", ".join(data["days"])
+    for key in MONEY_FIELDS & set(data):  # amounts as people read them: 1,319.27
+        try:
+            values[key] = money(Decimal(str(data[key])))
+        except (ArithmeticError, ValueError):
+            pass
+    missing = _Missing(values)
     try:
-        return template.format_map(_Missing(values))
+        text = template.format_map(missing)
     except (ValueError, IndexError):
         return kind
+    plain = SENTENCES.get(f"{kind}:plain", {}).get(lang)
+    return plain if missing.lacked and plain is not None else text
+
+
+MONEY_FIELDS = {"amount", "balance", "threshold", "owed", "closing_balance", "list_amount", "estimated_balance"}
 
 
 class _Missing(dict):
+    """The values of a sentence; one it names and the event lacks (an older event) reads as empty,
+    and is noted, so that the sentence without figures can be used instead."""
+
+    lacked = False
+
     def __missing__(self, key: str) -> str:
+        self.lacked = True
         return ""
 
 

@@ -41,7 +41,8 @@ def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
             events.append((account_id, kind, data, f"{account_id}:{once}"))
         if estimated is not None and "low_balance" in estimated.events:
             events.append((account_id, "wallet.low_balance", {"day": day.isoformat(), "estimated_balance": str(estimated.state.purse.cash),
-                                                             "threshold": str(purse.threshold), "estimate": True},
+                                                             "balance": str(estimated.state.purse.cash), "threshold": str(purse.threshold),
+                                                             "estimate": True},
                            notify.low_balance_key(account_id, day)))
         if purse.terms is PaymentTerms.BALANCE and purse.arrears_since is not None:
             state = wallet_state(purse.arrears_since, now, ctx.delays)

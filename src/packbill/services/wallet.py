@@ -60,7 +60,7 @@ def record_movement(conn: Connection, account_id: str, before: Purse, after: Pur
     wallet_store.save_purses(conn, {account_id: (before, after)})
     journal_store.write_entries(conn, account_id, at, entries, memo, statement_month=statement_month)
     wallet_store.insert_events(conn, [(account_id, kind) for kind in events], at, day)
-    notify_store.emit(conn, [wallet_event(account_id, kind, day) for kind in events], at)
+    notify_store.emit(conn, [wallet_event(account_id, kind, day, after.cash, after.threshold) for kind in events], at)
 
 
 def late_month_of(conn: Connection, at: datetime) -> date | None:
