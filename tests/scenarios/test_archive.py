@@ -83,7 +83,9 @@ def test_an_archived_month_keeps_its_bills_statement_and_audit(ctx, db_url, tmp_
     out = subprocess.run([sys.executable, "-m", "packbill", "usage", "export", a, "--from", "2027-03-01", "--to", "2027-03-31",
                           "--format", "jsonl"], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
-    assert len([json.loads(line) for line in out.stdout.splitlines() if line.strip()]) == 300
+    exported = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    assert len(exported) == 300
+    assert all(e["timestamp"].endswith("+08:00") for e in exported)  # Beijing time, as people read it (issue 21)
 
     # restored: the events are back, the books still audit clean (the ctx fixture's teardown)
     assert archive.restore_month(ctx, MARCH) == 300

@@ -144,11 +144,11 @@ def invoices_list(account_id: str, db: DbOpt = None) -> None:
     with Errors():
         found = books.invoices(ctx, account_id)
         available = books.invoiceable_now(ctx, account_id)
-    table = Table(title=f"invoices of {account_id}")
+    table = Table(title=f"invoices of {account_id} (times in Beijing time)")
     for col in ("number", "amount", "recorded"):
         table.add_column(col, justify="right" if col == "amount" else "left")
     for _id, number, amount, at in found:
-        table.add_row(number, present.money(amount), f"{from_us(at):%Y-%m-%d %H:%M} UTC")
+        table.add_row(number, present.money(amount), present.beijing(from_us(at)))
     out().print(table)
     out().print(f"invoiceable now: {present.money(available)} CNY")
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from .. import present
 from ..domain.days import SHANGHAI
 from ..present.operators import record_json
 from ..services import operators
@@ -43,12 +44,11 @@ def keys_list(db: DbOpt = None) -> None:
     ctx = open_ctx(db)
     with Errors():
         keys = operators.list_keys(ctx)
-    table = Table(title="operator keys")
+    table = Table(title="operator keys (times in Beijing time)")
     for col in ("key", "name", "role", "created", "by", "revoked"):
         table.add_column(col)
     for k in keys:
-        table.add_row(k.id, k.name, k.role.value, f"{k.created_at:%Y-%m-%d %H:%M}", k.created_by,
-                      f"{k.revoked_at:%Y-%m-%d %H:%M}" if k.revoked_at else "")
+        table.add_row(k.id, k.name, k.role.value, present.beijing(k.created_at), k.created_by, present.beijing(k.revoked_at))
     out().print(table)
 
 
@@ -58,7 +58,7 @@ def keys_revoke(key_id: str, db: DbOpt = None) -> None:
     ctx = open_ctx(db)
     with Errors(ctx, "key.revoke", target=key_id):
         key = operators.revoke_key(ctx, key_id)
-    out().print(f"key {key.id} ({key.name}) revoked at {key.revoked_at:%Y-%m-%d %H:%M:%S %Z}")
+    out().print(f"key {key.id} ({key.name}) revoked at {present.beijing(key.revoked_at, seconds=True)} (Beijing time)")
 
 
 @app.command()
@@ -80,7 +80,7 @@ def trail(
     if format == "json":
         print(json.dumps([record_json(r) for r in found], ensure_ascii=False, indent=1))
         return
-    table = Table(title=f"audit trail ({len(found)} records)")
+    table = Table(title=f"audit trail ({len(found)} records; times in Beijing time)")
     for col in ("at", "who", "via", "action", "target", "outcome", "parameters"):
         table.add_column(col)
     for r in found:

@@ -26,7 +26,7 @@ def wallet_show(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None) -> Non
         view = services.wallet(ctx, account_id, moment(as_of, "as-of"))
     purse = view.purse
     out().print(f"[bold]{account_id}[/bold]  {purse.terms.value} terms  state [bold]{view.state.value}[/bold]"
-              + (f" since {purse.arrears_since:%Y-%m-%d %H:%M}" if purse.arrears_since else ""))
+              + (f" since {present.beijing(purse.arrears_since)} (Beijing time)" if purse.arrears_since else ""))
     grid = Table.grid(padding=(0, 2))
     grid.add_column()
     grid.add_column(justify="right")

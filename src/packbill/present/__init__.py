@@ -35,6 +35,17 @@ def money(amount: Decimal) -> str:
     return f"{amount.quantize(CENT, rounding=ROUND_HALF_UP):,}"
 
 
+BEIJING = {"zh": "北京时间", "en": "Beijing time"}
+"""How a view says, once, that its times are Asia/Shanghai (UTC+8)."""
+
+
+def beijing(at: datetime | None, seconds: bool = False) -> str:
+    """A moment as people in China read it: Beijing time, "2026-11-02 10:00"."""
+    if at is None:
+        return ""
+    return at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M")
+
+
 def mbps(bps: int, places: int = 2) -> str:
     """A bandwidth in whole bit/s as Mbps for people: "23.75 Mbps"."""
     value = (Decimal(bps) / 10**6).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
-from ..domain.days import from_us, month_end, month_start, shanghai_day
+from ..domain.days import SHANGHAI, from_us, month_end, month_start, shanghai_day
 from ..domain.errors import Conflict, InvalidRequest
 from ..storage import archive as archive_store
 from ..storage import books as books_store
@@ -102,4 +102,4 @@ def export(ctx: Context, account_id: str, first: date, last: date) -> Iterator[d
 
 def _event(e: dict) -> dict:
     return {"account_id": e["account_id"], "event_id": e["event_id"], "service": e["service"], "quantity": e["quantity"],
-            "region": e["region"], "timestamp": from_us(e["ts_us"]).isoformat(), "day": str(e["day"])}
+            "region": e["region"], "timestamp": from_us(e["ts_us"]).astimezone(SHANGHAI).isoformat(), "day": str(e["day"])}
