@@ -31,7 +31,8 @@ def test_three_packages_at_a_discount_share_the_total_and_are_paid_vouchers_firs
     assert sale.payment.voucher_total == D("50.00") and sale.payment.cash == D("77.50")  # R17: the voucher first
     assert sale.purse.cash == D("922.50") and sale.events == []
     assert sum(p.amount for p in sale.entry.postings) == 0 and sale.entry.kind == "purchase"
-    account_id, kind, data, _ = sale.notice("acc_a", "ai.face.100k")
+    account_id, kind, data, _ = sale.notice()
+    assert account_id == "acc_a" and data["sku"] == "ai.face.100k"
     assert kind == "package.bought" and data["amount"] == "127.50" and data["package_ids"] == [p.id for p in sale.packages]
     assert sale.statement_month is None
 

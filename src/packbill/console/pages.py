@@ -11,7 +11,7 @@ import hmac
 import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -99,7 +99,6 @@ class Visit:
     viewer: services.Principal | None
     account: Any = None
     """The account's view (``services.account_view``) on an account's pages."""
-    values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ctx(self) -> services.Context:

@@ -80,10 +80,11 @@ class Sale:
     statement_month: date | None
     """The month whose statement shows the purchase when its own month is final (late money)."""
 
-    def notice(self, account_id: str, sku: str) -> tuple[str, str, dict[str, Any], None]:
+    def notice(self) -> tuple[str, str, dict[str, Any], None]:
+        """The ``package.bought`` notification (the packages carry the account and the SKU)."""
         first = self.packages[0]
-        return (account_id, "package.bought", {
-            "order_id": self.order_id, "sku": sku, "count": len(self.packages), "package_ids": [p.id for p in self.packages],
+        return (first.account_id, "package.bought", {
+            "order_id": self.order_id, "sku": first.sku, "count": len(self.packages), "package_ids": [p.id for p in self.packages],
             "amount": str(self.amount), "list_amount": str(self.list_amount),
             "paid": {"voucher": str(self.payment.voucher_total), "cash": str(self.payment.cash)},
             "first_day": first.first_day.isoformat(), "last_day": first.last_day.isoformat()}, None)

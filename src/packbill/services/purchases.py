@@ -64,7 +64,7 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
                                              ctx.catalog.sku(sku).price, sale.payment, statement_month=sale.statement_month)
         wallet_store.record_package_payments(conn, account_id, sale.payments)
         record_movement(conn, account_id, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month)
-        notify_store.emit(conn, [sale.notice(account_id, sku)], at)
+        notify_store.emit(conn, [sale.notice()], at)
         idempotency.claim(conn, idem, sale.order_id, at)
         return Purchase(sale.order_id, stored, sale.amount, sale.list_amount, sale.payment)
 
