@@ -28,7 +28,7 @@ from packbill.services.audit import audit
 from packbill.storage import schema as t
 from packbill.storage import settlement as settlement_store
 from packbill.storage import wallet as wallet_store
-from packbill.storage.db import Database
+from packbill.storage.db import Database, Unavailable
 
 from ..conftest import FIXED_NOW
 from .test_concurrency import DAYS, make_events, settler
@@ -227,6 +227,43 @@ def test_a_locked_database_is_a_503_with_retry_after(tmp_path):
         conn.exec_driver_sql("ROLLBACK")
     blocker.dispose()
     assert services.ingest(ctx, account.id, [event(1)]).accepted == 1  # nothing was stored the first time
+    ctx.close()
+
+
+def test_sqlite_writers_of_one_process_queue_and_a_long_wait_is_unavailable(tmp_path):
+    """Threads of one process take SQLite's write lock one after another (an in-process queue,
+    not SQLite's sleeping poll): all of 16 concurrent ingests land, and a writer that waits
+    longer than the busy timeout for another thread's write is Unavailable, storing nothing."""
+
+    url = f"sqlite:///{tmp_path / 'queue.db'}"
+    ctx = Context(Database(url, busy_timeout=0.5), load_catalog(), lambda: FIXED_NOW)
+    account, _ = services.create_account(ctx, "A", "cn")
+    threads = [threading.Thread(target=services.ingest, args=(ctx, account.id, [event(i)])) for i in range(16)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    with ctx.db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.usage_events)).scalar_one() == 16
+    held, release, failure = threading.Event(), threading.Event(), []
+
+    def holder() -> None:
+        with ctx.db.write():
+            held.set()
+            release.wait(10)
+
+    th = threading.Thread(target=holder)
+    th.start()
+    held.wait(10)
+    try:
+        services.ingest(ctx, account.id, [event(99)])
+    except Unavailable as exc:
+        failure.append(exc)
+    release.set()
+    th.join()
+    assert failure and "other writers" in str(failure[0])
+    with ctx.db.read() as conn:
+        assert conn.execute(sa.select(sa.func.count()).select_from(t.usage_events)).scalar_one() == 16
     ctx.close()
 
 

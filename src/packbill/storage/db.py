@@ -3,6 +3,7 @@ database means to the callers: ``Unavailable`` (try again later), retried confli
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -158,6 +159,12 @@ class Database:
         except (ArgumentError, NoSuchModuleError, ValueError) as exc:
             raise BadDatabaseUrl(f"{url!r} is not a database URL packbill can open ({exc})") from None
         self.dialect = self.engine.dialect.name
+        self._busy_timeout = busy_timeout
+        # SQLite has one writer at a time. Its own wait (busy_timeout) polls with sleeps of up to
+        # 100 ms, so threads of one process that wait for each other there are served in no order
+        # and a writer can wait for seconds while newer ones pass it; within a process they queue
+        # on this lock instead and each takes the database the moment the last one lets go.
+        self._writers = threading.RLock() if self.dialect == "sqlite" else None
         if migrate:
             from .migrate import upgrade
 
@@ -190,6 +197,24 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
+        with self._one_writer():
+            with self._write() as conn:
+                yield conn
+
+    @contextmanager
+    def _one_writer(self) -> Iterator[None]:
+        if self._writers is None:
+            yield
+            return
+        if not self._writers.acquire(timeout=self._busy_timeout):
+            raise Unavailable("the database stayed busy with other writers; try again")
+        try:
+            yield
+        finally:
+            self._writers.release()
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
         hook = _HOOK.get()
         with self._translated():
             with self.engine.connect().execution_options(write=True) as conn:
