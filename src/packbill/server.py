@@ -19,6 +19,7 @@ from . import console as console_pages
 from . import httpserver
 from .api import install_api
 from .api.schemas import ErrorOut
+from .domain.books import Issuer
 from .domain.netguard import parse_networks
 from .process import instruments, logs
 from .process.loop import Loop
@@ -52,6 +53,8 @@ def context(settings: Settings) -> Context:
     ctx = Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days,
                        webhook_local=settings.webhook_local, webhook_allow=parse_networks(settings.webhook_allow))
     ctx.chromium = settings.chromium
+    ctx.issuer = Issuer(settings.issuer_name.strip(), settings.issuer_address.strip(), settings.issuer_tax_id.strip())
+    ctx.topup_instructions = settings.topup_instructions.strip()
     return ctx
 
 

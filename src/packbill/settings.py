@@ -62,6 +62,14 @@ class Settings(BaseSettings):
     """``packbill consume``: the NATS server with JetStream."""
     dispatch_lease_seconds: float = Field(default=60, ge=1, le=3600)
     """R25: how long a delivery being sent is left to its dispatcher before another sends it again."""
+    issuer_name: str = Field(default="", max_length=200)
+    """R22: the operator's company name, printed on every statement as its issuer."""
+    issuer_address: str = Field(default="", max_length=400)
+    issuer_tax_id: str = Field(default="", max_length=64)
+    """The issuer's taxpayer identification number (纳税人识别号)."""
+    topup_instructions: str = Field(default="", max_length=2000)
+    """What a customer short of money is told to do (bank account, contact), shown where a
+    purchase is refused for insufficient funds."""
 
     @field_validator("webhook_allow")
     @classmethod

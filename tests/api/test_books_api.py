@@ -49,7 +49,9 @@ def test_statement_json_csv_and_the_customer_sees_only_their_own(api, month):
     r = me.get(f"/v1/accounts/{month['id']}/statements/2027-05?format=csv")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
-    assert ["ai.face", "3000", "1.50", "1.50", "0.00", "1.50"] in rows
+    assert ["人脸检测", "3,000 次", "1.50", "1.50", "0.00", "1.50"] in rows  # names and units, in the customer's language
+    en = list(csv.reader(io.StringIO(me.get(f"/v1/accounts/{month['id']}/statements/2027-05?format=csv&lang=en").content.decode("utf-8-sig"))))
+    assert ["Face detection", "3,000 calls", "1.50", "1.50", "0.00", "1.50"] in en
     other = api.new_account("Other")
     assert api.as_(other["token"]).get(f"/v1/accounts/{month['id']}/statements/2027-05").status_code in (403, 404)
     for bad in ("2027-13", "May", "2027-5", "9999-01"):

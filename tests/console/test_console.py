@@ -39,6 +39,18 @@ def flash(page) -> str:
     return page.text_content(".flash") or ""
 
 
+def buy(page, sku, understood=False, shot_as=None):
+    """Buy from the catalog tab as a customer does: the package's button, then the confirmation."""
+    page.click(f"[data-buy='{sku}']")
+    page.wait_for_load_state("load")
+    if shot_as:
+        shot(page, shot_as)
+    if understood:
+        page.check("[data-understood]")
+    page.click("[data-confirm-buy]")
+    page.wait_for_load_state("load")
+
+
 def test_customer_and_operator_journey(page, live, clock):
     # the operator signs in and creates two accounts
     sign_in(page, live, OPERATOR)
@@ -58,9 +70,23 @@ def test_customer_and_operator_journey(page, live, clock):
     page.click("[data-tab=catalog]")
     shot(page, "customer-catalog-zh")
     page.click("[data-buy='ai.face.100k']")
-    assert "购买成功" in flash(page)
+    summary = page.text_content("#buy-summary")  # the confirmation: name, validity, prices, payment, balance after
+    for text in ("人脸检测资源包-10万次 × 1", "2027-06-01 至 2028-05-31", "50.00", "购买后余额"):
+        assert text in summary, text
+    assert "一次无理由退款" in page.text_content("[data-refund-rule]")
+    shot(page, "customer-buy-confirm-zh")
+    page.click("[data-confirm-buy]")
+    assert "购买成功：人脸检测资源包-10万次 × 1，有效期 2027-06-01 至 2028-05-31" in flash(page)
     page.click("[data-tab=catalog]")
-    page.click("[data-buy='traffic.up.100gb']")
+    page.click("[data-buy='traffic.up.100gb']")  # on daily-peak billing: warned before the button
+    assert "冻结" in page.text_content("[data-frozen-warning]")
+    shot(page, "customer-buy-frozen-zh")
+    refused = page.request.post(f"{live}/console/accounts/{acme}/buy", form={  # the box not ticked: nothing bought
+        "csrf": page.input_value("input[name=csrf]"), "sku": "traffic.up.100gb", "count": "1", "idem": "x1"})
+    assert "勾选确认" in refused.text()
+    page.check("[data-understood]")
+    page.click("[data-confirm-buy]")
+    assert "购买成功" in flash(page)
     face = page.get_attribute("tr[data-package]:nth-child(2)", "data-package")
     traffic = page.get_attribute("tr[data-package]:nth-child(3)", "data-package")
     assert page.get_attribute(f"tr[data-package='{traffic}']", "data-status") == "frozen"  # peak-bandwidth billing
@@ -111,7 +137,7 @@ def test_customer_and_operator_journey(page, live, clock):
 
     # refund within the rules (an undrawn package, bought today), then refused outside them
     page.click("[data-tab=catalog]")
-    page.click("[data-buy='ai.pet.100k']")
+    buy(page, "ai.pet.100k")
     pet = page.get_attribute("tr[data-package]:last-child", "data-package")
     assert page.locator(f"[data-refund='{face}']").count() == 0  # drawn on: no refund offered
     page.click(f"[data-refund='{pet}']")
@@ -130,6 +156,15 @@ def test_customer_and_operator_journey(page, live, clock):
     assert page.get_attribute(f"tr[data-package='{pet}']", "data-status") == "refunded"
     assert "refunded" in page.text_content(f"tr[data-package='{pet}'] .badge")
     shot(page, "customer-packages-en")
+    page.goto(f"{live}/console/accounts/{acme}/buy?sku=ai.face.100k&count=2")
+    summary = page.text_content("#buy-summary")
+    assert "Face detection, 100,000 calls × 2" in summary and "Balance after" in summary and "100.00" in summary
+    assert "no-reason refund" in page.text_content("[data-refund-rule]")
+    shot(page, "customer-buy-confirm-en")
+    page.goto(f"{live}/console/accounts/{acme}/buy?sku=traffic.up.100gb&count=1")
+    assert "stays frozen" in page.text_content("[data-frozen-warning]")
+    shot(page, "customer-buy-frozen-en")
+    page.goto(f"{live}/console/accounts/{acme}")
     page.click("[data-nav=lang]")
     page.wait_for_load_state("load")
     sign_out(page)
@@ -137,7 +172,8 @@ def test_customer_and_operator_journey(page, live, clock):
     # the international account is refused at purchase, and nothing is bought
     sign_in(page, live, overseas_token)
     page.click("[data-tab=catalog]")
-    page.click("[data-buy='ai.face.100k']")
+    assert page.locator("[data-buy]").count() == 0  # no buy buttons on the international site
+    page.goto(f"{live}/console/accounts/{overseas}/buy?sku=ai.face.100k&count=1")  # nor a confirmation by hand
     assert "仅支持中国站账号购买" in flash(page)
     page.click("[data-tab=overview]")
     assert page.locator("tr[data-package]").count() == 0

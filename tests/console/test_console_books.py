@@ -54,7 +54,7 @@ def test_a_customer_reads_and_downloads_a_statement(page, live, books):
     assert data.startswith(b"%PDF") and len(data) > 10_000
     with page.expect_download() as csv_file:
         page.click("[data-download=csv]")
-    assert "ai.face,3000,1.50,1.50,0.00,1.50" in open(csv_file.value.path(), encoding="utf-8-sig").read()
+    assert '人脸检测,"3,000 次",1.50,1.50,0.00,1.50' in open(csv_file.value.path(), encoding="utf-8-sig").read()
     page.click("[data-nav=lang]")
     page.wait_for_load_state("load")
     text = page.locator("[data-statement]").text_content()
@@ -140,3 +140,20 @@ def test_a_customer_downloads_the_bill_detail_from_the_bills_page(page, live, bo
     shot(page, "bills-download-en")
     r = page.goto(f"{live}/console/accounts/{account_id}/bills.csv?from=bad&to=2027-05-31")
     assert r.status == 422
+
+
+def test_the_bills_page_opens_on_the_latest_month_with_bills(page, live, books):
+    """Issue 21: in June with May's bills only, the page opened on an empty June. It opens on May
+    now, and a range without bills says where the latest ones are."""
+    account_id, token, _ = books
+    sign_in(page, live, token)
+    page.goto(f"{live}/console/accounts/{account_id}/bills")
+    assert page.input_value("input[name=from]") == "2027-05-01" and page.input_value("input[name=to]") == "2027-05-31"
+    assert page.locator("tr[data-service='ai.face']").count() >= 1
+    shot(page, "bills-latest-zh")
+    page.goto(f"{live}/console/accounts/{account_id}/bills?from=2027-06-01&to=2027-06-30")
+    assert "最近的账单在 2027-05" in page.text_content("[data-no-lines]")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
+    assert "The latest bills are in 2027-05" in page.text_content("[data-no-lines]")
+    shot(page, "bills-elsewhere-en")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import OPERATOR, shot
-from .test_console import create_account, flash, sign_in, sign_out
+from .test_console import buy, create_account, flash, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -44,12 +44,21 @@ def test_a_prepaid_customer_in_the_console(page, live, clock):
     page.click("[data-tab=catalog]")
     row = page.locator("tr[data-sku='ai.face.100k']")
     assert "50.00" in row.text_content() and row.locator("[data-yours]").text_content().strip() == "40.00"
-    page.click("[data-buy='ai.face.100k']")
-    assert "购买成功" in flash(page)
+    buy(page, "ai.face.100k")
+    assert "折扣 10.00 元，代金券抵扣 20.00 元，余额支付 20.00 元；当前余额 40.00 元" in flash(page)
     assert page.text_content("[data-balance]").strip() == "40.00"  # 20.00 from the voucher, 20.00 from cash
     page.click("[data-tab=catalog]")
     page.click("[data-buy='ai.plate.100k']")
-    assert "余额不足" in flash(page)
+    short = page.text_content("[data-short]")  # what is missing and what to do, and no button
+    assert "余额不足" in short and "可用 40.00 元" in short and "充值方式" in short
+    assert page.locator("[data-confirm-buy]").count() == 0
+    shot(page, "customer-buy-short-zh")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
+    assert "is missing" in page.text_content("[data-short]") and "How to top up" in page.text_content("[data-short]")
+    shot(page, "customer-buy-short-en")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
     page.click("[data-tab=overview]")
     page.fill("#alert-form input[name=threshold]", "30")
     page.click("#alert-form button")

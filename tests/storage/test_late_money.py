@@ -49,7 +49,8 @@ def test_the_statement_shows_late_money_in_json_csv_and_the_printed_page(ctx):
     services.topup(ctx, account.id, Decimal("250.00"), "bank-late", at=at("2027-04-15 10:00"))
     may = books.statement(ctx, account.id, MAY)
     assert statement_json(may)["late"] == [{"day": "2027-04-15", "kind": "topup", "amount": "250.00"}]
-    assert "late_day,kind,amount\r\n2027-04-15,topup,250.00" in statement_csv(may)
+    assert "补记款项（所属月份已出账，计入本月）\r\n日期,类型,金额\r\n2027-04-15,充值,250.00" in statement_csv(may, ctx.catalog, "zh")
+    assert "Day,Kind,Amount\r\n2027-04-15,Top-up,250.00" in statement_csv(may, ctx.catalog, "en")
     page = statement_html(may, ctx.catalog, "zh")
     assert "补记款项" in page and "2027-04-15" in page and "充值" in page and "250.00" in page
     assert "Late entries" in statement_html(may, ctx.catalog, "en")
@@ -116,9 +117,13 @@ def test_the_statement_csv_summary_adds_up_when_vouchers_pay_part_of_the_usage(c
     services.settle(ctx, date(2027, 5, 31))
     may = books.statement(ctx, account.id, MAY)
     assert may.payg_cash == Decimal("10.00") and sum((r.amount for r in may.payg), Decimal(0)) == Decimal("15.00")
-    rows = {r[0]: Decimal(r[1]) for r in csv.reader(io.StringIO(statement_csv(may))) if len(r) == 2 and r[0] != "summary"}
-    assert rows["opening_balance"] + rows["topups"] + rows["adjustments"] - rows["purchases_cash"] + rows["refunds_cash"] \
-        - rows["payg_cash"] == rows["closing_balance"] == Decimal("90.00")
+    text = statement_csv(may, ctx.catalog, "en")
+    summary = text[text.index("Summary\r\n"):text.index("\r\n\r\n", text.index("Summary\r\n"))]
+    rows = {r[0]: Decimal(r[1]) for r in list(csv.reader(io.StringIO(summary)))[2:]}
+    # the purchases, pay-as-you-go rows are what the balance lost (negative)
+    assert rows["Opening balance"] + rows["Top-ups"] + rows["Adjustments"] + rows["Package purchases (cash)"] + rows["Refunds (cash)"] \
+        + rows["Pay-as-you-go"] == rows["Closing balance"] == Decimal("90.00")
+    assert rows["Pay-as-you-go"] == Decimal("-10.00")
 
 
 def test_R16_the_advisor_prices_a_plan_as_the_purchase_charges_it(ctx):

@@ -24,7 +24,7 @@ app = typer.Typer()
 """Commands at the top level."""
 GROUPS = {"statements": statements_app, "invoices": invoices_app}
 
-LangOpt = Annotated[str, typer.Option(help="zh or en (the PDF's language)")]
+LangOpt = Annotated[str, typer.Option(help="the language of the file: zh or en")]
 
 
 def _statement(account_id: str, month: str, db: str | None):
@@ -38,17 +38,20 @@ def statements_show(
     account_id: str,
     month: Annotated[str, typer.Argument(help="YYYY-MM")],
     format: Annotated[str, typer.Option(help="table, json or csv")] = "table",
+    lang: LangOpt = "zh",
     db: DbOpt = None,
 ) -> None:
-    """An account's statement of a month."""
+    """Show an account's statement of a month (the CSV in the language of --lang)."""
     if format not in ("table", "json", "csv"):
         fail("--format is table, json or csv")
+    if lang not in ("zh", "en"):
+        fail("--lang is zh or en")
     ctx, s = _statement(account_id, month, db)
     if format == "json":
         sys.stdout.write(json.dumps(statement_json(s), ensure_ascii=False, indent=2) + "\n")
         return
     if format == "csv":
-        sys.stdout.write(statement_csv(s))
+        sys.stdout.write(statement_csv(s, ctx.catalog, lang, ctx.issuer))
         return
     console = out()
     console.print(f"[bold]{s.account_name}[/bold] ({s.account_id})  {s.month:%Y-%m}  [bold]{s.status}[/bold]"
@@ -102,11 +105,11 @@ def statements_export(
     ctx, s = _statement(account_id, month, db)
     if format == "pdf":
         try:
-            data = html_to_pdf(statement_html(s, ctx.catalog, lang), ctx.chromium)
+            data = html_to_pdf(statement_html(s, ctx.catalog, lang, ctx.issuer), ctx.chromium)
         except PdfUnavailable as exc:
             fail(str(exc))
     elif format == "csv":
-        data = statement_csv(s).encode("utf-8-sig")
+        data = statement_csv(s, ctx.catalog, lang, ctx.issuer).encode("utf-8-sig")
     else:
         data = json.dumps(statement_json(s), ensure_ascii=False, indent=2).encode("utf-8")
     try:

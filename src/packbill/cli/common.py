@@ -26,7 +26,7 @@ from .. import services
 from ..domain.catalog import CatalogError, UnknownSku
 from ..domain.days import check_supported
 from ..domain.errors import BillingError, InvalidRequest
-from ..domain.money import parse_decimal
+from ..domain.money import parse_typed
 from ..domain.usage import parse_moment
 from ..services import operators
 from ..settings import Settings
@@ -152,7 +152,7 @@ class Errors:
 
 def parse_amount(value: str, name: str) -> Decimal:
     try:
-        return parse_decimal(value)
+        return parse_typed(value)
     except ValueError as exc:
         fail(f"{name}: {exc}")
 

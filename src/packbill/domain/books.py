@@ -179,12 +179,18 @@ def month_close(month: date, final: bool, statements_payg: dict[str, Decimal], d
 
 @dataclass(frozen=True, slots=True)
 class PaygRow:
+    """A service's pay-as-you-go on a statement. For a daily-peak bandwidth service ``quantity``
+    is the sum of the billed daily peaks (what the amounts are the price of); ``peak`` is the
+    highest of them and ``days`` how many days were billed, which is what a person reads."""
+
     service: str
     quantity: int
     list_amount: Decimal
     amount: Decimal
     voucher: Decimal
     cash: Decimal
+    peak: int = 0
+    days: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +232,59 @@ class Purchases:
     voucher: Decimal = ZERO
     cash: Decimal = ZERO
 
+    @property
+    def discount(self) -> Decimal:
+        """R16: what the contracted price took off the list price."""
+        return self.list_amount - self.amount if self.list_amount else ZERO
+
+
+@dataclass(frozen=True, slots=True)
+class Issuer:
+    """Who issues the statements (R22): the operator's company name, address and tax id, from
+    the settings; empty until the operator sets them."""
+
+    name: str = ""
+    address: str = ""
+    tax_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRow:
+    """One purchase on a statement: ``count`` packages of ``sku`` bought on ``day``, at list and
+    contracted (R16) amounts, paid by vouchers and cash (R18)."""
+
+    day: date
+    sku: str
+    count: int
+    list_amount: Decimal
+    amount: Decimal
+    voucher: Decimal
+    cash: Decimal
+
+    @property
+    def discount(self) -> Decimal:
+        return self.list_amount - self.amount
+
+
+@dataclass(frozen=True, slots=True)
+class RefundRow:
+    """One refund on a statement (R10): the package, and what went back to vouchers and cash."""
+
+    day: date
+    package_id: str
+    sku: str
+    voucher: Decimal
+    cash: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class VoucherMonth:
+    """Vouchers in a statement's month (R17): granted and expired (forfeited); what they paid is
+    on the purchases and pay-as-you-go lines (``Statement.vouchers_used``)."""
+
+    granted: Decimal = ZERO
+    expired: Decimal = ZERO
+
 
 @dataclass(frozen=True, slots=True)
 class Statement:
@@ -251,6 +310,16 @@ class Statement:
     late: tuple[LateMove, ...] = field(default=())
     """Money stated in earlier months that were already final when it was recorded (late money,
     already counted in the month's top-ups, adjustments, purchases and refunds), each with its own day."""
+    orders: tuple[OrderRow, ...] = field(default=())
+    """The purchases one by one; they add up to ``purchases``."""
+    refund_rows: tuple[RefundRow, ...] = field(default=())
+    """The refunds one by one; their voucher and cash add up to ``refunds``."""
+    vouchers: VoucherMonth = field(default_factory=VoucherMonth)
+
+    @property
+    def vouchers_used(self) -> Decimal:
+        """What vouchers paid this month: for purchases and pay-as-you-go, less what refunds gave back."""
+        return self.purchases.voucher + sum((r.voucher for r in self.payg), ZERO) - self.refunds.voucher
 
     @property
     def payg_cash(self) -> Decimal:
@@ -283,6 +352,10 @@ class ServiceSums:
     amount: Decimal
     voucher: Decimal
     cash: Decimal
+    peak: int = 0
+    """The highest billed daily quantity (bandwidth: the month's peak)."""
+    days: int = 0
+    """Days with a line."""
 
 
 def statement_lines(sums: Iterable[ServiceSums], daily: Iterable[tuple[date, bool, Decimal]]
@@ -291,7 +364,7 @@ def statement_lines(sums: Iterable[ServiceSums], daily: Iterable[tuple[date, boo
     lines summed per service and per (day, supplement). Bandwidth lines bill a peak, not a
     volume: they count in pay-as-you-go, not in usage."""
     sums = sorted(sums, key=lambda x: x.service)
-    payg = tuple(PaygRow(x.service, x.payg_quantity, x.list_amount, x.amount, x.voucher, x.cash) for x in sums
+    payg = tuple(PaygRow(x.service, x.payg_quantity, x.list_amount, x.amount, x.voucher, x.cash, x.peak, x.days) for x in sums
                  if x.payg_quantity or x.amount)
     usage = tuple(StatementUsage(x.service, x.drawn, x.payg_quantity, x.quantity - x.other, x.other) for x in sums
                   if not x.service.startswith("bandwidth."))

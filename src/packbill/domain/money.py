@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Context, Decimal
 from fractions import Fraction
 
@@ -67,6 +68,20 @@ def bps_to_mbps(bps: int) -> Decimal:
 
 
 _PLAIN = re.compile(r"[+-]?[0-9]{1,30}(?:\.[0-9]{1,30})?", re.ASCII)
+
+
+_GROUPED = re.compile(r"[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+
+
+def parse_typed(text: str) -> Decimal:
+    """An amount a person typed into a form or a command line: what ``parse_decimal`` reads, and
+    also thousands separators where they belong ("1,000", "12,345.50"), full-width digits and
+    punctuation ("１０００．５", "1，000") and a trailing 元 or CNY. A comma anywhere else is refused,
+    so that "1,00" is not read as 100."""
+    value = unicodedata.normalize("NFKC", text).strip().removesuffix("元").removesuffix("CNY").strip()
+    if _GROUPED.fullmatch(value):
+        value = value.replace(",", "")
+    return parse_decimal(value)
 
 
 def parse_decimal(text: object) -> Decimal:

@@ -16,7 +16,8 @@ from .errors import InvalidRequest, SiteNotEligible
 from .journal import Entry
 from .limits import MAX_COUNT
 from .model import Package, Site
-from .wallet import DiscountRate, Payment, Purse, after_movement, contracted, pay, rate_on, split, split_payment
+from .money import ZERO
+from .wallet import DiscountRate, InsufficientFunds, Payment, Purse, after_movement, contracted, pay, rate_on, split, split_payment
 
 
 def purchase(
@@ -105,3 +106,47 @@ def sell(catalog: Catalog, account_id: str, site: Site, sku: str, count: int, at
     after, events = after_movement(paid, at, day, charge=True)
     return Sale(order_id, packages, list_amount, amount, payment, payments, after, events,
                 journal.purchase(account_id, order_id, payments), late_month(day, final_months))
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """What buying ``count`` of ``sku`` now would mean, before anything is bought (the buyer's
+    confirmation): the validity, the list and contracted (R16) amounts, what vouchers and cash
+    would pay (R18) and the balance after; or, when the money does not reach, how much is
+    missing. The same rules as ``sell``, so that the confirmation is what the purchase does."""
+
+    sku: str
+    count: int
+    first_day: date
+    last_day: date
+    list_amount: Decimal
+    amount: Decimal
+    voucher: Decimal
+    cash: Decimal
+    balance_after: Decimal
+    available: Decimal
+    """What vouchers and balance (down to the credit limit) can pay for it."""
+    short: Decimal
+    """How much is missing (0 when it can be bought)."""
+
+    @property
+    def discount(self) -> Decimal:
+        return self.list_amount - self.amount
+
+
+def quote(catalog: Catalog, account_id: str, site: Site, sku: str, count: int, at: datetime, rates: Sequence[DiscountRate],
+          purse: Purse) -> Quote:
+    """R2, R4, R16, R18 as ``sell`` applies them, without selling; refused as ``sell`` refuses
+    (the site, the SKU, the count), except that money short is an answer, not a refusal."""
+    day = shanghai_day(at)
+    packages, list_exact = purchase(catalog, account_id, site, sku, count, at, 0, lambda: "quote")
+    list_amount, amount = contracted(list_exact, rate_on(day, rates))
+    service = packages[0].service
+    available = purse.available(service, day)
+    try:
+        payment, paid = pay(purse, amount, service, day, refusable=True)
+    except InsufficientFunds:
+        return Quote(sku, count, packages[0].first_day, packages[0].last_day, list_amount, amount, ZERO, ZERO, purse.cash, available,
+                     amount - available)
+    return Quote(sku, count, packages[0].first_day, packages[0].last_day, list_amount, amount, payment.voucher_total, payment.cash,
+                 paid.cash, available, ZERO)

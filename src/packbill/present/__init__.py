@@ -58,10 +58,18 @@ def quantity(service: str, amount: int, lang: str = "en") -> str:
         return mbps(amount)
     if service in TRAFFIC_SERVICES:
         gb = Decimal(amount) / BYTES_PER_GB
-        if gb >= 1000:
-            return f"{(gb / 1000).quantize(CENT).normalize():,f} TB"
-        return f"{gb.quantize(CENT).normalize():,f} GB"
+        if gb >= 1000:  # two places throughout, so that a column's figures line up and compare
+            return f"{(gb / 1000).quantize(CENT, rounding=ROUND_HALF_UP):,f} TB"
+        return f"{gb.quantize(CENT, rounding=ROUND_HALF_UP):,f} GB"
     return f"{amount:,} 次" if lang == "zh" else f"{amount:,} calls"
+
+
+def size(service: str, amount: int, lang: str = "en") -> str:
+    """A package's size as its name says it: "100 GB", "1 TB", "100,000 calls" (no trailing zeros)."""
+    if service in TRAFFIC_SERVICES:
+        gb = Decimal(amount) / BYTES_PER_GB
+        return f"{(gb / 1000).normalize():,f} TB" if gb >= 1000 else f"{gb.normalize():,f} GB"
+    return quantity(service, amount, lang)
 
 
 def service_name(catalog: Catalog, service: str, lang: str = "en") -> str:
@@ -79,7 +87,7 @@ def package_name(catalog: Catalog, sku: str, lang: str = "en") -> str:
     if lang == "zh" and item.label_zh:
         return item.label_zh
     name = service_name(catalog, item.service, lang)
-    return f"{name}资源包-{quantity(item.service, item.size, lang)}" if lang == "zh" else f"{name}, {quantity(item.service, item.size, lang)}"
+    return f"{name}资源包-{size(item.service, item.size, lang)}" if lang == "zh" else f"{name}, {size(item.service, item.size, lang)}"
 
 
 def validity(value: Validity, lang: str = "en") -> str:

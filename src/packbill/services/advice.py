@@ -171,3 +171,16 @@ def _what_if(ctx: Context, account_id: str, usage: list[DailyUsage], held: list[
     peaks = {s: [p.get(s, 0) for p in peaks_by_day.values()] for s in TRAFFIC_SERVICES}
     traffic_held = [lot for lot in held if lot.service in TRAFFIC_SERVICES]
     return core.traffic_what_if(what_if_days, volume, peaks, traffic_held, offers, ctx.catalog, rate)
+
+
+def traffic_costs(ctx: Context, account_id: str, days: int = 30) -> core.TrafficWhatIf | None:
+    """The last ``days`` days' traffic billed by volume and by daily peak bandwidth, with the
+    account's packages (None without traffic): what each billing type would have cost."""
+    now = ctx.now()
+    today = shanghai_day(now)
+    rate = wallet_rate(ctx, account_id, today)
+    held = _held(ctx, account_id, now, 1)
+    offers = [core.Offer(p.sku, p.service, p.size, contracted(p.price, rate)[1], max(1, p.validity.months))
+              for p in ctx.catalog.packages.values()]
+    usage = daily_usage(ctx, account_id, today - timedelta(days=days), today - timedelta(days=1))
+    return _what_if(ctx, account_id, usage, held, offers, rate, today, days)

@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from ..domain.books import Issuer
 from ..domain.catalog import Catalog, load_catalog
 from ..domain.days import month_start, next_month, shanghai_day
 from ..domain.errors import InvalidRequest
@@ -56,6 +57,10 @@ class Context:
     """R25: networks (``domain.netguard``) the operator's own endpoints may reach though not public."""
     chromium: str = "/usr/bin/chromium"
     """The browser that prints PDF statements (settings: ``PACKBILL_CHROMIUM``)."""
+    issuer: Issuer = field(default_factory=Issuer)
+    """R22: who issues the statements (settings: ``PACKBILL_ISSUER_NAME``, ``_ADDRESS``, ``_TAX_ID``)."""
+    topup_instructions: str = ""
+    """How a customer tops up (settings: ``PACKBILL_TOPUP_INSTRUCTIONS``), shown when money is short."""
     touched: Touched | None = None
     """R26: where intake notes the accounts whose usage arrived, for the live sweep."""
 

@@ -11,11 +11,12 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from ..domain import journal
-from ..domain.catalog import UnknownSku
+from ..domain.advice import TrafficWhatIf
+from ..domain.catalog import TRAFFIC_SERVICES, UnknownSku
 from ..domain.days import shanghai_day
 from ..domain.errors import BillingError
-from ..domain.model import Package
-from ..domain.purchase import sell
+from ..domain.model import Package, TrafficBilling
+from ..domain.purchase import Quote, quote, sell
 from ..domain.refund import check_refund
 from ..domain.wallet import Payment, pay_back
 from ..storage import accounts as accounts_store
@@ -24,6 +25,7 @@ from ..storage import notify as notify_store
 from ..storage import packages as packages_store
 from ..storage import wallet as wallet_store
 from . import idempotency
+from .accounts import account_view
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey, Replayed
 from .operators import Principal, recorded
@@ -69,6 +71,32 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
         return Purchase(sale.order_id, stored, sale.amount, sale.list_amount, sale.payment)
 
     return idempotency.run(ctx, idem, work)
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmation:
+    """What the buyer is shown before buying: the quote, and for a traffic package bought on
+    daily-peak billing the warning that it stays frozen (R13) with what each billing type cost
+    over the last 30 days."""
+
+    quote: Quote
+    frozen: bool
+    costs: TrafficWhatIf | None
+
+
+def confirmation(ctx: Context, account_id: str, sku: str, count: int = 1) -> Confirmation:
+    """What buying would mean now (``domain.purchase.quote``); refused as a purchase is (the
+    site, an unknown SKU, the count), but money short is part of the answer."""
+    from .advice import traffic_costs
+
+    at = ctx.now()
+    with ctx.db.read() as conn:
+        account = accounts_store.get_account(conn, account_id)
+        purse = wallet_store.load_purse(conn, account_id)
+        rates = wallet_store.load_rates(conn, [account_id])[account_id]
+    found = quote(ctx.catalog, account_id, account.site, sku, count, at, rates, purse)
+    frozen = ctx.catalog.sku(sku).service in TRAFFIC_SERVICES and account_view(ctx, account_id, at).traffic_billing is TrafficBilling.DAILY_PEAK_BANDWIDTH
+    return Confirmation(found, frozen, traffic_costs(ctx, account_id) if frozen else None)
 
 
 @dataclass(frozen=True, slots=True)

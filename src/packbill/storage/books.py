@@ -3,6 +3,7 @@ invoices, the revenue postings and the audit's queries."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -12,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain import journal
-from ..domain.books import HeldPackage, LateMove, PaygRow, Purchases, ServiceSums, Statement, StatementUsage
+from ..domain.books import HeldPackage, LateMove, OrderRow, PaygRow, Purchases, RefundRow, ServiceSums, Statement, StatementUsage, VoucherMonth
 from ..domain.days import day_start, month_end, next_month, shanghai_day
 from ..domain.money import ZERO, from_fen, to_fen
 from . import schema
@@ -229,6 +230,12 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
                               .where(in_month).group_by(bl.c.account_id, bl.c.service)):
             figures[r[0]]["sums"].append(ServiceSums(r[1], int(r[2]), int(r[3]), drawn.get((r[0], r[1]), 0), int(r[4]),
                                                      *(from_fen(int(v)) for v in r[5:])))
+        peaks = {(a, svc): {"peak": int(top), "days": int(n)} for a, svc, top, n in conn.execute(
+            sa.select(bl.c.account_id, bl.c.service, sa.func.max(bl.c.payg_quantity), sa.func.count(sa.distinct(bl.c.day)))
+            .where(in_month).group_by(bl.c.account_id, bl.c.service))}
+        for a in part:
+            figures[a]["sums"] = [dataclasses.replace(x, **peaks.get((a, x.service), {})) for x in figures[a]["sums"]]
+        _one_by_one(conn, part, month, figures)
         for a, day, supplement, amount in conn.execute(sa.select(bl.c.account_id, bl.c.day, bl.c.supplement, sa.func.sum(bl.c.amount_fen))
                                                        .where(in_month).group_by(bl.c.account_id, bl.c.day, bl.c.supplement)):
             figures[a]["daily"].append((day_value(day), bool(supplement), from_fen(int(amount))))
@@ -242,6 +249,35 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
     for a, fig in invoiceable_figures(conn, ids, as_of).items():
         figures[a]["invoiceable"] = fig
     return figures
+
+
+def _one_by_one(conn: Connection, ids: Sequence[str], month: date, figures: dict[str, dict]) -> None:
+    """The purchases and refunds of ``month``'s statements one by one, and its vouchers granted
+    and expired (R22), into ``figures``."""
+    o, je, po, p = schema.orders, schema.journal_entries, schema.postings, schema.packages
+    for a in ids:
+        figures[a].update(orders=[], refund_rows=[], vouchers=VoucherMonth())
+    for r in conn.execute(sa.select(o.c.account_id, o.c.at_us, o.c.sku, o.c.count, sa.func.coalesce(o.c.list_amount_fen, o.c.amount_fen),
+                                    o.c.amount_fen, o.c.voucher_fen, o.c.cash_fen)
+                          .where(o.c.account_id.in_(ids), _on_statement(o, month)).order_by(o.c.account_id, o.c.at_us, o.c.seq)):
+        figures[r[0]]["orders"].append(OrderRow(shanghai_day(from_us(r[1])), r[2], int(r[3]), *(from_fen(int(v)) for v in r[4:])))
+    paid_back = sa.func.sum(sa.case((po.c.ledger_account.like(journal.VOUCHER + "%"), po.c.amount_fen), else_=0))
+    cash_back = sa.func.sum(sa.case((po.c.ledger_account.like(journal.CASH + "%"), po.c.amount_fen), else_=0))
+    for a, at_us, package_id, sku, voucher_fen, cash_fen in conn.execute(
+            sa.select(je.c.account_id, je.c.at_us, je.c.ref, p.c.sku, paid_back, cash_back)
+            .join(po, schema.entry_postings()).join(p, sa.and_(p.c.account_id == je.c.account_id, p.c.id == je.c.ref))
+            .where(je.c.account_id.in_(ids), je.c.kind == "refund", _on_statement(je, month))
+            .group_by(je.c.account_id, je.c.id, je.c.at_us, je.c.ref, p.c.sku).order_by(je.c.account_id, je.c.at_us)):
+        figures[a]["refund_rows"].append(RefundRow(shanghai_day(from_us(at_us)), package_id, sku, from_fen(int(voucher_fen)),
+                                                   from_fen(int(cash_fen))))
+    granted = _entry_sums(conn, ids, month, ("voucher",), journal.VOUCHER)
+    # an expired remainder is dated by the voucher's last day (R21), or the first open month after it
+    expired = dict(conn.execute(sa.select(je.c.account_id, sa.func.sum(po.c.amount_fen)).join(po, schema.entry_postings())
+                                .where(je.c.account_id.in_(ids), je.c.kind == "voucher_expiry", po.c.ledger_account.like(journal.VOUCHER + "%"),
+                                       je.c.book_day >= month, je.c.book_day <= month_end(month))
+                                .group_by(je.c.account_id)).all())
+    for a in ids:
+        figures[a]["vouchers"] = VoucherMonth(granted.get((a, "voucher"), ZERO), -from_fen(int(expired.get(a, 0))))
 
 
 def invoiceable_figures(conn: Connection, ids: Sequence[str], as_of: datetime
@@ -348,6 +384,10 @@ def statement_body(s: Statement) -> dict:
         "invoiceable": fen(s.invoiceable),
         "daily": [[d.isoformat(), fen(a), fen(b)] for d, a, b in s.daily],
         "late": [[m.day.isoformat(), m.kind, fen(m.amount)] for m in s.late],
+        "peaks": {r.service: [r.peak, r.days] for r in s.payg if r.peak or r.days},
+        "orders": [[o.day.isoformat(), o.sku, o.count, fen(o.list_amount), fen(o.amount), fen(o.voucher), fen(o.cash)] for o in s.orders],
+        "refund_rows": [[r.day.isoformat(), r.package_id, r.sku, fen(r.voucher), fen(r.cash)] for r in s.refund_rows],
+        "vouchers": [fen(s.vouchers.granted), fen(s.vouchers.expired)],
     }
 
 
@@ -358,11 +398,15 @@ def statement_from_body(b: dict) -> Statement:
         number=b["number"], opening_balance=money(b["opening_balance"]), closing_balance=money(b["closing_balance"]),
         topups=money(b["topups"]), adjustments=money(b["adjustments"]),
         purchases=Purchases(*(money(x) for x in b["purchases"])), refunds=Purchases(*(money(x) for x in b["refunds"])),
-        payg=tuple(PaygRow(r[0], r[1], *(money(x) for x in r[2:])) for r in b["payg"]),
+        payg=tuple(PaygRow(r[0], r[1], *(money(x) for x in r[2:6]), *b.get("peaks", {}).get(r[0], (0, 0))) for r in b["payg"]),
         usage=tuple(StatementUsage(*u) for u in b["usage"]),
         packages=tuple(HeldPackage(p[0], p[1], p[2], p[3], p[4], date.fromisoformat(p[5]), date.fromisoformat(p[6]), p[7])
                        for p in b["packages"]),
         invoiceable=money(b["invoiceable"]),
         daily=tuple((date.fromisoformat(d), money(a), money(x)) for d, a, x in b["daily"]),
         late=tuple(LateMove(date.fromisoformat(d), k, money(a)) for d, k, a in b.get("late", [])),
+        # statements frozen before these were kept have none of them (they were never shown)
+        orders=tuple(OrderRow(date.fromisoformat(o[0]), o[1], o[2], *(money(x) for x in o[3:])) for o in b.get("orders", [])),
+        refund_rows=tuple(RefundRow(date.fromisoformat(r[0]), r[1], r[2], money(r[3]), money(r[4])) for r in b.get("refund_rows", [])),
+        vouchers=VoucherMonth(*(money(x) for x in b.get("vouchers", [0, 0]))),
     )

@@ -27,15 +27,15 @@ def router(deps: Deps) -> APIRouter:
                   lang: Literal["zh", "en"] = "zh"):
         """The account's statement of a month (YYYY-MM): provisional until the month is over and
         settled, then final, numbered and frozen. ``format=csv`` or ``pdf`` gives it as a file
-        (``lang`` zh or en for the PDF)."""
+        (``lang``: its language, zh or en)."""
         s = books.statement(ctx, account_id, books.parse_month(month))
         name = f"statement-{account_id}-{s.month:%Y-%m}"
         if format == "csv":
-            return Response(statement_csv(s).encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+            return Response(statement_csv(s, ctx.catalog, lang, ctx.issuer).encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
                             headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
         if format == "pdf":
             try:
-                pdf = html_to_pdf(statement_html(s, ctx.catalog, lang), ctx.chromium)
+                pdf = html_to_pdf(statement_html(s, ctx.catalog, lang, ctx.issuer), ctx.chromium)
             except PdfUnavailable as exc:
                 raise ApiError("service_unavailable", str(exc)) from None
             return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}.pdf"'})

@@ -29,7 +29,7 @@ def router(pages: Pages) -> APIRouter:
         today = shanghai_day(ctx.now())
         first = today.replace(day=1)
         last = today.replace(day=monthrange(today.year, today.month)[1])
-        problem, lines = None, []
+        problem, lines, hint = None, [], None
         try:
             first = parse_day(q.get("from") or str(first))
             last = parse_day(q.get("to") or str(last))
@@ -39,6 +39,12 @@ def router(pages: Pages) -> APIRouter:
                 problem = v.t("range_too_long")
             else:
                 lines = services.bills(ctx, account_id, first, last)
+                latest = _latest_month(ctx, account_id, today) if not lines else None
+                if latest is not None and not (q.get("from") or q.get("to")):  # opened without a range: the latest month with bills
+                    first, last = latest, latest.replace(day=monthrange(latest.year, latest.month)[1])
+                    lines = services.bills(ctx, account_id, first, last)
+                elif latest is not None:
+                    hint = v.t("bills_elsewhere", month=f"{latest:%Y-%m}")
         except ValueError:
             problem = v.t("bad_day")
         except BillingError as exc:
@@ -52,7 +58,7 @@ def router(pages: Pages) -> APIRouter:
                  "amount": present.money(x.amount)} for x in lines]
         total = present.money(sum((x.amount for x in lines), Decimal(0)))
         return v.page("bills.html", account=v.account, rows=rows, total=total, charts=_charts(lang, lines, first, last, names, ctx.catalog),
-                      first=first, last=last, tab="bills", **({"message": problem} if problem else {}))
+                      first=first, last=last, tab="bills", hint=hint, **({"message": problem} if problem else {}))
 
     @r.get("/console/accounts/{account_id}/bills.csv")
     def bills_csv(account_id: str, v: Visit = Depends(pages.account)) -> Response:
@@ -70,6 +76,12 @@ def router(pages: Pages) -> APIRouter:
                         headers={"Content-Disposition": f'attachment; filename="bills-{account_id}-{first}-{last}.csv"'})
 
     return r
+
+
+def _latest_month(ctx: services.Context, account_id: str, today: date) -> date | None:
+    """The first day of the latest month of the last year that has bill lines (None: none)."""
+    found = services.bills(ctx, account_id, today - timedelta(days=366), today)
+    return max(x.day for x in found).replace(day=1) if found else None
 
 
 def _charts(lang: str, lines, first: date, last: date, names: dict[str, str], catalog) -> list[str]:

@@ -10,7 +10,7 @@ from fastapi.responses import Response
 from ... import present, services
 from ...domain.catalog import UnknownSku
 from ...domain.errors import BillingError
-from ...domain.money import parse_decimal
+from ...domain.money import parse_typed
 from ..pages import Pages, Visit, parse_day, redirect
 
 
@@ -39,7 +39,7 @@ def router(pages: Pages) -> APIRouter:
     def topup(account_id: str, amount: str = Form(""), reference: str = Form(""), idem: str = Form(""),
               *, v: Annotated[Visit, Depends(pages.permitted("topup.create"))]) -> Response:
         return _run(v, account_id, "topup.create", {"amount": amount, "reference": reference},
-                    lambda: services.topup(ctx, account_id, parse_decimal(amount), reference,
+                    lambda: services.topup(ctx, account_id, parse_typed(amount), reference,
                                            idem=v.form_key(account_id, idem, "topup", amount, reference)),
                     lambda x: v.t("topped_up", amount=present.money(x.amount), balance=present.money(x.balance)))
 
@@ -47,24 +47,24 @@ def router(pages: Pages) -> APIRouter:
     def adjust(account_id: str, amount: str = Form(""), reason: str = Form(""), idem: str = Form(""),
                *, v: Annotated[Visit, Depends(pages.permitted("adjustment.create"))]) -> Response:
         return _run(v, account_id, "adjustment.create", {"amount": amount, "reason": reason}, lambda: services.adjust(
-            ctx, account_id, parse_decimal(amount), reason, idem=v.form_key(account_id, idem, "adjust", amount, reason)))
+            ctx, account_id, parse_typed(amount), reason, idem=v.form_key(account_id, idem, "adjust", amount, reason)))
 
     @r.post("/console/accounts/{account_id}/voucher")
     def voucher(account_id: str, amount: str = Form(""), expires_on: str = Form(""), idem: str = Form(""),
                 *, v: Annotated[Visit, Depends(pages.permitted("voucher.grant"))]) -> Response:
         return _run(v, account_id, "voucher.grant", {"amount": amount, "expires_on": expires_on}, lambda: services.grant_voucher(
-            ctx, account_id, parse_decimal(amount), parse_day(expires_on), idem=v.form_key(account_id, idem, "voucher", amount, expires_on)))
+            ctx, account_id, parse_typed(amount), parse_day(expires_on), idem=v.form_key(account_id, idem, "voucher", amount, expires_on)))
 
     @r.post("/console/accounts/{account_id}/discount")
     def discount(account_id: str, rate: str = Form(""), effective_day: str = Form(""),
                  *, v: Annotated[Visit, Depends(pages.permitted("discount.set"))]) -> Response:
         return _run(v, account_id, "discount.set", {"rate": rate, "effective_day": effective_day},
-                    lambda: services.set_discount(ctx, account_id, parse_decimal(rate), parse_day(effective_day)))
+                    lambda: services.set_discount(ctx, account_id, parse_typed(rate), parse_day(effective_day)))
 
     @r.post("/console/accounts/{account_id}/credit-limit")
     def credit_limit(account_id: str, amount: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("credit_limit.set"))]) -> Response:
         return _run(v, account_id, "credit_limit.set", {"amount": amount},
-                    lambda: services.set_credit_limit(ctx, account_id, parse_decimal(amount)))
+                    lambda: services.set_credit_limit(ctx, account_id, parse_typed(amount)))
 
     @r.post("/console/accounts/{account_id}/terms")
     def terms(account_id: str, payment: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("account.payment.set"))]) -> Response:
@@ -75,6 +75,6 @@ def router(pages: Pages) -> APIRouter:
     def balance_alert(account_id: str, threshold: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("balance_alert.set"))]) -> Response:
         value = threshold.strip()
         return _run(v, account_id, "balance_alert.set", {"threshold": value}, lambda: services.set_balance_alert(
-            ctx, account_id, parse_decimal(value) if value else None))
+            ctx, account_id, parse_typed(value) if value else None))
 
     return r

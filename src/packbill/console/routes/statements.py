@@ -27,20 +27,22 @@ def router(pages: Pages) -> APIRouter:
             return v.page("statements.html", account=v.account, months=months, month=wanted, statement=None, tab="statements",
                           error=v.sentence(exc))
         return v.page("statements.html", account=v.account, months=months, month=f"{statement.month:%Y-%m}", statement=statement,
-                      tab="statements", body=statement_body_html(statement, ctx.catalog, v.lang))
+                      tab="statements", body=statement_body_html(statement, ctx.catalog, v.lang, ctx.issuer))
 
     @r.get("/console/accounts/{account_id}/statements/{month}.{kind}")
     def statement_file(account_id: str, month: str, kind: str, v: Visit = Depends(pages.account)) -> Response:
         lang = v.request.query_params.get("lang") or v.lang
+        lang = lang if lang in LANGS else v.lang
         try:
             statement = books.statement(ctx, account_id, books.parse_month(month))
             if kind not in ("pdf", "csv"):
                 raise InvalidRequest("a statement downloads as .pdf or .csv")
             name = f"statement-{account_id}-{statement.month:%Y-%m}.{kind}"
             if kind == "csv":
-                return Response(statement_csv(statement).encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+                return Response(statement_csv(statement, ctx.catalog, lang, ctx.issuer).encode("utf-8-sig"),
+                                media_type="text/csv; charset=utf-8",
                                 headers={"Content-Disposition": f'attachment; filename="{name}"'})
-            pdf = html_to_pdf(statement_html(statement, ctx.catalog, lang if lang in LANGS else "zh"), ctx.chromium)
+            pdf = html_to_pdf(statement_html(statement, ctx.catalog, lang, ctx.issuer), ctx.chromium)
             return Response(pdf, media_type="application/pdf", headers={"Content-Disposition": f'attachment; filename="{name}"'})
         except BillingError as exc:
             return v.page("error.html", status=422, error=v.sentence(exc))
