@@ -162,4 +162,4 @@ def test_no_csv_written_carries_a_live_spreadsheet_formula(api, ctx):
     rows = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     cells = [c for row in rows for c in row]
     assert "'=HYPERLINK(\"http://evil.test\",\"点我\")" in cells and not any(c.startswith("=") for c in cells)
-    assert ["adjustments", "-5.00"] in rows  # numbers stay numbers
+    assert ["调账", "-5.00"] in rows  # numbers stay numbers (the statement CSV is in the customer's language)
