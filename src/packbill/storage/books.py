@@ -3,7 +3,6 @@ invoices, the revenue postings and the audit's queries."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -226,15 +225,11 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
             .group_by(bl.c.account_id, bl.c.service))}
         for r in conn.execute(sa.select(bl.c.account_id, bl.c.service, sa.func.sum(bl.c.quantity), sa.func.sum(bl.c.other_quantity),
                                         sa.func.sum(bl.c.payg_quantity), sa.func.sum(sa.func.coalesce(bl.c.list_amount_fen, bl.c.amount_fen)),
-                                        sa.func.sum(bl.c.amount_fen), sa.func.sum(bl.c.voucher_fen), sa.func.sum(bl.c.cash_fen))
+                                        sa.func.sum(bl.c.amount_fen), sa.func.sum(bl.c.voucher_fen), sa.func.sum(bl.c.cash_fen),
+                                        sa.func.max(bl.c.payg_quantity), sa.func.count(sa.distinct(bl.c.day)))
                               .where(in_month).group_by(bl.c.account_id, bl.c.service)):
             figures[r[0]]["sums"].append(ServiceSums(r[1], int(r[2]), int(r[3]), drawn.get((r[0], r[1]), 0), int(r[4]),
-                                                     *(from_fen(int(v)) for v in r[5:])))
-        peaks = {(a, svc): {"peak": int(top), "days": int(n)} for a, svc, top, n in conn.execute(
-            sa.select(bl.c.account_id, bl.c.service, sa.func.max(bl.c.payg_quantity), sa.func.count(sa.distinct(bl.c.day)))
-            .where(in_month).group_by(bl.c.account_id, bl.c.service))}
-        for a in part:
-            figures[a]["sums"] = [dataclasses.replace(x, **peaks.get((a, x.service), {})) for x in figures[a]["sums"]]
+                                                     *(from_fen(int(v)) for v in r[5:9]), peak=int(r[9]), days=int(r[10])))
         _one_by_one(conn, part, month, figures)
         for a, day, supplement, amount in conn.execute(sa.select(bl.c.account_id, bl.c.day, bl.c.supplement, sa.func.sum(bl.c.amount_fen))
                                                        .where(in_month).group_by(bl.c.account_id, bl.c.day, bl.c.supplement)):
