@@ -91,14 +91,21 @@ class Sale:
             "first_day": first.first_day.isoformat(), "last_day": first.last_day.isoformat()}, None)
 
 
+def _priced(catalog: Catalog, account_id: str, site: Site, sku: str, count: int, at: datetime, rates: Sequence[DiscountRate],
+            first_seq: int, new_id: Callable[[], str]) -> tuple[list[Package], Decimal, Decimal]:
+    """The packages of an order and its list and contracted (R16) totals: what ``sell`` and
+    ``quote`` both start from."""
+    packages, list_exact = purchase(catalog, account_id, site, sku, count, at, first_seq, new_id)
+    return (packages, *contracted(list_exact, rate_on(shanghai_day(at), rates)))
+
+
 def sell(catalog: Catalog, account_id: str, site: Site, sku: str, count: int, at: datetime, rates: Sequence[DiscountRate],
          purse: Purse, final_months: Iterable[date], order_id: str, new_id: Callable[[], str], first_seq: int = 0) -> Sale:
     """What buying ``count`` of ``sku`` at ``at`` means for the account (``rates``: its discount
     rates, ``purse``: its money before): refused before anything when the site, the SKU, the
     count or the funds do not allow it (R2, R18)."""
     day = shanghai_day(at)
-    packages, list_exact = purchase(catalog, account_id, site, sku, count, at, first_seq, new_id)
-    list_amount, amount = contracted(list_exact, rate_on(day, rates))
+    packages, list_amount, amount = _priced(catalog, account_id, site, sku, count, at, rates, first_seq, new_id)
     payment, paid = pay(purse, amount, packages[0].service, day, refusable=True)
     shares = split(amount, count)
     packages = [replace(p, price=share) for p, share in zip(packages, shares, strict=True)]
@@ -139,8 +146,7 @@ def quote(catalog: Catalog, account_id: str, site: Site, sku: str, count: int, a
     """R2, R4, R16, R18 as ``sell`` applies them, without selling; refused as ``sell`` refuses
     (the site, the SKU, the count), except that money short is an answer, not a refusal."""
     day = shanghai_day(at)
-    packages, list_exact = purchase(catalog, account_id, site, sku, count, at, 0, lambda: "quote")
-    list_amount, amount = contracted(list_exact, rate_on(day, rates))
+    packages, list_amount, amount = _priced(catalog, account_id, site, sku, count, at, rates, 0, lambda: "quote")
     service = packages[0].service
     available = purse.available(service, day)
     try:

@@ -19,7 +19,7 @@ from .imports import BadRow, ImportFileError, ImportResult, import_file
 from .lockout import LIMIT, Lockout
 from .metrics import note_consumer
 from .operators import Principal, authenticate, outcome_of, record_anonymous
-from .purchases import Confirmation, PlanBought, Purchase, Refund, buy, buy_plan, confirmation, order, refund, refund_of
+from .purchases import Confirmation, PlanBought, Purchase, Refund, buy, buy_plan, confirmation, freezes, order, refund, refund_of
 from .reads import bills, list_packages, remaining_now, reminders, wallet_reminders
 from .settlement import RunView, SettlementResult, run_result, runs, settle
 from .usage import IngestResult, daily_peaks, daily_usage, ingest, ingest_records
@@ -101,6 +101,7 @@ __all__ = [
     "bills",
     "buy",
     "confirmation",
+    "freezes",
     "buy_plan",
     "create_account",
     "daily_peaks",

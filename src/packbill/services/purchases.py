@@ -44,6 +44,8 @@ class Purchase:
     """The contracted total (R16)."""
     list_amount: Decimal = Decimal("0.00")
     paid: Payment = Payment()
+    balance: Decimal | None = None
+    """The cash balance right after the purchase (None for an order read back later)."""
 
 
 def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | None = None,
@@ -68,7 +70,7 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
         record_movement(conn, account_id, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month)
         notify_store.emit(conn, [sale.notice()], at)
         idempotency.claim(conn, idem, sale.order_id, at)
-        return Purchase(sale.order_id, stored, sale.amount, sale.list_amount, sale.payment)
+        return Purchase(sale.order_id, stored, sale.amount, sale.list_amount, sale.payment, sale.purse.cash)
 
     return idempotency.run(ctx, idem, work)
 
@@ -95,8 +97,14 @@ def confirmation(ctx: Context, account_id: str, sku: str, count: int = 1) -> Con
         purse = wallet_store.load_purse(conn, account_id)
         rates = wallet_store.load_rates(conn, [account_id])[account_id]
     found = quote(ctx.catalog, account_id, account.site, sku, count, at, rates, purse)
-    frozen = ctx.catalog.sku(sku).service in TRAFFIC_SERVICES and account_view(ctx, account_id, at).traffic_billing is TrafficBilling.DAILY_PEAK_BANDWIDTH
+    frozen = freezes(ctx, account_id, sku)
     return Confirmation(found, frozen, traffic_costs(ctx, account_id) if frozen else None)
+
+
+def freezes(ctx: Context, account_id: str, sku: str) -> bool:
+    """R13: a package of ``sku`` bought now would stay frozen (traffic, on daily-peak billing)."""
+    return (ctx.catalog.sku(sku).service in TRAFFIC_SERVICES
+            and account_view(ctx, account_id, ctx.now()).traffic_billing is TrafficBilling.DAILY_PEAK_BANDWIDTH)
 
 
 @dataclass(frozen=True, slots=True)
