@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from datetime import date, datetime
 from decimal import Decimal
+
+import pytest
 
 from packbill.domain.days import SHANGHAI
 from packbill.domain.model import UsageEvent
@@ -27,3 +31,12 @@ def D(text: str) -> Decimal:
 
 
 GB = 10**9
+
+
+def tools_or_skip(*tools: str) -> None:
+    """The PDF tests need poppler and tesseract; CI installs them, so there they must be present."""
+    missing = [t for t in tools if not shutil.which(t)]
+    if missing:
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{', '.join(missing)} missing: .ci/run installs chromium, poppler-utils and tesseract-ocr")
+        pytest.skip(f"needs {', '.join(missing)}")

@@ -5,7 +5,6 @@ import csv
 import io
 import json
 import os
-import shutil
 import subprocess
 from datetime import timedelta
 
@@ -14,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from packbill.server import create_app
 from tests.conftest import FIXED_NOW
+from tests.helpers import tools_or_skip
 
 from .conftest import OPERATOR, Api
 
@@ -61,18 +61,10 @@ def test_statement_json_csv_and_the_customer_sees_only_their_own(api, month):
     assert me.get(f"/v1/accounts/{month['id']}/statements/2027-06").json()["status"] == "provisional"
 
 
-def _tools_or_skip(*tools: str) -> None:
-    missing = [t for t in tools if not shutil.which(t)]
-    if missing:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{', '.join(missing)} missing: .ci/run installs poppler-utils and tesseract-ocr")
-        pytest.skip(f"needs {', '.join(missing)}")
-
-
 @pytest.mark.parametrize("lang, words", [("zh", ["月度账单", "期末余额", "8.50"]), ("en", ["Monthly statement", "Closing balance", "8.50"])])
 def test_statement_pdf_reads_like_a_bill(api, month, tmp_path, lang, words):
     """The PDF's first page, turned into a PNG and read back by OCR, says what the statement says."""
-    _tools_or_skip("pdftoppm", "pdftotext", "tesseract")
+    tools_or_skip("pdftoppm", "pdftotext", "tesseract")
     r = api.as_(month["token"]).get(f"/v1/accounts/{month['id']}/statements/2027-05?format=pdf&lang={lang}")
     if r.status_code == 503 and os.environ.get("CI", "").lower() != "true":
         pytest.skip(r.json()["error"]["message"])

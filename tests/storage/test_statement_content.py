@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import shutil
 from datetime import date
 from decimal import Decimal
 
@@ -22,17 +20,9 @@ from packbill.services import books
 from packbill.storage.books import statement_body, statement_from_body
 
 from ..helpers import t as at
+from ..helpers import tools_or_skip
 
 MAY = date(2027, 5, 1)
-
-
-def tools_or_skip(*tools: str) -> None:
-    """The PDF tests need poppler and tesseract; CI installs them, so there they must be present."""
-    missing = [t for t in tools if not shutil.which(t)]
-    if missing:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{', '.join(missing)} missing: .ci/run installs chromium, poppler-utils and tesseract-ocr")
-        pytest.skip(f"needs {', '.join(missing)}")
 
 
 ISSUER = Issuer("示例视频云科技有限公司", "北京市海淀区中关村大街 1 号", "91110108MA00000000")
