@@ -10,6 +10,7 @@ from functools import partial
 
 import pytest
 
+from packbill.domain.days import SHANGHAI
 from packbill.domain.netguard import parse_networks
 from packbill.domain.notify import RETRY_DELAYS
 from packbill.services import inbox, sweep, webhooks
@@ -108,7 +109,7 @@ def test_a_failing_receiver_is_retried_on_the_schedule_then_the_endpoint_is_disa
     clock.now = t0 + timedelta(days=5, seconds=1)
     api.as_(OPERATOR).post(f"/v1/accounts/{acc['id']}/topups", json={"amount": "10.00", "reference": "after"})
     api.as_(OPERATOR).post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k"})
-    assert webhooks.dispatch_until_idle(ctx) == 1
+    assert webhooks.dispatch_until_idle(ctx) == 2  # the top-up received and the purchase, each tried once and failing
     (h,) = api.as_(OPERATOR).get("/v1/webhooks").json()["webhooks"]
     assert h["status"] == "disabled"
     api.as_(OPERATOR).post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k"})
@@ -156,7 +157,7 @@ def test_a_customer_registers_for_its_own_events_only(api, ctx, clock, receiver)
     webhooks.dispatch_until_idle(ctx)
     bodies = [json.loads(r["body"]) for r in receiver.on("/ok")]
     assert [(b["type"], b["data"]["account_id"]) for b in bodies] == [("package.bought", mine["id"])]
-    assert sorted(receiver.types("/switch")) == ["package.bought", "package.bought"]  # the operator's: every account's
+    assert sorted(receiver.types("/switch")) == ["package.bought", "package.bought", "wallet.topped_up"]  # the operator's: every account's, the top-up too
     # the customer sees its own endpoint only, and another's endpoint does not exist for it
     assert [h["id"] for h in me.get("/v1/webhooks").json()["webhooks"]] == [hook["id"]]
     assert me.get(f"/v1/webhooks/{operator_hook['id']}/deliveries").status_code == 404
@@ -187,3 +188,33 @@ def test_messages_show_the_same_events_in_both_languages(api, ctx, clock):
     assert me.post(f"/v1/accounts/{a}/messages/read", json={"through": newest}).json()["unread"] == 0
     assert all(not m["unread"] for m in me.get(f"/v1/accounts/{a}/messages").json()["messages"])
     assert op.post(f"/v1/accounts/{a}/messages/read", json={"through": newest}).status_code == 403
+
+
+def test_a_server_started_late_dates_each_message_when_its_event_happened(api, ctx, clock):
+    """Issue 21: a server started on an old database posts what it finds, each dated by its
+    event (a package used up on 1 June reads 1 June, a suspension 24 hours after the arrears
+    began), and the messages read newest first by those dates, not all dated today."""
+    op = api.as_(OPERATOR)
+    acc = op.post("/v1/accounts", json={"name": "Late Co", "site": "cn", "payment": "balance"}).json()
+    op.post(f"/v1/accounts/{acc['id']}/topups", json={"amount": "50.00", "reference": "t1", "at": "2027-06-01T08:00:00+08:00"})
+    op.post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k", "at": "2027-06-01T09:00:00+08:00"})
+    op.post(f"/v1/accounts/{acc['id']}/usage", json={"events": [{**EV, "quantity": 100_000}]})
+    clock.now = FIXED_NOW + timedelta(days=1)
+    assert op.post("/v1/settlements", json={"through": "2027-06-01"}).status_code == 200
+    r = op.post(f"/v1/accounts/{acc['id']}/adjustments", json={"amount": "-30.00", "reason": "a fee"})
+    assert r.status_code == 201, r.text  # in arrears from 2 June 12:00
+    clock.now = FIXED_NOW + timedelta(days=40)  # nothing ran for 40 days; now the sweep looks
+    sweep.sweep(ctx, [acc["id"]])
+    dated = {e.type: e.at.astimezone(SHANGHAI).isoformat() for e in inbox.events(ctx, account_id=acc["id"])}
+    assert dated["reminder.exhausted"] == "2027-06-01T23:59:59+08:00"
+    assert dated["wallet.suspended"] == "2027-06-03T12:00:00+08:00"
+    assert dated["wallet.reclaim_due"] == "2027-06-18T12:00:00+08:00"
+    found = api.as_(OPERATOR).get(f"/v1/accounts/{acc['id']}/messages").json()["messages"]
+    assert [m["at"] for m in found] == sorted((m["at"] for m in found), reverse=True)
+    assert {m["category"] for m in found} == {"packages", "bills", "money"}
+    money = api.as_(OPERATOR).get(f"/v1/accounts/{acc['id']}/messages", params={"category": "money"}).json()["messages"]
+    assert {m["type"] for m in money} == {"wallet.topped_up", "wallet.arrears", "wallet.suspended", "wallet.reclaim_due"}
+    arrears = next(m for m in money if m["type"] == "wallet.arrears")
+    assert arrears["text"] == "账户已欠费 30.00 元，请在 2027-06-03 12:00 前充值，否则服务将被暂停。"
+    assert api.as_(OPERATOR).get(f"/v1/accounts/{acc['id']}/messages", params={"category": "nope"}).status_code == 422
+    assert sweep.sweep(ctx, [acc["id"]]) == 0  # each once

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from typer.testing import CliRunner
@@ -9,8 +10,10 @@ from typer.testing import CliRunner
 from packbill import services
 from packbill.demo.simulate import MONTH_START
 from packbill.domain.catalog import load_catalog
+from packbill.domain.days import SHANGHAI
 from packbill.entry import app
-from packbill.services import Context
+from packbill.present import money
+from packbill.services import Context, inbox, operators
 from packbill.storage.db import Database
 
 
@@ -56,7 +59,29 @@ def test_demo_month(tmp_path):
     october = books.month_close(ctx, MONTH_START)
     assert october.final and october.balanced and sum(r.statements_payg for r in october.rows) == total
     assert "close of 2026-10" in result.output and "balanced" in result.output
+    # the report adds the money up the same way, and the advice
+    assert 'id=money' in html and october_number(ctx, account_id=views[0].package.account_id) in html
+    assert f"可开票 {money(books.statement(ctx, views[0].package.account_id, MONTH_START).invoiceable)} 元" in html
+    assert f"已平：账单按量计费 {money(total)} 元 = 按量计费收入 {money(total)} 元" in html
+    assert "购买建议" in html and "id=advice" in html
+    # how to open the console on it without settling anything new, and a token that signs in
+    flat = result.output.replace("\n", "")
+    assert "--no-schedule" in flat and f"--db {db}" in flat
+    token = re.search(r"customer's token (\S+)", flat).group(1)
+    assert operators.authenticate(ctx, token, None).account_id == views[0].package.account_id
+    # the reminders were raised on their days, as a running server's schedule would have: none dated after the month's last morning
+    events = inbox.events(ctx, account_id=views[0].package.account_id)
+    assert any(e.type == "reminder.exhausted" for e in events)
+    assert max(e.at for e in events).astimezone(SHANGHAI).date().isoformat() == "2026-11-01"
     ctx.close()
+
+
+def october_number(ctx, account_id: str) -> str:
+    from packbill.services import books
+
+    number = books.statement(ctx, account_id, MONTH_START).number
+    assert number
+    return number
 
 
 def test_demo_is_deterministic(tmp_path):

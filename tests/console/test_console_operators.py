@@ -72,15 +72,19 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     rows = page.locator("#audit tr[data-record]")
     assert rows.count() >= 4
     first = rows.first.text_content()
-    assert "topup.create" in first and "控制台" in first and "成功" in first
+    assert "充值" in first and "控制台" in first and "成功" in first and "金额 20.00" in first
+    assert not re.search(r"[a-z]+\.[a-z_]+", page.text_content("#audit")), "an action's code on a Chinese page"
+    assert "20.00" in first and "{" not in first  # the parameters read as words, not JSON
     page.select_option("#audit-filter select[name=action]", "key.create")
     page.click("#audit-filter button[type=submit]")
     assert page.locator("#audit tr[data-record]").count() == 3
-    assert all("key.create" in t for t in page.locator("#audit tr[data-record]").all_text_contents())
+    assert all("创建密钥" in t for t in page.locator("#audit tr[data-record]").all_text_contents())
+    assert "北京时间" in page.text_content("[data-clock]")
     shot(page, "audit-zh")
     page.click("[data-nav=lang]")
     page.wait_for_load_state("load")
     assert "Audit trail" in page.text_content("h1") and "console" in page.text_content("#audit")
+    assert "create key" in page.text_content("#audit") and "Beijing time" in page.text_content("[data-clock]")
     shot(page, "audit-en")
     page.goto(f"{live}/console/audit?from=2027-06-09&to=2027-06-01")
     assert page.text_content(".flash") == "'From' must not be after 'to'."
@@ -136,16 +140,28 @@ def test_a_customer_reads_its_messages_in_both_languages(page, live, shop):
     kinds = [items.nth(i).get_attribute("data-message") for i in range(items.count())]
     assert "reminder.exhausted" in kinds and "package.bought" in kinds
     text = page.text_content("#messages")
-    assert "人脸检测资源包已用完" in text and "ai.face" not in text and "已购买" in text
+    assert "人脸检测资源包-10万次已用完" in text and "ai.face" not in text and "已购买" in text
+    assert "充值 500.00 元已到账" in text and "有效期 2027-06-01 至 2028-05-31，共 366 天" in text
     assert page.locator("li.unread").count() == items.count()
     shot(page, "messages-zh")
+    page.click("[data-category=money]")  # the money messages only
+    assert {items.nth(i).get_attribute("data-message") for i in range(items.count())} == {"wallet.topped_up"}
+    page.click("[data-category=packages]")
+    assert {items.nth(i).get_attribute("data-message") for i in range(items.count())} == {"package.bought", "reminder.exhausted"}
+    page.click("[data-category=bills]")
+    assert items.count() == 0 and "这一类暂无站内信" in page.text_content("[data-no-messages]")
+    shot(page, "messages-empty-category-zh")
+    page.click("[data-category='']")
     page.click("[data-mark-read]")
     assert page.locator("li.unread").count() == 0 and page.locator("[data-nav=messages] [data-unread]").count() == 0
     page.click("[data-nav=lang]")
     page.wait_for_load_state("load")
     text = page.text_content("#messages")
-    assert "used up" in text and "Bought 1 × " in text and "ai.face" not in text
+    assert "used up" in text and "Bought 1 × " in text and "ai.face" not in text and "A top-up of 500.00 CNY arrived" in text
     shot(page, "messages-en")
+    page.click("[data-category=packages]")
+    assert "Packages" in page.text_content("[data-categories] .on")
+    shot(page, "messages-packages-en")
     page.click("[data-nav=lang]")
     page.wait_for_load_state("load")
 
@@ -190,3 +206,25 @@ def test_the_operations_page_shows_the_stream_consumers_and_the_archives(page, l
     shot(page, "operations-stream-en")
     page.click("[data-nav=lang]")
     page.wait_for_load_state("load")
+
+
+def test_an_address_with_no_page_answers_in_the_page_language(page, live, shop):
+    """A typo in a console address, or a GET of a form's address: a page in the visitor's
+    language with a way home, never the API's JSON."""
+    ctx, account_id, token = shop
+    sign_in(page, live, token)
+    response = page.goto(f"{live}/console/accounts/{account_id}/bils")
+    assert response.status == 404
+    assert "此地址没有页面" in page.text_content(".error") and page.locator("[data-home]").count() == 1
+    assert "{" not in page.text_content("body")
+    shot(page, "not-found-zh")
+    page.goto(f"{live}/console/lang/en?next=/console/nope")
+    assert "There is no page at this address" in page.text_content(".error")
+    shot(page, "not-found-en")
+    response = page.goto(f"{live}/console/signout")
+    assert response.status == 405 and "cannot be opened this way" in page.text_content(".error")
+    page.click("[data-home]")
+    assert page.url.endswith(f"/console/accounts/{account_id}")
+    page.goto(f"{live}/console/lang/zh?next=/console/accounts/{account_id}")
+    # the API keeps its JSON
+    assert page.request.get(f"{live}/v1/nope").json()["error"]["code"] == "not_found"

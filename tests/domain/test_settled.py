@@ -58,4 +58,6 @@ def test_the_wallet_events_a_charge_raises_are_dated_by_the_run_and_notified():
     before, result = _settled(ledger, "a", d("2026-11-02"))
     books = chunk_books(3, {"a": result}, {"a": before}, d("2026-11-03"), ())
     assert ("a", "arrears") in books.wallet_events
-    assert ("a", "wallet.arrears", {"day": "2026-11-03", "balance": "-0.40", "owed": "0.40"}, None) in books.notifications
+    # the message says what is owed and when services stop: 24 hours after the run put it in arrears
+    assert ("a", "wallet.arrears", {"day": "2026-11-03", "balance": "-0.40", "owed": "0.40", "suspend_at": "2026-11-04T08:00:00+08:00"},
+            None) in books.notifications

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
 
 from ..services import Context, Lockout
 from .pages import Pages, Turned
@@ -30,3 +32,14 @@ def install(app: FastAPI, ctx: Context, operator_token: str | None, lockout: Loc
         return exc.response
 
     app.add_exception_handler(Turned, turned)
+    api_answer = app.exception_handlers.get(HTTPException)
+
+    async def no_page(request: Request, exc: HTTPException):
+        """An address of the console with no page (a typo, a stale link) or that takes no GET: a
+        page in the visitor's language with a way home, not the API's JSON."""
+        if request.url.path.startswith("/console") and exc.status_code in (404, 405) or api_answer is None:
+            v = await run_in_threadpool(pages.visit, request)  # who is there is read from the database
+            return await run_in_threadpool(v.error, exc.status_code, "no_page" if exc.status_code == 404 else "no_method")
+        return await api_answer(request, exc)
+
+    app.add_exception_handler(HTTPException, no_page)

@@ -28,6 +28,7 @@ from ..domain.days import SHANGHAI, check_supported
 from ..domain.errors import BillingError
 from ..domain.limits import BODY_TOO_LARGE
 from ..present.books import STYLE as STATEMENT_STYLE
+from ..present.words import words
 from ..services import Lockout, inbox, operators
 from .i18n import LANGS, error_sentence, t
 
@@ -36,6 +37,8 @@ SESSION_COOKIE = "pb_session"
 SIGNIN_COOKIE = "pb_signin"
 """Before sign-in: the value the sign-in form must carry back (login CSRF)."""
 LANG_COOKIE = "pb_lang"
+AUDIT_WORDS = words("audit")
+"""The audit trail's actions and outcomes by name (an unknown one shows its code)."""
 FLASH_COOKIE = "pb_flash"
 
 
@@ -43,7 +46,6 @@ def templates() -> Environment:
     """The console's templates, with the helpers every page uses."""
     env = Environment(loader=PackageLoader("packbill.console", "templates"), autoescape=select_autoescape(["html"]))
     env.globals["money"] = present.money
-    env.filters["plainjson"] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)  # autoescaped as text
     env.globals["when"] = lambda at: at.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") if at else ""
     env.globals["statement_style"] = STATEMENT_STYLE
     return env
@@ -276,6 +278,8 @@ class Pages:
             can=lambda action: viewer is not None and viewer.may(action),
             csrf_field=lambda: Markup(f'<input type="hidden" name="csrf" value="{escape(self.csrf(request))}">'),
             package_name=lambda sku: present.package_name(self.ctx.catalog, sku, lang),
+            audit_word=lambda key: AUDIT_WORDS.get(key, {}).get(lang, key),
+            audit_parameters=lambda params: audit_parameters(params, lang, self.ctx.catalog),
             path=request.url.path + (f"?{request.url.query}" if request.url.query else ""), **values
         )
         response = HTMLResponse(body, status_code=status)
@@ -286,6 +290,23 @@ class Pages:
     @staticmethod
     def new_form_key() -> str:
         return uuid.uuid4().hex
+
+
+def audit_parameters(params: Any, lang: str, catalog) -> str:
+    """An audit record's parameters as people read them: "金额 100.00；资源包 人脸检测资源包-100万次"
+    (a parameter without a name shows its key; a value that is not plain, its JSON)."""
+    if not isinstance(params, dict):
+        return "" if params in (None, "", [], {}) else json.dumps(params, ensure_ascii=False)
+    parts = []
+    for key, value in sorted(params.items()):
+        name = AUDIT_WORDS.get(f"param:{key}", {}).get(lang, key)
+        if key == "sku" and isinstance(value, str):
+            value = present.package_name(catalog, value, lang)
+        elif isinstance(value, bool):
+            value = ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        text = value if isinstance(value, str | int | float) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{name} {text}")
+    return ("；" if lang == "zh" else "; ").join(parts)
 
 
 def _may_see(viewer: services.Principal | None, account_id: str) -> bool:

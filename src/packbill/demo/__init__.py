@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -25,7 +27,7 @@ from ..present import mbps, money, quantity
 from ..present.advice import cost_chart as advice_chart
 from ..present.advice import reason as advice_reason
 from ..present.tables import packages_table
-from ..services import Context, audit, books
+from ..services import Context, audit, books, sweep
 from ..services import advice as advice_service
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
@@ -79,7 +81,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     month = generate(seed)
     clock = SimClock(datetime.combine(MONTH_START, time(8), tzinfo=SHANGHAI))
     ctx = Context.open(db_url, None, clock)
-    account, _token = services.create_account(ctx, "Golden Dragon Kitchens 金龙餐饮", "cn", payment="balance")
+    account, token = services.create_account(ctx, "Golden Dragon Kitchens 金龙餐饮", "cn", payment="balance")
     out.print(f"[bold]packbill demo[/bold]: a month of [bold]{account.name}[/bold] ({account.id}), seed {seed}, database {db_url}")
     last = MONTH_START + timedelta(days=DAYS - 1)
     done = _simulate(ctx, clock, account.id, month, err)
@@ -93,11 +95,14 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     used = _package_value_used(views, lines)
     out.print(packages_table(views, title=f"Packages on {clock.now.date()} (draw order)"))
     out.print(_bill_table(lines, last))
-    out.print(_summary(ctx, account.id, done, lines, total, used, payg_only, last))
-    chart = _print_advice(ctx, account.id, out, lang)
+    figures = _figures(ctx, account.id, done, last)
+    out.print(_summary(ctx, account.id, done, lines, total, used, payg_only, figures))
+    advice = _print_advice(ctx, account.id, out)
+    chart = advice_chart(advice, lang)
     write_report(report, account, views, lines, done.remaining_by_day, peaks, done.package_cost, total, used, payg_only, seed,
-                 done.balance_by_day, (chart,) if chart else (), ctx.catalog, lang)
+                 done.balance_by_day, (chart,) if chart else (), ctx.catalog, lang, figures=figures, advice=advice)
     out.print(f"report: [bold]{report.resolve()}[/bold]")
+    out.print(console_hint(db_url, token))
     ctx.close()
     return DemoResult(account.id, db_url, report, total, done.package_cost, payg_only,
                       sum(1 for ln in lines if ln.supplement), done.duplicates)
@@ -131,6 +136,7 @@ def _simulate(ctx: Context, clock: SimClock, account_id: str, month, err: Consol
                 services.ingest(ctx, account_id, late)
             clock.now = datetime.combine(day + timedelta(days=1), time(8), tzinfo=SHANGHAI)
             services.settle(ctx, day)
+            sweep.sweep_all(ctx)  # as the schedule does after its settlement: reminders dated on the day
             done.balance_by_day[day] = services.wallet(ctx, account_id).purse.cash  # after the morning's charges
             if services.wallet(ctx, account_id).state is WalletState.ARREARS:
                 # the finance team sees the arrears reminder and pays before the 24 hours run out
@@ -159,8 +165,37 @@ def _act(ctx: Context, account_id: str, action) -> Decimal:
     return Decimal(0)
 
 
-def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal, used: Decimal, payg_only: Decimal, last: date) -> Table:
-    """The month in figures, every one from the services the API and the console use."""
+@dataclass(frozen=True)
+class Figures:
+    """The month's money and books, each from the services the API and the console use: what
+    the terminal prints and the report shows, computed once."""
+
+    topups: Decimal
+    vouchers_used: Decimal
+    arrears_days: list[date]
+    cash: Decimal
+    state: str
+    statement: Any
+    recognised: Decimal
+    deferred: Decimal
+    close: Any
+    sound: bool
+
+
+def _figures(ctx: Context, account_id: str, done: _Month, last: date) -> Figures:
+    wallet = services.wallet(ctx, account_id)
+    topups = sum((Decimal(str(p[1])) for e in services.journal_entries(ctx, account_id) if e["kind"] == "topup"
+                  for p in e["postings"] if p[0] == journal.cash(account_id)), Decimal(0))
+    revenue = books.revenue(ctx, MONTH_START, last + timedelta(days=1))
+    return Figures(topups, sum((v.amount - v.remaining for v in wallet.vouchers), Decimal(0)), done.arrears_days, wallet.purse.cash,
+                   wallet.state.value, books.statement(ctx, account_id, MONTH_START),
+                   sum((f["recognised"] for d in revenue for f in d.services.values()), Decimal(0)), revenue[-1].deferred,
+                   books.month_close(ctx, MONTH_START), not audit.audit(ctx))
+
+
+def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal, used: Decimal, payg_only: Decimal,
+             f: Figures) -> Table:
+    """The month in figures."""
     summary = Table.grid(padding=(0, 2))
     summary.add_row("packages bought (valid a year)", f"{money(done.package_cost)} CNY")
     summary.add_row("billed this month", f"{money(total)} CNY")
@@ -170,33 +205,34 @@ def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal,
     summary.add_row("supplement lines (late usage)", str(sum(1 for ln in lines if ln.supplement)))
     summary.add_row("retried events counted once", f"{done.duplicates:,}")
     summary.add_row("traffic billing now", services.account_view(ctx, account_id).traffic_billing.value)
-    wallet = services.wallet(ctx, account_id)
-    topups = sum((Decimal(str(p[1])) for e in services.journal_entries(ctx, account_id) if e["kind"] == "topup"
-                  for p in e["postings"] if p[0] == journal.cash(account_id)), Decimal(0))
-    summary.add_row("topped up this month", f"{money(topups)} CNY")
-    summary.add_row("vouchers used", f"{money(sum((v.amount - v.remaining for v in wallet.vouchers), Decimal(0)))} CNY")
-    summary.add_row("days that began in arrears (lifted by a top-up)", ", ".join(str(d) for d in done.arrears_days) or "none")
-    summary.add_row("[bold]cash balance at the end[/bold]", f"[bold]{money(wallet.purse.cash)} CNY[/bold] ({wallet.state.value})")
-    statement = books.statement(ctx, account_id, MONTH_START)
-    summary.add_row(f"statement of {MONTH_START:%Y-%m}", f"{statement.status} {statement.number or ''} (closing {money(statement.closing_balance)} "
-                    f"CNY, invoiceable {money(statement.invoiceable)} CNY)")
-    revenue = books.revenue(ctx, MONTH_START, last + timedelta(days=1))
-    summary.add_row("package revenue recognised as drawn",
-                    f"{money(sum((f['recognised'] for d in revenue for f in d.services.values()), Decimal(0)))} CNY "
-                    f"(deferred at the end: {money(revenue[-1].deferred)} CNY)")
-    close = books.month_close(ctx, MONTH_START)
+    summary.add_row("topped up this month", f"{money(f.topups)} CNY")
+    summary.add_row("vouchers used", f"{money(f.vouchers_used)} CNY")
+    summary.add_row("days that began in arrears (lifted by a top-up)", ", ".join(str(d) for d in f.arrears_days) or "none")
+    summary.add_row("[bold]cash balance at the end[/bold]", f"[bold]{money(f.cash)} CNY[/bold] ({f.state})")
+    st = f.statement
+    summary.add_row(f"statement of {MONTH_START:%Y-%m}", f"{st.status} {st.number or ''} (closing {money(st.closing_balance)} "
+                    f"CNY, invoiceable {money(st.invoiceable)} CNY)")
+    summary.add_row("package revenue recognised as drawn", f"{money(f.recognised)} CNY (deferred at the end: {money(f.deferred)} CNY)")
+    close = f.close
     summary.add_row(f"close of {MONTH_START:%Y-%m}", ("balanced" if close.balanced else "[red]NOT balanced[/red]")
                     + f": statements' pay-as-you-go {money(sum((r.statements_payg for r in close.rows), Decimal(0)))} CNY = revenue "
                     f"{money(sum((r.revenue_payg for r in close.rows), Decimal(0)))} CNY; deferred {money(close.deferred_opening)} "
                     f"-> {money(close.deferred_closing)} CNY")
-    problems = audit.audit(ctx)
-    summary.add_row("books audit", "sound: every invariant holds" if not problems else f"[red]{len(problems)} violation(s)[/red]")
+    summary.add_row("books audit", "sound: every invariant holds" if f.sound else "[red]violations: run packbill audit[/red]")
     return summary
 
 
-def _print_advice(ctx: Context, account_id: str, out: Console, lang: str) -> str | None:
-    """What the customer should buy for the next 12 months, from this month's usage (R27); the
-    advice's cost chart for the report."""
+def console_hint(db_url: str, token: str) -> str:
+    """How to look at the demo's month in the console: serve its database without the daily
+    schedule (which would settle November's empty days) and sign in as the customer."""
+    command = sys.argv[0] if sys.argv and sys.argv[0].endswith("packbill") else "packbill"
+    return (f"see it in the console: [bold]PACKBILL_OPERATOR_TOKEN=demo-operator-token {command} serve --db {db_url} --no-schedule[/bold], "
+            f"open [bold]http://127.0.0.1:8000/[/bold] and sign in with the customer's token [bold]{token}[/bold] "
+            "(or demo-operator-token for the operator's pages)")
+
+
+def _print_advice(ctx: Context, account_id: str, out: Console):
+    """What the customer should buy for the next 12 months, from this month's usage (R27)."""
     advice = advice_service.advise(ctx, account_id, window_days=30)
     plan = Table(title=f"Advice: what to buy for the next {advice.months} months (from the last 30 days of usage)")
     for col in ("buy on", "package", "count", "why"):
@@ -212,7 +248,7 @@ def _print_advice(ctx: Context, account_id: str, out: Console, lang: str) -> str
         line += (f"; traffic, the last {w.days} days: by volume {money(w.traffic)} CNY, by daily peak bandwidth "
                  f"{money(w.bandwidth)} CNY (break-even {w.break_even_hours} hours of steady push a day)")
     out.print(line)
-    return advice_chart(advice, lang)
+    return advice
 
 
 def _bill_table(lines, last: date) -> Table:

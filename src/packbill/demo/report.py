@@ -30,8 +30,9 @@ table{border-collapse:collapse;width:100%;margin:1em 0} td,th{border-bottom:1px 
 def write_report(path: Path, account, views, lines, remaining_by_day: dict[date, dict[str, int]],
                  peaks: dict[date, dict[str, int]], package_cost: Decimal, billed: Decimal,
                  used: Decimal, payg_only: Decimal, seed: int, balance_by_day: dict[date, Decimal] | None = None,
-                 extra_charts: tuple[str, ...] = (), catalog=None, lang: str = "zh") -> None:
-    """The report, in Chinese (the default) or English."""
+                 extra_charts: tuple[str, ...] = (), catalog=None, lang: str = "zh", figures=None, advice=None) -> None:
+    """The report, in Chinese (the default) or English: with ``figures`` the month's money and
+    books, with ``advice`` what to buy next."""
     r = _Report(lang, catalog, views, sorted(remaining_by_day))
     charts = [*r.charts(lines, remaining_by_day, peaks, balance_by_day or {}), *extra_charts]
     w = r.w
@@ -44,6 +45,8 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
 <h1>{heading}</h1>
 <p>{w("intro", seed=seed)}</p>
 <table>{''.join(f'<tr{cls}><td>{w(key)}</td><td class=r>{money(v)} {w("cny")}</td></tr>' for key, v, cls in summary)}</table>
+{r.money_section(figures) if figures is not None else ""}
+{r.advice_section(advice) if advice is not None else ""}
 <h2>{w("packages")}</h2><table>{r.head("package", "id", ">remaining", "", "status", "first_day", "last_day")}{r.package_rows()}</table>
 <h2>{w("charts")}</h2>{''.join(f'<figure>{c}</figure>' for c in charts)}
 <h2>{w("by_service")}</h2><table>{r.bill_rows(lines)}</table>
@@ -101,6 +104,39 @@ class _Report:
             charts.append(line_chart(w("balance_title"), labels,
                                      {w("balance"): [float(balance_by_day[d]) if d in balance_by_day else None for d in days]}, unit=w("cny")))
         return charts
+
+    def money_section(self, f) -> str:
+        """Top-ups, vouchers, arrears, the closing balance, the statement, revenue and the close."""
+        w, cny = self.w, self.w("cny")
+        st, close = f.statement, f.close
+        payg = sum((r.statements_payg for r in close.rows), Decimal(0))
+        revenue = sum((r.revenue_payg for r in close.rows), Decimal(0))
+        rows = [(w("topups"), f"{money(f.topups)} {cny}"), (w("vouchers_used"), f"{money(f.vouchers_used)} {cny}"),
+                (w("arrears_days"), "、".join(str(d) for d in f.arrears_days) if self.lang == "zh" else ", ".join(str(d) for d in f.arrears_days)
+                 or w("none")),
+                (w("closing_cash"), f"{money(f.cash)} {cny}"),
+                (w("statement"), w("statement_line", number=st.number or "—", closing=money(st.closing_balance), invoiceable=money(st.invoiceable))),
+                (w("recognised"), f"{money(f.recognised)} {cny}"), (w("deferred"), f"{money(f.deferred)} {cny}"),
+                (w("close"), w("close_line" if close.balanced else "close_unbalanced", payg=money(payg), revenue=money(revenue),
+                               opening=money(close.deferred_opening), closing=money(close.deferred_closing)))]
+        if not f.arrears_days:
+            rows[2] = (w("arrears_days"), w("none"))
+        return (f"<h2>{w('money')}</h2><table id=money>" + "".join(f"<tr><td>{k}</td><td class=r>{escape(v)}</td></tr>" for k, v in rows)
+                + "</table>")
+
+    def advice_section(self, view) -> str:
+        """What to buy for the next months (R27): each purchase with why, and the costs with and without."""
+        from ..present.advice import reason
+
+        w, a = self.w, view.advice
+        if not view.plan:
+            body = f"<p>{w('advice_none')}</p>"
+        else:
+            body = ("<table id=advice>" + self.head("buy_on", "package", ">count", "why")
+                    + "".join(f"<tr><td>{p.buy_on}</td><td>{escape(self.pname(p.sku))}</td><td class=r>{p.count}</td>"
+                              f"<td>{escape(reason(p, self.catalog, self.lang))}</td></tr>" for p in view.plan) + "</table>")
+        body += f"<p>{w('advice_costs', with_plan=money(a.total('with_plan')), without=money(a.total('without_plan')), forfeited=money(a.forfeited))}</p>"
+        return f"<h2>{w('advice', months=view.months)}</h2>{body}"
 
     def package_rows(self) -> str:
         return "".join(

@@ -33,8 +33,31 @@ EVENT_TYPES = (
     "wallet.suspended",
     "wallet.reclaim_due",
     "wallet.arrears_lifted",
+    "wallet.topped_up",
 )
 """Every event type a webhook endpoint may subscribe to (all of them when it names none)."""
+
+CATEGORIES: dict[str, tuple[str, ...]] = {
+    "packages": ("package.bought", "package.refunded", "package.expired", "reminder.expiring", "reminder.low",
+                 "reminder.exhausted", "reminder.frozen"),
+    "bills": ("day.settled", "statement.final"),
+    "money": ("wallet.low_balance", "wallet.arrears", "wallet.suspended", "wallet.reclaim_due", "wallet.arrears_lifted",
+              "wallet.topped_up"),
+}
+"""The messages' categories (站内信 filters): packages and their reminders, bills, money."""
+
+
+def category_of(kind: str) -> str:
+    """The category an event type belongs to."""
+    return next(name for name, kinds in CATEGORIES.items() if kind in kinds)
+
+
+def dated(day: date, now: datetime) -> datetime:
+    """When an event of ``day`` happened, as its message is dated: ``now`` when it is today,
+    the last second of that day when it was noticed later (a server started on an old database
+    dates a package used up in October in October, not today)."""
+    end = datetime.combine(day + timedelta(days=1), datetime.min.time(), tzinfo=SHANGHAI) - timedelta(seconds=1)
+    return min(now, end)
 
 RETRY_DELAYS = (
     timedelta(0),
@@ -136,10 +159,11 @@ def low_balance_key(account_id: str, day: date) -> str:
     return f"{account_id}:low_balance:{day.isoformat()}"
 
 
-def wallet_event(account_id: str, kind: str, day: date, cash: Decimal | None = None, threshold: Decimal | None = None
-                 ) -> tuple[str, str, dict[str, Any], str | None]:
+def wallet_event(account_id: str, kind: str, day: date, cash: Decimal | None = None, threshold: Decimal | None = None,
+                 suspend_at: datetime | None = None) -> tuple[str, str, dict[str, Any], str | None]:
     """A wallet event (R19, R20) raised by a movement of money, as an outbox row, with the figures
-    the customer's message names: the balance after (``cash``), the alert threshold, what is owed."""
+    the customer's message names: the balance after (``cash``), the alert threshold, what is owed
+    and, on entering arrears, when services will be suspended (``suspend_at``)."""
     data: dict[str, Any] = {"day": day.isoformat()}
     if cash is not None:
         data["balance"] = str(cash)
@@ -147,4 +171,6 @@ def wallet_event(account_id: str, kind: str, day: date, cash: Decimal | None = N
             data["owed"] = str(-cash)
     if threshold is not None:
         data["threshold"] = str(threshold)
+    if kind == "arrears" and suspend_at is not None:
+        data["suspend_at"] = suspend_at.astimezone(SHANGHAI).isoformat()
     return account_id, f"wallet.{kind}", data, low_balance_key(account_id, day) if kind == "low_balance" else None

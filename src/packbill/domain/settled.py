@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,9 +20,11 @@ from .journal import Entry
 from .model import BillLine
 from .notify import wallet_event
 from .settlement import AccountSettlement, AccountState, journal_of_run
+from .wallet import DELAYS
 
 Notification = tuple[str | None, str, dict[str, Any], str | None]
-"""An outbox row: (account id, event type, data, once-key)."""
+"""An outbox row: (account id, event type, data, once-key); a fifth element, when there, is
+when the event happened (else it is dated by the moment it is written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,7 @@ def settled_notice(run_id: int, result: AccountSettlement) -> dict[str, Any]:
 
 
 def chunk_books(run_id: int, results: Mapping[str, AccountSettlement], before: Mapping[str, AccountState],
-                run_day: date, final_months: Iterable[date]) -> ChunkBooks:
+                run_day: date, final_months: Iterable[date], suspend_after: timedelta = DELAYS.suspend_after) -> ChunkBooks:
     """The journal, wallet events, notifications and statement months of a settled chunk.
 
     ``before``: each account's state before it was settled; ``run_day``: the run's day (its
@@ -99,6 +101,7 @@ def chunk_books(run_id: int, results: Mapping[str, AccountSettlement], before: M
         entries += [(account_id, e) for e in account_entries(account_id, ref, before[account_id], result, book_days)]
         events += [(account_id, kind) for kind in result.events]
         purse = result.state.purse
-        notices += [wallet_event(account_id, kind, run_day, purse.cash, purse.threshold) for kind in result.events]
+        deadline = purse.arrears_since + suspend_after if purse.arrears_since is not None else None
+        notices += [wallet_event(account_id, kind, run_day, purse.cash, purse.threshold, deadline) for kind in result.events]
     notices += [(a, "day.settled", settled_notice(run_id, r), None) for a, r in sorted(results.items()) if r.days]
     return ChunkBooks(entries, events, notices, {d: statement_month(d, final) for d in days})

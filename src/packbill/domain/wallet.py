@@ -47,6 +47,10 @@ class Delays:
     reclaim_after: timedelta = timedelta(days=15)
 
 
+DELAYS = Delays()
+"""R19's delays when configuration does not change them."""
+
+
 # -- amounts ------------------------------------------------------------------------------------
 
 def check_text(value: str | None, name: str, longest: int, what: str) -> str:

@@ -212,29 +212,32 @@ def reminder_json(r: Reminder, catalog: Catalog) -> dict[str, Any]:
 # -- sentences ----------------------------------------------------------------------------------
 
 def reminder_message(r: Reminder, catalog: Catalog, lang: str = "en") -> str:
-    """R11: a reminder as a sentence a customer understands, in Chinese or English."""
+    """R11: a reminder as a sentence a customer understands, in Chinese or English: the package by
+    its name, never its code."""
     p = r.package
     name = service_name(catalog, p.service, lang)
+    package = package_name(catalog, p.sku, lang)
     left = quantity(p.service, r.remaining, lang)
     if lang == "zh":
         if r.kind == "exhausted":
-            return f"您的资源包 {p.sku} 已于 {r.day} 用完，之后的{name}用量将按量计费（如无其他资源包抵扣）。"
+            return f"您的{package}已于 {r.day} 用完，之后的{name}用量将按量计费（如无其他资源包抵扣）。"
         if r.kind == "low":
-            return f"您的资源包 {p.sku} 自 {r.day} 起余量已低于 {(r.threshold * 100).normalize():f}%：剩余 {left}，有效期至 {p.last_day}。"
+            return f"您的{package}自 {r.day} 起余量已低于 {(r.threshold * 100).normalize():f}%：剩余 {left}，有效期至 {p.last_day}。"
         if r.kind == "expiring":
-            return f"您的资源包 {p.sku} 将于 {p.last_day} 后到期（还可使用 {r.days_left} 天），届时剩余的 {left} 将作废且不退还。"
-        return (f"您的流量资源包 {p.sku} 已冻结：账号当前为日带宽峰值计费，剩余 {left} 无法抵扣，"
+            return f"您的{package}有效期至 {p.last_day}（还可使用 {r.days_left} 天），届时剩余的 {left} 将作废且不退还。"
+        return (f"您的{package}已冻结：账号当前为日带宽峰值计费，剩余 {left} 无法抵扣，"
                 f"但有效期照常计算至 {p.last_day}。切换为流量计费后次日起可用。")
     if r.kind == "exhausted":
-        return (f"Your package {p.sku} was used up on {r.day}; further {name} usage is billed pay-as-you-go "
+        return (f"Your package {package} was used up on {r.day}; further {name} usage is billed pay-as-you-go "
                 "unless another package covers it.")
     if r.kind == "low":
-        return (f"Your package {p.sku} has less than {(r.threshold * 100).normalize():f}% left since {r.day}: {left} remain, "
+        return (f"Your package {package} has less than {(r.threshold * 100).normalize():f}% left since {r.day}: {left} remain, "
                 f"valid until {p.last_day}.")
     if r.kind == "expiring":
-        return (f"Your package {p.sku} expires after {p.last_day} ({r.days_left} day(s) of use left); "
-                f"its remaining {left} will then be forfeited and are not refunded.")
-    return (f"Your traffic package {p.sku} is frozen because this account's traffic is billed by daily peak bandwidth; "
+        days = "1 day" if r.days_left == 1 else f"{r.days_left} days"
+        return (f"Your package {package} is valid until {p.last_day} ({days} of use left); "
+                f"what is left then ({left}) is forfeited, not refunded.")
+    return (f"Your package {package} is frozen because this account's traffic is billed by daily peak bandwidth; "
             f"its {left} stay unused while its validity runs on to {p.last_day}. "
             "Switch traffic billing to traffic volume to use it from the next day.")
 

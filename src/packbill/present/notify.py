@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -23,16 +24,36 @@ def _quantity(service: str | None, value: Any, lang: str) -> str:
 
 
 def sentence(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> str:
-    """One event as a sentence a customer understands."""
+    """One event as a sentence a customer understands. An older event may lack a figure: the
+    first sentence whose figures it has is used (kind, kind:plain, kind:bare), never one with a gap."""
     lang = lang if lang in ("zh", "en") else "zh"
-    template = SENTENCES.get(kind, {}).get(lang)
-    if template is None:
+    if SENTENCES.get(kind, {}).get(lang) is None:
         return kind
+    values = _values(kind, data, catalog, lang)
+    text = kind
+    for variant in (kind, f"{kind}:plain", f"{kind}:bare"):
+        shape = SENTENCES.get(variant, {}).get(lang)
+        if shape is None:
+            continue
+        missing = _Missing(values)
+        try:
+            text = shape.format_map(missing)
+        except (ValueError, IndexError):
+            return kind
+        if not missing.lacked:
+            break
+    return text
+
+
+def _values(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> dict[str, Any]:
+    """An event's figures as its sentence writes them: names, quantities, ranges, amounts."""
     service = data.get("service")
     if service is None and data.get("sku"):
         service = str(data["sku"]).rsplit(".", 1)[0]
     values = {k: ("" if v is None else v) for k, v in data.items()}
     values["service"] = service_name(catalog, service, lang) if service else ""
+    if lang == "en":  # a service is named mid-sentence in English: "further upstream traffic usage"
+        values["service"] = values["service"][:1].lower() + values["service"][1:]
     if data.get("sku"):
         values["sku"] = package_name(catalog, str(data["sku"]), lang)
     if "remaining" in data:
@@ -42,19 +63,17 @@ def sentence(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> st
     if "threshold" in data and kind == "reminder.low":
         values["percent"] = f"{float(data['threshold']) * 100:g}"
     if "days" in data and isinstance(data["days"], list):
-        values["days"] = "、".join(data["days"]) if lang == "zh" else ", ".join(data["days"])
+        values["days"] = days_text(data["days"], lang)
+    if data.get("first_day") and data.get("last_day"):
+        values["validity"] = _dates(day_range, data["first_day"], data["last_day"], lang)
+    if data.get("suspend_at"):
+        values["deadline"] = _moment(data["suspend_at"])
     for key in MONEY_FIELDS & set(data):  # amounts as people read them: 1,319.27
         try:
             values[key] = money(Decimal(str(data[key])))
         except (ArithmeticError, ValueError):
             pass
-    missing = _Missing(values)
-    try:
-        text = template.format_map(missing)
-    except (ValueError, IndexError):
-        return kind
-    plain = SENTENCES.get(f"{kind}:plain", {}).get(lang)
-    return plain if missing.lacked and plain is not None else text
+    return values
 
 
 MONEY_FIELDS = {"amount", "balance", "threshold", "owed", "closing_balance", "list_amount", "estimated_balance"}
@@ -69,6 +88,44 @@ class _Missing(dict):
     def __missing__(self, key: str) -> str:
         self.lacked = True
         return ""
+
+
+def day_range(first: date, last: date, lang: str) -> str:
+    """Days from ``first`` to ``last`` as people write them: "11-06 至 12-05，共 30 天" (the year
+    written out when the range crosses one); one day is just that day."""
+    if first == last:
+        return first.isoformat()
+    shown = (f"{first:%m-%d}", f"{last:%m-%d}") if first.year == last.year else (first.isoformat(), last.isoformat())
+    return SENTENCES["range"][lang].format(first=shown[0], last=shown[1], days=(last - first).days + 1)
+
+
+def days_text(days: list[str], lang: str) -> str:
+    """Settled days as ranges: 2026-10-20, 2026-10-21 and 2026-10-23 read "10-20 至 10-21，共 2 天、2026-10-23"."""
+    try:
+        ordered = sorted({date.fromisoformat(d) for d in days})
+    except (TypeError, ValueError):
+        return ", ".join(map(str, days))
+    runs: list[list[date]] = []
+    for d in ordered:
+        if runs and (d - runs[-1][-1]).days == 1:
+            runs[-1].append(d)
+        else:
+            runs.append([d])
+    return ("、" if lang == "zh" else "; ").join(day_range(r[0], r[-1], lang) for r in runs)
+
+
+def _dates(write, first: Any, last: Any, lang: str) -> str:
+    try:
+        return write(date.fromisoformat(str(first)), date.fromisoformat(str(last)), lang)
+    except ValueError:
+        return f"{first} – {last}"
+
+
+def _moment(value: Any) -> str:
+    try:
+        return event_time(datetime.fromisoformat(str(value)))
+    except ValueError:
+        return str(value)
 
 
 def event_time(at) -> str:

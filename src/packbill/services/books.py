@@ -21,6 +21,7 @@ from ..domain import books
 from ..domain.books import Statement
 from ..domain.days import FIRST_DAY, LAST_DAY, check_supported, month_end, month_start, next_month, shanghai_day
 from ..domain.errors import Conflict, InvalidRequest, NotFound
+from ..domain.notify import dated
 from ..domain.wallet import check_amount
 from ..storage import accounts as accounts_store
 from ..storage import books as books_store
@@ -55,15 +56,15 @@ def close_expired(ctx: Context, through: date, run_at: datetime) -> int:
             mine_v = [v for v in books_store.expired_vouchers(conn, run_day) if v[0] in chunk]
             final = books_store.final_month_rows(conn)
             # R21 revenue dates: breakage counts on the last day (the right lapses at its end)
-            entries = [(a, replace(e, day=books.book_day(last, final))) for a, pid, service, amount, size, drawn, last in mine_p
+            entries = [(a, replace(e, day=books.book_day(last, final))) for a, pid, service, amount, size, drawn, last, _ in mine_p
                        if (e := books.package_breakage(pid, service, amount, size, drawn)) is not None]
             entries += [(a, replace(e, day=books.book_day(last, final))) for a, vid, remaining, last in mine_v
                         if (e := books.voucher_breakage(vid, remaining)) is not None]
             write_many(conn, entries, run_at)
             notify_store.emit(conn, [(a, "package.expired", {
-                "package_id": pid, "service": service, "forfeited_quantity": size - drawn,
-                "forfeited_amount": str(amount - books.recognised(amount, drawn, size))}, None)
-                for a, pid, service, amount, size, drawn, _ in mine_p], run_at)
+                "package_id": pid, "sku": sku, "service": service, "forfeited_quantity": size - drawn, "last_day": last.isoformat(),
+                "forfeited_amount": str(amount - books.recognised(amount, drawn, size))}, None, dated(last, run_at))
+                for a, pid, service, amount, size, drawn, last, sku in mine_p], run_at)
             books_store.close_packages(conn, [p[1] for p in mine_p], run_at)
             books_store.close_vouchers(conn, [v[1] for v in mine_v], run_at)
             return len(entries)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain.errors import InvalidRequest
-from ..domain.notify import Event
+from ..domain.notify import CATEGORIES, Event
 from ..storage import accounts as accounts_store
 from ..storage import notify as notify_store
 from .context import Context
@@ -19,12 +19,18 @@ class Messages:
     unread: int
 
 
-def messages(ctx: Context, account_id: str, limit: int = 50, before: int | None = None) -> Messages:
+def messages(ctx: Context, account_id: str, limit: int = 50, before: int | None = None, category: str | None = None) -> Messages:
+    """An account's messages, newest first by when their events happened; of one category
+    (``domain.notify.CATEGORIES``: packages, bills, money) when given."""
     if not 1 <= limit <= 500:
         raise InvalidRequest("limit is 1 to 500")
+    if category is not None and category not in CATEGORIES:
+        raise InvalidRequest(f"category is one of {', '.join(CATEGORIES)}")
+    types = CATEGORIES[category] if category is not None else None
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        return Messages(notify_store.events_of(conn, account_id, limit, before), notify_store.read_seq(conn, account_id), notify_store.unread(conn, account_id))
+        return Messages(notify_store.events_of(conn, account_id, limit, before, types), notify_store.read_seq(conn, account_id),
+                        notify_store.unread(conn, account_id))
 
 
 def unread(ctx: Context, account_id: str) -> int:

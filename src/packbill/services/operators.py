@@ -57,8 +57,9 @@ class Principal:
         return self.is_operator or self.account_id == account_id
 
     @classmethod
-    def account(cls, account_id: str) -> Principal:
-        return cls(Role.ACCOUNT, account_id, account_id)
+    def account(cls, account_id: str, name: str | None = None) -> Principal:
+        """An account's own token; ``name``: the account's, which the console shows for who is there."""
+        return cls(Role.ACCOUNT, account_id, account_id, name=name)
 
     @classmethod
     def os_user(cls) -> Principal:
@@ -95,7 +96,7 @@ def _by_hash(ctx: Context, token_hash: str, key: bool | None = None) -> Principa
         if key in (False, None):
             account = accounts_store.account_by_token_hash(conn, token_hash)
             if account is not None:
-                return Principal.account(account.id)
+                return Principal.account(account.id, account.name)
     return None
 
 

@@ -67,7 +67,8 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
         stored = packages_store.insert_order(conn, sale.order_id, account_id, sku, count, sale.amount, at, sale.packages, sale.list_amount,
                                              ctx.catalog.sku(sku).price, sale.payment, statement_month=sale.statement_month)
         wallet_store.record_package_payments(conn, account_id, sale.payments)
-        record_movement(conn, account_id, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month)
+        record_movement(conn, account_id, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month,
+                        suspend_after=ctx.delays.suspend_after)
         notify_store.emit(conn, [sale.notice()], at)
         idempotency.claim(conn, idem, sale.order_id, at)
         return Purchase(sale.order_id, stored, sale.amount, sale.list_amount, sale.payment, sale.purse.cash)
@@ -129,7 +130,8 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
         accounts_store.count_refund(conn, account_id)
         before = wallet_store.load_purse(conn, account_id)
         back, forfeited, after = pay_back(before, wallet_store.package_payments(conn, package_id), shanghai_day(at))
-        commit_movement(conn, account_id, before, after, at, [journal.refund(account_id, package_id, back, forfeited)], charge=False)
+        commit_movement(conn, account_id, before, after, at, [journal.refund(account_id, package_id, back, forfeited)], charge=False,
+                        suspend_after=ctx.delays.suspend_after)
         notify_store.emit(conn, [(account_id, "package.refunded", {
             "package_id": package_id, "sku": package.sku, "amount": str(amount),
             "paid_back": {"voucher": str(back.voucher_total), "cash": str(back.cash)}}, None)], at)

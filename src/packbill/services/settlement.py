@@ -175,7 +175,7 @@ class _Plan:
         money, journal, wallet events and notifications. The final months are read under the
         accounts' locks, which finalising a month takes too."""
         day = shanghai_day(self.run_at)
-        books = chunk_books(self.run_id, results, states, day, books_store.final_month_rows(conn))
+        books = chunk_books(self.run_id, results, states, day, books_store.final_month_rows(conn), self.ctx.delays.suspend_after)
         settlement_store.write_lines(conn, self.run_id, results, books.statement_months)
         settlement_store.write_state(conn, self.through, results)
         wallet_store.save_purses(conn, {a: (states[a].purse, r.state.purse) for a, r in results.items() if r.state.purse != states[a].purse})

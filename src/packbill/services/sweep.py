@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from ..domain import notify
 from ..domain.days import shanghai_day
 from ..domain.errors import NotFound
-from ..domain.wallet import PaymentTerms, WalletState, wallet_state
+from ..domain.wallet import PaymentTerms, WalletState
 from ..storage import accounts as accounts_store
 from ..storage import notify as notify_store
 from ..storage import wallet as wallet_store
@@ -31,24 +31,26 @@ def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
             found = reminders(ctx, account_id, now, estimate=estimated)
         except NotFound:
             continue
-        events: list[tuple[str | None, str, dict, str | None]] = []
+        events: list[tuple] = []  # (account, type, data, once-key[, when it happened])
         with ctx.db.read() as conn:
             switches = accounts_store.load_switches(conn, account_id)
             purse = wallet_store.load_purse(conn, account_id)
         since = max((s.effective_day for s in switches if s.effective_day <= day), default=None)
-        for r in found:
+        for r in found:  # each dated when it happened: a package used up in October reads October
             kind, data, once = notify.reminder_event(r, since.isoformat() if since else None)
-            events.append((account_id, kind, data, f"{account_id}:{once}"))
+            happened = max(since or r.package.first_day, r.package.first_day) if r.kind == "frozen" else r.day
+            events.append((account_id, kind, data, f"{account_id}:{once}", notify.dated(happened, now)))
         if estimated is not None and "low_balance" in estimated.events:
             events.append((account_id, "wallet.low_balance", {"day": day.isoformat(), "estimated_balance": str(estimated.state.purse.cash),
                                                              "balance": str(estimated.state.purse.cash), "threshold": str(purse.threshold),
                                                              "estimate": True},
                            notify.low_balance_key(account_id, day)))
         if purse.terms is PaymentTerms.BALANCE and purse.arrears_since is not None:
-            state = wallet_state(purse.arrears_since, now, ctx.delays)
-            if state in (WalletState.SUSPENDED, WalletState.RECLAIM_DUE):
-                events.append((account_id, f"wallet.{state.value}", {"arrears_since": purse.arrears_since.isoformat()},
-                               f"{account_id}:{state.value}:{int(purse.arrears_since.timestamp())}"))
+            suspended = purse.arrears_since + ctx.delays.suspend_after
+            for step, when in ((WalletState.SUSPENDED, suspended), (WalletState.RECLAIM_DUE, suspended + ctx.delays.reclaim_after)):
+                if when <= now:  # a step noticed late (a server started later) is dated when it was reached
+                    events.append((account_id, f"wallet.{step.value}", {"arrears_since": purse.arrears_since.isoformat()},
+                                   f"{account_id}:{step.value}:{int(purse.arrears_since.timestamp())}", when))
         if events:
             with ctx.db.write() as conn:
                 written += notify_store.emit(conn, events, now)

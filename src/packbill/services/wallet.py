@@ -21,6 +21,7 @@ from ..domain.notify import wallet_event
 from ..domain.status import package_status
 from ..domain.traffic_billing import mode_on
 from ..domain.wallet import (
+    DELAYS,
     PaymentTerms,
     Purse,
     Voucher,
@@ -44,23 +45,26 @@ from .idempotency import IdempotencyKey
 
 
 def commit_movement(conn: Connection, account_id: str, before: Purse, after: Purse, at: datetime,
-                    entries: list[journal.Entry], *, charge: bool, memo: str | None = None) -> Purse:
+                    entries: list[journal.Entry], *, charge: bool, memo: str | None = None,
+                    suspend_after: timedelta = DELAYS.suspend_after) -> Purse:
     """Write one movement of an account's money: the purse (with its arrears clock and alert
     moved on), the journal entries and the events it raised."""
     moved, events = after_movement(after, at, shanghai_day(at), charge=charge)
-    record_movement(conn, account_id, before, moved, events, at, entries, late_month_of(conn, at), memo)
+    record_movement(conn, account_id, before, moved, events, at, entries, late_month_of(conn, at), memo, suspend_after)
     return moved
 
 
 def record_movement(conn: Connection, account_id: str, before: Purse, after: Purse, events: Sequence[str], at: datetime,
-                    entries: Sequence[journal.Entry], statement_month: date | None, memo: str | None = None) -> None:
+                    entries: Sequence[journal.Entry], statement_month: date | None, memo: str | None = None,
+                    suspend_after: timedelta = DELAYS.suspend_after) -> None:
     """Write a movement the rules decided: the purse, the journal entries (on ``statement_month``'s
     statement when the movement's own month is final) and the wallet events with their notifications."""
     day = shanghai_day(at)
     wallet_store.save_purses(conn, {account_id: (before, after)})
     journal_store.write_entries(conn, account_id, at, entries, memo, statement_month=statement_month)
     wallet_store.insert_events(conn, [(account_id, kind) for kind in events], at, day)
-    notify_store.emit(conn, [wallet_event(account_id, kind, day, after.cash, after.threshold) for kind in events], at)
+    deadline = after.arrears_since + suspend_after if after.arrears_since is not None else None
+    notify_store.emit(conn, [wallet_event(account_id, kind, day, after.cash, after.threshold, deadline) for kind in events], at)
 
 
 def late_month_of(conn: Connection, at: datetime) -> date | None:
@@ -100,7 +104,10 @@ def topup(ctx: Context, account_id: str, amount: Decimal, reference: str, at: da
         topup_id = "top_" + uuid.uuid4().hex[:20]
         wallet_store.insert_topup(conn, account_id, topup_id, reference, amount, at)
         after = commit_movement(conn, account_id, before, replace(before, cash=before.cash + amount), at,
-                                [journal.topup(account_id, topup_id, amount)], charge=False, memo=reference)
+                                [journal.topup(account_id, topup_id, amount)], charge=False, memo=reference,
+                                suspend_after=ctx.delays.suspend_after)
+        notify_store.emit(conn, [(account_id, "wallet.topped_up", {"topup_id": topup_id, "amount": str(amount), "reference": reference,
+                                                                    "balance": str(after.cash)}, None)], at)
         idempotency.claim(conn, idem, topup_id, at)
         return TopUp(topup_id, amount, reference, after.cash, True)
 
@@ -129,7 +136,8 @@ def adjust(ctx: Context, account_id: str, amount: Decimal, reason: str, at: date
         before = wallet_store.load_purse(conn, account_id)
         adjustment_id = "adj_" + uuid.uuid4().hex[:20]
         after = commit_movement(conn, account_id, before, replace(before, cash=before.cash + amount), at,
-                                [journal.adjustment(account_id, adjustment_id, amount)], charge=amount < 0, memo=reason)
+                                [journal.adjustment(account_id, adjustment_id, amount)], charge=amount < 0, memo=reason,
+                                suspend_after=ctx.delays.suspend_after)
         idempotency.claim(conn, idem, adjustment_id, at)
         return Adjustment(adjustment_id, amount, after.cash)
 

@@ -29,14 +29,14 @@ def _chunks(ids: Sequence[str]):
 
 # -- expiries (R9, R17, R21) ---------------------------------------------------------------------
 
-def expired_packages(conn: Connection, through: date) -> list[tuple[str, str, str, Decimal, int, int, date]]:
+def expired_packages(conn: Connection, through: date) -> list[tuple[str, str, str, Decimal, int, int, date, str]]:
     """Packages whose last day is at most ``through`` and whose breakage was not posted:
-    (account, package, service, contracted amount, size, drawn, last day)."""
+    (account, package, service, contracted amount, size, drawn, last day, SKU)."""
     p = schema.packages
-    rows = conn.execute(sa.select(p.c.account_id, p.c.id, p.c.service, p.c.price_fen, p.c.size, p.c.remaining, p.c.last_day)
+    rows = conn.execute(sa.select(p.c.account_id, p.c.id, p.c.service, p.c.price_fen, p.c.size, p.c.remaining, p.c.last_day, p.c.sku)
                         .where(p.c.last_day <= through, p.c.closed_us.is_(None), p.c.refunded_us.is_(None))
                         .order_by(p.c.account_id, p.c.id))
-    return [(r.account_id, r.id, r.service, from_fen(r.price_fen), r.size, r.size - r.remaining, day_value(r.last_day)) for r in rows]
+    return [(r.account_id, r.id, r.service, from_fen(r.price_fen), r.size, r.size - r.remaining, day_value(r.last_day), r.sku) for r in rows]
 
 
 def expired_vouchers(conn: Connection, before: date) -> list[tuple[str, str, Decimal, date]]:

@@ -7,7 +7,6 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -22,11 +21,12 @@ def new_event_id() -> str:
     return "evt_" + uuid.uuid4().hex[:24]
 
 
-def emit(conn: Connection, events: Iterable[tuple[str | None, str, dict[str, Any], str | None]], at: datetime) -> int:
-    """Write events (account, type, data, once-key) to the outbox in the caller's transaction.
-    An event whose once-key is already there is left out. Returns how many were written."""
-    rows = [dict(id=new_event_id(), at_us=to_us(at), account_id=a or schema.OPERATOR, type=kind, payload=json.dumps(data, sort_keys=True, default=str),
-                 once=once, fanned_out=False) for a, kind, data, once in events]
+def emit(conn: Connection, events: Iterable[tuple], at: datetime) -> int:
+    """Write events (account, type, data, once-key[, when it happened]) to the outbox in the
+    caller's transaction, each dated when it happened, else ``at``. An event whose once-key is
+    already there is left out. Returns how many were written."""
+    rows = [dict(id=new_event_id(), at_us=to_us(when[0] if when else at), account_id=a or schema.OPERATOR, type=kind,
+                 payload=json.dumps(data, sort_keys=True, default=str), once=once, fanned_out=False) for a, kind, data, once, *when in events]
     if not rows:
         return 0
     keyed = [r for r in rows if r["once"] is not None]
@@ -45,11 +45,19 @@ def _event(row) -> Event:
     return Event(row.id, row.type, from_us(row.at_us), row.account_id or None, json.loads(row.payload), row.seq)
 
 
-def events_of(conn: Connection, account_id: str, limit: int, before: int | None = None) -> list[Event]:
+def events_of(conn: Connection, account_id: str, limit: int, before: int | None = None,
+              types: Sequence[str] | None = None) -> list[Event]:
+    """An account's events, newest first by when they happened, ``before`` the one numbered so
+    (the next page), of some ``types`` only when given."""
     o = schema.outbox
-    query = sa.select(o).where(o.c.account_id == account_id).order_by(o.c.seq.desc()).limit(limit)
+    query = sa.select(o).where(o.c.account_id == account_id).order_by(o.c.at_us.desc(), o.c.seq.desc()).limit(limit)
+    if types is not None:
+        query = query.where(o.c.type.in_(list(types)))
     if before is not None:
-        query = query.where(o.c.seq < before)
+        at = conn.execute(sa.select(o.c.at_us).where(o.c.account_id == account_id, o.c.seq == before)).scalar()
+        if at is None:
+            return []
+        query = query.where(sa.or_(o.c.at_us < at, sa.and_(o.c.at_us == at, o.c.seq < before)))
     return [_event(r) for r in conn.execute(query)]
 
 

@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 
+from ...domain.notify import category_of
 from ...present import moment_json
 from ...present.notify import sentence
 from ...services import inbox, webhooks
@@ -58,9 +59,10 @@ def router(deps: Deps) -> APIRouter:
 
     @r.get("/v1/accounts/{account_id}/messages", response_model=schemas.MessagesOut, **deps.action("read"))
     def messages(account_id: deps.AccountId, lang: Literal["zh", "en"] = "zh", before: Before = None,
-                 limit: Annotated[int, Query(ge=1, le=500)] = 50):
-        found = inbox.messages(ctx, account_id, limit, before)
-        return {"messages": [{"seq": e.seq, "id": e.id, "type": e.type, "at": moment_json(e.at), "unread": e.seq > found.read_seq,
+                 limit: Annotated[int, Query(ge=1, le=500)] = 50, category: Literal["packages", "bills", "money"] | None = None):
+        found = inbox.messages(ctx, account_id, limit, before, category)
+        return {"messages": [{"seq": e.seq, "id": e.id, "type": e.type, "category": category_of(e.type), "at": moment_json(e.at),
+                              "unread": e.seq > found.read_seq,
                               "text": sentence(e.type, e.data, ctx.catalog, lang), "data": e.data} for e in found.events],
                 "unread": found.unread, "next": found.events[-1].seq if len(found.events) == limit else None}
 

@@ -109,6 +109,7 @@ class MessageOut(BaseModel):
     seq: int
     id: str
     type: str
+    category: str = Field(description="packages, bills or money: what the message is about")
     at: str
     text: str
     unread: bool
