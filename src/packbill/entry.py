@@ -5,10 +5,14 @@ where they meet."""
 
 from __future__ import annotations
 
+import typer
+
 from .cli import app
 from .demo.command import demo
 
-app.command()(demo)
+_demo = typer.Typer()
+_demo.command(rich_help_panel="Operations")(demo)
+app.add_typer(_demo)  # after the others: --help lists the customers' commands first, the operations last
 
 
 def main() -> None:

@@ -209,3 +209,76 @@ def test_importing_from_a_pipe_is_refused_in_one_sentence(tmp_path):
     done = subprocess.run([sys.executable, "-m", "packbill", "usage", "import", "/dev/stdin", "--db", db], input="x\n",
                           capture_output=True, text=True)
     assert done.returncode == 1 and "not a regular file" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_the_settlement_progress_counts_accounts(db_url):
+    """Issue 21: the bar said 500/500 for 4 accounts (chunks times their nominal size) and 0/None
+    before it knew; it counts the accounts a run settles."""
+    from datetime import date
+
+    from packbill import services
+    from packbill.domain.catalog import load_catalog
+    from packbill.services import Context, settlement
+    from packbill.storage.db import Database
+
+    ids = [new_account(db_url, f"Acct {n}") for n in range(4)]
+    ctx = Context(Database(db_url), load_catalog())
+    seen: list[tuple[int, int]] = []
+    try:
+        for n, account_id in enumerate(ids):  # four accounts with usage to settle (one chunk of up to 500)
+            services.ingest(ctx, account_id, [{"event_id": f"p{n}", "service": "ai.face", "quantity": 10, "region": "ap-beijing",
+                                               "timestamp": "2026-11-01T10:00:00+08:00"}])
+        settlement.settle(ctx, date(2026, 11, 1), progress=lambda done, total: seen.append((done, total)))
+    finally:
+        ctx.close()
+    assert seen[0] == (0, 4) and seen[-1] == (4, 4) and all(total == 4 for _, total in seen)
+    out = run(db_url, "settle", "--through", "2026-11-02").output
+    assert "None" not in out and "500" not in out
+
+
+def test_help_groups_the_commands_by_who_uses_them_in_whole_sentences():
+    """Issue 21: ``--help`` lists the customers' commands, the money, the books and the operations
+    apart (no catch-all "Commands" panel), and every help text is a sentence."""
+    import typer.main
+
+    from packbill.cli.main import PANELS
+
+    out = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
+    panels = [title for title in PANELS if f"─ {title} " in out]
+    assert panels == list(PANELS) and "─ Commands " not in out
+    assert out.index("─ Customers and their packages ") < out.index("─ Money ") < out.index("─ Books and finance ") < out.index("─ Operations ")
+    root = typer.main.get_command(app)
+    listed = set(root.commands)
+    assert listed == {name for names in PANELS.values() for name in names}, "every command is in one panel"
+
+    def sentences(command, path: str) -> list[str]:
+        bad = []
+        first = (command.help or "").strip().split("\n\n")[0]
+        if not first or not first[0].isupper() or not first.endswith("."):
+            bad.append(f"{path}: {first!r}")
+        for param in command.params:
+            text = re.sub(r"\s*\\?\[default:.*\]$", "", getattr(param, "help", None) or "").strip()
+            if getattr(param, "help", None) is not None and not (text[:1].isupper() and text.endswith(".")):
+                bad.append(f"{path} {param.name}: {text!r}")
+        for name, sub in getattr(command, "commands", {}).items():
+            bad += sentences(sub, f"{path} {name}")
+        return bad
+
+    assert sentences(root, "packbill") == []
+
+
+def test_webhooks_have_commands(db_url):
+    account = new_account(db_url, "Hooked")
+    out = run(db_url, "webhooks", "add", "https://hooks.example.com/packbill", "--account", account, "--event", "package.bought").output
+    webhook_id = re.search(r"webhook (wh_\w+|\S+) sends", out).group(1)
+    assert "package.bought" in out and "whsec_" in out
+    listed = run(db_url, "webhooks", "list").output
+    assert webhook_id in listed and "active" in listed
+    assert "Nothing was sent" in run(db_url, "webhooks", "deliveries", webhook_id).output
+    bad = run(db_url, "webhooks", "add", "https://hooks.example.com/x", "--event", "no.such", ok=False)
+    assert bad.exit_code == 1 and "Traceback" not in bad.output and "unknown: no.such" in bad.output
+    assert run(db_url, "webhooks", "resend", webhook_id, "7", ok=False).exit_code == 1
+    assert "removed" in run(db_url, "webhooks", "remove", webhook_id).output
+    assert "No webhook endpoints yet" in run(db_url, "webhooks", "list").output
+    trail = run(db_url, "trail", "--action", "webhook.create").output
+    assert webhook_id in trail

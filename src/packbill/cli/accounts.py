@@ -18,8 +18,8 @@ GROUPS = {"accounts": accounts_app}
 @accounts_app.command("create")
 def accounts_create(
     name: str,
-    site: Annotated[str, typer.Option(help="cn (China site) or intl")] = "cn",
-    payment: Annotated[str, typer.Option(help="balance (prepaid) or invoice (monthly billing)")] = "invoice",
+    site: Annotated[str, typer.Option(help="The site: cn (China site) or intl.")] = "cn",
+    payment: Annotated[str, typer.Option(help="The payment terms: balance (prepaid) or invoice (monthly billing).")] = "invoice",
     db: DbOpt = None,
 ) -> None:
     """Create an account and print its token (shown only this once)."""
@@ -33,7 +33,7 @@ def accounts_create(
 
 @accounts_app.command("list")
 def accounts_list(db: DbOpt = None) -> None:
-    """Every account."""
+    """List every account."""
     ctx = open_ctx(db)
     table = Table()
     for col in ("id", "name", "site", "traffic billing", "pending switch"):
@@ -47,7 +47,7 @@ def accounts_list(db: DbOpt = None) -> None:
 
 @accounts_app.command("show")
 def accounts_show(account_id: str, db: DbOpt = None, as_of: AsOfOpt = None) -> None:
-    """One account and its traffic billing type."""
+    """Show one account and its traffic billing type."""
     ctx = open_ctx(db)
     with Errors():
         view = services.account_view(ctx, account_id, moment(as_of, "as-of"))
@@ -62,8 +62,8 @@ def accounts_show(account_id: str, db: DbOpt = None, as_of: AsOfOpt = None) -> N
 @accounts_app.command("traffic-billing")
 def accounts_traffic_billing(
     account_id: str,
-    mode: Annotated[str, typer.Argument(help="traffic or daily_peak_bandwidth")],
-    at: Annotated[str | None, typer.Option(help="when the request was made (backfills)")] = None,
+    mode: Annotated[str, typer.Argument(help="The traffic billing: traffic or daily_peak_bandwidth.")],
+    at: Annotated[str | None, typer.Option(help="When the request was made (backfills).")] = None,
     db: DbOpt = None,
 ) -> None:
     """Switch an account's traffic billing type (effective the next day)."""
@@ -74,7 +74,7 @@ def accounts_traffic_billing(
 
 
 @accounts_app.command("payment")
-def accounts_payment(account_id: str, terms: Annotated[str, typer.Argument(help="balance or invoice")], db: DbOpt = None) -> None:
+def accounts_payment(account_id: str, terms: Annotated[str, typer.Argument(help="The payment terms: balance or invoice.")], db: DbOpt = None) -> None:
     """Change an account's payment terms."""
     ctx = open_ctx(db)
     with Errors(ctx, "account.payment.set", account_id, payment=terms):

@@ -24,16 +24,16 @@ GROUPS = {}
 @app.command()
 def advise(
     account_id: str,
-    forecast: Annotated[Path | None, typer.Option(help='a JSON file {"<service>": [quantity per month, ...]} to plan for '
-                                                          "instead of the past usage")] = None,
-    window_days: Annotated[int, typer.Option(help="days of past usage to project from")] = 90,
-    horizon_months: Annotated[int, typer.Option(help="30-day months to plan for")] = 12,
-    what_if_days: Annotated[int, typer.Option(help="past days for the traffic billing what-if")] = 30,
-    format: Annotated[str, typer.Option(help="table or json")] = "table",
-    lang: Annotated[str, typer.Option(help="en or zh (the reasons)")] = "en",
+    forecast: Annotated[Path | None, typer.Option(help='A JSON file {"<service>": [quantity per month, ...]} to plan for '
+                                                          "instead of the past usage.")] = None,
+    window_days: Annotated[int, typer.Option(help="Days of past usage to project from.")] = 90,
+    horizon_months: Annotated[int, typer.Option(help="How many 30-day months to plan for.")] = 12,
+    what_if_days: Annotated[int, typer.Option(help="Past days for the traffic billing what-if.")] = 30,
+    format: Annotated[str, typer.Option(help="The output: table or json.")] = "table",
+    lang: Annotated[str, typer.Option(help="The language of the reasons: en or zh.")] = "en",
     db: DbOpt = None,
 ) -> None:
-    """The cheapest packages to buy and when, with the cost with and without them, and the traffic billing what-if."""
+    """Advise the cheapest packages to buy and when, with the cost with and without them, and the traffic billing what-if."""
     if format not in ("table", "json"):
         fail("--format is table or json")
     wanted = None

@@ -23,13 +23,13 @@ GROUPS = {"bills": bills_app}
 @bills_app.command("show")
 def bills_show(
     account_id: str,
-    from_: Annotated[str, typer.Option("--from", help="first day YYYY-MM-DD")],
-    to: Annotated[str, typer.Option("--to", help="last day YYYY-MM-DD")],
-    format: Annotated[str, typer.Option(help="table, csv (the bill detail as a spreadsheet) or json")] = "table",
-    lang: Annotated[str, typer.Option(help="zh or en: the csv's headers and names")] = "zh",
+    from_: Annotated[str, typer.Option("--from", help="The first day, YYYY-MM-DD.")],
+    to: Annotated[str, typer.Option("--to", help="The last day, YYYY-MM-DD.")],
+    format: Annotated[str, typer.Option(help="The output: table, csv (the bill detail as a spreadsheet) or json.")] = "table",
+    lang: Annotated[str, typer.Option(help="The language of the CSV's headers and names: zh or en.")] = "zh",
     db: DbOpt = None,
 ) -> None:
-    """An account's bill lines, with the packages that paid."""
+    """Show an account's bill lines, with the packages that paid."""
     if format not in ("table", "csv", "json"):
         fail("--format is table, csv or json")
     if lang not in ("zh", "en"):
@@ -51,8 +51,8 @@ def bills_show(
 
 @app.command()
 def reminders(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None,
-              lang: Annotated[str, typer.Option(help="en or zh")] = "en") -> None:
-    """An account's reminders: packages expiring, running low, used up, frozen; low balance and arrears."""
+              lang: Annotated[str, typer.Option(help="The language: en or zh.")] = "en") -> None:
+    """Show an account's reminders: packages expiring, running low, used up, frozen; low balance and arrears."""
     ctx = open_ctx(db)
     with Errors():
         at = moment(as_of, "as-of")

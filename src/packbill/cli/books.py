@@ -24,7 +24,7 @@ app = typer.Typer()
 """Commands at the top level."""
 GROUPS = {"statements": statements_app, "invoices": invoices_app}
 
-LangOpt = Annotated[str, typer.Option(help="the language of the file: zh or en")]
+LangOpt = Annotated[str, typer.Option(help="The language of the file: zh or en.")]
 
 
 def _statement(account_id: str, month: str, db: str | None):
@@ -36,8 +36,8 @@ def _statement(account_id: str, month: str, db: str | None):
 @statements_app.command("show")
 def statements_show(
     account_id: str,
-    month: Annotated[str, typer.Argument(help="YYYY-MM")],
-    format: Annotated[str, typer.Option(help="table, json or csv")] = "table",
+    month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
+    format: Annotated[str, typer.Option(help="The output: table, json or csv.")] = "table",
     lang: LangOpt = "zh",
     db: DbOpt = None,
 ) -> None:
@@ -91,9 +91,9 @@ def statements_show(
 @statements_app.command("export")
 def statements_export(
     account_id: str,
-    month: Annotated[str, typer.Argument(help="YYYY-MM")],
-    out_file: Annotated[Path, typer.Option("--out", help="the file to write; its format follows --format")],
-    format: Annotated[str, typer.Option(help="pdf, csv or json")] = "pdf",
+    month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
+    out_file: Annotated[Path, typer.Option("--out", help="The file to write; its format follows --format.")],
+    format: Annotated[str, typer.Option(help="The file format: pdf, csv or json.")] = "pdf",
     lang: LangOpt = "zh",
     db: DbOpt = None,
 ) -> None:
@@ -122,8 +122,8 @@ def statements_export(
 @invoices_app.command("add")
 def invoices_add(
     account_id: str,
-    amount: Annotated[str, typer.Option(help="CNY, at most the invoiceable amount")],
-    number: Annotated[str, typer.Option(help="the invoice's own number")],
+    amount: Annotated[str, typer.Option(help="The amount in CNY, at most the invoiceable amount.")],
+    number: Annotated[str, typer.Option(help="The invoice's own number.")],
     db: DbOpt = None,
 ) -> None:
     """Record an invoice issued to an account."""
@@ -140,7 +140,7 @@ def invoices_add(
 
 @invoices_app.command("list")
 def invoices_list(account_id: str, db: DbOpt = None) -> None:
-    """The invoices of an account and what is invoiceable now."""
+    """List an account's invoices and what is invoiceable now."""
     from ..domain.days import from_us
 
     ctx = open_ctx(db)
@@ -158,13 +158,13 @@ def invoices_list(account_id: str, db: DbOpt = None) -> None:
 
 @app.command()
 def revenue(
-    from_: Annotated[str | None, typer.Option("--from", help="first day YYYY-MM-DD [default: 29 days before --to]")] = None,
-    to: Annotated[str | None, typer.Option(help="last day YYYY-MM-DD [default: today, Asia/Shanghai]")] = None,
-    format: Annotated[str, typer.Option(help="table, json or csv (a spreadsheet; --lang for its headers and names)")] = "table",
-    lang: Annotated[str, typer.Option(help="zh or en, for the csv")] = "zh",
+    from_: Annotated[str | None, typer.Option("--from", help="The first day, YYYY-MM-DD \\[default: 29 days before --to].")] = None,
+    to: Annotated[str | None, typer.Option(help="The last day, YYYY-MM-DD \\[default: today in Beijing].")] = None,
+    format: Annotated[str, typer.Option(help="The output: table, json or csv (a spreadsheet; --lang for its headers and names).")] = "table",
+    lang: Annotated[str, typer.Option(help="The language of the CSV: zh or en.")] = "zh",
     db: DbOpt = None,
 ) -> None:
-    """Revenue per day and service, dated by the usage day it serves: recognised from packages,
+    """Report revenue per day and service, dated by the usage day it serves: recognised from packages,
     breakage, pay-as-you-go, and the deferred balance at each day's end."""
     from datetime import timedelta
 
@@ -199,11 +199,11 @@ def revenue(
 
 @app.command()
 def close(
-    month: Annotated[str, typer.Argument(help="the month, YYYY-MM")],
-    format: Annotated[str, typer.Option(help="table or json")] = "table",
+    month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
+    format: Annotated[str, typer.Option(help="The output: table or json.")] = "table",
     db: DbOpt = None,
 ) -> None:
-    """A month's close: its statements' pay-as-you-go against its revenue per service, with the
+    """Reconcile a month: its statements' pay-as-you-go against its revenue per service, with the
     deferred revenue at both ends; exit status 1 when a difference is not 0.00."""
     if format not in ("table", "json"):
         fail("--format is table or json")

@@ -18,8 +18,8 @@ GROUPS = {"catalog": catalog_app}
 
 
 @catalog_app.command("show")
-def catalog_show(catalog: CatalogOpt = None, format: Annotated[str, typer.Option(help="table or json")] = "table") -> None:
-    """The packages on sale and the pay-as-you-go prices."""
+def catalog_show(catalog: CatalogOpt = None, format: Annotated[str, typer.Option(help="The output: table or json.")] = "table") -> None:
+    """Show the packages on sale and the pay-as-you-go prices."""
     settings = load_settings(catalog=str(catalog) if catalog else None)
     try:
         cat = load_catalog(settings.catalog)

@@ -48,10 +48,10 @@ def err() -> Console:
 
 
 DbOpt = Annotated[str | None, typer.Option(
-    "--db", help="sqlite:///file.db or postgresql://user@host:port/db \\[default: $PACKBILL_DB, else sqlite:///packbill.db]")]
+    "--db", help="The database: sqlite:///file.db or postgresql://user@host:port/db. \\[default: $PACKBILL_DB, else sqlite:///packbill.db]")]
 CatalogOpt = Annotated[Path | None, typer.Option(
-    "--catalog", help="a catalog TOML file \\[default: $PACKBILL_CATALOG, else the shipped catalog]")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="a moment, ISO 8601 with an offset, e.g. 2026-11-26T12:00:00+08:00")]
+    "--catalog", help="A catalog TOML file. \\[default: $PACKBILL_CATALOG, else the shipped catalog]")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="A moment, ISO 8601 with an offset, e.g. 2026-11-26T12:00:00+08:00.")]
 
 
 def load_settings(**given) -> Settings:

@@ -3,6 +3,7 @@ same services as the HTTP API; each group is a module of its own (``cli/<group>.
 
 from __future__ import annotations
 
+import inspect
 from typing import Annotated
 
 import typer
@@ -10,10 +11,31 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import services
-from . import accounts, advice, bills, books, catalog, operators, packages, service, settlement, stream, usage, wallet
+from . import accounts, advice, bills, books, catalog, operators, packages, service, settlement, stream, usage, wallet, webhooks
 
-MODULES = (service, catalog, accounts, packages, usage, settlement, bills, wallet, books, advice, operators, stream)
+MODULES = (catalog, accounts, packages, bills, advice, wallet, books, service, settlement, usage, stream, webhooks, operators)
 """Every module of commands, in the order ``--help`` lists their groups."""
+
+PANELS = {
+    "Customers and their packages": ("catalog", "accounts", "packages", "bills", "reminders", "advise"),
+    "Money": ("wallet", "vouchers", "discount", "credit-limit", "balance-alert"),
+    "Books and finance": ("statements", "invoices", "revenue", "close", "audit"),
+    "Operations": ("demo", "init", "serve", "settle", "worker", "usage", "consume", "dispatch", "webhooks", "keys", "trail",
+                   "backup", "restore", "citus"),
+}
+"""``--help`` groups the commands by who uses them: the customers' side, the money, the books, the running of it."""
+
+
+def panel(name: str) -> str:
+    """The ``--help`` panel a command or group is listed in."""
+    return next(title for title, names in PANELS.items() if name in names)
+
+
+def tidy(text: str | None) -> str | None:
+    """A help text's paragraphs as one line each (the command list would show a docstring's line breaks)."""
+    if not text:
+        return text
+    return "\n\n".join(" ".join(line.strip() for line in part.strip().splitlines()) for part in inspect.cleandoc(text).split("\n\n"))
 
 
 def _version(value: bool) -> None:
@@ -29,11 +51,11 @@ def _version(value: bool) -> None:
 
 def build() -> typer.Typer:
     """The command tree: the top-level commands and the groups of every module."""
-    app = typer.Typer(help="packbill: billing of prepaid resource packages for a video-AI cloud.", no_args_is_help=True)
+    app = typer.Typer(help="The packbill command: billing of prepaid resource packages for a video-AI cloud.", no_args_is_help=True)
 
     @app.callback()
     def _options(
-        show_version: Annotated[bool, typer.Option("--version", help="print packbill's version and exit", is_eager=True,
+        show_version: Annotated[bool, typer.Option("--version", help="Print packbill's version and exit.", is_eager=True,
                                                    callback=_version)] = False,
     ) -> None:
         pass
@@ -41,9 +63,15 @@ def build() -> typer.Typer:
     for module in MODULES:
         top = getattr(module, "app", None)
         if top is not None:
+            for command in top.registered_commands:
+                name = command.name or command.callback.__name__.replace("_", "-")
+                command.rich_help_panel = panel(name)
+                command.help = tidy(command.help or command.callback.__doc__)
             app.add_typer(top)
         for name, group in module.GROUPS.items():
-            app.add_typer(group, name=name)
+            for command in group.registered_commands:
+                command.help = tidy(command.help or command.callback.__doc__)
+            app.add_typer(group, name=name, rich_help_panel=panel(name))
     return app
 
 

@@ -25,8 +25,8 @@ GROUPS = {"keys": keys_app}
 
 @keys_app.command("create")
 def keys_create(
-    name: Annotated[str, typer.Argument(help="who holds the key, e.g. billing-alice")],
-    role: Annotated[str, typer.Option(help="admin, finance, support or metering")],
+    name: Annotated[str, typer.Argument(help="Who holds the key, e.g. billing-alice.")],
+    role: Annotated[str, typer.Option(help="The role: admin, finance, support or metering.")],
     db: DbOpt = None,
 ) -> None:
     """Create a named key and print its token (shown only this once; only a hash is kept)."""
@@ -40,7 +40,7 @@ def keys_create(
 
 @keys_app.command("list")
 def keys_list(db: DbOpt = None) -> None:
-    """Every key, revoked ones included."""
+    """List every key, revoked ones included."""
     ctx = open_ctx(db)
     with Errors():
         keys = operators.list_keys(ctx)
@@ -63,16 +63,16 @@ def keys_revoke(key_id: str, db: DbOpt = None) -> None:
 
 @app.command()
 def trail(
-    since: Annotated[str | None, typer.Option("--from", help="first day, YYYY-MM-DD (Beijing time)")] = None,
-    until: Annotated[str | None, typer.Option("--to", help="last day, YYYY-MM-DD (Beijing time)")] = None,
-    actor: Annotated[str | None, typer.Option(help="who: 'bootstrap', a key id, an account id, os:<user>")] = None,
-    account: Annotated[str | None, typer.Option(help="an account id")] = None,
-    action: Annotated[str | None, typer.Option(help="e.g. topup.create")] = None,
+    since: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (Beijing time).")] = None,
+    until: Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD (Beijing time).")] = None,
+    actor: Annotated[str | None, typer.Option(help="Who: 'bootstrap', a key id, an account id, os:<user>.")] = None,
+    account: Annotated[str | None, typer.Option(help="An account id.")] = None,
+    action: Annotated[str | None, typer.Option(help="An action, e.g. topup.create.")] = None,
     limit: Annotated[int, typer.Option(min=1, max=operators.MAX_RECORDS)] = 50,
-    format: Annotated[str, typer.Option(help="table or json")] = "table",
+    format: Annotated[str, typer.Option(help="The output: table or json.")] = "table",
     db: DbOpt = None,
 ) -> None:
-    """The audit trail: every change of state and every refused attempt, newest first."""
+    """Show the audit trail: every change of state and every refused attempt, newest first."""
     ctx = open_ctx(db)
     with Errors():
         found = operators.records(ctx, first=parse_day(since, "from") if since else None, last=parse_day(until, "to") if until else None,

@@ -19,7 +19,7 @@ def packages_buy(
     account_id: str,
     sku: str,
     count: Annotated[int, typer.Option(min=1, max=100)] = 1,
-    at: Annotated[str | None, typer.Option(help="purchase time (backfills)")] = None,
+    at: Annotated[str | None, typer.Option(help="The purchase time (for backfills).")] = None,
     db: DbOpt = None,
 ) -> None:
     """Buy COUNT packages of SKU for an account."""
@@ -34,11 +34,11 @@ def packages_buy(
 @packages_app.command("list")
 def packages_list(
     account_id: str,
-    status: Annotated[str | None, typer.Option(help="only packages with this status")] = None,
+    status: Annotated[str | None, typer.Option(help="Only packages with this status.")] = None,
     as_of: AsOfOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """An account's packages in draw order, with what remains."""
+    """List an account's packages in draw order, with what remains."""
     ctx = open_ctx(db)
     with Errors():
         views = services.list_packages(ctx, account_id, moment(as_of, "as-of"), status)
@@ -49,10 +49,10 @@ def packages_list(
 def packages_refund(
     account_id: str,
     package_id: str,
-    at: Annotated[str | None, typer.Option(help="refund time (backfills)")] = None,
+    at: Annotated[str | None, typer.Option(help="The refund time (for backfills).")] = None,
     db: DbOpt = None,
 ) -> None:
-    """The account's one no-reason refund (within 5 days, never drawn on)."""
+    """Refund a package: the account's one no-reason refund (within 5 days, never drawn on)."""
     ctx = open_ctx(db)
     with Errors(ctx, "package.refund", account_id, target=package_id, at=at):
         result = services.refund(ctx, account_id, package_id, moment(at, "at"))

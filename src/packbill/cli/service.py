@@ -19,16 +19,16 @@ GROUPS = {}
 @app.command()
 def serve(
     db: DbOpt = None,
-    host: Annotated[str | None, typer.Option(help="address to listen on \\[default: $PACKBILL_HOST, else 127.0.0.1]")] = None,
-    port: Annotated[int | None, typer.Option(help="port to listen on \\[default: $PACKBILL_PORT, else 8000]")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on. \\[default: $PACKBILL_HOST, else 127.0.0.1]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on. \\[default: $PACKBILL_PORT, else 8000]")] = None,
     catalog: CatalogOpt = None,
-    workers: Annotated[int | None, typer.Option(help="server processes \\[default: $PACKBILL_WORKERS, else 1]")] = None,
+    workers: Annotated[int | None, typer.Option(help="Server processes. \\[default: $PACKBILL_WORKERS, else 1]")] = None,
     dispatch: Annotated[bool | None, typer.Option(
-        "--dispatch/--no-dispatch", help="deliver webhooks in this server \\[default: $PACKBILL_DISPATCH, else yes]")] = None,
+        "--dispatch/--no-dispatch", help="Deliver webhooks in this server. \\[default: $PACKBILL_DISPATCH, else yes]")] = None,
     schedule: Annotated[bool | None, typer.Option(
-        "--schedule/--no-schedule", help="settle every ended day at --settle-at \\[default: $PACKBILL_SCHEDULE, else yes]")] = None,
+        "--schedule/--no-schedule", help="Settle every ended day at --settle-at. \\[default: $PACKBILL_SCHEDULE, else yes]")] = None,
     settle_at: Annotated[str | None, typer.Option(
-        help="the daily settlement's time, HH:MM Beijing time \\[default: $PACKBILL_SETTLE_AT, else 08:00]")] = None,
+        help="The daily settlement's time, HH:MM Beijing time. \\[default: $PACKBILL_SETTLE_AT, else 08:00]")] = None,
 ) -> None:
     """Start the HTTP service (API v1 and the console), with the webhook dispatcher, the live
     reminders of fresh usage and the daily settlement. The operator token is
@@ -45,7 +45,7 @@ def serve(
 
 @app.command()
 def backup(
-    to: Annotated[Path, typer.Option("--to", help="the backup file to write")],
+    to: Annotated[Path, typer.Option("--to", help="The backup file to write.")],
     db: DbOpt = None,
 ) -> None:
     """Back the database up while it is in use: SQLite with its online backup API (a consistent
@@ -63,8 +63,8 @@ def backup(
 
 @app.command()
 def restore(
-    source: Annotated[Path, typer.Option("--from", help="a file written by `packbill backup`")],
-    force: Annotated[bool, typer.Option(help="replace an existing SQLite file (PostgreSQL: drop what is there first)")] = False,
+    source: Annotated[Path, typer.Option("--from", help="A file written by `packbill backup`.")],
+    force: Annotated[bool, typer.Option(help="Replace an existing SQLite file (PostgreSQL: drop what is there first).")] = False,
     db: DbOpt = None,
 ) -> None:
     """Restore a backup into --db: a new SQLite file, or an existing PostgreSQL database."""
@@ -101,7 +101,7 @@ def citus() -> None:
 
 @app.command()
 def dispatch(
-    once: Annotated[bool, typer.Option("--once", help="deliver what is due now, then stop")] = False,
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due now, then stop.")] = False,
     db: DbOpt = None,
 ) -> None:
     """Deliver webhooks from the outbox (R25) until stopped with Ctrl-C: signed, retried at

@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn
 
 from .. import services
-from .common import DbOpt, Errors, err, fail, load_settings, moment, open_ctx, out, parse_day
+from .common import Count, DbOpt, Errors, err, fail, load_settings, moment, open_ctx, out, parse_day
 
 app = typer.Typer()
 """Commands at the top level."""
@@ -19,10 +19,10 @@ GROUPS = {}
 
 @app.command()
 def settle(
-    through: Annotated[str, typer.Option(help="settle every day up to and including this one (YYYY-MM-DD)")],
-    at: Annotated[str | None, typer.Option(help="act as if it were this moment (backfills)")] = None,
-    workers: Annotated[int, typer.Option(min=1, max=64, help="processes settling chunks of accounts at once (PostgreSQL; "
-                                         "`packbill worker` processes on other machines join in too)")] = 1,
+    through: Annotated[str, typer.Option(help="Settle every day up to and including this one (YYYY-MM-DD).")],
+    at: Annotated[str | None, typer.Option(help="Act as if it were this moment (backfills).")] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="How many processes settle chunks of accounts at once "
+                                         "(PostgreSQL; `packbill worker` processes on other machines join in too).")] = 1,
     db: DbOpt = None,
 ) -> None:
     """Settle every account's unsettled usage through a day that has ended, supplements included."""
@@ -33,7 +33,7 @@ def settle(
     ctx = open_ctx(db)
     url = load_settings(db=db).db
     helpers: list[subprocess.Popen] = []
-    with Progress(TextColumn("settling accounts"), BarColumn(), TextColumn("{task.completed}/{task.total}"), console=err()) as bar:
+    with Progress(TextColumn("settling accounts"), BarColumn(), Count(), console=err()) as bar:
         task = bar.add_task("settle", total=None)
 
         def progress(done: int, total: int) -> None:
@@ -59,7 +59,7 @@ def settle(
 
 @app.command()
 def worker(
-    run: Annotated[int | None, typer.Option(help="work on this run only, then stop (as `settle --workers` starts them)")] = None,
+    run: Annotated[int | None, typer.Option(help="Work on this run only, then stop (as `settle --workers` starts them).")] = None,
     db: DbOpt = None,
 ) -> None:
     """Settle chunks of accounts of any settlement run that has work left, until stopped

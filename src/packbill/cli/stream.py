@@ -18,14 +18,14 @@ GROUPS = {}
 
 @app.command()
 def consume(
-    nats_url: Annotated[str | None, typer.Option("--nats", help="the NATS server \\[default: $PACKBILL_NATS_URL, else nats://127.0.0.1:4222]")] = None,
-    stream: Annotated[str, typer.Option(help="the JetStream stream of usage")] = "USAGE",
-    prefix: Annotated[str, typer.Option(help="subjects are <prefix>.<account_id>")] = "usage",
-    durable: Annotated[str, typer.Option(help="the durable consumer every consumer process shares")] = "packbill",
-    dead: Annotated[str, typer.Option(help="refused records go to <dead>.<account_id>, with the reason in a header")] = "usage-dead",
-    batch: Annotated[int, typer.Option(min=1, max=10_000, help="messages per transaction")] = 1000,
-    ack_wait: Annotated[float, typer.Option(min=1, help="seconds before an unacknowledged batch is delivered again")] = 30.0,
-    until_idle: Annotated[float | None, typer.Option(help="stop after this many seconds without a message")] = None,
+    nats_url: Annotated[str | None, typer.Option("--nats", help="The NATS server. \\[default: $PACKBILL_NATS_URL, else nats://127.0.0.1:4222]")] = None,
+    stream: Annotated[str, typer.Option(help="The JetStream stream of usage.")] = "USAGE",
+    prefix: Annotated[str, typer.Option(help="Subjects are <prefix>.<account_id>.")] = "usage",
+    durable: Annotated[str, typer.Option(help="The durable consumer every consumer process shares.")] = "packbill",
+    dead: Annotated[str, typer.Option(help="Refused records go to <dead>.<account_id>, with the reason in a header.")] = "usage-dead",
+    batch: Annotated[int, typer.Option(min=1, max=10_000, help="Messages per transaction.")] = 1000,
+    ack_wait: Annotated[float, typer.Option(min=1, help="Seconds before an unacknowledged batch is delivered again.")] = 30.0,
+    until_idle: Annotated[float | None, typer.Option(help="Stop after this many seconds without a message.")] = None,
     db: DbOpt = None,
 ) -> None:
     """Store usage from NATS JetStream, batch by batch, acknowledging each batch only after its

@@ -57,8 +57,8 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
 
 @usage_app.command("archive")
 def usage_archive(
-    month: Annotated[str, typer.Option(help="the month to archive, YYYY-MM (final, and wholly before the lateness horizon)")],
-    to: Annotated[Path, typer.Option("--to", help="the folder the Parquet file is written to")],
+    month: Annotated[str, typer.Option(help="The month to archive, YYYY-MM (final, and wholly before the lateness horizon).")],
+    to: Annotated[Path, typer.Option("--to", help="The folder the Parquet file is written to.")],
     db: DbOpt = None,
 ) -> None:
     """Move a closed month's raw usage events to a compressed Parquet file (checked against the
@@ -72,7 +72,7 @@ def usage_archive(
 
 
 @usage_app.command("restore")
-def usage_restore(month: Annotated[str, typer.Option(help="the archived month, YYYY-MM")], db: DbOpt = None) -> None:
+def usage_restore(month: Annotated[str, typer.Option(help="The archived month, YYYY-MM.")], db: DbOpt = None) -> None:
     """Put an archived month's raw events back into the database."""
     from ..services import archive, books
 
@@ -85,12 +85,12 @@ def usage_restore(month: Annotated[str, typer.Option(help="the archived month, Y
 @usage_app.command("export")
 def usage_export(
     account_id: str,
-    since: Annotated[str, typer.Option("--from", help="first day, YYYY-MM-DD")],
-    until: Annotated[str, typer.Option("--to", help="last day, YYYY-MM-DD")],
-    format: Annotated[str, typer.Option(help="jsonl or csv")] = "jsonl",
+    since: Annotated[str, typer.Option("--from", help="The first day, YYYY-MM-DD.")],
+    until: Annotated[str, typer.Option("--to", help="The last day, YYYY-MM-DD.")],
+    format: Annotated[str, typer.Option(help="The file format: jsonl or csv.")] = "jsonl",
     db: DbOpt = None,
 ) -> None:
-    """Every raw usage event of an account between two days, archived or not, as the metering sent
+    """Export every raw usage event of an account between two days, archived or not, as the metering sent
     it (for a dispute), to standard output."""
     from ..services import archive
 

@@ -20,7 +20,7 @@ GROUPS = {"wallet": wallet_app, "vouchers": vouchers_app, "discount": discount_a
 
 @wallet_app.command("show")
 def wallet_show(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None) -> None:
-    """Balance, state, vouchers and service status of an account."""
+    """Show an account's balance, state, vouchers and service status."""
     ctx = open_ctx(db)
     with Errors():
         view = services.wallet(ctx, account_id, moment(as_of, "as-of"))
@@ -51,9 +51,9 @@ def wallet_show(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None) -> Non
 @wallet_app.command("topup")
 def wallet_topup(
     account_id: str,
-    amount: Annotated[str, typer.Argument(help="CNY, e.g. 100.00")],
-    reference: Annotated[str, typer.Option(help="the payment's own reference (a retry with it adds nothing)")],
-    at: Annotated[str | None, typer.Option(help="when the payment arrived (backfills)")] = None,
+    amount: Annotated[str, typer.Argument(help="The amount in CNY, e.g. 100.00.")],
+    reference: Annotated[str, typer.Option(help="The payment's own reference (a retry with it adds nothing).")],
+    at: Annotated[str | None, typer.Option(help="When the payment arrived (backfills).")] = None,
     db: DbOpt = None,
 ) -> None:
     """Record a top-up (idempotent by its reference)."""
@@ -68,8 +68,8 @@ def wallet_topup(
 @wallet_app.command("adjust")
 def wallet_adjust(
     account_id: str,
-    amount: Annotated[str, typer.Argument(help="CNY, negative to take away")],
-    reason: Annotated[str, typer.Option(help="why the balance changes")],
+    amount: Annotated[str, typer.Argument(help="The amount in CNY; a negative amount takes money away.")],
+    reason: Annotated[str, typer.Option(help="Why the balance changes.")],
     db: DbOpt = None,
 ) -> None:
     """Correct a balance (positive or negative), with a reason."""
@@ -82,9 +82,9 @@ def wallet_adjust(
 @vouchers_app.command("grant")
 def vouchers_grant(
     account_id: str,
-    amount: Annotated[str, typer.Argument(help="CNY")],
-    expires_on: Annotated[str, typer.Option(help="the last day it pays on, YYYY-MM-DD")],
-    service: Annotated[list[str] | None, typer.Option(help="a service it may pay for (repeat; default all)")] = None,
+    amount: Annotated[str, typer.Argument(help="The amount in CNY.")],
+    expires_on: Annotated[str, typer.Option(help="The last day it pays on, YYYY-MM-DD.")],
+    service: Annotated[list[str] | None, typer.Option(help="A service it may pay for (repeat; default all).")] = None,
     db: DbOpt = None,
 ) -> None:
     """Grant a voucher: it pays before cash, never arrears, and expires."""
@@ -98,7 +98,7 @@ def vouchers_grant(
 
 @vouchers_app.command("list")
 def vouchers_list(account_id: str, db: DbOpt = None) -> None:
-    """An account's vouchers."""
+    """List an account's vouchers."""
     ctx = open_ctx(db)
     with Errors():
         view = services.wallet(ctx, account_id)
@@ -111,8 +111,8 @@ def vouchers_list(account_id: str, db: DbOpt = None) -> None:
 @discount_app.command("set")
 def discount_set(
     account_id: str,
-    rate: Annotated[str, typer.Argument(help="0 < rate <= 1, e.g. 0.85 for 15 % off")],
-    effective_day: Annotated[str, typer.Option("--from", help="first day it applies to, YYYY-MM-DD")],
+    rate: Annotated[str, typer.Argument(help="The rate, above 0 and at most 1, e.g. 0.85 for 15 % off.")],
+    effective_day: Annotated[str, typer.Option("--from", help="First day it applies to, YYYY-MM-DD.")],
     db: DbOpt = None,
 ) -> None:
     """Set an account's discount rate from a day on (earlier days keep theirs)."""
@@ -123,7 +123,7 @@ def discount_set(
 
 
 @credit_app.command("set")
-def credit_limit_set(account_id: str, amount: Annotated[str, typer.Argument(help="CNY, at least 0")], db: DbOpt = None) -> None:
+def credit_limit_set(account_id: str, amount: Annotated[str, typer.Argument(help="The threshold in CNY, at least 0.")], db: DbOpt = None) -> None:
     """Set how far below zero purchases may take an account's cash."""
     ctx = open_ctx(db)
     with Errors(ctx, "credit_limit.set", account_id, amount=amount):
@@ -132,7 +132,9 @@ def credit_limit_set(account_id: str, amount: Annotated[str, typer.Argument(help
 
 
 @alert_app.command("set")
-def balance_alert_set(account_id: str, threshold: Annotated[str, typer.Argument(help="CNY, or 'off'")], db: DbOpt = None) -> None:
+def balance_alert_set(account_id: str,
+                      threshold: Annotated[str, typer.Argument(help="The threshold in CNY, or 'off' to switch the alert off.")],
+                      db: DbOpt = None) -> None:
     """Remind the customer when a charge leaves the balance below THRESHOLD."""
     ctx = open_ctx(db)
     value = None if threshold.strip().lower() == "off" else parse_amount(threshold, "threshold")

@@ -10,11 +10,11 @@ from rich.console import Console
 
 
 def demo(
-    db: Annotated[str, typer.Option("--db", help="the demo's own database (a SQLite file is started afresh)")] = "sqlite:///packbill-demo.db",
-    seed: Annotated[int, typer.Option(help="random seed: the same seed gives the same month")] = 7,
-    report: Annotated[Path, typer.Option(help="where to write the HTML report")] = Path("packbill-demo-report.html"),
-    fresh: Annotated[bool, typer.Option(help="start from an empty database file")] = True,
-    lang: Annotated[str, typer.Option(help="the report's language: zh (Chinese) or en (English)")] = "zh",
+    db: Annotated[str, typer.Option("--db", help="The demo's own database (a SQLite file is started afresh).")] = "sqlite:///packbill-demo.db",
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same month.")] = 7,
+    report: Annotated[Path, typer.Option(help="Where to write the HTML report.")] = Path("packbill-demo-report.html"),
+    fresh: Annotated[bool, typer.Option(help="Start from an empty database file.")] = True,
+    lang: Annotated[str, typer.Option(help="The report's language: zh (Chinese) or en (English).")] = "zh",
 ) -> None:
     """Simulate a month of a real-looking customer, settle every day, print and chart the result."""
     import shutil

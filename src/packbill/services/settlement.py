@@ -64,7 +64,7 @@ def settle(
 ) -> SettlementResult:
     """Settle every account's unsettled days up to ``through``, supplements included, in this
     process. ``through`` must have ended (by ``now``, default the clock). ``progress(done,
-    total)`` is called after each chunk of accounts."""
+    total)`` is called with the accounts settled and the accounts in all, at the start and after each chunk."""
     run_id = start(ctx, through, now, idem)
     work(ctx, run_id, progress)
     return finish(ctx, run_id, idem, progress)
@@ -97,6 +97,16 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
         return 0
     plan = _Plan(ctx, run_id, through, run_at, worker)
     settled = 0
+    sizes: dict[int, int] = {}
+
+    def report() -> None:  # progress counts accounts: each chunk's size, read once
+        if progress:
+            with ctx.db.read() as conn:
+                sizes.update(sizes or settlement_store.chunk_sizes(conn, run_id))
+                done = settlement_store.done_chunks(conn, run_id)
+            progress(sum(sizes.get(c, 0) for c in done), sum(sizes.values()))
+
+    report()
     while not (stop and stop()):
         begun = time.perf_counter()
         with gcpause.paused():
@@ -113,10 +123,7 @@ def work(ctx: Context, run_id: int, progress: Callable[[int, int], None] | None 
         INSTRUMENTS.settlement_chunk_seconds.observe(time.perf_counter() - begun)
         INSTRUMENTS.settled_account_days.inc(days)
         settled += 1
-        if progress:
-            with ctx.db.read() as conn:
-                done, total, *_ = settlement_store.run_progress(conn, run_id)
-            progress(min(done * CHUNK, total * CHUNK), total * CHUNK)
+        report()
     return settled
 
 

@@ -115,6 +115,17 @@ def run_progress(conn: Connection, run_id: int) -> tuple[int, int, int, int, lis
     return len(done), len(rows), sum(r.days for r in done), sum(r.lines for r in done), failed
 
 
+def chunk_sizes(conn: Connection, run_id: int) -> dict[int, int]:
+    """How many accounts each chunk of a run holds (read once: the lists do not change)."""
+    c = schema.settlement_chunks
+    return {r.chunk: len(json.loads(r.accounts)) for r in conn.execute(sa.select(c.c.chunk, c.c.accounts).where(c.c.run_id == run_id))}
+
+
+def done_chunks(conn: Connection, run_id: int) -> list[int]:
+    c = schema.settlement_chunks
+    return list(conn.execute(sa.select(c.c.chunk).where(c.c.run_id == run_id, c.c.done_us.is_not(None))).scalars())
+
+
 def runs_with_work(conn: Connection) -> list[int]:
     """Runs not finished that still have pending chunks, oldest first."""
     c, r = schema.settlement_chunks, schema.settlement_runs
