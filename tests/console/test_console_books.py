@@ -150,6 +150,11 @@ def test_the_bills_page_opens_on_the_latest_month_with_bills(page, live, books):
     page.goto(f"{live}/console/accounts/{account_id}/bills")
     assert page.input_value("input[name=from]") == "2027-05-01" and page.input_value("input[name=to]") == "2027-05-31"
     assert page.locator("tr[data-service='ai.face']").count() >= 1
+    # each line: where, the list and contracted amounts, and what vouchers and cash paid (as the CSV says)
+    head = page.text_content("#bill tr >> nth=0")
+    assert all(word in head for word in ("地域", "刊例价金额", "折后金额", "代金券抵扣", "余额支付"))
+    row = page.text_content("tr[data-service='ai.face'] >> nth=-1")
+    assert "中国大陆" in row and "1.50" in row and "ai.face" not in row
     shot(page, "bills-latest-zh")
     page.goto(f"{live}/console/accounts/{account_id}/bills?from=2027-06-01&to=2027-06-30")
     assert "最近的账单在 2027-05" in page.text_content("[data-no-lines]")

@@ -49,7 +49,7 @@ def cost_chart(view, lang: str = "en") -> str | None:
     labels = [(view.today + timedelta(days=30 * m)).strftime("%m-%d") for m in range(view.months)]
     return line_chart(title.format(n=view.months), labels, {with_name: running(a.monthly("with_plan")),
                                                            without_name: running(a.monthly("without_plan"))},
-                      unit="CNY", colours={with_name: "#16a34a", without_name: "#dc2626"})
+                      unit="元" if lang == "zh" else "CNY", colours={with_name: "#16a34a", without_name: "#dc2626"})
 
 
 def advice_json(view, catalog: Catalog, lang: str = "en") -> dict[str, Any]:

@@ -259,6 +259,13 @@ def _readable(service: str, quantity: int, lang: str) -> tuple[str, str]:
     return str(quantity), in_language("bill_detail", lang)["calls"]
 
 
+def line_region(line: BillLine, lang: str = "zh") -> str:
+    """Where a line's pay-as-you-go usage was: mainland China, other regions (never drawn from
+    packages), or both."""
+    w = in_language("bill_detail", lang)
+    return w["other"] if line.other >= line.payg_quantity and line.other else (w["mixed"] if line.other else w["mainland"])
+
+
 def bill_detail_csv(lines: Sequence[BillLine], catalog: Catalog, package_skus: dict[str, str], lang: str = "zh") -> str:
     """The bill detail as one flat spreadsheet (API ``?format=csv``, the console's download, the
     CLI): a row per line and package drawn, then the line's pay-as-you-go part with its amounts,
@@ -276,7 +283,7 @@ def bill_detail_csv(lines: Sequence[BillLine], catalog: Catalog, package_skus: d
             out.writerow([line.day.isoformat(), name, w["mainland"], *_readable(line.service, d.quantity, lang),
                           package_name(catalog, sku, lang) if sku else d.package_id, d.package_id, "0.00", "0.00", "0.00", "0.00", supplement])
         if line.payg_quantity or line.amount:
-            region = w["other"] if line.other >= line.payg_quantity and line.other else (w["mixed"] if line.other else w["mainland"])
+            region = line_region(line, lang)
             listed = line.list_amount if line.list_amount is not None else line.amount
             out.writerow([line.day.isoformat(), name, region, *_readable(line.service, line.payg_quantity, lang), w["payg"], "",
                           money_json(listed), money_json(line.amount), money_json(line.paid.voucher_total), money_json(line.paid.cash),

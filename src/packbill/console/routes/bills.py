@@ -13,7 +13,7 @@ from ... import present, services
 from ...domain.catalog import TRAFFIC_SERVICES
 from ...domain.days import shanghai_day
 from ...domain.errors import BillingError
-from ...present.books import bill_detail_csv
+from ...present.books import bill_detail_csv, line_region
 from ...present.charts import PALETTE, PAYG, drawn_vs_payg, stacked_bars
 from ..i18n import t
 from ..pages import Pages, Visit, parse_day
@@ -55,6 +55,8 @@ def router(pages: Pages) -> APIRouter:
                  "quantity": present.quantity(x.service, x.quantity, lang), "payg": present.quantity(x.service, x.payg_quantity, lang),
                  "drawn": [(names.get(d.package_id, d.package_id), d.package_id, present.quantity(x.service, d.quantity, lang))
                            for d in x.drawn],
+                 "region": line_region(x, lang), "list": present.money(x.list_amount if x.list_amount is not None else x.amount),
+                 "voucher": present.money(x.paid.voucher_total), "cash": present.money(x.paid.cash),
                  "amount": present.money(x.amount)} for x in lines]
         total = present.money(sum((x.amount for x in lines), Decimal(0)))
         return v.page("bills.html", account=v.account, rows=rows, total=total, charts=_charts(lang, lines, first, last, names, ctx.catalog),

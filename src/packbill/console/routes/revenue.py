@@ -71,6 +71,6 @@ def _charts(v: Visit, days) -> list[str]:
     return [
         stacked_bars(v.t("revenue_chart"), labels, {recognised: [total(d, "recognised") for d in days],
                                                     payg: [total(d, "payg") for d in days], breakage: [total(d, "breakage") for d in days]},
-                     unit="CNY", colours={recognised: "#2563eb", payg: "#16a34a", breakage: "#9ca3af"}),
-        line_chart(v.t("deferred_chart"), labels, {deferred: [float(d.deferred) for d in days]}, unit="CNY", colours={deferred: "#6b4fbb"}),
+                     unit=v.t("yuan"), colours={recognised: "#2563eb", payg: "#16a34a", breakage: "#9ca3af"}),
+        line_chart(v.t("deferred_chart"), labels, {deferred: [float(d.deferred) for d in days]}, unit=v.t("yuan"), colours={deferred: "#6b4fbb"}),
     ]
