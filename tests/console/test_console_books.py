@@ -38,7 +38,11 @@ def test_a_customer_reads_and_downloads_a_statement(page, live, books):
     account_id, token, other_token = books
     sign_in(page, live, token)
     page.click("[data-tab=statements]")
-    assert page.get_attribute("[data-statement]", "data-statement") == "provisional"  # June, this month
+    # nothing has happened in June yet: the page opens on May, the latest month with something in it (issue 21)
+    assert page.get_attribute("[data-statement]", "data-statement") == "final" and "2027-05" in page.text_content("[data-statement]")
+    page.select_option("select[name=month]", "2027-06")
+    page.click("#statement-month button")
+    assert page.get_attribute("[data-statement]", "data-statement") == "provisional"  # June, this month, when asked for
     page.select_option("select[name=month]", "2027-05")
     page.click("#statement-month button")
     card = page.locator("[data-statement]")
@@ -117,6 +121,13 @@ def test_the_operator_closes_a_month_in_both_languages(page, live, books):
         page.click("[data-download=csv]")
     text = open(got.value.path(), encoding="utf-8-sig").read()
     assert "2027-05-20,Face detection,0.00,0.00,1.50,0.00" in text
+    # a period without revenue says where the latest is; the chart's axis is in CNY (the page is in English now)
+    page.goto(f"{live}/console/revenue?from=2027-05-25&to=2027-05-31")
+    assert "The latest revenue counts on 2027-05-20." in page.text_content("[data-no-revenue]")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
+    assert "最近的收入记在 2027-05-20" in page.text_content("[data-no-revenue]") and "CNY" not in page.text_content("main")
+    shot(page, "revenue-elsewhere-zh")
     sign_out(page)
     sign_in(page, live, books[1])  # a customer may not
     r = page.goto(f"{live}/console/close")

@@ -317,6 +317,12 @@ class Statement:
     vouchers: VoucherMonth = field(default_factory=VoucherMonth)
 
     @property
+    def quiet(self) -> bool:
+        """Nothing happened this month: no money moved, no usage, no voucher granted or lapsed."""
+        return not (self.topups or self.adjustments or self.orders or self.refund_rows or self.payg or self.usage or self.late
+                    or self.vouchers.granted or self.vouchers.expired)
+
+    @property
     def vouchers_used(self) -> Decimal:
         """What vouchers paid this month: for purchases and pay-as-you-go, less what refunds gave back."""
         return self.purchases.voucher + sum((r.voucher for r in self.payg), ZERO) - self.refunds.voucher

@@ -255,6 +255,12 @@ def month_close(ctx: Context, month: date) -> books.MonthClose:
     return books.month_close(month, final, billed, books.revenue_days(month, last, before, rows), before)
 
 
+def latest_revenue_day(ctx: Context) -> date | None:
+    """The last day revenue counts on: where a revenue page with nothing in its period points to."""
+    with ctx.db.read() as conn:
+        return books_store.latest_revenue_day(conn)
+
+
 def revenue(ctx: Context, first: date, last: date) -> list[books.RevenueDay]:
     """R21: per day of [first, last], recognised revenue, breakage and pay-as-you-go per
     service, and the deferred balance at each day's end. Revenue is dated by the usage day it

@@ -321,6 +321,15 @@ def invoices_of(conn: Connection, account_id: str) -> list[tuple[int, str, Decim
 
 # -- revenue (R21) ----------------------------------------------------------------------------------
 
+def latest_revenue_day(conn: Connection) -> date | None:
+    """The last day any revenue, breakage or pay-as-you-go counts on (None: none yet)."""
+    je, po = schema.journal_entries, schema.postings
+    found = conn.execute(sa.select(sa.func.max(je.c.book_day)).join(je, schema.entry_postings())
+                         .where(sa.or_(po.c.ledger_account.like(journal.REVENUE + "%"), po.c.ledger_account.like(journal.PAYG + "%"),
+                                       po.c.ledger_account.like(journal.BREAKAGE + "%")))).scalar()
+    return day_value(found) if found is not None else None
+
+
 def revenue_postings(conn: Connection, first: date, last: date) -> tuple[Decimal, list[tuple[date, str, Decimal]]]:
     """The deferred balance when ``first`` begins, and (book day, ledger account, amount) of the
     revenue, breakage, pay-as-you-go and deferred postings counting on days ``first`` to

@@ -38,11 +38,18 @@ def router(pages: Pages) -> APIRouter:
         except BillingError as exc:  # a period too long
             problem, (first, last) = v.sentence(exc), default
             days = books.revenue(ctx, first, last)
+        hint = None
+        if not any(d.services for d in days) and (latest := books.latest_revenue_day(ctx)) is not None and latest < first:
+            if not (q.get("from") or q.get("to")):  # opened without a period: the month of the latest revenue
+                first, last = latest.replace(day=1), latest
+                days = books.revenue(ctx, first, last)
+            else:
+                hint = v.t("revenue_elsewhere", day=latest.isoformat())
         rows = [{"day": d.day, "service": present.service_name(ctx.catalog, s, v.lang) if s != "vouchers" else v.t("vouchers"),
                  "recognised": present.money(f["recognised"]), "breakage": present.money(f["breakage"]), "payg": present.money(f["payg"]),
                  "deferred": present.money(d.deferred)} for d in days for s, f in d.services.items()]
         sums = {k: present.money(sum((f[k] for d in days for f in d.services.values()), Decimal(0))) for k in ("recognised", "breakage", "payg")}
-        return v.page("revenue.html", charts=_charts(v, days), rows=rows, sums=sums, first=first, last=last,
+        return v.page("revenue.html", charts=_charts(v, days), rows=rows, sums=sums, first=first, last=last, hint=hint,
                       deferred=present.money(days[-1].deferred) if days else "0.00", **({"message": problem} if problem else {}))
 
     @r.get("/console/revenue.csv")

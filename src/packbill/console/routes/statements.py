@@ -20,14 +20,20 @@ def router(pages: Pages) -> APIRouter:
     @r.get("/console/accounts/{account_id}/statements")
     def statements(account_id: str, v: Visit = Depends(pages.account)) -> Response:
         months = books.statement_months(ctx, account_id)
-        wanted = v.request.query_params.get("month") or f"{months[0]:%Y-%m}"
+        wanted = v.request.query_params.get("month")
         try:
-            statement = books.statement(ctx, account_id, books.parse_month(wanted))
+            statement = books.statement(ctx, account_id, books.parse_month(wanted)) if wanted else _latest_busy(account_id, months)
         except BillingError as exc:
-            return v.page("statements.html", account=v.account, months=months, month=wanted, statement=None, tab="statements",
+            return v.page("statements.html", account=v.account, months=months, month=wanted or "", statement=None, tab="statements",
                           error=v.sentence(exc))
         return v.page("statements.html", account=v.account, months=months, month=f"{statement.month:%Y-%m}", statement=statement,
                       tab="statements", body=statement_body_html(statement, ctx.catalog, v.lang, ctx.issuer))
+
+    def _latest_busy(account_id: str, months):
+        """Opened without a month: the newest of the last three months in which something happened
+        (early in a month, the month before, whose statement is final), else this month's."""
+        found = [books.statement(ctx, account_id, m) for m in months[:3]]
+        return next((s for s in found if not s.quiet), found[0])
 
     @r.get("/console/accounts/{account_id}/statements/{month}.{kind}")
     def statement_file(account_id: str, month: str, kind: str, v: Visit = Depends(pages.account)) -> Response:
