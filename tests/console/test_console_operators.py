@@ -173,6 +173,7 @@ def test_the_operations_page_shows_the_last_scheduled_run(page, live, shop, cloc
     assert done is not None and done.error is None and done.days >= 1
     assert schedule.run_if_due(ctx, time(8, 0)) is None  # once a day
     sign_in(page, live, OPERATOR)
+    assert page.text_content("[data-who]").strip() == "启动令牌 · 管理员"  # no "bootstrap" on a Chinese page
     page.click("[data-nav=operations]")
     last = page.text_content("[data-last-run]")
     assert re.search(r"2027-06-02.*2027-06-01", last), last
@@ -228,3 +229,28 @@ def test_an_address_with_no_page_answers_in_the_page_language(page, live, shop):
     page.goto(f"{live}/console/lang/zh?next=/console/accounts/{account_id}")
     # the API keeps its JSON
     assert page.request.get(f"{live}/v1/nope").json()["error"]["code"] == "not_found"
+
+
+BROKEN_ACROSS_LINES = """() => [...document.querySelectorAll('td.day, .badge')].filter(e => {
+    const r = document.createRange(); r.selectNodeContents(e);
+    return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+}).map(e => e.textContent.trim())"""
+
+
+def test_dates_and_badges_stay_on_one_line_on_a_narrow_screen(page, live, shop):
+    """Issue 21: no badge or date broken across lines, on a phone-sized screen, in either language."""
+    ctx, account_id, token = shop
+    sign_in(page, live, token)
+    page.set_viewport_size({"width": 480, "height": 900})
+    try:
+        for lang_round in range(2):
+            for path in ("", "/bills?from=2027-06-01&to=2027-06-30", "/catalog"):
+                page.goto(f"{live}/console/accounts/{account_id}{path}")
+                assert page.locator("td.day, .badge").count() > 0 or path == "/catalog"
+                assert page.evaluate(BROKEN_ACROSS_LINES) == [], path
+            if lang_round == 0:
+                shot(page, "narrow-account-zh")
+            page.click("[data-nav=lang]")
+            page.wait_for_load_state("load")
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 900})

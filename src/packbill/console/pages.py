@@ -279,6 +279,7 @@ class Pages:
             csrf_field=lambda: Markup(f'<input type="hidden" name="csrf" value="{escape(self.csrf(request))}">'),
             package_name=lambda sku: present.package_name(self.ctx.catalog, sku, lang),
             audit_word=lambda key: AUDIT_WORDS.get(key, {}).get(lang, key),
+            actor_name=lambda actor: actor_name(actor, lang),
             audit_parameters=lambda params: audit_parameters(params, lang, self.ctx.catalog),
             path=request.url.path + (f"?{request.url.query}" if request.url.query else ""), **values
         )
@@ -290,6 +291,18 @@ class Pages:
     @staticmethod
     def new_form_key() -> str:
         return uuid.uuid4().hex
+
+
+def actor_name(actor: str, lang: str) -> str:
+    """Who acted, as people read it: the bootstrap token, the schedule, the command line's user or
+    an anonymous address in words; a key's or an account's id as it is."""
+    word = AUDIT_WORDS.get(f"actor:{actor}")
+    if word is not None:
+        return word[lang]
+    for prefix in ("os:", "anonymous@"):
+        if actor.startswith(prefix):
+            return AUDIT_WORDS[f"actor:{prefix}"][lang].format(actor.removeprefix(prefix))
+    return actor
 
 
 def audit_parameters(params: Any, lang: str, catalog) -> str:
