@@ -231,9 +231,14 @@ def test_an_address_with_no_page_answers_in_the_page_language(page, live, shop):
     assert page.request.get(f"{live}/v1/nope").json()["error"]["code"] == "not_found"
 
 
-BROKEN_ACROSS_LINES = """() => [...document.querySelectorAll('td.day, .badge')].filter(e => {
-    const r = document.createRange(); r.selectNodeContents(e);
-    return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1;
+BROKEN_ACROSS_LINES = """() => [...document.querySelectorAll('td.day, .badge, button, #catalog-items td')].filter(e => {
+    const tops = new Set(), walk = document.createTreeWalker(e, NodeFilter.SHOW_TEXT);
+    for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+        if (!n.textContent.trim()) continue;
+        const r = document.createRange(); r.selectNodeContents(n);
+        for (const box of r.getClientRects()) tops.add(Math.round(box.top));
+    }
+    return tops.size > 1;
 }).map(e => e.textContent.trim())"""
 
 
