@@ -259,3 +259,17 @@ def test_dates_and_badges_stay_on_one_line_on_a_narrow_screen(page, live, shop):
             page.wait_for_load_state("load")
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
+
+
+def test_a_voucher_for_some_services_names_them(page, live, shop):
+    ctx, account_id, token = shop
+    services.grant_voucher(ctx, account_id, Decimal("30"), date(2027, 12, 31), services=["ai.face", "traffic.up"])
+    sign_in(page, live, token)
+    row = page.text_content("#vouchers tr[data-voucher]")
+    assert "人脸检测、上行流量" in row and "ai." not in row and "traffic." not in row
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
+    assert "Face detection, Upstream traffic" in page.text_content("#vouchers tr[data-voucher]")
+    shot(page, "voucher-services-en")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")

@@ -278,6 +278,7 @@ class Pages:
             can=lambda action: viewer is not None and viewer.may(action),
             csrf_field=lambda: Markup(f'<input type="hidden" name="csrf" value="{escape(self.csrf(request))}">'),
             package_name=lambda sku: present.package_name(self.ctx.catalog, sku, lang),
+            service_name=lambda service: present.service_name(self.ctx.catalog, service, lang),
             audit_word=lambda key: AUDIT_WORDS.get(key, {}).get(lang, key),
             actor_name=lambda actor: actor_name(actor, lang),
             audit_parameters=lambda params: audit_parameters(params, lang, self.ctx.catalog),
