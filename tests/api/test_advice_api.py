@@ -1,6 +1,7 @@
 """R27 over HTTP: the advice's shape, a forecast, and careless input."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 from tests.conftest import FIXED_NOW
 
@@ -43,7 +44,9 @@ def test_careless_advice_requests(api):
     assert api.as_(OPERATOR).get(path).status_code == 200
 
 
-def test_a_solver_that_finds_nothing_answers_503_not_500(api, monkeypatch):
+def test_a_solver_that_finds_nothing_still_answers_with_the_best_simple_plan(api, monkeypatch):
+    """Issue 22: no valid forecast gets a 5xx. When the solver finds nothing, the answer is the
+    cheapest of buying nothing and the simple plans, evaluated exactly, and says it is not proven."""
     from packbill.domain import advice as core
 
     def stuck(*args, **kwargs):
@@ -52,4 +55,8 @@ def test_a_solver_that_finds_nothing_answers_503_not_500(api, monkeypatch):
     monkeypatch.setattr(core, "solve_service", stuck)
     account = api.new_account("Stuck")
     r = api.as_(account["token"]).post(f"/v1/accounts/{account['id']}/advice", json={"forecast": {"ai.pet": [900000] * 12}})
-    assert r.status_code == 503 and r.json()["error"]["code"] == "service_unavailable"
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["optimal"] is False and body["gap"] == 1.0  # nothing proven
+    assert [(p["sku"], p["count"]) for p in body["plan"]] == [("ai.pet.10m", 1)]  # 10.8 million calls a year: one 10m package
+    assert Decimal(body["cost_with_plan"]) < Decimal(body["cost_without_plan"])

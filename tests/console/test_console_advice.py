@@ -36,13 +36,14 @@ def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     page.click("[data-tab=catalog]")
     plan = page.locator("#advice-plan tr[data-plan]")
     assert plan.count() == 1 and plan.first.get_attribute("data-plan") == "ai.pet.10m"
-    assert "宠物识别" in plan.first.text_content() and "0.002" in plan.first.text_content()
+    text = plan.first.text_content()
+    assert "宠物识别资源包-1000万次" in text and "0.002" in text and "省 " in text  # the package by name, and what it saves
     assert page.text_content("[data-advice-with]").strip() == "20,000.00"
     assert page.locator("#advice figure.chart svg").count() == 1
     shot(page, "advice-zh")
     page.click("[data-nav=lang]")
     page.wait_for_load_state("load")
-    assert "covers about" in page.locator("#advice-plan").text_content()
+    assert "“Pet recognition, 10,000,000 calls” save" in page.locator("#advice-plan").text_content()
     assert "What to buy" in page.content()
     shot(page, "advice-en")
     assert "20,000.00" in page.get_attribute("#buy-plan", "onsubmit")  # a confirmation naming the amount (accepted by the fixture)
@@ -69,3 +70,26 @@ def test_a_purchase_asks_for_confirmation_with_its_total(browser, live, steady_p
         assert page.locator("tr[data-package]", has_text="人脸检测资源包-10万次").count() == 0  # dismissed: nothing bought
     finally:
         context.close()
+
+
+def test_in_arrears_the_plan_says_to_pay_first_and_offers_no_one_click_purchase(page, live, db_url, clock):
+    """Issue 22: the page offered a one-click purchase of 9,350.00 to an account in arrears."""
+    from decimal import Decimal
+
+    ctx = Context(Database(db_url), load_catalog(), clock)
+    account, token = services.create_account(ctx, "欠费客户 Owing", "cn", payment="balance")
+    services.ingest(ctx, account.id, [{"event_id": f"o{i}", "service": "ai.pet", "quantity": 27_700, "region": "ap-beijing",
+                                       "timestamp": (clock.now - timedelta(days=i, hours=1)).isoformat()} for i in range(1, 31)])
+    services.adjust(ctx, account.id, Decimal("-10.00"), "a fee")  # below zero: in arrears
+    ctx.close()
+    sign_in(page, live, token)
+    page.click("[data-tab=catalog]")
+    assert page.locator("#advice-plan tr[data-plan]").count() == 1
+    assert page.locator("[data-buy-plan]").count() == 0 and "请先充值" in page.text_content("[data-pay-first]")
+    shot(page, "advice-arrears-zh")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
+    assert "top up and pay what is owed first" in page.text_content("[data-pay-first]")
+    shot(page, "advice-arrears-en")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")

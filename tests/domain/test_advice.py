@@ -148,3 +148,85 @@ def test_the_plan_is_as_cheap_as_the_best_of_every_plan(months, demand, other, s
     # and no plan buying in any month (up to 2 of each) is cheaper: the dropped months were dominated
     every = [(o.sku, t) for o in offers for t in range(months)]
     assert solved(2 * months) <= brute(every, 2) + D("0.01")
+
+
+# -- issue 22: no artificial bounds, never worse than simple, ties prepay less, the same under load ---
+
+def test_a_large_account_is_advised_more_than_100_packages():
+    """150 million face calls a month, 1.8 billion a year: 180 packages of 10 million (720,000.00),
+    not nothing (900,000.00) because one purchase holds at most 100."""
+    advice = advise([flat_year("ai.face", 150_000_000)], [], offers_of("ai.face"), CATALOG, D(1))
+    (s,) = advice.services
+    assert [(b.sku, b.count) for b in s.buys] == [("ai.face.10m", 180)]
+    assert s.with_plan.total == D("720000.00") and s.without_plan.total == D("900000.00") and advice.gap == 0.0
+
+
+def test_volumes_far_beyond_a_real_account_still_get_a_plan():
+    """10^15 calls a month (the intake's daily limit is 10^12 a day): an answer, no error."""
+    advice = advise([flat_year("ai.face", 10**15)], [], offers_of("ai.face"), CATALOG, D(1))
+    (s,) = advice.services
+    assert s.with_plan.total <= s.without_plan.total and s.buys and s.buys[0].count >= 10**8
+
+
+def test_a_package_that_saves_nothing_is_never_advised():
+    """100,000 tag calls in the first month and none after: the 100k package (250.00) costs exactly
+    what pay-as-you-go does (100,000 x 0.0025): a tie, so nothing is prepaid."""
+    need = Need("ai.tags", (100_000,) + (0,) * 11, (0,) * 12)
+    advice = advise([need], [], offers_of("ai.tags"), CATALOG, D(1))
+    (s,) = advice.services
+    assert s.buys == () and s.with_plan.total == D("250.00")
+
+
+def test_each_purchase_says_what_it_saves():
+    advice = advise([flat_year("ai.face", 150_000_000)], [], offers_of("ai.face"), CATALOG, D(1))
+    (s,) = advice.services
+    assert s.savings == (D("180000.00"),)  # without the 180 packages the year costs 900,000.00
+
+
+@settings(max_examples=40, deadline=None)
+@given(per_month=st.lists(st.integers(0, 3_000_000), min_size=1, max_size=6), service=st.sampled_from(["ai.face", "ai.tags", "ai.plate"]))
+def test_the_answer_is_never_worse_than_buying_nothing_or_one_sku_bought_now(per_month, service):
+    need = Need(service, tuple(per_month), (0,) * len(per_month))
+    offers = offers_of(service)
+    advice = advise([need], [], offers, CATALOG, D(1))
+    (s,) = advice.services
+    by_sku = {o.sku: o for o in offers}
+    price = CATALOG.price(service)
+    assert s.with_plan.total <= s.without_plan.total
+    for o in offers:
+        for n in range(1, 4):
+            simple = simulate(need, [], lots_of([Buy(o.sku, n, 0)], by_sku, len(per_month)), price, D(1)).total
+            assert s.with_plan.total <= simple
+    assert all(saving > 0 for saving in s.savings)  # every package advised saves something
+
+
+def _busy(stop):
+    while not stop.is_set():
+        sum(i * i for i in range(10_000))
+
+
+def test_the_same_input_gets_the_same_answer_with_the_cpu_busy():
+    """The solver's limit is work (branch-and-bound nodes), not wall-clock time: a machine busy
+    with other work answers the same. A small node limit makes the limit bind here."""
+    import multiprocessing
+
+    needs = [Need("ai.face", tuple(range(2_000_000, 38_000_000, 1_000_000)), (0,) * 36),
+             Need("ai.pet", tuple(range(900_000, 4_500_000, 100_000)), (0,) * 36)]
+    offers = offers_of("ai.face") + offers_of("ai.pet")
+
+    def answer():
+        a = advise(needs, [], offers, CATALOG, D(1), node_limit=50)
+        return [(s.service, s.buys, s.with_plan.total) for s in a.services], a.gap
+
+    quiet = answer()
+    stop = multiprocessing.Event()
+    workers = [multiprocessing.Process(target=_busy, args=(stop,)) for _ in range(4)]
+    for w in workers:
+        w.start()
+    try:
+        busy = answer()
+    finally:
+        stop.set()
+        for w in workers:
+            w.join()
+    assert busy == quiet

@@ -33,15 +33,14 @@ results is always ``simulate``'s exact Decimal arithmetic; the solver's floats o
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from .catalog import Catalog, PaygPrice
 from .errors import BillingError
-from .limits import MAX_COUNT
 from .money import ZERO, round_line
 
 GROWTH_CAP = Fraction(1, 10)
@@ -62,6 +61,13 @@ class Lot:
     price: Decimal = ZERO
     sku: str | None = None
     package_id: str | None = None
+    count: int = 1
+    """Packages of one purchase: alike, bought together, drawn one after the other and expiring
+    together, so they are one block of ``size x count`` (what a plan of millions needs)."""
+
+    @property
+    def capacity(self) -> int:
+        return self.size * self.count
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,18 +126,15 @@ def monthly_payg(price: PaygPrice, quantity: int, rate: Decimal) -> Fraction:
 
 
 def lots_of(buys: Sequence[Buy], offers: Mapping[str, Offer], months: int) -> list[Lot]:
-    out = []
-    for b in buys:
-        o = offers[b.sku]
-        for _ in range(b.count):
-            out.append(Lot(o.service, b.month, min(months - 1, b.month + o.months - 1), o.size, o.price, o.sku))
-    return out
+    """A plan's purchases as lots, one per purchase (its packages together)."""
+    return [Lot(offers[b.sku].service, b.month, min(months - 1, b.month + offers[b.sku].months - 1), offers[b.sku].size,
+                offers[b.sku].price, b.sku, count=b.count) for b in buys]
 
 
 def _draw_in_order(demand: Sequence[int], lots: Sequence[Lot]) -> tuple[list[int], list[int]]:
     """R5, R6: each month's ``demand`` drawn from the ``lots`` covering it, in the order given;
     returns what is left of each month's demand and of each lot."""
-    left = [lot.size for lot in lots]
+    left = [lot.capacity for lot in lots]
     rest = []
     for m, want in enumerate(demand):
         for i, lot in enumerate(lots):
@@ -163,34 +166,40 @@ def simulate(need: Need, held: Sequence[Lot], new: Sequence[Lot], price: PaygPri
     for m, want in enumerate(rest):
         month_payg = monthly_payg(price, want + need.other[m], rate)
         payg += month_payg
-        monthly.append(round_line(month_payg + sum((Fraction(lot.price) for lot in new if lot.first == m), Fraction(0))))
-    drawn = {i: lot.size - unused[i] for i, lot in enumerate(new)}
+        monthly.append(round_line(month_payg + sum((Fraction(lot.price) * lot.count for lot in new if lot.first == m), Fraction(0))))
+    drawn = {i: lot.capacity - unused[i] for i, lot in enumerate(new)}
     forfeited = sum((Fraction(lot.price) * unused[i] / lot.size for i, lot in enumerate(new)), Fraction(0))
-    return Outcome(sum((lot.price for lot in new), ZERO), round_line(payg), round_line(forfeited), drawn, tuple(monthly))
+    return Outcome(sum((lot.price * lot.count for lot in new), ZERO), round_line(payg), round_line(forfeited), drawn, tuple(monthly))
 
 
-TIE_BREAK = 1e-5
-"""Added to each package's price in the solver's objective only: far below a cent over any plan
-(at most 100 packages of a kind), it makes the plan that buys less win a tie."""
+PREPAY_WEIGHT = 1e-6
+"""Each package's price counts (1 + this) in the solver's objective only: between plans that
+cost the same, the one that prepays less wins (``prune`` then makes that exact)."""
+
+NODE_LIMIT = 20_000
+"""The branch-and-bound nodes the solver may explore for one service: a limit of work, not of
+wall-clock time, so that the same input gets the same answer however busy the machine is."""
+
+SAFETY_SECONDS = 120.0
+"""A last guard against a solve that never ends; the node limit binds long before it."""
 
 
 class SolverUnavailable(BillingError):
-    """The solver found no plan in its time (the answer is 503: try again, or a shorter horizon)."""
+    """The solver found no plan (the advisor then answers with the best simple plan)."""
 
     code = "service_unavailable"
 
 
-TIME_LIMIT = 2.0
-"""Seconds the solver may spend on one service before it answers with the best plan found."""
-
-
 def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], price: PaygPrice, rate: Decimal,
-                  max_count: int = MAX_COUNT, time_limit: float = TIME_LIMIT, relaxed: bool = False,
-                  gaps: list[float] | None = None) -> list[Buy]:
+                  max_count: int | None = None, node_limit: int = NODE_LIMIT, relaxed: bool = False,
+                  gaps: list[float] | None = None, bounds: list[float] | None = None) -> list[Buy]:
     """The cheapest purchases for one service over the horizon (the MILP above), proven optimal;
-    if the solver reaches ``time_limit`` first (long horizons), the best plan it found, and its
-    proven relative distance from the optimum is appended to ``gaps`` (0.0 when optimal). ``relaxed``
-    solves the same model with whole numbers not required (a lower bound; the benchmark's limit)."""
+    if the solver reaches its node limit first (long horizons), the best plan it found, and its
+    proven relative distance from the optimum is appended to ``gaps`` (0.0 when optimal), the
+    model's lower bound on the cost to ``bounds``. ``relaxed`` solves the same model with whole
+    numbers not required (a lower bound; the benchmark's limit). ``max_count``: how many of a SKU
+    one month's purchase may hold (None: as many as the usage could use; a plan item above the
+    per-purchase limit is bought in several purchases)."""
     try:
         import highspy
     except ImportError as exc:  # pragma: no cover - a dependency of the project
@@ -201,19 +210,21 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
     if not offers or not any(need.mainland):
         if gaps is not None:
             gaps.append(0.0)
+        if bounds is not None:
+            bounds.append(0.0)
         return []
-    scale = 10**9 if need.service.startswith("traffic.") else 1  # bytes in GB for the solver's numbers
+    scale = solver_scale(need)
     by_sku = {o.sku: o for o in offers}
     h = highspy.Highs()  # type: ignore[no-untyped-call]  # highspy ships no types
     h.silent()
-    h.setOptionValue("time_limit", time_limit)
+    h.setOptionValue("threads", 1)
+    h.setOptionValue("time_limit", SAFETY_SECONDS)
+    h.setOptionValue("mip_max_nodes", node_limit)
     h.setOptionValue("mip_rel_gap", 0.0)
     h.setOptionValue("mip_abs_gap", 1e-6)
     integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
-    x, draws, groups = _purchases(h, offers, months, len(price.tiers) > 1, scale, max_count, integer)
-    # the packages' prices, and 0.00001 a package bought: between plans that cost the same to the
-    # cent, the one that buys less (less paid ahead, less to forfeit if usage falls)
-    objective = sum((float(by_sku[sku].price) + TIE_BREAK) * var for (sku, _), var in x.items())
+    x, draws, groups = _purchases(h, offers, need, len(price.tiers) > 1, scale, max_count, integer)
+    objective = sum(float(by_sku[sku].price) * (1 + PREPAY_WEIGHT) * var for (sku, _), var in x.items())
     for m in range(months):
         z = h.addVariable(lb=0)
         h.addConstr(sum(draws[m]) + z == need.mainland[m] / scale)
@@ -222,46 +233,64 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
         # when month m pays as it goes, each covering group has drawn all it holds by then.
         paying = h.addVariable(lb=0, ub=1, type=integer)
         h.addConstr(z - (need.mainland[m] / scale) * paying <= 0)
-        for size, count, ys in groups:
+        for size, count, most, ys in groups:
             if m in ys:
-                big = size * max_count
+                big = size * most
                 h.addConstr(sum(y for k, y in ys.items() if k <= m) - size * count - big * paying >= -big)
         objective = objective + _payg_cost(h, highspy, z, need.other[m] / scale, need.mainland[m] / scale, price, rate, scale, integer)
     h.minimize(objective)
-    return _solution(h, highspy, x, relaxed, gaps)
+    return _solution(h, highspy, x, relaxed, gaps, bounds)
 
 
-def _purchases(h: Any, offers: Sequence[Offer], months: int, tiered: bool, scale: int, max_count: int, integer: Any
-               ) -> tuple[dict[tuple[str, int], Any], dict[int, list[Any]], list[tuple[float, Any, dict[int, Any]]]]:
+def solver_scale(need: Need) -> int:
+    """The unit the solver counts in (a power of ten): the month's largest usage at most about
+    10^6 of them, so that 10^15 calls a month is as easy to solve as 10^5."""
+    peak = max([*need.mainland, *need.other, 1])
+    return int(10 ** max(0, len(str(peak)) - 6))
+
+
+def _purchases(h: Any, offers: Sequence[Offer], need: Need, tiered: bool, scale: int, max_count: int | None, integer: Any
+               ) -> tuple[dict[tuple[str, int], Any], dict[int, list[Any]], list[tuple[float, Any, float, dict[int, Any]]]]:
     """The model's purchase variables: how many of each offer are bought in each month it may be
-    bought (x), what each month draws from each purchase (by month), and the purchases as groups
-    (capacity in scaled units per package, its x, {month: draw variable})."""
-    x = {(o.sku, t): h.addVariable(lb=0, ub=max_count, type=integer) for o in offers for t in buy_months(o, months, tiered)}
+    bought (x, at most what the usage it covers could use, or ``max_count``), what each month
+    draws from each purchase (by month), and the purchases as groups (capacity in scaled units
+    per package, its x, its most, {month: draw variable})."""
+    months = len(need.mainland)
+    x: dict[tuple[str, int], Any] = {}
     draws: dict[int, list[Any]] = {m: [] for m in range(months)}
     groups = []
     for o in offers:
         for t in buy_months(o, months, tiered):
             covered = range(t, min(months, t + o.months))
+            most = max_count if max_count is not None else -(-sum(need.mainland[m] for m in covered) // o.size) + 1
+            x[(o.sku, t)] = var = h.addVariable(lb=0, ub=most, type=integer)
             ys = {m: h.addVariable(lb=0) for m in covered}
             for m, y in ys.items():
                 draws[m].append(y)
-            h.addConstr(sum(ys.values()) - (o.size / scale) * x[(o.sku, t)] <= 0)
-            groups.append((o.size / scale, x[(o.sku, t)], ys))
+            h.addConstr(sum(ys.values()) - (o.size / scale) * var <= 0)
+            groups.append((o.size / scale, var, float(most), ys))
     return x, draws, groups
 
 
-def _solution(h: Any, highspy: Any, x: dict[tuple[str, int], Any], relaxed: bool, gaps: list[float] | None) -> list[Buy]:
-    """The purchases of the solved model; a plan found before the time limit counts, with its gap."""
+STOPPED_WITH_A_PLAN = ("kTimeLimit", "kSolutionLimit", "kIterationLimit", "kInterrupt")
+
+
+def _solution(h: Any, highspy: Any, x: dict[tuple[str, int], Any], relaxed: bool, gaps: list[float] | None,
+              bounds: list[float] | None) -> list[Buy]:
+    """The purchases of the solved model; a plan found before a limit counts, with its gap."""
     status = h.getModelStatus()
+    info = h.getInfo()
     gap = 0.0
     if status != highspy.HighsModelStatus.kOptimal:
-        info = h.getInfo()
-        feasible = status == highspy.HighsModelStatus.kTimeLimit and info.primal_solution_status == 2  # a plan was found
-        if not feasible:
+        stopped = any(status == getattr(highspy.HighsModelStatus, name, None) for name in STOPPED_WITH_A_PLAN)
+        if not (stopped and info.primal_solution_status == 2):  # no plan was found
             raise SolverUnavailable(f"the solver stopped: {h.modelStatusToString(status)}")
         gap = float(info.mip_gap)
     if gaps is not None:
         gaps.append(gap)
+    if bounds is not None:
+        bounds.append(float(info.objective_function_value) if relaxed or status == highspy.HighsModelStatus.kOptimal
+                      else float(info.mip_dual_bound))
     buys = []
     for (sku, t), var in x.items():
         count = int(round(h.val(var))) if not relaxed else int(h.val(var) > 1e-9)
@@ -320,6 +349,8 @@ class ServiceAdvice:
     higher: Outcome
     """... and 20 % higher."""
     need: Need
+    savings: tuple[Decimal, ...] = ()
+    """What each purchase of ``buys`` saves: the plan without it costs this much more."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -350,10 +381,18 @@ class Advice:
         return sorted(((s.service, b) for s in self.services for b in s.buys), key=lambda x: (x[1].month, x[1].sku))
 
 
+Cost = Callable[[Sequence[Buy]], tuple[Decimal, Decimal]]
+"""A plan's exact total and what it prepays (``simulate``), the order plans are compared in."""
+
+
 def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], catalog: Catalog, rate: Decimal,
-           max_count: int = MAX_COUNT) -> Advice:
+           node_limit: int = NODE_LIMIT) -> Advice:
     """R27: the cheapest purchases for each service, and what they cost with usage as projected,
-    20 % lower and 20 % higher, against buying nothing."""
+    20 % lower and 20 % higher, against buying nothing. Each service's plan is the cheapest, by
+    ``simulate``'s exact cost, of the solver's plan, buying nothing and the simple plans (one SKU
+    bought now), with every package that saves nothing taken out (``prune``): never worse than
+    buying nothing, never a package that saves nothing, and an answer even when the solver finds
+    none (then with the proven gap to the model's lower bound)."""
     months = len(needs[0].mainland) if needs else 0
     by_sku = {o.sku: o for o in offers}
     out = []
@@ -361,13 +400,77 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
     for need in needs:
         price = catalog.price(need.service)
         mine = [lot for lot in held if lot.service == need.service]
-        buys = solve_service(need, mine, offers, price, rate, max_count, gaps=gaps)
+
+        def cost(buys: Sequence[Buy], need: Need = need, mine: list[Lot] = mine, price: PaygPrice = price) -> tuple[Decimal, Decimal]:
+            """(exact total, what it prepays): the order plans are compared in."""
+            outcome = simulate(need, mine, lots_of(buys, by_sku, months), price, rate)
+            return outcome.total, outcome.packages
+
+        candidates: list[list[Buy]] = [[], *simple_plans(need, mine, offers, by_sku, cost)]
+        solved_gap: list[float] = []
+        bound: list[float] = []
+        try:
+            candidates.append(solve_service(need, mine, offers, price, rate, node_limit=node_limit, gaps=solved_gap, bounds=bound))
+        except SolverUnavailable:
+            solved_gap = []
+        buys = prune(min(candidates, key=cost), cost)
+        gaps.append(_proven_gap(cost(buys)[0], solved_gap, bound, need, mine, offers, price, rate))
         new = lots_of(buys, by_sku, months)
         out.append(ServiceAdvice(
             need.service, tuple(buys), simulate(need, mine, new, price, rate), simulate(need, mine, [], price, rate),
             simulate(need.scaled(Fraction(4, 5)), mine, new, price, rate), simulate(need.scaled(Fraction(6, 5)), mine, new, price, rate),
-            need))
+            need, tuple(cost([b for b in buys if b is not one])[0] - cost(buys)[0] for one in buys)))
     return Advice(months, tuple(out), max(gaps, default=0.0))
+
+
+def simple_plans(need: Need, held: Sequence[Lot], offers: Sequence[Offer], by_sku: Mapping[str, Offer], cost: Cost) -> list[list[Buy]]:
+    """One SKU bought now, as many as the usage its validity covers would use (and one fewer or
+    more): plans anyone would think of, which the answer is never worse than."""
+    left = after_held(need, held)
+    plans = []
+    for o in (o for o in offers if o.service == need.service):
+        covered = sum(left.mainland[: o.months])
+        best = covered // o.size
+        tried = [[Buy(o.sku, n, 0)] for n in {best - 1, best, best + 1} if n > 0]
+        if tried:
+            plans.append(min(tried, key=cost))
+    return plans
+
+
+def prune(buys: list[Buy], cost: Cost) -> list[Buy]:
+    """Take out every package that saves nothing: while a purchase with fewer packages (halving
+    the step down to one) costs no more, buy fewer. Ties prepay less, exactly."""
+    current = cost(buys)[0]
+    changed = True
+    while changed:
+        changed = False
+        for i, b in enumerate(buys):
+            step = b.count
+            while step >= 1:
+                fewer = [*buys[:i], *([replace(b, count=b.count - step)] if b.count > step else []), *buys[i + 1:]]
+                total = cost(fewer)[0]
+                if total <= current:
+                    buys, current, changed = fewer, total, True
+                    break
+                step //= 2
+            if changed:
+                break
+    return buys
+
+
+def _proven_gap(chosen: Decimal, solved_gap: list[float], bound: list[float], need: Need, held: Sequence[Lot],
+                offers: Sequence[Offer], price: PaygPrice, rate: Decimal) -> float:
+    """0.0 when the solver proved its plan optimal and the answer costs no more; otherwise the
+    relative distance from the model's lower bound (the relaxation's when the solver found nothing)."""
+    if solved_gap and solved_gap[0] == 0.0 and bound and float(chosen) <= bound[0] * (1 + PREPAY_WEIGHT) + 0.01:
+        return 0.0
+    if not bound:
+        try:
+            solve_service(need, held, offers, price, rate, relaxed=True, bounds=bound)
+        except SolverUnavailable:
+            return 1.0  # nothing proven
+    lower = max(0.0, bound[0] / (1 + PREPAY_WEIGHT))
+    return 0.0 if chosen <= 0 else max(0.0, min(1.0, (float(chosen) - lower) / float(chosen)))
 
 
 def project(daily: Sequence[int], months: int) -> tuple[int, ...]:

@@ -6,7 +6,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..domain.catalog import Catalog
-from . import money_json, service_name
+from . import money, money_json, package_name
 from .words import in_language
 
 
@@ -15,14 +15,15 @@ def _unit_price(value: Decimal) -> str:
 
 
 def reason(buy, catalog: Catalog, lang: str = "en") -> str:
-    """One sentence: how long it lasts and what a unit then costs."""
-    service, payg, unit, months = buy.reason
+    """One sentence: the package by its name, what buying it saves, and what a unit then costs."""
+    service, payg, unit, _ = buy.reason
     per = ("GB" if service.startswith("traffic.") else ("次" if lang == "zh" else "call"))
-    name = service_name(catalog, service, lang)
-    months_text = f"{float(months):.1f}".rstrip("0").rstrip(".")
+    name = package_name(catalog, buy.sku, lang)
     if lang == "zh":
-        return f"约可覆盖 {months_text} 个月的{name}用量，单价由 {_unit_price(payg)} 降至 {_unit_price(unit)} 元/{per}"
-    return f"covers about {months_text} months of {name} at {_unit_price(payg)} → {_unit_price(unit)} CNY a {per}"
+        return (f"买 {buy.count} 个{name}，省 {money(buy.saving)} 元"
+                f"（单价由 {_unit_price(payg)} 元/{per} 降至 {_unit_price(unit)} 元/{per}）")
+    return (f"{buy.count} × “{name}” save {money(buy.saving)} CNY "
+            f"({_unit_price(payg)} → {_unit_price(unit)} CNY a {per})")
 
 
 
@@ -60,8 +61,9 @@ def advice_json(view, catalog: Catalog, lang: str = "en") -> dict[str, Any]:
         "optimal": a.gap == 0.0,
         "gap": round(a.gap, 6),
         "horizon_months": view.months,
-        "plan": [{"sku": p.sku, "service": p.service, "count": p.count, "buy_on": p.buy_on.isoformat(), "reason": reason(p, catalog, lang)}
-                 for p in view.plan],
+        "plan": [{"sku": p.sku, "name": package_name(catalog, p.sku, lang), "service": p.service, "count": p.count,
+                  "buy_on": p.buy_on.isoformat(), "reason": reason(p, catalog, lang), "reason_zh": reason(p, catalog, "zh"),
+                  "saving": money_json(p.saving)} for p in view.plan],
         "cost_with_plan": money_json(a.total("with_plan")),
         "cost_without_plan": money_json(a.total("without_plan")),
         "saving": money_json(a.total("without_plan") - a.total("with_plan")),

@@ -44,6 +44,8 @@ class PlannedBuy:
     half up (R16, ``domain.wallet.contracted``, as the purchase and the console compute it)."""
     reason: tuple[str, Decimal, Decimal, Fraction]
     """(service, pay-as-you-go price per unit, the package's price per unit, months of usage it covers)."""
+    saving: Decimal = Decimal(0)
+    """What the plan saves by this purchase: the plan without it costs this much more (exact)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,13 +152,13 @@ def _plan(ctx: Context, result: core.Advice, offers: list[core.Offer], rate: Dec
         average = Fraction(sum(need.mainland), len(need.mainland)) if need.mainland else Fraction(0)
         price = ctx.catalog.price(need.service)
         payg_unit = Decimal(price.tiers[0].price) * rate
-        for b in service_advice.buys:
+        for b, saving in zip(service_advice.buys, service_advice.savings, strict=True):
             o = by_sku[b.sku]
             unit = Decimal(o.price) / o.size * price.units_per_price
             covers = min(Fraction(o.size * b.count) / average, Fraction(o.months)) if average else Fraction(0)
             cost = contracted(ctx.catalog.sku(b.sku).price * b.count, rate)[1]  # what the purchase of them charges
             plan.append(PlannedBuy(b.sku, need.service, b.count, today + timedelta(days=30 * b.month), cost,
-                                   (need.service, payg_unit, unit, covers)))
+                                   (need.service, payg_unit, unit, covers), saving))
     return plan
 
 

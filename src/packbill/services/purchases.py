@@ -15,6 +15,7 @@ from ..domain.advice import TrafficWhatIf
 from ..domain.catalog import TRAFFIC_SERVICES, UnknownSku
 from ..domain.days import shanghai_day
 from ..domain.errors import BillingError
+from ..domain.limits import MAX_COUNT
 from ..domain.model import Package, TrafficBilling
 from ..domain.purchase import Quote, quote, sell
 from ..domain.refund import check_refund
@@ -166,16 +167,19 @@ class PlanBought:
 def buy_plan(ctx: Context, principal: Principal, via: str, account_id: str, wanted: Sequence[tuple[str, int]],
              key_of: Callable[[str, int], IdempotencyKey | None]) -> PlanBought:
     """R27: buy what the advisor's plan says to buy now, each (sku, count) through the normal
-    purchase (funds check included) and recorded apart (R24); stops at the first refusal. A
-    purchase already made with the same key (a form sent twice) is not made again."""
+    purchase (funds check included) and recorded apart (R24); a count above one purchase's limit
+    is bought in several purchases; stops at the first refusal. A purchase already made with the
+    same key (a form sent twice) is not made again."""
     spent = Decimal(0)
     for sku, count in wanted:
-        try:
-            with recorded(ctx, principal, via, "package.buy", target=account_id, account_id=account_id,
-                          parameters={"sku": sku, "count": count, "plan": True}):
-                spent += buy(ctx, account_id, sku, count, idem=key_of(sku, count)).amount
-        except Replayed:
-            continue
-        except (BillingError, UnknownSku) as exc:
-            return PlanBought(spent, exc)
+        for part, n in enumerate(range(count, 0, -MAX_COUNT)):
+            n = min(n, MAX_COUNT)
+            try:
+                with recorded(ctx, principal, via, "package.buy", target=account_id, account_id=account_id,
+                              parameters={"sku": sku, "count": n, "plan": True}):
+                    spent += buy(ctx, account_id, sku, n, idem=key_of(f"{sku}#{part}" if part else sku, n)).amount
+            except Replayed:
+                continue
+            except (BillingError, UnknownSku) as exc:
+                return PlanBought(spent, exc)
     return PlanBought(spent)

@@ -36,7 +36,7 @@ def router(pages: Pages) -> APIRouter:
     def buy_plan(account_id: str, idem: str = Form(""), sku: list[str] = Form([]), count: list[str] = Form([]),
                  *, v: Annotated[Visit, Depends(pages.permitted("package.buy", load=True))]) -> Response:
         """Buy what the plan says to buy today (``services.buy_plan``); says what was bought."""
-        wanted = [(s, int(c)) for s, c in zip(sku, count, strict=False) if c.isdigit() and 0 < int(c) <= 100]
+        wanted = [(s, int(c)) for s, c in zip(sku, count, strict=False) if c.isdigit() and len(c) <= 9 and int(c) > 0]
         if not wanted:
             return redirect(f"/console/accounts/{account_id}/catalog", v.t("plan_empty"))
         bought = services.buy_plan(ctx, v.viewer, "console", account_id, wanted,
@@ -66,7 +66,7 @@ def _advice_block(ctx: services.Context, account_id: str, lang: str) -> dict | N
             "with": present.money(a.total("with_plan")), "without": present.money(a.total("without_plan")),
             "saving": present.money(a.total("without_plan") - a.total("with_plan")), "forfeited": present.money(a.forfeited),
             "lower": present.money(a.total("lower")), "higher": present.money(a.total("higher")), "chart": cost_chart(found, lang),
-            "what_if": found.what_if, "mode": found.traffic_billing.value,
+            "what_if": found.what_if, "mode": found.traffic_billing.value, "owes": services.wallet(ctx, account_id).state.value != "normal",
             "what_if_traffic": present.money(found.what_if.traffic) if found.what_if else None,
             "what_if_bandwidth": present.money(found.what_if.bandwidth) if found.what_if else None}
 
