@@ -60,3 +60,26 @@ def test_a_solver_that_finds_nothing_still_answers_with_the_best_simple_plan(api
     assert body["optimal"] is False and body["gap"] == 1.0  # nothing proven
     assert [(p["sku"], p["count"]) for p in body["plan"]] == [("ai.pet.10m", 1)]  # 10.8 million calls a year: one 10m package
     assert Decimal(body["cost_with_plan"]) < Decimal(body["cost_without_plan"])
+
+
+def test_the_answer_states_its_forecast_and_method_and_whether_there_is_enough_usage(api, ctx):
+    """Issue 22: the forecast in the open, flat by default and a trend on request; below 7 days of
+    usage, no plan and enough_usage false."""
+    account = api.new_account("Forecast Co")
+    me = api.as_(account["token"])
+    path = f"/v1/accounts/{account['id']}/advice"
+    days = [{"event_id": f"f{i}", "service": "ai.pet", "quantity": 20_000 + 500 * i, "region": "ap-beijing",
+             "timestamp": (FIXED_NOW - timedelta(days=30 - i, hours=2)).isoformat()} for i in range(4)]
+    me.post(f"/v1/accounts/{account['id']}/usage", json={"events": days})
+    few = me.get(path, params={"window_days": 30}).json()
+    assert few["enough_usage"] is False and few["plan"] == [] and few["forecast"] == {}
+    more = [{"event_id": f"g{i}", "service": "ai.pet", "quantity": 22_000 + 500 * i, "region": "ap-beijing",
+             "timestamp": (FIXED_NOW - timedelta(days=26 - i, hours=2)).isoformat()} for i in range(26)]
+    me.post(f"/v1/accounts/{account['id']}/usage", json={"events": more})
+    flat = me.get(path, params={"window_days": 30}).json()
+    assert flat["enough_usage"] is True and flat["method"] == "flat"
+    (monthly,) = flat["forecast"].values()
+    assert len(set(monthly)) == 1 and len(monthly) == 12  # the same every month
+    trend = me.get(path, params={"window_days": 30, "method": "trend"}).json()
+    assert trend["method"] == "trend" and trend["forecast"]["ai.pet"][11] > trend["forecast"]["ai.pet"][0]  # rising usage
+    assert me.get(path, params={"method": "guess"}).status_code == 422

@@ -64,6 +64,9 @@ def test_demo_month(tmp_path):
     assert f"可开票 {money(books.statement(ctx, views[0].package.account_id, MONTH_START).invoiceable)} 元" in html
     assert f"已平：账单按量计费 {money(total)} 元 = 按量计费收入 {money(total)} 元" in html
     assert "购买建议" in html and "id=advice" in html
+    # traffic billing first (issue 22): the month's traffic costs less by daily peak bandwidth even with packages
+    assert "id=switch-first" in html and "上行流量资源包" not in html.split("id=advice")[1].split("</table>")[0]
+    assert "switch traffic billing to daily peak bandwidth" in flat_output(result)
     # how to open the console on it without settling anything new, and a token that signs in
     flat = result.output.replace("\n", "")
     assert "--no-schedule" in flat and f"--db {db}" in flat
@@ -74,6 +77,10 @@ def test_demo_month(tmp_path):
     assert any(e.type == "reminder.exhausted" for e in events)
     assert max(e.at for e in events).astimezone(SHANGHAI).date().isoformat() == "2026-11-01"
     ctx.close()
+
+
+def flat_output(result) -> str:
+    return result.output.replace("\n", "")
 
 
 def october_number(ctx, account_id: str) -> str:

@@ -40,6 +40,9 @@ def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     assert "宠物识别资源包-1000万次" in text and "0.002" in text and "省 " in text  # the package by name, and what it saves
     assert page.text_content("[data-advice-with]").strip() == "20,000.00"
     assert page.locator("#advice figure.chart svg").count() == 1
+    # the forecast in the open: flat, the window's daily average x 30, each month (issue 22)
+    forecast = page.text_content("#advice-forecast")
+    assert "宠物识别" in forecast and forecast.count("831,000 次") == 12 and "近期日均" in page.text_content("#advice h3")
     shot(page, "advice-zh")
     page.click("[data-nav=lang]")
     page.wait_for_load_state("load")
@@ -91,5 +94,25 @@ def test_in_arrears_the_plan_says_to_pay_first_and_offers_no_one_click_purchase(
     page.wait_for_load_state("load")
     assert "top up and pay what is owed first" in page.text_content("[data-pay-first]")
     shot(page, "advice-arrears-en")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
+
+
+def test_too_little_usage_says_so_instead_of_advising(page, live, db_url, clock):
+    """Issue 22: an account with no recent usage was told 暂不需要购买 above an empty chart."""
+    ctx = Context(Database(db_url), load_catalog(), clock)
+    account, token = services.create_account(ctx, "新客户 Newcomer", "cn")
+    services.ingest(ctx, account.id, [{"event_id": f"n{i}", "service": "ai.pet", "quantity": 5_000, "region": "ap-beijing",
+                                       "timestamp": (clock.now - timedelta(days=i, hours=1)).isoformat()} for i in range(1, 4)])
+    ctx.close()
+    sign_in(page, live, token)
+    page.click("[data-tab=catalog]")
+    assert "不足 7 天" in page.text_content("[data-advice=not-enough]")
+    assert page.locator("#advice figure.chart").count() == 0 and page.locator("[data-advice=nothing]").count() == 0
+    shot(page, "advice-not-enough-zh")
+    page.click("[data-nav=lang]")
+    page.wait_for_load_state("load")
+    assert "Fewer than 7 days" in page.text_content("[data-advice=not-enough]")
+    shot(page, "advice-not-enough-en")
     page.click("[data-nav=lang]")
     page.wait_for_load_state("load")

@@ -11,7 +11,20 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packbill.domain.advice import Buy, Lot, Need, Offer, advise, buy_months, lots_of, project, simulate, solve_service, traffic_what_if
+from packbill.domain.advice import (
+    Buy,
+    Lot,
+    Need,
+    Offer,
+    advise,
+    buy_months,
+    enough_usage,
+    lots_of,
+    project,
+    simulate,
+    solve_service,
+    traffic_what_if,
+)
 from packbill.domain.catalog import PaygPrice, Tier, load_catalog
 
 CATALOG = load_catalog()
@@ -95,12 +108,23 @@ def test_bandwidth_billing_wins_for_a_steady_push():
     assert w.break_even_hours == D("5.19")
 
 
-def test_a_forecast_follows_the_trend_within_its_cap():
-    assert project([100] * 90, 3) == (3000, 3000, 3000)
-    rising = project([100 + i for i in range(90)], 2)
+def test_a_trend_forecast_follows_the_trend_within_its_cap():
+    assert project([100] * 90, 3, trend=True) == (3000, 3000, 3000)
+    rising = project([100 + i for i in range(90)], 2, trend=True)
     assert rising[0] > 30 * 160 and rising[1] > rising[0]
-    assert project([1000 * (i + 1) for i in range(90)], 1)[0] <= int(Fraction(sum(1000 * (i + 1) for i in range(60, 90)), 30) * 30 * Fraction(11, 10))
+    assert project([1000 * (i + 1) for i in range(90)], 1, trend=True)[0] <= int(
+        Fraction(sum(1000 * (i + 1) for i in range(60, 90)), 30) * 30 * Fraction(11, 10))
+    assert project([], 2, trend=True) == (0, 0)
+
+
+def test_the_forecast_is_flat_by_default():
+    """Issue 22: a flat month grew 10 % a month compounding (279,208 -> 796,614 calls). By default
+    the forecast is the window's daily average x 30, every month, counted from the first day with
+    usage; the trend only on request."""
+    assert project([100 + i for i in range(90)], 3) == (int(Fraction(sum(100 + i for i in range(90)), 90) * 30),) * 3
+    assert project([0] * 60 + [9307] * 30, 12) == (279_210,) * 12  # a customer who started 30 days ago: no zeros averaged in
     assert project([], 2) == (0, 0)
+    assert not enough_usage([0] * 85 + [5] * 6) and enough_usage([0] * 83 + [5] * 7)
 
 
 # -- optimal, against brute force ----------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,7 @@ def advise(
     what_if_days: Annotated[int, typer.Option(help="Past days for the traffic billing what-if.")] = 30,
     format: Annotated[str, typer.Option(help="The output: table or json.")] = "table",
     lang: Annotated[str, typer.Option(help="The language of the reasons: en or zh.")] = "en",
+    method: Annotated[str, typer.Option(help="The forecast: flat (the window's daily average, every month) or trend.")] = "flat",
     db: DbOpt = None,
 ) -> None:
     """Advise the cheapest packages to buy and when, with the cost with and without them, and the traffic billing what-if."""
@@ -44,17 +46,31 @@ def advise(
             fail(f"cannot read the forecast {forecast}: {exc}")
     ctx = open_ctx(db)
     with Errors():
-        view = service.advise(ctx, account_id, window_days, horizon_months, wanted, what_if_days)
+        view = service.advise(ctx, account_id, window_days, horizon_months, wanted, what_if_days, method)
     if format == "json":
         sys.stdout.write(json.dumps(advice_json(view, ctx.catalog, lang), ensure_ascii=False, indent=2) + "\n")
         return
     console, a = out(), view.advice
-    basis = "your forecast" if view.source == "forecast" else f"projected from the last {window_days} days"
+    if not view.enough_usage:
+        console.print(f"not enough usage to advise: fewer than 7 days with usage in the last {window_days} days")
+        return
+    basis = "your forecast" if view.source == "forecast" else f"projected {view.method} from the last {window_days} days"
+    if view.forecast:
+        planned = Table(title="usage planned for, per 30 days")
+        planned.add_column("service")
+        for m in range(view.months):
+            planned.add_column(f"{view.today + timedelta(days=30 * m):%m-%d}", justify="right")
+        for svc, per_month in view.forecast.items():
+            planned.add_row(svc, *(present.quantity(svc, q) for q in per_month))
+        console.print(planned)
+    if view.switch_first:
+        console.print("[bold]switch to daily peak bandwidth billing first[/bold]: it costs less than traffic billing even with "
+                      "traffic packages, so no traffic package is advised")
     table = Table(title=f"plan for {account_id}: {view.months} months from {view.today} ({basis})")
     for col in ("buy on", "package", "count", "why"):
         table.add_column(col, justify="right" if col == "count" else "left")
     for p in view.plan:
-        table.add_row(str(p.buy_on), p.sku, str(p.count), reason(p, ctx.catalog, lang))
+        table.add_row(str(p.buy_on), present.package_name(ctx.catalog, p.sku, lang), str(p.count), reason(p, ctx.catalog, lang))
     if view.plan:
         console.print(table)
     else:
@@ -68,7 +84,7 @@ def advise(
     grid.add_row("expected forfeiture", present.money(a.forfeited))
     grid.add_row("with usage 20 % lower / higher", f"{present.money(a.total('lower'))} / {present.money(a.total('higher'))}")
     console.print(grid)
-    if view.excluded:
+    if view.excluded and not view.switch_first:
         console.print(f"left out: {', '.join(view.excluded)} (billed by daily peak bandwidth now)")
     w = view.what_if
     if w is not None:

@@ -23,7 +23,7 @@ from ..domain.model import UsageEvent
 from ..domain.reference import ReferenceModel
 from ..domain.usage import parse_timestamp
 from ..domain.wallet import WalletState
-from ..present import mbps, money, quantity
+from ..present import mbps, money, package_name, quantity
 from ..present.advice import cost_chart as advice_chart
 from ..present.advice import reason as advice_reason
 from ..present.tables import packages_table
@@ -238,8 +238,11 @@ def _print_advice(ctx: Context, account_id: str, out: Console):
     for col in ("buy on", "package", "count", "why"):
         plan.add_column(col, justify="right" if col == "count" else "left")
     for p in advice.plan:
-        plan.add_row(str(p.buy_on), p.sku, str(p.count), advice_reason(p, ctx.catalog))
+        plan.add_row(str(p.buy_on), package_name(ctx.catalog, p.sku), str(p.count), advice_reason(p, ctx.catalog))
     out.print(plan if advice.plan else "Advice: buy nothing more; pay-as-you-go and the packages held cost least")
+    if advice.switch_first:
+        out.print("Advice: [bold]switch traffic billing to daily peak bandwidth[/bold]; it costs less than traffic billing even with "
+                  "traffic packages, so no traffic package is advised")
     a = advice.advice
     line = (f"cost with the plan {money(a.total('with_plan'))} CNY, without it {money(a.total('without_plan'))} CNY, "
             f"expected forfeiture {money(a.forfeited)} CNY")

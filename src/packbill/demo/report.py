@@ -135,6 +135,8 @@ class _Report:
             body = ("<table id=advice>" + self.head("buy_on", "package", ">count", "why")
                     + "".join(f"<tr><td>{p.buy_on}</td><td>{escape(self.pname(p.sku))}</td><td class=r>{p.count}</td>"
                               f"<td>{escape(reason(p, self.catalog, self.lang))}</td></tr>" for p in view.plan) + "</table>")
+        if view.switch_first:
+            body = f"<p id=switch-first>{w('advice_switch')}</p>" + body
         body += f"<p>{w('advice_costs', with_plan=money(a.total('with_plan')), without=money(a.total('without_plan')), forfeited=money(a.forfeited))}</p>"
         return f"<h2>{w('advice', months=view.months)}</h2>{body}"
 

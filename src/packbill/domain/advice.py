@@ -473,13 +473,27 @@ def _proven_gap(chosen: Decimal, solved_gap: list[float], bound: list[float], ne
     return 0.0 if chosen <= 0 else max(0.0, min(1.0, (float(chosen) - lower) / float(chosen)))
 
 
-def project(daily: Sequence[int], months: int) -> tuple[int, ...]:
-    """A month-by-month forecast from a window of daily quantities (oldest first): the average of
-    the last 30 days (a whole number of weeks and then some, so that weekly seasonality averages
-    out) times 30, growing each month by the window's trend (least squares over the whole
-    window, as a share of that average), capped at 10 % a month either way."""
+ENOUGH_DAYS = 7
+"""R27: fewer days with usage than this in the window, and there is not enough usage to advise."""
+
+
+def enough_usage(daily: Sequence[int]) -> bool:
+    return sum(1 for q in daily if q) >= ENOUGH_DAYS
+
+
+def project(daily: Sequence[int], months: int, trend: bool = False) -> tuple[int, ...]:
+    """A month-by-month forecast from a window of daily quantities (oldest first). Flat (the
+    default, SPEC section 8): the window's average daily usage, counted from its first day with
+    usage (days before an account's first usage are not a quiet spell), times 30, every month.
+    With ``trend``: the average of the last 30 days times 30, growing each month by the window's
+    trend (least squares over the whole window, as a share of that average), capped at 10 % a
+    month either way; only when the customer asks for it."""
     if not daily or not any(daily):
         return (0,) * months
+    if not trend:
+        since = next(i for i, q in enumerate(daily) if q)
+        average = Fraction(sum(daily), len(daily) - since)
+        return (int(average * 30),) * months
     recent = daily[-30:]
     base = Fraction(sum(recent), len(recent))
     n = len(daily)

@@ -58,6 +58,9 @@ def advice_json(view, catalog: Catalog, lang: str = "en") -> dict[str, Any]:
     w = view.what_if
     return {
         "source": view.source,
+        "method": view.method,
+        "enough_usage": view.enough_usage,
+        "forecast": {service: list(months) for service, months in view.forecast.items()},
         "optimal": a.gap == 0.0,
         "gap": round(a.gap, 6),
         "horizon_months": view.months,
@@ -76,5 +79,6 @@ def advice_json(view, catalog: Catalog, lang: str = "en") -> dict[str, Any]:
             "days": w.days, "traffic": money_json(w.traffic), "daily_peak_bandwidth": money_json(w.bandwidth), "cheaper": w.cheaper,
             "break_even": str(w.break_even_hours), "current": view.traffic_billing.value,
             "recommendation": "stay" if w.cheaper == view.traffic_billing.value else "switch",
+            "switch_first": view.switch_first,
         },
     }

@@ -60,7 +60,20 @@ class AdviceView:
     what_if: core.TrafficWhatIf | None
     traffic_billing: TrafficBilling
     excluded: tuple[str, ...]
-    """Services left out of the plan: traffic while the account bills it by daily peak bandwidth (R7)."""
+    """Services left out of the plan: traffic while the account bills it by daily peak bandwidth
+    (R7), or while switching to it would cost less than any traffic package (``switch_first``)."""
+    method: str = "flat"
+    """How the window was projected: "flat" (the default) or "trend" (on request)."""
+    enough_usage: bool = True
+    """False: fewer than 7 days with usage in the window, too little to advise on (no plan)."""
+    switch_first: bool = False
+    """On traffic billing, daily peak bandwidth would cost less than traffic with the best
+    packages: the advice is to switch, and no traffic package is advised (SPEC section 8)."""
+
+    @property
+    def forecast(self) -> dict[str, tuple[int, ...]]:
+        """The usage planned for, per service and month (mainland and other regions together)."""
+        return {s.service: tuple(m + o for m, o in zip(s.need.mainland, s.need.other, strict=True)) for s in self.advice.services}
 
 
 def _int(value: Any, name: str, low: int, high: int) -> int:
@@ -86,7 +99,9 @@ def check_forecast(raw: Any) -> dict[str, list[int]]:
 
 
 def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months: int = 12,
-           forecast: Mapping[str, list[int]] | None = None, what_if_days: int = 30) -> AdviceView:
+           forecast: Mapping[str, list[int]] | None = None, what_if_days: int = 30, method: str = "flat") -> AdviceView:
+    if method not in ("flat", "trend"):
+        raise InvalidRequest("'method' is flat (the default: the window's average, every month) or trend")
     window_days = _int(window_days, "window_days", 7, MAX_WINDOW_DAYS)
     horizon_months = _int(horizon_months, "horizon_months", 1, MAX_HORIZON_MONTHS)
     what_if_days = _int(what_if_days, "what_if_days", 1, MAX_WHAT_IF_DAYS)
@@ -104,15 +119,22 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
     # the account's daily usage, read once for both the projection and the traffic what-if
     usage = daily_usage(ctx, account_id, today - timedelta(days=max(what_if_days, 0 if forecast is not None else window_days)),
                         today - timedelta(days=1))
+    what_if = _what_if(ctx, account_id, usage, held, offers, rate, today, what_if_days)
+    switch_first = mode is TrafficBilling.TRAFFIC and what_if is not None and what_if.cheaper == TrafficBilling.DAILY_PEAK_BANDWIDTH.value
+    if switch_first:  # switching billing type is compared before any traffic package (SPEC section 8)
+        excluded = tuple(sorted(TRAFFIC_SERVICES))
+    enough = True
     if forecast is not None:
         needs = [core.Need(s, tuple(forecast[s]), (0,) * horizon_months) for s in USAGE_SERVICES if s in forecast and s not in excluded]
     else:
-        needs = _projected(usage, today, window_days, horizon_months, excluded)
+        first = today - timedelta(days=window_days)
+        enough = core.enough_usage([sum(r.mainland + r.other for r in usage if r.day == first + timedelta(days=i))
+                                    for i in range(window_days)])
+        needs = _projected(usage, today, window_days, horizon_months, excluded, method == "trend") if enough else []
     result = core.advise(needs, held, offers, ctx.catalog, rate)
     plan = _plan(ctx, result, offers, rate, today)
-    what_if = _what_if(ctx, account_id, usage, held, offers, rate, today, what_if_days)
     return AdviceView(account_id, today, horizon_months, "forecast" if forecast is not None else "window",
-                      tuple(sorted(plan, key=lambda p: (p.buy_on, p.sku))), result, what_if, mode, excluded)
+                      tuple(sorted(plan, key=lambda p: (p.buy_on, p.sku))), result, what_if, mode, excluded, method, enough, switch_first)
 
 
 def _held(ctx: Context, account_id: str, now: datetime, horizon_months: int) -> list[core.Lot]:
@@ -128,7 +150,8 @@ def _held(ctx: Context, account_id: str, now: datetime, horizon_months: int) -> 
     return held
 
 
-def _projected(usage: list[DailyUsage], today: date, window_days: int, horizon_months: int, excluded: tuple[str, ...]) -> list[core.Need]:
+def _projected(usage: list[DailyUsage], today: date, window_days: int, horizon_months: int, excluded: tuple[str, ...],
+               trend: bool = False) -> list[core.Need]:
     """Each service's monthly need projected from the window of daily usage before today."""
     first = today - timedelta(days=window_days)
     days = [first + timedelta(days=i) for i in range(window_days)]
@@ -137,8 +160,8 @@ def _projected(usage: list[DailyUsage], today: date, window_days: int, horizon_m
         mine = {r.day: r for r in usage if r.service == service and r.day >= first}
         if service in excluded or not mine:
             continue
-        mainland = core.project([mine[d].mainland if d in mine else 0 for d in days], horizon_months)
-        other = core.project([mine[d].other if d in mine else 0 for d in days], horizon_months)
+        mainland = core.project([mine[d].mainland if d in mine else 0 for d in days], horizon_months, trend)
+        other = core.project([mine[d].other if d in mine else 0 for d in days], horizon_months, trend)
         needs.append(core.Need(service, mainland, other))
     return needs
 

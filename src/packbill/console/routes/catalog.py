@@ -1,5 +1,6 @@
 """The catalog with the customer's own prices and the advisor's plan; buying a package, or the plan."""
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Annotated
 
@@ -58,14 +59,19 @@ def _advice_block(ctx: services.Context, account_id: str, lang: str) -> dict | N
     except (BillingError, SolverUnavailable):
         return None
     a = found.advice
-    if not a.services and found.what_if is None:
+    if not a.services and found.what_if is None and found.enough_usage:
         return None
+    months = [f"{found.today + timedelta(days=30 * m):%m-%d}" for m in range(found.months)]
+    forecast = [(present.service_name(ctx.catalog, service, lang), [present.quantity(service, q, lang) for q in per_month])
+                for service, per_month in found.forecast.items()]
     now_buys = [p for p in found.plan if p.buy_on == found.today]
     return {"plan": [{"p": p, "reason": reason(p, ctx.catalog, lang)} for p in found.plan], "now": now_buys,
             "now_total": present.money(sum((p.cost for p in now_buys), Decimal(0))),
             "with": present.money(a.total("with_plan")), "without": present.money(a.total("without_plan")),
             "saving": present.money(a.total("without_plan") - a.total("with_plan")), "forfeited": present.money(a.forfeited),
             "lower": present.money(a.total("lower")), "higher": present.money(a.total("higher")), "chart": cost_chart(found, lang),
+            "enough": found.enough_usage, "method": found.method, "months": months, "forecast": forecast,
+            "switch_first": found.switch_first,
             "what_if": found.what_if, "mode": found.traffic_billing.value, "owes": services.wallet(ctx, account_id).state.value != "normal",
             "what_if_traffic": present.money(found.what_if.traffic) if found.what_if else None,
             "what_if_bandwidth": present.money(found.what_if.bandwidth) if found.what_if else None}
