@@ -144,13 +144,14 @@ PRICES = {
     sizes=st.tuples(st.sampled_from([100, 300, 1000]), st.sampled_from([800, 1500, 3000])),
     prices=st.tuples(st.integers(1, 25), st.integers(5, 40)),
     validity=st.integers(1, 3),
-    held=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(1, 1500)), max_size=2),
+    held=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(1, 1500), st.sampled_from([30, 9, 21])), max_size=2),
     tiers=st.sampled_from(sorted(PRICES)),
 )
 def test_the_plan_is_as_cheap_as_the_best_of_every_plan(months, demand, other, sizes, prices, validity, held, tiers):
     need = Need("ai.face", tuple(demand[:months]), tuple(other[:months]))
     offers = [Offer("small", "ai.face", sizes[0], D(prices[0]), validity), Offer("large", "ai.face", sizes[1], D(prices[1]), validity)]
-    lots = [Lot("ai.face", min(a, b, months - 1), min(max(a, b), months - 1), size) for a, b, size in held]
+    # held packages, some expiring part-way through their last month (issue 22)
+    lots = [Lot("ai.face", min(a, b, months - 1), min(max(a, b), months - 1), size, last_days=days) for a, b, size, days in held]
     price = PRICES[tiers]
     by_sku = {o.sku: o for o in offers}
 
@@ -254,3 +255,24 @@ def test_the_same_input_gets_the_same_answer_with_the_cpu_busy():
         for w in workers:
             w.join()
     assert busy == quiet
+
+
+def test_a_held_package_that_expires_mid_month_still_pays_until_its_last_day():
+    """Issue 22, case 1: a package with 15 days left counted for no month at all, so the customer
+    was told to buy one it did not need. 900,000 pet calls in the month, 30,000 a day; the held
+    package has 600,000 left and 15 days: it pays for the first 450,000 (15 days of usage). The
+    other 450,000 cost 1,125.00 as you go, less than a 1m package (2,200.00)."""
+    from packbill.services.advice import held_lot
+
+    held = held_lot("ai.pet", "pkg_h", 600_000, 15, 1)
+    assert (held.first, held.last, held.last_days) == (0, 0, 15)
+    need = Need("ai.pet", (900_000,), (0,))
+    advice = advise([need], [held], offers_of("ai.pet"), CATALOG, D(1))
+    (s,) = advice.services
+    assert s.buys == () and s.with_plan.total == D("1125.00")
+    # without the partial month (the old reading) the month would look like 900,000 as you go: 2,250.00, and a package "saves"
+    assert simulate(need, [], [], CATALOG.price("ai.pet"), D(1)).total == D("2250.00")
+    # 45 days left: the whole first month, then 15 days of the second
+    assert (lambda lot: (lot.last, lot.last_days))(held_lot("ai.pet", "p", 1, 45, 12)) == (1, 15)
+    assert (lambda lot: (lot.last, lot.last_days))(held_lot("ai.pet", "p", 1, 60, 12)) == (1, 30)
+    assert (lambda lot: (lot.last, lot.last_days))(held_lot("ai.pet", "p", 1, 400, 12)) == (11, 30)

@@ -64,6 +64,9 @@ class Lot:
     count: int = 1
     """Packages of one purchase: alike, bought together, drawn one after the other and expiring
     together, so they are one block of ``size x count`` (what a plan of millions needs)."""
+    last_days: int = 30
+    """The days of its last month it still covers: a package held now that expires mid-month pays
+    for that month's usage up to its last day (the month's usage spread evenly over its 30 days)."""
 
     @property
     def capacity(self) -> int:
@@ -133,15 +136,19 @@ def lots_of(buys: Sequence[Buy], offers: Mapping[str, Offer], months: int) -> li
 
 def _draw_in_order(demand: Sequence[int], lots: Sequence[Lot]) -> tuple[list[int], list[int]]:
     """R5, R6: each month's ``demand`` drawn from the ``lots`` covering it, in the order given;
-    returns what is left of each month's demand and of each lot."""
+    returns what is left of each month's demand and of each lot. A lot whose last month it covers
+    only in part draws, in that month, at most the usage of the days it covers that the lots
+    before it have not drawn (the lots before it drew the month's earliest usage)."""
     left = [lot.capacity for lot in lots]
     rest = []
     for m, want in enumerate(demand):
+        total = want
         for i, lot in enumerate(lots):
             if want == 0:
                 break
             if lot.first <= m <= lot.last and left[i] > 0:
-                take = min(want, left[i])
+                most = want if m < lot.last or lot.last_days >= 30 else max(0, total * lot.last_days // 30 - (total - want))
+                take = min(want, left[i], most)
                 left[i] -= take
                 want -= take
         rest.append(want)

@@ -138,16 +138,21 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
 
 
 def _held(ctx: Context, account_id: str, now: datetime, horizon_months: int) -> list[core.Lot]:
-    """What the account holds: each package until the last month it covers to the end."""
-    today = shanghai_day(now)
-    held = []
-    for v in list_packages(ctx, account_id, now):
-        if v.remaining <= 0 or v.status in (PackageStatus.REFUNDED, PackageStatus.EXPIRED):
-            continue
-        months_covered = ((v.package.last_day - today).days + 1) // 30
-        if months_covered >= 1:
-            held.append(core.Lot(v.package.service, 0, min(horizon_months, months_covered) - 1, v.remaining, package_id=v.package.id))
-    return held
+    """What the account holds: each package until its last day, a month it covers in part
+    included (it pays for that month's usage up to its last day)."""
+    return [held_lot(v.package.service, v.package.id, v.remaining, (v.package.last_day - shanghai_day(now)).days + 1, horizon_months)
+            for v in list_packages(ctx, account_id, now)
+            if v.remaining > 0 and v.status not in (PackageStatus.REFUNDED, PackageStatus.EXPIRED)]
+
+
+def held_lot(service: str, package_id: str, remaining: int, days_left: int, horizon_months: int) -> core.Lot:
+    """A package held now with ``days_left`` days of cover (today included) as a lot of the
+    horizon's 30-day months: whole months, then the days of the month it expires in."""
+    whole, days = divmod(days_left, 30)
+    last = whole if days else whole - 1
+    if last >= horizon_months:
+        return core.Lot(service, 0, horizon_months - 1, remaining, package_id=package_id)
+    return core.Lot(service, 0, last, remaining, package_id=package_id, last_days=days or 30)
 
 
 def _projected(usage: list[DailyUsage], today: date, window_days: int, horizon_months: int, excluded: tuple[str, ...],
