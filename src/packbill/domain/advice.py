@@ -183,9 +183,15 @@ PREPAY_WEIGHT = 1e-6
 """Each package's price counts (1 + this) in the solver's objective only: between plans that
 cost the same, the one that prepays less wins (``prune`` then makes that exact)."""
 
-NODE_LIMIT = 20_000
+NODE_LIMIT = 2_000
 """The branch-and-bound nodes the solver may explore for one service: a limit of work, not of
 wall-clock time, so that the same input gets the same answer however busy the machine is."""
+
+EXACT_MONTHS = 12
+"""Horizons up to this many months are solved to proven optimality; longer ones stop once the
+plan is proven within ``LONG_GAP`` of the optimum (a 36-month plan in seconds, not minutes)."""
+
+LONG_GAP = 0.005
 
 SAFETY_SECONDS = 120.0
 """A last guard against a solve that never ends; the node limit binds long before it."""
@@ -227,23 +233,29 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
     h.setOptionValue("threads", 1)
     h.setOptionValue("time_limit", SAFETY_SECONDS)
     h.setOptionValue("mip_max_nodes", node_limit)
-    h.setOptionValue("mip_rel_gap", 0.0)
+    h.setOptionValue("mip_rel_gap", 0.0 if months <= EXACT_MONTHS else LONG_GAP)
     h.setOptionValue("mip_abs_gap", 1e-6)
     integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
-    x, draws, groups = _purchases(h, offers, need, len(price.tiers) > 1, scale, max_count, integer)
+    tiered = len(price.tiers) > 1
+    x, draws, groups = _purchases(h, offers, need, tiered, scale, max_count, integer)
     objective = sum(float(by_sku[sku].price) * (1 + PREPAY_WEIGHT) * var for (sku, _), var in x.items())
     for m in range(months):
         z = h.addVariable(lb=0)
         h.addConstr(sum(draws[m]) + z == need.mainland[m] / scale)
-        # R6: usage is paid as you go only once every package covering its month is used up (a
-        # package is never left with something while its month's usage is billed): with u = 1
-        # when month m pays as it goes, each covering group has drawn all it holds by then.
-        paying = h.addVariable(lb=0, ub=1, type=integer)
-        h.addConstr(z - (need.mainland[m] / scale) * paying <= 0)
-        for size, count, most, ys in groups:
-            if m in ys:
-                big = size * most
-                h.addConstr(sum(y for k, y in ys.items() if k <= m) - size * count - big * paying >= -big)
+        if tiered:
+            # R6: usage is paid as you go only once every package covering its month is used up (a
+            # package is never left with something while its month's usage is billed): with u = 1
+            # when month m pays as it goes, each covering group has drawn all it holds by then.
+            # At a flat price this is never needed: a unit drawn saves the same in any month, and
+            # drawing in purchase order (earliest expiry first, all lots the plan buys lasting
+            # alike) draws the most there is to draw, so the optimum is the same without it, and
+            # ``simulate`` prices the plan as R5 and R6 draw it.
+            paying = h.addVariable(lb=0, ub=1, type=integer)
+            h.addConstr(z - (need.mainland[m] / scale) * paying <= 0)
+            for size, count, most, ys in groups:
+                if m in ys:
+                    big = size * most
+                    h.addConstr(sum(y for k, y in ys.items() if k <= m) - size * count - big * paying >= -big)
         objective = objective + _payg_cost(h, highspy, z, need.other[m] / scale, need.mainland[m] / scale, price, rate, scale, integer)
     h.minimize(objective)
     return _solution(h, highspy, x, relaxed, gaps, bounds)
