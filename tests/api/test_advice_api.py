@@ -83,3 +83,19 @@ def test_the_answer_states_its_forecast_and_method_and_whether_there_is_enough_u
     trend = me.get(path, params={"window_days": 30, "method": "trend"}).json()
     assert trend["method"] == "trend" and trend["forecast"]["ai.pet"][11] > trend["forecast"]["ai.pet"][0]  # rising usage
     assert me.get(path, params={"method": "guess"}).status_code == 422
+
+
+def test_the_largest_forecast_the_contract_allows_gets_an_answer_not_a_5xx(api):
+    """Issue 22: 120 million calls a month answered 503 and 10^15 answered 500. Every service at
+    the intake's largest figure, every month: a plan, proven optimal."""
+    from packbill.domain.catalog import USAGE_SERVICES
+    from packbill.domain.limits import MAX_DAY_TOTAL
+
+    account = api.new_account("Huge")
+    me = api.as_(account["token"])
+    for q in (120_000_000, 10**15, MAX_DAY_TOTAL):
+        r = me.post(f"/v1/accounts/{account['id']}/advice", json={"forecast": {s: [q] * 12 for s in USAGE_SERVICES}})
+        assert r.status_code == 200, (q, r.text)
+        body = r.json()
+        assert Decimal(body["cost_with_plan"]) < Decimal(body["cost_without_plan"]) and body["plan"]
+        assert all(Decimal(p["saving"]) > 0 for p in body["plan"])

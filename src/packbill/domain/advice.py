@@ -237,8 +237,8 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
     h.setOptionValue("mip_abs_gap", 1e-6)
     integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
     tiered = len(price.tiers) > 1
-    x, draws, groups = _purchases(h, offers, need, tiered, scale, max_count, integer)
-    objective = sum(float(by_sku[sku].price) * (1 + PREPAY_WEIGHT) * var for (sku, _), var in x.items())
+    x, draws, groups, units = _purchases(h, offers, need, tiered, scale, max_count, integer)
+    objective = sum(float(by_sku[sku].price) * units[(sku, t)] * (1 + PREPAY_WEIGHT) * var for (sku, t), var in x.items())
     for m in range(months):
         z = h.addVariable(lb=0)
         h.addConstr(sum(draws[m]) + z == need.mainland[m] / scale)
@@ -258,7 +258,7 @@ def solve_service(need: Need, held: Sequence[Lot], offers: Sequence[Offer], pric
                     h.addConstr(sum(y for k, y in ys.items() if k <= m) - size * count - big * paying >= -big)
         objective = objective + _payg_cost(h, highspy, z, need.other[m] / scale, need.mainland[m] / scale, price, rate, scale, integer)
     h.minimize(objective)
-    return _solution(h, highspy, x, relaxed, gaps, bounds)
+    return _solution(h, highspy, x, units, relaxed, gaps, bounds)
 
 
 def solver_scale(need: Need) -> int:
@@ -269,33 +269,44 @@ def solver_scale(need: Need) -> int:
 
 
 def _purchases(h: Any, offers: Sequence[Offer], need: Need, tiered: bool, scale: int, max_count: int | None, integer: Any
-               ) -> tuple[dict[tuple[str, int], Any], dict[int, list[Any]], list[tuple[float, Any, float, dict[int, Any]]]]:
+               ) -> tuple[dict[tuple[str, int], Any], dict[int, list[Any]], list[tuple[float, Any, float, dict[int, Any]]],
+                          dict[tuple[str, int], int]]:
     """The model's purchase variables: how many of each offer are bought in each month it may be
     bought (x, at most what the usage it covers could use, or ``max_count``), what each month
     draws from each purchase (by month), and the purchases as groups (capacity in scaled units
-    per package, its x, its most, {month: draw variable})."""
+    per package, its x, its most, {month: draw variable}), and the packages each unit of x stands for."""
     months = len(need.mainland)
     x: dict[tuple[str, int], Any] = {}
+    units: dict[tuple[str, int], int] = {}
     draws: dict[int, list[Any]] = {m: [] for m in range(months)}
     groups = []
     for o in offers:
         for t in buy_months(o, months, tiered):
             covered = range(t, min(months, t + o.months))
             most = max_count if max_count is not None else -(-sum(need.mainland[m] for m in covered) // o.size) + 1
-            x[(o.sku, t)] = var = h.addVariable(lb=0, ub=most, type=integer)
+            unit = count_unit(most)  # packages counted by the thousand (or more) when there would be billions
+            x[(o.sku, t)] = var = h.addVariable(lb=0, ub=-(-most // unit), type=integer)
+            units[(o.sku, t)] = unit
             ys = {m: h.addVariable(lb=0) for m in covered}
             for m, y in ys.items():
                 draws[m].append(y)
-            h.addConstr(sum(ys.values()) - (o.size / scale) * var <= 0)
-            groups.append((o.size / scale, var, float(most), ys))
-    return x, draws, groups
+            h.addConstr(sum(ys.values()) - (o.size * unit / scale) * var <= 0)
+            groups.append((o.size * unit / scale, var, float(-(-most // unit)), ys))
+    return x, draws, groups, units
+
+
+def count_unit(most: int) -> int:
+    """How many packages one unit of a purchase variable stands for: one, unless a purchase could
+    hold billions (10^17 calls a month), where whole numbers that large defeat the solver; the
+    answer's ``prune`` and simple plans then refine the count."""
+    return int(10 ** max(0, len(str(most)) - 7))
 
 
 STOPPED_WITH_A_PLAN = ("kTimeLimit", "kSolutionLimit", "kIterationLimit", "kInterrupt")
 
 
-def _solution(h: Any, highspy: Any, x: dict[tuple[str, int], Any], relaxed: bool, gaps: list[float] | None,
-              bounds: list[float] | None) -> list[Buy]:
+def _solution(h: Any, highspy: Any, x: dict[tuple[str, int], Any], units: dict[tuple[str, int], int], relaxed: bool,
+              gaps: list[float] | None, bounds: list[float] | None) -> list[Buy]:
     """The purchases of the solved model; a plan found before a limit counts, with its gap."""
     status = h.getModelStatus()
     info = h.getInfo()
@@ -312,7 +323,7 @@ def _solution(h: Any, highspy: Any, x: dict[tuple[str, int], Any], relaxed: bool
                       else float(info.mip_dual_bound))
     buys = []
     for (sku, t), var in x.items():
-        count = int(round(h.val(var))) if not relaxed else int(h.val(var) > 1e-9)
+        count = int(round(h.val(var))) * units[(sku, t)] if not relaxed else int(h.val(var) > 1e-9)
         if count:
             buys.append(Buy(sku, count, t))
     return sorted(buys, key=lambda b: (b.month, b.sku))
