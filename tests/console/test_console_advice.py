@@ -13,7 +13,7 @@ from packbill.services import Context
 from packbill.storage.db import Database
 
 from .conftest import shot
-from .test_console import flash, sign_in
+from .test_console import flash, sign_in, switch_language
 
 pytestmark = pytest.mark.browser
 
@@ -44,8 +44,7 @@ def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     forecast = page.text_content("#advice-forecast")
     assert "宠物识别" in forecast and forecast.count("831,000 次") == 12 and "近期日均" in page.text_content("#advice h3")
     shot(page, "advice-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "“Pet recognition, 10,000,000 calls” save" in page.locator("#advice-plan").text_content()
     assert "What to buy" in page.content()
     shot(page, "advice-en")
@@ -90,12 +89,10 @@ def test_in_arrears_the_plan_says_to_pay_first_and_offers_no_one_click_purchase(
     assert page.locator("#advice-plan tr[data-plan]").count() == 1
     assert page.locator("[data-buy-plan]").count() == 0 and "请先充值" in page.text_content("[data-pay-first]")
     shot(page, "advice-arrears-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "top up and pay what is owed first" in page.text_content("[data-pay-first]")
     shot(page, "advice-arrears-en")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
 
 
 def test_too_little_usage_says_so_instead_of_advising(page, live, db_url, clock):
@@ -110,9 +107,7 @@ def test_too_little_usage_says_so_instead_of_advising(page, live, db_url, clock)
     assert "不足 7 天" in page.text_content("[data-advice=not-enough]")
     assert page.locator("#advice figure.chart").count() == 0 and page.locator("[data-advice=nothing]").count() == 0
     shot(page, "advice-not-enough-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "Fewer than 7 days" in page.text_content("[data-advice=not-enough]")
     shot(page, "advice-not-enough-en")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)

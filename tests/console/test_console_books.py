@@ -15,7 +15,7 @@ from packbill.services import Context
 from packbill.storage.db import Database
 
 from .conftest import OPERATOR, shot
-from .test_console import sign_in, sign_out
+from .test_console import sign_in, sign_out, switch_language
 
 pytestmark = pytest.mark.browser
 
@@ -59,8 +59,7 @@ def test_a_customer_reads_and_downloads_a_statement(page, live, books):
     with page.expect_download() as csv_file:
         page.click("[data-download=csv]")
     assert '人脸检测,"3,000 次",1.50,1.50,0.00,1.50' in open(csv_file.value.path(), encoding="utf-8-sig").read()
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     text = page.locator("[data-statement]").text_content()
     assert "Monthly statement" in text and "Final" in text and "Face detection" in text
     shot(page, "statement-en")
@@ -82,8 +81,7 @@ def test_the_operator_sees_revenue_as_a_chart(page, live, books):
     assert page.locator("figure.chart svg").count() == 2  # revenue per day, deferred balance
     assert "每日确认收入" in page.content()
     shot(page, "revenue-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "Revenue per day" in page.content()
     shot(page, "revenue-en")
     page.goto(f"{live}/console/revenue?from=nonsense")
@@ -108,8 +106,7 @@ def test_the_operator_closes_a_month_in_both_languages(page, live, books):
     row = page.locator("#close tr", has_text="人脸检测").text_content()
     assert row.count("1.50") == 2 and "0.00" in row
     shot(page, "close-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "Close of May 2027" in page.text_content("h1") and "Balanced" in page.text_content("[data-balanced]")
     assert "Face detection" in page.locator("#close").text_content()
     shot(page, "close-en")
@@ -124,8 +121,7 @@ def test_the_operator_closes_a_month_in_both_languages(page, live, books):
     # a period without revenue says where the latest is; the chart's axis is in CNY (the page is in English now)
     page.goto(f"{live}/console/revenue?from=2027-05-25&to=2027-05-31")
     assert "The latest revenue counts on 2027-05-20." in page.text_content("[data-no-revenue]")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "最近的收入记在 2027-05-20" in page.text_content("[data-no-revenue]") and "CNY" not in page.text_content("main")
     shot(page, "revenue-elsewhere-zh")
     sign_out(page)
@@ -143,8 +139,7 @@ def test_a_customer_downloads_the_bill_detail_from_the_bills_page(page, live, bo
     text = open(got.value.path(), encoding="utf-8-sig").read()
     assert text.splitlines()[0].startswith("日期,服务,地域,用量,单位") and "2027-05-20,人脸检测,中国大陆,3000,次,按量计费,,1.50,1.50,0.00,1.50," in text
     shot(page, "bills-download-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     with page.expect_download() as got:
         page.click("[data-download=csv]")
     assert "2027-05-20,Face detection,Mainland China,3000,calls,Pay-as-you-go" in open(got.value.path(), encoding="utf-8-sig").read()
@@ -169,7 +164,6 @@ def test_the_bills_page_opens_on_the_latest_month_with_bills(page, live, books):
     shot(page, "bills-latest-zh")
     page.goto(f"{live}/console/accounts/{account_id}/bills?from=2027-06-01&to=2027-06-30")
     assert "最近的账单在 2027-05" in page.text_content("[data-no-lines]")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "The latest bills are in 2027-05" in page.text_content("[data-no-lines]")
     shot(page, "bills-elsewhere-en")

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from .conftest import OPERATOR, shot
-from .test_console import buy, create_account, flash, sign_in, sign_out
+from .test_console import buy, create_account, flash, sign_in, sign_out, switch_language
 
 pytestmark = pytest.mark.browser
 
@@ -53,12 +53,10 @@ def test_a_prepaid_customer_in_the_console(page, live, clock):
     assert "余额不足" in short and "可用 40.00 元" in short and "充值方式" in short
     assert page.locator("[data-confirm-buy]").count() == 0
     shot(page, "customer-buy-short-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "is missing" in page.text_content("[data-short]") and "How to top up" in page.text_content("[data-short]")
     shot(page, "customer-buy-short-en")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     page.click("[data-tab=overview]")
     page.fill("#alert-form input[name=threshold]", "30")
     page.click("#alert-form button")

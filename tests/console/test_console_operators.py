@@ -19,7 +19,7 @@ from packbill.storage.db import Database
 from tests.conftest import FIXED_NOW
 
 from .conftest import OPERATOR, shot
-from .test_console import sign_in, sign_out
+from .test_console import sign_in, sign_out, switch_language
 
 pytestmark = pytest.mark.browser
 
@@ -81,15 +81,13 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     assert all("创建密钥" in t for t in page.locator("#audit tr[data-record]").all_text_contents())
     assert "北京时间" in page.text_content("[data-clock]")
     shot(page, "audit-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "Audit trail" in page.text_content("h1") and "console" in page.text_content("#audit")
     assert "create key" in page.text_content("#audit") and "Beijing time" in page.text_content("[data-clock]")
     shot(page, "audit-en")
     page.goto(f"{live}/console/audit?from=2027-06-09&to=2027-06-01")
     assert page.text_content(".flash") == "'From' must not be after 'to'."
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     sign_out(page)
 
     # support: reads, and nothing else
@@ -116,12 +114,10 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     key_id = page.locator("tr[data-key]", has_text="support-bob").get_attribute("data-key")
     page.click(f"[data-revoke='{key_id}']")
     assert "已吊销" in page.text_content(".flash")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "revoked" in page.text_content(f"tr[data-key='{key_id}']")
     shot(page, "keys-en")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     sign_out(page)
     sign_in(page, live, support)
     assert page.locator("input[name=token]").count() == 1  # back at the sign-in page
@@ -154,16 +150,14 @@ def test_a_customer_reads_its_messages_in_both_languages(page, live, shop):
     page.click("[data-category='']")
     page.click("[data-mark-read]")
     assert page.locator("li.unread").count() == 0 and page.locator("[data-nav=messages] [data-unread]").count() == 0
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     text = page.text_content("#messages")
     assert "used up" in text and "Bought 1 × " in text and "ai.face" not in text and "A top-up of 500.00 CNY arrived" in text
     shot(page, "messages-en")
     page.click("[data-category=packages]")
     assert "Packages" in page.text_content("[data-categories] .on")
     shot(page, "messages-packages-en")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
 
 
 def test_the_operations_page_shows_the_last_scheduled_run(page, live, shop, clock):
@@ -181,12 +175,10 @@ def test_the_operations_page_shows_the_last_scheduled_run(page, live, shop, cloc
     stream = page.text_content("#stream")
     assert "尚无消费者报告" in stream and "尚无归档月份" in stream
     shot(page, "operations-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "Last scheduled settlement" in page.text_content("[data-last-run]")
     shot(page, "operations-en")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
 
 
 def test_the_operations_page_shows_the_stream_consumers_and_the_archives(page, live, shop):
@@ -201,12 +193,10 @@ def test_the_operations_page_shows_the_stream_consumers_and_the_archives(page, l
     assert "USAGE" in row and "1,234" in row
     assert "56,789" in page.text_content("[data-archive='2027-03']") and "已归档月份" in page.text_content("#stream")
     shot(page, "operations-stream-zh")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "Left to read" in page.text_content("#stream") and "Archived months" in page.text_content("#stream")
     shot(page, "operations-stream-en")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
 
 
 def test_an_address_with_no_page_answers_in_the_page_language(page, live, shop):
@@ -255,8 +245,7 @@ def test_dates_and_badges_stay_on_one_line_on_a_narrow_screen(page, live, shop):
                 assert page.evaluate(BROKEN_ACROSS_LINES) == [], path
             if lang_round == 0:
                 shot(page, "narrow-account-zh")
-            page.click("[data-nav=lang]")
-            page.wait_for_load_state("load")
+            switch_language(page)
     finally:
         page.set_viewport_size({"width": 1280, "height": 900})
 
@@ -267,9 +256,7 @@ def test_a_voucher_for_some_services_names_them(page, live, shop):
     sign_in(page, live, token)
     row = page.text_content("#vouchers tr[data-voucher]")
     assert "人脸检测、上行流量" in row and "ai." not in row and "traffic." not in row
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
     assert "Face detection, Upstream traffic" in page.text_content("#vouchers tr[data-voucher]")
     shot(page, "voucher-services-en")
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    switch_language(page)
