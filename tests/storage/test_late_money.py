@@ -128,17 +128,22 @@ def test_the_statement_csv_summary_adds_up_when_vouchers_pay_part_of_the_usage(c
 
 def test_R16_the_advisor_prices_a_plan_as_the_purchase_charges_it(ctx):
     """Issue 20: the advisor rounded a contracted price half even, the purchase half up: at 0.8765
-    a 50.00 package is 43.825, which the purchase charges 43.83."""
-    account, _ = services.create_account(ctx, "Discounted", "cn", payment="invoice", at=at("2027-05-01 09:00"))
-    services.set_discount(ctx, account.id, Decimal("0.8765"), date(2027, 5, 1))
+    a 50.00 package is 43.825, which the purchase charges 43.83. In the shipped catalog the 100k
+    face package costs what pay-as-you-go does (a tie, never advised since issue 22), so face calls
+    cost 0.0006 here: the package saves, is advised, and its price has the half cent."""
+    from packbill.domain.catalog import default_catalog_text, parse_catalog
     from packbill.services.advice import advise
 
-    view = advise(ctx, account.id, forecast={"ai.face": [1_000_000] * 3}, horizon_months=3)
-    face = [p for p in view.plan if p.sku == "ai.face.100k"]
-    if not face:  # the plan may prefer another size; price any face package the plan buys
-        face = [p for p in view.plan if p.service == "ai.face"]
-    assert face, view.plan
-    item = face[0]
+    text = default_catalog_text()
+    ctx.catalog = parse_catalog(text.replace('id = "ai.face"\nname_zh = "人脸检测"\nname_en = "Face detection"\nunit = "call"\nprice = "0.0005"',
+                                             'id = "ai.face"\nname_zh = "人脸检测"\nname_en = "Face detection"\nunit = "call"\nprice = "0.0006"'))
+    assert ctx.catalog.price("ai.face").tiers[0].price == Decimal("0.0006")
+    account, _ = services.create_account(ctx, "Discounted", "cn", payment="invoice", at=at("2027-05-01 09:00"))
+    services.set_discount(ctx, account.id, Decimal("0.8765"), date(2027, 5, 1))
+    view = advise(ctx, account.id, forecast={"ai.face": [100_000, 0, 0]}, horizon_months=3)
+    assert [(p.sku, p.count) for p in view.plan] == [("ai.face.100k", 1)]
+    item = view.plan[0]
+    assert item.cost == Decimal("43.83")
     bought = services.buy(ctx, account.id, item.sku, item.count)
     assert item.cost == bought.amount
 
