@@ -22,6 +22,30 @@ GROUPS = {}
 
 
 
+def _forecast_table(view) -> Table:
+    """The usage the plan is for, per service and 30-day month."""
+    planned = Table(title="usage planned for, per 30 days")
+    planned.add_column("service")
+    for m in range(view.months):
+        planned.add_column(f"{view.today + timedelta(days=30 * m):%m-%d}", justify="right")
+    for svc, per_month in view.forecast.items():
+        planned.add_row(svc, *(present.quantity(svc, q) for q in per_month))
+    return planned
+
+
+def _sums(a) -> Table:
+    """The plan's costs: with and without it, the saving, the forfeiture, usage 20 % either way."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column()
+    grid.add_column(justify="right")
+    grid.add_row("cost with the plan", present.money(a.total("with_plan")))
+    grid.add_row("cost without it", present.money(a.total("without_plan")))
+    grid.add_row("saving", present.money(a.total("without_plan") - a.total("with_plan")))
+    grid.add_row("expected forfeiture", present.money(a.forfeited))
+    grid.add_row("with usage 20 % lower / higher", f"{present.money(a.total('lower'))} / {present.money(a.total('higher'))}")
+    return grid
+
+
 @app.command()
 def advise(
     account_id: str,
@@ -56,13 +80,7 @@ def advise(
         return
     basis = "your forecast" if view.source == "forecast" else f"projected {view.method} from the last {window_days} days"
     if view.forecast:
-        planned = Table(title="usage planned for, per 30 days")
-        planned.add_column("service")
-        for m in range(view.months):
-            planned.add_column(f"{view.today + timedelta(days=30 * m):%m-%d}", justify="right")
-        for svc, per_month in view.forecast.items():
-            planned.add_row(svc, *(present.quantity(svc, q) for q in per_month))
-        console.print(planned)
+        console.print(_forecast_table(view))
     if view.switch_first:
         console.print("[bold]switch to daily peak bandwidth billing first[/bold]: it costs less than traffic billing even with "
                       "traffic packages, so no traffic package is advised")
@@ -75,15 +93,7 @@ def advise(
         console.print(table)
     else:
         console.print("buy nothing: pay-as-you-go and the packages held cost least")
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column()
-    grid.add_column(justify="right")
-    grid.add_row("cost with the plan", present.money(a.total("with_plan")))
-    grid.add_row("cost without it", present.money(a.total("without_plan")))
-    grid.add_row("saving", present.money(a.total("without_plan") - a.total("with_plan")))
-    grid.add_row("expected forfeiture", present.money(a.forfeited))
-    grid.add_row("with usage 20 % lower / higher", f"{present.money(a.total('lower'))} / {present.money(a.total('higher'))}")
-    console.print(grid)
+    console.print(_sums(a))
     if view.excluded and not view.switch_first:
         console.print(f"left out: {', '.join(view.excluded)} (billed by daily peak bandwidth now)")
     w = view.what_if

@@ -444,12 +444,13 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
         except SolverUnavailable:
             solved_gap = []
         buys = prune(min(candidates, key=cost), cost)
-        gaps.append(_proven_gap(cost(buys)[0], solved_gap, bound, need, mine, offers, price, rate))
         new = lots_of(buys, by_sku, months)
+        with_plan = simulate(need, mine, new, price, rate)  # the plan's cost, evaluated once
+        gaps.append(_proven_gap(with_plan.total, solved_gap, bound, need, mine, offers, price, rate))
         out.append(ServiceAdvice(
-            need.service, tuple(buys), simulate(need, mine, new, price, rate), simulate(need, mine, [], price, rate),
+            need.service, tuple(buys), with_plan, simulate(need, mine, [], price, rate),
             simulate(need.scaled(Fraction(4, 5)), mine, new, price, rate), simulate(need.scaled(Fraction(6, 5)), mine, new, price, rate),
-            need, tuple(cost([b for b in buys if b is not one])[0] - cost(buys)[0] for one in buys)))
+            need, tuple(cost([b for b in buys if b is not one])[0] - with_plan.total for one in buys)))
     return Advice(months, tuple(out), max(gaps, default=0.0))
 
 

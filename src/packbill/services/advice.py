@@ -128,8 +128,10 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
         needs = [core.Need(s, tuple(forecast[s]), (0,) * horizon_months) for s in USAGE_SERVICES if s in forecast and s not in excluded]
     else:
         first = today - timedelta(days=window_days)
-        enough = core.enough_usage([sum(r.mainland + r.other for r in usage if r.day == first + timedelta(days=i))
-                                    for i in range(window_days)])
+        by_day: dict[date, int] = {}
+        for r in usage:  # the window's usage per day, every service together: read once, not once per day
+            by_day[r.day] = by_day.get(r.day, 0) + r.mainland + r.other
+        enough = core.enough_usage([by_day.get(first + timedelta(days=i), 0) for i in range(window_days)])
         needs = _projected(usage, today, window_days, horizon_months, excluded, method == "trend") if enough else []
     result = core.advise(needs, held, offers, ctx.catalog, rate)
     plan = _plan(ctx, result, offers, rate, today)
