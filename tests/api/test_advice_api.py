@@ -3,6 +3,7 @@
 from datetime import timedelta
 from decimal import Decimal
 
+from packbill.domain.horizon import Horizon
 from tests.conftest import FIXED_NOW
 
 from .conftest import OPERATOR
@@ -18,12 +19,16 @@ def test_advice_from_usage_and_from_a_forecast(api):
     assert r.status_code == 200, r.text
     a = r.json()
     assert [(p["sku"], p["count"], p["buy_on"]) for p in a["plan"]] == [("ai.pet.10m", 1, "2027-06-01")]
-    assert a["cost_with_plan"] == "20000.00" and a["source"] == "window"
+    # 27,700 a day for the horizon's 366 days (to 2028-05-31, a leap year): 10,138,200 calls, the
+    # 10m package and 138,200 calls as you go (345.50)
+    assert a["cost_with_plan"] == "20345.50" and a["source"] == "window"
     assert set(a["sensitivity"]) == {"minus_20", "plus_20"} and a["traffic_billing"] is None
-    # a forecast: 100,000 face calls a month for 3 months: 150.00 pay-as-you-go, nothing to buy
-    r = me.post(f"/v1/accounts/{account['id']}/advice", json={"forecast": {"ai.face": [100000, 100000, 100000]}})
+    # a forecast for 3 months, each month spread over its days: June's 99,000 face calls are
+    # 3,300 a day (1.65 a day, 49.50), July's and August's 124,000 are 4,000 a day (2.00 a day,
+    # 62.00 each): 173.50 as you go, less than any package
+    r = me.post(f"/v1/accounts/{account['id']}/advice", json={"forecast": {"ai.face": [99_000, 124_000, 124_000]}})
     assert r.status_code == 200, r.text
-    assert r.json()["plan"] == [] and r.json()["cost_without_plan"] == "150.00" and r.json()["horizon_months"] == 3
+    assert r.json()["plan"] == [] and r.json()["cost_without_plan"] == "173.50" and r.json()["horizon_months"] == 3
     zh = me.get(f"/v1/accounts/{account['id']}/advice?lang=zh").json()
     assert "宠物识别" in zh["plan"][0]["reason"]
 
@@ -79,7 +84,8 @@ def test_the_answer_states_its_forecast_and_method_and_whether_there_is_enough_u
     flat = me.get(path, params={"window_days": 30}).json()
     assert flat["enough_usage"] is True and flat["method"] == "flat"
     (monthly,) = flat["forecast"].values()
-    assert len(set(monthly)) == 1 and len(monthly) == 12  # the same every month
+    lengths = Horizon.of(FIXED_NOW.date(), 12).month_lengths()
+    assert len(monthly) == 12 and len({q // n for q, n in zip(monthly, lengths, strict=True)}) == 1  # the same each day of every month
     trend = me.get(path, params={"window_days": 30, "method": "trend"}).json()
     assert trend["method"] == "trend" and trend["forecast"]["ai.pet"][11] > trend["forecast"]["ai.pet"][0]  # rising usage
     assert me.get(path, params={"method": "guess"}).status_code == 422

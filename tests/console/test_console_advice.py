@@ -38,11 +38,15 @@ def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     assert plan.count() == 1 and plan.first.get_attribute("data-plan") == "ai.pet.10m"
     text = plan.first.text_content()
     assert "宠物识别资源包-1000万次" in text and "0.002" in text and "省 " in text  # the package by name, and what it saves
-    assert page.text_content("[data-advice-with]").strip() == "20,000.00"
+    # 27,700 a day over the horizon's 366 days (to 2028-05-31): the 10m package and 138,200 calls as you go
+    assert page.text_content("[data-advice-with]").strip() == "20,345.50"
     assert page.locator("#advice figure.chart svg").count() == 1
-    # the forecast in the open: flat, the window's daily average x 30, each month (issue 22)
+    # the forecast in the open: flat, the window's daily average x the days of each month (issue 22):
+    # four months of 30 days, seven of 31, February 2028 of 29
     forecast = page.text_content("#advice-forecast")
-    assert "宠物识别" in forecast and forecast.count("831,000 次") == 12 and "近期日均" in page.text_content("#advice h3")
+    assert "宠物识别" in forecast and "近期日均" in page.text_content("#advice h3")
+    assert (forecast.count("831,000 次"), forecast.count("858,700 次"), forecast.count("803,300 次")) == (4, 7, 1)
+    assert "06-01" in forecast and "02-01" in forecast  # each month from its first day
     shot(page, "advice-zh")
     switch_language(page)
     assert "“Pet recognition, 10,000,000 calls” save" in page.locator("#advice-plan").text_content()

@@ -5,33 +5,30 @@ package, and the traffic what-if both ways."""
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
+from datetime import date
+from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from packbill.domain.advice import (
-    Buy,
-    Lot,
-    Need,
-    Offer,
-    advise,
-    buy_months,
-    enough_usage,
-    lots_of,
-    project,
-    simulate,
-    solve_service,
-    traffic_what_if,
-)
+from packbill.domain.advice import advise
+from packbill.domain.advice_solver import buy_months, solve_service
 from packbill.domain.catalog import PaygPrice, Tier, load_catalog
+from packbill.domain.forecast import enough_usage, project
+from packbill.domain.horizon import Horizon
+from packbill.domain.plan_cost import Buy, Lot, Need, Offer, billed, frame, lots_of, simulate
+from packbill.domain.traffic_what_if import traffic_what_if
 
 CATALOG = load_catalog()
+YEAR = Horizon.of(date(2027, 1, 1), 12)
+"""A year of calendar months (the tiers' months and the horizon's are the same ones)."""
 
 
 def offers_of(service: str, rate: D = D(1)) -> list[Offer]:
-    return [Offer(p.sku, p.service, p.size, (p.price * rate).quantize(D("0.01")), p.validity.months)
+    return [Offer(p.sku, p.service, p.size, (p.price * rate).quantize(D("0.01")), p.validity.months, p.price)
             for p in CATALOG.packages.values() if p.service == service]
 
 
@@ -39,33 +36,60 @@ def flat_year(service: str, per_month: int) -> Need:
     return Need(service, (per_month,) * 12, (0,) * 12)
 
 
+def days_of(per_month: int, horizon: Horizon = YEAR) -> list[int]:
+    """The forecast's days as the engine bills them (each month spread over its days)."""
+    return list(horizon.spread((per_month,) * horizon.months))
+
+
+def billed_per_day(per_day: list[int], unit: D) -> D:
+    """Pay-as-you-go as bills charge it: each day's line rounded half up (R13)."""
+    return sum(((q * unit).quantize(D("0.01"), rounding=ROUND_HALF_UP) for q in per_day), D(0))
+
+
 # -- worked examples ----------------------------------------------------------------------------
 
+def payg_after(per_day: list[int], capacity: int, unit: D) -> D:
+    """A package of ``capacity`` bought today draws each day's usage until it is used up; the
+    rest of each day is billed, the day's line rounded half up."""
+    left, out = capacity, []
+    for q in per_day:
+        take = min(q, left)
+        left -= take
+        out.append(q - take)
+    return billed_per_day(out, unit)
+
+
 def test_buying_nothing_is_best_for_a_trickle():
-    # 1,000 face calls a month: 12 x 1,000 x 0.0005 = 6.00 a year; the smallest package costs 50.00
-    advice = advise([flat_year("ai.face", 1000)], [], offers_of("ai.face"), CATALOG, D(1))
+    # 1,000 face calls a month, about 32 a day: 0.016 a day, billed 0.02 (each day's line is
+    # rounded, R13): 7.30 a year, and the figure shown is what the bills will say; the smallest
+    # package costs 50.00
+    advice = advise([flat_year("ai.face", 1000)], [], offers_of("ai.face"), CATALOG, D(1), YEAR)
     (s,) = advice.services
-    assert s.buys == () and s.with_plan.total == s.without_plan.total == D("6.00")
+    assert s.buys == () and s.with_plan.total == s.without_plan.total == billed_per_day(days_of(1000), D("0.0005")) == D("7.30")
 
 
 def test_a_10m_package_beats_buying_1m_ones():
-    # 830,000 pet calls a month, 9,960,000 a year. Pay-as-you-go: 9,960,000 x 0.0025 = 24,900.00.
-    # Ten 1m packages: 22,000.00; nine and the rest pay-as-you-go: 19,800 + 960,000 x 0.0025 = 22,200.00.
-    # One 10m package: 20,000.00, forfeiting 40,000 calls (80.00 of its value).
-    advice = advise([flat_year("ai.pet", 830_000)], [], offers_of("ai.pet"), CATALOG, D(1))
+    # 830,000 pet calls a month, 9,960,000 a year. Pay-as-you-go: 9,960,000 x 0.0025 = 24,900.00
+    # exactly, billed 24,901.46 as each day's line is rounded (26,774 or 26,775 calls a day in a
+    # 31-day month: 66.935 or 66.9375, billed 66.94). Ten 1m packages: 22,000.00; nine and the rest
+    # pay-as-you-go: 19,800 + 960,000 x 0.0025 = 22,200.00. One 10m package: 20,000.00, forfeiting
+    # 40,000 calls (80.00 of its value).
+    advice = advise([flat_year("ai.pet", 830_000)], [], offers_of("ai.pet"), CATALOG, D(1), YEAR)
     (s,) = advice.services
     assert s.buys == (Buy("ai.pet.10m", 1, 0),)
-    assert (s.with_plan.total, s.without_plan.total, s.with_plan.forfeited) == (D("20000.00"), D("24900.00"), D("80.00"))
+    assert (s.with_plan.total, s.without_plan.total, s.with_plan.forfeited) == (D("20000.00"), D("24901.46"), D("80.00"))
+    assert s.without_plan.total == billed_per_day(days_of(830_000), D("0.0025"))
 
 
 def test_forfeiture_makes_the_smaller_package_better():
     # 125,000 pet calls a month, 1.5M a year: a 10m package (20,000.00) would forfeit 8.5M calls;
     # two 1m (4,400.00) forfeit 500,000; one 1m + the rest pay-as-you-go or in 100k packages:
-    # 2,200 + 500,000 x 0.0025 = 3,450.00, the least.
-    advice = advise([flat_year("ai.pet", 125_000)], [], offers_of("ai.pet"), CATALOG, D(1))
+    # 2,200 + 500,000 x 0.0025 = 3,450.00, the least (3,450.16 as the days' lines are rounded);
+    # a 100k package costs what its calls cost as you go (250.00), so none is advised.
+    advice = advise([flat_year("ai.pet", 125_000)], [], offers_of("ai.pet"), CATALOG, D(1), YEAR)
     (s,) = advice.services
-    assert s.with_plan.total == D("3450.00")
-    assert all(b.sku != "ai.pet.10m" for b in s.buys) and sum(b.count for b in s.buys if b.sku == "ai.pet.1m") == 1
+    assert s.buys == (Buy("ai.pet.1m", 1, 0),)
+    assert s.with_plan.total == D("2200.00") + payg_after(days_of(125_000), 1_000_000, D("0.0025")) == D("3450.16")
     # usage 20 % higher or lower, same purchases: 1.2M -> 2,200 + 200,000 x 0.0025 (or its 100k packages)
     assert s.lower.total < s.with_plan.total < s.higher.total
 
@@ -74,11 +98,12 @@ def test_held_packages_and_the_discount_count():
     # a held 1m pet package covering the first 6 months pays for 6 x 125,000 = 750,000 calls; the
     # other 750,000 at 0.85 of list: one 1m package at 1,870.00 forfeits 250,000, pay-as-you-go
     # 750,000 x 0.0025 x 0.85 = 1,593.75, 100k packages 8 x 212.50 = 1,700.00: pay-as-you-go wins
-    held = [Lot("ai.pet", 0, 5, 1_000_000, package_id="p-held")]
-    advice = advise([flat_year("ai.pet", 125_000)], held, offers_of("ai.pet", D("0.85")), CATALOG, D("0.85"))
+    # (1,593.68 as the days' lines are billed, each rounded once after the discount, R16)
+    held = [Lot("ai.pet", 0, YEAR.index(date(2027, 7, 1)) - 1, 1_000_000, package_id="p-held")]  # through June 30
+    advice = advise([flat_year("ai.pet", 125_000)], held, offers_of("ai.pet", D("0.85")), CATALOG, D("0.85"), YEAR)
     (s,) = advice.services
-    assert s.without_plan.total == D("1593.75")
-    assert s.with_plan.total == D("1593.75") and s.buys == ()
+    assert s.without_plan.total == payg_after(days_of(125_000), 750_000, D("0.002125")) == D("1593.68")
+    assert s.with_plan.total == s.without_plan.total and s.buys == ()
 
 
 def _steady(gb_per_day: float, hours: float, days: int = 30):
@@ -89,12 +114,11 @@ def _steady(gb_per_day: float, hours: float, days: int = 30):
 
 
 def test_traffic_billing_wins_for_short_bursts():
-    # 30 GB a day pushed in one hour: by volume 900 GB a 30-day month; a year of such months is
-    # 10.8 TB, best bought as a 10 TB package (1,500.00) and 800 GB more (a 500 GB package and
-    # 300 GB pay-as-you-go, or eight 100 GB packages: 120.00): 1,620.00, so 135.00 for the 30 days.
+    # 30 GB a day pushed in one hour: by volume 900 GB in 30 days at 0.15 a GB (every upstream
+    # package costs what its traffic costs as you go, so none saves anything): 135.00.
     # By bandwidth: each day's peak window is 2.5 GB = 66.67 Mbps x 0.35 = 23.33 a day, 700.00.
     volume, peaks = _steady(30, 1)
-    w = traffic_what_if(30, {"traffic.up": volume}, {"traffic.up": peaks}, [], offers_of("traffic.up"), CATALOG, D(1))
+    w = traffic_what_if(30, {"traffic.up": volume}, {"traffic.up": peaks}, [], offers_of("traffic.up"), CATALOG, D(1), YEAR)
     assert w.cheaper == "traffic" and w.bandwidth == D("700.00") and w.traffic == D("135.00")
 
 
@@ -102,28 +126,29 @@ def test_bandwidth_billing_wins_for_a_steady_push():
     # the same 30 GB a day spread over 24 hours: a peak window of 104,166,666 bytes = 2.78 Mbps,
     # 0.97 a day, 29.17 for 30 days, against 135.00 by volume
     volume, peaks = _steady(30, 24)
-    w = traffic_what_if(30, {"traffic.up": volume}, {"traffic.up": peaks}, [], offers_of("traffic.up"), CATALOG, D(1))
+    w = traffic_what_if(30, {"traffic.up": volume}, {"traffic.up": peaks}, [], offers_of("traffic.up"), CATALOG, D(1), YEAR)
     assert w.cheaper == "daily_peak_bandwidth" and w.bandwidth == D("29.17")
-    # the break-even: 0.35 per Mbps-day against 1,620 / 10,800 GB = 0.15 per GB: 0.35 / (0.45 x 0.15) = 5.19 hours
+    # the break-even: 0.35 per Mbps-day against 0.15 per GB: 0.35 / (0.45 x 0.15) = 5.19 hours
     assert w.break_even_hours == D("5.19")
 
 
 def test_a_trend_forecast_follows_the_trend_within_its_cap():
-    assert project([100] * 90, 3, trend=True) == (3000, 3000, 3000)
-    rising = project([100 + i for i in range(90)], 2, trend=True)
+    assert project([100] * 90, (31, 28, 31), trend=True) == (3100, 2800, 3100)
+    rising = project([100 + i for i in range(90)], (30, 30), trend=True)
     assert rising[0] > 30 * 160 and rising[1] > rising[0]
-    assert project([1000 * (i + 1) for i in range(90)], 1, trend=True)[0] <= int(
+    assert project([1000 * (i + 1) for i in range(90)], (30,), trend=True)[0] <= int(
         Fraction(sum(1000 * (i + 1) for i in range(60, 90)), 30) * 30 * Fraction(11, 10))
-    assert project([], 2, trend=True) == (0, 0)
+    assert project([], (31, 30), trend=True) == (0, 0)
 
 
 def test_the_forecast_is_flat_by_default():
     """Issue 22: a flat month grew 10 % a month compounding (279,208 -> 796,614 calls). By default
-    the forecast is the window's daily average x 30, every month, counted from the first day with
-    usage; the trend only on request."""
-    assert project([100 + i for i in range(90)], 3) == (int(Fraction(sum(100 + i for i in range(90)), 90) * 30),) * 3
-    assert project([0] * 60 + [9307] * 30, 12) == (279_210,) * 12  # a customer who started 30 days ago: no zeros averaged in
-    assert project([], 2) == (0, 0)
+    the forecast is the window's daily average x the days of each month, counted from the first
+    day with usage; the trend only on request."""
+    average = Fraction(sum(100 + i for i in range(90)), 90)
+    assert project([100 + i for i in range(90)], (31, 28, 31)) == (int(average * 31), int(average * 28), int(average * 31))
+    assert project([0] * 60 + [9307] * 30, (30,) * 12) == (279_210,) * 12  # a customer who started 30 days ago: no zeros averaged in
+    assert project([], (31, 30)) == (0, 0)
     assert not enough_usage([0] * 85 + [5] * 6) and enough_usage([0] * 83 + [5] * 7)
 
 
@@ -136,36 +161,45 @@ PRICES = {
 }
 
 
+STARTS = [date(2027, 1, 1), date(2027, 1, 15), date(2027, 2, 20), date(2027, 1, 31)]
+"""Horizons starting on the 1st (its months are calendar months) and mid-month (the tiers
+restart on the 1st inside each month of the horizon; January 31st rolls its months)."""
+
+
 @settings(max_examples=40, deadline=None)
 @given(
     months=st.integers(1, 3),
+    start=st.sampled_from(STARTS),
     demand=st.lists(st.integers(0, 2500), min_size=3, max_size=3),
     other=st.lists(st.integers(0, 600), min_size=3, max_size=3),
+    before=st.integers(0, 600),
     sizes=st.tuples(st.sampled_from([100, 300, 1000]), st.sampled_from([800, 1500, 3000])),
     prices=st.tuples(st.integers(1, 25), st.integers(5, 40)),
     validity=st.integers(1, 3),
-    held=st.lists(st.tuples(st.integers(0, 2), st.integers(0, 2), st.integers(1, 1500), st.sampled_from([30, 9, 21])), max_size=2),
+    held=st.lists(st.tuples(st.integers(0, 100), st.integers(1, 1500)), max_size=2),
     tiers=st.sampled_from(sorted(PRICES)),
 )
-def test_the_plan_is_as_cheap_as_the_best_of_every_plan(months, demand, other, sizes, prices, validity, held, tiers):
-    need = Need("ai.face", tuple(demand[:months]), tuple(other[:months]))
+def test_the_plan_is_as_cheap_as_the_best_of_every_plan(months, start, demand, other, before, sizes, prices, validity, held, tiers):
+    horizon = Horizon.of(start, months)
+    need = Need("ai.face", tuple(demand[:months]), tuple(other[:months]), before)
     offers = [Offer("small", "ai.face", sizes[0], D(prices[0]), validity), Offer("large", "ai.face", sizes[1], D(prices[1]), validity)]
-    # held packages, some expiring part-way through their last month (issue 22)
-    lots = [Lot("ai.face", min(a, b, months - 1), min(max(a, b), months - 1), size, last_days=days) for a, b, size, days in held]
+    # held packages expiring on any day, mid-month included (issue 22)
+    lots = [Lot("ai.face", 0, min(last, horizon.days - 1), size) for last, size in held]
     price = PRICES[tiers]
     by_sku = {o.sku: o for o in offers}
+    fr = frame(need, lots, horizon, offers)
 
     def brute(slots, most):
         best = None
         for counts in itertools.product(range(most + 1), repeat=len(slots)):
             buys = [Buy(sku, c, t) for (sku, t), c in zip(slots, counts, strict=False) if c]
-            cost = simulate(need, lots, lots_of(buys, by_sku, months), price, D(1)).total
+            cost = simulate(fr, lots_of(buys, by_sku, horizon), price, D(1)).total
             best = cost if best is None else min(best, cost)
         return best
 
     def solved(most):
-        chosen = solve_service(need, lots, offers, price, D(1), max_count=most)
-        return simulate(need, lots, lots_of(chosen, by_sku, months), price, D(1)).total
+        chosen = solve_service(fr, offers, price, D(1), horizon, max_count=most)
+        return simulate(fr, lots_of(chosen, by_sku, horizon), price, D(1)).total
 
     # exact over the solver's own choices (the months that are not dominated, up to 2 of each)
     kept = [(o.sku, t) for o in offers for t in buy_months(o, months, len(price.tiers) > 1)]
@@ -175,37 +209,79 @@ def test_the_plan_is_as_cheap_as_the_best_of_every_plan(months, demand, other, s
     assert solved(2 * months) <= brute(every, 2) + D("0.01")
 
 
+@settings(max_examples=60, deadline=None)
+@given(
+    months=st.integers(1, 14),
+    start=st.sampled_from(STARTS + [date(2026, 12, 6), date(2028, 2, 29)]),
+    per_month=st.lists(st.integers(0, 5_000_000), min_size=14, max_size=14),
+    other=st.integers(0, 200_000),
+    before=st.integers(0, 3_000_000),
+    held=st.lists(st.tuples(st.integers(0, 400), st.integers(1, 4_000_000)), max_size=3),
+    buys=st.lists(st.tuples(st.sampled_from(["ai.face.1m", "ai.face.10m", "ai.face.100k"]), st.integers(1, 150), st.integers(0, 13)),
+                  max_size=4),
+    tiers=st.sampled_from(["shipped", "falling", "rising"]),
+    rate=st.sampled_from([D(1), D("0.85"), D("0.7315")]),
+)
+def test_the_model_agrees_with_the_settlement_engine_on_random_plans(months, start, per_month, other, before, held, buys, tiers,
+                                                                      rate):
+    """Issue 22: the figure shown is the engine's, day by day (held packages drawn to their last
+    day, R5 order, calendar-month tiers counting from what the month already billed, the
+    discount); the optimisation's model must agree with it: exactly in what each package draws,
+    and in money up to the rounding of each day's line (half a cent a day at most)."""
+    horizon = Horizon.of(start, months)
+    catalog = CATALOG
+    if tiers != "shipped":  # the same service with graduated tiers, scaled to these volumes
+        tiered = PRICES[tiers]
+        price = PaygPrice("ai.face", "call", "人脸检测", "Face", tuple(Tier(t.up_to and t.up_to * 5000, t.price / 20) for t in tiered.tiers))
+        catalog = replace(CATALOG, services={**CATALOG.services, "ai.face": price})
+    need = Need("ai.face", tuple(per_month[:months]), (other,) * months, before)
+    offers = offers_of("ai.face", rate)
+    lots = [Lot("ai.face", 0, min(last, horizon.days - 1), size, package_id=f"h{i}") for i, (last, size) in enumerate(held)]
+    plan = lots_of([Buy(sku, count, t) for sku, count, t in buys if t < months], {o.sku: o for o in offers}, horizon, rate)
+    model = simulate(frame(need, lots, horizon, offers), plan, catalog.price("ai.face"), rate)
+    engine = billed(need, lots, plan, horizon, catalog, rate)
+    assert model.drawn == engine.drawn and model.packages == engine.packages
+    assert abs(model.payg - engine.payg) <= D("0.005") * horizon.days + D("0.01")
+    assert abs(model.forfeited - engine.forfeited) <= D("0.01")
+    assert sum(engine.monthly, D(0)) == engine.total
+
+
 # -- issue 22: no artificial bounds, never worse than simple, ties prepay less, the same under load ---
 
 def test_a_large_account_is_advised_more_than_100_packages():
     """150 million face calls a month, 1.8 billion a year: 180 packages of 10 million (720,000.00),
-    not nothing (900,000.00) because one purchase holds at most 100."""
-    advice = advise([flat_year("ai.face", 150_000_000)], [], offers_of("ai.face"), CATALOG, D(1))
+    not nothing (900,000.00, billed 900,000.38 as each day's line is rounded) because one
+    purchase holds at most 100."""
+    advice = advise([flat_year("ai.face", 150_000_000)], [], offers_of("ai.face"), CATALOG, D(1), YEAR)
     (s,) = advice.services
     assert [(b.sku, b.count) for b in s.buys] == [("ai.face.10m", 180)]
-    assert s.with_plan.total == D("720000.00") and s.without_plan.total == D("900000.00") and advice.gap == 0.0
+    assert s.with_plan.total == D("720000.00") and s.without_plan.total == D("900000.38") and advice.gap == 0.0
 
 
 def test_volumes_far_beyond_a_real_account_still_get_a_plan():
     """10^15 calls a month (the intake's daily limit is 10^12 a day): an answer, no error."""
-    advice = advise([flat_year("ai.face", 10**15)], [], offers_of("ai.face"), CATALOG, D(1))
+    advice = advise([flat_year("ai.face", 10**15)], [], offers_of("ai.face"), CATALOG, D(1), YEAR)
     (s,) = advice.services
     assert s.with_plan.total <= s.without_plan.total and s.buys and s.buys[0].count >= 10**8
 
 
 def test_a_package_that_saves_nothing_is_never_advised():
-    """100,000 tag calls in the first month and none after: the 100k package (250.00) costs exactly
-    what pay-as-you-go does (100,000 x 0.0025): a tie, so nothing is prepaid."""
-    need = Need("ai.tags", (100_000,) + (0,) * 11, (0,) * 12)
-    advice = advise([need], [], offers_of("ai.tags"), CATALOG, D(1))
-    (s,) = advice.services
-    assert s.buys == () and s.with_plan.total == D("250.00")
+    """124,000 tag calls in January (4,000 a day) and none after: the 100k package (250.00) pays
+    for the first 25 days, which cost exactly as much as you go (25 x 10.00): a tie, so nothing is
+    prepaid. (The tie is in what the bills say: with 100,000 calls in January, 3,225 or 3,226 a
+    day, each day's line is rounded up half a cent at times and pay-as-you-go is billed 250.11,
+    so the package saves 0.11 and is advised.)"""
+    need = Need("ai.tags", (124_000,) + (0,) * 11, (0,) * 12)
+    (s,) = advise([need], [], offers_of("ai.tags"), CATALOG, D(1), YEAR).services
+    assert s.buys == () and s.with_plan.total == D("310.00")
+    (s,) = advise([replace(need, mainland=(100_000,) + (0,) * 11)], [], offers_of("ai.tags"), CATALOG, D(1), YEAR).services
+    assert s.buys == (Buy("ai.tags.100k", 1, 0),) and s.savings == (D("0.11"),) and s.without_plan.total == D("250.11")
 
 
 def test_each_purchase_says_what_it_saves():
-    advice = advise([flat_year("ai.face", 150_000_000)], [], offers_of("ai.face"), CATALOG, D(1))
+    advice = advise([flat_year("ai.face", 150_000_000)], [], offers_of("ai.face"), CATALOG, D(1), YEAR)
     (s,) = advice.services
-    assert s.savings == (D("180000.00"),)  # without the 180 packages the year costs 900,000.00
+    assert s.savings == (D("180000.38"),)  # without the 180 packages the year is billed 900,000.38
 
 
 @settings(max_examples=40, deadline=None)
@@ -213,14 +289,14 @@ def test_each_purchase_says_what_it_saves():
 def test_the_answer_is_never_worse_than_buying_nothing_or_one_sku_bought_now(per_month, service):
     need = Need(service, tuple(per_month), (0,) * len(per_month))
     offers = offers_of(service)
-    advice = advise([need], [], offers, CATALOG, D(1))
+    horizon = Horizon.of(date(2027, 3, 10), len(per_month))
+    advice = advise([need], [], offers, CATALOG, D(1), horizon)
     (s,) = advice.services
     by_sku = {o.sku: o for o in offers}
-    price = CATALOG.price(service)
     assert s.with_plan.total <= s.without_plan.total
     for o in offers:
         for n in range(1, 4):
-            simple = simulate(need, [], lots_of([Buy(o.sku, n, 0)], by_sku, len(per_month)), price, D(1)).total
+            simple = billed(need, [], lots_of([Buy(o.sku, n, 0)], by_sku, horizon), horizon, CATALOG, D(1)).total
             assert s.with_plan.total <= simple
     assert all(saving > 0 for saving in s.savings)  # every package advised saves something
 
@@ -240,7 +316,7 @@ def test_the_same_input_gets_the_same_answer_with_the_cpu_busy():
     offers = offers_of("ai.face") + offers_of("ai.pet")
 
     def answer():
-        a = advise(needs, [], offers, CATALOG, D(1), node_limit=50)
+        a = advise(needs, [], offers, CATALOG, D(1), Horizon.of(date(2027, 1, 1), 36), node_limit=50)
         return [(s.service, s.buys, s.with_plan.total) for s in a.services], a.gap
 
     quiet = answer()
@@ -264,15 +340,31 @@ def test_a_held_package_that_expires_mid_month_still_pays_until_its_last_day():
     other 450,000 cost 1,125.00 as you go, less than a 1m package (2,200.00)."""
     from packbill.services.advice import held_lot
 
-    held = held_lot("ai.pet", "pkg_h", 600_000, 15, 1)
-    assert (held.first, held.last, held.last_days) == (0, 0, 15)
+    april = Horizon.of(date(2027, 4, 1), 1)  # 30 days
+    held = held_lot("ai.pet", "pkg_h", 600_000, 15, april)
+    assert (held.first, held.last) == (0, 14)  # today and the 14 days after it
     need = Need("ai.pet", (900_000,), (0,))
-    advice = advise([need], [held], offers_of("ai.pet"), CATALOG, D(1))
+    advice = advise([need], [held], offers_of("ai.pet"), CATALOG, D(1), april)
     (s,) = advice.services
     assert s.buys == () and s.with_plan.total == D("1125.00")
-    # without the partial month (the old reading) the month would look like 900,000 as you go: 2,250.00, and a package "saves"
-    assert simulate(need, [], [], CATALOG.price("ai.pet"), D(1)).total == D("2250.00")
-    # 45 days left: the whole first month, then 15 days of the second
-    assert (lambda lot: (lot.last, lot.last_days))(held_lot("ai.pet", "p", 1, 45, 12)) == (1, 15)
-    assert (lambda lot: (lot.last, lot.last_days))(held_lot("ai.pet", "p", 1, 60, 12)) == (1, 30)
-    assert (lambda lot: (lot.last, lot.last_days))(held_lot("ai.pet", "p", 1, 400, 12)) == (11, 30)
+    # without it the month is 900,000 as you go: 2,250.00, and a package would "save"
+    assert s.without_plan.total == D("1125.00") and billed(need, [], [], april, CATALOG, D(1)).total == D("2250.00")
+    # a package held past the horizon pays until the horizon's end
+    assert held_lot("ai.pet", "p", 1, 400, YEAR).last == YEAR.days - 1 == 364
+
+
+def test_tiers_restart_on_the_first_of_each_calendar_month():
+    """Issue 22, case 5: tiers restarted every 30 days from today, so a plan's cost moved with the
+    date. 10,000 calls a day from January 15 for a month of the horizon (to February 14), at 0.004
+    for a calendar month's first 100,000 and 0.002 after: January's 170,000 cost 400 + 140 = 540.00,
+    February's 140,000 cost 400 + 80 = 480.00: 1,020.00 (restarting from today: 820.00). With
+    90,000 already billed in January, its first tier has 10,000 left: 40 + 320 + 480 = 840.00."""
+    price = PaygPrice("ai.face", "call", "人脸检测", "Face", (Tier(100_000, D("0.004")), Tier(None, D("0.002"))))
+    catalog = replace(CATALOG, services={**CATALOG.services, "ai.face": price})
+    horizon = Horizon.of(date(2027, 1, 15), 1)
+    assert horizon.days == 31 and horizon.calendar_starts() == (17,)
+    for before, expected in ((0, D("1020.00")), (90_000, D("840.00"))):
+        need = Need("ai.face", (310_000,), (0,), before)
+        (s,) = advise([need], [], [], catalog, D(1), horizon).services
+        assert s.without_plan.total == s.with_plan.total == expected
+        assert simulate(frame(need, [], horizon, []), [], price, D(1)).total == expected  # the model agrees

@@ -30,8 +30,6 @@ def reason(buy, catalog: Catalog, lang: str = "en") -> str:
 
 def cost_chart(view, lang: str = "en") -> str | None:
     """The running total of the projected cost with and without the plan, month by month."""
-    from datetime import timedelta
-
     from .charts import line_chart
 
     a = view.advice
@@ -47,7 +45,7 @@ def cost_chart(view, lang: str = "en") -> str | None:
             out.append(float(total))
         return out
 
-    labels = [(view.today + timedelta(days=30 * m)).strftime("%m-%d") for m in range(view.months)]
+    labels = [start.strftime("%m-%d") for start in view.horizon.starts[:-1]]
     return line_chart(title.format(n=view.months), labels, {with_name: running(a.monthly("with_plan")),
                                                            without_name: running(a.monthly("without_plan"))},
                       unit="元" if lang == "zh" else "CNY", colours={with_name: "#16a34a", without_name: "#dc2626"})

@@ -1,8 +1,10 @@
 """R27 over the database: the account's usage, packages, discount and billing type, handed to
 the advisor (``domain.advice``), which decides; nothing is written.
 
-Months of the horizon are 30-day periods starting today (Asia/Shanghai): month 0 is today and
-the 29 days after it. A held package counts for the months it covers to their last day.
+The horizon runs from today (Asia/Shanghai) through the day before the same date
+``horizon_months`` later (``domain.horizon``); its months start on today's date of each month,
+and pay-as-you-go tiers restart on each calendar month's 1st, counting from what this month has
+already billed. A held package counts until its last day.
 """
 
 from __future__ import annotations
@@ -15,17 +17,21 @@ from fractions import Fraction
 from typing import Any
 
 from ..domain import advice as core
+from ..domain import forecast as projection
+from ..domain import plan_cost
 from ..domain.catalog import TRAFFIC_SERVICES, USAGE_SERVICES
-from ..domain.days import shanghai_day
+from ..domain.days import month_start, shanghai_day
 from ..domain.errors import InvalidRequest
+from ..domain.horizon import Horizon
 from ..domain.limits import MAX_DAY_TOTAL
 from ..domain.model import PackageStatus, TrafficBilling
+from ..domain.traffic_what_if import TrafficWhatIf, traffic_what_if
 from ..domain.wallet import contracted
 from ..storage.reads import DailyUsage
 from .accounts import account_view
 from .context import Context
 from .reads import list_packages
-from .usage import daily_peaks, daily_usage
+from .usage import daily_peaks, daily_usage, month_payg
 from .wallet import wallet_rate
 
 MAX_WINDOW_DAYS = 730
@@ -57,7 +63,7 @@ class AdviceView:
     """"window" (projected from past usage) or "forecast"."""
     plan: tuple[PlannedBuy, ...]
     advice: core.Advice
-    what_if: core.TrafficWhatIf | None
+    what_if: TrafficWhatIf | None
     traffic_billing: TrafficBilling
     excluded: tuple[str, ...]
     """Services left out of the plan: traffic while the account bills it by daily peak bandwidth
@@ -69,6 +75,10 @@ class AdviceView:
     switch_first: bool = False
     """On traffic billing, daily peak bandwidth would cost less than traffic with the best
     packages: the advice is to switch, and no traffic package is advised (SPEC section 8)."""
+
+    @property
+    def horizon(self) -> Horizon:
+        return Horizon.of(self.today, self.months)
 
     @property
     def forecast(self) -> dict[str, tuple[int, ...]]:
@@ -113,67 +123,72 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
         forecast = check_forecast(forecast)
         horizon_months = len(next(iter(forecast.values())))
     excluded = tuple(sorted(TRAFFIC_SERVICES)) if mode is TrafficBilling.DAILY_PEAK_BANDWIDTH else ()
-    held = _held(ctx, account_id, now, horizon_months)
-    offers = [core.Offer(p.sku, p.service, p.size, contracted(p.price, rate)[1], max(1, p.validity.months))
-              for p in ctx.catalog.packages.values()]
+    horizon = Horizon.of(today, horizon_months)
+    held = _held(ctx, account_id, now, horizon)
+    offers = _offers(ctx, rate)
     # the account's daily usage, read once for both the projection and the traffic what-if
     usage = daily_usage(ctx, account_id, today - timedelta(days=max(what_if_days, 0 if forecast is not None else window_days)),
                         today - timedelta(days=1))
     what_if = _what_if(ctx, account_id, usage, held, offers, rate, today, what_if_days)
+    before = month_payg(ctx, account_id, month_start(today))  # the tiers of this month count from it
     switch_first = mode is TrafficBilling.TRAFFIC and what_if is not None and what_if.cheaper == TrafficBilling.DAILY_PEAK_BANDWIDTH.value
     if switch_first:  # switching billing type is compared before any traffic package (SPEC section 8)
         excluded = tuple(sorted(TRAFFIC_SERVICES))
     enough = True
     if forecast is not None:
-        needs = [core.Need(s, tuple(forecast[s]), (0,) * horizon_months) for s in USAGE_SERVICES if s in forecast and s not in excluded]
+        needs = [plan_cost.Need(s, tuple(forecast[s]), (0,) * horizon_months, before.get(s, 0))
+                 for s in USAGE_SERVICES if s in forecast and s not in excluded]
     else:
         first = today - timedelta(days=window_days)
         by_day: dict[date, int] = {}
         for r in usage:  # the window's usage per day, every service together: read once, not once per day
             by_day[r.day] = by_day.get(r.day, 0) + r.mainland + r.other
-        enough = core.enough_usage([by_day.get(first + timedelta(days=i), 0) for i in range(window_days)])
-        needs = _projected(usage, today, window_days, horizon_months, excluded, method == "trend") if enough else []
-    result = core.advise(needs, held, offers, ctx.catalog, rate)
-    plan = _plan(ctx, result, offers, rate, today)
+        enough = projection.enough_usage([by_day.get(first + timedelta(days=i), 0) for i in range(window_days)])
+        needs = _projected(usage, horizon, window_days, excluded, before, method == "trend") if enough else []
+    result = core.advise(needs, held, offers, ctx.catalog, rate, horizon)
+    plan = _plan(ctx, result, offers, rate, horizon)
     return AdviceView(account_id, today, horizon_months, "forecast" if forecast is not None else "window",
                       tuple(sorted(plan, key=lambda p: (p.buy_on, p.sku))), result, what_if, mode, excluded, method, enough, switch_first)
 
 
-def _held(ctx: Context, account_id: str, now: datetime, horizon_months: int) -> list[core.Lot]:
-    """What the account holds: each package until its last day, a month it covers in part
-    included (it pays for that month's usage up to its last day)."""
-    return [held_lot(v.package.service, v.package.id, v.remaining, (v.package.last_day - shanghai_day(now)).days + 1, horizon_months)
+def _offers(ctx: Context, rate: Decimal) -> list[plan_cost.Offer]:
+    """Every SKU on sale at the account's contracted price (and its list price: a purchase of
+    several is charged their list total's contracted price, rounded once, R16)."""
+    return [plan_cost.Offer(p.sku, p.service, p.size, contracted(p.price, rate)[1], max(1, p.validity.months), p.price)
+            for p in ctx.catalog.packages.values()]
+
+
+def _held(ctx: Context, account_id: str, now: datetime, horizon: Horizon) -> list[plan_cost.Lot]:
+    """What the account holds, in draw order (R5): each package until its last day."""
+    return [held_lot(v.package.service, v.package.id, v.remaining, (v.package.last_day - shanghai_day(now)).days + 1, horizon)
             for v in list_packages(ctx, account_id, now)
             if v.remaining > 0 and v.status not in (PackageStatus.REFUNDED, PackageStatus.EXPIRED)]
 
 
-def held_lot(service: str, package_id: str, remaining: int, days_left: int, horizon_months: int) -> core.Lot:
-    """A package held now with ``days_left`` days of cover (today included) as a lot of the
-    horizon's 30-day months: whole months, then the days of the month it expires in."""
-    whole, days = divmod(days_left, 30)
-    last = whole if days else whole - 1
-    if last >= horizon_months:
-        return core.Lot(service, 0, horizon_months - 1, remaining, package_id=package_id)
-    return core.Lot(service, 0, last, remaining, package_id=package_id, last_days=days or 30)
+def held_lot(service: str, package_id: str, remaining: int, days_left: int, horizon: Horizon) -> plan_cost.Lot:
+    """A package held now with ``days_left`` days of cover (today included): it pays for the
+    horizon's days up to its last one."""
+    return plan_cost.Lot(service, 0, min(days_left, horizon.days) - 1, remaining, package_id=package_id)
 
 
-def _projected(usage: list[DailyUsage], today: date, window_days: int, horizon_months: int, excluded: tuple[str, ...],
-               trend: bool = False) -> list[core.Need]:
-    """Each service's monthly need projected from the window of daily usage before today."""
-    first = today - timedelta(days=window_days)
+def _projected(usage: list[DailyUsage], horizon: Horizon, window_days: int, excluded: tuple[str, ...], before: Mapping[str, int],
+               trend: bool = False) -> list[plan_cost.Need]:
+    """Each service's need per month of the horizon, projected from the window of daily usage before today."""
+    first = horizon.today - timedelta(days=window_days)
+    lengths = horizon.month_lengths()
     days = [first + timedelta(days=i) for i in range(window_days)]
     needs = []
     for service in USAGE_SERVICES:
         mine = {r.day: r for r in usage if r.service == service and r.day >= first}
         if service in excluded or not mine:
             continue
-        mainland = core.project([mine[d].mainland if d in mine else 0 for d in days], horizon_months, trend)
-        other = core.project([mine[d].other if d in mine else 0 for d in days], horizon_months, trend)
-        needs.append(core.Need(service, mainland, other))
+        mainland = projection.project([mine[d].mainland if d in mine else 0 for d in days], lengths, trend)
+        other = projection.project([mine[d].other if d in mine else 0 for d in days], lengths, trend)
+        needs.append(plan_cost.Need(service, mainland, other, before.get(service, 0)))
     return needs
 
 
-def _plan(ctx: Context, result: core.Advice, offers: list[core.Offer], rate: Decimal, today: date) -> list[PlannedBuy]:
+def _plan(ctx: Context, result: core.Advice, offers: list[plan_cost.Offer], rate: Decimal, horizon: Horizon) -> list[PlannedBuy]:
     """The purchases the solution makes, each with its cost and the figures of its reason."""
     plan = []
     by_sku = {o.sku: o for o in offers}
@@ -186,14 +201,14 @@ def _plan(ctx: Context, result: core.Advice, offers: list[core.Offer], rate: Dec
             o = by_sku[b.sku]
             unit = Decimal(o.price) / o.size * price.units_per_price
             covers = min(Fraction(o.size * b.count) / average, Fraction(o.months)) if average else Fraction(0)
-            cost = contracted(ctx.catalog.sku(b.sku).price * b.count, rate)[1]  # what the purchase of them charges
-            plan.append(PlannedBuy(b.sku, need.service, b.count, today + timedelta(days=30 * b.month), cost,
+            cost = plan_cost.purchase_cost(o, b.count, rate)  # what the purchase of them charges
+            plan.append(PlannedBuy(b.sku, need.service, b.count, horizon.starts[b.month], cost,
                                    (need.service, payg_unit, unit, covers), saving))
     return plan
 
 
-def _what_if(ctx: Context, account_id: str, usage: list[DailyUsage], held: list[core.Lot], offers: list[core.Offer], rate: Decimal,
-             today: date, what_if_days: int) -> core.TrafficWhatIf | None:
+def _what_if(ctx: Context, account_id: str, usage: list[DailyUsage], held: list[plan_cost.Lot], offers: list[plan_cost.Offer], rate: Decimal,
+             today: date, what_if_days: int) -> TrafficWhatIf | None:
     """The traffic what-if: the last days' traffic billed by volume and by daily peak bandwidth."""
     since = today - timedelta(days=what_if_days)
     volume = {s: sum(r.mainland + r.other for r in usage if r.service == s and r.day >= since) for s in TRAFFIC_SERVICES}
@@ -202,17 +217,16 @@ def _what_if(ctx: Context, account_id: str, usage: list[DailyUsage], held: list[
     peaks_by_day = daily_peaks(ctx, account_id, since, today - timedelta(days=1))
     peaks = {s: [p.get(s, 0) for p in peaks_by_day.values()] for s in TRAFFIC_SERVICES}
     traffic_held = [lot for lot in held if lot.service in TRAFFIC_SERVICES]
-    return core.traffic_what_if(what_if_days, volume, peaks, traffic_held, offers, ctx.catalog, rate)
+    return traffic_what_if(what_if_days, volume, peaks, traffic_held, offers, ctx.catalog, rate, Horizon.of(today, 12))
 
 
-def traffic_costs(ctx: Context, account_id: str, days: int = 30) -> core.TrafficWhatIf | None:
+def traffic_costs(ctx: Context, account_id: str, days: int = 30) -> TrafficWhatIf | None:
     """The last ``days`` days' traffic billed by volume and by daily peak bandwidth, with the
     account's packages (None without traffic): what each billing type would have cost."""
     now = ctx.now()
     today = shanghai_day(now)
     rate = wallet_rate(ctx, account_id, today)
-    held = _held(ctx, account_id, now, 1)
-    offers = [core.Offer(p.sku, p.service, p.size, contracted(p.price, rate)[1], max(1, p.validity.months))
-              for p in ctx.catalog.packages.values()]
+    held = _held(ctx, account_id, now, Horizon.of(today, 12))
+    offers = _offers(ctx, rate)
     usage = daily_usage(ctx, account_id, today - timedelta(days=days), today - timedelta(days=1))
     return _what_if(ctx, account_id, usage, held, offers, rate, today, days)

@@ -11,7 +11,6 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from ..domain import journal
-from ..domain.advice import TrafficWhatIf
 from ..domain.catalog import TRAFFIC_SERVICES, UnknownSku
 from ..domain.days import shanghai_day
 from ..domain.errors import BillingError
@@ -19,6 +18,7 @@ from ..domain.limits import MAX_COUNT
 from ..domain.model import Package, TrafficBilling
 from ..domain.purchase import Quote, quote, sell
 from ..domain.refund import check_refund
+from ..domain.traffic_what_if import TrafficWhatIf
 from ..domain.wallet import Payment, pay_back
 from ..storage import accounts as accounts_store
 from ..storage import books as books_store

@@ -92,6 +92,12 @@ def daily_usage(ctx: Context, account_id: str, first: date, last: date) -> list[
         return reads_store.daily_usage(conn, account_id, first, last)
 
 
+def month_payg(ctx: Context, account_id: str, month: date) -> dict[str, int]:
+    """Per service, the pay-as-you-go quantity billed so far in ``month`` (tiers count from it)."""
+    with ctx.db.read() as conn:
+        return reads_store.month_payg(conn, account_id, month)
+
+
 def daily_peaks(ctx: Context, account_id: str, first: date, last: date) -> dict[date, dict[str, int]]:
     """Per day, the bytes of the largest 5-minute window of each traffic direction (R8),
     whatever the billing type."""

@@ -53,6 +53,13 @@ def daily_usage(conn: Connection, account_id: str, first: date, last: date) -> l
     return [DailyUsage(day_value(r.day), r.service, r.mainland, r.other, r.settled_mainland + r.settled_other) for r in rows]
 
 
+def month_payg(conn: Connection, account_id: str, month: date) -> dict[str, int]:
+    """Per service, the pay-as-you-go quantity billed so far in ``month`` (what its tiers count from)."""
+    mp = schema.month_payg
+    rows = conn.execute(sa.select(mp.c.service, mp.c.quantity).where(mp.c.account_id == account_id, mp.c.month == month))
+    return {service: int(quantity) for service, quantity in rows}
+
+
 def daily_peak_bytes(conn: Connection, account_id: str, first: date, last: date) -> dict[date, dict[str, int]]:
     """Per day, the bytes of the largest 5-minute window of each traffic direction (R8)."""
     uw = schema.usage_windows
