@@ -67,9 +67,6 @@ class Advice:
         return sorted(((s.service, b) for s in self.services for b in s.buys), key=lambda x: (x[1].month, x[1].sku))
 
 
-ROUNDING_PER_DAY = Decimal("0.005")
-"""How far a day's billed line can be from its exact amount (rounded half up to the cent)."""
-
 Cost = Callable[[Sequence[Buy]], tuple[Decimal, Decimal]]
 """A plan's exact total and what it prepays (``simulate``), the order plans are compared in."""
 
@@ -92,10 +89,19 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
         mine = [lot for lot in held if lot.service == need.service]
         fr = frame(need, mine, horizon, offers)
 
-        def cost(buys: Sequence[Buy], fr: Frame = fr, price: PaygPrice = price) -> tuple[Decimal, Decimal]:
+        def model(buys: Sequence[Buy], fr: Frame = fr, price: PaygPrice = price) -> Outcome:
+            return simulate(fr, lots_of(buys, by_sku, horizon, rate), price, rate)
+
+        def cost(buys: Sequence[Buy]) -> tuple[Decimal, Decimal]:
             """(the model's exact total, what it prepays): the order plans are compared in."""
-            outcome = simulate(fr, lots_of(buys, by_sku, horizon, rate), price, rate)
+            outcome = model(buys)
             return outcome.total, outcome.packages
+
+        def close(plan: list[Buy], to: list[Buy]) -> bool:
+            """Whether the engine could bill ``plan`` no more than ``to`` (the model and the engine
+            differ by the rounding of each day's line at most)."""
+            a, b = model(plan), model(to)
+            return a.total - a.rounding <= b.total + b.rounding
 
         candidates: list[list[Buy]] = [[], *simple_plans(fr, offers, by_sku, horizon)]
         solved_gap: list[float] = []
@@ -116,12 +122,11 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
                 seen[key] = billed(need, mine, lots_of(buys, by_sku, horizon, rate), horizon, catalog, rate)
             return seen[key]
 
-        # the model and the engine differ by the rounding of each day's line at most: every plan
-        # the model puts that close to the best is judged by what the bills would say
-        slack = ROUNDING_PER_DAY * 2 * horizon.days + Decimal("0.02")
-        finalists = [c for c in [best, *candidates] if cost(c)[0] <= cost(best)[0] + slack]
+        # every plan the model puts within the rounding of the days' lines of the best is judged
+        # by what the bills would say
+        finalists = [c for c in [best, *candidates] if close(c, best)]
         chosen = min(finalists, key=lambda c: (engine(c).total, engine(c).packages))
-        buys, with_plan, savings = shown(chosen, engine)
+        buys, with_plan, savings = shown(chosen, engine, close)
         new = lots_of(buys, by_sku, horizon, rate)
         out.append(ServiceAdvice(
             need.service, tuple(buys), with_plan, engine([]),
@@ -130,18 +135,16 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
     return Advice(horizon.months, tuple(out), max(gaps, default=0.0), horizon)
 
 
-def shown(buys: list[Buy], engine: Callable[[Sequence[Buy]], Outcome]) -> tuple[list[Buy], Outcome, tuple[Decimal, ...]]:
+def shown(buys: list[Buy], engine: Callable[[Sequence[Buy]], Outcome], close: Callable[[list[Buy], list[Buy]], bool]
+          ) -> tuple[list[Buy], Outcome, tuple[Decimal, ...]]:
     """The plan as the settlement engine bills it: its outcome and what each purchase saves (the
-    plan without it costs this much more). A purchase that saves nothing by the engine's figure
-    (the model agrees with it up to the rounding of each day's line) is taken out, so the answer
-    never prepays for nothing and never costs more than buying nothing."""
-    while True:
-        outcome = engine(buys)
-        savings = tuple(engine([b for b in buys if b is not one]).total - outcome.total for one in buys)
-        idle = next((i for i, saving in enumerate(savings) if saving <= 0), None)
-        if idle is None:
-            return buys, outcome, savings
-        buys = [b for i, b in enumerate(buys) if i != idle]
+    plan without it costs this much more). Packages that save nothing by the engine's figure are
+    taken out first (``prune`` by the engine, trying only plans the model puts within the rounding
+    of the days' lines, ``close``), so the answer never prepays for nothing and every purchase
+    saves something."""
+    buys = prune(buys, lambda b: (engine(b).total, engine(b).packages), close)
+    outcome = engine(buys)
+    return buys, outcome, tuple(engine([b for b in buys if b is not one]).total - outcome.total for one in buys)
 
 
 def simple_plans(fr: Frame, offers: Sequence[Offer], by_sku: Mapping[str, Offer], horizon: Horizon) -> list[list[Buy]]:
@@ -156,9 +159,10 @@ def simple_plans(fr: Frame, offers: Sequence[Offer], by_sku: Mapping[str, Offer]
     return plans
 
 
-def prune(buys: list[Buy], cost: Cost) -> list[Buy]:
+def prune(buys: list[Buy], cost: Cost, close: Callable[[list[Buy], list[Buy]], bool] | None = None) -> list[Buy]:
     """Take out every package that saves nothing: while a purchase with fewer packages (halving
-    the step down to one) costs no more, buy fewer. Ties prepay less, exactly."""
+    the step down to one) costs no more, buy fewer. Ties prepay less, exactly. ``close(fewer,
+    buys)``: whether a plan is worth costing at all (None: every one)."""
     current = cost(buys)[0]
     changed = True
     while changed:
@@ -167,8 +171,8 @@ def prune(buys: list[Buy], cost: Cost) -> list[Buy]:
             step = b.count
             while step >= 1:
                 fewer = [*buys[:i], *([replace(b, count=b.count - step)] if b.count > step else []), *buys[i + 1:]]
-                total = cost(fewer)[0]
-                if total <= current:
+                total = cost(fewer)[0] if close is None or close(fewer, buys) else None
+                if total is not None and total <= current:
                     buys, current, changed = fewer, total, True
                     break
                 step //= 2

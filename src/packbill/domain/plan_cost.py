@@ -22,9 +22,10 @@ from fractions import Fraction
 from .catalog import Catalog, PaygPrice
 from .days import FIRST_DAY, add_months_rolling, day_start, month_start
 from .horizon import Horizon
-from .model import Balance, Package
+from .model import Balance, Package, TrafficBilling
 from .money import ZERO, round_line
 from .settlement import AccountState, UsageDay, settle_account
+from .traffic_billing import SwitchRequest
 from .wallet import DiscountRate, contracted
 
 
@@ -112,6 +113,9 @@ class Outcome:
     """Per new lot (index into the plan's lots), what it pays for."""
     monthly: tuple[Decimal, ...] = ()
     """What each month of the horizon costs: its pay-as-you-go and the packages bought in it."""
+    rounding: Decimal = ZERO
+    """(The model's outcome only) how far the engine's figure can be from it: half a cent for
+    each day that pays as it goes (each day's line is rounded) and for the total."""
 
     @property
     def total(self) -> Decimal:
@@ -204,6 +208,7 @@ def simulate(fr: Frame, new: Sequence[Lot], price: PaygPrice, rate: Decimal) -> 
     order = sorted(range(len(new)), key=lambda i: new[i].first)  # stable: the plan's order within a month
     left = {i: new[i].capacity for i in order}
     quantity = [0] * fr.months
+    paying_days = 0
     for j, want in enumerate(fr.mainland):
         for i in order:
             if want == 0:
@@ -213,10 +218,16 @@ def simulate(fr: Frame, new: Sequence[Lot], price: PaygPrice, rate: Decimal) -> 
                 left[i] -= take
                 want -= take
         quantity[fr.calendar[j]] += want + fr.other[j]
+        if want + fr.other[j]:
+            paying_days += fr.starts[j + 1] - fr.starts[j]
     payg = sum((payg_amount(price, q, fr.before if c == 0 else 0, rate) for c, q in enumerate(quantity)), Fraction(0))
     forfeited = sum((Fraction(lot.charge) * left[i] / lot.capacity for i, lot in enumerate(new)), Fraction(0))
     return Outcome(sum((lot.charge for lot in new), ZERO), round_line(payg), round_line(forfeited),
-                   {i: lot.capacity - left[i] for i, lot in enumerate(new)})
+                   {i: lot.capacity - left[i] for i, lot in enumerate(new)}, rounding=HALF_CENT * (paying_days + 1))
+
+
+HALF_CENT = Decimal("0.005")
+"""How far a rounded line can be from its exact amount (half up to the cent)."""
 
 
 # -- the engine: day by day ---------------------------------------------------------------------
@@ -242,8 +253,9 @@ def billed(need: Need, held: Sequence[Lot], new: Sequence[Lot], horizon: Horizon
         plan_ids.append((i, package.id))
     days = [UsageDay(horizon.day(d), {service: mainland[d]}, {service: other[d]}) for d in range(horizon.days) if mainland[d] or other[d]]
     state = AccountState(balances=balances, month_payg={(month_start(horizon.today), service): need.before} if need.before else {},
-                         rates=(DiscountRate(rate, FIRST_DAY),))
-    done = settle_account(days, state, catalog, run_at=day_start(horizon.end + timedelta(days=1)))
+                         rates=(DiscountRate(rate, FIRST_DAY),),
+                         switches=(SwitchRequest(TrafficBilling.TRAFFIC, day_start(FIRST_DAY)),))  # traffic is advised on traffic billing only
+    done = settle_account(days, state, catalog, run_at=day_start(horizon.end + timedelta(days=1)), paid=False)  # billed, not paid
     monthly = [ZERO] * horizon.months
     for line in done.lines:
         monthly[horizon.month_of(horizon.index(line.day))] += line.amount

@@ -245,16 +245,19 @@ def settle_account(
     *,
     run_at: datetime,
     settled_through: date | None = None,
+    paid: bool = True,
 ) -> AccountSettlement:
     """Settle an account's unsettled days, oldest first (R12).
 
     run_at: the moment of the run (its operator ``at``, or the clock); on its day, a supplement
     draws only on packages that have not expired by then, and every line is charged on it
     (vouchers valid that day first, then cash: R17, R18). settled_through: the last day a
-    finished run went through (every day up to it is settled for every account).
+    finished run went through (every day up to it is settled for every account). paid=False:
+    the lines are billed but not paid, the purse left as it is (what a plan would be billed:
+    the advisor, R27).
     """
     run_day = shanghai_day(run_at)
-    carry = _Carry.of(state)
+    carry = _Carry.of(state, paid)
     for usage in sorted(days, key=lambda u: u.day):
         if not any(usage.mainland.values()) and not any(usage.other.values()):
             continue
@@ -262,7 +265,7 @@ def settle_account(
         result = settle_day(carry.day_input(usage, state, supplement, run_day), catalog)
         carry.take(usage.day, result, run_at, run_day)
     new_state = replace(state, balances=carry.balances, month_payg=carry.month_payg, bandwidth_billed=carry.billed,
-                        settled=frozenset(carry.settled), purse=carry.purse)
+                        settled=frozenset(carry.settled), purse=carry.purse or state.purse)
     return AccountSettlement(tuple(carry.lines), new_state, carry.changed_remaining, carry.changed_payg, carry.changed_billed,
                              tuple(carry.done), tuple(carry.new), tuple(carry.events))
 
@@ -275,7 +278,7 @@ class _Carry:
     month_payg: dict[tuple[date, str], int]
     billed: dict[tuple[date, str], BandwidthBilled]
     settled: set[date]
-    purse: Purse
+    purse: Purse | None
     events: list[str] = field(default_factory=list)
     lines: list[BillLine] = field(default_factory=list)
     changed_remaining: dict[str, int] = field(default_factory=dict)
@@ -283,10 +286,20 @@ class _Carry:
     changed_billed: dict[tuple[date, str], BandwidthBilled] = field(default_factory=dict)
     done: list[date] = field(default_factory=list)
     new: list[date] = field(default_factory=list)
+    payg_of_month: dict[date, dict[str, int]] = field(default_factory=dict)
+    """``month_payg`` by month, and ``billed`` by day: what a day reads, without a scan of every
+    month and day carried so far (a run of many days)."""
+    billed_of_day: dict[date, dict[str, BandwidthBilled]] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, state: AccountState) -> _Carry:
-        return cls(dict(state.balances), dict(state.month_payg), dict(state.bandwidth_billed), set(state.settled), state.purse)
+    def of(cls, state: AccountState, paid: bool = True) -> _Carry:
+        carry = cls(dict(state.balances), dict(state.month_payg), dict(state.bandwidth_billed), set(state.settled),
+                    state.purse if paid else None)
+        for (month, service), q in state.month_payg.items():
+            carry.payg_of_month.setdefault(month, {})[service] = q
+        for (day, service), b in state.bandwidth_billed.items():
+            carry.billed_of_day.setdefault(day, {})[service] = b
+        return carry
 
     def day_input(self, usage: UsageDay, state: AccountState, supplement: bool, run_day: date) -> DayInput:
         day, month = usage.day, month_start(usage.day)
@@ -297,8 +310,8 @@ class _Carry:
             other=usage.other,
             balances=list(self.balances.values()),
             peaks=usage.peaks,
-            month_payg={s: q for (m, s), q in self.month_payg.items() if m == month},
-            bandwidth_billed={s: b for (d, s), b in self.billed.items() if d == day},
+            month_payg=dict(self.payg_of_month.get(month, {})),
+            bandwidth_billed=dict(self.billed_of_day.get(day, {})),
             supplement=supplement,
             usable_through=run_day if supplement else None,
             rate=rate_on(day, state.rates),
@@ -318,8 +331,10 @@ class _Carry:
             self.changed_remaining[package_id] = left
         for service, q in result.month_payg.items():
             self.month_payg[(month, service)] = self.changed_payg[(month, service)] = q
+            self.payg_of_month.setdefault(month, {})[service] = q
         for service, b in result.bandwidth_billed.items():
             self.billed[(day, service)] = self.changed_billed[(day, service)] = b
+            self.billed_of_day.setdefault(day, {})[service] = b
         self.done.append(day)
         if day not in self.settled:
             self.new.append(day)
