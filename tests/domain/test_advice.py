@@ -251,6 +251,41 @@ def test_the_model_agrees_with_the_settlement_engine_on_random_plans(months, sta
     assert sum(engine.monthly, D(0)) == engine.total
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    months=st.integers(1, 2),
+    start=st.sampled_from(STARTS),
+    demand=st.lists(st.integers(10**8, 2 * 10**9), min_size=2, max_size=2),
+    held=st.lists(st.tuples(st.integers(0, 60), st.integers(10**7, 10**9)), max_size=2),
+    price=st.tuples(st.integers(1500, 5500), st.integers(550, 600)),
+)
+def test_large_volumes_get_the_brute_force_optimum_with_more_than_100_packages(months, start, demand, held, price):
+    """Issue 22, case 2, against brute force: 10^8 to 2 x 10^9 calls a month (a purchase of 100
+    packages of 10 million holds 10^9), a 10m and a 1m package (each at a price that may save or
+    tie), every count of each bought now up to what the usage could use."""
+    horizon = Horizon.of(start, months)
+    need = Need("ai.face", tuple(demand[:months]), (0,) * months)
+    offers = [Offer("big", "ai.face", 10**7, D(price[0]), 12), Offer("small", "ai.face", 10**6, D(price[1]), 12)]
+    lots = [Lot("ai.face", 0, min(last, horizon.days - 1), size) for last, size in held]
+    fr = frame(need, lots, horizon, offers)
+    by_sku = {o.sku: o for o in offers}
+    payg = replace(PRICES["flat"], tiers=(Tier(None, D("0.0005")),))  # 0.0005 a call: a 10m package saves below 5,000.00
+    most = sum(fr.mainland) // 10**7 + 1
+
+    def total(big, small):
+        return simulate(fr, lots_of([b for b in (Buy("big", big, 0), Buy("small", small, 0)) if b.count], by_sku, horizon),
+                        payg, D(1)).total
+
+    # ten small ones hold what a big one does and cost no less: an optimum never needs ten of them
+    every = {(n, m): total(n, m) for n in range(most + 1) for m in range(10)}
+    brute = min(every.values())
+    chosen = solve_service(fr, offers, payg, D(1), horizon)
+    cost = simulate(fr, lots_of(chosen, by_sku, horizon), payg, D(1)).total
+    assert cost <= brute + D("0.01")
+    if min(c for (n, _), c in every.items() if n <= 100) > brute + D("0.01"):  # the optimum needs more than 100 of them
+        assert sum(b.count for b in chosen if b.sku == "big") > 100  # not capped at one purchase's 100
+
+
 # -- issue 22: no artificial bounds, never worse than simple, ties prepay less, the same under load ---
 
 def test_a_large_account_is_advised_more_than_100_packages():
