@@ -75,12 +75,14 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
            horizon: Horizon, node_limit: int = NODE_LIMIT) -> Advice:
     """R27: the cheapest purchases for each service, and what they cost with usage as forecast,
     20 % lower and 20 % higher, against buying nothing. The candidates are the solver's plan,
-    buying nothing and the simple plans (one SKU bought now); the model's cheapest, with every
-    package that saves nothing taken out (``prune``), and every candidate within the rounding of
-    the days' lines of it are judged by the settlement engine, whose cheapest (ties prepay less)
-    is checked purchase by purchase (``shown``): never worse than buying nothing or a simple plan,
-    never a package that saves nothing, and an answer even when the solver finds none (then with
-    the proven gap to the model's lower bound)."""
+    buying nothing and the simple plans (one SKU bought now); the cheapest at the exact prices
+    (the model), with every package that saves nothing taken out (``prune``: ties prepay less),
+    is checked and billed by the settlement engine (``shown``). Savings that come only from the
+    rounding of the days' lines (half a cent a day at most) do not make a package worth buying:
+    they hang on how usage falls across days, which no forecast knows. Never worse than buying
+    nothing, never worse than a simple plan at the exact prices, never a package that saves
+    nothing, and an answer even when the solver finds none (then with the proven gap to the
+    model's lower bound)."""
     by_sku = {o.sku: o for o in offers}
     out = []
     gaps: list[float] = []
@@ -122,11 +124,7 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
                 seen[key] = billed(need, mine, lots_of(buys, by_sku, horizon, rate), horizon, catalog, rate)
             return seen[key]
 
-        # every plan the model puts within the rounding of the days' lines of the best is judged
-        # by what the bills would say
-        finalists = [c for c in [best, *candidates] if close(c, best)]
-        chosen = min(finalists, key=lambda c: (engine(c).total, engine(c).packages))
-        buys, with_plan, savings = shown(chosen, engine, close)
+        buys, with_plan, savings = shown(best, engine, close)
         new = lots_of(buys, by_sku, horizon, rate)
         out.append(ServiceAdvice(
             need.service, tuple(buys), with_plan, engine([]),
@@ -138,11 +136,14 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
 def shown(buys: list[Buy], engine: Callable[[Sequence[Buy]], Outcome], close: Callable[[list[Buy], list[Buy]], bool]
           ) -> tuple[list[Buy], Outcome, tuple[Decimal, ...]]:
     """The plan as the settlement engine bills it: its outcome and what each purchase saves (the
-    plan without it costs this much more). Packages that save nothing by the engine's figure are
-    taken out first (``prune`` by the engine, trying only plans the model puts within the rounding
-    of the days' lines, ``close``), so the answer never prepays for nothing and every purchase
-    saves something."""
+    plan without it is billed this much more). ``buys`` already saves at the exact prices (the
+    model); a package that saves nothing as billed is taken out too (``prune`` by the engine,
+    trying only plans the model puts within the rounding of the days' lines, ``close``), and a
+    plan billed no less than buying nothing is not advised. So every purchase advised saves
+    something both ways, and the answer is never billed more than buying nothing."""
     buys = prune(buys, lambda b: (engine(b).total, engine(b).packages), close)
+    if buys and engine(buys).total >= engine([]).total:
+        buys = []
     outcome = engine(buys)
     return buys, outcome, tuple(engine([b for b in buys if b is not one]).total - outcome.total for one in buys)
 
