@@ -60,7 +60,7 @@ def _advice_block(ctx: services.Context, account_id: str, lang: str) -> dict | N
     a = found.advice
     if not a.services and found.what_if is None and found.enough_usage:
         return None
-    months = [f"{start:%m-%d}" for start in found.horizon.starts[:-1]]  # each month of the horizon from its first day
+    months = [start.isoformat() for start in found.horizon.starts[:-1]]  # each month of the horizon from its first day
     forecast = [(present.service_name(ctx.catalog, service, lang), [present.quantity(service, q, lang) for q in per_month])
                 for service, per_month in found.forecast.items()]
     now_buys = [p for p in found.plan if p.buy_on == found.today]
