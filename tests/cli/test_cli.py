@@ -238,7 +238,7 @@ def test_the_settlement_progress_counts_accounts(db_url):
 
 def test_help_groups_the_commands_by_who_uses_them_in_whole_sentences():
     """Issue 21: ``--help`` lists the customers' commands, the money, the books and the operations
-    apart (no catch-all "Commands" panel), and every help text is a sentence."""
+    apart (no catch-all "Commands" panel), and every help text is a sentence, shown whole."""
     import typer.main
 
     from packbill.cli.main import PANELS
@@ -260,6 +260,8 @@ def test_help_groups_the_commands_by_who_uses_them_in_whole_sentences():
             text = re.sub(r"\s*\\?\[default:.*\]$", "", getattr(param, "help", None) or "").strip()
             if getattr(param, "help", None) is not None and not (text[:1].isupper() and text.endswith(".")):
                 bad.append(f"{path} {param.name}: {text!r}")
+            if re.search(r"(?<!\\)\[", text):  # Rich reads an unescaped [...] as markup and drops it from the help
+                bad.append(f"{path} {param.name}: unescaped [ in {text!r}")
         for name, sub in getattr(command, "commands", {}).items():
             bad += sentences(sub, f"{path} {name}")
         return bad

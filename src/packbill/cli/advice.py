@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -22,14 +21,14 @@ GROUPS = {}
 
 
 
-def _forecast_table(view) -> Table:
-    """The usage the plan is for, per service and 30-day month."""
-    planned = Table(title="usage planned for, per 30 days")
-    planned.add_column("service")
-    for m in range(view.months):
-        planned.add_column(f"{view.today + timedelta(days=30 * m):%m-%d}", justify="right")
-    for svc, per_month in view.forecast.items():
-        planned.add_row(svc, *(present.quantity(svc, q) for q in per_month))
+def _forecast_table(view, catalog, lang: str) -> Table:
+    """The usage the plan is for, per month of the horizon (each from its first day) and service."""
+    planned = Table(title="usage planned for, a month from each day")
+    planned.add_column("month from")
+    for svc in view.forecast:
+        planned.add_column(present.service_name(catalog, svc, lang), justify="right")
+    for m, start in enumerate(view.horizon.starts[:-1]):
+        planned.add_row(start.isoformat(), *(present.quantity(svc, per_month[m]) for svc, per_month in view.forecast.items()))
     return planned
 
 
@@ -49,14 +48,14 @@ def _sums(a) -> Table:
 @app.command()
 def advise(
     account_id: str,
-    forecast: Annotated[Path | None, typer.Option(help='A JSON file {"<service>": [quantity per month, ...]} to plan for '
+    forecast: Annotated[Path | None, typer.Option(help='A JSON file {"<service>": \\[quantity per month, ...]} to plan for '
                                                           "instead of the past usage.")] = None,
     window_days: Annotated[int, typer.Option(help="Days of past usage to project from.")] = 90,
-    horizon_months: Annotated[int, typer.Option(help="How many 30-day months to plan for.")] = 12,
+    horizon_months: Annotated[int, typer.Option(help="How many months to plan for, from today (12: to the day before the same date next year).")] = 12,
     what_if_days: Annotated[int, typer.Option(help="Past days for the traffic billing what-if.")] = 30,
     format: Annotated[str, typer.Option(help="The output: table or json.")] = "table",
     lang: Annotated[str, typer.Option(help="The language of the reasons: en or zh.")] = "en",
-    method: Annotated[str, typer.Option(help="The forecast: flat (the window's daily average, every month) or trend.")] = "flat",
+    method: Annotated[str, typer.Option(help="The forecast: flat (the window's daily average times each month's days) or trend.")] = "flat",
     db: DbOpt = None,
 ) -> None:
     """Advise the cheapest packages to buy and when, with the cost with and without them, and the traffic billing what-if."""
@@ -80,7 +79,7 @@ def advise(
         return
     basis = "your forecast" if view.source == "forecast" else f"projected {view.method} from the last {window_days} days"
     if view.forecast:
-        console.print(_forecast_table(view))
+        console.print(_forecast_table(view, ctx.catalog, lang))
     if view.switch_first:
         console.print("[bold]switch to daily peak bandwidth billing first[/bold]: it costs less than traffic billing even with "
                       "traffic packages, so no traffic package is advised")
@@ -95,7 +94,8 @@ def advise(
         console.print("buy nothing: pay-as-you-go and the packages held cost least")
     console.print(_sums(a))
     if view.excluded and not view.switch_first:
-        console.print(f"left out: {', '.join(view.excluded)} (billed by daily peak bandwidth now)")
+        console.print(f"left out: {', '.join(present.service_name(ctx.catalog, s, lang) for s in view.excluded)} "
+                      "(billed by daily peak bandwidth now)")
     w = view.what_if
     if w is not None:
         console.print(f"traffic, the last {w.days} days: by volume {present.money(w.traffic)}, by daily peak bandwidth "
