@@ -104,4 +104,4 @@ def test_the_largest_forecast_the_contract_allows_gets_an_answer_not_a_5xx(api):
         assert r.status_code == 200, (q, r.text)
         body = r.json()
         assert Decimal(body["cost_with_plan"]) < Decimal(body["cost_without_plan"]) and body["plan"]
-        assert all(Decimal(p["saving"]) > 0 for p in body["plan"])
+        assert all(Decimal(p["saving"]) > 0 for p in body["plan"]) and body["optimal"] is True and body["gap"] == 0
