@@ -44,7 +44,7 @@ def test_purchase_list_refund_flow(api):
     assert r.status_code == 201 and r.json()["amount"] == "100.00"
     pkgs = r.json()["packages"]
     assert set(pkgs[0]) == {"id", "sku", "service", "size", "remaining", "price", "purchased_at", "first_day", "last_day", "status",
-                            "list_price", "remaining_now"}  # list_price: wave 2 (R16); remaining_now (R26)
+                            "list_price", "remaining_now", "forecast"}  # list_price: wave 2 (R16); remaining_now (R26); forecast (R29)
     listed = me.get(f"/v1/accounts/{acc['id']}/packages").json()["packages"]
     assert [p["id"] for p in listed] == [p["id"] for p in pkgs]
     r = me.post(f"/v1/accounts/{acc['id']}/packages/{pkgs[0]['id']}/refund")

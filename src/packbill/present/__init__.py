@@ -18,10 +18,11 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from ..domain.catalog import BANDWIDTH_SERVICES, PRICE_UNIT_LABEL, TRAFFIC_SERVICES, Catalog
+from ..domain.catalog import AI_SERVICES, BANDWIDTH_SERVICES, PRICE_UNIT_LABEL, TRAFFIC_SERVICES, Catalog
 from ..domain.days import SHANGHAI, Validity
 from ..domain.model import BillLine
 from ..domain.money import BYTES_PER_GB, CENT, bps_to_mbps
+from ..domain.package_forecast import PackageForecast
 from ..domain.reference import PackageView
 from ..domain.reminders import Reminder
 
@@ -129,8 +130,9 @@ def quantity_json(service: str, amount: int) -> int | str:
     return mbps_json(amount) if service in BANDWIDTH_SERVICES else amount
 
 
-def package_json(view: PackageView, remaining_now: int | None = None) -> dict[str, Any]:
-    """A package; ``remaining_now``: what it has left now with the unsettled usage (R26, an estimate)."""
+def package_json(view: PackageView, remaining_now: int | None = None, forecast: PackageForecast | None = None) -> dict[str, Any]:
+    """A package; ``remaining_now``: what it has left now with the unsettled usage (R26, an
+    estimate); ``forecast``: when it runs out or what it forfeits at the recent rate (R29)."""
     p = view.package
     return {
         "id": p.id,
@@ -145,7 +147,34 @@ def package_json(view: PackageView, remaining_now: int | None = None) -> dict[st
         "status": view.status.value,
         "list_price": money_json(p.list_price if p.list_price is not None else p.price),
         "remaining_now": remaining_now,
+        "forecast": None if forecast is None else {
+            "runs_out_on": forecast.runs_out_on.isoformat() if forecast.runs_out_on else None,
+            "forfeit_quantity": forecast.forfeit_quantity, "forfeit_value": money_json(forecast.forfeit_value)},
     }
+
+
+def rough_quantity(service: str, amount: int, lang: str = "en") -> str:
+    """A quantity as people say it roughly: "723 万次", "1.2 万次" / "7.23 million calls"; traffic in GB or TB."""
+    if service not in AI_SERVICES:
+        return quantity(service, amount, lang)
+    if lang == "zh":
+        if amount < 10_000:
+            return f"{amount:,} 次"
+        wan = Decimal(amount) / 10_000
+        return f"{wan.quantize(Decimal(1) if wan >= 100 else Decimal('0.1'), rounding=ROUND_HALF_UP).normalize():,f} 万次"
+    if amount < 1_000_000:
+        return f"{amount:,} calls"
+    return f"{(Decimal(amount) / 10**6).quantize(CENT, rounding=ROUND_HALF_UP).normalize():f} million calls"
+
+
+def forecast_text(forecast: PackageForecast, service: str, lang: str = "en") -> str:
+    """R29 in words: "按近 30 天用量，预计 2027-03-02 用完" / "预计到期作废约 723 万次，价值 14,460.00 元"."""
+    from .words import word
+
+    if forecast.forfeits:
+        return word("console", "forecast_forfeit", lang, quantity=rough_quantity(service, forecast.forfeit_quantity, lang),
+                    value=money(forecast.forfeit_value))
+    return word("console", "forecast_runs_out", lang, day=forecast.runs_out_on.isoformat() if forecast.runs_out_on else "")
 
 
 def paid_json(payment) -> dict[str, str]:

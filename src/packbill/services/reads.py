@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from ..domain.days import shanghai_day
 from ..domain.draw_order import in_draw_order
 from ..domain.errors import InvalidRequest
 from ..domain.model import BillLine, PackageStatus
+from ..domain.package_forecast import RECENT_DAYS, PackageForecast, daily_rates, forecast_packages
 from ..domain.reference import PackageView
 from ..domain.reminders import PackageHistory, Reminder, reminders_at
 from ..domain.status import package_status
@@ -45,6 +47,24 @@ def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, 
     remaining = {p.id: r for p, r in held}
     views = [PackageView(p, remaining[p.id], package_status(p, remaining[p.id], as_of, mode, day)) for p in in_draw_order(p for p, _ in held)]
     return [v for v in views if wanted is None or v.status is wanted]
+
+
+def package_forecasts(ctx: Context, account_id: str, left: Mapping[str, int]) -> dict[str, PackageForecast]:
+    """R29: each active package's forecast now, at the account's mainland usage rate of the last 30
+    days (none for a service without usage), from what it has left now (``left``: the R26
+    estimate the package list shows), at the traffic billing type in force today."""
+    now = ctx.now()
+    today = shanghai_day(now)
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, account_id)
+        held = packages_store.account_packages(conn, account_id)
+        mode = mode_on(today, requested_by(accounts_store.load_switches(conn, account_id), now))
+        usage = reads.daily_usage(conn, account_id, today - timedelta(days=RECENT_DAYS), today - timedelta(days=1))
+    recent: dict[str, int] = {}
+    for row in usage:
+        recent[row.service] = recent.get(row.service, 0) + row.mainland
+    active = [(p, left.get(p.id, remaining)) for p, remaining in held if p.refunded_at is None]
+    return forecast_packages(active, daily_rates(recent), today, mode)
 
 
 def bills(ctx: Context, account_id: str, first: date, last: date) -> list[BillLine]:

@@ -31,7 +31,8 @@ def router(deps: Deps) -> APIRouter:
     def list_packages(account_id: deps.AccountId, status: str | None = None, as_of: str | None = None):
         views = services.list_packages(ctx, account_id, moment(as_of, "as_of"), status)
         now = services.remaining_now(ctx, account_id) if as_of is None else {}
-        return {"packages": [present.package_json(v, now.get(v.package.id)) for v in views]}
+        ahead = services.package_forecasts(ctx, account_id, now) if as_of is None else {}
+        return {"packages": [present.package_json(v, now.get(v.package.id), ahead.get(v.package.id)) for v in views]}
 
     def refund_out(account_id: str, result: services.Refund) -> tuple[int, dict]:
         package_id = result.package.id

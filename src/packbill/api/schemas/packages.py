@@ -18,6 +18,13 @@ class RefundIn(In):
     at: StrictStr | None = None
 
 
+class PackageForecastOut(BaseModel):
+    runs_out_on: str | None = Field(description="R29: the day it runs out at the last 30 days' rate, YYYY-MM-DD; null when it lasts "
+                                    "to its last day")
+    forfeit_quantity: int = Field(description="what will be left at its last day and forfeited, in the package's unit")
+    forfeit_value: str = Field(description="the contracted value of that, CNY")
+
+
 class PackageOut(BaseModel):
     id: str
     sku: str = Field(description="<service>.<size label>, e.g. ai.face.100k")
@@ -32,6 +39,9 @@ class PackageOut(BaseModel):
     list_price: str = Field(description="the catalog price it was bought at, CNY; price is its contracted share")
     remaining_now: int | None = Field(None, description="R26: what is left now, counting usage not settled yet, estimated "
                                       "by the settlement rules (an estimate; settlement is the truth); null when as_of is given")
+    forecast: PackageForecastOut | None = Field(None, description="R29: at the last 30 days' mainland usage rate, when it runs out "
+                                                "or what it forfeits; null without recent usage, for a package no longer active, "
+                                                "and when as_of is given")
 
 
 class PaidOut(BaseModel):

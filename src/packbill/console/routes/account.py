@@ -25,6 +25,7 @@ def router(pages: Pages) -> APIRouter:
         packages = services.list_packages(ctx, account_id)
         refundable = _refundable(ctx, v.account, packages)
         now_left = services.remaining_now(ctx, account_id)  # R26: with the usage not settled yet, estimated
+        ahead = services.package_forecasts(ctx, account_id, now_left)  # R29: at the last 30 days' rate
         rows = [
             {"view": p, "share": 100 * p.remaining / p.package.size,
              "remaining": present.quantity(p.package.service, p.remaining, lang),
@@ -32,7 +33,9 @@ def router(pages: Pages) -> APIRouter:
              if now_left.get(p.package.id, p.remaining) != p.remaining else None,
              "size": present.quantity(p.package.service, p.package.size, lang),
              "days_left": (p.package.last_day - today).days + 1 if p.status.value not in ("expired", "refunded") else None,
-             "refundable": p.package.id in refundable}
+             "refundable": p.package.id in refundable,
+             "forecast": present.forecast_text(ahead[p.package.id], p.package.service, lang) if p.package.id in ahead else None,
+             "forfeits": p.package.id in ahead and ahead[p.package.id].forfeits}
             for p in packages
         ]
         reminders = [{"kind": x.kind, "day": x.day, "message": present.reminder_message(x, ctx.catalog, lang)}

@@ -1,0 +1,63 @@
+"""R29: each active package's forecast at the account's recent rate (worked by hand)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal as D
+from fractions import Fraction
+
+from packbill.domain.days import SHANGHAI
+from packbill.domain.model import Package, TrafficBilling
+from packbill.domain.package_forecast import daily_rates, forecast_packages
+
+TODAY = date(2027, 3, 1)
+
+
+def package(pid: str, service: str, size: int, price: str, last_day: date, seq: int, sku: str = "x") -> Package:
+    return Package(pid, "acc", sku, service, size, D(price), datetime(2027, 1, 1, 10, tzinfo=SHANGHAI) + timedelta(minutes=seq), seq,
+                   date(2027, 1, 1), last_day)
+
+
+def test_a_package_runs_out_on_the_day_its_last_call_is_drawn():
+    # 900,000 pet calls in the last 30 days: 30,000 a day from tomorrow; 1,000,000 left lasts
+    # 33 days and a third: the 34th day (2027-04-04) draws its last 10,000
+    p = package("p1", "ai.pet", 1_000_000, "2200", TODAY + timedelta(days=200), 1)
+    (f,) = forecast_packages([(p, 1_000_000)], daily_rates({"ai.pet": 900_000}), TODAY, TrafficBilling.TRAFFIC).values()
+    assert f.runs_out_on == date(2027, 4, 4) and f.forfeit_quantity == 0 and not f.forfeits
+
+
+def test_what_is_left_at_the_last_day_is_forfeited_at_its_contracted_value():
+    # 27,700 a day for the 100 days from tomorrow to its last day: 2,770,000 of 10,000,000 drawn;
+    # 7,230,000 forfeited, worth 20,000.00 x 0.723 = 14,460.00
+    p = package("p1", "ai.pet", 10_000_000, "20000", TODAY + timedelta(days=100), 1)
+    (f,) = forecast_packages([(p, 10_000_000)], daily_rates({"ai.pet": 831_000}), TODAY, TrafficBilling.TRAFFIC).values()
+    assert (f.runs_out_on, f.forfeit_quantity, f.forfeit_value) == (None, 7_230_000, D("14460.00"))
+
+
+def test_packages_are_drawn_in_purchase_order_and_a_later_one_starts_when_the_first_runs_out():
+    # 10,000 a day: the first bought (500,000 left) runs out on day 50 (2027-04-20); the second
+    # (1,000,000) draws from day 51 to its last day (day 80): 300,000, forfeiting 700,000 (1,540.00)
+    first = package("a", "ai.pet", 1_000_000, "2200", TODAY + timedelta(days=300), 1)
+    second = package("b", "ai.pet", 1_000_000, "2200", TODAY + timedelta(days=80), 2)
+    f = forecast_packages([(second, 1_000_000), (first, 500_000)], daily_rates({"ai.pet": 300_000}), TODAY, TrafficBilling.TRAFFIC)
+    assert f["a"].runs_out_on == date(2027, 4, 20) and f["a"].forfeit_quantity == 0
+    assert (f["b"].runs_out_on, f["b"].forfeit_quantity, f["b"].forfeit_value) == (None, 700_000, D("1540.00"))
+
+
+def test_no_recent_usage_no_forecast_and_frozen_traffic_packages_forfeit_everything():
+    face = package("f", "ai.face", 100_000, "50", TODAY + timedelta(days=30), 1)
+    up = package("t", "traffic.up", 10**12, "150", TODAY + timedelta(days=30), 2)
+    rates = daily_rates({"ai.face": 0, "traffic.up": 3 * 10**11})
+    f = forecast_packages([(face, 100_000), (up, 10**12)], rates, TODAY, TrafficBilling.DAILY_PEAK_BANDWIDTH)
+    assert "f" not in f  # none without usage (R29)
+    assert f["t"].forfeit_quantity == 10**12 and f["t"].forfeit_value == D("150.00")  # frozen while billed by peak bandwidth (R7)
+    # on traffic billing 10 GB a day draws 300 GB in its 30 days: 700 GB forfeited, 105.00
+    g = forecast_packages([(up, 10**12)], rates, TODAY, TrafficBilling.TRAFFIC)
+    assert (g["t"].runs_out_on, g["t"].forfeit_quantity, g["t"].forfeit_value) == (None, 7 * 10**11, D("105.00"))
+
+
+def test_a_rate_that_is_not_whole_draws_the_exact_sum():
+    # 100 calls in 30 days: 3 1/3 a day; the 30 days from tomorrow draw exactly 100
+    p = package("p", "ai.face", 1000, "50", TODAY + timedelta(days=30), 1)
+    (f,) = forecast_packages([(p, 1000)], {"ai.face": Fraction(100, 30)}, TODAY, TrafficBilling.TRAFFIC).values()
+    assert f.forfeit_quantity == 900 and f.forfeit_value == D("45.00")
