@@ -39,3 +39,33 @@ def test_each_active_package_says_when_it_runs_out_or_what_it_forfeits(api):
     assert listed["ai.tags.100k"]["forecast"] is None  # no recent usage of the service: no forecast (R29)
     past = me.get(f"/v1/accounts/{account['id']}/packages", params={"as_of": FIXED_NOW.isoformat()}).json()["packages"]
     assert all(p["forecast"] is None for p in past)  # forecasts are made now, not as of a moment
+
+
+def test_forfeit_expected_is_a_reminder_a_message_and_a_webhook_event_once_per_notice(api, ctx):
+    """R29: a 1m face package bought 345 days ago, 30,000 face calls drawn in the last 30 days
+    (970,000 left), its last day 2027-06-20: at 1,000 a day the 19 days from tomorrow draw 19,000
+    and 951,000 lapse (475.50 of its 500.00): the 30-day notice, once however often the sweep
+    looks; 13 days later, the 7-day notice."""
+    from packbill.services import inbox, sweep
+
+    account = api.new_account("Lapse Co")
+    op = api.as_(OPERATOR)
+    path = f"/v1/accounts/{account['id']}"
+    assert op.post(f"{path}/packages", json={"sku": "ai.face.1m", "at": (FIXED_NOW - timedelta(days=345)).isoformat()}).status_code == 201
+    assert op.post(f"{path}/usage", json={"events": usage("ai.face", 1_000)}).status_code == 202
+    (package,) = op.get(f"{path}/packages").json()["packages"]
+    assert package["last_day"] == "2027-06-20" and package["remaining_now"] == 970_000
+    assert package["forecast"] == {"runs_out_on": None, "forfeit_quantity": 951_000, "forfeit_value": "475.50"}
+    reminders = op.get(f"{path}/reminders").json()["reminders"]
+    notice = next(r for r in reminders if r["kind"] == "forfeit_expected")
+    assert "预计还剩约 95.1 万次" in notice["message_zh"] and "forfeited, not refunded" in notice["message"]
+    assert sweep.sweep(ctx, [account["id"]]) >= 1 and sweep.sweep(ctx, [account["id"]]) == 0  # once
+    events = [e for e in inbox.events(ctx, account_id=account["id"]) if e.type == "reminder.forfeit_expected"]
+    assert len(events) == 1 and events[0].data["notice"] == 30
+    found = op.get(f"{path}/messages", params={"category": "packages"}).json()["messages"]
+    text = next(m["text"] for m in found if m["type"] == "reminder.forfeit_expected")
+    assert text == "按近 30 天用量，人脸检测资源包-100万次到期（2027-06-20）时预计作废约 95.1 万次，价值 475.50 元。"
+    ctx.clock = lambda: FIXED_NOW + timedelta(days=13)  # 7 days before its last day
+    assert sweep.sweep(ctx, [account["id"]]) >= 1 and sweep.sweep(ctx, [account["id"]]) == 0
+    notices = sorted(e.data["notice"] for e in inbox.events(ctx, account_id=account["id"]) if e.type == "reminder.forfeit_expected")
+    assert notices == [7, 30]

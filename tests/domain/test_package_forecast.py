@@ -61,3 +61,19 @@ def test_a_rate_that_is_not_whole_draws_the_exact_sum():
     p = package("p", "ai.face", 1000, "50", TODAY + timedelta(days=30), 1)
     (f,) = forecast_packages([(p, 1000)], {"ai.face": Fraction(100, 30)}, TODAY, TrafficBilling.TRAFFIC).values()
     assert f.forfeit_quantity == 900 and f.forfeit_value == D("45.00")
+
+
+def test_a_package_expected_to_forfeit_is_announced_30_and_7_days_before_its_last_day():
+    from packbill.domain.package_forecast import PackageForecast
+    from packbill.domain.reminders import forfeit_reminders
+
+    p = package("p", "ai.pet", 10_000_000, "20000", TODAY + timedelta(days=40), 1)
+    forfeits = {"p": PackageForecast(None, 7_230_000, D("14460.00"))}
+    notices = {days: forfeit_reminders(p.last_day - timedelta(days=days), [p], forfeits, {"p": 9_000_000}) for days in (40, 31, 30, 12, 7, 0)}
+    assert [len(notices[d]) for d in (40, 31)] == [0, 0]  # not yet
+    assert [r.notice for d in (30, 12) for r in notices[d]] == [30, 30]  # the 30-day notice (given late if missed on its day)
+    assert [r.notice for d in (7, 0) for r in notices[d]] == [7, 7]
+    (r,) = notices[30]
+    assert (r.kind, r.days_left, r.remaining, r.forecast.forfeit_value) == ("forfeit_expected", 31, 9_000_000, D("14460.00"))
+    # a forecast that runs out before its last day forfeits nothing: no notice
+    assert forfeit_reminders(p.last_day - timedelta(days=7), [p], {"p": PackageForecast(TODAY, 0, D("0.00"))}, {}) == []

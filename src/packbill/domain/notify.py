@@ -28,6 +28,7 @@ EVENT_TYPES = (
     "reminder.low",
     "reminder.exhausted",
     "reminder.frozen",
+    "reminder.forfeit_expected",
     "wallet.low_balance",
     "wallet.arrears",
     "wallet.suspended",
@@ -39,7 +40,7 @@ EVENT_TYPES = (
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "packages": ("package.bought", "package.refunded", "package.expired", "reminder.expiring", "reminder.low",
-                 "reminder.exhausted", "reminder.frozen"),
+                 "reminder.exhausted", "reminder.frozen", "reminder.forfeit_expected"),
     "bills": ("day.settled", "statement.final"),
     "money": ("wallet.low_balance", "wallet.arrears", "wallet.suspended", "wallet.reclaim_due", "wallet.arrears_lifted",
               "wallet.topped_up"),
@@ -137,7 +138,8 @@ def reminder_event(r: Reminder, frozen_since: str | None = None) -> tuple[str, d
     """A package reminder (R11) as (type, data, once-key). The key makes it one event however
     many times and by whichever process it is noticed: low once per package and threshold,
     exhausted once per package, expiring once per package and day, frozen once per package and
-    stretch of daily-peak-bandwidth billing (``frozen_since``)."""
+    stretch of daily-peak-bandwidth billing (``frozen_since``), forfeit_expected once per package
+    and notice (30 and 7 days before its last day, R29)."""
     data: dict[str, Any] = {"package_id": r.package_id, "sku": r.package.sku, "service": r.package.service, "day": r.day.isoformat(),
                             "remaining": r.remaining}
     if r.kind == "low":
@@ -149,6 +151,10 @@ def reminder_event(r: Reminder, frozen_since: str | None = None) -> tuple[str, d
         data["days_left"] = r.days_left
         data["last_day"] = r.package.last_day.isoformat()
         key = f"expiring:{r.package_id}:{r.day.isoformat()}"
+    elif r.kind == "forfeit_expected" and r.forecast is not None:
+        data.update(last_day=r.package.last_day.isoformat(), days_left=r.days_left, notice=r.notice,
+                    forfeit_quantity=r.forecast.forfeit_quantity, forfeit_value=str(r.forecast.forfeit_value))
+        key = f"forfeit_expected:{r.package_id}:{r.notice}"
     else:
         key = f"frozen:{r.package_id}:{frozen_since or r.day.isoformat()}"
     return f"reminder.{r.kind}", data, key

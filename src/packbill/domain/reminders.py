@@ -8,12 +8,13 @@ the presentation layer in Chinese or English. A delivery channel can key each re
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
 from .model import Package, TrafficBilling
+from .package_forecast import PackageForecast
 from .status import remaining_of
 from .traffic_billing import is_frozen
 
@@ -23,7 +24,7 @@ EXPIRY_NOTICE_DAYS = 7
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
-    """kind: expiring, low, exhausted or frozen.
+    """kind: expiring, low, exhausted, frozen or forfeit_expected (R29).
 
     day: the day it concerns (for low and exhausted the day the package crossed the line).
     package: the package; remaining: what it had left on the day asked about.
@@ -37,6 +38,10 @@ class Reminder:
     remaining: int
     threshold: Decimal | None = None
     days_left: int | None = None
+    forecast: PackageForecast | None = None
+    """For forfeit_expected (R29): what it is expected to forfeit at its last day."""
+    notice: int | None = None
+    """For forfeit_expected: the notice it is (30 or 7 days before the last day)."""
 
     @property
     def package_id(self) -> str:
@@ -92,3 +97,26 @@ def reminders_at(
         if is_frozen(p.service, mode):
             out.append(Reminder("frozen", p, day, remaining))
     return out
+
+
+FORFEIT_NOTICES = (7, 30)
+"""R29: a package expected to forfeit something is announced 30 and 7 days before its last day."""
+
+
+def forfeit_reminders(day: date, packages: Iterable[Package], forecasts: Mapping[str, PackageForecast],
+                      remaining: Mapping[str, int]) -> list[Reminder]:
+    """R29: on ``day``, a reminder for each package its forecast (made that day) expects to forfeit
+    something, once it is 30 days or fewer from its last day (the 30-day notice) and again at 7
+    (the 7-day notice): a notice missed on its day (a server down) is given late, never lost."""
+    out = []
+    for p in packages:
+        forecast = forecasts.get(p.id)
+        if forecast is None or not forecast.forfeits or not (p.first_day <= day <= p.last_day):
+            continue
+        before = (p.last_day - day).days
+        notice = next((n for n in FORFEIT_NOTICES if before <= n), None)
+        if notice is not None:
+            out.append(Reminder("forfeit_expected", p, day, remaining.get(p.id, 0), days_left=before + 1, forecast=forecast,
+                                notice=notice))
+    return out
+

@@ -254,6 +254,10 @@ def reminder_message(r: Reminder, catalog: Catalog, lang: str = "en") -> str:
             return f"您的{package}自 {r.day} 起余量已低于 {(r.threshold * 100).normalize():f}%：剩余 {left}，有效期至 {p.last_day}。"
         if r.kind == "expiring":
             return f"您的{package}有效期至 {p.last_day}（还可使用 {r.days_left} 天），届时剩余的 {left} 将作废且不退还。"
+        if r.kind == "forfeit_expected" and r.forecast is not None:
+            return (f"按近 30 天用量，您的{package}到期（{p.last_day}，还可使用 {r.days_left} 天）时预计还剩约 "
+                    f"{rough_quantity(p.service, r.forecast.forfeit_quantity, lang)}，价值 {money(r.forecast.forfeit_value)} 元，"
+                    "届时将作废且不退还。")
         return (f"您的{package}已冻结：账号当前为日带宽峰值计费，剩余 {left} 无法抵扣，"
                 f"但有效期照常计算至 {p.last_day}。切换为流量计费后次日起可用。")
     if r.kind == "exhausted":
@@ -262,6 +266,10 @@ def reminder_message(r: Reminder, catalog: Catalog, lang: str = "en") -> str:
     if r.kind == "low":
         return (f"Your package {package} has less than {(r.threshold * 100).normalize():f}% left since {r.day}: {left} remain, "
                 f"valid until {p.last_day}.")
+    if r.kind == "forfeit_expected" and r.forecast is not None:
+        return (f"At the last 30 days' rate, your package {package} will still have about "
+                f"{rough_quantity(p.service, r.forecast.forfeit_quantity, lang)} (worth {money(r.forecast.forfeit_value)} CNY) "
+                f"when it expires on {p.last_day} ({r.days_left} days of use left); that is forfeited, not refunded.")
     if r.kind == "expiring":
         days = "1 day" if r.days_left == 1 else f"{r.days_left} days"
         return (f"Your package {package} is valid until {p.last_day} ({days} of use left); "

@@ -60,6 +60,13 @@ def _values(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> dic
         values["remaining"] = _quantity(service, data["remaining"], lang)
     if "forfeited_quantity" in data:
         values["forfeited"] = _quantity(service, data["forfeited_quantity"], lang)
+    if "forfeit_quantity" in data:
+        from . import rough_quantity
+
+        try:
+            values["forfeit"] = rough_quantity(service or "", int(data["forfeit_quantity"]), lang)
+        except (TypeError, ValueError):
+            values["forfeit"] = str(data["forfeit_quantity"])
     if "threshold" in data and kind == "reminder.low":
         values["percent"] = f"{float(data['threshold']) * 100:g}"
     if "days" in data and isinstance(data["days"], list):
@@ -76,7 +83,7 @@ def _values(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> dic
     return values
 
 
-MONEY_FIELDS = {"amount", "balance", "threshold", "owed", "closing_balance", "list_amount", "estimated_balance"}
+MONEY_FIELDS = {"amount", "balance", "threshold", "owed", "closing_balance", "list_amount", "estimated_balance", "forfeit_value"}
 
 
 class _Missing(dict):

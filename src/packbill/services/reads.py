@@ -11,8 +11,8 @@ from ..domain.errors import InvalidRequest
 from ..domain.model import BillLine, PackageStatus
 from ..domain.package_forecast import RECENT_DAYS, PackageForecast, daily_rates, forecast_packages
 from ..domain.reference import PackageView
-from ..domain.reminders import PackageHistory, Reminder, reminders_at
-from ..domain.status import package_status
+from ..domain.reminders import PackageHistory, Reminder, forfeit_reminders, reminders_at
+from ..domain.status import package_status, remaining_of
 from ..domain.traffic_billing import mode_on, requested_by
 from ..domain.wallet import WalletReminder
 from ..domain.wallet import wallet_reminders as domain_wallet_reminders
@@ -123,7 +123,11 @@ def reminders(ctx: Context, account_id: str, as_of: datetime | None = None, esti
         for pid, draws in found.items():
             history[pid] = [*history.get(pid, []), *draws]
     histories = [PackageHistory(p, history[p.id]) for p in in_draw_order(packages)]
-    return reminders_at(day, histories, mode, ctx.catalog.low_thresholds)
+    out = reminders_at(day, histories, mode, ctx.catalog.low_thresholds)
+    if abs(as_of - now) <= LIVE:  # R29: the forecast is made now, so its notices are too
+        left = {h.package.id: remaining_of(h.package, h.daily_draws) for h in histories}
+        out += forfeit_reminders(day, packages, package_forecasts(ctx, account_id, left), left)
+    return out
 
 
 def wallet_reminders(ctx: Context, account_id: str, as_of: datetime | None = None) -> list[WalletReminder]:
