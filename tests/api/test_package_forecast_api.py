@@ -69,3 +69,52 @@ def test_forfeit_expected_is_a_reminder_a_message_and_a_webhook_event_once_per_n
     assert sweep.sweep(ctx, [account["id"]]) >= 1 and sweep.sweep(ctx, [account["id"]]) == 0
     notices = sorted(e.data["notice"] for e in inbox.events(ctx, account_id=account["id"]) if e.type == "reminder.forfeit_expected")
     assert notices == [7, 30]
+
+
+def test_package_alerts_are_set_per_service_and_fire_once_per_crossing(api, ctx):
+    """R29: 850,000 of a 1m pet package used: 15 % left, below the default 20 %: one package_low,
+    however often the sweep looks; a purchase re-arms it (1,150,000 of 2,000,000 left), and the
+    next crossing fires again (1,000,000 more: the first used up, the second at 150,000, 15 %).
+    A threshold is 1 to 99 or null (off)."""
+    from packbill.services import inbox, sweep
+
+    account = api.new_account("Alert Co")
+    me, op = api.as_(account["token"]), api.as_(OPERATOR)
+    path = f"/v1/accounts/{account['id']}"
+    assert me.post(f"{path}/packages", json={"sku": "ai.pet.1m"}).status_code == 201
+    def today(prefix: str, quantities: list[int]) -> list[dict]:
+        return [{"event_id": f"{prefix}{i}", "service": "ai.pet", "quantity": q, "region": "ap-beijing",
+                 "timestamp": (FIXED_NOW - timedelta(minutes=i + 1)).isoformat()} for i, q in enumerate(quantities)]
+
+    assert me.post(f"{path}/usage", json={"events": today("t", [85_000] * 10)}).status_code == 202
+    alerts = {a["service"]: a for a in me.get(f"{path}/package-alerts").json()["alerts"]}
+    assert alerts["ai.pet"] == {"service": "ai.pet", "threshold_percent": 20, "default": True, "left_percent": "15.0"}
+    low = [r for r in me.get(f"{path}/reminders").json()["reminders"] if r["kind"] == "package_low"]
+    assert len(low) == 1 and "宠物识别资源包合计余量已低于 20%：还剩 150,000 次（共 1,000,000 次）" in low[0]["message_zh"]
+    assert sweep.sweep(ctx, [account["id"]]) >= 1 and sweep.sweep(ctx, [account["id"]]) == 0
+
+    def fired():
+        return [e for e in inbox.events(ctx, account_id=account["id"]) if e.type == "reminder.package_low"]
+
+    assert len(fired()) == 1
+    text = next(m["text"] for m in me.get(f"{path}/messages").json()["messages"] if m["type"] == "reminder.package_low")
+    assert text == "宠物识别资源包合计余量已低于 20%：还剩 150,000 次（共 1,000,000 次）。"
+    assert me.post(f"{path}/packages", json={"sku": "ai.pet.1m"}).status_code == 201  # 1,150,000 of 2,000,000: re-armed
+    assert sweep.sweep(ctx, [account["id"]]) == 0
+    more = today("m", [100_000] * 10)
+    assert me.post(f"{path}/usage", json={"events": more}).status_code == 202
+    assert sweep.sweep(ctx, [account["id"]]) >= 1 and len(fired()) == 2
+    # the customer's threshold: at 15 % the 15 % left is not below it; off; careless input
+    r = me.put(f"{path}/package-alerts/ai.pet", json={"threshold_percent": 15})
+    assert r.status_code == 200 and r.json() == {"service": "ai.pet", "threshold_percent": 15, "default": False, "left_percent": "15.0"}
+    assert [r for r in me.get(f"{path}/reminders").json()["reminders"] if r["kind"] == "package_low"] == []
+    assert me.put(f"{path}/package-alerts/ai.pet", json={"threshold_percent": None}).json()["threshold_percent"] is None
+    for body in ({"threshold_percent": 0}, {"threshold_percent": 100}, {"threshold_percent": "20"}, {"threshold_percent": 2.5}, {}):
+        r = me.put(f"{path}/package-alerts/ai.pet", json=body)
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", body
+    assert me.put(f"{path}/package-alerts/ai.nope", json={"threshold_percent": 20}).status_code == 422
+    other = api.new_account("Other Co")
+    assert api.as_(other["token"]).put(f"{path}/package-alerts/ai.pet", json={"threshold_percent": 20}).status_code == 404
+    trail = op.get("/v1/audit", params={"action": "package_alert.set", "account_id": account["id"]}).json()
+    outcomes = sorted(rec["outcome"] for rec in trail["records"])
+    assert outcomes.count("ok") == 2 and outcomes.count("invalid_request") >= 6

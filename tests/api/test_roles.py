@@ -32,6 +32,8 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("PUT", "/v1/accounts/{account_id}/discount"): {"admin", "finance"},
     ("PUT", "/v1/accounts/{account_id}/credit-limit"): {"admin", "finance"},
     ("PUT", "/v1/accounts/{account_id}/balance-alert"): {"admin", "finance", "account"},
+    ("GET", "/v1/accounts/{account_id}/package-alerts"): OWN,
+    ("PUT", "/v1/accounts/{account_id}/package-alerts/{service}"): {"admin", "finance", "account"},
     ("PUT", "/v1/accounts/{account_id}/payment"): {"admin", "finance"},
     ("GET", "/v1/accounts/{account_id}/journal"): OWN,
     ("GET", "/v1/accounts/{account_id}/statements/{month}"): OWN,
@@ -69,6 +71,7 @@ BODIES = {
     ("PUT", "/v1/accounts/{account_id}/discount"): {"rate": "0.9", "effective_day": "2027-06-02"},
     ("PUT", "/v1/accounts/{account_id}/credit-limit"): {"amount": "100.00"},
     ("PUT", "/v1/accounts/{account_id}/balance-alert"): {"threshold": "10.00"},
+    ("PUT", "/v1/accounts/{account_id}/package-alerts/{service}"): {"threshold_percent": 25},
     ("PUT", "/v1/accounts/{account_id}/payment"): {"payment": "balance"},
     ("POST", "/v1/accounts/{account_id}/invoices"): {"amount": "0.01", "number": "INV-WALK"},
     ("POST", "/v1/accounts/{account_id}/advice"): {"forecast": {"ai.face": [1000]}},
@@ -96,7 +99,7 @@ def test_the_table_names_every_route(api):
 def fill(path: str, world: dict) -> str:
     return (path.replace("{account_id}", world["account_id"]).replace("{package_id}", world["package_id"])
             .replace("{month}", "2027-06").replace("{key_id}", world["key_id"]).replace("{webhook_id}", world["webhook_id"])
-            .replace("{delivery_id}", "1")) + QUERIES.get(path, "")
+            .replace("{delivery_id}", "1").replace("{service}", "ai.face")) + QUERIES.get(path, "")
 
 
 def test_every_endpoint_with_every_role(api, world):

@@ -47,3 +47,44 @@ def test_the_package_list_says_when_a_package_runs_out_or_what_it_forfeits(page,
         "At the last 30 days' rate, about 9.64 million calls will lapse at expiry, worth 3,854.00 CNY")
     shot(page, "package-forecast-en")
     switch_language(page)
+
+
+def test_the_customer_sets_a_package_alert_per_service(page, live, db_url, clock):
+    """R29 in the console: the overview lists each service with active packages, what they have
+    left now and the alert threshold (20 % by default); the customer changes it, switches it off,
+    and a careless value is refused with a sentence."""
+    ctx = Context(Database(db_url), load_catalog(), clock)
+    account, token = services.create_account(ctx, "预警客户 Alerts", "cn")
+    services.buy(ctx, account.id, "ai.pet.1m")
+    services.ingest(ctx, account.id, [{"event_id": f"p{i}", "service": "ai.pet", "quantity": 85_000, "region": "ap-beijing",
+                                       "timestamp": (clock.now - timedelta(minutes=i + 1)).isoformat()} for i in range(10)])
+    ctx.close()
+    sign_in(page, live, token)
+    row = page.locator("#package-alerts tr[data-alert='ai.pet']")
+    assert "宠物识别" in row.text_content() and "15.0%" in row.text_content() and "默认" in row.text_content()
+    assert row.locator("input[name=threshold]").input_value() == "20"
+    assert "宠物识别资源包合计余量已低于 20%" in page.text_content("#reminders")  # the reminder, now
+    shot(page, "package-alerts-zh")
+    row.locator("input[name=threshold]").fill("10")
+    row.locator("[data-set-alert='ai.pet']").click()
+    page.wait_for_load_state("load")
+    row = page.locator("#package-alerts tr[data-alert='ai.pet']")
+    assert row.locator("input[name=threshold]").input_value() == "10" and "默认" not in row.text_content()
+    row.locator("input[name=threshold]").fill("abc")
+    row.locator("[data-set-alert='ai.pet']").click()
+    page.wait_for_load_state("load")
+    assert page.text_content(".flash") == "预警比例须为 1 到 99 的整数（百分比）；留空则关闭。"
+    switch_language(page)
+    row = page.locator("#package-alerts tr[data-alert='ai.pet']")
+    row.locator("input[name=threshold]").fill("150")
+    row.locator("[data-set-alert='ai.pet']").click()
+    page.wait_for_load_state("load")
+    assert page.text_content(".flash") == "That input is not valid: A package alert is a whole percent from 1 to 99; leave it empty to switch it off."
+    row = page.locator("#package-alerts tr[data-alert='ai.pet']")
+    assert "Pet recognition" in row.text_content() and "Package alerts" in page.text_content("#package-alerts h2")
+    row.locator("input[name=threshold]").fill("")
+    row.locator("[data-set-alert='ai.pet']").click()
+    page.wait_for_load_state("load")
+    assert "off" in page.locator("#package-alerts tr[data-alert='ai.pet']").text_content()
+    shot(page, "package-alerts-en")
+    switch_language(page)

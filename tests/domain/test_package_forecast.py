@@ -77,3 +77,21 @@ def test_a_package_expected_to_forfeit_is_announced_30_and_7_days_before_its_las
     assert (r.kind, r.days_left, r.remaining, r.forecast.forfeit_value) == ("forfeit_expected", 31, 9_000_000, D("14460.00"))
     # a forecast that runs out before its last day forfeits nothing: no notice
     assert forfeit_reminders(p.last_day - timedelta(days=7), [p], {"p": PackageForecast(TODAY, 0, D("0.00"))}, {}) == []
+
+
+def test_package_low_fires_below_the_services_threshold_of_what_its_active_packages_held():
+    """R29: per service, what the active packages have left together against what they held."""
+    from packbill.domain.reminders import package_low_reminders
+
+    a = package("a", "ai.pet", 1_000_000, "2200", TODAY + timedelta(days=200), 1)
+    b = package("b", "ai.pet", 1_000_000, "2200", TODAY + timedelta(days=200), 2)
+    spent = package("c", "ai.pet", 1_000_000, "2200", TODAY + timedelta(days=200), 3)
+    up = package("t", "traffic.up", 10**12, "150", TODAY + timedelta(days=200), 4)
+    held = [(a, 150_000), (b, 200_000), (spent, 0), (up, 10**11)]
+    (r,) = package_low_reminders(TODAY, held, TrafficBilling.DAILY_PEAK_BANDWIDTH, {})  # 350,000 of 2,000,000: 17.5 % < 20 %
+    assert (r.kind, r.package.id, r.remaining, r.capacity, r.threshold) == ("package_low", "b", 350_000, 2_000_000, D("0.2"))
+    # the used-up package holds nothing any more and is not counted; frozen traffic is not either (R7)
+    assert package_low_reminders(TODAY, held, TrafficBilling.DAILY_PEAK_BANDWIDTH, {"ai.pet": 15}) == []
+    assert package_low_reminders(TODAY, held, TrafficBilling.DAILY_PEAK_BANDWIDTH, {"ai.pet": None}) == []  # off
+    on_traffic = package_low_reminders(TODAY, held, TrafficBilling.TRAFFIC, {"ai.pet": None})
+    assert [(x.package.id, x.remaining) for x in on_traffic] == [("t", 10**11)]  # 10 % of 1 TB left, not frozen

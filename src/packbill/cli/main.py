@@ -17,7 +17,7 @@ MODULES = (catalog, accounts, packages, bills, advice, wallet, books, service, s
 """Every module of commands, in the order ``--help`` lists their groups."""
 
 PANELS = {
-    "Customers and their packages": ("catalog", "accounts", "packages", "bills", "reminders", "advise"),
+    "Customers and their packages": ("catalog", "accounts", "packages", "package-alert", "bills", "reminders", "advise"),
     "Money": ("wallet", "vouchers", "discount", "credit-limit", "balance-alert"),
     "Books and finance": ("statements", "invoices", "revenue", "close", "audit"),
     "Operations": ("demo", "init", "serve", "settle", "worker", "usage", "consume", "dispatch", "webhooks", "keys", "trail",

@@ -29,6 +29,7 @@ EVENT_TYPES = (
     "reminder.exhausted",
     "reminder.frozen",
     "reminder.forfeit_expected",
+    "reminder.package_low",
     "wallet.low_balance",
     "wallet.arrears",
     "wallet.suspended",
@@ -40,7 +41,7 @@ EVENT_TYPES = (
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "packages": ("package.bought", "package.refunded", "package.expired", "reminder.expiring", "reminder.low",
-                 "reminder.exhausted", "reminder.frozen", "reminder.forfeit_expected"),
+                 "reminder.exhausted", "reminder.frozen", "reminder.forfeit_expected", "reminder.package_low"),
     "bills": ("day.settled", "statement.final"),
     "money": ("wallet.low_balance", "wallet.arrears", "wallet.suspended", "wallet.reclaim_due", "wallet.arrears_lifted",
               "wallet.topped_up"),
@@ -139,7 +140,8 @@ def reminder_event(r: Reminder, frozen_since: str | None = None) -> tuple[str, d
     many times and by whichever process it is noticed: low once per package and threshold,
     exhausted once per package, expiring once per package and day, frozen once per package and
     stretch of daily-peak-bandwidth billing (``frozen_since``), forfeit_expected once per package
-    and notice (30 and 7 days before its last day, R29)."""
+    and notice (30 and 7 days before its last day, R29), package_low once per service, package
+    bought last (a purchase re-arms it) and threshold (R29)."""
     data: dict[str, Any] = {"package_id": r.package_id, "sku": r.package.sku, "service": r.package.service, "day": r.day.isoformat(),
                             "remaining": r.remaining}
     if r.kind == "low":
@@ -155,6 +157,9 @@ def reminder_event(r: Reminder, frozen_since: str | None = None) -> tuple[str, d
         data.update(last_day=r.package.last_day.isoformat(), days_left=r.days_left, notice=r.notice,
                     forfeit_quantity=r.forecast.forfeit_quantity, forfeit_value=str(r.forecast.forfeit_value))
         key = f"forfeit_expected:{r.package_id}:{r.notice}"
+    elif r.kind == "package_low":
+        data.update(threshold=str(r.threshold), capacity=r.capacity)
+        key = f"package_low:{r.package.service}:{r.package_id}:{r.threshold}"
     else:
         key = f"frozen:{r.package_id}:{frozen_since or r.day.isoformat()}"
     return f"reminder.{r.kind}", data, key

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from .draw_order import draw_order_key
 from .model import Package, TrafficBilling
 from .package_forecast import PackageForecast
 from .status import remaining_of
@@ -24,7 +25,7 @@ EXPIRY_NOTICE_DAYS = 7
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
-    """kind: expiring, low, exhausted, frozen or forfeit_expected (R29).
+    """kind: expiring, low, exhausted, frozen, forfeit_expected or package_low (R29).
 
     day: the day it concerns (for low and exhausted the day the package crossed the line).
     package: the package; remaining: what it had left on the day asked about.
@@ -42,6 +43,9 @@ class Reminder:
     """For forfeit_expected (R29): what it is expected to forfeit at its last day."""
     notice: int | None = None
     """For forfeit_expected: the notice it is (30 or 7 days before the last day)."""
+    capacity: int | None = None
+    """For package_low (R29): what the service's active packages held (``remaining`` is what they
+    have left together; ``package`` the one bought last, whose purchase armed the alert)."""
 
     @property
     def package_id(self) -> str:
@@ -120,3 +124,31 @@ def forfeit_reminders(day: date, packages: Iterable[Package], forecasts: Mapping
                                 notice=notice))
     return out
 
+
+DEFAULT_ALERT_PERCENT = 20
+"""R29: a service's package alert threshold until the customer sets one."""
+
+
+def active_left(day: date, held: Iterable[tuple[Package, int]], mode: TrafficBilling) -> dict[str, tuple[int, int, Package]]:
+    """R29: per service, what its active packages (covering ``day``, not refunded, not used up, not
+    frozen) have left together, what they held, and the one bought last."""
+    out: dict[str, tuple[int, int, Package]] = {}
+    for p, left in held:
+        if p.refunded_at is None and p.first_day <= day <= p.last_day and left > 0 and not is_frozen(p.service, mode):
+            total, capacity, latest = out.get(p.service, (0, 0, p))
+            out[p.service] = (total + left, capacity + p.size, max(latest, p, key=draw_order_key))
+    return out
+
+
+def package_low_reminders(day: date, held: Iterable[tuple[Package, int]], mode: TrafficBilling,
+                          thresholds: Mapping[str, int | None]) -> list[Reminder]:
+    """R29: per service, what its active packages have left together as a share of what they held
+    (``active_left``); below the customer's threshold (``thresholds``: percent, None for off; the
+    default when a service has none), a package_low reminder. It is one per crossing: a purchase
+    re-arms it (the reminder names the package bought last, which its once-key holds)."""
+    out = []
+    for service, (left, capacity, latest) in sorted(active_left(day, held, mode).items()):
+        percent = thresholds.get(service, DEFAULT_ALERT_PERCENT)
+        if percent is not None and left * 100 < percent * capacity:
+            out.append(Reminder("package_low", latest, day, left, threshold=Decimal(percent) / 100, capacity=capacity))
+    return out

@@ -254,6 +254,9 @@ def reminder_message(r: Reminder, catalog: Catalog, lang: str = "en") -> str:
             return f"您的{package}自 {r.day} 起余量已低于 {(r.threshold * 100).normalize():f}%：剩余 {left}，有效期至 {p.last_day}。"
         if r.kind == "expiring":
             return f"您的{package}有效期至 {p.last_day}（还可使用 {r.days_left} 天），届时剩余的 {left} 将作废且不退还。"
+        if r.kind == "package_low":
+            return (f"您的{name}资源包合计余量已低于 {(r.threshold * 100).normalize():f}%：还剩 {left}"
+                    f"（共 {quantity(p.service, r.capacity or 0, lang)}）。如需继续使用，请及时购买。")
         if r.kind == "forfeit_expected" and r.forecast is not None:
             return (f"按近 30 天用量，您的{package}到期（{p.last_day}，还可使用 {r.days_left} 天）时预计还剩约 "
                     f"{rough_quantity(p.service, r.forecast.forfeit_quantity, lang)}，价值 {money(r.forecast.forfeit_value)} 元，"
@@ -266,6 +269,9 @@ def reminder_message(r: Reminder, catalog: Catalog, lang: str = "en") -> str:
     if r.kind == "low":
         return (f"Your package {package} has less than {(r.threshold * 100).normalize():f}% left since {r.day}: {left} remain, "
                 f"valid until {p.last_day}.")
+    if r.kind == "package_low":
+        return (f"Your {name} packages are below {(r.threshold * 100).normalize():f}% together: {left} left "
+                f"of {quantity(p.service, r.capacity or 0, lang)}. Buy another in time to keep using packages.")
     if r.kind == "forfeit_expected" and r.forecast is not None:
         return (f"At the last 30 days' rate, your package {package} will still have about "
                 f"{rough_quantity(p.service, r.forecast.forfeit_quantity, lang)} (worth {money(r.forecast.forfeit_value)} CNY) "

@@ -67,7 +67,9 @@ def _values(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> dic
             values["forfeit"] = rough_quantity(service or "", int(data["forfeit_quantity"]), lang)
         except (TypeError, ValueError):
             values["forfeit"] = str(data["forfeit_quantity"])
-    if "threshold" in data and kind == "reminder.low":
+    if "capacity" in data:
+        values["capacity"] = _quantity(service, data["capacity"], lang)
+    if "threshold" in data and kind in ("reminder.low", "reminder.package_low"):
         values["percent"] = f"{float(data['threshold']) * 100:g}"
     if "days" in data and isinstance(data["days"], list):
         values["days"] = days_text(data["days"], lang)

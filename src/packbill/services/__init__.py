@@ -20,7 +20,17 @@ from .lockout import LIMIT, Lockout
 from .metrics import note_consumer
 from .operators import Principal, authenticate, outcome_of, record_anonymous
 from .purchases import Confirmation, PlanBought, Purchase, Refund, buy, buy_plan, confirmation, freezes, order, refund, refund_of
-from .reads import bills, list_packages, package_forecasts, remaining_now, reminders, wallet_reminders
+from .reads import (
+    PackageAlert,
+    bills,
+    list_packages,
+    package_alerts,
+    package_forecasts,
+    remaining_now,
+    reminders,
+    set_package_alert,
+    wallet_reminders,
+)
 from .settlement import RunView, SettlementResult, run_result, runs, settle
 from .usage import IngestResult, daily_peaks, daily_usage, ingest, ingest_records
 from .wallet import (
@@ -110,6 +120,9 @@ __all__ = [
     "ingest",
     "list_accounts",
     "list_packages",
+    "PackageAlert",
+    "package_alerts",
+    "set_package_alert",
     "package_forecasts",
     "refund",
     "reminders",

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
+from ..domain.catalog import USAGE_SERVICES
 from ..domain.days import shanghai_day
 from ..domain.draw_order import in_draw_order
 from ..domain.errors import InvalidRequest
 from ..domain.model import BillLine, PackageStatus
 from ..domain.package_forecast import RECENT_DAYS, PackageForecast, daily_rates, forecast_packages
 from ..domain.reference import PackageView
-from ..domain.reminders import PackageHistory, Reminder, forfeit_reminders, reminders_at
+from ..domain.reminders import (
+    DEFAULT_ALERT_PERCENT,
+    PackageHistory,
+    Reminder,
+    active_left,
+    forfeit_reminders,
+    package_low_reminders,
+    reminders_at,
+)
 from ..domain.status import package_status, remaining_of
 from ..domain.traffic_billing import mode_on, requested_by
 from ..domain.wallet import WalletReminder
@@ -118,16 +129,60 @@ def reminders(ctx: Context, account_id: str, as_of: datetime | None = None, esti
         packages = [p for p, _ in packages_store.load_packages(conn, account_id)]
         history = packages_store.draws_by_package(conn, [p.id for p in packages], through=day)
         mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
+        thresholds = accounts_store.package_alerts(conn, account_id)
     if abs(as_of - now) <= LIVE:
         found = estimated_draws(ctx, account_id, as_of) if estimate is _ESTIMATE_HERE else _draws_by_package(estimate)
         for pid, draws in found.items():
             history[pid] = [*history.get(pid, []), *draws]
     histories = [PackageHistory(p, history[p.id]) for p in in_draw_order(packages)]
     out = reminders_at(day, histories, mode, ctx.catalog.low_thresholds)
-    if abs(as_of - now) <= LIVE:  # R29: the forecast is made now, so its notices are too
+    if abs(as_of - now) <= LIVE:  # R29: the forecast and the package alerts are made now, so their reminders are too
         left = {h.package.id: remaining_of(h.package, h.daily_draws) for h in histories}
         out += forfeit_reminders(day, packages, package_forecasts(ctx, account_id, left), left)
+        out += package_low_reminders(day, [(p, left[p.id]) for p in packages], mode, thresholds)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class PackageAlert:
+    """R29: a service's package alert: its threshold (None: off), whether it is the default, and
+    what the service's active packages have left now as a share of what they held (None: none)."""
+
+    service: str
+    threshold_percent: int | None
+    default: bool
+    left_percent: Decimal | None
+
+
+def package_alerts(ctx: Context, account_id: str) -> list[PackageAlert]:
+    """R29: every usage service's package alert, with what its active packages have left now (the
+    same share the alert compares: ``domain.reminders.active_left``)."""
+    now = ctx.now()
+    day = shanghai_day(now)
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, account_id)
+        thresholds = accounts_store.package_alerts(conn, account_id)
+        held = packages_store.account_packages(conn, account_id)
+        mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), now))
+    left = remaining_now(ctx, account_id)
+    shares = active_left(day, [(p, left.get(p.id, r)) for p, r in held], mode)
+    return [PackageAlert(service, thresholds.get(service, DEFAULT_ALERT_PERCENT), service not in thresholds,
+                         (Decimal(100 * shares[service][0]) / shares[service][1]).quantize(Decimal("0.1"), ROUND_HALF_UP)
+                         if service in shares else None)
+            for service in USAGE_SERVICES]
+
+
+def set_package_alert(ctx: Context, account_id: str, service: str, threshold_percent: int | None) -> PackageAlert:
+    """R29: a service's package alert threshold, 1 to 99 percent, or None (off)."""
+    if service not in USAGE_SERVICES:
+        raise InvalidRequest(f"unknown service {service!r}: package alerts are for {', '.join(USAGE_SERVICES)}")
+    if threshold_percent is not None and (isinstance(threshold_percent, bool) or not isinstance(threshold_percent, int)
+                                          or not 1 <= threshold_percent <= 99):
+        raise InvalidRequest("'threshold_percent' is a whole percent from 1 to 99, or null to switch the alert off")
+    with ctx.db.write() as conn:
+        accounts_store.get_account(conn, account_id, lock=True)
+        accounts_store.set_package_alert(conn, account_id, service, threshold_percent)
+    return next(a for a in package_alerts(ctx, account_id) if a.service == service)
 
 
 def wallet_reminders(ctx: Context, account_id: str, as_of: datetime | None = None) -> list[WalletReminder]:

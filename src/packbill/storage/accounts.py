@@ -102,3 +102,17 @@ def switches_of(conn: Connection, account_ids: list[str] | None = None) -> dict[
     for r in conn.execute(query):
         out.setdefault(r.account_id, []).append(_switch(r))
     return out
+
+
+def package_alerts(conn: Connection, account_id: str) -> dict[str, int | None]:
+    """R29: the services whose package alert the customer set: threshold percent, or None (off)."""
+    pa = schema.package_alerts
+    return {service: pct for service, pct in conn.execute(
+        sa.select(pa.c.service, pa.c.threshold_percent).where(pa.c.account_id == account_id))}
+
+
+def set_package_alert(conn: Connection, account_id: str, service: str, threshold_percent: int | None) -> None:
+    pa = schema.package_alerts
+    conn.execute(sa.delete(pa).where(pa.c.account_id == account_id, pa.c.service == service))
+    conn.execute(sa.insert(pa).values(account_id=account_id, service=service, threshold_percent=threshold_percent))
+

@@ -612,6 +612,16 @@ console_sessions = sa.Table(
 the token signed in with (so revoking a key or rotating an account's token ends its sessions at
 once) and the session's CSRF token."""
 
+package_alerts = sa.Table(
+    "package_alerts",
+    metadata,
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("threshold_percent", sa.Integer, nullable=True),
+)
+"""R29: a customer's package alert threshold per service (NULL: off); a service without a row has
+the default (20 %)."""
+
 
 def entry_postings() -> sa.ColumnElement[bool]:
     """The join of journal entries and their postings (both keyed by account first)."""

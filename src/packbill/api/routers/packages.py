@@ -1,4 +1,4 @@
-"""/v1/accounts/{id}/packages: buy, list, refund (R2, R4, R5, R10)."""
+"""/v1/accounts/{id}/packages: buy, list, refund (R2, R4, R5, R10); the package alerts (R29)."""
 
 from fastapi import APIRouter, Request
 
@@ -49,5 +49,21 @@ def router(deps: Deps) -> APIRouter:
                        lambda: refund_out(account_id, services.refund(ctx, account_id, package_id,
                                                                       override_at(body.at if body else None, principal), idem)),
                        lambda ref: refund_out(account_id, services.refund_of(ctx, account_id, ref)))
+
+    def alert_json(a: services.PackageAlert) -> dict:
+        return {"service": a.service, "threshold_percent": a.threshold_percent, "default": a.default,
+                "left_percent": None if a.left_percent is None else str(a.left_percent)}
+
+    @r.get("/v1/accounts/{account_id}/package-alerts", response_model=schemas.PackageAlertListOut, **deps.action("read"))
+    def package_alerts(account_id: deps.AccountId):
+        """R29: every usage service's package alert threshold and what its active packages have left now."""
+        return {"alerts": [alert_json(a) for a in services.package_alerts(ctx, account_id)]}
+
+    @r.put("/v1/accounts/{account_id}/package-alerts/{service}", response_model=schemas.PackageAlertOut,
+           **deps.action("package_alert.set"))
+    def set_package_alert(account_id: deps.AccountId, service: str, body: schemas.PackageAlertIn):
+        """R29: remind the customer once when what the service's active packages have left falls below
+        ``threshold_percent`` of what they held (default 20); a purchase re-arms it; null: off."""
+        return alert_json(services.set_package_alert(ctx, account_id, service, body.threshold_percent))
 
     return r

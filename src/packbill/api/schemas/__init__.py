@@ -67,7 +67,20 @@ from .operators import (
     WebhookOut,
     WebhooksOut,
 )
-from .packages import PackageListOut, PackageOut, PaidOut, PurchaseIn, PurchaseOut, RefundIn, RefundOut, ReminderListOut, ReminderOut
+from .packages import (
+    PackageAlertIn,
+    PackageAlertListOut,
+    PackageAlertOut,
+    PackageListOut,
+    PackageOut,
+    PaidOut,
+    PurchaseIn,
+    PurchaseOut,
+    RefundIn,
+    RefundOut,
+    ReminderListOut,
+    ReminderOut,
+)
 from .usage import (
     BillLineOut,
     BillOut,
@@ -90,6 +103,7 @@ __all__ = [
     "AuditOut", "AuditRecordOut", "BalanceAlertIn", "BillLineOut", "BillOut", "CreditLimitIn", "DailyUsageListOut", "DailyUsageOut", "DeliveriesOut",
     "DeliveryOut", "DiscountIn", "DrawOut", "EntryOut", "ErrorBody", "ErrorOut", "FailedAccountOut", "In", "InvoiceIn", "InvoiceListItem",
     "InvoiceOut", "InvoicesOut", "JournalOut", "KeyCreatedOut", "KeyIn", "KeyOut", "KeysOut", "MarkReadIn", "MessageOut", "MessagesOut", "Money",
+    "PackageAlertIn", "PackageAlertListOut", "PackageAlertOut",
     "PackageListOut", "PackageOut", "PaidOut", "PaymentTermsIn", "PendingSwitchOut", "PostingOut", "PurchaseIn", "PurchaseOut", "RefundIn",
     "RefundOut", "ReminderListOut", "ReminderOut", "RevenueDayOut", "RevenueOut", "RevenueServiceOut", "RunListOut", "RunOut", "SettlementIn",
     "SettlementOut", "StatementDayOut", "StatementLateOut", "StatementOut", "StatementPackageOut", "StatementPaygOut", "StatementUsageOut",

@@ -76,3 +76,21 @@ class ReminderOut(BaseModel):
 
 class ReminderListOut(BaseModel):
     reminders: list[ReminderOut]
+
+
+class PackageAlertIn(In):
+    threshold_percent: StrictInt | None = Field(description="R29: a whole percent from 1 to 99 of what the service's active "
+                                                "packages held; null switches the alert off")
+
+
+class PackageAlertOut(BaseModel):
+    service: str
+    threshold_percent: int | None = Field(description="the threshold in percent; null: off")
+    default: bool = Field(description="true while the customer has not set it (20 %)")
+    left_percent: str | None = Field(description="what the service's active packages have left now, as a percent of what "
+                                     "they held (one decimal); null without an active package")
+
+
+class PackageAlertListOut(BaseModel):
+    alerts: list[PackageAlertOut]
+

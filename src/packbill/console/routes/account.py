@@ -43,8 +43,9 @@ def router(pages: Pages) -> APIRouter:
         reminders += [{"kind": x.kind, "day": x.day, "message": present.wallet_reminder_message(x, lang)}
                       for x in services.wallet_reminders(ctx, account_id)]
         wallet = services.wallet(ctx, account_id)
+        alerts = [a for a in services.package_alerts(ctx, account_id) if a.left_percent is not None or not a.default]
         return v.page("account.html", account=v.account, rows=rows, reminders=reminders, tab="overview",
-                      wallet=wallet, wallet_note=_wallet_note(lang, wallet, ctx.delays), today=today, idem=pages.new_form_key(),
+                      wallet=wallet, alerts=alerts, wallet_note=_wallet_note(lang, wallet, ctx.delays), today=today, idem=pages.new_form_key(),
                       stopped=[present.service_name(ctx.catalog, s, lang) for s, st in wallet.service_status.items() if st == "suspended"],
                       any_frozen=any(p.status is PackageStatus.FROZEN for p in packages))
 

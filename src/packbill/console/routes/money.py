@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from ... import present, services
 from ...domain.catalog import UnknownSku
-from ...domain.errors import BillingError
+from ...domain.errors import BillingError, InvalidRequest
 from ...domain.money import parse_typed
 from ..pages import Pages, Visit, parse_day, redirect
 
@@ -70,6 +70,18 @@ def router(pages: Pages) -> APIRouter:
     def terms(account_id: str, payment: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("account.payment.set"))]) -> Response:
         return _run(v, account_id, "account.payment.set", {"payment": payment},
                     lambda: services.set_payment_terms(ctx, account_id, payment))
+
+    @r.post("/console/accounts/{account_id}/package-alerts/{service}")
+    def package_alert(account_id: str, service: str, threshold: str = Form(""),
+                      *, v: Annotated[Visit, Depends(pages.permitted("package_alert.set"))]) -> Response:
+        value = threshold.strip().rstrip("%").strip()
+
+        def change() -> object:
+            if value and not (value.isdigit() and 1 <= int(value) <= 99):
+                raise InvalidRequest("A package alert is a whole percent from 1 to 99; leave it empty to switch it off.")
+            return services.set_package_alert(ctx, account_id, service, int(value) if value else None)
+
+        return _run(v, account_id, "package_alert.set", {"service": service, "threshold_percent": value or None}, change)
 
     @r.post("/console/accounts/{account_id}/balance-alert")
     def balance_alert(account_id: str, threshold: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("balance_alert.set"))]) -> Response:
