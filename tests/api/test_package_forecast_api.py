@@ -118,3 +118,27 @@ def test_package_alerts_are_set_per_service_and_fire_once_per_crossing(api, ctx)
     trail = op.get("/v1/audit", params={"action": "package_alert.set", "account_id": account["id"]}).json()
     outcomes = sorted(rec["outcome"] for rec in trail["records"])
     assert outcomes.count("ok") == 2 and outcomes.count("invalid_request") >= 6
+
+
+def test_an_unusual_day_of_pay_as_you_go_is_an_anomaly_reminder_message_and_event_once(api, ctx):
+    """R30: 10,000 face calls a day from 24 to 30 May (5.00 a day), 40,000 on 31 May (20.00): more
+    than 3 times the week's median and above 10.00, once settled."""
+    from packbill.services import inbox, sweep
+
+    account = api.new_account("Spike Co")
+    op = api.as_(OPERATOR)
+    path = f"/v1/accounts/{account['id']}"
+    events = [{"event_id": f"s{i}", "service": "ai.face", "quantity": 40_000 if i == 1 else 10_000, "region": "ap-beijing",
+               "timestamp": (FIXED_NOW - timedelta(days=i, hours=3)).isoformat()} for i in range(1, 9)]
+    assert op.post(f"{path}/usage", json={"events": events}).status_code == 202
+    assert [r for r in op.get(f"{path}/reminders").json()["reminders"] if r["kind"] == "anomaly"] == []  # not settled yet
+    assert op.post("/v1/settlements", json={"through": "2027-05-31"}).status_code == 200
+    (found,) = [r for r in op.get(f"{path}/reminders").json()["reminders"] if r["kind"] == "anomaly"]
+    assert found["day"] == "2027-05-31" and found["package_id"] is None
+    assert found["message_zh"] == "2027-05-31 的人脸检测按量费用 20.00 元，超过此前 7 天中位数（5.00 元）的 3 倍，请确认用量是否正常。"
+    assert "more than 3 times the median of the 7 days before (5.00 CNY)" in found["message"]
+    assert sweep.sweep(ctx, [account["id"]]) >= 1 and sweep.sweep(ctx, [account["id"]]) == 0
+    (event,) = [e for e in inbox.events(ctx, account_id=account["id"]) if e.type == "reminder.anomaly"]
+    assert event.data == {"service": "ai.face", "day": "2027-05-31", "amount": "20.00", "median": "5.00"}
+    bills = op.get(f"{path}/messages", params={"category": "bills"}).json()["messages"]
+    assert any(m["type"] == "reminder.anomaly" for m in bills)

@@ -95,3 +95,23 @@ def test_package_low_fires_below_the_services_threshold_of_what_its_active_packa
     assert package_low_reminders(TODAY, held, TrafficBilling.DAILY_PEAK_BANDWIDTH, {"ai.pet": None}) == []  # off
     on_traffic = package_low_reminders(TODAY, held, TrafficBilling.TRAFFIC, {"ai.pet": None})
     assert [(x.package.id, x.remaining) for x in on_traffic] == [("t", 10**11)]  # 10 % of 1 TB left, not frozen
+
+
+def test_an_anomaly_is_a_day_above_three_times_the_median_of_the_week_before_and_above_10():
+    """R30: 4.00, 5.00, 0.00 (nothing billed), 6.00, 5.00, 4.00, 5.00 the week before (median
+    5.00): 15.01 is an anomaly, 15.00 is not (not more than 3 times), and 9.99 after a quiet week
+    is not either (not above 10.00). A new account's first week is not judged."""
+    from packbill.domain.anomaly import anomalies
+
+    week = [D("4.00"), D("5.00"), None, D("6.00"), D("5.00"), D("4.00"), D("5.00")]
+    start = date(2027, 5, 1)
+    amounts = {(start + timedelta(days=i), "ai.face"): q for i, q in enumerate(week) if q is not None}
+    day = start + timedelta(days=7)
+    for amount, flagged in ((D("15.01"), True), (D("15.00"), False)):
+        found = anomalies({**amounts, (day, "ai.face"): amount}, [day], start)
+        assert [(a.service, a.day, a.amount, a.median) for a in found] == ([("ai.face", day, amount, D("5.00"))] if flagged else [])
+    quiet = {(start + timedelta(days=i), "ai.pet"): D("0.10") for i in range(7)}
+    assert anomalies({**quiet, (day, "ai.pet"): D("9.99")}, [day], start) == []
+    assert anomalies({**quiet, (day, "ai.pet"): D("10.01")}, [day], start)[0].median == D("0.10")
+    assert anomalies({**amounts, (day, "ai.face"): D("99")}, [day], start + timedelta(days=1)) == []  # not a week of history
+    assert anomalies({}, [day], None) == []

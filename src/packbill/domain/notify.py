@@ -15,6 +15,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from .anomaly import Anomaly
 from .days import SHANGHAI
 from .reminders import Reminder
 
@@ -30,6 +31,7 @@ EVENT_TYPES = (
     "reminder.frozen",
     "reminder.forfeit_expected",
     "reminder.package_low",
+    "reminder.anomaly",
     "wallet.low_balance",
     "wallet.arrears",
     "wallet.suspended",
@@ -42,7 +44,7 @@ EVENT_TYPES = (
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "packages": ("package.bought", "package.refunded", "package.expired", "reminder.expiring", "reminder.low",
                  "reminder.exhausted", "reminder.frozen", "reminder.forfeit_expected", "reminder.package_low"),
-    "bills": ("day.settled", "statement.final"),
+    "bills": ("day.settled", "statement.final", "reminder.anomaly"),
     "money": ("wallet.low_balance", "wallet.arrears", "wallet.suspended", "wallet.reclaim_due", "wallet.arrears_lifted",
               "wallet.topped_up"),
 }
@@ -163,6 +165,16 @@ def reminder_event(r: Reminder, frozen_since: str | None = None) -> tuple[str, d
     else:
         key = f"frozen:{r.package_id}:{frozen_since or r.day.isoformat()}"
     return f"reminder.{r.kind}", data, key
+
+
+def anomaly_data(a: Anomaly) -> dict[str, Any]:
+    """R30: an anomaly's figures: the service, its day, the day's pay-as-you-go and the median of the 7 days before."""
+    return {"service": a.service, "day": a.day.isoformat(), "amount": str(a.amount), "median": str(a.median)}
+
+
+def anomaly_key(a: Anomaly) -> str:
+    """R30: one anomaly per service and day."""
+    return f"anomaly:{a.service}:{a.day.isoformat()}"
 
 
 def low_balance_key(account_id: str, day: date) -> str:

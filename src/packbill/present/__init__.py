@@ -311,6 +311,20 @@ def entry_json(entry: dict) -> dict[str, Any]:
             "memo": entry["memo"], "postings": [{"ledger_account": a, "amount": money_json(x)} for a, x in entry["postings"]]}
 
 
+def anomaly_json(a, catalog: Catalog) -> dict[str, Any]:
+    """R30: an anomaly as the reminders list shows it."""
+    return {"kind": "anomaly", "package_id": None, "day": a.day.isoformat(),
+            "message": anomaly_message(a, catalog, "en"), "message_zh": anomaly_message(a, catalog, "zh")}
+
+
+def anomaly_message(a, catalog: Catalog, lang: str = "en") -> str:
+    """R30: the service by name, both figures."""
+    from ..domain.notify import anomaly_data
+    from .notify import sentence
+
+    return sentence("reminder.anomaly", anomaly_data(a), catalog, lang)
+
+
 def wallet_reminder_json(r) -> dict[str, Any]:
     return {"kind": r.kind, "package_id": None, "day": r.day.isoformat(),
             "message": wallet_reminder_message(r, "en"), "message_zh": wallet_reminder_message(r, "zh")}

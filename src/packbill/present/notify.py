@@ -85,7 +85,8 @@ def _values(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> dic
     return values
 
 
-MONEY_FIELDS = {"amount", "balance", "threshold", "owed", "closing_balance", "list_amount", "estimated_balance", "forfeit_value"}
+MONEY_FIELDS = {"amount", "balance", "threshold", "owed", "closing_balance", "list_amount", "estimated_balance", "forfeit_value",
+                "median"}
 
 
 class _Missing(dict):

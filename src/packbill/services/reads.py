@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..domain.anomaly import WINDOW, Anomaly, anomalies
 from ..domain.catalog import USAGE_SERVICES
 from ..domain.days import shanghai_day
 from ..domain.draw_order import in_draw_order
@@ -194,3 +195,19 @@ def wallet_reminders(ctx: Context, account_id: str, as_of: datetime | None = Non
         purse = wallet_store.load_purse(conn, account_id)
         low = [d for kind, d, _ in wallet_store.events_of(conn, account_id) if kind == "low_balance"]
     return domain_wallet_reminders(purse, as_of, shanghai_day(as_of), low, ctx.delays)
+
+
+def recent_anomalies(ctx: Context, account_id: str, as_of: datetime | None = None) -> list[Anomaly]:
+    """R30: the anomalies of the last ``WINDOW`` settled days before ``as_of``'s day, judged on the
+    bill lines settled so far (a day is judged once settled)."""
+    day = shanghai_day(as_of or ctx.now())
+    first = day - timedelta(days=2 * WINDOW)
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, account_id)
+        lines = reads.bill_lines(conn, account_id, first, day - timedelta(days=1))
+        first_billed = reads.first_bill_day(conn, account_id)
+    amounts: dict[tuple[date, str], Decimal] = {}
+    for line in lines:
+        amounts[(line.day, line.service)] = amounts.get((line.day, line.service), Decimal(0)) + line.amount
+    return anomalies(amounts, [day - timedelta(days=k) for k in range(1, WINDOW + 1)], first_billed)
+

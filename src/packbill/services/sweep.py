@@ -19,7 +19,7 @@ from .context import Context
 def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
     """R11, R19, R20, R26: raise the reminders the accounts have now, the unsettled usage
     estimated by the settlement engine, each once. Returns the events written."""
-    from .reads import reminders
+    from .reads import recent_anomalies, reminders
     from .settlement import estimate_run
 
     now = ctx.now()
@@ -40,6 +40,9 @@ def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
             kind, data, once = notify.reminder_event(r, since.isoformat() if since else None)
             happened = max(since or r.package.first_day, r.package.first_day) if r.kind == "frozen" else r.day
             events.append((account_id, kind, data, f"{account_id}:{once}", notify.dated(happened, now)))
+        for a in recent_anomalies(ctx, account_id, now):  # R30: each settled day judged once, dated the day it concerns
+            events.append((account_id, "reminder.anomaly", notify.anomaly_data(a), f"{account_id}:{notify.anomaly_key(a)}",
+                           notify.dated(a.day, now)))
         if estimated is not None and "low_balance" in estimated.events:
             events.append((account_id, "wallet.low_balance", {"day": day.isoformat(), "estimated_balance": str(estimated.state.purse.cash),
                                                              "balance": str(estimated.state.purse.cash), "threshold": str(purse.threshold),

@@ -53,6 +53,13 @@ def daily_usage(conn: Connection, account_id: str, first: date, last: date) -> l
     return [DailyUsage(day_value(r.day), r.service, r.mainland, r.other, r.settled_mainland + r.settled_other) for r in rows]
 
 
+def first_bill_day(conn: Connection, account_id: str) -> date | None:
+    """The first usage day the account was billed for (None: never)."""
+    bl = schema.bill_lines
+    found = conn.execute(sa.select(sa.func.min(bl.c.day)).where(bl.c.account_id == account_id)).scalar()
+    return day_value(found) if found is not None else None
+
+
 def month_payg(conn: Connection, account_id: str, month: date) -> dict[str, int]:
     """Per service, the pay-as-you-go quantity billed so far in ``month`` (what its tiers count from)."""
     mp = schema.month_payg

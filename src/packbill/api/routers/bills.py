@@ -33,6 +33,7 @@ def router(deps: Deps) -> APIRouter:
         at = moment(as_of, "as_of")
         found = [present.reminder_json(x, ctx.catalog) for x in services.reminders(ctx, account_id, at)]
         found += [present.wallet_reminder_json(x) for x in services.wallet_reminders(ctx, account_id, at)]
+        found += [present.anomaly_json(x, ctx.catalog) for x in services.recent_anomalies(ctx, account_id, at)]
         return {"reminders": found}
 
     return r

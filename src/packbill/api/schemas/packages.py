@@ -67,7 +67,8 @@ class RefundOut(BaseModel):
 
 
 class ReminderOut(BaseModel):
-    kind: str = Field(description="expiring, low, exhausted, frozen (packages, R11); low_balance, arrears, suspended, reclaim_due (the wallet, R19, R20)")
+    kind: str = Field(description="expiring, low, exhausted, frozen (packages, R11); forfeit_expected, package_low (R29); "
+                      "low_balance, arrears, suspended, reclaim_due (the wallet, R19, R20); anomaly (R30)")
     package_id: str | None = Field(description="the package a package reminder is about; null for wallet reminders")
     day: str
     message: str

@@ -42,6 +42,8 @@ def router(pages: Pages) -> APIRouter:
                      for x in services.reminders(ctx, account_id)]
         reminders += [{"kind": x.kind, "day": x.day, "message": present.wallet_reminder_message(x, lang)}
                       for x in services.wallet_reminders(ctx, account_id)]
+        reminders += [{"kind": "anomaly", "day": a.day, "message": present.anomaly_message(a, ctx.catalog, lang)}
+                      for a in services.recent_anomalies(ctx, account_id)]
         wallet = services.wallet(ctx, account_id)
         alerts = [a for a in services.package_alerts(ctx, account_id) if a.left_percent is not None or not a.default]
         return v.page("account.html", account=v.account, rows=rows, reminders=reminders, tab="overview",
