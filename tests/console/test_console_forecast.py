@@ -18,6 +18,12 @@ from .test_console import sign_in, switch_language
 pytestmark = pytest.mark.browser
 
 
+def forecast_of(page, name: str):
+    """The forecast under a package's row (the row of its own just below it)."""
+    pid = page.locator("tr[data-package]", has_text=name).get_attribute("data-package")
+    return page.locator(f"tr[data-forecast-of='{pid}'] [data-forecast]")
+
+
 def test_the_package_list_says_when_a_package_runs_out_or_what_it_forfeits(page, live, db_url, clock):
     """A 1m pet package bought 31 days ago and 20,000 pet calls a day since: 400,000 left, used up
     on 2027-06-21; a 10m face package bought today at 1,000 face calls a day: 9,635,000 left at its
@@ -32,18 +38,16 @@ def test_the_package_list_says_when_a_package_runs_out_or_what_it_forfeits(page,
                                       for s, q in (("ai.pet", 20_000), ("ai.face", 1_000)) for i in range(1, 31)])
     ctx.close()
     sign_in(page, live, token)
-    pet = page.locator("tr[data-package]", has_text="宠物识别资源包-100万次")
-    assert pet.locator("[data-forecast]").text_content() == "按近 30 天用量，预计 2027-06-21 用完"
-    face = page.locator("tr[data-package]", has_text="人脸检测资源包-1000万次")
-    assert face.locator("[data-forecast]").text_content() == "按近 30 天用量，预计到期作废约 964 万次，价值 3,854.00 元"
-    assert "warn" in (face.locator("[data-forecast]").get_attribute("class") or "")
-    assert page.locator("tr[data-package]", has_text="图像标签资源包-10万次").locator("[data-forecast]").count() == 0
+    pet = forecast_of(page, "宠物识别资源包-100万次")
+    assert pet.text_content() == "按近 30 天用量，预计 2027-06-21 用完"
+    face = forecast_of(page, "人脸检测资源包-1000万次")
+    assert face.text_content() == "按近 30 天用量，预计到期作废约 964 万次，价值 3,854.00 元"
+    assert "warn" in (face.get_attribute("class") or "")
+    assert forecast_of(page, "图像标签资源包-10万次").count() == 0
     shot(page, "package-forecast-zh")
     switch_language(page)
-    pet = page.locator("tr[data-package]", has_text="Pet recognition, 1,000,000 calls")
-    assert pet.locator("[data-forecast]").text_content() == "At the last 30 days' rate, runs out on 2027-06-21"
-    face = page.locator("tr[data-package]", has_text="Face detection, 10,000,000 calls")
-    assert face.locator("[data-forecast]").text_content() == (
+    assert forecast_of(page, "Pet recognition, 1,000,000 calls").text_content() == "At the last 30 days' rate, runs out on 2027-06-21"
+    assert forecast_of(page, "Face detection, 10,000,000 calls").text_content() == (
         "At the last 30 days' rate, about 9.64 million calls will lapse at expiry, worth 3,854.00 CNY")
     shot(page, "package-forecast-en")
     switch_language(page)

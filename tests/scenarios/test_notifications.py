@@ -56,12 +56,16 @@ def test_serve_raises_a_reminder_within_a_minute_of_the_usage_and_delivers_it(db
             low = wait_for(lambda: [x for x in receiver.on("/ok") if json.loads(x["body"])["type"] == "reminder.low"], 60,
                            "the low reminder")
             assert low[0]["at"] - sent_at < 60 and low[0]["signed"]
+            # R29: the service's package alert (15 % left, below the default 20 %) within a minute too
+            alert = wait_for(lambda: [x for x in receiver.on("/ok") if json.loads(x["body"])["type"] == "reminder.package_low"], 60,
+                             "the package alert")
+            assert alert[0]["at"] - sent_at < 60
             assert all(x["signed"] for x in receiver.on("/ok"))
             # live balances: the package's remaining now and the wallet's estimate count the unsettled usage
             (pkg,) = op.get(f"/v1/accounts/{acc['id']}/packages").json()["packages"]
             assert pkg["remaining"] == 100_000 and pkg["remaining_now"] == 15_000
             reminders = op.get(f"/v1/accounts/{acc['id']}/reminders").json()["reminders"]
-            assert [x["kind"] for x in reminders] == ["low"]
+            assert [x["kind"] for x in reminders] == ["low", "package_low"]  # the package's (R11) and the service's (R29)
             messages = server.client(acc["token"]).get(f"/v1/accounts/{acc['id']}/messages").json()
             assert {"reminder.low", "package.bought"} <= {m["type"] for m in messages["messages"]}
     finally:
