@@ -284,3 +284,29 @@ def test_webhooks_have_commands(db_url):
     assert "No webhook endpoints yet" in run(db_url, "webhooks", "list").output
     trail = run(db_url, "trail", "--action", "webhook.create").output
     assert webhook_id in trail
+
+
+def test_packages_list_says_when_each_runs_out_or_what_it_forfeits_and_alerts_are_set_per_service(db_url, tmp_path):
+    """R29 on the command line: a 1m face package bought today at 1,000 face calls a day (the last
+    30 days) draws 364,000 by its last day and forfeits 636,000 (318.00); the package alert of a
+    service is set and listed; a careless percent is refused in one line."""
+    from datetime import datetime, timedelta
+
+    from packbill.domain.days import SHANGHAI
+
+    account = new_account(db_url, "Forecast Co")
+    run(db_url, "packages", "buy", account, "ai.face.1m")
+    now = datetime.now(SHANGHAI)
+    events = [{"account_id": account, "event_id": f"c{i}", "service": "ai.face", "quantity": 1_000, "region": "ap-beijing",
+               "timestamp": (now - timedelta(days=i)).replace(hour=3).isoformat()} for i in range(1, 31)]
+    path = tmp_path / "usage.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in events), encoding="utf-8")
+    run(db_url, "usage", "import", str(path))
+    listed = run(db_url, "packages", "list", account).output
+    assert "at the last 30 days' rate" in listed and "forfeits about 636,000 calls (318.00 CNY)" in listed
+    assert "at the last 30 days' rate" not in run(db_url, "packages", "list", account, "--as-of", now.isoformat()).output
+    assert "Face detection package alert below 15%" in run(db_url, "package-alert", "set", account, "ai.face", "15").output
+    alerts = run(db_url, "package-alert", "list", account).output
+    assert "15%" in alerts and "20% (default)" in alerts and "100.0%" in alerts
+    bad = run(db_url, "package-alert", "set", account, "ai.face", "150", ok=False)
+    assert bad.exit_code == 1 and "Traceback" not in bad.output and "1 to 99" in bad.output

@@ -40,11 +40,12 @@ def packages_list(
     as_of: AsOfOpt = None,
     db: DbOpt = None,
 ) -> None:
-    """List an account's packages in draw order, with what remains."""
+    """List an account's packages in draw order, with what remains and, now, when each runs out or what it forfeits."""
     ctx = open_ctx(db)
     with Errors():
         views = services.list_packages(ctx, account_id, moment(as_of, "as-of"), status)
-    out().print(packages_table(views))
+        ahead = services.package_forecasts(ctx, account_id, services.remaining_now(ctx, account_id)) if as_of is None else None
+    out().print(packages_table(views, forecasts=ahead))
 
 
 @packages_app.command("refund")

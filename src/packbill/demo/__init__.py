@@ -93,7 +93,8 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     payg_only = _payg_only(month, ctx, account.id)
     total = sum((ln.amount for ln in lines), Decimal(0))
     used = _package_value_used(views, lines)
-    out.print(packages_table(views, title=f"Packages on {clock.now.date()} (draw order)"))
+    ahead = services.package_forecasts(ctx, account.id, services.remaining_now(ctx, account.id))  # R29
+    out.print(packages_table(views, title=f"Packages on {clock.now.date()} (draw order)", forecasts=ahead))
     out.print(_bill_table(lines, last))
     figures = _figures(ctx, account.id, done, last)
     out.print(_summary(ctx, account.id, done, lines, total, used, payg_only, figures))

@@ -7,23 +7,30 @@ from decimal import Decimal
 
 from rich.table import Table
 
-from . import money, quantity
+from . import money, quantity, rough_quantity
 
 STATUS_COLOUR = {"active": "green", "frozen": "cyan", "exhausted": "red", "expired": "grey50", "refunded": "yellow"}
 
 
-def packages_table(views, title: str = "") -> Table:
+def packages_table(views, title: str = "", forecasts=None) -> Table:
+    """Packages in draw order; with ``forecasts`` (R29, by package id) a column saying when each
+    runs out or what it forfeits at the last 30 days' rate."""
     table = Table(title=title or None)
-    for col in ("package", "sku", "remaining", "", "status", "first day", "last day"):
+    columns = ["package", "sku", "remaining", "", "status", "first day", "last day"] + (["at the last 30 days' rate"] if forecasts else [])
+    for col in columns:
         table.add_column(col, justify="right" if col == "remaining" else "left")
     for v in views:
         p = v.package
         share = v.remaining / p.size if p.size else 0
         bar = "█" * round(share * 10) + "░" * (10 - round(share * 10))
         colour = STATUS_COLOUR[v.status.value]
-        table.add_row(p.id, p.sku, f"{quantity(p.service, v.remaining)} / {quantity(p.service, p.size)}",
-                      f"[{colour}]{bar}[/{colour}] {share:5.1%}", f"[{colour}]{v.status.value}[/{colour}]",
-                      str(p.first_day), str(p.last_day))
+        row = [p.id, p.sku, f"{quantity(p.service, v.remaining)} / {quantity(p.service, p.size)}",
+               f"[{colour}]{bar}[/{colour}] {share:5.1%}", f"[{colour}]{v.status.value}[/{colour}]", str(p.first_day), str(p.last_day)]
+        if forecasts:
+            f = forecasts.get(p.id)
+            row.append("" if f is None else (f"[yellow]forfeits about {rough_quantity(p.service, f.forfeit_quantity)} "
+                                             f"({money(f.forfeit_value)} CNY)[/yellow]" if f.forfeits else f"runs out {f.runs_out_on}"))
+        table.add_row(*row)
     return table
 
 
