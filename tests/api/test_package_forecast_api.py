@@ -27,7 +27,7 @@ def forecast_account(api) -> tuple[dict, object]:
     return account, me
 
 
-def test_each_active_package_says_when_it_runs_out_or_what_it_forfeits(api):
+def test_R29_each_active_package_says_when_it_runs_out_or_what_it_forfeits(api):
     account, me = forecast_account(api)
     listed = {p["sku"]: p for p in me.get(f"/v1/accounts/{account['id']}/packages").json()["packages"]}
     # 400,000 left at 20,000 a day: the 20th day from tomorrow (2027-06-02) is 2027-06-21
@@ -41,7 +41,7 @@ def test_each_active_package_says_when_it_runs_out_or_what_it_forfeits(api):
     assert all(p["forecast"] is None for p in past)  # forecasts are made now, not as of a moment
 
 
-def test_forfeit_expected_is_a_reminder_a_message_and_a_webhook_event_once_per_notice(api, ctx):
+def test_R29_forfeit_expected_is_a_reminder_a_message_and_a_webhook_event_once_per_notice(api, ctx):
     """R29: a 1m face package bought 345 days ago, 30,000 face calls drawn in the last 30 days
     (970,000 left), its last day 2027-06-20: at 1,000 a day the 19 days from tomorrow draw 19,000
     and 951,000 lapse (475.50 of its 500.00): the 30-day notice, once however often the sweep
@@ -71,7 +71,7 @@ def test_forfeit_expected_is_a_reminder_a_message_and_a_webhook_event_once_per_n
     assert notices == [7, 30]
 
 
-def test_package_alerts_are_set_per_service_and_fire_once_per_crossing(api, ctx):
+def test_R29_package_alerts_are_set_per_service_and_fire_once_per_crossing(api, ctx):
     """R29: 850,000 of a 1m pet package used: 15 % left, below the default 20 %: one package_low,
     however often the sweep looks; a purchase re-arms it (1,150,000 of 2,000,000 left), and the
     next crossing fires again (1,000,000 more: the first used up, the second at 150,000, 15 %).
@@ -120,7 +120,7 @@ def test_package_alerts_are_set_per_service_and_fire_once_per_crossing(api, ctx)
     assert outcomes.count("ok") == 2 and outcomes.count("invalid_request") >= 6
 
 
-def test_an_unusual_day_of_pay_as_you_go_is_an_anomaly_reminder_message_and_event_once(api, ctx):
+def test_R30_an_unusual_day_of_pay_as_you_go_is_an_anomaly_reminder_message_and_event_once(api, ctx):
     """R30: 10,000 face calls a day from 24 to 30 May (5.00 a day), 40,000 on 31 May (20.00): more
     than 3 times the week's median and above 10.00, once settled."""
     from packbill.services import inbox, sweep

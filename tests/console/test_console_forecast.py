@@ -24,7 +24,7 @@ def forecast_of(page, name: str):
     return page.locator(f"tr[data-forecast-of='{pid}'] [data-forecast]")
 
 
-def test_the_package_list_says_when_a_package_runs_out_or_what_it_forfeits(page, live, db_url, clock):
+def test_R29_the_package_list_says_when_a_package_runs_out_or_what_it_forfeits(page, live, db_url, clock):
     """A 1m pet package bought 31 days ago and 20,000 pet calls a day since: 400,000 left, used up
     on 2027-06-21; a 10m face package bought today at 1,000 face calls a day: 9,635,000 left at its
     last day, 3,854.00 of its value; a tags package without tag usage: nothing said."""
@@ -53,7 +53,7 @@ def test_the_package_list_says_when_a_package_runs_out_or_what_it_forfeits(page,
     switch_language(page)
 
 
-def test_the_customer_sets_a_package_alert_per_service(page, live, db_url, clock):
+def test_R29_the_customer_sets_a_package_alert_per_service(page, live, db_url, clock):
     """R29 in the console: the overview lists each service with active packages, what they have
     left now and the alert threshold (20 % by default); the customer changes it, switches it off,
     and a careless value is refused with a sentence."""

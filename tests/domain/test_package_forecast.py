@@ -18,7 +18,7 @@ def package(pid: str, service: str, size: int, price: str, last_day: date, seq: 
                    date(2027, 1, 1), last_day)
 
 
-def test_a_package_runs_out_on_the_day_its_last_call_is_drawn():
+def test_R29_a_package_runs_out_on_the_day_its_last_call_is_drawn():
     # 900,000 pet calls in the last 30 days: 30,000 a day from tomorrow; 1,000,000 left lasts
     # 33 days and a third: the 34th day (2027-04-04) draws its last 10,000
     p = package("p1", "ai.pet", 1_000_000, "2200", TODAY + timedelta(days=200), 1)
@@ -26,7 +26,7 @@ def test_a_package_runs_out_on_the_day_its_last_call_is_drawn():
     assert f.runs_out_on == date(2027, 4, 4) and f.forfeit_quantity == 0 and not f.forfeits
 
 
-def test_what_is_left_at_the_last_day_is_forfeited_at_its_contracted_value():
+def test_R29_what_is_left_at_the_last_day_is_forfeited_at_its_contracted_value():
     # 27,700 a day for the 100 days from tomorrow to its last day: 2,770,000 of 10,000,000 drawn;
     # 7,230,000 forfeited, worth 20,000.00 x 0.723 = 14,460.00
     p = package("p1", "ai.pet", 10_000_000, "20000", TODAY + timedelta(days=100), 1)
@@ -34,7 +34,7 @@ def test_what_is_left_at_the_last_day_is_forfeited_at_its_contracted_value():
     assert (f.runs_out_on, f.forfeit_quantity, f.forfeit_value) == (None, 7_230_000, D("14460.00"))
 
 
-def test_packages_are_drawn_in_purchase_order_and_a_later_one_starts_when_the_first_runs_out():
+def test_R29_packages_are_drawn_in_purchase_order_and_a_later_one_starts_when_the_first_runs_out():
     # 10,000 a day: the first bought (500,000 left) runs out on day 50 (2027-04-20); the second
     # (1,000,000) draws from day 51 to its last day (day 80): 300,000, forfeiting 700,000 (1,540.00)
     first = package("a", "ai.pet", 1_000_000, "2200", TODAY + timedelta(days=300), 1)
@@ -44,7 +44,7 @@ def test_packages_are_drawn_in_purchase_order_and_a_later_one_starts_when_the_fi
     assert (f["b"].runs_out_on, f["b"].forfeit_quantity, f["b"].forfeit_value) == (None, 700_000, D("1540.00"))
 
 
-def test_no_recent_usage_no_forecast_and_frozen_traffic_packages_forfeit_everything():
+def test_R29_no_recent_usage_no_forecast_and_frozen_traffic_packages_forfeit_everything():
     face = package("f", "ai.face", 100_000, "50", TODAY + timedelta(days=30), 1)
     up = package("t", "traffic.up", 10**12, "150", TODAY + timedelta(days=30), 2)
     rates = daily_rates({"ai.face": 0, "traffic.up": 3 * 10**11})
@@ -56,14 +56,14 @@ def test_no_recent_usage_no_forecast_and_frozen_traffic_packages_forfeit_everyth
     assert (g["t"].runs_out_on, g["t"].forfeit_quantity, g["t"].forfeit_value) == (None, 7 * 10**11, D("105.00"))
 
 
-def test_a_rate_that_is_not_whole_draws_the_exact_sum():
+def test_R29_a_rate_that_is_not_whole_draws_the_exact_sum():
     # 100 calls in 30 days: 3 1/3 a day; the 30 days from tomorrow draw exactly 100
     p = package("p", "ai.face", 1000, "50", TODAY + timedelta(days=30), 1)
     (f,) = forecast_packages([(p, 1000)], {"ai.face": Fraction(100, 30)}, TODAY, TrafficBilling.TRAFFIC).values()
     assert f.forfeit_quantity == 900 and f.forfeit_value == D("45.00")
 
 
-def test_a_package_expected_to_forfeit_is_announced_30_and_7_days_before_its_last_day():
+def test_R29_a_package_expected_to_forfeit_is_announced_30_and_7_days_before_its_last_day():
     from packbill.domain.package_forecast import PackageForecast
     from packbill.domain.reminders import forfeit_reminders
 
@@ -79,7 +79,7 @@ def test_a_package_expected_to_forfeit_is_announced_30_and_7_days_before_its_las
     assert forfeit_reminders(p.last_day - timedelta(days=7), [p], {"p": PackageForecast(TODAY, 0, D("0.00"))}, {}) == []
 
 
-def test_package_low_fires_below_the_services_threshold_of_what_its_active_packages_held():
+def test_R29_package_low_fires_below_the_services_threshold_of_what_its_active_packages_held():
     """R29: per service, what the active packages have left together against what they held."""
     from packbill.domain.reminders import package_low_reminders
 
@@ -97,7 +97,7 @@ def test_package_low_fires_below_the_services_threshold_of_what_its_active_packa
     assert [(x.package.id, x.remaining) for x in on_traffic] == [("t", 10**11)]  # 10 % of 1 TB left, not frozen
 
 
-def test_an_anomaly_is_a_day_above_three_times_the_median_of_the_week_before_and_above_10():
+def test_R30_an_anomaly_is_a_day_above_three_times_the_median_of_the_week_before_and_above_10():
     """R30: 4.00, 5.00, 0.00 (nothing billed), 6.00, 5.00, 4.00, 5.00 the week before (median
     5.00): 15.01 is an anomaly, 15.00 is not (not more than 3 times), and 9.99 after a quiet week
     is not either (not above 10.00). A new account's first week is not judged."""
