@@ -7,12 +7,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from sqlalchemy.engine import Connection
+
 from ..domain.anomaly import WINDOW, Anomaly, anomalies
 from ..domain.catalog import USAGE_SERVICES
 from ..domain.days import shanghai_day
 from ..domain.draw_order import in_draw_order
 from ..domain.errors import InvalidRequest
-from ..domain.model import BillLine, PackageStatus
+from ..domain.model import BillLine, Package, PackageStatus, TrafficBilling
 from ..domain.package_forecast import RECENT_DAYS, PackageForecast, daily_rates, forecast_packages
 from ..domain.reference import PackageView
 from ..domain.reminders import (
@@ -50,15 +52,21 @@ def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, 
             raise InvalidRequest(f"status must be one of {', '.join(s.value for s in PackageStatus)}") from None
     day = shanghai_day(as_of)
     with ctx.db.read() as conn:
-        accounts_store.get_account(conn, account_id)
-        held = packages_store.account_packages(conn, account_id)
-        mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), as_of))
+        held, mode = _held_and_mode(conn, account_id, as_of)
         if as_of < now:  # what was bought by then, with what remained after the days settled by then
             drawn = packages_store.drawn_through(conn, account_id, day)
             held = [(p, p.size - drawn.get(p.id, 0)) for p, _ in held if p.purchased_at <= as_of]
     remaining = {p.id: r for p, r in held}
     views = [PackageView(p, remaining[p.id], package_status(p, remaining[p.id], as_of, mode, day)) for p in in_draw_order(p for p, _ in held)]
     return [v for v in views if wanted is None or v.status is wanted]
+
+
+def _held_and_mode(conn: Connection, account_id: str, at: datetime) -> tuple[list[tuple[Package, int]], TrafficBilling]:
+    """The account's packages with what each has left after the days settled, and its traffic
+    billing type on ``at``'s day (NotFound for an unknown account)."""
+    accounts_store.get_account(conn, account_id)
+    held = packages_store.account_packages(conn, account_id)
+    return held, mode_on(shanghai_day(at), requested_by(accounts_store.load_switches(conn, account_id), at))
 
 
 def package_forecasts(ctx: Context, account_id: str, left: Mapping[str, int]) -> dict[str, PackageForecast]:
@@ -68,9 +76,7 @@ def package_forecasts(ctx: Context, account_id: str, left: Mapping[str, int]) ->
     now = ctx.now()
     today = shanghai_day(now)
     with ctx.db.read() as conn:
-        accounts_store.get_account(conn, account_id)
-        held = packages_store.account_packages(conn, account_id)
-        mode = mode_on(today, requested_by(accounts_store.load_switches(conn, account_id), now))
+        held, mode = _held_and_mode(conn, account_id, now)
         usage = reads.daily_usage(conn, account_id, today - timedelta(days=RECENT_DAYS), today - timedelta(days=1))
     recent: dict[str, int] = {}
     for row in usage:
@@ -155,18 +161,17 @@ class PackageAlert:
     left_percent: Decimal | None
 
 
-def package_alerts(ctx: Context, account_id: str) -> list[PackageAlert]:
+def package_alerts(ctx: Context, account_id: str, left: Mapping[str, int] | None = None) -> list[PackageAlert]:
     """R29: every usage service's package alert, with what its active packages have left now (the
-    same share the alert compares: ``domain.reminders.active_left``)."""
+    same share the alert compares: ``domain.reminders.active_left``). ``left``: what each package
+    has left now (``remaining_now``), when the caller has it already; else it is made here."""
     now = ctx.now()
-    day = shanghai_day(now)
     with ctx.db.read() as conn:
-        accounts_store.get_account(conn, account_id)
+        held, mode = _held_and_mode(conn, account_id, now)
         thresholds = accounts_store.package_alerts(conn, account_id)
-        held = packages_store.account_packages(conn, account_id)
-        mode = mode_on(day, requested_by(accounts_store.load_switches(conn, account_id), now))
-    left = remaining_now(ctx, account_id)
-    shares = active_left(day, [(p, left.get(p.id, r)) for p, r in held], mode)
+    if left is None:
+        left = remaining_now(ctx, account_id)
+    shares = active_left(shanghai_day(now), [(p, left.get(p.id, r)) for p, r in held], mode)
     return [PackageAlert(service, thresholds.get(service, DEFAULT_ALERT_PERCENT), service not in thresholds,
                          (Decimal(100 * shares[service][0]) / shares[service][1]).quantize(Decimal("0.1"), ROUND_HALF_UP)
                          if service in shares else None)

@@ -45,7 +45,7 @@ def router(pages: Pages) -> APIRouter:
         reminders += [{"kind": "anomaly", "day": a.day, "message": present.anomaly_message(a, ctx.catalog, lang)}
                       for a in services.recent_anomalies(ctx, account_id)]
         wallet = services.wallet(ctx, account_id)
-        alerts = [a for a in services.package_alerts(ctx, account_id) if a.left_percent is not None or not a.default]
+        alerts = [a for a in services.package_alerts(ctx, account_id, now_left) if a.left_percent is not None or not a.default]
         return v.page("account.html", account=v.account, rows=rows, reminders=reminders, tab="overview",
                       wallet=wallet, alerts=alerts, wallet_note=_wallet_note(lang, wallet, ctx.delays), today=today, idem=pages.new_form_key(),
                       stopped=[present.service_name(ctx.catalog, s, lang) for s, st in wallet.service_status.items() if st == "suspended"],
