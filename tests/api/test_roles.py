@@ -1,6 +1,6 @@
 """R24: every endpoint walked with every role. The table below is written by hand from the rule
-(admin everything; finance reads and money, credit limits, payment terms and balance alerts
-included; support reads; metering usage only; a customer its own account; every token the
+(admin everything; finance reads and money, credit limits, payment terms, balance and package
+alerts, budgets and caps included, not auto-rebuy, which spends the customer's money; support reads; metering usage only; a customer its own account; every token the
 catalog), not read from the code, and it must name every route the service has."""
 
 from __future__ import annotations
@@ -34,6 +34,12 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("PUT", "/v1/accounts/{account_id}/balance-alert"): {"admin", "finance", "account"},
     ("GET", "/v1/accounts/{account_id}/package-alerts"): OWN,
     ("PUT", "/v1/accounts/{account_id}/package-alerts/{service}"): {"admin", "finance", "account"},
+    ("GET", "/v1/accounts/{account_id}/auto-rebuy"): OWN,
+    ("PUT", "/v1/accounts/{account_id}/auto-rebuy/{service}"): {"admin", "account"},
+    ("DELETE", "/v1/accounts/{account_id}/auto-rebuy/{service}"): {"admin", "account"},
+    ("GET", "/v1/accounts/{account_id}/budget"): OWN,
+    ("PUT", "/v1/accounts/{account_id}/budget"): {"admin", "finance", "account"},
+    ("PUT", "/v1/accounts/{account_id}/caps/{service}"): {"admin", "finance", "account"},
     ("PUT", "/v1/accounts/{account_id}/payment"): {"admin", "finance"},
     ("GET", "/v1/accounts/{account_id}/journal"): OWN,
     ("GET", "/v1/accounts/{account_id}/statements/{month}"): OWN,
@@ -72,6 +78,9 @@ BODIES = {
     ("PUT", "/v1/accounts/{account_id}/credit-limit"): {"amount": "100.00"},
     ("PUT", "/v1/accounts/{account_id}/balance-alert"): {"threshold": "10.00"},
     ("PUT", "/v1/accounts/{account_id}/package-alerts/{service}"): {"threshold_percent": 25},
+    ("PUT", "/v1/accounts/{account_id}/auto-rebuy/{service}"): {"sku": "ai.face.100k", "trigger": "exhausted", "monthly_cap": "100"},
+    ("PUT", "/v1/accounts/{account_id}/budget"): {"monthly": "1000.00"},
+    ("PUT", "/v1/accounts/{account_id}/caps/{service}"): {"monthly": "100.00"},
     ("PUT", "/v1/accounts/{account_id}/payment"): {"payment": "balance"},
     ("POST", "/v1/accounts/{account_id}/invoices"): {"amount": "0.01", "number": "INV-WALK"},
     ("POST", "/v1/accounts/{account_id}/advice"): {"forecast": {"ai.face": [1000]}},

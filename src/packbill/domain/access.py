@@ -54,6 +54,10 @@ CHANGES = (
     "credit_limit.set",
     "balance_alert.set",
     "package_alert.set",
+    "auto_rebuy.set",
+    "auto_rebuy.delete",
+    "budget.set",
+    "cap.set",
     "invoice.create",
     "key.create",
     "key.revoke",
@@ -68,7 +72,7 @@ ACTIONS = frozenset(CHANGES) | {READ, READ_ALL, CATALOG, "audit.read", "keys.rea
 
 _FINANCE = frozenset({READ, READ_ALL, CATALOG, "audit.read", "settlement.run", "topup.create", "adjustment.create",
                       "voucher.grant", "discount.set", "credit_limit.set", "account.payment.set", "balance_alert.set",
-                      "package_alert.set", "invoice.create"})
+                      "package_alert.set", "budget.set", "cap.set", "invoice.create"})
 
 GRANTS: dict[Role, frozenset[str]] = {
     Role.ADMIN: ACTIONS,
@@ -76,7 +80,8 @@ GRANTS: dict[Role, frozenset[str]] = {
     Role.SUPPORT: frozenset({READ, READ_ALL, CATALOG}),
     Role.METERING: frozenset({"usage.send", CATALOG}),
     Role.ACCOUNT: frozenset({READ, CATALOG, "package.buy", "package.refund", "traffic_billing.switch", "usage.send",
-                             "balance_alert.set", "package_alert.set", "account.token.rotate", "webhook.create", "webhook.delete",
+                             "balance_alert.set", "package_alert.set", "auto_rebuy.set", "auto_rebuy.delete", "budget.set", "cap.set",
+                             "account.token.rotate", "webhook.create", "webhook.delete",
                              "webhook.resend", "messages.mark_read"}),
 }
 """What each role may do. A customer's grants hold on its own account only."""

@@ -32,6 +32,9 @@ EVENT_TYPES = (
     "reminder.forfeit_expected",
     "reminder.package_low",
     "reminder.anomaly",
+    "reminder.budget",
+    "reminder.rebuy_failed",
+    "service.capped",
     "wallet.low_balance",
     "wallet.arrears",
     "wallet.suspended",
@@ -43,10 +46,10 @@ EVENT_TYPES = (
 
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "packages": ("package.bought", "package.refunded", "package.expired", "reminder.expiring", "reminder.low",
-                 "reminder.exhausted", "reminder.frozen", "reminder.forfeit_expected", "reminder.package_low"),
+                 "reminder.exhausted", "reminder.frozen", "reminder.forfeit_expected", "reminder.package_low", "reminder.rebuy_failed"),
     "bills": ("day.settled", "statement.final", "reminder.anomaly"),
     "money": ("wallet.low_balance", "wallet.arrears", "wallet.suspended", "wallet.reclaim_due", "wallet.arrears_lifted",
-              "wallet.topped_up"),
+              "wallet.topped_up", "reminder.budget", "service.capped"),
 }
 """The messages' categories (站内信 filters): packages and their reminders, bills, money."""
 

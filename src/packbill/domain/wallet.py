@@ -308,12 +308,13 @@ def wallet_state(arrears_since: datetime | None, at: datetime, delays: Delays = 
     return WalletState.RECLAIM_DUE
 
 
-def service_status(state: WalletState, services: Iterable[str], covered: Iterable[str]) -> dict[str, str]:
+def service_status(state: WalletState, services: Iterable[str], covered: Iterable[str], capped: Iterable[str] = ()) -> dict[str, str]:
     """R19: while suspended (or reclaim_due), a service is suspended unless an active package with
-    something left covers it (``covered``)."""
-    covered = set(covered)
+    something left covers it (``covered``); else R30: ``capped`` when its pay-as-you-go cap is
+    reached (``capped``: those services, ``domain.budget.capped``); else active."""
+    covered, capped = set(covered), set(capped)
     stopped = state in (WalletState.SUSPENDED, WalletState.RECLAIM_DUE)
-    return {s: "suspended" if stopped and s not in covered else "active" for s in services}
+    return {s: "suspended" if stopped and s not in covered else "capped" if s in capped else "active" for s in services}
 
 
 # -- R20: balance alert --------------------------------------------------------------------------

@@ -325,6 +325,15 @@ def anomaly_message(a, catalog: Catalog, lang: str = "en") -> str:
     return sentence("reminder.anomaly", anomaly_data(a), catalog, lang)
 
 
+def event_reminder_json(kind: str, day, data: dict, catalog: Catalog) -> dict[str, Any]:
+    """A reminder that is one of the customer's events (R28 rebuy_failed, R30 budget) as the
+    reminders list shows it: its message's sentence in both languages."""
+    from .notify import sentence
+
+    return {"kind": kind, "package_id": None, "day": day.isoformat(),
+            "message": sentence(f"reminder.{kind}", data, catalog, "en"), "message_zh": sentence(f"reminder.{kind}", data, catalog, "zh")}
+
+
 def wallet_reminder_json(r) -> dict[str, Any]:
     return {"kind": r.kind, "package_id": None, "day": r.day.isoformat(),
             "message": wallet_reminder_message(r, "en"), "message_zh": wallet_reminder_message(r, "zh")}

@@ -77,16 +77,26 @@ def _values(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> dic
         values["validity"] = _dates(day_range, data["first_day"], data["last_day"], lang)
     if data.get("suspend_at"):
         values["deadline"] = _moment(data["suspend_at"])
-    for key in MONEY_FIELDS & set(data):  # amounts as people read them: 1,319.27
-        try:
-            values[key] = money(Decimal(str(data[key])))
-        except (ArithmeticError, ValueError):
-            pass
+    if kind == "reminder.rebuy_failed":
+        reason = str(data.get("reason") or "")
+        why = SENTENCES.get(f"rebuy_why:{reason}") or SENTENCES["rebuy_why:other"]
+        values["why"] = why[lang].format_map(_Missing({**values, **_amounts(data)}))
+    values.update(_amounts(data))  # amounts as people read them: 1,319.27
     return values
 
 
 MONEY_FIELDS = {"amount", "balance", "threshold", "owed", "closing_balance", "list_amount", "estimated_balance", "forfeit_value",
-                "median"}
+                "median", "spent", "budget", "forecast", "monthly", "monthly_cap", "spent_this_month"}
+
+
+def _amounts(data: dict[str, Any]) -> dict[str, str]:
+    out = {}
+    for key in MONEY_FIELDS & set(data):
+        try:
+            out[key] = money(Decimal(str(data[key])))
+        except (ArithmeticError, ValueError):
+            pass
+    return out
 
 
 class _Missing(dict):

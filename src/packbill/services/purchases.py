@@ -15,7 +15,7 @@ from ..domain.catalog import TRAFFIC_SERVICES, UnknownSku
 from ..domain.days import shanghai_day
 from ..domain.errors import BillingError
 from ..domain.limits import MAX_COUNT
-from ..domain.model import Package, TrafficBilling
+from ..domain.model import Package, Site, TrafficBilling
 from ..domain.purchase import Quote, quote, sell
 from ..domain.refund import check_refund
 from ..domain.traffic_what_if import TrafficWhatIf
@@ -59,22 +59,33 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
         # what the account has (under its lock; finalising a month takes it too)
         account = accounts_store.get_account(conn, account_id, lock=True)
         idempotency.check(conn, idem)
-        before = wallet_store.load_purse(conn, account_id)
-        rates = wallet_store.load_rates(conn, [account_id])[account_id]
-        final = books_store.final_month_rows(conn)
-        # what buying means (the rules)
-        sale = sell(ctx.catalog, account_id, account.site, sku, count, at, rates, before, final, _new_id("ord_"), lambda: _new_id("pkg_"))
-        # what is written
-        stored = packages_store.insert_order(conn, sale.order_id, account_id, sku, count, sale.amount, at, sale.packages, sale.list_amount,
-                                             ctx.catalog.sku(sku).price, sale.payment, statement_month=sale.statement_month)
-        wallet_store.record_package_payments(conn, account_id, sale.payments)
-        record_movement(conn, account_id, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month,
-                        suspend_after=ctx.delays.suspend_after)
-        notify_store.emit(conn, [sale.notice()], at)
-        idempotency.claim(conn, idem, sale.order_id, at)
-        return Purchase(sale.order_id, stored, sale.amount, sale.list_amount, sale.payment, sale.purse.cash)
+        bought = buy_locked(ctx, conn, account.site, account_id, sku, count, at)
+        idempotency.claim(conn, idem, bought.order_id, at)
+        return bought
 
-    return idempotency.run(ctx, idem, work)
+    bought = idempotency.run(ctx, idem, work)
+    if ctx.touched is not None:  # the live sweep looks at the account's budget (R30)
+        ctx.touched.add((account_id,))
+    return bought
+
+
+def buy_locked(ctx: Context, conn: Connection, site: Site, account_id: str, sku: str, count: int, at: datetime,
+               also: dict | None = None) -> Purchase:
+    """One purchase in the caller's transaction, which holds the account's lock: the rules
+    (``domain.purchase.sell``), then the order, the payment, the journal and the ``package.bought``
+    event (``also``: more for its data, e.g. the auto-rebuy trigger that made it)."""
+    before = wallet_store.load_purse(conn, account_id)
+    rates = wallet_store.load_rates(conn, [account_id])[account_id]
+    final = books_store.final_month_rows(conn)
+    sale = sell(ctx.catalog, account_id, site, sku, count, at, rates, before, final, _new_id("ord_"), lambda: _new_id("pkg_"))
+    stored = packages_store.insert_order(conn, sale.order_id, account_id, sku, count, sale.amount, at, sale.packages, sale.list_amount,
+                                         ctx.catalog.sku(sku).price, sale.payment, statement_month=sale.statement_month)
+    wallet_store.record_package_payments(conn, account_id, sale.payments)
+    record_movement(conn, account_id, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month,
+                    suspend_after=ctx.delays.suspend_after)
+    account, kind, data, once = sale.notice()
+    notify_store.emit(conn, [(account, kind, {**data, **(also or {})}, once)], at)
+    return Purchase(sale.order_id, stored, sale.amount, sale.list_amount, sale.payment, sale.purse.cash)
 
 
 @dataclass(frozen=True, slots=True)

@@ -69,6 +69,13 @@ def _held_and_mode(conn: Connection, account_id: str, at: datetime) -> tuple[lis
     return held, mode_on(shanghai_day(at), requested_by(accounts_store.load_switches(conn, account_id), at))
 
 
+def covered_services(ctx: Context, account_id: str, at: datetime) -> set[str]:
+    """The services an active package with something left (after the days settled) covers at ``at``."""
+    with ctx.db.read() as conn:
+        held, mode = _held_and_mode(conn, account_id, at)
+    return {p.service for p, left in held if package_status(p, left, at, mode) is PackageStatus.ACTIVE and p.purchased_at <= at}
+
+
 def package_forecasts(ctx: Context, account_id: str, left: Mapping[str, int]) -> dict[str, PackageForecast]:
     """R29: each active package's forecast now, at the account's mainland usage rate of the last 30
     days (none for a service without usage), from what it has left now (``left``: the R26

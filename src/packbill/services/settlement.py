@@ -34,7 +34,7 @@ from ..storage import settlement as settlement_store
 from ..storage import wallet as wallet_store
 from ..storage.db import Unavailable, is_retryable, is_unavailable
 from ..storage.settlement import RunRecord
-from . import books, idempotency
+from . import auto_rebuy, books, idempotency
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey
 
@@ -53,6 +53,8 @@ class SettlementResult:
     lines: int
     failed: list[tuple[str, str]] = field(default_factory=list)
     """(account id, reason) of each account that could not be settled; its days stay unsettled."""
+    rebought: list[str] = field(default_factory=list)
+    """R28: the orders auto-rebuy made after this run."""
 
 
 def settle(
@@ -228,6 +230,7 @@ def finish(ctx: Context, run_id: int, idem: IdempotencyKey | None = None,
                        {"run_id": run_id})
     books.close_expired(ctx, through, run_at)
     books.finalise_months(ctx, through, run_at)
+    rebought = auto_rebuy.rebuy(ctx, run_at)  # R28: only settlement buys; a trigger acted on once, whoever finishes
     with ctx.db.write() as conn:
         settlement_store.record_failures(conn, run_id, failed)
         settlement_store.finish_run(conn, run_id, ctx.now(), days, lines, len(failed))
@@ -237,7 +240,7 @@ def finish(ctx: Context, run_id: int, idem: IdempotencyKey | None = None,
                     idempotency.claim(conn, idem, str(run_id), ctx.now())
                 except IntegrityError:  # the same key finished another run meanwhile: both are the same settlement
                     claimed.rollback()
-    return SettlementResult(run_id, days, lines, failed)
+    return SettlementResult(run_id, days, lines, failed, [o.order_id for o in rebought.bought if o.order_id])
 
 
 def pending_runs(ctx: Context) -> list[int]:

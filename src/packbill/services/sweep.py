@@ -11,8 +11,10 @@ from ..domain.days import shanghai_day
 from ..domain.errors import NotFound
 from ..domain.wallet import PaymentTerms, WalletState
 from ..storage import accounts as accounts_store
+from ..storage import controls as controls_store
 from ..storage import notify as notify_store
 from ..storage import wallet as wallet_store
+from . import budget
 from .context import Context
 
 
@@ -43,6 +45,10 @@ def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
         for a in recent_anomalies(ctx, account_id, now):  # R30: each settled day judged once, dated the day it concerns
             events.append((account_id, "reminder.anomaly", notify.anomaly_data(a), f"{account_id}:{notify.anomaly_key(a)}",
                            notify.dated(a.day, now)))
+        with ctx.db.read() as conn:
+            limited = bool(controls_store.limits(conn, account_id))
+        if limited:  # R30: the budget's alerts and the caps, on the same estimate
+            events += budget.events(account_id, budget.view(ctx, account_id, now, estimated), now)
         if estimated is not None and "low_balance" in estimated.events:
             events.append((account_id, "wallet.low_balance", {"day": day.isoformat(), "estimated_balance": str(estimated.state.purse.cash),
                                                              "balance": str(estimated.state.purse.cash), "threshold": str(purse.threshold),

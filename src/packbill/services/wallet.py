@@ -234,7 +234,8 @@ class WalletView:
 def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> WalletView:
     """The wallet: balance, state (R19), vouchers, service status, and the balance estimated with
     the usage not settled yet (by the settlement engine itself, nothing written)."""
-    from .settlement import estimate
+    from . import budget
+    from .settlement import estimate_run
 
     now = ctx.now()
     as_of = as_of or now
@@ -249,8 +250,10 @@ def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> Wall
     covered = {p.service for p, r in packages
                if package_status(p, r, as_of, mode) is PackageStatus.ACTIVE}
     services = list(USAGE_SERVICES) + list(BANDWIDTH_SERVICES)
-    estimated = estimate(ctx, account_id, as_of).cash if live else purse.cash
-    return WalletView(purse, state, service_status(state, services, covered), estimated, day)
+    found = estimate_run(ctx, account_id, as_of) if live else None
+    estimated = (found.state.purse.cash if found is not None else purse.cash)
+    capped = budget.capped_services(ctx, account_id, as_of, found, covered) if live else set()
+    return WalletView(purse, state, service_status(state, services, covered, capped), estimated, day)
 
 
 def journal_entries(ctx: Context, account_id: str, first: date | None = None, last: date | None = None) -> list[dict]:

@@ -622,6 +622,46 @@ package_alerts = sa.Table(
 """R29: a customer's package alert threshold per service (NULL: off); a service without a row has
 the default (20 %)."""
 
+auto_rebuy_rules = sa.Table(
+    "auto_rebuy_rules",
+    metadata,
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("sku", sa.String(64), nullable=False),
+    sa.Column("trigger", sa.String(16), nullable=False),
+    sa.Column("days_before", sa.Integer, nullable=True),
+    sa.Column("monthly_cap_fen", sa.BigInteger, nullable=False),
+    sa.Column("set_us", sa.BigInteger, nullable=False),
+)
+"""R28: a service's auto-rebuy rule: the SKU, the trigger (exhausted, or expiring ``days_before``
+the last day) and the monthly cap."""
+
+auto_rebuys = sa.Table(
+    "auto_rebuys",
+    metadata,
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("service", sa.String(32), primary_key=True),
+    sa.Column("trigger_key", sa.String(80), primary_key=True),
+    sa.Column("order_id", sa.String(40), nullable=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=True),
+    sa.Column("month", sa.Date, nullable=True),
+    sa.Column("tried_on", sa.Date, nullable=False),
+    sa.Column("refusal", sa.String(40), nullable=True),
+)
+"""R28: each trigger acted on, keyed by the trigger itself (so it buys at most once): the order
+it bought (with its contracted amount and month, which the cap counts), or the day it was last
+tried and why it was refused (at most one try a day)."""
+
+spend_limits = sa.Table(
+    "spend_limits",
+    metadata,
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("scope", sa.String(32), primary_key=True),
+    sa.Column("monthly_fen", sa.BigInteger, nullable=False),
+)
+"""R30: the monthly budget (scope ``*``) and each service's monthly pay-as-you-go cap (scope: the
+service); no row: none set."""
+
 
 def entry_postings() -> sa.ColumnElement[bool]:
     """The join of journal entries and their postings (both keyed by account first)."""

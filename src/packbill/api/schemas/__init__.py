@@ -32,6 +32,7 @@ from .books import (
     StatementPaygOut,
     StatementUsageOut,
 )
+from .controls import BudgetOut, CapOut, LimitIn, RebuyRuleIn, RebuyRuleOut, RebuyRulesOut
 from .money import (
     AdjustmentIn,
     AdjustmentOut,
@@ -103,7 +104,7 @@ __all__ = [
     "AuditOut", "AuditRecordOut", "BalanceAlertIn", "BillLineOut", "BillOut", "CreditLimitIn", "DailyUsageListOut", "DailyUsageOut", "DeliveriesOut",
     "DeliveryOut", "DiscountIn", "DrawOut", "EntryOut", "ErrorBody", "ErrorOut", "FailedAccountOut", "In", "InvoiceIn", "InvoiceListItem",
     "InvoiceOut", "InvoicesOut", "JournalOut", "KeyCreatedOut", "KeyIn", "KeyOut", "KeysOut", "MarkReadIn", "MessageOut", "MessagesOut", "Money",
-    "PackageAlertIn", "PackageAlertListOut", "PackageAlertOut",
+    "PackageAlertIn", "PackageAlertListOut", "PackageAlertOut", "BudgetOut", "CapOut", "LimitIn", "RebuyRuleIn", "RebuyRuleOut", "RebuyRulesOut",
     "PackageListOut", "PackageOut", "PaidOut", "PaymentTermsIn", "PendingSwitchOut", "PostingOut", "PurchaseIn", "PurchaseOut", "RefundIn",
     "RefundOut", "ReminderListOut", "ReminderOut", "RevenueDayOut", "RevenueOut", "RevenueServiceOut", "RunListOut", "RunOut", "SettlementIn",
     "SettlementOut", "StatementDayOut", "StatementLateOut", "StatementOut", "StatementPackageOut", "StatementPaygOut", "StatementUsageOut",

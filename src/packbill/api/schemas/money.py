@@ -61,7 +61,8 @@ class WalletOut(BaseModel):
     arrears_since: str | None
     low_balance_threshold: str | None
     vouchers: list[VoucherOut]
-    service_status: dict[str, Literal["active", "suspended"]]
+    service_status: dict[str, Literal["active", "suspended", "capped"]] = Field(
+        description="per service: suspended (R19), capped (its pay-as-you-go cap reached this month, R30) or active")
     estimated_balance: str = Field(description="the balance with the usage not settled yet, estimated by the settlement rules")
 
 
