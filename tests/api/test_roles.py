@@ -1,7 +1,7 @@
 """R24: every endpoint walked with every role. The table below is written by hand from the rule
 (admin everything; finance reads and money, credit limits, payment terms, balance and package
-alerts, budgets and caps included, not auto-rebuy, which spends the customer's money; support reads; metering usage only; a customer its own account; every token the
-catalog), not read from the code, and it must name every route the service has."""
+alerts, budgets and caps included, not auto-rebuy, which spends the customer's money; support
+reads; metering usage only; a customer its own account; every token the catalog), not read from the code, and it must name every route the service has."""
 
 from __future__ import annotations
 
