@@ -52,12 +52,12 @@ def bills_show(
 @app.command()
 def reminders(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None,
               lang: Annotated[str, typer.Option(help="The language: en or zh.")] = "en") -> None:
-    """Show an account's reminders: packages expiring, running low, used up, frozen; low balance and arrears."""
+    """Show an account's reminders: packages expiring, running low, used up, frozen or lapsing; low balance and
+    arrears; unusual spend, rebuys refused and the budget."""
     ctx = open_ctx(db)
     with Errors():
         at = moment(as_of, "as-of")
-        found = [(r.kind, r.day, present.reminder_message(r, ctx.catalog, lang)) for r in services.reminders(ctx, account_id, at)]
-        found += [(r.kind, r.day, present.wallet_reminder_message(r, lang)) for r in services.wallet_reminders(ctx, account_id, at)]
+        found = [(r["kind"], r["day"], r["message"]) for r in present.reminder_rows(services.every_reminder(ctx, account_id, at), ctx.catalog, lang)]
     if not found:
         out().print("no reminders")
     for kind, day, message in found:

@@ -11,14 +11,14 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import services
-from . import accounts, advice, bills, books, catalog, operators, packages, service, settlement, stream, usage, wallet, webhooks
+from . import accounts, advice, bills, books, catalog, controls, operators, packages, service, settlement, stream, usage, wallet, webhooks
 
-MODULES = (catalog, accounts, packages, bills, advice, wallet, books, service, settlement, usage, stream, webhooks, operators)
+MODULES = (catalog, accounts, packages, controls, bills, advice, wallet, books, service, settlement, usage, stream, webhooks, operators)
 """Every module of commands, in the order ``--help`` lists their groups."""
 
 PANELS = {
-    "Customers and their packages": ("catalog", "accounts", "packages", "package-alert", "bills", "reminders", "advise"),
-    "Money": ("wallet", "vouchers", "discount", "credit-limit", "balance-alert"),
+    "Customers and their packages": ("catalog", "accounts", "packages", "package-alert", "auto-rebuy", "bills", "reminders", "advise"),
+    "Money": ("wallet", "vouchers", "discount", "credit-limit", "balance-alert", "budget"),
     "Books and finance": ("statements", "invoices", "revenue", "close", "audit"),
     "Operations": ("demo", "init", "serve", "settle", "worker", "usage", "consume", "dispatch", "webhooks", "keys", "trail",
                    "backup", "restore", "citus"),

@@ -46,6 +46,9 @@ def wallet_show(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None) -> Non
     stopped = [s for s, st in view.service_status.items() if st == "suspended"]
     if stopped:
         out().print(f"[red]suspended services:[/red] {', '.join(stopped)}")
+    capped = [s for s, st in view.service_status.items() if st == "capped"]
+    if capped:
+        out().print(f"[yellow]capped services (their pay-as-you-go cap reached this month):[/yellow] {', '.join(capped)}")
 
 
 @wallet_app.command("topup")

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from .anomaly import Anomaly
+from .budget import BudgetAlert
 from .days import SHANGHAI
 from .reminders import Reminder
 
@@ -173,6 +174,13 @@ def reminder_event(r: Reminder, frozen_since: str | None = None) -> tuple[str, d
 def anomaly_data(a: Anomaly) -> dict[str, Any]:
     """R30: an anomaly's figures: the service, its day, the day's pay-as-you-go and the median of the 7 days before."""
     return {"service": a.service, "day": a.day.isoformat(), "amount": str(a.amount), "median": str(a.median)}
+
+
+def budget_data(a: BudgetAlert) -> dict[str, Any]:
+    """R30: a budget alert's figures (``percent`` only for a step: the forecast's sentence is another)."""
+    data: dict[str, Any] = {"month": f"{a.month:%Y-%m}", "step": a.step, "budget": str(a.budget), "spent": str(a.spent),
+                            "forecast": str(a.forecast)}
+    return data if a.step is None else {**data, "percent": a.step}
 
 
 def anomaly_key(a: Anomaly) -> str:

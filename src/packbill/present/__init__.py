@@ -233,13 +233,6 @@ def account_json(view) -> dict[str, Any]:
     }
 
 
-def reminder_json(r: Reminder, catalog: Catalog) -> dict[str, Any]:
-    return {"kind": r.kind, "package_id": r.package_id, "day": r.day.isoformat(),
-            "message": reminder_message(r, catalog, "en"), "message_zh": reminder_message(r, catalog, "zh")}
-
-
-# -- sentences ----------------------------------------------------------------------------------
-
 def reminder_message(r: Reminder, catalog: Catalog, lang: str = "en") -> str:
     """R11: a reminder as a sentence a customer understands, in Chinese or English: the package by
     its name, never its code."""
@@ -311,12 +304,6 @@ def entry_json(entry: dict) -> dict[str, Any]:
             "memo": entry["memo"], "postings": [{"ledger_account": a, "amount": money_json(x)} for a, x in entry["postings"]]}
 
 
-def anomaly_json(a, catalog: Catalog) -> dict[str, Any]:
-    """R30: an anomaly as the reminders list shows it."""
-    return {"kind": "anomaly", "package_id": None, "day": a.day.isoformat(),
-            "message": anomaly_message(a, catalog, "en"), "message_zh": anomaly_message(a, catalog, "zh")}
-
-
 def anomaly_message(a, catalog: Catalog, lang: str = "en") -> str:
     """R30: the service by name, both figures."""
     from ..domain.notify import anomaly_data
@@ -325,18 +312,27 @@ def anomaly_message(a, catalog: Catalog, lang: str = "en") -> str:
     return sentence("reminder.anomaly", anomaly_data(a), catalog, lang)
 
 
-def event_reminder_json(kind: str, day, data: dict, catalog: Catalog) -> dict[str, Any]:
-    """A reminder that is one of the customer's events (R28 rebuy_failed, R30 budget) as the
-    reminders list shows it: its message's sentence in both languages."""
+def reminder_rows(every, catalog: Catalog, lang: str) -> list[dict[str, Any]]:
+    """Every reminder of ``services.every_reminder`` as a list shows it: kind, day, package (None
+    for the others) and the sentence in ``lang``."""
+    from ..domain.notify import budget_data
     from .notify import sentence
 
-    return {"kind": kind, "package_id": None, "day": day.isoformat(),
-            "message": sentence(f"reminder.{kind}", data, catalog, "en"), "message_zh": sentence(f"reminder.{kind}", data, catalog, "zh")}
+    rows = [{"kind": r.kind, "day": r.day, "package_id": r.package_id, "message": reminder_message(r, catalog, lang)}
+            for r in every.packages]
+    rows += [{"kind": r.kind, "day": r.day, "package_id": None, "message": wallet_reminder_message(r, lang)} for r in every.wallet]
+    rows += [{"kind": "anomaly", "day": a.day, "package_id": None, "message": anomaly_message(a, catalog, lang)} for a in every.anomalies]
+    rows += [{"kind": "rebuy_failed", "day": x.day, "package_id": None, "message": sentence("reminder.rebuy_failed", x.data, catalog, lang)}
+             for x in every.refusals]
+    rows += [{"kind": "budget", "day": every.day, "package_id": None, "message": sentence("reminder.budget", budget_data(a), catalog, lang)}
+             for a in every.budget]
+    return rows
 
 
-def wallet_reminder_json(r) -> dict[str, Any]:
-    return {"kind": r.kind, "package_id": None, "day": r.day.isoformat(),
-            "message": wallet_reminder_message(r, "en"), "message_zh": wallet_reminder_message(r, "zh")}
+def reminders_json(every, catalog: Catalog) -> list[dict[str, Any]]:
+    """The API's reminders: each with its sentence in English and in Chinese."""
+    return [{**en, "day": en["day"].isoformat(), "message_zh": zh["message"]}
+            for en, zh in zip(reminder_rows(every, catalog, "en"), reminder_rows(every, catalog, "zh"), strict=True)]
 
 
 def wallet_reminder_message(r, lang: str = "en") -> str:

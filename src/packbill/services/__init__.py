@@ -21,8 +21,10 @@ from .metrics import note_consumer
 from .operators import Principal, authenticate, outcome_of, record_anonymous
 from .purchases import Confirmation, PlanBought, Purchase, Refund, buy, buy_plan, confirmation, freezes, order, refund, refund_of
 from .reads import (
+    EveryReminder,
     PackageAlert,
     bills,
+    every_reminder,
     list_packages,
     package_alerts,
     package_forecasts,
@@ -126,6 +128,8 @@ __all__ = [
     "set_package_alert",
     "package_forecasts",
     "recent_anomalies",
+    "EveryReminder",
+    "every_reminder",
     "refund",
     "reminders",
     "remaining_now",

@@ -13,6 +13,7 @@ from ..domain.budget import BUDGET, BudgetAlert, MonthSpend
 from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
 from ..domain.days import SHANGHAI, shanghai_day
 from ..domain.errors import InvalidRequest
+from ..domain.notify import budget_data
 from ..domain.package_forecast import RECENT_DAYS
 from ..domain.settlement import AccountSettlement
 from ..domain.wallet import check_amount
@@ -136,12 +137,6 @@ def events(account_id: str, found: BudgetView, now: datetime) -> list[tuple]:
                                                    "day": shanghai_day(now).isoformat()},
                     f"{account_id}:capped:{service}:{found.spend.month:%Y-%m}:{cap}"))
     return out
-
-
-def budget_data(a: BudgetAlert) -> dict:
-    """An alert's figures (``percent`` only for a step: the forecast's sentence is another)."""
-    data = {"month": f"{a.month:%Y-%m}", "step": a.step, "budget": str(a.budget), "spent": str(a.spent), "forecast": str(a.forecast)}
-    return data if a.step is None else {**data, "percent": a.step}
 
 
 def alerts_now(ctx: Context, account_id: str) -> list[BudgetAlert]:

@@ -223,3 +223,29 @@ def recent_anomalies(ctx: Context, account_id: str, as_of: datetime | None = Non
         amounts[(line.day, line.service)] = amounts.get((line.day, line.service), Decimal(0)) + line.amount
     return anomalies(amounts, [day - timedelta(days=k) for k in range(1, WINDOW + 1)], first_billed)
 
+
+
+@dataclass(frozen=True, slots=True)
+class EveryReminder:
+    """Everything an account is reminded of at a moment: its packages' (R11, R29), its wallet's
+    (R19, R20), the anomalies (R30), the rebuys refused (R28) and the budget's alerts (R30)."""
+
+    packages: list[Reminder]
+    wallet: list[WalletReminder]
+    anomalies: list[Anomaly]
+    refusals: list
+    budget: list
+    day: date
+    """The day asked about (the budget's alerts are of its month)."""
+
+
+def every_reminder(ctx: Context, account_id: str, as_of: datetime | None = None) -> EveryReminder:
+    """The reminders the API, the command line and the console list (``present.reminder_rows``);
+    the budget's only when asked about now (they are of the month now)."""
+    from . import auto_rebuy, budget
+
+    now = ctx.now()
+    at = as_of or now
+    live = at >= now - timedelta(minutes=1)
+    return EveryReminder(reminders(ctx, account_id, as_of), wallet_reminders(ctx, account_id, as_of), recent_anomalies(ctx, account_id, as_of),
+                         auto_rebuy.refusals(ctx, account_id, at), budget.alerts_now(ctx, account_id) if live else [], shanghai_day(at))

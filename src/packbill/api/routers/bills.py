@@ -1,14 +1,11 @@
 """/v1/accounts/{id}/bills and /reminders: what was drawn and billed, and what to watch (R11)."""
 
-from datetime import timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response
 
 from ... import present, services
-from ...domain.days import shanghai_day
 from ...present.books import bill_detail_csv
-from ...services import auto_rebuy, budget
 from .. import schemas
 from ..deps import Deps, day, moment
 
@@ -33,14 +30,8 @@ def router(deps: Deps) -> APIRouter:
 
     @r.get("/v1/accounts/{account_id}/reminders", response_model=schemas.ReminderListOut, tags=["reminders"], **deps.action("read"))
     def reminders(account_id: deps.AccountId, as_of: str | None = None):
-        at = moment(as_of, "as_of")
-        found = [present.reminder_json(x, ctx.catalog) for x in services.reminders(ctx, account_id, at)]
-        found += [present.wallet_reminder_json(x) for x in services.wallet_reminders(ctx, account_id, at)]
-        found += [present.anomaly_json(x, ctx.catalog) for x in services.recent_anomalies(ctx, account_id, at)]
-        found += [present.event_reminder_json("rebuy_failed", x.day, x.data, ctx.catalog) for x in auto_rebuy.refusals(ctx, account_id, at)]
-        if at is None or at >= ctx.now() - timedelta(minutes=1):  # the budget's alerts of the month now (R30)
-            found += [present.event_reminder_json("budget", shanghai_day(ctx.now()), budget.budget_data(a), ctx.catalog)
-                      for a in budget.alerts_now(ctx, account_id)]
-        return {"reminders": found}
+        """Packages expiring, running low, used up, frozen or lapsing (R11, R29); the wallet (R19, R20);
+        unusual spend (R30); rebuys refused (R28); the month's budget alerts (R30, asked about now)."""
+        return {"reminders": present.reminders_json(services.every_reminder(ctx, account_id, moment(as_of, "as_of")), ctx.catalog)}
 
     return r

@@ -38,12 +38,7 @@ def router(pages: Pages) -> APIRouter:
              "forfeits": p.package.id in ahead and ahead[p.package.id].forfeits}
             for p in packages
         ]
-        reminders = [{"kind": x.kind, "day": x.day, "message": present.reminder_message(x, ctx.catalog, lang)}
-                     for x in services.reminders(ctx, account_id)]
-        reminders += [{"kind": x.kind, "day": x.day, "message": present.wallet_reminder_message(x, lang)}
-                      for x in services.wallet_reminders(ctx, account_id)]
-        reminders += [{"kind": "anomaly", "day": a.day, "message": present.anomaly_message(a, ctx.catalog, lang)}
-                      for a in services.recent_anomalies(ctx, account_id)]
+        reminders = present.reminder_rows(services.every_reminder(ctx, account_id), ctx.catalog, lang)
         wallet = services.wallet(ctx, account_id)
         alerts = [a for a in services.package_alerts(ctx, account_id, now_left) if a.left_percent is not None or not a.default]
         return v.page("account.html", account=v.account, rows=rows, reminders=reminders, tab="overview",
