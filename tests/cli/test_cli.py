@@ -310,3 +310,45 @@ def test_packages_list_says_when_each_runs_out_or_what_it_forfeits_and_alerts_ar
     assert "15%" in alerts and "20% (default)" in alerts and "100.0%" in alerts
     bad = run(db_url, "package-alert", "set", account, "ai.face", "150", ok=False)
     assert bad.exit_code == 1 and "Traceback" not in bad.output and "1 to 99" in bad.output
+
+
+def test_auto_rebuy_and_budget_on_the_command_line(db_url, tmp_path):
+    """R28 and R30 on the command line: a rule set and listed, the used-up package bought again by
+    the settlement (the rule's month shows what it spent), turned off; a budget and a cap set and
+    shown, the service capped in the wallet; careless input refused in one line."""
+    from datetime import datetime, timedelta
+
+    from packbill.domain.days import SHANGHAI
+
+    account = new_account(db_url, "Rebuy Co")
+    now = datetime.now(SHANGHAI)
+    run(db_url, "packages", "buy", account, "ai.pet.100k", "--at", (now - timedelta(days=3)).isoformat())
+    assert "auto-rebuy of Pet recognition on" in run(db_url, "auto-rebuy", "set", account, "ai.pet", "ai.pet.100k",
+                                                     "--monthly-cap", "1,000").output
+    events = [{"account_id": account, "event_id": f"r{i}", "service": "ai.pet", "quantity": 12_000, "region": "ap-beijing",
+               "timestamp": (now - timedelta(days=1)).replace(hour=3, minute=i).isoformat()} for i in range(10)]
+    path = tmp_path / "usage.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in events), encoding="utf-8")
+    run(db_url, "usage", "import", str(path))
+    run(db_url, "settle", "--through", (now - timedelta(days=1)).date().isoformat())
+    assert run(db_url, "packages", "list", account).output.count("ai.pet.100k") == 2
+    listed = run(db_url, "auto-rebuy", "list", account).output
+    assert "Pet recognition" in listed and "used up" in listed and "1,000.00" in listed and "250.00" in listed
+    assert "turned off" in run(db_url, "auto-rebuy", "off", account, "ai.pet").output
+    assert "off for every service" in run(db_url, "auto-rebuy", "list", account).output
+    assert "monthly budget 2,000.00 CNY" in run(db_url, "budget", "set", account, "2000").output
+    # today's 20,000 face calls (10.00, estimated) reach a 10.00 cap; pets keep running on the rebought package
+    today = [{"account_id": account, "event_id": "f1", "service": "ai.face", "quantity": 20_000, "region": "ap-beijing",
+              "timestamp": (now - timedelta(seconds=5)).isoformat()}]
+    path.write_text(json.dumps(today[0]), encoding="utf-8")
+    run(db_url, "usage", "import", str(path))
+    assert "(capped now)" in run(db_url, "budget", "cap", account, "ai.face", "10").output
+    assert "(capped now)" not in run(db_url, "budget", "cap", account, "ai.pet", "1").output
+    shown = run(db_url, "budget", "show", account).output
+    assert "2,000.00" in shown and "capped" in shown
+    assert "capped services" in run(db_url, "wallet", "show", account).output
+    for args, words in ((("budget", "cap", account, "ai.pets", "10"), "unknown service"),
+                        (("budget", "set", account, "lots"), "monthly amount"),
+                        (("auto-rebuy", "set", account, "ai.pet", "ai.face.1m", "--monthly-cap", "10"), "not of ai.pet")):
+        bad = run(db_url, *args, ok=False)
+        assert bad.exit_code == 1 and "Traceback" not in bad.output and words in bad.output, bad.output
