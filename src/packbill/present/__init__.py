@@ -322,11 +322,18 @@ def reminder_rows(every, catalog: Catalog, lang: str) -> list[dict[str, Any]]:
             for r in every.packages]
     rows += [{"kind": r.kind, "day": r.day, "package_id": None, "message": wallet_reminder_message(r, lang)} for r in every.wallet]
     rows += [{"kind": "anomaly", "day": a.day, "package_id": None, "message": anomaly_message(a, catalog, lang)} for a in every.anomalies]
-    rows += [{"kind": "rebuy_failed", "day": x.day, "package_id": None, "message": sentence("reminder.rebuy_failed", x.data, catalog, lang)}
+    rows += [{"kind": "rebuy_failed", "day": x.day, "package_id": None, "message": rebuy_refusal_message(x.data, catalog, lang)}
              for x in every.refusals]
     rows += [{"kind": "budget", "day": every.day, "package_id": None, "message": sentence("reminder.budget", budget_data(a), catalog, lang)}
              for a in every.budget]
     return rows
+
+
+def rebuy_refusal_message(data: dict[str, Any], catalog: Catalog, lang: str) -> str:
+    """R28: a rebuy refused, as its message says it (the service and package by name, why, when it is tried again)."""
+    from .notify import sentence
+
+    return sentence("reminder.rebuy_failed", data, catalog, lang)
 
 
 def reminders_json(every, catalog: Catalog) -> list[dict[str, Any]]:

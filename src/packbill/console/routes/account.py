@@ -44,6 +44,7 @@ def router(pages: Pages) -> APIRouter:
         return v.page("account.html", account=v.account, rows=rows, reminders=reminders, tab="overview",
                       wallet=wallet, alerts=alerts, wallet_note=_wallet_note(lang, wallet, ctx.delays), today=today, idem=pages.new_form_key(),
                       stopped=[present.service_name(ctx.catalog, s, lang) for s, st in wallet.service_status.items() if st == "suspended"],
+                      capped=[present.service_name(ctx.catalog, s, lang) for s, st in wallet.service_status.items() if st == "capped"],
                       any_frozen=any(p.status is PackageStatus.FROZEN for p in packages))
 
     return r
