@@ -48,10 +48,13 @@ def test_serve_raises_a_reminder_within_a_minute_of_the_usage_and_delivers_it(db
             receiver.secrets["/ok"] = hook["secret"]
             acc = op.post("/v1/accounts", json={"name": "Live Co", "site": "cn"}).json()
             op.post(f"/v1/accounts/{acc['id']}/packages", json={"sku": "ai.face.100k"}).raise_for_status()
+            op.put(f"/v1/accounts/{acc['id']}/budget", json={"monthly": "100.00"}).raise_for_status()
+            op.put(f"/v1/accounts/{acc['id']}/caps/ai.pet", json={"monthly": "10.00"}).raise_for_status()
             now = datetime.now(UTC).astimezone(SHANGHAI)
             sent_at = time.monotonic()
             r = op.post(f"/v1/accounts/{acc['id']}/usage", json={"events": [
-                {"event_id": "live-1", "service": "ai.face", "quantity": 85_000, "region": "ap-beijing", "timestamp": now.isoformat()}]})
+                {"event_id": "live-1", "service": "ai.face", "quantity": 85_000, "region": "ap-beijing", "timestamp": now.isoformat()},
+                {"event_id": "live-2", "service": "ai.pet", "quantity": 4_000, "region": "ap-beijing", "timestamp": now.isoformat()}]})
             assert r.status_code == 202
             low = wait_for(lambda: [x for x in receiver.on("/ok") if json.loads(x["body"])["type"] == "reminder.low"], 60,
                            "the low reminder")
@@ -60,12 +63,17 @@ def test_serve_raises_a_reminder_within_a_minute_of_the_usage_and_delivers_it(db
             alert = wait_for(lambda: [x for x in receiver.on("/ok") if json.loads(x["body"])["type"] == "reminder.package_low"], 60,
                              "the package alert")
             assert alert[0]["at"] - sent_at < 60
+            # R30: 4,000 pet calls (10.00) reach the pet cap, and 50.00 + 10.00 pass half the 100.00 budget, within a minute
+            for kind in ("service.capped", "reminder.budget"):
+                found = wait_for(lambda kind=kind: [x for x in receiver.on("/ok") if json.loads(x["body"])["type"] == kind], 60, kind)
+                assert found[0]["at"] - sent_at < 60
+            assert op.get(f"/v1/accounts/{acc['id']}/wallet").json()["service_status"]["ai.pet"] == "capped"
             assert all(x["signed"] for x in receiver.on("/ok"))
             # live balances: the package's remaining now and the wallet's estimate count the unsettled usage
             (pkg,) = op.get(f"/v1/accounts/{acc['id']}/packages").json()["packages"]
             assert pkg["remaining"] == 100_000 and pkg["remaining_now"] == 15_000
             reminders = op.get(f"/v1/accounts/{acc['id']}/reminders").json()["reminders"]
-            assert [x["kind"] for x in reminders] == ["low", "package_low"]  # the package's (R11) and the service's (R29)
+            assert [x["kind"] for x in reminders] == ["low", "package_low", "budget"]  # the package's (R11), the service's (R29), R30's
             messages = server.client(acc["token"]).get(f"/v1/accounts/{acc['id']}/messages").json()
             assert {"reminder.low", "package.bought"} <= {m["type"] for m in messages["messages"]}
     finally:
