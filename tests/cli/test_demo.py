@@ -28,7 +28,9 @@ def test_demo_month(tmp_path):
     (account,) = services.list_accounts(ctx)
     lines = services.bills(ctx, account.id, MONTH_START, MONTH_START.replace(day=31))
     views = services.list_packages(ctx, account.id)
-    assert [v.package.sku for v in views] == ["ai.kitchen.100k", "ai.face.1m", "traffic.up.1tb", "ai.kitchen.100k"]
+    # the second and third kitchen packages were bought by auto-rebuy at the mornings' settlements (R28)
+    assert [v.package.sku for v in views] == ["ai.kitchen.100k", "ai.face.1m", "traffic.up.1tb", "ai.kitchen.100k", "ai.kitchen.100k"]
+    assert "auto-rebuy (R28)" in result.output and "budget alerts (R30)" in result.output and "100 % on 2026-10-25" in flat_output(result)
     assert views[0].status.value == "exhausted"  # ran one out
     assert any(ln.supplement for ln in lines)  # late usage settled as a supplement
     traffic = [ln for ln in lines if ln.service == "traffic.up"]
@@ -64,6 +66,10 @@ def test_demo_month(tmp_path):
     assert f"可开票 {money(books.statement(ctx, views[0].package.account_id, MONTH_START).invoiceable)} 元" in html
     assert f"已平：账单按量计费 {money(total)} 元 = 按量计费收入 {money(total)} 元" in html
     assert "购买建议" in html and "id=advice" in html
+    # R28, R29, R30: the rebuys (one refused for money until the 24th's top-up), the forecasts, the budget's alerts
+    controls = html.split("id=controls")[1].split("</ul>")[0]
+    assert controls.count("自动续购：已购买 1 个明厨亮灶资源包-10万次") == 2 and "余额不足" in controls
+    assert "本月（2026-10）费用已达预算的 100%" in controls and "按近 30 天用量，预计" in html
     # traffic billing first (issue 22): the month's traffic costs less by daily peak bandwidth even with packages
     assert "id=switch-first" in html and "上行流量资源包" not in html.split("id=advice")[1].split("</table>")[0]
     assert "switch traffic billing to daily peak bandwidth" in flat_output(result)

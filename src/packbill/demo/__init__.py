@@ -23,11 +23,11 @@ from ..domain.model import UsageEvent
 from ..domain.reference import ReferenceModel
 from ..domain.usage import parse_timestamp
 from ..domain.wallet import WalletState
-from ..present import mbps, money, package_name, quantity
+from ..present import forecast_text, mbps, money, package_name, quantity
 from ..present.advice import cost_chart as advice_chart
 from ..present.advice import reason as advice_reason
 from ..present.tables import packages_table
-from ..services import Context, audit, books, sweep
+from ..services import Context, audit, auto_rebuy, books, budget, sweep
 from ..services import advice as advice_service
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
@@ -70,6 +70,8 @@ class _Month:
     remaining_by_day: dict[date, dict[str, int]] = field(default_factory=dict)
     balance_by_day: dict[date, Decimal] = field(default_factory=dict)
     arrears_days: list[date] = field(default_factory=list)
+    rebuys: list[tuple[datetime, Any]] = field(default_factory=list)
+    """(when, the purchase) of each rebuy the settlements made (R28)."""
 
 
 def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, err: Console, lang: str = "zh") -> DemoResult:
@@ -101,7 +103,9 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     advice = _print_advice(ctx, account.id, out)
     chart = advice_chart(advice, lang)
     write_report(report, account, views, lines, done.remaining_by_day, peaks, done.package_cost, total, used, payg_only, seed,
-                 done.balance_by_day, (chart,) if chart else (), ctx.catalog, lang, figures=figures, advice=advice)
+                 done.balance_by_day, (chart,) if chart else (), ctx.catalog, lang, figures=figures, advice=advice,
+                 forecasts={v.package.id: forecast_text(ahead[v.package.id], v.package.service, lang) for v in views if v.package.id in ahead},
+                 controls=_controls(ctx, account.id, lang))
     out.print(f"report: [bold]{report.resolve()}[/bold]")
     out.print(console_hint(db_url, token))
     ctx.close()
@@ -136,7 +140,10 @@ def _simulate(ctx: Context, clock: SimClock, account_id: str, month, err: Consol
             if late:
                 services.ingest(ctx, account_id, late)
             clock.now = datetime.combine(day + timedelta(days=1), time(8), tzinfo=SHANGHAI)
-            services.settle(ctx, day)
+            for order_id in services.settle(ctx, day).rebought:  # R28: the settlement bought a used-up package again
+                bought = services.order(ctx, account_id, order_id)
+                done.package_cost += bought.amount
+                done.rebuys.append((clock.now, bought))
             sweep.sweep_all(ctx)  # as the schedule does after its settlement: reminders dated on the day
             done.balance_by_day[day] = services.wallet(ctx, account_id).purse.cash  # after the morning's charges
             if services.wallet(ctx, account_id).state is WalletState.ARREARS:
@@ -159,6 +166,11 @@ def _act(ctx: Context, account_id: str, action) -> Decimal:
         services.grant_voucher(ctx, account_id, Decimal(action.arg), MONTH_START + timedelta(days=DAYS - 1))
     elif action.kind == "alert":
         services.set_balance_alert(ctx, account_id, Decimal(action.arg))
+    elif action.kind == "rebuy":
+        sku = ctx.catalog.sku(action.arg)
+        auto_rebuy.set_rule(ctx, account_id, sku.service, sku.sku, "exhausted", None, Decimal("500.00"))
+    elif action.kind == "budget":
+        budget.set_budget(ctx, account_id, Decimal(action.arg))
     elif action.kind == "discount":
         services.set_discount(ctx, account_id, Decimal(action.arg), action.at.date() + timedelta(days=1))
     else:
@@ -209,6 +221,9 @@ def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal,
     summary.add_row("topped up this month", f"{money(f.topups)} CNY")
     summary.add_row("vouchers used", f"{money(f.vouchers_used)} CNY")
     summary.add_row("days that began in arrears (lifted by a top-up)", ", ".join(str(d) for d in f.arrears_days) or "none")
+    summary.add_row("auto-rebuy (R28)", "; ".join(f"{package_name(ctx.catalog, p.packages[0].sku, 'en')} at {when:%Y-%m-%d %H:%M}, "
+                                                  f"{money(p.amount)} CNY" for when, p in done.rebuys) or "nothing bought")
+    summary.add_row("budget alerts (R30)", ", ".join(_budget_alerts(ctx, account_id)) or "none")
     summary.add_row("[bold]cash balance at the end[/bold]", f"[bold]{money(f.cash)} CNY[/bold] ({f.state})")
     st = f.statement
     summary.add_row(f"statement of {MONTH_START:%Y-%m}", f"{st.status} {st.number or ''} (closing {money(st.closing_balance)} "
@@ -221,6 +236,28 @@ def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal,
                     f"-> {money(close.deferred_closing)} CNY")
     summary.add_row("books audit", "sound: every invariant holds" if f.sound else "[red]violations: run packbill audit[/red]")
     return summary
+
+
+def _controls(ctx: Context, account_id: str, lang: str) -> tuple[tuple[date, str], ...]:
+    """What auto-rebuy and the budget did this month, as the customer's messages said it (R28, R30)."""
+    from ..present.notify import sentence
+    from ..present.words import words
+    from ..services import inbox
+
+    prefix = words("report")["rebought"][lang]
+    found = [e for e in inbox.events(ctx, account_id=account_id)
+             if e.type in ("reminder.budget", "reminder.rebuy_failed") or (e.type == "package.bought" and "auto_rebuy" in e.data)]
+    return tuple((e.at.astimezone(SHANGHAI).date(), (prefix if e.type == "package.bought" else "") + sentence(e.type, e.data, ctx.catalog, lang))
+                 for e in sorted(found, key=lambda e: (e.at, e.seq)))
+
+
+def _budget_alerts(ctx: Context, account_id: str) -> list[str]:
+    """The budget's alerts of the month, as its messages dated them (R30)."""
+    from ..services import inbox
+
+    found = sorted(((e.at, e.data.get("step")) for e in inbox.events(ctx, account_id=account_id) if e.type == "reminder.budget"),
+                   key=lambda x: (x[0], x[1] is None, x[1] or 0))
+    return [f"{'forecast' if step is None else f'{step} %'} on {at.astimezone(SHANGHAI):%Y-%m-%d}" for at, step in found]
 
 
 def console_hint(db_url: str, token: str) -> str:

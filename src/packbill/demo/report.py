@@ -30,9 +30,11 @@ table{border-collapse:collapse;width:100%;margin:1em 0} td,th{border-bottom:1px 
 def write_report(path: Path, account, views, lines, remaining_by_day: dict[date, dict[str, int]],
                  peaks: dict[date, dict[str, int]], package_cost: Decimal, billed: Decimal,
                  used: Decimal, payg_only: Decimal, seed: int, balance_by_day: dict[date, Decimal] | None = None,
-                 extra_charts: tuple[str, ...] = (), catalog=None, lang: str = "zh", figures=None, advice=None) -> None:
+                 extra_charts: tuple[str, ...] = (), catalog=None, lang: str = "zh", figures=None, advice=None,
+                 forecasts: dict[str, str] | None = None, controls: tuple[tuple[date, str], ...] = ()) -> None:
     """The report, in Chinese (the default) or English: with ``figures`` the month's money and
-    books, with ``advice`` what to buy next."""
+    books, with ``advice`` what to buy next, ``forecasts`` each package's (R29, a sentence by package
+    id) and ``controls`` what auto-rebuy and the budget did (R28, R30: each message's day and sentence)."""
     r = _Report(lang, catalog, views, sorted(remaining_by_day))
     charts = [*r.charts(lines, remaining_by_day, peaks, balance_by_day or {}), *extra_charts]
     w = r.w
@@ -47,7 +49,9 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
 <table>{''.join(f'<tr{cls}><td>{w(key)}</td><td class=r>{money(v)} {w("cny")}</td></tr>' for key, v, cls in summary)}</table>
 {r.money_section(figures) if figures is not None else ""}
 {r.advice_section(advice) if advice is not None else ""}
-<h2>{w("packages")}</h2><table>{r.head("package", "id", ">remaining", "", "status", "first_day", "last_day")}{r.package_rows()}</table>
+<h2>{w("packages")}</h2><table>{r.head("package", "id", ">remaining", "", "status", "first_day", "last_day", "forecast")}
+{r.package_rows(forecasts or {})}</table>
+{r.controls_section(controls)}
 <h2>{w("charts")}</h2>{''.join(f'<figure>{c}</figure>' for c in charts)}
 <h2>{w("by_service")}</h2><table>{r.bill_rows(lines)}</table>
 <details><summary>{w("every_line", n=len(lines))}</summary><table>
@@ -140,13 +144,19 @@ class _Report:
         body += f"<p>{w('advice_costs', with_plan=money(a.total('with_plan')), without=money(a.total('without_plan')), forfeited=money(a.forfeited))}</p>"
         return f"<h2>{w('advice', months=view.months)}</h2>{body}"
 
-    def package_rows(self) -> str:
+    def controls_section(self, controls: tuple[tuple[date, str], ...]) -> str:
+        if not controls:
+            return ""
+        items = "".join(f"<li id=control-{i}><b>{day}</b> {escape(text)}</li>" for i, (day, text) in enumerate(controls))
+        return f"<h2 id=controls>{self.w('controls')}</h2><p>{self.w('controls_intro')}</p><ul>{items}</ul>"
+
+    def package_rows(self, forecasts: dict[str, str]) -> str:
         return "".join(
             f"<tr><td>{escape(self.pname(v.package.sku))}</td><td><small>{escape(v.package.id)}</small></td>"
             f"<td class=r>{self.q(v.package.service, v.remaining)} / {self.q(v.package.service, v.package.size)}</td>"
             f"<td><div class=bar><div style='width:{100 * v.remaining / v.package.size:.1f}%'></div></div></td>"
             f"<td><span class='badge {v.status.value}'>{self.w('st_' + v.status.value)}</span></td>"
-            f"<td>{v.package.first_day}</td><td>{v.package.last_day}</td></tr>"
+            f"<td>{v.package.first_day}</td><td>{v.package.last_day}</td><td><small>{escape(forecasts.get(v.package.id, ''))}</small></td></tr>"
             for v in self.views)
 
     def bill_rows(self, lines) -> str:
