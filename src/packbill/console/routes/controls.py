@@ -1,9 +1,8 @@
 """The customer's controls page: auto-rebuy (R28), the monthly budget and the pay-as-you-go caps
 (R30), each with its state now; the customer sets them, and so may the operator (its account page's tab)."""
 
-from collections.abc import Callable
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
@@ -11,24 +10,14 @@ from fastapi.responses import Response
 from ... import present
 from ...domain.auto_rebuy import MAX_DAYS_BEFORE
 from ...domain.budget import STEPS
-from ...domain.catalog import UnknownSku
-from ...domain.errors import BillingError, InvalidRequest
+from ...domain.errors import InvalidRequest
 from ...domain.money import parse_typed
 from ...services import auto_rebuy, budget
-from ..pages import Pages, Visit, redirect
+from ..pages import Pages, Visit
+from .money import run_form
 
-
-def _run(v: Visit, account_id: str, name: str, parameters: dict, action: Callable[[], Any]) -> Response:
-    """A change from the page's forms, recorded (R24); refusals as sentences; back to the page."""
-    target = f"/console/accounts/{account_id}/controls"
-    try:
-        with v.recorded(name, account_id, **parameters):
-            action()
-    except ValueError as exc:
-        return redirect(target, v.sentence(BillingError(str(exc))))
-    except (BillingError, UnknownSku) as exc:
-        return redirect(target, v.sentence(exc))
-    return redirect(target, v.t("done"))
+PAGE = "/controls"
+"""Where the page's forms return to."""
 
 
 def _amount(text: str, name: str) -> Decimal | None:
@@ -83,22 +72,23 @@ def router(pages: Pages) -> APIRouter:
                 raise InvalidRequest("'monthly_cap' is the most auto-rebuy may spend in a month, in CNY")
             return auto_rebuy.set_rule(ctx, account_id, service, sku, trigger, _days(days_before) if trigger == "expiring" else None, cap)
 
-        return _run(v, account_id, "auto_rebuy.set", {"service": service, "sku": sku, "trigger": trigger,
-                                                      "days_before": days_before or None, "monthly_cap": monthly_cap}, change)
+        return run_form(v, account_id, "auto_rebuy.set", {"service": service, "sku": sku, "trigger": trigger,
+                                                      "days_before": days_before or None, "monthly_cap": monthly_cap}, change, page=PAGE)
 
     @r.post("/console/accounts/{account_id}/auto-rebuy/{service}/off")
     def rule_off(account_id: str, service: str, *, v: Annotated[Visit, Depends(pages.permitted("auto_rebuy.delete"))]) -> Response:
-        return _run(v, account_id, "auto_rebuy.delete", {"service": service}, lambda: auto_rebuy.remove_rule(ctx, account_id, service))
+        return run_form(v, account_id, "auto_rebuy.delete", {"service": service},
+                        lambda: auto_rebuy.remove_rule(ctx, account_id, service), page=PAGE)
 
     @r.post("/console/accounts/{account_id}/budget")
     def set_budget(account_id: str, monthly: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("budget.set"))]) -> Response:
-        return _run(v, account_id, "budget.set", {"monthly": monthly or None},
-                    lambda: budget.set_budget(ctx, account_id, _amount(monthly, "monthly")))
+        return run_form(v, account_id, "budget.set", {"monthly": monthly or None},
+                        lambda: budget.set_budget(ctx, account_id, _amount(monthly, "monthly")), page=PAGE)
 
     @r.post("/console/accounts/{account_id}/caps/{service}")
     def set_cap(account_id: str, service: str, monthly: str = Form(""),
                 *, v: Annotated[Visit, Depends(pages.permitted("cap.set"))]) -> Response:
-        return _run(v, account_id, "cap.set", {"service": service, "monthly": monthly or None},
-                    lambda: budget.set_cap(ctx, account_id, service, _amount(monthly, "monthly")))
+        return run_form(v, account_id, "cap.set", {"service": service, "monthly": monthly or None},
+                        lambda: budget.set_cap(ctx, account_id, service, _amount(monthly, "monthly")), page=PAGE)
 
     return r

@@ -14,11 +14,11 @@ from ...domain.money import parse_typed
 from ..pages import Pages, Visit, parse_day, redirect
 
 
-def _run(v: Visit, account_id: str, name: str, parameters: dict, action: Callable[[], Any],
-         done: Callable[[Any], str] | None = None) -> Response:
+def run_form(v: Visit, account_id: str, name: str, parameters: dict, action: Callable[[], Any],
+             done: Callable[[Any], str] | None = None, page: str = "") -> Response:
     """Run a change from a form, recorded: refusals and bad amounts as sentences, a repeated form
-    as 'already done', back to the account's page."""
-    target = f"/console/accounts/{account_id}"
+    as 'already done', back to the account's page (``page``: one of its tabs, e.g. "/controls")."""
+    target = f"/console/accounts/{account_id}{page}"
     try:
         with v.recorded(name, account_id, **parameters):
             result = action()
@@ -38,7 +38,7 @@ def router(pages: Pages) -> APIRouter:
     @r.post("/console/accounts/{account_id}/topup")
     def topup(account_id: str, amount: str = Form(""), reference: str = Form(""), idem: str = Form(""),
               *, v: Annotated[Visit, Depends(pages.permitted("topup.create"))]) -> Response:
-        return _run(v, account_id, "topup.create", {"amount": amount, "reference": reference},
+        return run_form(v, account_id, "topup.create", {"amount": amount, "reference": reference},
                     lambda: services.topup(ctx, account_id, parse_typed(amount), reference,
                                            idem=v.form_key(account_id, idem, "topup", amount, reference)),
                     lambda x: v.t("topped_up", amount=present.money(x.amount), balance=present.money(x.balance)))
@@ -46,29 +46,29 @@ def router(pages: Pages) -> APIRouter:
     @r.post("/console/accounts/{account_id}/adjust")
     def adjust(account_id: str, amount: str = Form(""), reason: str = Form(""), idem: str = Form(""),
                *, v: Annotated[Visit, Depends(pages.permitted("adjustment.create"))]) -> Response:
-        return _run(v, account_id, "adjustment.create", {"amount": amount, "reason": reason}, lambda: services.adjust(
+        return run_form(v, account_id, "adjustment.create", {"amount": amount, "reason": reason}, lambda: services.adjust(
             ctx, account_id, parse_typed(amount), reason, idem=v.form_key(account_id, idem, "adjust", amount, reason)))
 
     @r.post("/console/accounts/{account_id}/voucher")
     def voucher(account_id: str, amount: str = Form(""), expires_on: str = Form(""), idem: str = Form(""),
                 *, v: Annotated[Visit, Depends(pages.permitted("voucher.grant"))]) -> Response:
-        return _run(v, account_id, "voucher.grant", {"amount": amount, "expires_on": expires_on}, lambda: services.grant_voucher(
+        return run_form(v, account_id, "voucher.grant", {"amount": amount, "expires_on": expires_on}, lambda: services.grant_voucher(
             ctx, account_id, parse_typed(amount), parse_day(expires_on), idem=v.form_key(account_id, idem, "voucher", amount, expires_on)))
 
     @r.post("/console/accounts/{account_id}/discount")
     def discount(account_id: str, rate: str = Form(""), effective_day: str = Form(""),
                  *, v: Annotated[Visit, Depends(pages.permitted("discount.set"))]) -> Response:
-        return _run(v, account_id, "discount.set", {"rate": rate, "effective_day": effective_day},
+        return run_form(v, account_id, "discount.set", {"rate": rate, "effective_day": effective_day},
                     lambda: services.set_discount(ctx, account_id, parse_typed(rate), parse_day(effective_day)))
 
     @r.post("/console/accounts/{account_id}/credit-limit")
     def credit_limit(account_id: str, amount: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("credit_limit.set"))]) -> Response:
-        return _run(v, account_id, "credit_limit.set", {"amount": amount},
+        return run_form(v, account_id, "credit_limit.set", {"amount": amount},
                     lambda: services.set_credit_limit(ctx, account_id, parse_typed(amount)))
 
     @r.post("/console/accounts/{account_id}/terms")
     def terms(account_id: str, payment: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("account.payment.set"))]) -> Response:
-        return _run(v, account_id, "account.payment.set", {"payment": payment},
+        return run_form(v, account_id, "account.payment.set", {"payment": payment},
                     lambda: services.set_payment_terms(ctx, account_id, payment))
 
     @r.post("/console/accounts/{account_id}/package-alerts/{service}")
@@ -81,12 +81,12 @@ def router(pages: Pages) -> APIRouter:
                 raise InvalidRequest("A package alert is a whole percent from 1 to 99; leave it empty to switch it off.")
             return services.set_package_alert(ctx, account_id, service, int(value) if value else None)
 
-        return _run(v, account_id, "package_alert.set", {"service": service, "threshold_percent": value or None}, change)
+        return run_form(v, account_id, "package_alert.set", {"service": service, "threshold_percent": value or None}, change)
 
     @r.post("/console/accounts/{account_id}/balance-alert")
     def balance_alert(account_id: str, threshold: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("balance_alert.set"))]) -> Response:
         value = threshold.strip()
-        return _run(v, account_id, "balance_alert.set", {"threshold": value}, lambda: services.set_balance_alert(
+        return run_form(v, account_id, "balance_alert.set", {"threshold": value}, lambda: services.set_balance_alert(
             ctx, account_id, parse_typed(value) if value else None))
 
     return r
