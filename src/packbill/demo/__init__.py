@@ -171,6 +171,9 @@ def _act(ctx: Context, account_id: str, action) -> Decimal:
         auto_rebuy.set_rule(ctx, account_id, sku.service, sku.sku, "exhausted", None, Decimal("500.00"))
     elif action.kind == "budget":
         budget.set_budget(ctx, account_id, Decimal(action.arg))
+    elif action.kind == "cap":
+        service, amount = action.arg.split()
+        budget.set_cap(ctx, account_id, service, Decimal(amount))
     elif action.kind == "discount":
         services.set_discount(ctx, account_id, Decimal(action.arg), action.at.date() + timedelta(days=1))
     else:
@@ -238,6 +241,11 @@ def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal,
     return summary
 
 
+CONTROL_EVENTS = ("reminder.budget", "reminder.rebuy_failed", "service.capped", "reminder.package_low", "reminder.anomaly",
+                  "reminder.forfeit_expected")
+"""The customer's tools' messages (R28 to R30) the report lists with the rebuys."""
+
+
 def _controls(ctx: Context, account_id: str, lang: str) -> tuple[tuple[date, str], ...]:
     """What auto-rebuy and the budget did this month, as the customer's messages said it (R28, R30)."""
     from ..present.notify import sentence
@@ -246,7 +254,7 @@ def _controls(ctx: Context, account_id: str, lang: str) -> tuple[tuple[date, str
 
     prefix = words("report")["rebought"][lang]
     found = [e for e in inbox.events(ctx, account_id=account_id)
-             if e.type in ("reminder.budget", "reminder.rebuy_failed") or (e.type == "package.bought" and "auto_rebuy" in e.data)]
+             if e.type in CONTROL_EVENTS or (e.type == "package.bought" and "auto_rebuy" in e.data)]
     return tuple((e.at.astimezone(SHANGHAI).date(), (prefix if e.type == "package.bought" else "") + sentence(e.type, e.data, ctx.catalog, lang))
                  for e in sorted(found, key=lambda e: (e.at, e.seq)))
 

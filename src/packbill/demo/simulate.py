@@ -26,7 +26,7 @@ OFFLINE_ZONE, OFFLINE_DAY, OFFLINE_HOURS = "sh-2", 20, range(14, 18)
 @dataclass(frozen=True)
 class Action:
     at: datetime
-    kind: str  # buy | switch | topup | voucher | alert | discount | rebuy | budget
+    kind: str  # buy | switch | topup | voucher | alert | discount | rebuy | budget | cap
     arg: str
 
 
@@ -68,6 +68,7 @@ def generate(seed: int) -> Month:
         Action(at(1, 9, 2), "buy", "traffic.up.1tb"),
         Action(at(1, 8, 45), "rebuy", "ai.kitchen.100k"),  # auto-rebuy: another when it is used up, at most 500.00 a month (R28)
         Action(at(1, 8, 50), "budget", "1800.00"),  # a monthly budget: alerts at 50, 80 and 100 % (R30)
+        Action(at(1, 8, 55), "cap", "ai.body 40.00"),  # body recognition pay-as-you-go at most 40.00 a month (R30)
         Action(at(15, 18), "switch", "traffic"),  # effective the 16th: the traffic package thaws
     ]
     for day in range(1, DAYS + 1):
