@@ -135,6 +135,7 @@ def test_R28_rules_refuse_careless_input_and_other_accounts(api):
     assert me.put(f"/v1/accounts/{other['id']}/auto-rebuy/ai.pet",
                   json={"sku": "ai.pet.1m", "trigger": "exhausted", "monthly_cap": "100"}).status_code == 404
     assert me.delete(f"{path}/auto-rebuy/ai.pet").json() == {"rules": []}  # off already: nothing changes
+    assert me.delete(f"{path}/auto-rebuy/ai.pets").status_code == 422  # a typo is not "off already"
     assert me.put(f"{path}/auto-rebuy/ai.pet", json={"sku": "ai.pet.1m", "trigger": "exhausted", "monthly_cap": "100"}).status_code == 200
     assert me.delete(f"{path}/auto-rebuy/ai.pet").json() == {"rules": []}
     actions = [r["action"] for r in op.get("/v1/audit", params={"account_id": account["id"]}).json()["records"]]

@@ -81,14 +81,16 @@ def budget_show(account_id: str, db: DbOpt = None) -> None:
     grid.add_row("spent so far, unsettled usage estimated", present.money(view.spend.total))
     grid.add_row("forecast for the month", present.money(view.spend.forecast))
     out().print(grid)
+    shown = [s for s in budget.SERVICES if s in view.spend.payg or s in view.caps]
+    if not shown:
+        out().print("no pay-as-you-go this month and no caps set")
+        return
     capped = view.capped
     table = Table(title="pay-as-you-go this month and caps")
     for col in ("service", "pay-as-you-go", "cap", "status"):
         table.add_column(col, justify="left" if col in ("service", "status") else "right")
-    for service in budget.SERVICES:
+    for service in shown:
         spent = view.spend.payg.get(service)
-        if spent is None and service not in view.caps:
-            continue
         table.add_row(present.service_name(ctx.catalog, service), present.money(spent or 0),
                       present.money(view.caps[service]) if service in view.caps else "none", "capped" if service in capped else "")
     out().print(table)

@@ -20,9 +20,9 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from ..domain.auto_rebuy import Act, Due, Rule, check_rule, decide, due, month_of, spent_in
-from ..domain.catalog import UnknownSku
+from ..domain.catalog import USAGE_SERVICES, UnknownSku
 from ..domain.days import shanghai_day
-from ..domain.errors import BillingError
+from ..domain.errors import BillingError, InvalidRequest
 from ..domain.purchase import quote
 from ..domain.traffic_billing import mode_on, requested_by
 from ..domain.wallet import contracted
@@ -69,7 +69,10 @@ def set_rule(ctx: Context, account_id: str, service: str, sku: object, trigger: 
 
 
 def remove_rule(ctx: Context, account_id: str, service: str) -> bool:
-    """Turn a service's rule off; whether there was one (off already is not an error)."""
+    """Turn a service's rule off; whether there was one (off already is not an error, an unknown
+    service is)."""
+    if service not in USAGE_SERVICES:
+        raise InvalidRequest(f"unknown service {service!r}: auto-rebuy is for {', '.join(USAGE_SERVICES)}")
     with ctx.db.write() as conn:
         accounts_store.get_account(conn, account_id, lock=True)
         return controls_store.delete_rebuy_rule(conn, account_id, service)
