@@ -54,6 +54,7 @@ def context(settings: Settings) -> Context:
                        webhook_local=settings.webhook_local, webhook_allow=parse_networks(settings.webhook_allow))
     ctx.chromium = settings.chromium
     ctx.issuer = Issuer(settings.issuer_name.strip(), settings.issuer_address.strip(), settings.issuer_tax_id.strip())
+    ctx.vat_rate = settings.vat_rate
     ctx.topup_instructions = settings.topup_instructions.strip()
     return ctx
 

@@ -3,6 +3,8 @@ environment (``PACKBILL_*``), else the defaults. Nothing else reads the environm
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -67,6 +69,8 @@ class Settings(BaseSettings):
     issuer_address: str = Field(default="", max_length=400)
     issuer_tax_id: str = Field(default="", max_length=64)
     """The issuer's taxpayer identification number (纳税人识别号)."""
+    vat_rate: Decimal = Field(default=Decimal("0.06"), ge=0, le=Decimal("0.2"), decimal_places=4)
+    """R33: the VAT rate of the invoices (发票) packbill splits: tax-inclusive amounts into net and tax."""
     topup_instructions: str = Field(default="", max_length=2000)
     """What a customer short of money is told to do (bank account, contact), shown where a
     purchase is refused for insufficient funds."""

@@ -40,6 +40,14 @@ EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/v1/accounts/{account_id}/budget"): OWN,
     ("PUT", "/v1/accounts/{account_id}/budget"): {"admin", "finance", "account"},
     ("PUT", "/v1/accounts/{account_id}/caps/{service}"): {"admin", "finance", "account"},
+    ("GET", "/v1/accounts/{account_id}/invoice-titles"): OWN,
+    ("POST", "/v1/accounts/{account_id}/invoice-titles"): {"admin", "finance", "account"},
+    ("DELETE", "/v1/accounts/{account_id}/invoice-titles/{title_id}"): {"admin", "finance", "account"},
+    ("POST", "/v1/accounts/{account_id}/invoice-requests"): {"admin", "finance", "account"},
+    ("GET", "/v1/accounts/{account_id}/invoice-requests"): OWN,
+    ("GET", "/v1/invoice-requests"): READERS,
+    ("POST", "/v1/invoice-requests/{request_id}/issue"): {"admin", "finance"},
+    ("POST", "/v1/invoice-requests/{request_id}/reject"): {"admin", "finance"},
     ("PUT", "/v1/accounts/{account_id}/payment"): {"admin", "finance"},
     ("GET", "/v1/accounts/{account_id}/journal"): OWN,
     ("GET", "/v1/accounts/{account_id}/statements/{month}"): OWN,
@@ -81,6 +89,10 @@ BODIES = {
     ("PUT", "/v1/accounts/{account_id}/auto-rebuy/{service}"): {"sku": "ai.face.100k", "trigger": "exhausted", "monthly_cap": "100"},
     ("PUT", "/v1/accounts/{account_id}/budget"): {"monthly": "1000.00"},
     ("PUT", "/v1/accounts/{account_id}/caps/{service}"): {"monthly": "100.00"},
+    ("POST", "/v1/accounts/{account_id}/invoice-titles"): {"type": "normal", "name": "Walk Co", "tax_id": "91350100M000100Y43"},
+    ("POST", "/v1/accounts/{account_id}/invoice-requests"): {"title_id": "tit_walk", "amount": "1.00"},
+    ("POST", "/v1/invoice-requests/{request_id}/issue"): {"number": "26112000000000000009"},
+    ("POST", "/v1/invoice-requests/{request_id}/reject"): {"reason": "walk"},
     ("PUT", "/v1/accounts/{account_id}/payment"): {"payment": "balance"},
     ("POST", "/v1/accounts/{account_id}/invoices"): {"amount": "0.01", "number": "INV-WALK"},
     ("POST", "/v1/accounts/{account_id}/advice"): {"forecast": {"ai.face": [1000]}},
@@ -108,7 +120,8 @@ def test_the_table_names_every_route(api):
 def fill(path: str, world: dict) -> str:
     return (path.replace("{account_id}", world["account_id"]).replace("{package_id}", world["package_id"])
             .replace("{month}", "2027-06").replace("{key_id}", world["key_id"]).replace("{webhook_id}", world["webhook_id"])
-            .replace("{delivery_id}", "1").replace("{service}", "ai.face")) + QUERIES.get(path, "")
+            .replace("{delivery_id}", "1").replace("{service}", "ai.face")
+            .replace("{title_id}", "tit_walk").replace("{request_id}", "ivr_walk")) + QUERIES.get(path, "")
 
 
 def test_every_endpoint_with_every_role(api, world):

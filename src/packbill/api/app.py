@@ -12,7 +12,24 @@ from ..process import logs
 from ..services import Context, Lockout
 from . import errors
 from .deps import Deps
-from .routers import accounts, advice, bills, books, catalog, controls, money, notify, operators, packages, revenue, service, settlements, terms, usage
+from .routers import (
+    accounts,
+    advice,
+    bills,
+    books,
+    catalog,
+    controls,
+    invoicing,
+    money,
+    notify,
+    operators,
+    packages,
+    revenue,
+    service,
+    settlements,
+    terms,
+    usage,
+)
 
 access = logging.getLogger("packbill.access")
 
@@ -76,5 +93,5 @@ def install_api(app: FastAPI, ctx: Context, operator_token: str | None, lockout:
     app.add_middleware(BodyLimit)
     deps = Deps(ctx, operator_token, lockout or Lockout())
     for module in (service, catalog, accounts, packages, usage, settlements, bills, money, terms, books, revenue, advice, operators, notify,
-                   controls):
+                   controls, invoicing):
         app.include_router(module.router(deps))

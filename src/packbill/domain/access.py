@@ -59,6 +59,11 @@ CHANGES = (
     "budget.set",
     "cap.set",
     "invoice.create",
+    "invoice_title.create",
+    "invoice_title.delete",
+    "invoice.request",
+    "invoice.issue",
+    "invoice.reject",
     "key.create",
     "key.revoke",
     "webhook.create",
@@ -72,7 +77,8 @@ ACTIONS = frozenset(CHANGES) | {READ, READ_ALL, CATALOG, "audit.read", "keys.rea
 
 _FINANCE = frozenset({READ, READ_ALL, CATALOG, "audit.read", "settlement.run", "topup.create", "adjustment.create",
                       "voucher.grant", "discount.set", "credit_limit.set", "account.payment.set", "balance_alert.set",
-                      "package_alert.set", "budget.set", "cap.set", "invoice.create"})
+                      "package_alert.set", "budget.set", "cap.set", "invoice.create", "invoice_title.create",
+                      "invoice_title.delete", "invoice.request", "invoice.issue", "invoice.reject"})
 
 GRANTS: dict[Role, frozenset[str]] = {
     Role.ADMIN: ACTIONS,
@@ -81,7 +87,7 @@ GRANTS: dict[Role, frozenset[str]] = {
     Role.METERING: frozenset({"usage.send", CATALOG}),
     Role.ACCOUNT: frozenset({READ, CATALOG, "package.buy", "package.refund", "traffic_billing.switch", "usage.send",
                              "balance_alert.set", "package_alert.set", "auto_rebuy.set", "auto_rebuy.delete", "budget.set", "cap.set",
-                             "account.token.rotate", "webhook.create", "webhook.delete",
+                             "invoice_title.create", "invoice_title.delete", "invoice.request", "account.token.rotate", "webhook.create", "webhook.delete",
                              "webhook.resend", "messages.mark_read"}),
 }
 """What each role may do. A customer's grants hold on its own account only."""

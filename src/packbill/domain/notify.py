@@ -36,6 +36,10 @@ EVENT_TYPES = (
     "reminder.budget",
     "reminder.rebuy_failed",
     "service.capped",
+    "invoice.requested",
+    "invoice.issued",
+    "invoice.rejected",
+    "invoice.red_requested",
     "wallet.low_balance",
     "wallet.arrears",
     "wallet.suspended",
@@ -48,7 +52,8 @@ EVENT_TYPES = (
 CATEGORIES: dict[str, tuple[str, ...]] = {
     "packages": ("package.bought", "package.refunded", "package.expired", "reminder.expiring", "reminder.low",
                  "reminder.exhausted", "reminder.frozen", "reminder.forfeit_expected", "reminder.package_low", "reminder.rebuy_failed"),
-    "bills": ("day.settled", "statement.final", "reminder.anomaly"),
+    "bills": ("day.settled", "statement.final", "reminder.anomaly", "invoice.requested", "invoice.issued", "invoice.rejected",
+              "invoice.red_requested"),
     "money": ("wallet.low_balance", "wallet.arrears", "wallet.suspended", "wallet.reclaim_due", "wallet.arrears_lifted",
               "wallet.topped_up", "reminder.budget", "service.capped"),
 }

@@ -77,6 +77,8 @@ def _values(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> dic
         values["validity"] = _dates(day_range, data["first_day"], data["last_day"], lang)
     if data.get("suspend_at"):
         values["deadline"] = _moment(data["suspend_at"])
+    if isinstance(data.get("reverses"), list):
+        values["reversed"] = ("、" if lang == "zh" else ", ").join(str(n) for n in data["reverses"])
     if kind == "reminder.rebuy_failed":
         reason = str(data.get("reason") or "")
         why = SENTENCES.get(f"rebuy_why:{reason}") or SENTENCES["rebuy_why:other"]
@@ -86,7 +88,7 @@ def _values(kind: str, data: dict[str, Any], catalog: Catalog, lang: str) -> dic
 
 
 MONEY_FIELDS = {"amount", "balance", "threshold", "owed", "closing_balance", "list_amount", "estimated_balance", "forfeit_value",
-                "median", "spent", "budget", "forecast", "monthly", "monthly_cap", "spent_this_month"}
+                "median", "spent", "budget", "forecast", "monthly", "monthly_cap", "spent_this_month", "net", "tax"}
 
 
 def _amounts(data: dict[str, Any]) -> dict[str, str]:

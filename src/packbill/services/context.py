@@ -7,11 +7,13 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 
 from ..domain.books import Issuer
 from ..domain.catalog import Catalog, load_catalog
 from ..domain.days import month_start, next_month, shanghai_day
 from ..domain.errors import InvalidRequest
+from ..domain.invoice import DEFAULT_RATE
 from ..domain.limits import MAX_AHEAD
 from ..domain.wallet import Delays
 from ..storage import partitions
@@ -59,6 +61,8 @@ class Context:
     """The browser that prints PDF statements (settings: ``PACKBILL_CHROMIUM``)."""
     issuer: Issuer = field(default_factory=Issuer)
     """R22: who issues the statements (settings: ``PACKBILL_ISSUER_NAME``, ``_ADDRESS``, ``_TAX_ID``)."""
+    vat_rate: Decimal = DEFAULT_RATE
+    """R33: the invoices' VAT rate (settings: ``PACKBILL_VAT_RATE``, default 6 %)."""
     topup_instructions: str = ""
     """How a customer tops up (settings: ``PACKBILL_TOPUP_INSTRUCTIONS``), shown when money is short."""
     touched: Touched | None = None

@@ -25,7 +25,7 @@ from ..storage import books as books_store
 from ..storage import notify as notify_store
 from ..storage import packages as packages_store
 from ..storage import wallet as wallet_store
-from . import idempotency
+from . import idempotency, invoicing
 from .accounts import account_view
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey, Replayed
@@ -144,6 +144,7 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
         back, forfeited, after = pay_back(before, wallet_store.package_payments(conn, package_id), shanghai_day(at))
         commit_movement(conn, account_id, before, after, at, [journal.refund(account_id, package_id, back, forfeited)], charge=False,
                         suspend_after=ctx.delays.suspend_after)
+        invoicing.red_letter(ctx, conn, account_id, at)  # R33: invoiced above what the payments now allow: a red-letter request
         notify_store.emit(conn, [(account_id, "package.refunded", {
             "package_id": package_id, "sku": package.sku, "amount": str(amount),
             "paid_back": {"voucher": str(back.voucher_total), "cash": str(back.cash)}}, None)], at)

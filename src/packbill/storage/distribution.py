@@ -22,7 +22,7 @@ DISTRIBUTED: dict[str, str] = {
         "usage_events", "usage_event_ids", "usage_daily", "usage_windows", "usage_dirty", "settled_days", "bandwidth_billed", "month_payg",
         "bill_lines", "draws", "line_vouchers", "journal_entries", "postings", "wallet_events", "settlement_failures",
         "statements", "invoices", "audit_records", "outbox", "webhook_deliveries", "webhook_attempts", "message_reads",
-        "usage_archive_sums", "package_alerts", "auto_rebuy_rules", "auto_rebuys", "spend_limits",
+        "usage_archive_sums", "package_alerts", "auto_rebuy_rules", "auto_rebuys", "spend_limits", "invoice_titles", "invoice_requests",
     )},
 }
 """Table -> its distribution column. All are co-located with ``accounts``: one account's rows of

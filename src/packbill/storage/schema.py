@@ -662,6 +662,47 @@ spend_limits = sa.Table(
 """R30: the monthly budget (scope ``*``) and each service's monthly pay-as-you-go cap (scope: the
 service); no row: none set."""
 
+invoice_titles = sa.Table(
+    "invoice_titles",
+    metadata,
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("type", sa.String(16), nullable=False),
+    sa.Column("name", sa.String(100), nullable=False),
+    sa.Column("tax_id", sa.String(18), nullable=False),
+    sa.Column("address", sa.String(200), nullable=False, server_default=""),
+    sa.Column("phone", sa.String(40), nullable=False, server_default=""),
+    sa.Column("bank", sa.String(100), nullable=False, server_default=""),
+    sa.Column("bank_account", sa.String(64), nullable=False, server_default=""),
+    sa.Column("created_us", sa.BigInteger, nullable=False),
+    sa.Column("deleted_us", sa.BigInteger, nullable=True),
+)
+"""R33: an account's invoice titles (抬头); a deleted one is kept (requests name it), marked deleted."""
+
+invoice_requests = sa.Table(
+    "invoice_requests",
+    metadata,
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("id", sa.String(40), primary_key=True),
+    sa.Column("seq", sa.BigInteger, nullable=False),
+    sa.Column("kind", sa.String(8), nullable=False),
+    sa.Column("title_id", sa.String(40), nullable=True),
+    sa.Column("amount_fen", sa.BigInteger, nullable=False),
+    sa.Column("net_fen", sa.BigInteger, nullable=False),
+    sa.Column("tax_fen", sa.BigInteger, nullable=False),
+    sa.Column("rate", sa.String(8), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, index=True),
+    sa.Column("number", sa.String(64), nullable=True),
+    sa.Column("reason", sa.String(400), nullable=True),
+    sa.Column("reverses", sa.String(400), nullable=True),
+    sa.Column("requested_us", sa.BigInteger, nullable=False),
+    sa.Column("decided_us", sa.BigInteger, nullable=True),
+)
+"""R33: invoice requests, ``kind`` blue (an invoice) or red (a red-letter reversal, its amount below
+zero, ``reverses``: the numbers of the invoices it reverses); pending, issued (``number``) or
+rejected (``reason``)."""
+
 
 def entry_postings() -> sa.ColumnElement[bool]:
     """The join of journal entries and their postings (both keyed by account first)."""

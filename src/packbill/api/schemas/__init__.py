@@ -33,6 +33,7 @@ from .books import (
     StatementUsageOut,
 )
 from .controls import BudgetOut, CapOut, LimitIn, RebuyRuleIn, RebuyRuleOut, RebuyRulesOut
+from .invoicing import InvoiceRequestIn, InvoiceRequestOut, InvoiceRequestsOut, IssueIn, RejectIn, TitleIn, TitleOut, TitlesOut
 from .money import (
     AdjustmentIn,
     AdjustmentOut,
@@ -105,6 +106,7 @@ __all__ = [
     "DeliveryOut", "DiscountIn", "DrawOut", "EntryOut", "ErrorBody", "ErrorOut", "FailedAccountOut", "In", "InvoiceIn", "InvoiceListItem",
     "InvoiceOut", "InvoicesOut", "JournalOut", "KeyCreatedOut", "KeyIn", "KeyOut", "KeysOut", "MarkReadIn", "MessageOut", "MessagesOut", "Money",
     "PackageAlertIn", "PackageAlertListOut", "PackageAlertOut", "BudgetOut", "CapOut", "LimitIn", "RebuyRuleIn", "RebuyRuleOut", "RebuyRulesOut",
+    "InvoiceRequestIn", "InvoiceRequestOut", "InvoiceRequestsOut", "IssueIn", "RejectIn", "TitleIn", "TitleOut", "TitlesOut",
     "PackageListOut", "PackageOut", "PaidOut", "PaymentTermsIn", "PendingSwitchOut", "PostingOut", "PurchaseIn", "PurchaseOut", "RefundIn",
     "RefundOut", "ReminderListOut", "ReminderOut", "RevenueDayOut", "RevenueOut", "RevenueServiceOut", "RunListOut", "RunOut", "SettlementIn",
     "SettlementOut", "StatementDayOut", "StatementLateOut", "StatementOut", "StatementPackageOut", "StatementPaygOut", "StatementUsageOut",
