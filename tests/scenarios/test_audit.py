@@ -85,6 +85,8 @@ def test_sound_books_pass(books):
     ("a posting moved to another account", ["UPDATE postings SET account_id = 'elsewhere' WHERE id = (SELECT min(id) FROM postings)"],
      True, {"links", "entry_balances"}),
     ("a draw of a line that is not there", ["UPDATE draws SET line_id = line_id + 1000"], False, {"links"}),
+    ("an invoice above what was paid", ["INSERT INTO invoices (account_id, number, amount_fen, at_us) SELECT id, '26112000000000000099', "
+                                        "999999, 0 FROM accounts"], False, {"invoiced"}),
 ])
 def test_each_corruption_is_named(books, kind, statements, unlock, expected):
     ctx, account_id, package_id = books

@@ -17,13 +17,13 @@ from .context import Context
 class Violation:
     check: str
     """Which invariant: entry_balances, cash, voucher, package_deferred, package_recognised,
-    package_remaining, line_payment, payg_postings, usage_sums, usage_settled, usage_billed, links."""
+    package_remaining, line_payment, payg_postings, usage_sums, usage_settled, usage_billed, links, invoiced."""
     message: str
     row: tuple
 
 
 CHECKS = ("entry_balances", "cash", "voucher", "package_deferred", "package_recognised", "package_remaining", "line_payment",
-          "payg_postings", "usage_sums", "usage_settled", "usage_billed", "links")
+          "payg_postings", "usage_sums", "usage_settled", "usage_billed", "links", "invoiced")
 
 
 def _fen(value) -> str:
@@ -75,4 +75,24 @@ def audit(ctx: Context) -> list[Violation]:
                                  f"lines count {r[4]} ({r[5]} outside mainland)", r))
         for r in audit_store.broken_links(conn):
             out.append(Violation("links", f"{r[0]} row {r[1]} of {r[2] or '(no account)'}: its {r[3]} is not in that account", r))
+        out += _invoiced(conn, ctx.now())
+    return out
+
+
+def _invoiced(conn, now) -> list[Violation]:
+    """R22, R33: what each account's invoices add up to (red-letter ones below zero), less what red
+    requests pending will reverse, is no more than its payments less refunds and what it owes."""
+    from ..domain.books import invoiceable
+    from ..storage import books as books_store
+    from ..storage import invoicing as invoicing_store
+
+    out = []
+    ids = audit_store.invoiced_accounts(conn)
+    for account_id, (purchases, payg, refunded, invoiced, balance) in books_store.invoiceable_figures(conn, ids, now).items():
+        allowed = invoiceable(purchases, payg, refunded, from_fen(0), balance)
+        pending_red = invoicing_store.pending_total(conn, account_id, "red")
+        if invoiced + pending_red > allowed:
+            row = (account_id, str(invoiced), str(pending_red), str(allowed))
+            out.append(Violation("invoiced", f"account {account_id}: {invoiced} CNY invoiced ({pending_red} CNY of red-letter requests "
+                                 f"pending) but its payments allow {allowed} CNY", row))
     return out

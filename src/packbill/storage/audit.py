@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain import journal
+from . import schema
 
 CHART = {"CASH": journal.CASH, "VOUCHER": journal.VOUCHER, "DEFERRED": journal.DEFERRED, "PAYG": journal.PAYG}
 """The chart of accounts' prefixes, as the queries below name them (``{CASH}`` ...)."""
@@ -154,3 +155,9 @@ def billed_quantity_mismatches(conn: Connection) -> list[tuple]:
         WHERE (u.service NOT LIKE 'traffic.%' OR b.q IS NOT NULL)
           AND (u.settled_mainland + u.settled_other <> coalesce(b.q, 0) OR u.settled_other <> coalesce(b.o, 0))
         ORDER BY 1, 2, 3""")
+
+
+def invoiced_accounts(conn: Connection) -> list[str]:
+    """The accounts with an invoice recorded (R22, R33)."""
+    i = schema.invoices
+    return [a for (a,) in conn.execute(sa.select(i.c.account_id).distinct().order_by(i.c.account_id))]

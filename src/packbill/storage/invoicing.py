@@ -67,7 +67,8 @@ def get_title(conn: Connection, account_id: str, title_id: str) -> TitleRow:
 
 def insert_title(conn: Connection, account_id: str, title_id: str, title: Title, at: datetime) -> None:
     conn.execute(sa.insert(schema.invoice_titles).values(
-        account_id=account_id, id=title_id, seq=_next(conn, schema.invoice_titles, account_id), type=title.type.value, name=title.name, tax_id=title.tax_id, address=title.address,
+        account_id=account_id, id=title_id, seq=_next(conn, schema.invoice_titles, account_id), type=title.type.value, name=title.name,
+        tax_id=title.tax_id, address=title.address,
         phone=title.phone, bank=title.bank, bank_account=title.bank_account, created_us=to_us(at)))
 
 
@@ -86,7 +87,8 @@ def _request(r) -> RequestRow:
 def insert_request(conn: Connection, account_id: str, request_id: str, kind: str, title_id: str | None, split: Split, rate: Decimal,
                    at: datetime, reverses: tuple[str, ...] = ()) -> None:
     conn.execute(sa.insert(schema.invoice_requests).values(
-        account_id=account_id, id=request_id, seq=_next(conn, schema.invoice_requests, account_id), kind=kind, title_id=title_id, amount_fen=to_fen(split.amount), net_fen=to_fen(split.net),
+        account_id=account_id, id=request_id, seq=_next(conn, schema.invoice_requests, account_id), kind=kind, title_id=title_id,
+        amount_fen=to_fen(split.amount), net_fen=to_fen(split.net),
         tax_fen=to_fen(split.tax), rate=str(rate), status=RequestStatus.PENDING.value, requested_us=to_us(at),
         reverses=",".join(reverses) or None))
 
