@@ -352,3 +352,29 @@ def test_auto_rebuy_and_budget_on_the_command_line(db_url, tmp_path):
                         (("auto-rebuy", "set", account, "ai.pet", "ai.face.1m", "--monthly-cap", "10"), "not of ai.pet")):
         bad = run(db_url, *args, ok=False)
         assert bad.exit_code == 1 and "Traceback" not in bad.output and words in bad.output, bad.output
+
+
+def test_invoice_titles_requests_issue_and_export_on_the_command_line(db_url, tmp_path):
+    """R33 on the command line: a title (a mistyped code refused in one line), a request split at
+    6 %, listed, issued with its 20 digits, the issued ones exported as XLSX and read back."""
+    from openpyxl import load_workbook
+
+    account = new_account(db_url, "Invoice Co")
+    run(db_url, "wallet", "topup", account, "3000", "--reference", "bank-1")
+    run(db_url, "packages", "buy", account, "ai.pet.1m")
+    bad = run(db_url, "invoices", "title-add", account, "金龙餐饮有限公司", "91350100M000100Y44", ok=False)
+    assert bad.exit_code == 1 and "Traceback" not in bad.output and "check character is wrong" in bad.output
+    added = run(db_url, "invoices", "title-add", account, "金龙餐饮有限公司", "91350100M000100Y43").output
+    title = re.search(r"(tit_\w+)", added).group(1)
+    assert "金龙餐饮有限公司" in run(db_url, "invoices", "titles", account).output
+    made = run(db_url, "invoices", "request", account, title, "1,000").output
+    assert "1,000.00 CNY (943.40 net + 56.60 tax at 6 %), pending" in made
+    request_id = re.search(r"(ivr_\w+)", made).group(1)
+    assert "20 digits" in run(db_url, "invoices", "issue", request_id, "123", ok=False).output
+    assert "issued as 26112000000000000001" in run(db_url, "invoices", "issue", request_id, "26112000000000000001").output
+    assert "issued" in run(db_url, "invoices", "requests", account).output
+    path = tmp_path / "issued.xlsx"
+    assert "1 issued request(s)" in run(db_url, "invoices", "export", str(path), "--status", "issued").output
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert rows[1][3:5] == ("金龙餐饮有限公司", "91350100M000100Y43") and rows[1][11] == 1000.0
+    assert "1,200.00" in run(db_url, "invoices", "list", account).output

@@ -11,9 +11,9 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import services
-from . import accounts, advice, bills, books, catalog, controls, operators, packages, service, settlement, stream, usage, wallet, webhooks
+from . import accounts, advice, bills, books, catalog, controls, invoicing, operators, packages, service, settlement, stream, usage, wallet, webhooks
 
-MODULES = (catalog, accounts, packages, controls, bills, advice, wallet, books, service, settlement, usage, stream, webhooks, operators)
+MODULES = (catalog, accounts, packages, controls, bills, advice, wallet, books, invoicing, service, settlement, usage, stream, webhooks, operators)
 """Every module of commands, in the order ``--help`` lists their groups."""
 
 PANELS = {

@@ -1,0 +1,142 @@
+"""``packbill invoices titles|title-add|title-remove|request|requests|issue|reject|export``: invoices
+as Chinese companies need them (R33). The group is ``invoices`` (``cli/books.py`` adds and lists
+the invoices themselves)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from .. import present
+from ..present.invoices import requests_csv, requests_xlsx
+from ..services import invoicing
+from .books import invoices_app
+from .common import DbOpt, Errors, fail, open_ctx, out, parse_amount
+
+GROUPS: dict = {}
+"""Its commands join ``invoices`` (``cli/books.py``)."""
+
+
+@invoices_app.command("titles")
+def titles(account_id: str, db: DbOpt = None) -> None:
+    """List an account's invoice titles (抬头)."""
+    ctx = open_ctx(db)
+    with Errors():
+        found = invoicing.titles(ctx, account_id)
+    if not found:
+        out().print(f"{account_id} has no invoice title yet")
+        return
+    table = Table(title=f"invoice titles of {account_id}")
+    for col in ("id", "type", "name", "tax id", "address", "telephone", "bank", "account"):
+        table.add_column(col)
+    for t in found:
+        x = t.title
+        table.add_row(t.id, "special VAT" if x.type.value == "special" else "normal", x.name, x.tax_id, x.address, x.phone, x.bank,
+                      x.bank_account)
+    out().print(table)
+
+
+@invoices_app.command("title-add")
+def title_add(
+    account_id: str,
+    name: Annotated[str, typer.Argument(help="The buyer's registered name.")],
+    tax_id: Annotated[str, typer.Argument(help="The unified social credit code, 18 characters.")],
+    special: Annotated[bool, typer.Option(help="A special VAT invoice title (needs the address, telephone, bank and account).")] = False,
+    address: Annotated[str | None, typer.Option(help="The registered address (special).")] = None,
+    phone: Annotated[str | None, typer.Option(help="The telephone (special).")] = None,
+    bank: Annotated[str | None, typer.Option(help="The bank (special).")] = None,
+    bank_account: Annotated[str | None, typer.Option(help="The bank account (special).")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Add an invoice title; its code's check character is verified."""
+    ctx = open_ctx(db)
+    fields = {"type": "special" if special else "normal", "name": name, "tax_id": tax_id, "address": address, "phone": phone,
+              "bank": bank, "bank_account": bank_account}
+    with Errors(ctx, "invoice_title.create", account_id, **fields):
+        made = invoicing.add_title(ctx, account_id, fields)
+    out().print(f"{account_id}: invoice title {made.id} added ({made.title.name}, {made.title.tax_id})")
+
+
+@invoices_app.command("title-remove")
+def title_remove(account_id: str, title_id: str, db: DbOpt = None) -> None:
+    """Remove an invoice title (the requests that name it keep it)."""
+    ctx = open_ctx(db)
+    with Errors(ctx, "invoice_title.delete", account_id, title_id=title_id):
+        invoicing.delete_title(ctx, account_id, title_id)
+    out().print(f"{account_id}: invoice title {title_id} removed")
+
+
+@invoices_app.command("request")
+def request(account_id: str, title_id: str, amount: Annotated[str, typer.Argument(help="CNY including tax.")], db: DbOpt = None) -> None:
+    """Request an invoice of AMOUNT (tax included) on a title, up to what is invoiceable now."""
+    ctx = open_ctx(db)
+    value = parse_amount(amount, "amount")
+    with Errors(ctx, "invoice.request", account_id, title_id=title_id, amount=str(value)):
+        made = invoicing.request(ctx, account_id, title_id, value)
+    s = made.split
+    out().print(f"invoice request {made.id}: {present.money(s.amount)} CNY ({present.money(s.net)} net + {present.money(s.tax)} tax "
+                f"at {(made.rate * 100).normalize():f} %), pending")
+
+
+@invoices_app.command("requests")
+def requests(account_id: Annotated[str | None, typer.Argument(help="One account's (default: every account's).")] = None,
+             status: Annotated[str | None, typer.Option(help="Only the requests pending, issued or rejected.")] = None, db: DbOpt = None) -> None:
+    """List invoice requests, red-letter ones included."""
+    ctx = open_ctx(db)
+    with Errors():
+        found = invoicing.requests(ctx, account_id, status)
+    table = Table(title="invoice requests (amounts in CNY, tax included)")
+    for col in ("request", "account", "kind", "amount", "net", "tax", "status", "number / reason", "reverses"):
+        table.add_column(col, justify="right" if col in ("amount", "net", "tax") else "left")
+    for r in found:
+        table.add_row(r.id, r.account_id, "red-letter" if r.kind == "red" else "invoice", present.money(r.split.amount),
+                      present.money(r.split.net), present.money(r.split.tax), r.status.value, r.number or r.reason or "",
+                      ", ".join(r.reverses))
+    out().print(table)
+
+
+@invoices_app.command("issue")
+def issue(request_id: str, number: Annotated[str, typer.Argument(help="The all-electronic invoice's 20 digits.")], db: DbOpt = None) -> None:
+    """Record the invoice issued for a pending request."""
+    ctx = open_ctx(db)
+    with Errors():
+        account_id = invoicing.request_by_id(ctx, request_id).account_id
+    with Errors(ctx, "invoice.issue", account_id, target=request_id, number=number):
+        done = invoicing.issue(ctx, request_id, number)
+    out().print(f"invoice request {done.id}: issued as {done.number} ({present.money(done.split.amount)} CNY)")
+
+
+@invoices_app.command("reject")
+def reject(request_id: str, reason: Annotated[str, typer.Argument(help="Why, for the customer.")], db: DbOpt = None) -> None:
+    """Reject a pending invoice request, saying why."""
+    ctx = open_ctx(db)
+    with Errors():
+        account_id = invoicing.request_by_id(ctx, request_id).account_id
+    with Errors(ctx, "invoice.reject", account_id, target=request_id, reason=reason):
+        done = invoicing.reject(ctx, request_id, reason)
+    out().print(f"invoice request {done.id}: rejected")
+
+
+@invoices_app.command("export")
+def export(out_file: Annotated[Path, typer.Argument(help="The file to write: .xlsx or .csv.")],
+           status: Annotated[str, typer.Option(help="Which requests: pending, issued or rejected.")] = "pending",
+           lang: Annotated[str, typer.Option(help="The headers' language: zh or en.")] = "zh", db: DbOpt = None) -> None:
+    """Write invoice requests (pending by default) as one row per invoice line, for batch issuing."""
+    if out_file.suffix.lower() not in (".xlsx", ".csv"):
+        fail("the file's name ends in .xlsx or .csv")
+    if lang not in ("zh", "en"):
+        fail("--lang is zh or en")
+    ctx = open_ctx(db)
+    with Errors():
+        found = invoicing.requests(ctx, None, status)
+    titles_by_id = invoicing.titles_of(ctx, found)
+    data = requests_xlsx(found, titles_by_id, lang) if out_file.suffix.lower() == ".xlsx" else \
+        requests_csv(found, titles_by_id, lang).encode("utf-8-sig")
+    try:
+        out_file.write_bytes(data)
+    except OSError as exc:
+        fail(f"cannot write {out_file}: {exc.strerror}")
+    out().print(f"wrote {out_file}: {len(found)} {status} request(s)")
