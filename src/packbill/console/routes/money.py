@@ -15,10 +15,10 @@ from ..pages import Pages, Visit, parse_day, redirect
 
 
 def run_form(v: Visit, account_id: str, name: str, parameters: dict, action: Callable[[], Any],
-             done: Callable[[Any], str] | None = None, page: str = "") -> Response:
+             done: Callable[[Any], str] | None = None, page: str = "", to: str | None = None) -> Response:
     """Run a change from a form, recorded: refusals and bad amounts as sentences, a repeated form
-    as 'already done', back to the account's page (``page``: one of its tabs, e.g. "/controls")."""
-    target = f"/console/accounts/{account_id}{page}"
+    as 'already done', back to the account's page (``page``: one of its tabs, e.g. "/controls"), or ``to``."""
+    target = to or f"/console/accounts/{account_id}{page}"
     try:
         with v.recorded(name, account_id, **parameters):
             result = action()
