@@ -110,6 +110,10 @@ def test_R33_a_refund_that_leaves_too_much_invoiced_raises_a_red_letter_request(
     assert op.post(f"/v1/invoice-requests/{red['id']}/issue", json={"number": "26112000000000000003"}).json()["status"] == "issued"
     invoices = me.get(f"{path}/invoices").json()
     assert [i["amount"] for i in invoices["invoices"]] == ["2200.00", "2200.00", "-2200.00"] and invoices["invoiceable"] == "0.00"
+    statement = me.get(f"{path}/statements/2027-06").json()  # the month's invoices on its statement
+    assert (statement["invoiced"], statement["red_letter"]) == ("4400.00", "-2200.00")
+    csv_statement = me.get(f"{path}/statements/2027-06", params={"format": "csv"}).content.decode("utf-8-sig")
+    assert "本月开具发票,4400.00" in csv_statement and "本月红字发票,-2200.00" in csv_statement
     exported = op.get("/v1/invoice-requests", params={"format": "xlsx"})
     assert exported.headers["content-type"].startswith("application/vnd.openxmlformats")
     sheet = load_workbook(io.BytesIO(exported.content)).active

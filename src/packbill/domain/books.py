@@ -315,6 +315,10 @@ class Statement:
     refund_rows: tuple[RefundRow, ...] = field(default=())
     """The refunds one by one; their voucher and cash add up to ``refunds``."""
     vouchers: VoucherMonth = field(default_factory=VoucherMonth)
+    invoiced: Decimal = ZERO
+    """R33: the invoices issued in the month (tax included)."""
+    red_letter: Decimal = ZERO
+    """R33: the red-letter invoices issued in the month (below zero)."""
 
     @property
     def quiet(self) -> bool:

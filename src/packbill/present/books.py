@@ -44,6 +44,7 @@ def statement_json(s: Statement) -> dict[str, Any]:
         "refund_rows": [{"day": r.day.isoformat(), "package_id": r.package_id, "sku": r.sku, "voucher": money_json(r.voucher),
                          "cash": money_json(r.cash)} for r in s.refund_rows],
         "vouchers": {"granted": money_json(s.vouchers.granted), "used": money_json(s.vouchers_used), "expired": money_json(s.vouchers.expired)},
+        "invoiced": money_json(s.invoiced), "red_letter": money_json(s.red_letter),
     }
 
 
@@ -74,6 +75,10 @@ def _sections(s: Statement, catalog: Catalog, lang: str, fmt: Callable[[Decimal]
     summary = [[w["opening"], fmt(s.opening_balance)], [w["topups"], fmt(s.topups)], [w["adjustments"], fmt(s.adjustments)],
                [w["purchases"], fmt(-s.purchases.cash)], [w["refunds"], fmt(s.refunds.cash)], [w["payg"], fmt(-s.payg_cash)],
                [w["closing"], fmt(s.closing_balance)], [w["invoiceable"], fmt(s.invoiceable)]]
+    marks = ("opening", "", "", "", "", "", "closing", "invoiceable")
+    if s.invoiced or s.red_letter:  # R33: the month's invoices, shown when there are any
+        summary += [[w["invoiced"], fmt(s.invoiced)], [w["red_letter"], fmt(s.red_letter)]]
+        marks += ("invoiced", "red_letter")
     orders = [[str(o.day), package_name(catalog, o.sku, lang), str(o.count), fmt(o.list_amount), fmt(o.discount), fmt(o.amount),
                fmt(o.voucher), fmt(o.cash)] for o in s.orders]
     if orders:
@@ -90,7 +95,7 @@ def _sections(s: Statement, catalog: Catalog, lang: str, fmt: Callable[[Decimal]
                  w.get(p.status, p.status)] for p in s.packages]
     late = [[str(m.day), w.get(m.kind, m.kind), fmt(m.amount)] for m in s.late]
     return [
-        Section(w["summary"], ["", w["late_amount"]], summary, 1, marks=("opening", "", "", "", "", "", "closing", "invoiceable")),
+        Section(w["summary"], ["", w["late_amount"]], summary, 1, marks=marks),
         Section(w["orders_table"], [w["bought"], w["package_name"], w["count"], w["list"], w["discount"], w["contracted"], w["voucher"],
                                     w["cash"]], orders, 2, total=bool(orders)),
         Section(w["refunds_table"], [w["day"], w["package_name"], w["package"], w["voucher_back"], w["cash_back"]], refunds, 3),

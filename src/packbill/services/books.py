@@ -133,7 +133,8 @@ def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool)
             purchases=f["purchases"], refunds=f["refunds"], payg=payg, usage=usage,
             packages=tuple(books.held_package(p, left, month, switches.get(a, [])) for p, left in f["packages"]),
             invoiceable=books.invoiceable(*f["invoiceable"]), daily=daily, late=tuple(f["late"]),
-            orders=tuple(f["orders"]), refund_rows=tuple(f["refund_rows"]), vouchers=f["vouchers"]))
+            orders=tuple(f["orders"]), refund_rows=tuple(f["refund_rows"]), vouchers=f["vouchers"], invoiced=f["invoiced"],
+            red_letter=f["red_letter"]))
     return out
 
 

@@ -243,7 +243,22 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
             figures[r.account_id]["packages"].append((package_of(r), r.size - int(r.used)))  # its status: the service decides
     for a, fig in invoiceable_figures(conn, ids, as_of).items():
         figures[a]["invoiceable"] = fig
+    _invoices_of_month(conn, ids, first, min(end, as_of + timedelta(microseconds=1)), figures)
     return figures
+
+
+def _invoices_of_month(conn: Connection, ids: Sequence[str], start: datetime, end: datetime, figures: dict[str, dict]) -> None:
+    """R33: the invoices and the red-letter invoices issued from ``start`` to before ``end``."""
+    i = schema.invoices
+    for a in ids:
+        figures[a].update(invoiced=ZERO, red_letter=ZERO)
+    for part in _chunks(ids):
+        blue = sa.func.sum(sa.case((i.c.amount_fen > 0, i.c.amount_fen), else_=0))
+        red = sa.func.sum(sa.case((i.c.amount_fen < 0, i.c.amount_fen), else_=0))
+        for a, issued, reversed_ in conn.execute(sa.select(i.c.account_id, blue, red)
+                                                 .where(i.c.account_id.in_(part), i.c.at_us >= to_us(start), i.c.at_us < to_us(end))
+                                                 .group_by(i.c.account_id)):
+            figures[a].update(invoiced=from_fen(int(issued)), red_letter=from_fen(int(reversed_)))
 
 
 def _one_by_one(conn: Connection, ids: Sequence[str], month: date, figures: dict[str, dict]) -> None:
@@ -392,6 +407,7 @@ def statement_body(s: Statement) -> dict:
         "orders": [[o.day.isoformat(), o.sku, o.count, fen(o.list_amount), fen(o.amount), fen(o.voucher), fen(o.cash)] for o in s.orders],
         "refund_rows": [[r.day.isoformat(), r.package_id, r.sku, fen(r.voucher), fen(r.cash)] for r in s.refund_rows],
         "vouchers": [fen(s.vouchers.granted), fen(s.vouchers.expired)],
+        "invoices": [fen(s.invoiced), fen(s.red_letter)],
     }
 
 
@@ -413,4 +429,5 @@ def statement_from_body(b: dict) -> Statement:
         orders=tuple(OrderRow(date.fromisoformat(o[0]), o[1], o[2], *(money(x) for x in o[3:])) for o in b.get("orders", [])),
         refund_rows=tuple(RefundRow(date.fromisoformat(r[0]), r[1], r[2], money(r[3]), money(r[4])) for r in b.get("refund_rows", [])),
         vouchers=VoucherMonth(*(money(x) for x in b.get("vouchers", [0, 0]))),
+        invoiced=money(b.get("invoices", [0, 0])[0]), red_letter=money(b.get("invoices", [0, 0])[1]),
     )

@@ -68,6 +68,8 @@ class StatementOut(BaseModel):
     usage: list[StatementUsageOut]
     packages: list[StatementPackageOut]
     invoiceable: str
+    invoiced: str = Field(default="0.00", description="R33: the invoices issued in the month, tax included")
+    red_letter: str = Field(default="0.00", description="R33: the red-letter invoices issued in the month (below zero)")
     daily: list[StatementDayOut]
     late: list[StatementLateOut] = Field(default_factory=list, description="money stated in earlier months that were already "
                                          "final when it was recorded, counted in this statement, each with its own day")
