@@ -71,6 +71,9 @@ def test_demo_month(tmp_path):
     assert controls.count("自动续购：已购买 1 个明厨亮灶资源包-10万次") == 2 and "余额不足" in controls
     assert "本月（2026-10）费用已达预算的 100%" in controls and "按近 30 天用量，预计" in html
     assert "人体识别本月（2026-10）按量费用已达上限 40.00 元" in controls and "明厨亮灶资源包合计余量已低于 20%" in controls
+    # R33: October's invoice, requested and issued on 1 November for all that was invoiceable
+    assert "发票已开具：发票号码 26112000000000000001，价税合计 1,936.17 元（金额 1,826.58 元，税额 109.59 元）。" in controls
+    assert "issued as 26112000000000000001" in flat_output(result)
     # traffic billing first (issue 22): the month's traffic costs less by daily peak bandwidth even with packages
     assert "id=switch-first" in html and "上行流量资源包" not in html.split("id=advice")[1].split("</table>")[0]
     assert "switch traffic billing to daily peak bandwidth" in flat_output(result)

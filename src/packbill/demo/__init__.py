@@ -27,7 +27,7 @@ from ..present import forecast_text, mbps, money, package_name, quantity
 from ..present.advice import cost_chart as advice_chart
 from ..present.advice import reason as advice_reason
 from ..present.tables import packages_table
-from ..services import Context, audit, auto_rebuy, books, budget, sweep
+from ..services import Context, audit, auto_rebuy, books, budget, invoicing, sweep
 from ..services import advice as advice_service
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
@@ -100,6 +100,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     out.print(_bill_table(lines, last))
     figures = _figures(ctx, account.id, done, last)
     out.print(_summary(ctx, account.id, done, lines, total, used, payg_only, figures))
+    out.print(_invoice_october(ctx, account.id))
     advice = _print_advice(ctx, account.id, out)
     chart = advice_chart(advice, lang)
     write_report(report, account, views, lines, done.remaining_by_day, peaks, done.package_cost, total, used, payg_only, seed,
@@ -242,8 +243,26 @@ def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal,
 
 
 CONTROL_EVENTS = ("reminder.budget", "reminder.rebuy_failed", "service.capped", "reminder.package_low", "reminder.anomaly",
-                  "reminder.forfeit_expected")
+                  "reminder.forfeit_expected", "invoice.requested", "invoice.issued")
 """The customer's tools' messages (R28 to R30) the report lists with the rebuys."""
+
+
+INVOICE_NUMBER = "26112000000000000001"
+"""The all-electronic invoice number the demo's operator records for October."""
+
+
+def _invoice_october(ctx: Context, account_id: str) -> str:
+    """On 1 November the customer asks for a 发票 of everything October made invoiceable, on its
+    company's title, and the operator issues it (R33)."""
+    title = invoicing.add_title(ctx, account_id, {"type": "special", "name": "金龙餐饮管理有限公司", "tax_id": "91350100M000100Y43",
+                                                  "address": "北京市朝阳区建国路 88 号", "phone": "010-65001234",
+                                                  "bank": "招商银行北京建国路支行", "bank_account": "110912345610201"})
+    amount = books.invoiceable_now(ctx, account_id)
+    requested = invoicing.request(ctx, account_id, title.id, amount)
+    issued = invoicing.issue(ctx, requested.id, INVOICE_NUMBER)
+    s = issued.split
+    return (f"invoice for October (R33): {money(s.amount)} CNY requested on {title.title.name}'s special VAT title, "
+            f"{money(s.net)} net + {money(s.tax)} tax at {(issued.rate * 100).normalize():f} %, issued as {issued.number}")
 
 
 def _controls(ctx: Context, account_id: str, lang: str) -> tuple[tuple[date, str], ...]:
