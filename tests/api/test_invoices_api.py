@@ -126,3 +126,18 @@ def test_R33_a_refund_that_leaves_too_much_invoiced_raises_a_red_letter_request(
     csv_text = op.get("/v1/invoice-requests", params={"format": "csv", "status": "issued", "lang": "en"}).content.decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("Request,Account,Kind,Buyer") and csv_text.count("\n") == 4
     assert me.get("/v1/invoice-requests").status_code == 403  # the operator's list
+
+
+def test_R33_the_operator_sets_the_rate(api, ctx):
+    """PACKBILL_VAT_RATE (here 0.13): 113.00 splits into 100.00 net and 13.00 tax."""
+    from decimal import Decimal
+
+    from packbill.settings import Settings
+
+    assert Settings.load(vat_rate="0.13").vat_rate == Decimal("0.13")
+    ctx.vat_rate = Decimal("0.13")
+    account, op, me, path = paying(api)
+    assert me.post(f"{path}/packages", json={"sku": "ai.pet.100k"}).status_code == 201
+    title = me.post(f"{path}/invoice-titles", json=NORMAL).json()["id"]
+    made = me.post(f"{path}/invoice-requests", json={"title_id": title, "amount": "113.00"}).json()
+    assert (made["net"], made["tax"], made["rate"]) == ("100.00", "13.00", "0.13")
