@@ -76,7 +76,8 @@ def router(pages: Pages) -> APIRouter:
         status = v.request.query_params.get("status") or "pending"
         status = status if status in ("pending", "issued", "rejected") else "pending"
         found = invoicing.requests(ctx, None, status)
-        return v.page("invoice_requests.html", requests=found, titles=invoicing.titles_of(ctx, found), wanted=status)
+        names = {a.id: a.name for a in services.list_accounts(ctx)}
+        return v.page("invoice_requests.html", requests=found, titles=invoicing.titles_of(ctx, found), wanted=status, names=names)
 
     @r.get("/console/invoice-requests.xlsx")
     def export(*, v: Annotated[Visit, Depends(pages.signed_in("read.all"))]) -> Response:
