@@ -161,3 +161,11 @@ def invoiced_accounts(conn: Connection) -> list[str]:
     """The accounts with an invoice recorded (R22, R33)."""
     i = schema.invoices
     return [a for (a,) in conn.execute(sa.select(i.c.account_id).distinct().order_by(i.c.account_id))]
+
+
+def invoice_moments(conn: Connection, account_id: str) -> list[int]:
+    """When an account's invoices were recorded and its refunds made (epoch microseconds, in order)."""
+    i, je = schema.invoices, schema.journal_entries
+    found = {us for (us,) in conn.execute(sa.select(i.c.at_us).where(i.c.account_id == account_id))}
+    found |= {us for (us,) in conn.execute(sa.select(je.c.at_us).where(je.c.account_id == account_id, je.c.kind == "refund"))}
+    return sorted(found)

@@ -118,11 +118,15 @@ def decide(conn: Connection, request: RequestRow, status: RequestStatus, at: dat
         status=status.value, number=number, reason=reason, decided_us=to_us(at)))
 
 
-def pending_total(conn: Connection, account_id: str, kind: str) -> Decimal:
-    """What an account's pending requests of a kind ask for (red ones below zero)."""
+def pending_total(conn: Connection, account_id: str, kind: str, at: datetime | None = None) -> Decimal:
+    """What an account's requests of a kind pending now (or at the moment ``at``) ask for (red ones below zero)."""
     q = schema.invoice_requests
+    if at is None:
+        pending = q.c.status == RequestStatus.PENDING.value
+    else:
+        pending = sa.and_(q.c.requested_us <= to_us(at), sa.or_(q.c.decided_us.is_(None), q.c.decided_us > to_us(at)))
     total = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(q.c.amount_fen), 0)).where(
-        q.c.account_id == account_id, q.c.kind == kind, q.c.status == RequestStatus.PENDING.value)).scalar()
+        q.c.account_id == account_id, q.c.kind == kind, pending)).scalar()
     return from_fen(int(total))
 
 
