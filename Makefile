@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench bench-full serve clean lock
+.PHONY: demo test bench bench-full serve clean lock openapi
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,9 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+openapi: $(STAMP)
+	$(BIN)/packbill openapi docs/openapi.json
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

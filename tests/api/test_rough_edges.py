@@ -90,3 +90,21 @@ def test_a_file_that_repeats_an_event_id_with_other_content_names_the_line(api, 
     path.write_text(path.read_text().replace(f"{a},known,ai.face,7", f"{a},known,ai.face,5"))
     fixed = services.import_file(ctx, path, workers=1)
     assert (fixed.bad, fixed.accepted, fixed.duplicates) == ([], 2, 2)
+
+
+def test_a_body_that_is_not_an_object_is_refused_and_the_audit_trail_still_reads(api):
+    """Schemathesis found it: a JSON body of 0, false, "AAA" or [null, null] was recorded as the
+    refusal's parameters as it was, and the audit trail's listing then failed (a 500) on every
+    such record. Each is refused with invalid_request and recorded as {"body": ...}."""
+    from .conftest import OPERATOR
+
+    account = api.new_account("Odd Bodies")
+    op = api.as_(OPERATOR)
+    for body in ("0", "false", '"AAA"', "[null, null]"):
+        r = op.put(f"/v1/accounts/{account['id']}/budget", content=body, headers={"Content-Type": "application/json"})
+        assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_request", r.text
+    listed = op.get("/v1/audit", params={"account_id": account["id"], "action": "budget.set"})
+    assert listed.status_code == 200, listed.text
+    assert [rec["parameters"] for rec in listed.json()["records"]] == [{"body": [None, None]}, {"body": "AAA"}, {"body": False},
+                                                                         {"body": 0}]
+    assert op.get("/v1/audit", params={"actor": "", "account_id": "", "action": ""}).status_code == 200

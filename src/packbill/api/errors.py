@@ -91,11 +91,13 @@ def install(app: FastAPI) -> None:
         return error_response("invalid_request", f"the request is malformed ({where})", details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException):
+    async def _http(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404:
             return error_response("not_found", "there is nothing at this address")
-        if exc.status_code == 405:
-            return error_response("method_not_allowed", "this address does not take that method")
+        if exc.status_code == 405:  # with every method the address does take (RFC 9110: Allow)
+            response = error_response("method_not_allowed", "this address does not take that method")
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
+            return response
         code = {401: "unauthorized", 403: "forbidden", 413: "payload_too_large"}.get(exc.status_code, "invalid_request")
         # a body that is not JSON is, by the contract, a malformed request: 422 invalid_request
         status = exc.status_code if code != "invalid_request" else 422
@@ -105,3 +107,23 @@ def install(app: FastAPI) -> None:
     async def _crash(_: Request, exc: Exception):  # pragma: no cover - a bug if reached
         log.exception("unhandled error")
         return error_response("internal", "an internal error occurred", status=500)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods the API's document declares at the request's path (HEAD with GET, as the server
+    answers it)."""
+    import re
+
+    app = request.app
+    table = getattr(app.state, "allowed_methods", None)
+    if table is None:
+        table = [(re.compile("^" + re.sub(r"\\{[^/}]+\\}", "[^/]+", re.escape(path)) + "$"), {m.upper() for m in ops})
+                 for path, ops in app.openapi().get("paths", {}).items()]
+        app.state.allowed_methods = table
+    found: set[str] = set()
+    for pattern, methods in table:
+        if pattern.match(request.url.path):
+            found |= methods
+    if "GET" in found:
+        found.add("HEAD")
+    return sorted(found)

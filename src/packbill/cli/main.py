@@ -21,7 +21,7 @@ PANELS = {
     "Money": ("wallet", "vouchers", "discount", "credit-limit", "balance-alert", "budget"),
     "Books and finance": ("statements", "invoices", "revenue", "close", "audit"),
     "Operations": ("demo", "init", "serve", "settle", "worker", "usage", "consume", "dispatch", "webhooks", "keys", "trail",
-                   "backup", "restore", "citus"),
+                   "backup", "restore", "citus", "openapi"),
 }
 """``--help`` groups the commands by who uses them: the customers' side, the money, the books, the running of it."""
 

@@ -1,4 +1,4 @@
-"""``packbill serve``, ``init``, ``citus``, ``dispatch``, ``backup`` and ``restore``: running the service and keeping its database."""
+"""``packbill serve``, ``init``, ``citus``, ``openapi``, ``dispatch``, ``backup`` and ``restore``: running the service and keeping its database."""
 
 from __future__ import annotations
 
@@ -87,6 +87,27 @@ def init(db: DbOpt = None) -> None:
     ctx.close()
     path = services.sqlite_file(ctx.db.url)
     out().print(f"the database is ready: {os.path.abspath(path) if path else ctx.db.engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command()
+def openapi(out_file: Annotated[Path, typer.Argument(help="The file to write, e.g. docs/openapi.json.")]) -> None:
+    """Write the API's OpenAPI document, as the service publishes it at /openapi.json."""
+    import json
+    import tempfile
+
+    from ..server import create_app
+
+    with tempfile.TemporaryDirectory(prefix="packbill-openapi-") as folder:
+        ctx = services.Context.open(f"sqlite:///{Path(folder) / 'doc.db'}", None)
+        try:
+            doc = create_app(ctx, "openapi-export").openapi()
+        finally:
+            ctx.close()
+    try:
+        out_file.write_text(json.dumps(doc, ensure_ascii=False, indent=1, sort_keys=True) + "\n", "utf-8")
+    except OSError as exc:
+        fail(f"cannot write {out_file}: {exc.strerror}")
+    out().print(f"wrote {out_file}: {len(doc['paths'])} paths")
 
 
 @app.command()

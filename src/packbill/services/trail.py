@@ -40,7 +40,11 @@ def _clean(value: Any) -> Any:
 def parameters_text(parameters: Any) -> str:
     """The parameters as stored: secrets hidden, text that no column can hold replaced, and a
     summary instead when they are large."""
-    text = json.dumps(_clean(parameters if parameters is not None else {}), ensure_ascii=False, sort_keys=True, default=str)
+    if parameters is None:
+        parameters = {}
+    elif not isinstance(parameters, dict):  # a body that is not an object (0, "AAA", [...]): still a record's parameters
+        parameters = {"body": parameters}
+    text = json.dumps(_clean(parameters), ensure_ascii=False, sort_keys=True, default=str)
     if len(text) <= MAX_PARAMETERS:
         return text
     summary: dict[str, Any] = {"truncated": True, "characters": len(text)}

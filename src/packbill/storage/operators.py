@@ -99,4 +99,10 @@ def select_records(conn: Connection, *, start: datetime | None, end: datetime | 
     if before is not None:
         query = query.where(r.c.id < before)
     return [AuditRecord(x.id, from_us(x.at_us), x.actor, x.role, x.via, x.action, x.target, x.account_id or None,
-                        json.loads(x.parameters), x.outcome, x.detail) for x in conn.execute(query)]
+                        _parameters(x.parameters), x.outcome, x.detail) for x in conn.execute(query)]
+
+
+def _parameters(text: str) -> dict:
+    """A record's parameters (one written before they were always an object reads as its body)."""
+    value = json.loads(text)
+    return value if isinstance(value, dict) else {"body": value}

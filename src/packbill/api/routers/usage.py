@@ -10,6 +10,7 @@ from ... import services
 from .. import schemas
 from ..deps import Deps, day
 from ..errors import ApiError
+from ..schemas.base import inline_schema
 
 
 def router(deps: Deps) -> APIRouter:
@@ -30,7 +31,7 @@ def router(deps: Deps) -> APIRouter:
         status_code=202,
         response_model=schemas.UsageAcceptedOut,
         **deps.action("usage.send", openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-            "schema": schemas.UsageBatchIn.model_json_schema(ref_template="#/components/schemas/{model}")}}}}),
+            "schema": inline_schema(schemas.UsageBatchIn)}}}}),
     )
     async def usage(account_id: deps.AccountId, request: Request):
         raw = await request.body()
