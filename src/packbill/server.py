@@ -26,6 +26,21 @@ from .process.loop import Loop
 from .services import LIMIT, Context, Lockout, Touched, schedule, sweep, webhooks
 from .settings import Settings
 
+ERROR_RESPONSES = {
+    401: "unauthorized: no token, or one that stands for no one",
+    402: "insufficient_funds: vouchers and balance (down to the credit limit) do not reach; nothing was bought",
+    403: "forbidden: the token's role may not do this (R24); site_not_eligible: packages are for the China site",
+    404: "not_found: nothing at this address, or another account's (which reads as missing)",
+    405: "method_not_allowed: the address does not take this method (the Allow header names those it does)",
+    409: "conflict or refund_not_allowed: refused by the rules as things stand (a number used, above what is invoiceable, "
+         "an Idempotency-Key reused with another body)",
+    413: "payload_too_large: a body above the limit",
+    422: "invalid_request, unknown_sku or invalid_usage: the request names what is wrong; nothing was stored",
+    429: "rate_limited: this address sent too many bad tokens; try again after Retry-After seconds",
+    503: "service_unavailable: the database cannot answer now; nothing was changed, try again",
+}
+"""What any operation may answer besides its success, each with the contract's error body."""
+
 
 def create_app(ctx: Context, operator_token: str | None = None, console: bool = True, auth_failures: int = LIMIT) -> FastAPI:
     """The service on ``ctx``: API v1 at /v1, the console at / and /console. ``auth_failures``:
@@ -40,7 +55,7 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
         ),
         docs_url=None,  # Swagger UI would load from a CDN; the document is at /openapi.json
         redoc_url=None,
-        responses={422: {"model": ErrorOut}},
+        responses={code: {"model": ErrorOut, "description": words} for code, words in ERROR_RESPONSES.items()},
     )
     install_api(app, ctx, operator_token, Lockout(auth_failures))
     if console:
