@@ -34,6 +34,12 @@ def request_json(r: invoicing.RequestRow) -> dict:
 
 def router(deps: Deps) -> APIRouter:
     r = APIRouter(route_class=deps.Route, tags=["invoices"])
+    _titles(r, deps)
+    _requests(r, deps)
+    return r
+
+
+def _titles(r: APIRouter, deps: Deps) -> None:
     ctx = deps.ctx
 
     @r.get("/v1/accounts/{account_id}/invoice-titles", response_model=schemas.TitlesOut, **deps.action("read"))
@@ -54,6 +60,10 @@ def router(deps: Deps) -> APIRouter:
         """Remove a title (requests that name it keep it); the titles left."""
         invoicing.delete_title(ctx, account_id, title_id)
         return {"titles": [title_json(t) for t in invoicing.titles(ctx, account_id)]}
+
+
+def _requests(r: APIRouter, deps: Deps) -> None:
+    ctx = deps.ctx
 
     @r.post("/v1/accounts/{account_id}/invoice-requests", status_code=201, response_model=schemas.InvoiceRequestOut,
             **deps.action("invoice.request"))
@@ -97,5 +107,3 @@ def router(deps: Deps) -> APIRouter:
     def reject(request_id: str, body: schemas.RejectIn):
         """Reject a pending request, saying why."""
         return request_json(invoicing.reject(ctx, request_id, body.reason))
-
-    return r

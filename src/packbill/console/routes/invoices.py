@@ -22,6 +22,13 @@ PAGE = "/invoices"
 
 def router(pages: Pages) -> APIRouter:
     r = APIRouter(include_in_schema=False)
+    _account_pages(r, pages)
+    _operator_pages(r, pages)
+    return r
+
+
+def _account_pages(r: APIRouter, pages: Pages) -> None:
+    """An account's invoice and voucher tabs, and the customer's forms."""
     ctx = pages.ctx
 
     @r.get("/console/accounts/{account_id}/invoices")
@@ -52,6 +59,18 @@ def router(pages: Pages) -> APIRouter:
         return run_form(v, account_id, "invoice.request", {"title_id": title_id, "amount": amount},
                         lambda: invoicing.request(ctx, account_id, title_id, parse_typed(amount),
                                                   idem=v.form_key(account_id, idem, "invoice", title_id, amount)), page=PAGE)
+
+    @r.get("/console/accounts/{account_id}/vouchers")
+    def vouchers(account_id: str, v: Visit = Depends(pages.account)) -> Response:
+        view = services.wallet(ctx, account_id)
+        granted = {e["ref"]: e["at"] for e in services.journal_entries(ctx, account_id) if e["kind"] == "voucher"}
+        return v.page("vouchers.html", account=v.account, tab="vouchers", vouchers=view.vouchers, granted=granted,
+                      today=shanghai_day(ctx.now()))
+
+
+def _operator_pages(r: APIRouter, pages: Pages) -> None:
+    """Issuing and rejecting (from an account's tab or the list), the list of requests and its export."""
+    ctx = pages.ctx
 
     def decide(v: Visit, request_id: str, action: str, parameters: dict, change) -> Response:
         """Issue or reject, from the account's invoice page or the operator's list (``?back=list``)."""
@@ -86,11 +105,3 @@ def router(pages: Pages) -> APIRouter:
                         media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": 'attachment; filename="invoice-requests-pending.xlsx"'})
 
-    @r.get("/console/accounts/{account_id}/vouchers")
-    def vouchers(account_id: str, v: Visit = Depends(pages.account)) -> Response:
-        view = services.wallet(ctx, account_id)
-        granted = {e["ref"]: e["at"] for e in services.journal_entries(ctx, account_id) if e["kind"] == "voucher"}
-        return v.page("vouchers.html", account=v.account, tab="vouchers", vouchers=view.vouchers, granted=granted,
-                      today=shanghai_day(ctx.now()))
-
-    return r
