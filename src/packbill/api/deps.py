@@ -8,11 +8,13 @@ import re
 from datetime import date, datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 
 from ..domain import access
 from ..domain.access import Role
+from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
 from ..domain.days import check_supported
+from ..domain.model import PackageStatus
 from ..domain.usage import parse_moment
 from ..services import Context, Lockout, Principal, authenticate, record_anonymous
 from .audited import audited_route
@@ -109,3 +111,17 @@ def day(value: str, name: str) -> date:
         return check_supported(found)
     except ValueError as exc:
         raise ApiError("invalid_request", f"'{name}' {exc}") from None
+
+
+# -- parameters as the document declares them: what the service accepts, no more and no less (its own
+# -- checks keep their sentences; the document says the same so that a generated client knows) ------
+
+def _enum(values) -> dict:
+    return {"enum": list(values)}
+
+
+UsageService = Annotated[str, Path(description="a service usage is reported for", json_schema_extra=_enum(USAGE_SERVICES))]
+AnyService = Annotated[str, Path(description="a service with a status", json_schema_extra=_enum(USAGE_SERVICES + BANDWIDTH_SERVICES))]
+Month = Annotated[str, Path(description="YYYY-MM, 2000-01 to 2199-12", json_schema_extra={"pattern": "^(20|21)[0-9]{2}-(0[1-9]|1[0-2])$"})]
+PackageStatusFilter = Annotated[str | None, Query(description="only the packages of this status",
+                                                    json_schema_extra=_enum(s.value for s in PackageStatus))]

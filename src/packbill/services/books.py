@@ -10,6 +10,7 @@ frozen once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -140,11 +141,15 @@ def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool)
 
 # -- statements -----------------------------------------------------------------------------------
 
+MONTH_PATTERN = "^(20|21)[0-9]{2}-(0[1-9]|1[0-2])$"
+"""A month packbill supports, written YYYY-MM (2000-01 to 2199-12): the API's document says the same."""
+
+
 def parse_month(text: str) -> date:
     try:
-        year, month = text.split("-")
-        if len(year) != 4 or len(month) != 2:
+        if not re.fullmatch(MONTH_PATTERN, text, re.ASCII):
             raise ValueError
+        year, month = text.split("-")
         return check_supported(date(int(year), int(month), 1))
     except ValueError:
         raise InvalidRequest(f"{text!r} is not a month packbill supports; write it as YYYY-MM, for example 2026-09 "

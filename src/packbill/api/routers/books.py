@@ -11,7 +11,7 @@ from ...pdf import PdfUnavailable, html_to_pdf
 from ...present.books import statement_csv, statement_html, statement_json
 from ...services import books
 from .. import schemas
-from ..deps import Deps
+from ..deps import Deps, Month
 from ..errors import ApiError
 from ..idempotent import key_of, respond
 from .money import money
@@ -23,7 +23,7 @@ def router(deps: Deps) -> APIRouter:
 
     @r.get("/v1/accounts/{account_id}/statements/{month}", response_model=schemas.StatementOut,
            responses={200: {"content": {"text/csv": {}, "application/pdf": {}}}}, **deps.action("read"))
-    def statement(account_id: deps.AccountId, month: str, format: Literal["json", "csv", "pdf"] = "json",
+    def statement(account_id: deps.AccountId, month: Month, format: Literal["json", "csv", "pdf"] = "json",
                   lang: Literal["zh", "en"] = "zh"):
         """The account's statement of a month (YYYY-MM): provisional until the month is over and
         settled, then final, numbered and frozen. ``format=csv`` or ``pdf`` gives it as a file

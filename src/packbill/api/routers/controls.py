@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from ... import present
 from ...services import auto_rebuy, budget
 from .. import schemas
-from ..deps import Deps
+from ..deps import AnyService, Deps, UsageService
 from .money import money
 
 
@@ -38,7 +38,7 @@ def router(deps: Deps) -> APIRouter:
         return {"rules": [rule_json(v) for v in auto_rebuy.rules(ctx, account_id)]}
 
     @r.put("/v1/accounts/{account_id}/auto-rebuy/{service}", response_model=schemas.RebuyRuleOut, **deps.action("auto_rebuy.set"))
-    def set_rule(account_id: deps.AccountId, service: str, body: schemas.RebuyRuleIn):
+    def set_rule(account_id: deps.AccountId, service: UsageService, body: schemas.RebuyRuleIn):
         """R28: buy one ``sku`` when the trigger happens at a settlement, as a normal purchase, at most
         ``monthly_cap`` a calendar month; a refusal for funds is a rebuy_failed message, tried again
         at the next settlement."""
@@ -46,7 +46,7 @@ def router(deps: Deps) -> APIRouter:
                                              money(body.monthly_cap, "monthly_cap")))
 
     @r.delete("/v1/accounts/{account_id}/auto-rebuy/{service}", response_model=schemas.RebuyRulesOut, **deps.action("auto_rebuy.delete"))
-    def remove_rule(account_id: deps.AccountId, service: str):
+    def remove_rule(account_id: deps.AccountId, service: UsageService):
         """R28: turn the service's auto-rebuy off (off already changes nothing); the rules left."""
         auto_rebuy.remove_rule(ctx, account_id, service)
         return {"rules": [rule_json(v) for v in auto_rebuy.rules(ctx, account_id)]}
@@ -62,7 +62,7 @@ def router(deps: Deps) -> APIRouter:
         return budget_json(budget.set_budget(ctx, account_id, None if body.monthly is None else money(body.monthly, "monthly")))
 
     @r.put("/v1/accounts/{account_id}/caps/{service}", response_model=schemas.BudgetOut, **deps.action("cap.set"))
-    def set_cap(account_id: deps.AccountId, service: str, body: schemas.LimitIn):
+    def set_cap(account_id: deps.AccountId, service: AnyService, body: schemas.LimitIn):
         """R30: once the service's pay-as-you-go this month reaches it, its service_status is capped
         (until the month ends or the cap is raised; usage still arriving is billed)."""
         return budget_json(budget.set_cap(ctx, account_id, service, None if body.monthly is None else money(body.monthly, "monthly")))

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 
 from ... import present, services
 from .. import schemas
-from ..deps import Deps, moment, override_at
+from ..deps import Deps, PackageStatusFilter, UsageService, moment, override_at
 from ..idempotent import key_of, respond
 
 
@@ -28,7 +28,7 @@ def router(deps: Deps) -> APIRouter:
                        lambda ref: purchase_out(account_id, services.order(ctx, account_id, ref)))
 
     @r.get("/v1/accounts/{account_id}/packages", response_model=schemas.PackageListOut, **deps.action("read"))
-    def list_packages(account_id: deps.AccountId, status: str | None = None, as_of: str | None = None):
+    def list_packages(account_id: deps.AccountId, status: PackageStatusFilter = None, as_of: str | None = None):
         views = services.list_packages(ctx, account_id, moment(as_of, "as_of"), status)
         now = services.remaining_now(ctx, account_id) if as_of is None else {}
         ahead = services.package_forecasts(ctx, account_id, now) if as_of is None else {}
@@ -61,7 +61,7 @@ def router(deps: Deps) -> APIRouter:
 
     @r.put("/v1/accounts/{account_id}/package-alerts/{service}", response_model=schemas.PackageAlertOut,
            **deps.action("package_alert.set"))
-    def set_package_alert(account_id: deps.AccountId, service: str, body: schemas.PackageAlertIn):
+    def set_package_alert(account_id: deps.AccountId, service: UsageService, body: schemas.PackageAlertIn):
         """R29: remind the customer once when what the service's active packages have left falls below
         ``threshold_percent`` of what they held (default 20); a purchase re-arms it; null: off."""
         return alert_json(services.set_package_alert(ctx, account_id, service, body.threshold_percent))

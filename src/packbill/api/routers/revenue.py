@@ -9,7 +9,7 @@ from ...domain.days import shanghai_day
 from ...present.books import close_json, revenue_csv, revenue_json
 from ...services import books
 from .. import schemas
-from ..deps import Deps, day
+from ..deps import Deps, Month, day
 
 
 def router(deps: Deps) -> APIRouter:
@@ -33,7 +33,7 @@ def router(deps: Deps) -> APIRouter:
         return revenue_json(days)
 
     @r.get("/v1/close/{month}", response_model=schemas.CloseOut, **deps.action("read.all"))
-    def close(month: str):
+    def close(month: Month):
         """A month's close (YYYY-MM): its statements' pay-as-you-go against its revenue, per
         service, with the deferred revenue at both ends; ``difference`` is 0.00 everywhere when
         the books agree."""
