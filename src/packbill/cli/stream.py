@@ -18,7 +18,8 @@ GROUPS = {}
 
 @app.command()
 def consume(
-    nats_url: Annotated[str | None, typer.Option("--nats", help="The NATS server. \\[default: $PACKBILL_NATS_URL, else nats://127.0.0.1:4222]")] = None,
+    nats_url: Annotated[str | None, typer.Option("--nats", help="The NATS server, or a cluster's servers comma-separated. "
+                                                 "\\[default: $PACKBILL_NATS_URL, else nats://127.0.0.1:4222]")] = None,
     stream: Annotated[str, typer.Option(help="The JetStream stream of usage.")] = "USAGE",
     prefix: Annotated[str, typer.Option(help="Subjects are <prefix>.<account_id>.")] = "usage",
     durable: Annotated[str, typer.Option(help="The durable consumer every consumer process shares.")] = "packbill",
@@ -26,6 +27,7 @@ def consume(
     batch: Annotated[int, typer.Option(min=1, max=10_000, help="Messages per transaction.")] = 1000,
     ack_wait: Annotated[float, typer.Option(min=1, help="Seconds before an unacknowledged batch is delivered again.")] = 30.0,
     until_idle: Annotated[float | None, typer.Option(help="Stop after this many seconds without a message.")] = None,
+    replicas: Annotated[int, typer.Option(min=1, max=5, help="Copies of the streams when this consumer makes them (3 on a cluster of three).")] = 1,
     db: DbOpt = None,
 ) -> None:
     """Store usage from NATS JetStream, batch by batch, acknowledging each batch only after its
@@ -33,7 +35,7 @@ def consume(
     once). Run several to share the work. SIGTERM finishes the batch in flight, then stops."""
     ctx = open_ctx(db)
     url = nats_url or load_settings(db=db).nats_url
-    consumer = Consumer(ctx, url, stream, prefix, durable, dead, batch, ack_wait)
+    consumer = Consumer(ctx, url, stream, prefix, durable, dead, batch, ack_wait, replicas)
 
     async def main():
         loop = asyncio.get_running_loop()

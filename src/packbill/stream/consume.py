@@ -9,9 +9,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import nats
+from nats.errors import ConnectionClosedError, NoRespondersError
 from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig, StreamConfig
-from nats.js.errors import BadRequestError, NotFoundError
+from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
 
 from ..services import Context, ingest_records, note_consumer
 
@@ -29,43 +30,73 @@ class ConsumeStats:
     reasons: dict[str, int] = field(default_factory=dict)
 
 
-async def ensure_streams(js, stream: str, prefix: str, dead: str) -> None:
+def servers(url: str) -> list[str]:
+    """The NATS servers of ``url``: one, or a cluster's, comma-separated (the client learns the
+    others from the one it reaches, and moves to another when its server goes away)."""
+    return [u.strip() for u in url.split(",") if u.strip()]
+
+
+async def ensure_streams(js, stream: str, prefix: str, dead: str, replicas: int = 1) -> None:
     """The usage stream (``<prefix>.>``) and the dead-letter stream (``<dead>.>``), made when
-    missing (an operator may make them first, with the retention they want)."""
+    missing with ``replicas`` copies (3 on a cluster of three; an operator may make them first,
+    with the retention they want)."""
     for name, subject in ((stream, f"{prefix}.>"), (f"{stream}_DEAD", f"{dead}.>")):
         try:
-            await js.stream_info(name)
+            await _patiently(lambda name=name: js.stream_info(name))
         except NotFoundError:
             try:
-                await js.add_stream(StreamConfig(name=name, subjects=[subject], duplicate_window=120.0))
+                await js.add_stream(StreamConfig(name=name, subjects=[subject], duplicate_window=120.0, num_replicas=replicas))
             except BadRequestError:  # another consumer made it meanwhile
                 pass
+
+
+PATIENCE = 30.0
+"""Seconds a JetStream request is retried while a cluster elects a leader (a node died)."""
+
+_PASSING = (NatsTimeout, TimeoutError, ServiceUnavailableError, NoRespondersError)
+"""What a cluster answers while it moves a stream's leadership: try again shortly."""
+
+
+async def _patiently(request, patience: float = PATIENCE):
+    """``await request()``, again after a short pause while the cluster answers that it cannot yet."""
+    deadline = asyncio.get_running_loop().time() + patience
+    while True:
+        try:
+            return await request()
+        except _PASSING:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            await asyncio.sleep(0.5)
 
 
 class Consumer:
     """One consumer process's loop over the shared durable consumer."""
 
     def __init__(self, ctx: Context, url: str = "nats://127.0.0.1:4222", stream: str = "USAGE", prefix: str = "usage",
-                 durable: str = "packbill", dead: str = "usage-dead", batch: int = 1000, ack_wait: float = 30.0) -> None:
+                 durable: str = "packbill", dead: str = "usage-dead", batch: int = 1000, ack_wait: float = 30.0,
+                 replicas: int = 1) -> None:
         self.ctx, self.url, self.stream, self.prefix, self.durable, self.dead = ctx, url, stream, prefix, durable, dead
-        self.batch, self.ack_wait = batch, ack_wait
+        self.batch, self.ack_wait, self.replicas = batch, ack_wait, replicas
         self.stats = ConsumeStats()
         self.stop = asyncio.Event()
 
     async def run(self, idle_exit: float | None = None) -> ConsumeStats:
         """Consume until ``stop`` is set (or, with ``idle_exit``, until nothing came for that long)."""
-        nc = await nats.connect(self.url, connect_timeout=5, max_reconnect_attempts=-1)
+        nc = await nats.connect(servers(self.url), connect_timeout=5, max_reconnect_attempts=-1)
         try:
             js = nc.jetstream()
-            await ensure_streams(js, self.stream, self.prefix, self.dead)
-            sub = await js.pull_subscribe(f"{self.prefix}.>", durable=self.durable, stream=self.stream,
-                                          config=ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=max(10_000, 4 * self.batch)))
+            await ensure_streams(js, self.stream, self.prefix, self.dead, self.replicas)
+            config = ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=max(10_000, 4 * self.batch))
+            sub = await _patiently(lambda: js.pull_subscribe(f"{self.prefix}.>", durable=self.durable, stream=self.stream, config=config))
             idle = 0.0
             while not self.stop.is_set():
                 try:
                     msgs = await sub.fetch(self.batch, timeout=1.0)
                 except (TimeoutError, NatsTimeout):
                     msgs = []
+                except (ServiceUnavailableError, NoRespondersError, ConnectionClosedError):  # a node went away: the
+                    await asyncio.sleep(0.5)  # client reconnects to another, and the stream's new leader answers
+                    continue
                 if not msgs:  # a timeout, or a fetch the server ended with no message (it happens under load)
                     if idle == 0.0:  # the stream went quiet: nothing is left for this consumer
                         await asyncio.to_thread(note_consumer, self.ctx, self.stream, self.durable, 0)
@@ -97,7 +128,9 @@ class Consumer:
             await js.publish(subject, m.data, headers={REASON_HEADER: reason, "Packbill-Subject": m.subject,
                                                        "Nats-Msg-Id": f"dead/{m.metadata.sequence.stream}"})
             self.stats.reasons[reason] = self.stats.reasons.get(reason, 0) + 1
-        await asyncio.gather(*(m.ack() for m in msgs))  # only now: the transaction has committed
+        # only now: the transaction has committed. An acknowledgement lost to a node going away is
+        # harmless: the message comes again and the store counts it once (R14)
+        await asyncio.gather(*(m.ack() for m in msgs), return_exceptions=True)
         await asyncio.to_thread(note_consumer, self.ctx, self.stream, self.durable, msgs[-1].metadata.num_pending)
         self.stats.batches += 1
         self.stats.accepted += result.accepted
@@ -112,25 +145,40 @@ def _token(text: str) -> str:
 
 
 async def publish_events(url: str, events: Iterable[dict], prefix: str = "usage", stream: str = "USAGE",
-                         dead: str = "usage-dead") -> int:
+                         dead: str = "usage-dead", replicas: int = 1) -> int:
     """Publish events as the metering does: one message each on ``<prefix>.<account_id>`` with
     ``Nats-Msg-Id`` = ``<account_id>/<event_id>``; waits for the stream's acknowledgements."""
-    nc = await nats.connect(url, connect_timeout=5)
+    nc = await nats.connect(servers(url), connect_timeout=5, max_reconnect_attempts=-1)
     try:
         js = nc.jetstream()
-        await ensure_streams(js, stream, prefix, dead)
+        await ensure_streams(js, stream, prefix, dead, replicas)
         sent = 0
-        pending = []
+        batch: list[tuple[str, bytes, str]] = []
         for event in events:
             account = event.get("account_id") if isinstance(event.get("account_id"), str) else "unknown"
-            msg_id = f"{account}/{event.get('event_id')}"
-            pending.append(await js.publish_async(f"{prefix}.{_token(account)}", json.dumps(event).encode(),
-                                                  headers={"Nats-Msg-Id": msg_id}))
+            batch.append((f"{prefix}.{_token(account)}", json.dumps(event).encode(), f"{account}/{event.get('event_id')}"))
             sent += 1
-            if len(pending) >= 2000:
-                await asyncio.gather(*pending)
-                pending.clear()
-        await asyncio.gather(*pending)
+            if len(batch) >= 2000:
+                await _publish_batch(js, batch)
+                batch.clear()
+        await _publish_batch(js, batch)
         return sent
     finally:
         await nc.close()
+
+
+async def _publish_batch(js, batch: list[tuple[str, bytes, str]]) -> None:
+    """Publish messages and wait for the stream's acknowledgements; the ones a cluster could not
+    acknowledge (a node went away) are published again, under the same ``Nats-Msg-Id``, so the
+    stream keeps one copy of each."""
+    waiting = batch
+    deadline = asyncio.get_running_loop().time() + PATIENCE
+    while waiting:
+        futures = [await js.publish_async(subject, data, headers={"Nats-Msg-Id": msg_id}) for subject, data, msg_id in waiting]
+        results = await asyncio.gather(*futures, return_exceptions=True)
+        failed = [m for m, r in zip(waiting, results, strict=True) if isinstance(r, BaseException)]
+        if failed and asyncio.get_running_loop().time() > deadline:
+            raise next(r for r in results if isinstance(r, BaseException))
+        if failed:
+            await asyncio.sleep(0.5)
+        waiting = failed
