@@ -10,7 +10,6 @@ from ... import services
 from .. import schemas
 from ..deps import Deps, day
 from ..errors import ApiError
-from ..schemas.base import inline_schema
 
 
 def router(deps: Deps) -> APIRouter:
@@ -31,7 +30,7 @@ def router(deps: Deps) -> APIRouter:
         status_code=202,
         response_model=schemas.UsageAcceptedOut,
         **deps.action("usage.send", openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-            "schema": inline_schema(schemas.UsageBatchIn)}}}}),
+            "schema": schemas.inline_schema(schemas.UsageBatchIn)}}}}),
     )
     async def usage(account_id: deps.AccountId, request: Request):
         raw = await request.body()

@@ -13,7 +13,7 @@ from .accounts import (
     TrafficBillingOut,
     WhoAmIOut,
 )
-from .base import ErrorBody, ErrorOut, In, Money
+from .base import ErrorBody, ErrorOut, In, Money, inline_schema
 from .books import (
     AmountsOut,
     CloseOut,
@@ -100,6 +100,7 @@ from .usage import (
 )
 
 __all__ = [
+    "inline_schema",
     "CloseOut", "CloseServiceOut",
     "AccountCreatedOut", "AccountDetailOut", "AccountIn", "AccountListOut", "AccountOut", "AdjustmentIn", "AdjustmentOut", "AmountsOut", "AttemptOut",
     "AuditOut", "AuditRecordOut", "BalanceAlertIn", "BillLineOut", "BillOut", "CreditLimitIn", "DailyUsageListOut", "DailyUsageOut", "DeliveriesOut",
