@@ -98,25 +98,26 @@ def requests(account_id: Annotated[str | None, typer.Argument(help="One account'
     out().print(table)
 
 
-@invoices_app.command("issue")
-def issue(request_id: str, number: Annotated[str, typer.Argument(help="The all-electronic invoice's 20 digits.")], db: DbOpt = None) -> None:
-    """Record the invoice issued for a pending request."""
+def _decide(request_id: str, action: str, db: str | None, change, **parameters):
+    """Issue or reject a request, recorded against its account (R24)."""
     ctx = open_ctx(db)
     with Errors():
         account_id = invoicing.request_by_id(ctx, request_id).account_id
-    with Errors(ctx, "invoice.issue", account_id, target=request_id, number=number):
-        done = invoicing.issue(ctx, request_id, number)
+    with Errors(ctx, action, account_id, target=request_id, **parameters):
+        return change(ctx)
+
+
+@invoices_app.command("issue")
+def issue(request_id: str, number: Annotated[str, typer.Argument(help="The all-electronic invoice's 20 digits.")], db: DbOpt = None) -> None:
+    """Record the invoice issued for a pending request."""
+    done = _decide(request_id, "invoice.issue", db, lambda ctx: invoicing.issue(ctx, request_id, number), number=number)
     out().print(f"invoice request {done.id}: issued as {done.number} ({present.money(done.split.amount)} CNY)")
 
 
 @invoices_app.command("reject")
 def reject(request_id: str, reason: Annotated[str, typer.Argument(help="Why, for the customer.")], db: DbOpt = None) -> None:
     """Reject a pending invoice request, saying why."""
-    ctx = open_ctx(db)
-    with Errors():
-        account_id = invoicing.request_by_id(ctx, request_id).account_id
-    with Errors(ctx, "invoice.reject", account_id, target=request_id, reason=reason):
-        done = invoicing.reject(ctx, request_id, reason)
+    done = _decide(request_id, "invoice.reject", db, lambda ctx: invoicing.reject(ctx, request_id, reason), reason=reason)
     out().print(f"invoice request {done.id}: rejected")
 
 

@@ -83,18 +83,16 @@ def _invoiced(conn, now) -> list[Violation]:
     """R22, R33: at each moment an invoice was recorded or a refund made (and now), what each
     account's invoices added up to (red-letter ones below zero), less what red requests pending then
     would reverse, was no more than its payments less refunds and what it owed."""
-    from ..domain.books import invoiceable
     from ..domain.days import from_us
-    from ..storage import books as books_store
     from ..storage import invoicing as invoicing_store
+    from .invoicing import RED, standing
 
     out = []
     for account_id in audit_store.invoiced_accounts(conn):
         for us in [*audit_store.invoice_moments(conn, account_id), None]:
             at = now if us is None else from_us(us)
-            purchases, payg, refunded, invoiced, balance = books_store.invoiceable_figures(conn, [account_id], at)[account_id]
-            allowed = invoiceable(purchases, payg, refunded, from_fen(0), balance)
-            pending_red = invoicing_store.pending_total(conn, account_id, "red", at)
+            _, invoiced, allowed = standing(conn, account_id, at)
+            pending_red = invoicing_store.pending_total(conn, account_id, RED, at)
             if invoiced + pending_red > allowed:
                 row = (account_id, at.isoformat(), str(invoiced), str(pending_red), str(allowed))
                 out.append(Violation("invoiced", f"account {account_id} at {at.isoformat()}: {invoiced} CNY invoiced ({pending_red} CNY "

@@ -81,14 +81,17 @@ class BudgetView:
         return rules.budget_alerts(self.monthly, self.spend)
 
 
-def view(ctx: Context, account_id: str, now: datetime | None = None, estimate=_ESTIMATE_HERE) -> BudgetView:
-    """R30: the account's budget and caps now, and the month's spending against them."""
+def view(ctx: Context, account_id: str, now: datetime | None = None, estimate=_ESTIMATE_HERE,
+         limits: Mapping[str, Decimal] | None = None) -> BudgetView:
+    """R30: the account's budget and caps now, and the month's spending against them (``limits``:
+    the account's, when the caller has read them already)."""
     from .reads import covered_services
 
     now = now or ctx.now()
     spend = month_spend(ctx, account_id, now, estimate)
-    with ctx.db.read() as conn:
-        limits = controls_store.limits(conn, account_id)
+    if limits is None:
+        with ctx.db.read() as conn:
+            limits = controls_store.limits(conn, account_id)
     covered = covered_services(ctx, account_id, now) if len(limits) > (BUDGET in limits) else frozenset()
     return BudgetView(limits.get(BUDGET), {s: v for s, v in limits.items() if s != BUDGET}, spend, frozenset(covered))
 
@@ -139,15 +142,10 @@ def events(account_id: str, found: BudgetView, now: datetime) -> list[tuple]:
     return out
 
 
-def alerts_now(ctx: Context, account_id: str) -> list[BudgetAlert]:
-    """R30: the budget's alerts this month has reached (none without a budget, read cheaply)."""
+def alerts_now(ctx: Context, account_id: str, estimate=_ESTIMATE_HERE) -> list[BudgetAlert]:
+    """R30: the budget's alerts this month has reached (none without a budget, read cheaply);
+    ``estimate``: the R26 estimate when the caller has made it."""
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
-        has_budget = BUDGET in controls_store.limits(conn, account_id)
-    return view(ctx, account_id).alerts if has_budget else []
-
-
-def watched(ctx: Context) -> list[str]:
-    """The accounts with a budget or a cap."""
-    with ctx.db.read() as conn:
-        return controls_store.accounts_with_limits(conn)
+        limits = controls_store.limits(conn, account_id)
+    return view(ctx, account_id, None, estimate, limits).alerts if BUDGET in limits else []

@@ -68,10 +68,13 @@ def titles_of(ctx: Context, found: list[RequestRow]) -> dict[str, Title]:
     return out
 
 
-def _figures(conn: Connection, account_id: str, at: datetime) -> tuple[Decimal, Decimal]:
-    """(invoiceable now, invoiced net of reversals)."""
-    figures = books_store.invoiceable_figures(conn, [account_id], at)[account_id]
-    return books.invoiceable(*figures), figures[3]
+def standing(conn: Connection, account_id: str, at: datetime) -> tuple[Decimal, Decimal, Decimal]:
+    """An account's invoices at the moment ``at``, from one reading of its journal: (what is
+    invoiceable, what was invoiced net of reversals, what R22 allows invoiced in all: payments less
+    refunds and what is owed)."""
+    purchases, payg, refunded, invoiced, balance = books_store.invoiceable_figures(conn, [account_id], at)[account_id]
+    return (books.invoiceable(purchases, payg, refunded, invoiced, balance), invoiced,
+            books.invoiceable(purchases, payg, refunded, Decimal(0), balance))
 
 
 def _event(kind: str, r: RequestRow) -> tuple:
@@ -91,7 +94,7 @@ def request(ctx: Context, account_id: str, title_id: object, amount: Decimal, id
         accounts_store.get_account(conn, account_id, lock=True)
         idempotency.check(conn, idem)
         store.get_title(conn, account_id, title_id)
-        invoiceable, _ = _figures(conn, account_id, at)
+        invoiceable, _, _ = standing(conn, account_id, at)
         available = requestable(invoiceable, store.pending_total(conn, account_id, BLUE))
         if amount > available:
             raise Conflict(f"only {available} CNY can be invoiced now (invoiceable {invoiceable} CNY, less pending requests); "
@@ -145,7 +148,7 @@ def issue(ctx: Context, request_id: str, number: object) -> RequestRow:
         if books_store.find_invoice(conn, number) is not None:
             raise Conflict(f"invoice number {number} is already recorded", {"number": number})
         if found.kind == BLUE:
-            invoiceable, _ = _figures(conn, found.account_id, at)
+            invoiceable, _, _ = standing(conn, found.account_id, at)
             if found.split.amount > invoiceable:
                 raise Conflict(f"only {invoiceable} CNY is invoiceable now (a refund since the request?); reject the request of "
                                f"{found.split.amount} CNY or wait", {"invoiceable": str(invoiceable)})
@@ -173,8 +176,8 @@ def red_letter(ctx: Context, conn: Connection, account_id: str, at: datetime) ->
     """R33, in a refund's transaction: when what was invoiced (less the red requests pending) is above
     what the payments now allow, a red-letter request for the difference, reversing the newest
     invoices that cover it, on the title of the newest blue request."""
-    _, invoiced = _figures(conn, account_id, at)
-    needed = red_letter_needed(invoiced, _allowed(conn, account_id, at), -store.pending_total(conn, account_id, RED))
+    _, invoiced, allowed = standing(conn, account_id, at)
+    needed = red_letter_needed(invoiced, allowed, -store.pending_total(conn, account_id, RED))
     if needed <= 0:
         return None
     reverses, covered = [], Decimal(0)
@@ -189,9 +192,3 @@ def red_letter(ctx: Context, conn: Connection, account_id: str, at: datetime) ->
     found = store.get_request(conn, request_id)
     notify_store.emit(conn, [_event("invoice.red_requested", found)], at)
     return found
-
-
-def _allowed(conn: Connection, account_id: str, at: datetime) -> Decimal:
-    """What R22 allows invoiced in all: payments less refunds and what is owed (never below zero)."""
-    purchases, payg, refunded, _, balance = books_store.invoiceable_figures(conn, [account_id], at)[account_id]
-    return books.invoiceable(purchases, payg, refunded, Decimal(0), balance)

@@ -243,9 +243,12 @@ def every_reminder(ctx: Context, account_id: str, as_of: datetime | None = None)
     """The reminders the API, the command line and the console list (``present.reminder_rows``);
     the budget's only when asked about now (they are of the month now)."""
     from . import auto_rebuy, budget
+    from .settlement import estimate_run
 
     now = ctx.now()
     at = as_of or now
-    live = at >= now - timedelta(minutes=1)
-    return EveryReminder(reminders(ctx, account_id, as_of), wallet_reminders(ctx, account_id, as_of), recent_anomalies(ctx, account_id, as_of),
-                         auto_rebuy.refusals(ctx, account_id, at), budget.alerts_now(ctx, account_id) if live else [], shanghai_day(at))
+    live = abs(at - now) <= LIVE
+    estimate = estimate_run(ctx, account_id, at) if live else _ESTIMATE_HERE  # once, for the packages' reminders and the budget's
+    return EveryReminder(reminders(ctx, account_id, as_of, estimate), wallet_reminders(ctx, account_id, as_of),
+                         recent_anomalies(ctx, account_id, as_of), auto_rebuy.refusals(ctx, account_id, at),
+                         budget.alerts_now(ctx, account_id, estimate) if live else [], shanghai_day(at))

@@ -37,6 +37,7 @@ def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
         with ctx.db.read() as conn:
             switches = accounts_store.load_switches(conn, account_id)
             purse = wallet_store.load_purse(conn, account_id)
+            limits = controls_store.limits(conn, account_id)
         since = max((s.effective_day for s in switches if s.effective_day <= day), default=None)
         for r in found:  # each dated when it happened: a package used up in October reads October
             kind, data, once = notify.reminder_event(r, since.isoformat() if since else None)
@@ -45,10 +46,8 @@ def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
         for a in recent_anomalies(ctx, account_id, now):  # R30: each settled day judged once, dated the day it concerns
             events.append((account_id, "reminder.anomaly", notify.anomaly_data(a), f"{account_id}:{notify.anomaly_key(a)}",
                            notify.dated(a.day, now)))
-        with ctx.db.read() as conn:
-            limited = bool(controls_store.limits(conn, account_id))
-        if limited:  # R30: the budget's alerts and the caps, on the same estimate
-            events += budget.events(account_id, budget.view(ctx, account_id, now, estimated), now)
+        if limits:  # R30: the budget's alerts and the caps, on the same estimate
+            events += budget.events(account_id, budget.view(ctx, account_id, now, estimated, limits), now)
         if estimated is not None and "low_balance" in estimated.events:
             events.append((account_id, "wallet.low_balance", {"day": day.isoformat(), "estimated_balance": str(estimated.state.purse.cash),
                                                              "balance": str(estimated.state.purse.cash), "threshold": str(purse.threshold),

@@ -77,12 +77,6 @@ def record_rebuy(conn: Connection, account_id: str, service: str, key: str, trie
         conn.execute(sa.insert(t).values(account_id=account_id, service=service, trigger_key=key, **values))
 
 
-def order_of_trigger(conn: Connection, account_id: str, service: str, key: str) -> str | None:
-    t = schema.auto_rebuys
-    return conn.execute(sa.select(t.c.order_id).where(t.c.account_id == account_id, t.c.service == service,
-                                                      t.c.trigger_key == key)).scalar()
-
-
 # -- R30 budget and caps ---------------------------------------------------------------------------
 
 
@@ -90,11 +84,6 @@ def limits(conn: Connection, account_id: str) -> dict[str, Decimal]:
     """The account's monthly limits by scope: ``*`` the budget, a service its cap."""
     s = schema.spend_limits
     return {scope: from_fen(fen) for scope, fen in conn.execute(sa.select(s.c.scope, s.c.monthly_fen).where(s.c.account_id == account_id))}
-
-
-def accounts_with_limits(conn: Connection) -> list[str]:
-    s = schema.spend_limits
-    return [a for (a,) in conn.execute(sa.select(s.c.account_id).distinct().order_by(s.c.account_id))]
 
 
 def set_limit(conn: Connection, account_id: str, scope: str, monthly: Decimal | None) -> None:
