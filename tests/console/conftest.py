@@ -84,6 +84,15 @@ def page(browser):
     context.close()
 
 
+
+def submit(page, selector: str) -> None:
+    """Click what sends a form or follows a link, and wait until the page it leads to has loaded
+    (a click returns once the navigation has started: reading the page then can see the old one
+    or a half-parsed new one)."""
+    with page.expect_navigation(wait_until="load"):
+        page.click(selector)
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)

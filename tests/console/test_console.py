@@ -8,7 +8,7 @@ import re
 import httpx
 import pytest
 
-from .conftest import OPERATOR, shot
+from .conftest import OPERATOR, shot, submit
 
 pytestmark = pytest.mark.browser  # (the redirect test needs no browser but shares the live server)
 
@@ -16,26 +16,23 @@ pytestmark = pytest.mark.browser  # (the redirect test needs no browser but shar
 def sign_in(page, live, token):
     page.goto(live + "/")
     page.fill("input[name=token]", token)
-    page.click("button[type=submit]")
-    page.wait_for_load_state("load")  # the redirects' last page is parsed before anyone counts what is on it
+    submit(page, "button[type=submit]")  # the redirects' last page is parsed before anyone counts what is on it
 
 
 def switch_language(page):
     """The other language, by the header's link, as a person switches it."""
-    page.click("[data-nav=lang]")
-    page.wait_for_load_state("load")
+    submit(page, "[data-nav=lang]")
 
 
 def sign_out(page):
-    page.click("[data-nav=signout]")
-    page.wait_for_load_state("load")
+    submit(page, "[data-nav=signout]")
 
 
 def create_account(page, name, site, payment="invoice"):
     page.fill("input[name=name]", name)
     page.select_option("select[name=site]", site)
     page.select_option("select[name=payment]", payment)  # the form proposes balance terms
-    page.click("text=创建账号 >> nth=-1")
+    submit(page, "text=创建账号 >> nth=-1")
     token = page.text_content("[data-token]").strip()
     account_id = re.search(r"\((acc_\w+)\)", page.text_content(".flash")).group(1)
     return account_id, token
@@ -47,14 +44,12 @@ def flash(page) -> str:
 
 def buy(page, sku, understood=False, shot_as=None):
     """Buy from the catalog tab as a customer does: the package's button, then the confirmation."""
-    page.click(f"[data-buy='{sku}']")
-    page.wait_for_load_state("load")
+    submit(page, f"[data-buy='{sku}']")
     if shot_as:
         shot(page, shot_as)
     if understood:
         page.check("[data-understood]")
-    page.click("[data-confirm-buy]")
-    page.wait_for_load_state("load")
+    submit(page, "[data-confirm-buy]")
 
 
 def test_customer_and_operator_journey(page, live, clock):

@@ -15,7 +15,7 @@ from packbill.domain.days import shanghai_day
 from packbill.services import Context, auto_rebuy, budget
 from packbill.storage.db import Database
 
-from .conftest import OPERATOR, shot
+from .conftest import OPERATOR, shot, submit
 from .test_console import sign_in, sign_out, switch_language
 
 pytestmark = pytest.mark.browser
@@ -25,10 +25,6 @@ def open_controls(page) -> None:
     page.click("[data-tab=controls]")
     page.wait_for_load_state("load")
 
-
-def submit(page, selector: str) -> None:
-    page.click(selector)
-    page.wait_for_load_state("load")
 
 
 def test_R28_R30_the_controls_page_shows_and_sets_auto_rebuy_the_budget_and_caps(page, live, db_url, clock):

@@ -15,15 +15,11 @@ from packbill.domain.catalog import load_catalog
 from packbill.services import Context
 from packbill.storage.db import Database
 
-from .conftest import OPERATOR, shot
+from .conftest import OPERATOR, shot, submit
 from .test_console import sign_in, sign_out, switch_language
 
 pytestmark = pytest.mark.browser
 
-
-def submit(page, selector: str) -> None:
-    page.click(selector)
-    page.wait_for_load_state("load")
 
 
 def test_R33_the_customer_requests_an_invoice_the_operator_issues_it_and_a_refund_reverses_it(page, live, db_url, clock):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import OPERATOR, shot
+from .conftest import OPERATOR, shot, submit
 from .test_console import buy, create_account, flash, sign_in, sign_out, switch_language
 
 pytestmark = pytest.mark.browser
@@ -23,7 +23,7 @@ def test_a_prepaid_customer_in_the_console(page, live, clock):
     page.fill("#topup-form input[name=reference]", "alipay-2027-0601")
     form = {"amount": "60.00", "reference": "alipay-2027-0601", "idem": page.input_value("#topup-form input[name=idem]"),
             "csrf": page.input_value("#topup-form input[name=csrf]")}
-    page.click("#topup-form button")
+    submit(page, "#topup-form button")
     assert "已充值" in flash(page)
     again = page.request.post(f"{live}/console/accounts/{acc}/topup", form=form)
     assert again.ok
@@ -32,9 +32,9 @@ def test_a_prepaid_customer_in_the_console(page, live, clock):
     # a voucher and a discount
     page.fill("#voucher-form input[name=amount]", "20.00")
     page.fill("#voucher-form input[name=expires_on]", "2027-12-31")
-    page.click("#voucher-form button")
+    submit(page, "#voucher-form button")
     page.fill("#discount-form input[name=rate]", "0.8")
-    page.click("#discount-form button")
+    submit(page, "#discount-form button")
     assert page.locator("#vouchers tr[data-voucher]").count() == 1
     shot(page, "operator-wallet-zh")
     sign_out(page)
@@ -59,7 +59,7 @@ def test_a_prepaid_customer_in_the_console(page, live, clock):
     switch_language(page)
     page.click("[data-tab=overview]")
     page.fill("#alert-form input[name=threshold]", "30")
-    page.click("#alert-form button")
+    submit(page, "#alert-form button")
     shot(page, "customer-wallet-zh")
     sign_out(page)
 
@@ -68,7 +68,7 @@ def test_a_prepaid_customer_in_the_console(page, live, clock):
     page.goto(f"{live}/console/accounts/{acc}")
     page.fill("#adjust-form input[name=amount]", "-100.00")
     page.fill("#adjust-form input[name=reason]", "退回误充 refund of a mistaken top-up")
-    page.click("#adjust-form button")
+    submit(page, "#adjust-form button")
     assert page.text_content("[data-balance]").strip() == "-60.00"
     note = page.text_content("[data-arrears]")
     assert "欠费" in note and "2027-06-02 10:00" in note  # 24 hours to top up

@@ -18,7 +18,7 @@ from packbill.storage import schema as t
 from packbill.storage.db import Database
 from tests.conftest import FIXED_NOW
 
-from .conftest import OPERATOR, shot
+from .conftest import OPERATOR, shot, submit
 from .test_console import sign_in, sign_out, switch_language
 
 pytestmark = pytest.mark.browser
@@ -40,7 +40,7 @@ def shop(live, db_url, clock):
 def new_key(page, name: str, role: str) -> str:
     page.fill("#key-form input[name=name]", name)
     page.select_option("#key-form select[name=role]", role)
-    page.click("#key-form button[type=submit]")
+    submit(page, "#key-form button[type=submit]")
     return page.text_content("[data-key-token]").strip()
 
 
@@ -64,7 +64,7 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     page.goto(f"{live}/console/accounts/{account_id}")
     page.fill("#topup-form input[name=amount]", "20.00")
     page.fill("#topup-form input[name=reference]", "console-fin-1")
-    page.click("#topup-form button[type=submit]")
+    submit(page, "#topup-form button[type=submit]")
     assert "已充值 20.00 元" in page.text_content(".flash")
     page.click("[data-tab=catalog]")
     assert page.locator("[data-buy]").count() == 0
@@ -76,7 +76,7 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     assert not re.search(r"[a-z]+\.[a-z_]+", page.text_content("#audit")), "an action's code on a Chinese page"
     assert "20.00" in first and "{" not in first  # the parameters read as words, not JSON
     page.select_option("#audit-filter select[name=action]", "key.create")
-    page.click("#audit-filter button[type=submit]")
+    submit(page, "#audit-filter button[type=submit]")
     assert page.locator("#audit tr[data-record]").count() == 3
     assert all("创建密钥" in t for t in page.locator("#audit tr[data-record]").all_text_contents())
     assert "北京时间" in page.text_content("[data-clock]")
