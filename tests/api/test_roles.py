@@ -1,9 +1,14 @@
 """R24: every endpoint walked with every role. The table below is written by hand from the rule
 (admin everything; finance reads and money, credit limits, payment terms, balance and package
 alerts, budgets and caps included, not auto-rebuy, which spends the customer's money; support
-reads; metering usage only; a customer its own account; every token the catalog), not read from the code, and it must name every route the service has."""
+reads; metering usage only; a customer its own account; every token the catalog; only an
+administrator publishes or withdraws a price version), not read from the code, and it must name
+every route the service has."""
 
 from __future__ import annotations
+
+from packbill.domain.catalog import load_catalog
+from packbill.present import catalog_json
 
 READERS = {"admin", "finance", "support"}
 OWN = READERS | {"account"}
@@ -12,6 +17,9 @@ EV = {"event_id": "walk-1", "service": "ai.face", "quantity": 3, "region": "ap-b
 # (method, path) -> the roles the rule lets through
 EXPECTED: dict[tuple[str, str], set[str]] = {
     ("GET", "/v1/catalog"): OWN | {"metering"},
+    ("GET", "/v1/catalog/versions"): OWN | {"metering"},
+    ("POST", "/v1/catalog/versions"): {"admin"},
+    ("DELETE", "/v1/catalog/versions/{version_id}"): {"admin"},
     ("POST", "/v1/accounts"): {"admin"},
     ("GET", "/v1/accounts"): READERS,
     ("GET", "/v1/accounts/{account_id}"): OWN,
@@ -74,6 +82,7 @@ ANY_TOKEN = {("GET", "/v1/whoami")}
 OPEN = {("GET", "/healthz"), ("GET", "/readyz")}
 
 BODIES = {
+    ("POST", "/v1/catalog/versions"): {"effective_on": "2027-07-01", "catalog": catalog_json(load_catalog())},
     ("POST", "/v1/accounts"): {"name": "Walk", "site": "cn"},
     ("PUT", "/v1/accounts/{account_id}/traffic-billing"): {"mode": "traffic"},
     ("POST", "/v1/accounts/{account_id}/packages"): {"sku": "ai.face.100k"},
@@ -121,7 +130,7 @@ def fill(path: str, world: dict) -> str:
     return (path.replace("{account_id}", world["account_id"]).replace("{package_id}", world["package_id"])
             .replace("{month}", "2027-06").replace("{key_id}", world["key_id"]).replace("{webhook_id}", world["webhook_id"])
             .replace("{delivery_id}", "1").replace("{service}", "ai.face")
-            .replace("{title_id}", "tit_walk").replace("{request_id}", "ivr_walk")) + QUERIES.get(path, "")
+            .replace("{title_id}", "tit_walk").replace("{request_id}", "ivr_walk").replace("{version_id}", "v2")) + QUERIES.get(path, "")
 
 
 def test_every_endpoint_with_every_role(api, world):

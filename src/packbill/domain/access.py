@@ -64,6 +64,8 @@ CHANGES = (
     "invoice.request",
     "invoice.issue",
     "invoice.reject",
+    "catalog.publish",
+    "catalog.withdraw",
     "key.create",
     "key.revoke",
     "webhook.create",

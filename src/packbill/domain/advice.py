@@ -17,7 +17,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from .advice_solver import NODE_LIMIT, PREPAY_WEIGHT, SolverUnavailable, solve_service
-from .catalog import Catalog, PaygPrice
+from .catalog import PaygPrice, Prices
 from .horizon import Horizon
 from .money import ZERO
 from .plan_cost import Buy, Frame, Lot, Need, Offer, Outcome, billed, frame, lots_of, simulate
@@ -71,7 +71,7 @@ Cost = Callable[[Sequence[Buy]], tuple[Decimal, Decimal]]
 """A plan's exact total and what it prepays (``simulate``), the order plans are compared in."""
 
 
-def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], catalog: Catalog, rate: Decimal,
+def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], prices: Prices, rate: Decimal,
            horizon: Horizon, node_limit: int = NODE_LIMIT) -> Advice:
     """R27: the cheapest purchases for each service, and what they cost with usage as forecast,
     20 % lower and 20 % higher, against buying nothing. The candidates are the solver's plan,
@@ -82,12 +82,13 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
     they hang on how usage falls across days, which no forecast knows. Never worse than buying
     nothing, never worse than a simple plan at the exact prices, never a package that saves
     nothing, and an answer even when the solver finds none (then with the proven gap to the
-    model's lower bound)."""
+    model's lower bound). ``prices``: the catalog or its versions; the engine bills each day at
+    the version in force on it, scheduled versions included (R31); the model plans at today's."""
     by_sku = {o.sku: o for o in offers}
     out = []
     gaps: list[float] = []
     for need in needs:
-        price = catalog.price(need.service)
+        price = prices.on(horizon.today).price(need.service)
         mine = [lot for lot in held if lot.service == need.service]
         fr = frame(need, mine, horizon, offers)
 
@@ -121,15 +122,15 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
             """The plan as the settlement engine bills it (each plan once)."""
             key = tuple(buys)
             if key not in seen:
-                seen[key] = billed(need, mine, lots_of(buys, by_sku, horizon, rate), horizon, catalog, rate)
+                seen[key] = billed(need, mine, lots_of(buys, by_sku, horizon, rate), horizon, prices, rate)
             return seen[key]
 
         buys, with_plan, savings = shown(best, engine, close)
         new = lots_of(buys, by_sku, horizon, rate)
         out.append(ServiceAdvice(
             need.service, tuple(buys), with_plan, engine([]),
-            billed(need.scaled(Fraction(4, 5)), mine, new, horizon, catalog, rate),
-            billed(need.scaled(Fraction(6, 5)), mine, new, horizon, catalog, rate), need, savings))
+            billed(need.scaled(Fraction(4, 5)), mine, new, horizon, prices, rate),
+            billed(need.scaled(Fraction(6, 5)), mine, new, horizon, prices, rate), need, savings))
     return Advice(horizon.months, tuple(out), max(gaps, default=0.0), horizon)
 
 

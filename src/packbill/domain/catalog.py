@@ -8,10 +8,11 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .days import Validity
 from .limits import MAX_DAY_CALLS, MAX_DAY_CHARGE_FEN, MAX_DAY_TOTAL
@@ -122,12 +123,28 @@ class Catalog:
     """Region id -> True for mainland China (R1)."""
     low_thresholds: tuple[Decimal, ...] = field(default=(Decimal("0.2"), Decimal("0.1")))
     """R11: fractions of a package's size whose crossing sends a reminder."""
+    version: str = "v1"
+    """R31: which published version this is (the catalog file is ``v1``, in force from the beginning)."""
+    effective_on: date | None = None
+    """R31: the day this version came into force (None: from the beginning)."""
+    retired: Mapping[str, PackageSku] = field(default_factory=dict)
+    """R31: packages other versions sell and this one does not: never sold under this version,
+    but named where customers hold them."""
 
     def sku(self, sku: str) -> PackageSku:
+        """A package on sale under this version (``UnknownSku`` otherwise, saying when it is retired)."""
         try:
             return self.packages[sku]
         except KeyError:
-            raise UnknownSku(sku) from None
+            raise UnknownSku(sku, retired=sku in self.retired) from None
+
+    def described(self, sku: str) -> PackageSku | None:
+        """A package as it was sold, on sale now or not (names, sizes, validity of held packages)."""
+        return self.packages.get(sku) or self.retired.get(sku)
+
+    def on(self, day: date) -> Catalog:
+        """R31: the catalog in force on ``day``; a lone catalog is in force every day."""
+        return self
 
     def price(self, service: str) -> PaygPrice:
         return self.services[service]
@@ -136,10 +153,18 @@ class Catalog:
         return self.regions[region]
 
 
+class Prices(Protocol):
+    """R31: what answers which catalog is in force on a day (``Catalog`` alone, or its versions)."""
+
+    def on(self, day: date) -> Catalog: ...
+
+
 class UnknownSku(LookupError):
-    def __init__(self, sku: str) -> None:
-        super().__init__(f"there is no package '{sku}' in the catalog")
+    def __init__(self, sku: str, retired: bool = False) -> None:
+        super().__init__(f"the package '{sku}' is no longer sold (a price version retired it); packages already "
+                         "bought keep working" if retired else f"there is no package '{sku}' in the catalog")
         self.sku = sku
+        self.retired = retired
 
 
 def default_catalog_text() -> str:
@@ -215,13 +240,20 @@ def _tiers(entry: Mapping[str, Any], where: str) -> tuple[Tier, ...]:
 
 
 def _build(data: Mapping[str, Any], source: str) -> Catalog:
+    services, packages = priced(data, source)
+    return Catalog(services, packages, _regions(data.get("regions", {}), source), _low_fractions(data, source))
+
+
+def priced(data: Mapping[str, Any], source: str) -> tuple[dict[str, PaygPrice], dict[str, PackageSku]]:
+    """The prices of a catalog's entries (``service``, ``package``, the default ``validity``),
+    each checked, every billable service priced; a ``CatalogError`` names the entry and field."""
     default_validity = data.get("validity", "P1Y")
     try:
         Validity.parse(default_validity)
-    except ValueError as exc:
+    except (ValueError, TypeError) as exc:
         raise _err(source, "validity", str(exc)) from None
     services: dict[str, PaygPrice] = {}
-    for i, entry in enumerate(data.get("service", [])):
+    for i, entry in enumerate(_entries(data, "service", source)):
         price = _service(entry, f"service #{i + 1}")
         if price.service in services:
             raise _err(f"service {price.service}", "id", "appears twice")
@@ -230,12 +262,22 @@ def _build(data: Mapping[str, Any], source: str) -> Catalog:
     if missing:
         raise CatalogError(f"{source}: services without a price: {', '.join(missing)}")
     packages: dict[str, PackageSku] = {}
-    for i, entry in enumerate(data.get("package", [])):
+    for i, entry in enumerate(_entries(data, "package", source)):
         sku = _package(entry, f"package #{i + 1}", default_validity)
         if sku.sku in packages:
             raise _err(f"package {sku.sku}", "sku", "appears twice")
         packages[sku.sku] = sku
-    return Catalog(services, packages, _regions(data.get("regions", {}), source), _low_fractions(data, source))
+    return services, packages
+
+
+def _entries(data: Mapping[str, Any], key: str, source: str) -> list[Mapping[str, Any]]:
+    raw = data.get(key, [])
+    if not isinstance(raw, list):
+        raise _err(source, key, "must be a list")
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, Mapping):
+            raise _err(f"{key} #{i + 1}", key, "each entry must be an object")
+    return raw
 
 
 def _service(entry: Mapping[str, Any], where: str) -> PaygPrice:

@@ -19,7 +19,7 @@ from datetime import timedelta
 from decimal import Decimal
 from fractions import Fraction
 
-from .catalog import Catalog, PaygPrice
+from .catalog import PaygPrice, Prices
 from .days import FIRST_DAY, add_months_rolling, day_start, month_start
 from .horizon import Horizon
 from .model import Balance, Package, TrafficBilling
@@ -232,7 +232,7 @@ HALF_CENT = Decimal("0.005")
 
 # -- the engine: day by day ---------------------------------------------------------------------
 
-def billed(need: Need, held: Sequence[Lot], new: Sequence[Lot], horizon: Horizon, catalog: Catalog, rate: Decimal) -> Outcome:
+def billed(need: Need, held: Sequence[Lot], new: Sequence[Lot], horizon: Horizon, prices: Prices, rate: Decimal) -> Outcome:
     """What the settlement engine bills for the forecast with the packages held and the plan's:
     each day of the horizon settled as it will be, the figure the customer is shown."""
     service = need.service
@@ -255,7 +255,7 @@ def billed(need: Need, held: Sequence[Lot], new: Sequence[Lot], horizon: Horizon
     state = AccountState(balances=balances, month_payg={(month_start(horizon.today), service): need.before} if need.before else {},
                          rates=(DiscountRate(rate, FIRST_DAY),),
                          switches=(SwitchRequest(TrafficBilling.TRAFFIC, day_start(FIRST_DAY)),))  # traffic is advised on traffic billing only
-    done = settle_account(days, state, catalog, run_at=day_start(horizon.end + timedelta(days=1)), paid=False)  # billed, not paid
+    done = settle_account(days, state, prices, run_at=day_start(horizon.end + timedelta(days=1)), paid=False)  # billed, not paid
     monthly = [ZERO] * horizon.months
     for line in done.lines:
         monthly[horizon.month_of(horizon.index(line.day))] += line.amount

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 
-from .catalog import BANDWIDTH_OF, TRAFFIC_SERVICES, USAGE_SERVICES, Catalog
+from .catalog import BANDWIDTH_OF, TRAFFIC_SERVICES, USAGE_SERVICES, Catalog, Prices
 from .days import month_start, shanghai_day
 from .draw_order import draw
 from .journal import Entry
@@ -241,7 +241,7 @@ def is_supplement(day: date, settled: Set[date], settled_through: date | None) -
 def settle_account(
     days: Iterable[UsageDay],
     state: AccountState,
-    catalog: Catalog,
+    prices: Prices,
     *,
     run_at: datetime,
     settled_through: date | None = None,
@@ -254,7 +254,8 @@ def settle_account(
     (vouchers valid that day first, then cash: R17, R18). settled_through: the last day a
     finished run went through (every day up to it is settled for every account). paid=False:
     the lines are billed but not paid, the purse left as it is (what a plan would be billed:
-    the advisor, R27).
+    the advisor, R27). prices: the catalog, or its versions: each day is priced by the version in
+    force on it, a supplement included (R31).
     """
     run_day = shanghai_day(run_at)
     carry = _Carry.of(state, paid)
@@ -262,7 +263,7 @@ def settle_account(
         if not any(usage.mainland.values()) and not any(usage.other.values()):
             continue
         supplement = is_supplement(usage.day, carry.settled, settled_through)
-        result = settle_day(carry.day_input(usage, state, supplement, run_day), catalog)
+        result = settle_day(carry.day_input(usage, state, supplement, run_day), prices.on(usage.day))
         carry.take(usage.day, result, run_at, run_day)
     new_state = replace(state, balances=carry.balances, month_payg=carry.month_payg, bandwidth_billed=carry.billed,
                         settled=frozenset(carry.settled), purse=carry.purse or state.purse)

@@ -18,6 +18,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+from ..domain import catalog_versions
 from ..domain.catalog import AI_SERVICES, BANDWIDTH_SERVICES, PRICE_UNIT_LABEL, TRAFFIC_SERVICES, Catalog
 from ..domain.days import SHANGHAI, Validity
 from ..domain.model import BillLine
@@ -82,7 +83,7 @@ def service_name(catalog: Catalog, service: str, lang: str = "en") -> str:
 
 def package_name(catalog: Catalog, sku: str, lang: str = "en") -> str:
     """A package type as people call it: "人脸检测资源包-10万次" / "Face detection, 100,000 calls"."""
-    item = catalog.packages.get(sku)
+    item = catalog.described(sku)  # a retired package is named as it was sold (R31)
     if item is None:
         return sku
     if lang == "zh" and item.label_zh:
@@ -200,24 +201,10 @@ def bill_json(lines: list[BillLine]) -> dict[str, Any]:
 
 
 def catalog_json(catalog: Catalog) -> dict[str, Any]:
-    """``GET /v1/catalog`` and ``packbill catalog show --format json``."""
-    payg = []
-    for s in catalog.services.values():
-        entry: dict[str, Any] = {"service": s.service, "unit": s.unit, "price_unit": PRICE_UNIT_LABEL[s.unit],
-                                 "name_zh": s.name_zh, "name_en": s.name_en}
-        if s.flat_price is not None:
-            entry["price"] = f"{s.flat_price:f}"
-        else:
-            entry["tiers"] = [{"up_to": t.up_to, "price": f"{t.price:f}"} for t in s.tiers]
-        payg.append(entry)
-    return {
-        "packages": [
-            {"sku": p.sku, "service": p.service, "size": p.size, "unit": catalog.services[p.service].unit,
-             "price": money_json(p.price), "validity": str(p.validity), "label_zh": p.label_zh}
-            for p in catalog.packages.values()
-        ],
-        "payg": payg,
-    }
+    """``GET /v1/catalog`` and ``packbill catalog show --format json``: the prices, and which
+    version they are (R31)."""
+    return {"version": catalog.version, "effective_on": catalog.effective_on.isoformat() if catalog.effective_on else None,
+            **catalog_versions.as_json(catalog)}
 
 
 def account_json(view) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """Use cases, one per module; the API, the CLI, the console and the demo call these and nothing deeper."""
 
 from ..storage.db import DEFAULT_URL, BadDatabaseUrl, Unavailable, sqlite_file
-from . import idempotency
+from . import catalog, idempotency
 from .accounts import (
     AccountRow,
     AccountView,
@@ -58,6 +58,7 @@ from .wallet import (
 
 __all__ = [
     "LIMIT",
+    "catalog",
     "Lockout",
     "Touched",
     "citus_statements",

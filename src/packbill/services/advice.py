@@ -145,7 +145,7 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
             by_day[r.day] = by_day.get(r.day, 0) + r.mainland + r.other
         enough = projection.enough_usage([by_day.get(first + timedelta(days=i), 0) for i in range(window_days)])
         needs = _projected(usage, horizon, window_days, excluded, before, method == "trend") if enough else []
-    result = core.advise(needs, held, offers, ctx.catalog, rate, horizon)
+    result = core.advise(needs, held, offers, ctx.catalogs(), rate, horizon)
     plan = _plan(ctx, result, offers, rate, horizon)
     return AdviceView(account_id, today, horizon_months, "forecast" if forecast is not None else "window",
                       tuple(sorted(plan, key=lambda p: (p.buy_on, p.sku))), result, what_if, mode, excluded, method, enough, switch_first)

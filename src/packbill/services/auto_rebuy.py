@@ -137,7 +137,7 @@ def _account(ctx: Context, conn: Connection, account_id: str, at: datetime) -> l
         spent = spent_in([(m, a) for s, m, a in bought if s == rule.service], month_of(today))
         price = Decimal("0.00")
         try:
-            price = quote(ctx.catalog, account_id, account.site, rule.sku, 1, at, wallet_store.load_rates(conn, [account_id])[account_id],
+            price = quote(ctx.catalog_at(at), account_id, account.site, rule.sku, 1, at, wallet_store.load_rates(conn, [account_id])[account_id],
                           wallet_store.load_purse(conn, account_id)).amount
             act = decide(rule, controls_store.rebuy_tried(conn, account_id, rule.service, trigger.key), today, spent, price)
             if act is Act.WAIT:
@@ -212,7 +212,8 @@ def refusals(ctx: Context, account_id: str, as_of: datetime | None = None) -> li
         if view is None or not 0 <= (today - tried_on).days <= 1:
             continue
         rule = view.rule
-        price = contracted(ctx.catalog.sku(rule.sku).price, wallet_rate(ctx, account_id, tried_on))[1]
+        sold = ctx.catalogs().on(tried_on).described(rule.sku)  # R31: as priced that day, retired since or not
+        price = contracted(sold.price if sold else Decimal("0.00"), wallet_rate(ctx, account_id, tried_on))[1]
         out.append(Refusal(tried_on, {"service": service, "sku": rule.sku, "trigger": rule.trigger.value, "reason": reason,
                                       "day": tried_on.isoformat(), "amount": str(price), "monthly_cap": str(rule.monthly_cap),
                                       "spent_this_month": str(view.spent_this_month), "trigger_key": key}))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -11,11 +12,13 @@ from decimal import Decimal
 
 from ..domain.books import Issuer
 from ..domain.catalog import Catalog, load_catalog
+from ..domain.catalog_versions import Catalogs
 from ..domain.days import month_start, next_month, shanghai_day
 from ..domain.errors import InvalidRequest
 from ..domain.invoice import DEFAULT_RATE
 from ..domain.limits import MAX_AHEAD
 from ..domain.wallet import Delays
+from ..storage import catalog as catalog_store
 from ..storage import partitions
 from ..storage.db import DEFAULT_URL, Database
 
@@ -44,10 +47,15 @@ class Touched:
         return ids
 
 
+VERSIONS_FRESH_SECONDS = 5.0
+"""How long a process trusts the catalog versions it read before it asks whether any changed."""
+
+
 @dataclass
 class Context:
     db: Database
-    catalog: Catalog
+    seed: Catalog
+    """The catalog file: version ``v1``, in force from the beginning (R31)."""
     clock: Callable[[], datetime] = field(default=utc_now)
     delays: Delays = field(default_factory=Delays)
     """R19: how long arrears last before suspension, and suspension before reclaim_due."""
@@ -67,9 +75,44 @@ class Context:
     """How a customer tops up (settings: ``PACKBILL_TOPUP_INSTRUCTIONS``), shown when money is short."""
     touched: Touched | None = None
     """R26: where intake notes the accounts whose usage arrived, for the live sweep."""
+    _versions: tuple | None = field(default=None, init=False, repr=False)
 
     def now(self) -> datetime:
         return self.clock()
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog in force today (R31), knowing every package any version sells."""
+        return self.catalogs().on(shanghai_day(self.now()))
+
+    @catalog.setter
+    def catalog(self, value: Catalog) -> None:
+        self.seed, self._versions = value, None
+
+    def catalogs(self) -> Catalogs:
+        """R31: every version of the catalog, read from the database and kept for a few seconds.
+        Kept versions price correctly: one published since has its day after the day it was
+        published, and they are read again when the day changes."""
+        today = shanghai_day(self.now())
+        cached = self._versions
+        if cached is not None and cached[1] == today and time.monotonic() - cached[3] < VERSIONS_FRESH_SECONDS:
+            return cached[2]
+        with self.db.read() as conn:
+            stamp = catalog_store.stamp(conn)
+            if cached is not None and cached[0] == stamp:
+                found = cached[2]
+            else:
+                found = Catalogs(self.seed, [v.version(self.seed) for v in catalog_store.versions(conn)])
+        self._versions = (stamp, today, found, time.monotonic())
+        return found
+
+    def catalog_at(self, at: datetime) -> Catalog:
+        """R31: the catalog in force at a moment (a purchase is priced by its ``at``)."""
+        return self.catalogs().on(shanghai_day(at))
+
+    def forget_versions(self) -> None:
+        """This process published or withdrew a version: read them again at the next use."""
+        self._versions = None
 
     @classmethod
     def open(cls, url: str = DEFAULT_URL, catalog_path: str | None = None, clock: Callable[[], datetime] = utc_now,

@@ -77,9 +77,10 @@ def buy_locked(ctx: Context, conn: Connection, site: Site, account_id: str, sku:
     before = wallet_store.load_purse(conn, account_id)
     rates = wallet_store.load_rates(conn, [account_id])[account_id]
     final = books_store.final_month_rows(conn)
-    sale = sell(ctx.catalog, account_id, site, sku, count, at, rates, before, final, _new_id("ord_"), lambda: _new_id("pkg_"))
+    catalog = ctx.catalog_at(at)  # R31: the version in force at the purchase's moment
+    sale = sell(catalog, account_id, site, sku, count, at, rates, before, final, _new_id("ord_"), lambda: _new_id("pkg_"))
     stored = packages_store.insert_order(conn, sale.order_id, account_id, sku, count, sale.amount, at, sale.packages, sale.list_amount,
-                                         ctx.catalog.sku(sku).price, sale.payment, statement_month=sale.statement_month)
+                                         catalog.sku(sku).price, sale.payment, statement_month=sale.statement_month)
     wallet_store.record_package_payments(conn, account_id, sale.payments)
     record_movement(conn, account_id, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month,
                     suspend_after=ctx.delays.suspend_after)
@@ -109,7 +110,7 @@ def confirmation(ctx: Context, account_id: str, sku: str, count: int = 1) -> Con
         account = accounts_store.get_account(conn, account_id)
         purse = wallet_store.load_purse(conn, account_id)
         rates = wallet_store.load_rates(conn, [account_id])[account_id]
-    found = quote(ctx.catalog, account_id, account.site, sku, count, at, rates, purse)
+    found = quote(ctx.catalog_at(at), account_id, account.site, sku, count, at, rates, purse)
     frozen = freezes(ctx, account_id, sku)
     return Confirmation(found, frozen, traffic_costs(ctx, account_id) if frozen else None)
 

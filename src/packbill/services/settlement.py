@@ -169,7 +169,7 @@ class _Plan:
         problems: list[tuple[str, str]] = []
         for account_id, (usage_days, state) in loaded.items():
             try:
-                result = settle_account(usage_days, state, self.ctx.catalog, run_at=self.run_at, settled_through=settled_through)
+                result = settle_account(usage_days, state, self.ctx.catalogs(), run_at=self.run_at, settled_through=settled_through)
             except (BillingError, ArithmeticError, ValueError, KeyError) as exc:
                 problems.append((account_id, f"the rules could not settle it: {exc}"[:400]))
                 continue
@@ -290,7 +290,7 @@ def estimate_run(ctx: Context, account_id: str, as_of: datetime) -> AccountSettl
     if account_id not in loaded:
         return None
     usage_days, state = loaded[account_id]
-    return settle_account(usage_days, state, ctx.catalog, run_at=as_of, settled_through=settled_through)
+    return settle_account(usage_days, state, ctx.catalogs(), run_at=as_of, settled_through=settled_through)
 
 
 def estimate(ctx: Context, account_id: str, as_of: datetime) -> Purse:

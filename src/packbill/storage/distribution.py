@@ -32,7 +32,7 @@ the operator's own requests)."""
 
 REFERENCE: frozenset[str] = frozenset({
     "operator_keys", "statement_months", "settlement_runs", "settlement_chunks", "schedule_runs", "usage_archives",
-    "webhook_endpoints", "stream_consumers", "console_sessions",
+    "webhook_endpoints", "stream_consumers", "console_sessions", "catalog_versions",
 })
 """Small tables of the operator (keys, runs, schedules, archives, endpoints), copied to every node."""
 

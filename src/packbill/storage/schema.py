@@ -707,3 +707,17 @@ rejected (``reason``)."""
 def entry_postings() -> sa.ColumnElement[bool]:
     """The join of journal entries and their postings (both keyed by account first)."""
     return sa.and_(postings.c.account_id == journal_entries.c.account_id, postings.c.entry_id == journal_entries.c.id)
+
+catalog_versions = sa.Table(
+    "catalog_versions",
+    metadata,
+    sa.Column("id", sa.String(16), primary_key=True),
+    sa.Column("seq", sa.Integer, nullable=False, unique=True),
+    sa.Column("effective_on", sa.Date, nullable=False),
+    sa.Column("published_us", sa.BigInteger, nullable=False),
+    sa.Column("published_by", sa.String(100), nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("withdrawn_us", sa.BigInteger, nullable=True),
+)
+"""R31: the catalog's published versions (the catalog file is ``v1`` and is not stored): each
+one's prices as ``GET /v1/catalog`` shows them, its effective day, and when it was withdrawn."""

@@ -32,6 +32,7 @@ from .books import (
     StatementPaygOut,
     StatementUsageOut,
 )
+from .catalog import CatalogIn, CatalogVersionIn, CatalogVersionOut, CatalogVersionsOut
 from .controls import BudgetOut, CapOut, LimitIn, RebuyRuleIn, RebuyRuleOut, RebuyRulesOut
 from .invoicing import InvoiceRequestIn, InvoiceRequestOut, InvoiceRequestsOut, IssueIn, RejectIn, TitleIn, TitleOut, TitlesOut
 from .money import (
@@ -101,6 +102,7 @@ from .usage import (
 
 __all__ = [
     "inline_schema",
+    "CatalogIn", "CatalogVersionIn", "CatalogVersionOut", "CatalogVersionsOut",
     "CloseOut", "CloseServiceOut",
     "AccountCreatedOut", "AccountDetailOut", "AccountIn", "AccountListOut", "AccountOut", "AdjustmentIn", "AdjustmentOut", "AmountsOut", "AttemptOut",
     "AuditOut", "AuditRecordOut", "BalanceAlertIn", "BillLineOut", "BillOut", "CreditLimitIn", "DailyUsageListOut", "DailyUsageOut", "DeliveriesOut",
