@@ -7,7 +7,7 @@ from typing import Any
 
 from ..domain.catalog import PRICE_UNIT_LABEL, Catalog
 from ..domain.catalog_versions import Change
-from . import money, package_name, service_name
+from . import money, money_json, package_name, service_name
 
 UNIT_ZH = {"call": "次", "GB": "GB", "Mbps/day": "Mbps·天"}
 
@@ -18,9 +18,10 @@ def changes_json(changes) -> list[dict[str, Any]]:
 
 
 def _json(value) -> Any:
+    """Tiers as the catalog writes them; a package's price as money ("250.00")."""
     if isinstance(value, tuple):
         return [{"up_to": up_to, "price": f"{price:f}"} for up_to, price in value]
-    return None if value is None else f"{value:f}"
+    return None if value is None else money_json(value)
 
 
 def change_words(c: Change, catalog: Catalog, lang: str = "zh") -> str:

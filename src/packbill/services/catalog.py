@@ -9,7 +9,7 @@ force on each day.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,8 +48,10 @@ def versions(ctx: Context) -> list[VersionView]:
     out = [VersionView("v1", None, None, IN_FORCE if current == "v1" else "past", every.first, ())]
     for v in sorted(published, key=lambda v: (v.effective_on, v.id)):
         before = every.on(v.effective_on - timedelta(days=1))  # the version it follows (a withdrawn one: would have)
-        out.append(VersionView(v.id, v.effective_on, v.published_at, v.status(today, current), v.catalog,
-                               tuple(diff(before, v.catalog))))
+        known = {**before.retired, **before.packages, **every.on(today).retired}
+        named = replace(v.catalog, version=v.id, effective_on=v.effective_on,  # naming what it retires too
+                        retired={k: x for k, x in known.items() if k not in v.catalog.packages})
+        out.append(VersionView(v.id, v.effective_on, v.published_at, v.status(today, current), named, tuple(diff(before, v.catalog))))
     return out
 
 
