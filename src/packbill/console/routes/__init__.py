@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from . import account, accounts, bills, buying, catalog, close, controls, invoices, messages, money, operators, packages, revenue, session, statements
+from . import account, accounts, bills, buying, catalog, close, controls, invoices, messages, money, operators, packages, prices, revenue, session, statements
 
-MODULES = (session, accounts, account, catalog, buying, money, controls, invoices, packages, bills, statements, revenue, close, operators, messages)
+MODULES = (session, accounts, account, catalog, buying, money, controls, invoices, packages, bills, statements, revenue, close, prices, operators, messages)
 """Every resource's routes, in the order they are matched."""
 
 

@@ -11,7 +11,9 @@ from ...domain.advice import SolverUnavailable
 from ...domain.errors import BillingError
 from ...domain.wallet import contracted
 from ...present.advice import cost_chart, reason
+from ...present.prices import change_words
 from ...services import advice as advice_service
+from ...services import catalog as catalog_service
 from ..pages import Pages, Visit, redirect
 
 
@@ -29,8 +31,12 @@ def router(pages: Pages) -> APIRouter:
                   "service": present.service_name(cat, p.service, lang), "validity": present.validity(p.validity, lang)}
                  for p in cat.packages.values()]
         payg = [{"s": s, "per": present.price_unit(cat, s.service, lang)} for s in cat.services.values()]
+        since = v.t("price_version_since", day=cat.effective_on) if cat.effective_on else ""
+        ahead = catalog_service.upcoming(ctx)
+        change = None if ahead is None else {"day": ahead[0].effective_on, "lines": [change_words(c, ahead[0], lang) for c in ahead[1]]}
         return v.page("catalog.html", account=v.account, items=items, payg=payg, tab="catalog", idem=pages.new_form_key(),
-                      advice=_advice_block(ctx, account_id, lang))
+                      advice=_advice_block(ctx, account_id, lang), version=v.t("price_version_now", version=cat.version, since=since),
+                      change=change)
 
     @r.post("/console/accounts/{account_id}/buy-plan")
     def buy_plan(account_id: str, idem: str = Form(""), sku: list[str] = Form([]), count: list[str] = Form([]),
