@@ -151,3 +151,24 @@ def test_R31_a_version_in_force_is_never_edited_or_withdrawn_and_a_bad_one_is_re
     assert [r["target"] for r in records if r["outcome"] == "ok"] == ["v3", "v2"]
     withdrawn = op.get("/v1/audit", params={"action": "catalog.withdraw"}).json()["records"]
     assert [r["outcome"] for r in withdrawn if r["outcome"] == "ok"] == ["ok"]
+
+
+def test_R31_the_advisor_plans_with_a_scheduled_price_cut(api, ctx):
+    """About 1,000,000 pet calls a month: today the advisor buys a 10m package (20,000.00) and two
+    1m now; with the 10m cut to 10,000.00 from 1 July it buys the 10m on 1 July (the 1m packages
+    pay for June meanwhile), and the plan costs 10,000.00 less."""
+    account, op, me, path = setup(api, "Advice Versions")
+    events = [{"event_id": f"u{i}", "service": "ai.pet", "quantity": 33_334, "region": "ap-beijing",
+               "timestamp": (FIXED_NOW - timedelta(days=i + 1)).isoformat()} for i in range(30)]
+    assert op.post(f"{path}/usage", json={"events": events}).status_code == 202
+    assert op.post("/v1/settlements", json={"through": "2027-05-31"}).status_code in (200, 201)
+    now = me.get(f"{path}/advice").json()
+    assert ("ai.pet.10m", "2027-06-01") in [(p["sku"], p["buy_on"]) for p in now["plan"]], now["plan"]
+    base = op.get("/v1/catalog").json()
+    assert op.post("/v1/catalog/versions", json={"effective_on": "2027-07-01",
+                                                 "catalog": changed(base, {"ai.pet.10m": "10000.00"})}).status_code == 201
+    later = me.get(f"{path}/advice").json()
+    assert [(p["sku"], p["count"], p["buy_on"]) for p in later["plan"]] == [("ai.pet.1m", 2, "2027-06-01"), ("ai.pet.10m", 1, "2027-07-01")]
+    assert (now["cost_with_plan"], later["cost_with_plan"]) == ("24900.64", "14900.64")  # the 10m bought for 10,000.00
+    assert later["cost_without_plan"] == now["cost_without_plan"]  # pay-as-you-go prices unchanged
+    assert "0.001 CNY a call" in later["plan"][1]["reason"]

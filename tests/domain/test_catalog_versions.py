@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from packbill.domain.catalog import CatalogError, UnknownSku, load_catalog
-from packbill.domain.catalog_versions import Catalogs, Version, as_json, check_publish, check_withdraw, diff, from_json
+from packbill.domain.catalog_versions import Catalogs, Version, as_json, check_publish, check_skus, check_withdraw, diff, from_json
 from packbill.domain.errors import Conflict, InvalidRequest
 from packbill.domain.reference import ReferenceModel
 from packbill.domain.settlement import settle_account
@@ -95,6 +95,15 @@ def test_R31_a_bad_version_is_refused_naming_the_entry_and_field(where, value, n
     for broken in ({"payg": []}, [], {"payg": [1], "packages": []}, {"payg": body["payg"][1:], "packages": []}):
         with pytest.raises(CatalogError):
             from_json(copy.deepcopy(broken), BASE)
+
+
+def test_R31_a_version_changes_a_package_s_price_never_what_it_is():
+    body = as_json(BASE)
+    next(p for p in body["packages"] if p["sku"] == "ai.face.100k")["size"] = 200_000
+    with pytest.raises(InvalidRequest) as refused:
+        check_skus(from_json(body, BASE), BASE.packages)
+    assert "ai.face.100k: field 'size'" in str(refused.value)
+    check_skus(version_of({"ai.face.100k": "40.00"}, d("2026-11-10")).catalog, BASE.packages)
 
 
 def test_R31_diff_names_price_changes_added_and_retired_packages():

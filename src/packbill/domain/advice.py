@@ -153,7 +153,7 @@ def simple_plans(fr: Frame, offers: Sequence[Offer], by_sku: Mapping[str, Offer]
     """One SKU bought now, as many as the usage its validity covers would use (and one fewer or
     more): plans anyone would think of, which the answer is never worse than."""
     plans: list[list[Buy]] = []
-    for o in (o for o in offers if o.service == fr.service):
+    for o in (o for o in offers if o.service == fr.service and o.on_sale(0)):
         (lot,) = lots_of([Buy(o.sku, 1, 0)], by_sku, horizon)
         covered = sum(q for j, q in enumerate(fr.mainland) if fr.covers(lot, j))
         best = covered // o.size

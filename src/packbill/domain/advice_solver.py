@@ -100,7 +100,7 @@ def solve_service(fr: Frame, offers: Sequence[Offer], price: PaygPrice, rate: De
     integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
     tiered = len(price.tiers) > 1
     x, draws, groups, units = _purchases(h, offers, fr, horizon, tiered, scale, max_count, integer)
-    objective = sum(float(by_sku[sku].price) * units[(sku, t)] * (1 + PREPAY_WEIGHT) * var for (sku, t), var in x.items())
+    objective = sum(float(by_sku[sku].at(t).price) * units[(sku, t)] * (1 + PREPAY_WEIGHT) * var for (sku, t), var in x.items())
     paid: list[list[Any]] = [[] for _ in range(fr.months)]
     payg = []
     for j, want in enumerate(fr.mainland):
@@ -260,14 +260,16 @@ def _solution(h: Any, highspy: Any, x: dict[tuple[str, int], Any], units: dict[t
     return sorted(buys, key=lambda b: (b.month, b.sku))
 
 
-def buy_months(offer: Offer, months: int, tiered: bool = False) -> range:
+def buy_months(offer: Offer, months: int, tiered: bool = False) -> Sequence[int]:
     """The months worth buying ``offer`` in. At a flat price, a package bought in a month whose
     cover reaches the end of the horizon covers no more of it than one bought in the first such
     month, for the same price, so only that first one is kept (the rest are dominated). Under
     tiers, every month: a package is drawn on every day it covers (R6), so buying it later keeps
-    it from early months whose usage may cost less as you go (tiers that rise)."""
-    if tiered:
-        return range(0, months)
+    it from early months whose usage may cost less as you go (tiers that rise). A price that a
+    version changes within the horizon (R31) keeps every month it is on sale: a later month may
+    be cheaper."""
+    if tiered or offer.varies:
+        return [t for t in range(0, months) if offer.on_sale(t)]
     return range(0, max(0, months - offer.months) + 1)
 
 

@@ -149,6 +149,19 @@ def check_publish(effective_on: date, today: date, versions: Sequence[Version]) 
                        {"effective_on": effective_on.isoformat()})
 
 
+def check_skus(catalog: Catalog, known: Mapping[str, PackageSku]) -> None:
+    """A SKU names one thing for good: a version may change its price, not its service, size or
+    validity (packages held carry them; sell a new SKU instead)."""
+    for sku, item in catalog.packages.items():
+        was = known.get(sku)
+        if was is None:
+            continue
+        for name in ("service", "size", "validity"):
+            if getattr(was, name) != getattr(item, name):
+                raise InvalidRequest(f"package {sku}: field '{name}': a version may change a package's price, not its {name} "
+                                     f"({getattr(was, name)} before); publish it under a new SKU", {"sku": sku, "field": name})
+
+
 def check_withdraw(version: Version, today: date) -> None:
     """R31: only a version whose day is still ahead may be withdrawn."""
     if version.withdrawn_at is not None:

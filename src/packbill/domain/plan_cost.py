@@ -69,6 +69,26 @@ class Offer:
     price: Decimal
     months: int = 12
     list_price: Decimal | None = None
+    month_prices: tuple[tuple[Decimal, Decimal | None] | None, ...] = ()
+    """R31: (price, list price) in each month of the horizon, None where it is not on sale, when
+    a price version changes them within the horizon (empty: ``price`` every month)."""
+
+    def on_sale(self, month: int) -> bool:
+        return not self.month_prices or self.month_prices[month] is not None
+
+    @property
+    def varies(self) -> bool:
+        """Whether its price (or its being on sale) changes within the horizon."""
+        return len(set(self.month_prices)) > 1
+
+    def at(self, month: int) -> Offer:
+        """The offer as priced in ``month`` of the horizon."""
+        if not self.month_prices:
+            return self
+        priced = self.month_prices[month]
+        if priced is None:
+            raise ValueError(f"{self.sku} is not on sale in month {month} of the horizon")
+        return replace(self, price=priced[0], list_price=priced[1], month_prices=())
 
 
 def purchase_cost(offer: Offer, count: int, rate: Decimal) -> Decimal:
@@ -127,7 +147,7 @@ def lots_of(buys: Sequence[Buy], offers: Mapping[str, Offer], horizon: Horizon, 
     its month's first day to its validity's last (R4), within the horizon."""
     lots = []
     for b in buys:
-        o = offers[b.sku]
+        o = offers[b.sku].at(b.month)
         bought = horizon.starts[b.month]
         last = horizon.index(add_months_rolling(bought, o.months)) - 1
         lots.append(Lot(o.service, horizon.index(bought), min(horizon.days - 1, last), o.size, o.price, o.sku, count=b.count,
@@ -185,7 +205,8 @@ def frame(need: Need, held: Sequence[Lot], horizon: Horizon, offers: Sequence[Of
     cuts = {0, horizon.days, *horizon.month_starts(), *horizon.calendar_starts()}
     for o in offers:
         if o.service == need.service:
-            cuts.update(lot.last + 1 for lot in lots_of([Buy(o.sku, 1, t) for t in range(horizon.months)], {o.sku: o}, horizon))
+            cuts.update(lot.last + 1 for lot in lots_of([Buy(o.sku, 1, t) for t in range(horizon.months) if o.on_sale(t)], {o.sku: o},
+                                                        horizon))
     starts = tuple(sorted(c for c in cuts if 0 <= c <= horizon.days))
     calendar_starts = horizon.calendar_starts()
 

@@ -125,11 +125,11 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
     excluded = tuple(sorted(TRAFFIC_SERVICES)) if mode is TrafficBilling.DAILY_PEAK_BANDWIDTH else ()
     horizon = Horizon.of(today, horizon_months)
     held = _held(ctx, account_id, now, horizon)
-    offers = _offers(ctx, rate)
+    offers = _offers(ctx, rate, horizon)
     # the account's daily usage, read once for both the projection and the traffic what-if
     usage = daily_usage(ctx, account_id, today - timedelta(days=max(what_if_days, 0 if forecast is not None else window_days)),
                         today - timedelta(days=1))
-    what_if = _what_if(ctx, account_id, usage, held, offers, rate, today, what_if_days)
+    what_if = _what_if(ctx, account_id, usage, held, _offers(ctx, rate), rate, today, what_if_days)
     before = month_payg(ctx, account_id, month_start(today))  # the tiers of this month count from it
     switch_first = mode is TrafficBilling.TRAFFIC and what_if is not None and what_if.cheaper == TrafficBilling.DAILY_PEAK_BANDWIDTH.value
     if switch_first:  # switching billing type is compared before any traffic package (SPEC section 8)
@@ -151,11 +151,22 @@ def advise(ctx: Context, account_id: str, window_days: int = 90, horizon_months:
                       tuple(sorted(plan, key=lambda p: (p.buy_on, p.sku))), result, what_if, mode, excluded, method, enough, switch_first)
 
 
-def _offers(ctx: Context, rate: Decimal) -> list[plan_cost.Offer]:
+def _offers(ctx: Context, rate: Decimal, horizon: Horizon | None = None) -> list[plan_cost.Offer]:
     """Every SKU on sale at the account's contracted price (and its list price: a purchase of
-    several is charged their list total's contracted price, rounded once, R16)."""
-    return [plan_cost.Offer(p.sku, p.service, p.size, contracted(p.price, rate)[1], max(1, p.validity.months), p.price)
-            for p in ctx.catalog.packages.values()]
+    several is charged their list total's contracted price, rounded once, R16). Over a
+    ``horizon``: every SKU on sale in one of its months, priced in each by the version in force
+    on the month's first day (R31); without one, today's."""
+    every = ctx.catalogs()
+    months = [every.on(start) for start in horizon.starts[:-1]] if horizon else [ctx.catalog]
+    out = []
+    for sku in dict.fromkeys(sku for c in months for sku in c.packages):
+        prices = tuple((contracted(c.packages[sku].price, rate)[1], c.packages[sku].price) if sku in c.packages else None
+                       for c in months)
+        first = next(c.packages[sku] for c in months if sku in c.packages)
+        price, list_price = next(p for p in prices if p is not None)
+        out.append(plan_cost.Offer(sku, first.service, first.size, price, max(1, first.validity.months), list_price,
+                                   month_prices=prices if len(set(prices)) > 1 else ()))
+    return out
 
 
 def _held(ctx: Context, account_id: str, now: datetime, horizon: Horizon) -> list[plan_cost.Lot]:
@@ -198,7 +209,7 @@ def _plan(ctx: Context, result: core.Advice, offers: list[plan_cost.Offer], rate
         price = ctx.catalog.price(need.service)
         payg_unit = Decimal(price.tiers[0].price) * rate
         for b, saving in zip(service_advice.buys, service_advice.savings, strict=True):
-            o = by_sku[b.sku]
+            o = by_sku[b.sku].at(b.month)
             unit = Decimal(o.price) / o.size * price.units_per_price
             covers = min(Fraction(o.size * b.count) / average, Fraction(o.months)) if average else Fraction(0)
             cost = plan_cost.purchase_cost(o, b.count, rate)  # what the purchase of them charges

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 
 from ..domain.catalog import Catalog, CatalogError, parse_catalog
-from ..domain.catalog_versions import IN_FORCE, Change, Version, as_json, check_publish, check_withdraw, diff, from_json
+from ..domain.catalog_versions import IN_FORCE, Change, Version, as_json, check_publish, check_skus, check_withdraw, diff, from_json
 from ..domain.days import shanghai_day
 from ..domain.errors import Conflict, InvalidRequest, NotFound
 from ..storage import catalog as catalog_store
@@ -104,6 +104,8 @@ def publish(ctx: Context, effective_on: date, catalog: Catalog, by: str) -> Vers
     with ctx.db.read() as conn:
         existing = [v.version(ctx.seed) for v in catalog_store.versions(conn)]
     check_publish(effective_on, shanghai_day(at), existing)
+    every = ctx.catalogs().on(effective_on)
+    check_skus(catalog, {**every.retired, **every.packages})
     try:
         with ctx.db.write() as conn:
             version_id = catalog_store.insert(conn, effective_on, as_json(catalog), at, by)
