@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from typer.testing import CliRunner
 
@@ -30,7 +30,7 @@ def test_demo_month(tmp_path):
     views = services.list_packages(ctx, account.id)
     # the second and third kitchen packages were bought by auto-rebuy at the mornings' settlements (R28)
     assert [v.package.sku for v in views] == ["ai.kitchen.100k", "ai.face.1m", "traffic.up.1tb", "ai.kitchen.100k", "ai.kitchen.100k"]
-    assert "auto-rebuy (R28)" in result.output and "budget alerts (R30)" in result.output and "100 % on 2026-10-25" in flat_output(result)
+    assert "auto-rebuy (R28)" in result.output and "budget alerts (R30)" in result.output and "100 % on 2026-10-26" in flat_output(result)
     assert views[0].status.value == "exhausted"  # ran one out
     assert any(ln.supplement for ln in lines)  # late usage settled as a supplement
     traffic = [ln for ln in lines if ln.service == "traffic.up"]
@@ -72,7 +72,15 @@ def test_demo_month(tmp_path):
     assert "本月（2026-10）费用已达预算的 100%" in controls and "按近 30 天用量，预计" in html
     assert "人体识别本月（2026-10）按量费用已达上限 40.00 元" in controls and "明厨亮灶资源包合计余量已低于 20%" in controls
     # R33: October's invoice, requested and issued on 1 November for all that was invoiceable
-    assert "发票已开具：发票号码 26112000000000000001，价税合计 1,936.17 元（金额 1,826.58 元，税额 109.59 元）。" in controls
+    assert "发票已开具：发票号码 26112000000000000001，价税合计 1,885.94 元（金额 1,779.19 元，税额 106.75 元）。" in controls
+    # R31: the price cut of the 20th: the second rebuy (the 25th) at 200.00 less 10 %, body calls from the 20th at 0.0015
+    assert [v.package.price for v in views if v.package.sku == "ai.kitchen.100k"] == [Decimal("250.00"), Decimal("225.00"), Decimal("180.00")]
+    body = [ln for ln in lines if ln.service == "ai.body" and not ln.supplement]
+    assert {ln.day.day for ln in body} >= {19, 20}
+    for ln in body:
+        price = Decimal("0.0015") if ln.day.day >= 20 else Decimal("0.002")
+        assert ln.list_amount == (ln.payg_quantity * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), ln
+    assert "v2 from 2026-10-20" in flat_output(result)
     assert "issued as 26112000000000000001" in flat_output(result)
     # traffic billing first (issue 22): the month's traffic costs less by daily peak bandwidth even with packages
     assert "id=switch-first" in html and "上行流量资源包" not in html.split("id=advice")[1].split("</table>")[0]

@@ -26,9 +26,11 @@ from ..domain.wallet import WalletState
 from ..present import forecast_text, mbps, money, package_name, quantity
 from ..present.advice import cost_chart as advice_chart
 from ..present.advice import reason as advice_reason
+from ..present.prices import change_words
 from ..present.tables import packages_table
 from ..services import Context, audit, auto_rebuy, books, budget, invoicing, sweep
 from ..services import advice as advice_service
+from ..services import catalog as catalog_service
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
 
@@ -175,11 +177,32 @@ def _act(ctx: Context, account_id: str, action) -> Decimal:
     elif action.kind == "cap":
         service, amount = action.arg.split()
         budget.set_cap(ctx, account_id, service, Decimal(amount))
+    elif action.kind == "price":
+        _price_cut(ctx, date.fromisoformat(action.arg))
     elif action.kind == "discount":
         services.set_discount(ctx, account_id, Decimal(action.arg), action.at.date() + timedelta(days=1))
     else:
         services.switch_traffic_billing(ctx, account_id, action.arg)
     return Decimal(0)
+
+
+PRICE_CUT = {"ai.kitchen.100k": "200.00", "ai.body": "0.0015"}
+"""The demo's price version (R31): the kitchen 100k package 250.00 -> 200.00, body recognition
+0.002 -> 0.0015 a call."""
+
+
+def _price_cut(ctx: Context, effective_on: date) -> None:
+    """The operator publishes the month's price cut, in force from ``effective_on``."""
+    from ..domain.catalog_versions import as_json
+
+    body = as_json(ctx.catalog)
+    for p in body["packages"]:
+        p["price"] = PRICE_CUT.get(p["sku"], p["price"])
+    for s in body["payg"]:
+        if s["service"] in PRICE_CUT:
+            s.pop("tiers", None)
+            s["price"] = PRICE_CUT[s["service"]]
+    catalog_service.publish(ctx, effective_on, catalog_service.checked(ctx, body), "demo-operator")
 
 
 @dataclass(frozen=True)
@@ -227,6 +250,9 @@ def _summary(ctx: Context, account_id: str, done: _Month, lines, total: Decimal,
     summary.add_row("days that began in arrears (lifted by a top-up)", ", ".join(str(d) for d in f.arrears_days) or "none")
     summary.add_row("auto-rebuy (R28)", "; ".join(f"{package_name(ctx.catalog, p.packages[0].sku, 'en')} at {when:%Y-%m-%d %H:%M}, "
                                                   f"{money(p.amount)} CNY" for when, p in done.rebuys) or "nothing bought")
+    summary.add_row("price versions (R31)", "; ".join(
+        f"{v.id} from {v.effective_on}: " + ", ".join(change_words(c, v.catalog, "en") for c in v.changes)
+        for v in catalog_service.versions(ctx) if v.effective_on) or "the catalog file only")
     summary.add_row("budget alerts (R30)", ", ".join(_budget_alerts(ctx, account_id)) or "none")
     summary.add_row("[bold]cash balance at the end[/bold]", f"[bold]{money(f.cash)} CNY[/bold] ({f.state})")
     st = f.statement

@@ -69,6 +69,7 @@ def generate(seed: int) -> Month:
         Action(at(1, 8, 45), "rebuy", "ai.kitchen.100k"),  # auto-rebuy: another when it is used up, at most 500.00 a month (R28)
         Action(at(1, 8, 50), "budget", "1800.00"),  # a monthly budget: alerts at 50, 80 and 100 % (R30)
         Action(at(1, 8, 55), "cap", "ai.body 40.00"),  # body recognition pay-as-you-go at most 40.00 a month (R30)
+        Action(at(10, 11), "price", "2026-10-20"),  # the operator cuts prices from the 20th (R31): the kitchen package, body calls
         Action(at(15, 18), "switch", "traffic"),  # effective the 16th: the traffic package thaws
     ]
     for day in range(1, DAYS + 1):
