@@ -50,8 +50,9 @@ def test_catalog_show():
     assert len(data["packages"]) == 34
 
 
-def test_catalog_json_is_the_apis_catalog(api_catalog_json=None):
-    """`catalog show --format json` prints exactly what GET /v1/catalog answers."""
+def test_catalog_json_is_the_apis_catalog(db_url):
+    """`catalog show --format json` prints exactly what GET /v1/catalog answers (the catalog file
+    alone when there is no database, the version in force when there is one)."""
     from fastapi.testclient import TestClient
 
     from packbill.domain.catalog import load_catalog
@@ -60,7 +61,8 @@ def test_catalog_json_is_the_apis_catalog(api_catalog_json=None):
     from packbill.storage.db import Database
 
     cli = json.loads(runner.invoke(app, ["catalog", "show", "--format", "json"]).output)
-    ctx = Context(Database("sqlite://"), load_catalog())
+    assert json.loads(runner.invoke(app, ["catalog", "show", "--format", "json", "--db", db_url]).output) == cli
+    ctx = Context(Database(db_url), load_catalog())
     with TestClient(create_app(ctx, "op-token", console=False)) as client:
         api = client.get("/v1/catalog", headers={"Authorization": "Bearer op-token"}).json()
     ctx.close()

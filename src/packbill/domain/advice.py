@@ -82,8 +82,7 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
     they hang on how usage falls across days, which no forecast knows. Never worse than buying
     nothing, never worse than a simple plan at the exact prices, never a package that saves
     nothing, and an answer even when the solver finds none (then with the proven gap to the
-    model's lower bound). ``prices``: the catalog or its versions; the engine bills each day at
-    the version in force on it, scheduled versions included (R31); the model plans at today's."""
+    model's lower bound). The engine bills each day at its version's prices (R31)."""
     by_sku = {o.sku: o for o in offers}
     out = []
     gaps: list[float] = []
