@@ -26,6 +26,7 @@ ALLOWED = {
     "demo": {"services", "domain", "present", "demo"},
     "cli": {"services", "domain", "present", "pdf", "cli", "settings", "server", "stream"},
     "stream": {"services", "domain", "stream"},
+    "client": {"api", "client"},
 }
 
 
@@ -180,6 +181,7 @@ FACES = {
     "console": "``console.install`` puts the pages on an app",
     "cli": "``cli.app`` and ``cli.run``",
     "stream": "``stream.Consumer``",
+    "client": "``client.Client`` and ``client.AsyncClient``",
 }
 """Packages whose ``__init__`` is the way in: no module outside one imports from a module inside
 it. Every other package has no face (its ``__init__`` defines nothing): ``domain``, ``storage``,
