@@ -19,6 +19,7 @@ from ..domain.usage import parse_moment
 from ..services import Context, Lockout, Principal, authenticate, record_anonymous
 from .audited import audited_route
 from .errors import ApiError
+from .schemas import DAY_OR_EMPTY_SCHEMA, DAY_SCHEMA, MOMENT_SCHEMA
 
 
 class Deps:
@@ -123,5 +124,18 @@ def _enum(values) -> dict:
 UsageService = Annotated[str, Path(description="a service usage is reported for", json_schema_extra=_enum(USAGE_SERVICES))]
 AnyService = Annotated[str, Path(description="a service with a status", json_schema_extra=_enum(USAGE_SERVICES + BANDWIDTH_SERVICES))]
 Month = Annotated[str, Path(description="YYYY-MM, 2000-01 to 2199-12", json_schema_extra={"pattern": "^(20|21)[0-9]{2}-(0[1-9]|1[0-2])$"})]
+AsOf = Annotated[str | None, Query(description="a moment, ISO 8601 with its offset (now by default)", json_schema_extra=MOMENT_SCHEMA)]
+FromDay = Annotated[str, Query(alias="from", description="the first day, YYYY-MM-DD", json_schema_extra=DAY_SCHEMA)]
+ToDay = Annotated[str, Query(description="the last day, YYYY-MM-DD", json_schema_extra=DAY_SCHEMA)]
+FromDayOpt = Annotated[str | None, Query(alias="from", description="the first day, YYYY-MM-DD (empty: none)",
+                                         json_schema_extra=DAY_OR_EMPTY_SCHEMA)]
+ToDayOpt = Annotated[str | None, Query(description="the last day, YYYY-MM-DD (empty: none)", json_schema_extra=DAY_OR_EMPTY_SCHEMA)]
+
+
+def whole(low: int, high: int, description: str) -> Query:  # type: ignore[valid-type]
+    """An integer query parameter the service checks itself (its sentence), documented with its range."""
+    return Query(description=description, json_schema_extra={"minimum": low, "maximum": high})
+
+
 PackageStatusFilter = Annotated[str | None, Query(description="only the packages of this status",
                                                     json_schema_extra=_enum(s.value for s in PackageStatus))]

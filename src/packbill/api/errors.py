@@ -88,6 +88,10 @@ def install(app: FastAPI) -> None:
     async def _invalid(_: Request, exc: RequestValidationError):
         details = [{"loc": _plain(e.get("loc")), "message": e.get("msg"), "type": e.get("type")} for e in exc.errors()]
         where = ", ".join(".".join(str(p) for p in d["loc"] or ()) for d in details[:3])
+        unknown = [d["loc"][-1] for d in details if d["type"] == "extra_forbidden" and d["loc"]]
+        if unknown:
+            names = ", ".join(f"'{n}'" for n in unknown[:3])
+            return error_response("invalid_request", f"unknown field {names}: the body has no such field (is it misspelt?)", details)
         return error_response("invalid_request", f"the request is malformed ({where})", details)
 
     @app.exception_handler(StarletteHTTPException)

@@ -175,7 +175,7 @@ def statement(ctx: Context, account_id: str, month: date) -> Statement:
     otherwise provisional, as of now (a month that has not begun has no statement)."""
     now = ctx.now()
     if month > month_start(shanghai_day(now)):
-        raise InvalidRequest(f"{month:%Y-%m} has not begun yet; there is no statement for it")
+        raise NotFound(f"{month:%Y-%m} has not begun yet; there is no statement for it")
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
         final = month in books_store.final_month_rows(conn)
@@ -252,7 +252,7 @@ def month_close(ctx: Context, month: date) -> books.MonthClose:
     revenue at both ends (through today while the month runs). The month must have begun."""
     today = shanghai_day(ctx.now())
     if month > today:
-        raise InvalidRequest(f"{month:%Y-%m} has not begun yet; there is no close for it")
+        raise NotFound(f"{month:%Y-%m} has not begun yet; there is no close for it")
     last = min(month_end(month), today)
     with ctx.db.read() as conn:
         final = month in books_store.final_month_rows(conn)

@@ -93,7 +93,11 @@ def request(ctx: Context, account_id: str, title_id: object, amount: Decimal, id
     def work(conn: Connection) -> RequestRow:
         accounts_store.get_account(conn, account_id, lock=True)
         idempotency.check(conn, idem)
-        store.get_title(conn, account_id, title_id)
+        try:
+            store.get_title(conn, account_id, title_id)
+        except NotFound:  # the request's address exists; what its body names does not: invalid, as R33's other fields
+            raise InvalidRequest(f"'title_id' names one of the account's invoice titles; it has no title {title_id}",
+                                 {"title_id": title_id}) from None
         invoiceable, _, _ = standing(conn, account_id, at)
         available = requestable(invoiceable, store.pending_total(conn, account_id, BLUE))
         if amount > available:

@@ -4,7 +4,7 @@ from fastapi import APIRouter
 
 from ... import present, services
 from .. import schemas
-from ..deps import Deps, moment, override_at
+from ..deps import AsOf, Deps, moment, override_at
 
 
 def router(deps: Deps) -> APIRouter:
@@ -17,11 +17,11 @@ def router(deps: Deps) -> APIRouter:
         return {**present.account_json(services.account_view(ctx, account.id)), "token": token}
 
     @r.get("/v1/accounts", response_model=schemas.AccountListOut, **deps.action("read.all"))
-    def list_accounts(as_of: str | None = None):
+    def list_accounts(as_of: AsOf = None):
         return {"accounts": [present.account_json(v) for v in services.account_views(ctx, moment(as_of, "as_of"))]}
 
     @r.get("/v1/accounts/{account_id}", response_model=schemas.AccountDetailOut, **deps.action("read"))
-    def get_account(account_id: deps.AccountId, as_of: str | None = None):
+    def get_account(account_id: deps.AccountId, as_of: AsOf = None):
         return present.account_json(services.account_view(ctx, account_id, moment(as_of, "as_of")))
 
     @r.put("/v1/accounts/{account_id}/traffic-billing", response_model=schemas.TrafficBillingOut, **deps.action("traffic_billing.switch"))

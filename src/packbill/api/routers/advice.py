@@ -1,20 +1,25 @@
 """R27: what to buy, and which traffic billing type is cheaper."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
+from ...domain.catalog import USAGE_SERVICES
+from ...domain.limits import MAX_DAY_TOTAL
 from ...present.advice import advice_json
 from ...services import advice as service
-from ..deps import Deps
+from ..deps import Deps, whole
 
 
 class AdviceIn(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    forecast: Any = None
-    """{"<service>": [quantity per month, ...]}: plan for this instead of the past window."""
-    what_if_days: Any = 30
+    model_config = ConfigDict(extra="forbid")
+    forecast: Any = Field(description="{\"<service>\": [quantity per month, ...]}: plan for this instead of the past window; "
+                                      "every service the same number of months", json_schema_extra={
+        "type": "object", "minProperties": 1, "propertyNames": {"enum": list(USAGE_SERVICES)},
+        "additionalProperties": {"type": "array", "minItems": 1, "maxItems": service.MAX_HORIZON_MONTHS,
+                                 "items": {"type": "integer", "minimum": 0, "maximum": MAX_DAY_TOTAL}}})
+    what_if_days: Any = Field(30, json_schema_extra={"type": "integer", "minimum": 1, "maximum": service.MAX_WHAT_IF_DAYS})
 
 
 def router(deps: Deps) -> APIRouter:
@@ -22,7 +27,9 @@ def router(deps: Deps) -> APIRouter:
     ctx = deps.ctx
 
     @r.get("/v1/accounts/{account_id}/advice", **deps.action("read"))
-    def advice(account_id: deps.AccountId, window_days: int = 90, horizon_months: int = 12, what_if_days: int = 30,
+    def advice(account_id: deps.AccountId, window_days: Annotated[int, whole(7, service.MAX_WINDOW_DAYS, "days of usage to project from")] = 90,
+               horizon_months: Annotated[int, whole(1, service.MAX_HORIZON_MONTHS, "months to plan for")] = 12,
+               what_if_days: Annotated[int, whole(1, service.MAX_WHAT_IF_DAYS, "days of traffic for the what-if")] = 30,
                lang: Literal["en", "zh"] = "en", method: Literal["flat", "trend"] = "flat") -> dict:
         """The cheapest packages to buy, and when, for the next ``horizon_months`` (from today to
         the day before the same date that many months later; each month starts on today's date),

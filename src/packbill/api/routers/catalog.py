@@ -8,7 +8,7 @@ from ... import present
 from ...present.prices import changes_json
 from ...services import catalog as catalog_service
 from .. import schemas
-from ..deps import Deps, day, moment
+from ..deps import AsOf, Deps, day, moment
 
 VersionId = Annotated[str, Path(description="a version's id: v2, v3, ... (v1 is the catalog file)",
                                 json_schema_extra={"pattern": "^v[0-9]{1,9}$"})]
@@ -25,7 +25,7 @@ def router(deps: Deps) -> APIRouter:
     ctx = deps.ctx
 
     @r.get("/v1/catalog", **deps.action("catalog.read"))
-    def catalog(principal: deps.Caller, as_of: str | None = None) -> dict[str, Any]:
+    def catalog(principal: deps.Caller, as_of: AsOf = None) -> dict[str, Any]:
         """The catalog in force now, or at ``as_of`` (R31), with its version."""
         return present.catalog_json(catalog_service.as_of(ctx, moment(as_of, "as_of")))
 

@@ -3,15 +3,15 @@ The account's terms (discount, credit limit, balance alert, payment) are ``terms
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 
 from ... import present, services
 from ...domain.days import shanghai_day
 from ...domain.money import parse_decimal
 from .. import schemas
-from ..deps import Deps, day, moment, override_at
+from ..deps import AsOf, Deps, FromDayOpt, ToDayOpt, day, moment, override_at
 from ..errors import ApiError
 from ..idempotent import key_of, respond
 
@@ -28,10 +28,11 @@ def router(deps: Deps) -> APIRouter:
     ctx = deps.ctx
 
     @r.get("/v1/accounts/{account_id}/wallet", response_model=schemas.WalletOut, **deps.action("read"))
-    def wallet(account_id: deps.AccountId, as_of: str | None = None):
+    def wallet(account_id: deps.AccountId, as_of: AsOf = None):
         return present.wallet_json(services.wallet(ctx, account_id, moment(as_of, "as_of")))
 
-    @r.post("/v1/accounts/{account_id}/topups", status_code=201, response_model=schemas.TopUpOut, **deps.action("topup.create"))
+    @r.post("/v1/accounts/{account_id}/topups", status_code=201, response_model=schemas.TopUpOut, **deps.action("topup.create"),
+            responses={200: {"model": schemas.TopUpOut, "description": "the same reference again: the top-up it recorded (R15)"}})
     def topup(account_id: deps.AccountId, body: schemas.TopUpIn, principal: deps.Caller, request: Request):
         def out(t: services.TopUp) -> dict:
             return {"id": t.id, "amount": present.money_json(t.amount), "reference": t.reference, "balance": present.money_json(t.balance)}
@@ -66,7 +67,7 @@ def router(deps: Deps) -> APIRouter:
         return respond(ctx, idem, produce, lambda ref: (201, present.voucher_json(services.voucher_by_id(ctx, account_id, ref), today)))
 
     @r.get("/v1/accounts/{account_id}/journal", response_model=schemas.JournalOut, **deps.action("read"))
-    def journal(account_id: deps.AccountId, from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None):
+    def journal(account_id: deps.AccountId, from_: FromDayOpt = None, to: ToDayOpt = None):
         first: date | None = day(from_, "from") if from_ else None
         last: date | None = day(to, "to") if to else None
         if first and last and first > last:

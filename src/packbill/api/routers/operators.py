@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from ...present.operators import key_json, record_json
 from ...services import operators
 from .. import schemas
-from ..deps import Deps, day
+from ..deps import Deps, FromDayOpt, ToDayOpt, day
 
 Filter = Annotated[str | None, Query(max_length=80, pattern=r"^[^\x00-\x1f]*$")]
 
@@ -35,7 +35,7 @@ def router(deps: Deps) -> APIRouter:
         return {"token": operators.rotate_token(ctx, account_id)}
 
     @r.get("/v1/audit", response_model=schemas.AuditOut, **deps.action("audit.read"))
-    def audit(from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None, actor: Filter = None,
+    def audit(from_: FromDayOpt = None, to: ToDayOpt = None, actor: Filter = None,
               account_id: Filter = None, action: Filter = None, before: Annotated[int | None, Query(ge=1, le=2**62)] = None,
               limit: Annotated[int, Query(ge=1, le=operators.MAX_RECORDS)] = 100):
         found = operators.records(ctx, first=day(from_, "from") if from_ else None, last=day(to, "to") if to else None, actor=actor,

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Request
 
 from ... import present, services
 from .. import schemas
-from ..deps import Deps, PackageStatusFilter, UsageService, moment, override_at
+from ..deps import AsOf, Deps, PackageStatusFilter, UsageService, moment, override_at
 from ..idempotent import key_of, respond
 
 
@@ -28,7 +28,7 @@ def router(deps: Deps) -> APIRouter:
                        lambda ref: purchase_out(account_id, services.order(ctx, account_id, ref)))
 
     @r.get("/v1/accounts/{account_id}/packages", response_model=schemas.PackageListOut, **deps.action("read"))
-    def list_packages(account_id: deps.AccountId, status: PackageStatusFilter = None, as_of: str | None = None):
+    def list_packages(account_id: deps.AccountId, status: PackageStatusFilter = None, as_of: AsOf = None):
         views = services.list_packages(ctx, account_id, moment(as_of, "as_of"), status)
         now = services.remaining_now(ctx, account_id) if as_of is None else {}
         ahead = services.package_forecasts(ctx, account_id, now) if as_of is None else {}

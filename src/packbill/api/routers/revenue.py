@@ -1,15 +1,15 @@
 """Revenue (R21), dated by the usage day it serves, and a month's close against its statements (R22)."""
 
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter
 from fastapi.responses import Response
 
 from ...domain.days import shanghai_day
 from ...present.books import close_json, revenue_csv, revenue_json
 from ...services import books
 from .. import schemas
-from ..deps import Deps, Month, day
+from ..deps import Deps, FromDayOpt, Month, ToDayOpt, day
 
 
 def router(deps: Deps) -> APIRouter:
@@ -17,7 +17,7 @@ def router(deps: Deps) -> APIRouter:
     ctx = deps.ctx
 
     @r.get("/v1/revenue", response_model=schemas.RevenueOut, responses={200: {"content": {"text/csv": {}}}}, **deps.action("read.all"))
-    def revenue(from_: Annotated[str | None, Query(alias="from")] = None, to: str | None = None,
+    def revenue(from_: FromDayOpt = None, to: ToDayOpt = None,
                 format: Literal["json", "csv"] = "json", lang: Literal["zh", "en"] = "zh"):
         """Per day (Asia/Shanghai) and service: revenue recognised from packages, breakage and
         pay-as-you-go, dated by the usage day it serves, and the deferred revenue held at each

@@ -1,14 +1,13 @@
 """/v1/accounts/{id}/usage: metering sends events (R1, R14); people read daily usage."""
 
 import json
-from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
 from ... import services
 from .. import schemas
-from ..deps import Deps, day
+from ..deps import Deps, FromDay, ToDay, day
 from ..errors import ApiError
 
 
@@ -39,7 +38,7 @@ def router(deps: Deps) -> APIRouter:
         return {"accepted": result.accepted, "duplicates": result.duplicates}
 
     @r.get("/v1/accounts/{account_id}/usage", response_model=schemas.DailyUsageListOut, **deps.action("read"))
-    def daily_usage(account_id: deps.AccountId, from_: Annotated[str, Query(alias="from")], to: str):
+    def daily_usage(account_id: deps.AccountId, from_: FromDay, to: ToDay):
         rows = services.daily_usage(ctx, account_id, day(from_, "from"), day(to, "to"))
         return {"usage": [{"day": u.day.isoformat(), "service": u.service, "mainland": u.mainland, "other": u.other,
                            "settled": u.settled} for u in rows]}

@@ -34,6 +34,7 @@ from .books import (
 )
 from .catalog import CatalogIn, CatalogVersionIn, CatalogVersionOut, CatalogVersionsOut
 from .controls import BudgetOut, CapOut, LimitIn, RebuyRuleIn, RebuyRuleOut, RebuyRulesOut
+from .formats import DAY_OR_EMPTY_SCHEMA, DAY_SCHEMA, MOMENT_SCHEMA, DayText, MomentText
 from .invoicing import InvoiceRequestIn, InvoiceRequestOut, InvoiceRequestsOut, IssueIn, RejectIn, TitleIn, TitleOut, TitlesOut
 from .money import (
     AdjustmentIn,
@@ -102,6 +103,7 @@ from .usage import (
 
 __all__ = [
     "inline_schema",
+    "DAY_OR_EMPTY_SCHEMA", "DAY_SCHEMA", "MOMENT_SCHEMA", "DayText", "MomentText",
     "CatalogIn", "CatalogVersionIn", "CatalogVersionOut", "CatalogVersionsOut",
     "CloseOut", "CloseServiceOut",
     "AccountCreatedOut", "AccountDetailOut", "AccountIn", "AccountListOut", "AccountOut", "AdjustmentIn", "AdjustmentOut", "AmountsOut", "AttemptOut",

@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, Field
 
 from ...domain.limits import MAX_NAME
 from .base import In
+from .formats import MomentText, Name
 
 
 class AccountIn(In):
-    name: StrictStr = Field(min_length=1, max_length=MAX_NAME, description="the customer's name as people read it")
+    name: Name = Field(min_length=1, max_length=MAX_NAME, description="the customer's name as people read it")
     site: Literal["cn", "intl"]
     payment: Literal["balance", "invoice"] | None = Field(None, description="payment terms; default invoice")
 
 
 class TrafficBillingIn(In):
     mode: Literal["traffic", "daily_peak_bandwidth"]
-    at: StrictStr | None = None
+    at: MomentText | None = None
 
 
 class AccountOut(BaseModel):

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, StrictInt, StrictStr
+from typing import Annotated
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, StrictInt, StrictStr
 
 
 class In(BaseModel):
-    """A request body: fields it does not know are ignored."""
+    """A request body: a field it does not know is refused (a misspelt "att" would otherwise buy
+    now what the operator meant to backdate), and the document says so (no other properties)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
 
-Money = StrictStr | StrictInt
+def _whole_number(value: object) -> object:
+    """JSON has one kind of number: 5.0 is the whole number 5 (JSON Schema says so too); 5.5 is not."""
+    if isinstance(value, float) and value.is_integer() and abs(value) <= 2**53:
+        return int(value)
+    return value
+
+
+Whole = Annotated[StrictInt, BeforeValidator(_whole_number)]
+"""A whole number as a client sends it: 5, or 5.0; never true, "5" or 5.5."""
+
+Money = StrictStr | Whole
 """An amount as the client sends it: a decimal string (or a whole number)."""
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, Field
 
-from .base import In, Money
+from .base import In
+from .formats import Line, PositiveMoney
 
 
 class AmountsOut(BaseModel):
@@ -76,8 +77,8 @@ class StatementOut(BaseModel):
 
 
 class InvoiceIn(In):
-    amount: Money = Field(description="CNY, greater than zero, at most the invoiceable amount")
-    number: StrictStr = Field(min_length=1, max_length=64, description="the invoice's own number, unique")
+    amount: PositiveMoney = Field(description="CNY, greater than zero, at most the invoiceable amount")
+    number: Line = Field(min_length=1, max_length=64, description="the invoice's own number, unique")
 
 
 class InvoiceOut(BaseModel):

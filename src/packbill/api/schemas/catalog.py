@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictStr
 
-from .base import In
+from .base import In, Whole
+from .formats import DayText
 
-Price = StrictStr | StrictInt
+Price = StrictStr | Whole
 """A price as a decimal string ("0.0025", "200.00"), or a whole number."""
 
 
 class TierIn(In):
-    up_to: StrictInt | None = Field(default=None, ge=1, description="quantities below it (price units a month); the last tier has none")
+    up_to: Whole | None = Field(default=None, ge=1, description="quantities below it (price units a month); the last tier has none")
     price: Price
 
 
@@ -29,7 +30,7 @@ class PaygIn(In):
 class PackageIn(In):
     sku: StrictStr = Field(max_length=64)
     service: StrictStr = Field(max_length=32, description="an ai.* or traffic.* service")
-    size: StrictInt = Field(ge=1, description="calls, or bytes")
+    size: Whole = Field(ge=1, description="calls, or bytes")
     price: Price = Field(description="CNY, at most two decimal places")
     validity: StrictStr | None = Field(default=None, max_length=16, description="ISO 8601 duration, P1Y by default")
     label_zh: StrictStr | None = Field(default=None, max_length=100)
@@ -41,7 +42,7 @@ class CatalogIn(In):
 
 
 class CatalogVersionIn(In):
-    effective_on: StrictStr = Field(description="YYYY-MM-DD (Beijing), after today", json_schema_extra={"format": "date"})
+    effective_on: DayText = Field(description="YYYY-MM-DD (Beijing), after today")
     catalog: CatalogIn = Field(description="every price, in the shape GET /v1/catalog answers")
 
 

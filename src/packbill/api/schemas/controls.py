@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictStr
 
 from ...domain.auto_rebuy import MAX_DAYS_BEFORE
-from .base import In, Money
+from .base import In, Whole
+from .formats import PositiveMoney
 
 
 class RebuyRuleIn(In):
     sku: StrictStr = Field(max_length=64, description="the package to buy, a SKU of the service")
     trigger: Literal["exhausted", "expiring"] = Field(description="exhausted: when the service's last package with something left is "
                                                       "used up at a settlement; expiring: days_before its last day")
-    days_before: StrictInt | None = Field(default=None, ge=1, le=MAX_DAYS_BEFORE,
+    days_before: Whole | None = Field(default=None, ge=1, le=MAX_DAYS_BEFORE,
                                           description="for expiring: how many days before the last package's last day")
-    monthly_cap: Money = Field(description="CNY: the most auto-rebuy may spend (contracted) in a calendar month")
+    monthly_cap: PositiveMoney = Field(description="CNY: the most auto-rebuy may spend (contracted) in a calendar month")
 
 
 class RebuyRuleOut(BaseModel):
@@ -33,7 +34,7 @@ class RebuyRulesOut(BaseModel):
 
 
 class LimitIn(In):
-    monthly: Money | None = Field(description="CNY a calendar month, above 0.00; null removes it")
+    monthly: PositiveMoney | None = Field(description="CNY a calendar month, above 0.00; null removes it")
 
 
 class CapOut(BaseModel):

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictStr
+from pydantic import BaseModel, ConfigDict, Field, StrictStr
 
-from .base import In, Money
+from .base import In
+from .formats import Line, Name, PositiveMoney
+
+_SPECIAL_NEEDS = ("address", "phone", "bank", "bank_account")
 
 
 class TitleIn(In):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={
+        "if": {"properties": {"type": {"const": "special"}}, "required": ["type"]},
+        "then": {"required": list(_SPECIAL_NEEDS),
+                 "properties": {k: {"type": "string", "pattern": "^[^\\x00]*[^\\s\\x00][^\\x00]*$"} for k in _SPECIAL_NEEDS}}})
     type: Literal["normal", "special"] = Field(description="normal: 增值税普通发票; special: 增值税专用发票")
-    name: StrictStr = Field(max_length=100, description="the buyer's registered name")
-    tax_id: StrictStr = Field(max_length=40, description="the unified social credit code, 18 characters (GB 32100, check character verified)")
+    name: Name = Field(max_length=100, description="the buyer's registered name")
+    tax_id: StrictStr = Field(max_length=40, json_schema_extra={"pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$"},
+                               description="the unified social credit code, 18 characters (GB 32100, check character verified)")
     address: StrictStr | None = Field(default=None, max_length=200, description="special invoices: the registered address")
     phone: StrictStr | None = Field(default=None, max_length=40, description="special invoices: the telephone")
     bank: StrictStr | None = Field(default=None, max_length=100, description="special invoices: the bank")
@@ -35,8 +43,8 @@ class TitlesOut(BaseModel):
 
 
 class InvoiceRequestIn(In):
-    title_id: StrictStr = Field(max_length=40)
-    amount: Money = Field(description="CNY including tax, up to what is invoiceable now less pending requests")
+    title_id: StrictStr = Field(max_length=40, json_schema_extra={"minLength": 1})
+    amount: PositiveMoney = Field(description="CNY including tax, up to what is invoiceable now less pending requests")
 
 
 class InvoiceRequestOut(BaseModel):
@@ -61,8 +69,8 @@ class InvoiceRequestsOut(BaseModel):
 
 
 class IssueIn(In):
-    number: StrictStr = Field(max_length=64, description="the all-electronic invoice's 20 digits")
+    number: StrictStr = Field(max_length=64, description="the all-electronic invoice's 20 digits", json_schema_extra={"pattern": "^[0-9]{20}$"})
 
 
 class RejectIn(In):
-    reason: StrictStr = Field(max_length=400)
+    reason: Line = Field(max_length=400, json_schema_extra={"minLength": 1})

@@ -6,7 +6,11 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, StrictStr
 
-from .base import In, Money
+from ...domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
+from .base import In
+from .formats import DayText, Line, MomentText, NonNegativeMoney, NonZeroMoney, PositiveMoney, Rate
+
+VOUCHER_SERVICES = USAGE_SERVICES + BANDWIDTH_SERVICES
 
 
 class PaymentTermsIn(In):
@@ -14,34 +18,35 @@ class PaymentTermsIn(In):
 
 
 class TopUpIn(In):
-    amount: Money = Field(description="CNY, a decimal string with at most two decimals, greater than zero")
-    reference: StrictStr = Field(min_length=1, max_length=128, description="the payment's own reference, unique within the account")
-    at: StrictStr | None = None
+    amount: PositiveMoney = Field(description="CNY, a decimal string with at most two decimals, greater than zero")
+    reference: Line = Field(min_length=1, max_length=128, description="the payment's own reference, unique within the account")
+    at: MomentText | None = None
 
 
 class AdjustmentIn(In):
-    amount: Money = Field(description="CNY, may be negative")
-    reason: StrictStr = Field(min_length=1, max_length=400)
-    at: StrictStr | None = None
+    amount: NonZeroMoney = Field(description="CNY, may be negative, never 0.00")
+    reason: Line = Field(min_length=1, max_length=400)
+    at: MomentText | None = None
 
 
 class VoucherIn(In):
-    amount: Money = Field(description="CNY")
-    expires_on: StrictStr = Field(description="the last day it pays on, YYYY-MM-DD")
-    services: list[StrictStr] | None = Field(None, description="the services it may pay for; default all")
+    amount: PositiveMoney = Field(description="CNY")
+    expires_on: DayText = Field(description="the last day it pays on, YYYY-MM-DD, today or later")
+    services: list[StrictStr] | None = Field(None, description="the services it may pay for; default all",
+                                             json_schema_extra={"minItems": 1, "items": {"type": "string", "enum": list(VOUCHER_SERVICES)}})
 
 
 class DiscountIn(In):
-    rate: Money = Field(description="0 < rate <= 1, e.g. \"0.85\" (15 % off), at most four decimals")
-    effective_day: StrictStr = Field(description="YYYY-MM-DD: purchases and usage days from this day")
+    rate: Rate = Field(description="0 < rate <= 1, e.g. \"0.85\" (15 % off), at most four decimals")
+    effective_day: DayText = Field(description="YYYY-MM-DD: purchases and usage days from this day")
 
 
 class CreditLimitIn(In):
-    amount: Money = Field(description="CNY, at least 0")
+    amount: NonNegativeMoney = Field(description="CNY, at least 0")
 
 
 class BalanceAlertIn(In):
-    threshold: Money | None = Field(description="CNY, at least 0; null switches the alert off")
+    threshold: NonNegativeMoney | None = Field(description="CNY, at least 0; null switches the alert off")
 
 
 class VoucherOut(BaseModel):

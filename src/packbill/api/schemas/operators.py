@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictStr
 
 from ...domain.limits import MAX_NAME
-from .base import In
+from .base import In, Whole
+from .formats import Name
 
 
 class KeyIn(In):
-    name: StrictStr = Field(min_length=1, max_length=MAX_NAME, description="who holds it, e.g. 'billing-team-alice'")
+    name: Name = Field(min_length=1, max_length=MAX_NAME, description="who holds it, e.g. 'billing-team-alice'")
     role: Literal["admin", "finance", "support", "metering"]
 
 
@@ -56,7 +57,7 @@ class AuditOut(BaseModel):
 
 
 class WebhookIn(In):
-    url: StrictStr = Field(min_length=1, max_length=2000)
+    url: StrictStr = Field(min_length=1, max_length=2000, json_schema_extra={"pattern": "^https?://[^\\s/?#@]+(:[0-9]{1,5})?([/?#][^\\s]*)?$"})
     events: list[StrictStr] | None = Field(None, description="event types to receive; default all")
     account_id: StrictStr | None = Field(None, max_length=40, description="an operator's endpoint for one account; "
                                          "default all accounts (an account's token always registers for its own)")
@@ -123,4 +124,4 @@ class MessagesOut(BaseModel):
 
 
 class MarkReadIn(In):
-    through: StrictInt = Field(ge=0, description="the seq of the newest message read")
+    through: Whole = Field(ge=0, description="the seq of the newest message read")

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictStr
 
 from ...domain.limits import MAX_COUNT
-from .base import In
+from .base import In, Whole
+from .formats import MomentText
 
 
 class PurchaseIn(In):
     sku: StrictStr = Field(max_length=64)
-    count: StrictInt = Field(1, ge=1, le=MAX_COUNT, description="packages of this SKU to buy at once")
-    at: StrictStr | None = Field(None, description="operator only: when the purchase happened (ISO 8601 with offset)")
+    count: Whole = Field(1, ge=1, le=MAX_COUNT, description="packages of this SKU to buy at once")
+    at: MomentText | None = Field(None, description="operator only: when the purchase happened (ISO 8601 with offset)")
 
 
 class RefundIn(In):
-    at: StrictStr | None = None
+    at: MomentText | None = None
 
 
 class PackageForecastOut(BaseModel):
@@ -80,8 +81,9 @@ class ReminderListOut(BaseModel):
 
 
 class PackageAlertIn(In):
-    threshold_percent: StrictInt | None = Field(description="R29: a whole percent from 1 to 99 of what the service's active "
-                                                "packages held; null switches the alert off")
+    threshold_percent: Whole | None = Field(description="R29: a whole percent from 1 to 99 of what the service's active "
+                                                "packages held; null switches the alert off",
+                                                json_schema_extra={"anyOf": [{"type": "integer", "minimum": 1, "maximum": 99}, {"type": "null"}]})
 
 
 class PackageAlertOut(BaseModel):

@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictInt, StrictStr
+from pydantic import BaseModel, Field, StrictStr
 
+from ...domain.catalog import USAGE_SERVICES
 from ...domain.limits import MAX_EVENT_ID, MAX_EVENTS_PER_BATCH, MAX_QUANTITY
-from .base import In
+from .base import In, Whole
+from .formats import DayText, MomentText
 from .packages import PaidOut
 
 
 class UsageEventIn(BaseModel):
     event_id: StrictStr = Field(min_length=1, max_length=MAX_EVENT_ID, description="unique within the account; a repeat counts once")
-    service: StrictStr
-    quantity: StrictInt = Field(ge=1, le=MAX_QUANTITY, description="calls (ai.*) or bytes (traffic.*)")
-    region: StrictStr
-    timestamp: StrictStr
+    service: StrictStr = Field(json_schema_extra={"enum": list(USAGE_SERVICES)})
+    quantity: Whole = Field(ge=1, le=MAX_QUANTITY, description="calls (ai.*) or bytes (traffic.*)")
+    region: StrictStr = Field(description="a region of the catalog (mainland China or not, R1)", min_length=1, max_length=64)
+    timestamp: MomentText = Field(description="when it happened, with its offset; not ahead of the server's clock, nor older than "
+                                  "the operator's lateness limit")
 
 
 class UsageBatchIn(BaseModel):
@@ -29,8 +32,8 @@ class UsageAcceptedOut(BaseModel):
 
 
 class SettlementIn(In):
-    through: StrictStr = Field(pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD, a day that has ended")
-    at: StrictStr | None = Field(None, description="operator override of the server's clock (backfills)")
+    through: DayText = Field(description="YYYY-MM-DD, a day that has ended")
+    at: MomentText | None = Field(None, description="operator override of the server's clock (backfills)")
 
 
 class FailedAccountOut(BaseModel):
