@@ -24,7 +24,7 @@ ALLOWED = {
     "api": {"services", "domain", "present", "pdf", "api", "process"},
     "console": {"services", "domain", "present", "pdf", "console"},
     "demo": {"services", "domain", "present", "demo"},
-    "cli": {"services", "domain", "present", "pdf", "cli", "settings", "server", "stream"},
+    "cli": {"services", "domain", "present", "pdf", "cli", "settings", "server", "stream", "client"},
     "stream": {"services", "domain", "stream"},
     "client": {"api", "client"},
 }

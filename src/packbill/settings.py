@@ -4,6 +4,7 @@ environment (``PACKBILL_*``), else the defaults. Nothing else reads the environm
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,11 +29,17 @@ class Settings(BaseSettings):
     webhook_local: webhooks may reach any address, http:// included (tests, a lab; never production).
     webhook_allow: networks the operator's own webhook endpoints may reach although they are not
     public (``10.1.0.0/16, fd00::/8``); customers' endpoints never may.
+    server, token: the command line works through this packbill server with this key (its role
+    and the audit trail apply) instead of the database; ``packbill login`` keeps them in
+    ``login_file``.
     """
 
     model_config = SettingsConfigDict(env_prefix="PACKBILL_", extra="ignore")
 
     db: str = DEFAULT_URL
+    server: str | None = None
+    token: str | None = None
+    login_file: str = Field(default_factory=lambda: str(Path.home() / ".config" / "packbill" / "login.json"))
     operator_token: str | None = None
     catalog: str | None = None
     host: str = "127.0.0.1"

@@ -12,11 +12,13 @@ import typer
 from rich.table import Table
 
 from .. import present
+from ..client import schemas
 from ..pdf import PdfUnavailable, html_to_pdf
 from ..present.books import close_json, revenue_csv, revenue_json, statement_csv, statement_html, statement_json
 from ..services import audit as audit_service
 from ..services import books
 from .common import DbOpt, Errors, fail, open_ctx, out, parse_day
+from .remote import ServerOpt, TokenOpt, answer, call, connect, shaped
 
 statements_app = typer.Typer(help="Monthly statements (provisional, then final and numbered).", no_args_is_help=True)
 invoices_app = typer.Typer(help="Invoices issued, never above the invoiceable amount.", no_args_is_help=True)
@@ -163,10 +165,12 @@ def revenue(
     format: Annotated[str, typer.Option(help="The output: table, json or csv (a spreadsheet; --lang for its headers and names).")] = "table",
     lang: Annotated[str, typer.Option(help="The language of the CSV: zh or en.")] = "zh",
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Report revenue per day and service, dated by the usage day it serves: recognised from packages,
     breakage, pay-as-you-go, and the deferred balance at each day's end."""
-    from datetime import timedelta
+    from datetime import UTC, datetime, timedelta
 
     from ..domain.days import shanghai_day
 
@@ -174,26 +178,32 @@ def revenue(
         fail("--format is table, json or csv")
     if lang not in ("zh", "en"):
         fail("--lang is zh or en")
-    ctx = open_ctx(db)
-    last = parse_day(to, "to") if to else shanghai_day(ctx.now())
+    client = connect(server, token, db)
+    ctx = None if client else open_ctx(db)
+    last = parse_day(to, "to") if to else shanghai_day(ctx.now() if ctx else datetime.now(UTC))
     first = parse_day(from_, "from") if from_ else last - timedelta(days=29)
-    with Errors():
-        days = books.revenue(ctx, first, last)
+    if client is not None:
+        if format == "csv":
+            sys.stdout.write(call(lambda: client.revenue_csv(first, last, lang)).decode("utf-8-sig"))
+            return
+        found = answer(call(lambda: client.revenue(first, last)))
+    else:
+        with Errors():
+            days = books.revenue(ctx, first, last)
+        if format == "csv":
+            sys.stdout.write(revenue_csv(days, ctx.catalog, lang))
+            return
+        found = shaped(schemas.RevenueOut, revenue_json(days))
     if format == "json":
-        sys.stdout.write(json.dumps(revenue_json(days), indent=2) + "\n")
-        return
-    if format == "csv":
-        sys.stdout.write(revenue_csv(days, ctx.catalog, lang))
+        sys.stdout.write(json.dumps(found, indent=2) + "\n")
         return
     table = Table(title=f"revenue {first} to {last} (CNY)")
     for col in ("day", "service", "recognised", "breakage", "pay-as-you-go", "deferred at day end"):
         table.add_column(col, justify="left" if col in ("day", "service") else "right")
-    for d in days:
-        if not d.services:
-            continue
-        for i, (service, f) in enumerate(d.services.items()):
-            table.add_row(str(d.day) if i == 0 else "", service, present.money(f["recognised"]), present.money(f["breakage"]),
-                          present.money(f["payg"]), present.money(d.deferred) if i == 0 else "")
+    for d in found["days"]:
+        for i, f in enumerate(d["services"]):
+            table.add_row(d["day"] if i == 0 else "", f["service"], *(present.money(Decimal(f[k])) for k in ("recognised", "breakage", "payg")),
+                          present.money(Decimal(d["deferred"])) if i == 0 else "")
     out().print(table)
 
 
@@ -202,29 +212,36 @@ def close(
     month: Annotated[str, typer.Argument(help="The month, YYYY-MM.")],
     format: Annotated[str, typer.Option(help="The output: table or json.")] = "table",
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Reconcile a month: its statements' pay-as-you-go against its revenue per service, with the
     deferred revenue at both ends; exit status 1 when a difference is not 0.00."""
     if format not in ("table", "json"):
         fail("--format is table or json")
-    ctx = open_ctx(db)
-    with Errors():
-        found = books.month_close(ctx, books.parse_month(month))
+    client = connect(server, token, db)
+    if client is not None:
+        found = answer(call(lambda: client.month_close(month)))
+    else:
+        ctx = open_ctx(db)
+        with Errors():
+            found = shaped(schemas.CloseOut, close_json(books.month_close(ctx, books.parse_month(month))))
     if format == "json":
-        sys.stdout.write(json.dumps(close_json(found), indent=2) + "\n")
+        sys.stdout.write(json.dumps(found, indent=2) + "\n")
     else:
         console = out()
-        table = Table(title=f"close of {found.month:%Y-%m} ({'final' if found.final else 'provisional'}; CNY)")
+        table = Table(title=f"close of {found['month']} ({'final' if found['final'] else 'provisional'}; CNY)")
         for col in ("service", "statements' pay-as-you-go", "pay-as-you-go revenue", "difference", "recognised", "breakage"):
             table.add_column(col, justify="left" if col == "service" else "right")
-        for row in found.rows:
-            table.add_row(row.service, *(present.money(x) for x in (row.statements_payg, row.revenue_payg, row.difference, row.recognised,
-                                                                    row.breakage)))
+        for row in found["services"]:
+            table.add_row(row["service"], *(present.money(Decimal(row[k])) for k in ("statements_payg", "revenue_payg", "difference",
+                                                                                      "recognised", "breakage")))
         console.print(table)
-        console.print(f"deferred revenue: {present.money(found.deferred_opening)} at the start, {present.money(found.deferred_closing)} at the end")
-        console.print("balanced: the statements and the revenue agree for every service" if found.balanced
+        console.print(f"deferred revenue: {present.money(Decimal(found['deferred_opening']))} at the start, "
+                      f"{present.money(Decimal(found['deferred_closing']))} at the end")
+        console.print("balanced: the statements and the revenue agree for every service" if found["balanced"]
                       else "[red]not balanced[/red]: a difference is not 0.00")
-    if not found.balanced:
+    if not found["balanced"]:
         raise typer.Exit(1)
 
 

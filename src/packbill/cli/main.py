@@ -11,9 +11,10 @@ from rich.console import Console
 from rich.markup import escape
 
 from .. import services
-from . import accounts, advice, bills, books, catalog, controls, invoicing, operators, packages, service, settlement, stream, usage, wallet, webhooks
+from . import accounts, advice, bills, books, catalog, controls, invoicing, operators, packages, remote, service, settlement, stream, usage, wallet, webhooks
 
-MODULES = (catalog, accounts, packages, controls, bills, advice, wallet, books, invoicing, service, settlement, usage, stream, webhooks, operators)
+MODULES = (catalog, accounts, packages, controls, bills, advice, wallet, books, invoicing, service, settlement, usage, stream, webhooks, operators,
+           remote)
 """Every module of commands, in the order ``--help`` lists their groups."""
 
 PANELS = {
@@ -21,7 +22,7 @@ PANELS = {
     "Money": ("wallet", "vouchers", "discount", "credit-limit", "balance-alert", "budget"),
     "Books and finance": ("statements", "invoices", "revenue", "close", "audit"),
     "Operations": ("demo", "init", "serve", "settle", "worker", "usage", "consume", "dispatch", "webhooks", "keys", "trail",
-                   "backup", "restore", "citus", "openapi"),
+                   "backup", "restore", "citus", "openapi", "login", "logout"),
 }
 """``--help`` groups the commands by who uses them: the customers' side, the money, the books, the running of it."""
 

@@ -5,16 +5,18 @@ database directly, so it acts as an admin, recorded as the operating-system user
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from .. import present
-from ..domain.days import SHANGHAI
-from ..present.operators import record_json
+from ..client import schemas
+from ..present.operators import key_json, record_json
 from ..services import operators
 from .common import DbOpt, Errors, open_ctx, out, parse_day
+from .remote import ServerOpt, TokenOpt, answer, call, connect, shaped
 
 keys_app = typer.Typer(help="Operator keys with a role (admin, finance, support, metering): create, list, revoke.",
                        no_args_is_help=True)
@@ -39,17 +41,25 @@ def keys_create(
 
 
 @keys_app.command("list")
-def keys_list(db: DbOpt = None) -> None:
+def keys_list(db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """List every key, revoked ones included."""
-    ctx = open_ctx(db)
-    with Errors():
-        keys = operators.list_keys(ctx)
+    client = connect(server, token, db)
+    if client is not None:
+        keys = answer(call(client.keys))["keys"]
+    else:
+        ctx = open_ctx(db)
+        with Errors():
+            keys = shaped(schemas.KeysOut, {"keys": [key_json(k) for k in operators.list_keys(ctx)]})["keys"]
     table = Table(title="operator keys (times in Beijing time)")
     for col in ("key", "name", "role", "created", "by", "revoked"):
         table.add_column(col)
     for k in keys:
-        table.add_row(k.id, k.name, k.role.value, present.beijing(k.created_at), k.created_by, present.beijing(k.revoked_at))
+        table.add_row(k["id"], k["name"], k["role"], _beijing(k["created_at"]), k["created_by"], _beijing(k["revoked_at"]))
     out().print(table)
+
+
+def _beijing(text: str | None, seconds: bool = False) -> str:
+    return present.beijing(datetime.fromisoformat(text), seconds) if text else ""
 
 
 @keys_app.command("revoke")
@@ -71,21 +81,28 @@ def trail(
     limit: Annotated[int, typer.Option(min=1, max=operators.MAX_RECORDS)] = 50,
     format: Annotated[str, typer.Option(help="The output: table or json.")] = "table",
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Show the audit trail: every change of state and every refused attempt, newest first."""
-    ctx = open_ctx(db)
-    with Errors():
-        found = operators.records(ctx, first=parse_day(since, "from") if since else None, last=parse_day(until, "to") if until else None,
-                                  actor=actor, account_id=account, action=action, limit=limit)
+    client = connect(server, token, db)
+    if client is not None:
+        filters = {"from": since, "to": until, "actor": actor, "account_id": account, "action": action}
+        found = answer(call(lambda: client.audit(limit=limit, **filters)))["records"]
+    else:
+        ctx = open_ctx(db)
+        with Errors():
+            records = operators.records(ctx, first=parse_day(since, "from") if since else None, last=parse_day(until, "to") if until else None,
+                                        actor=actor, account_id=account, action=action, limit=limit)
+        found = shaped(schemas.AuditOut, {"records": [record_json(r) for r in records], "next": None})["records"]
     if format == "json":
-        print(json.dumps([record_json(r) for r in found], ensure_ascii=False, indent=1))
+        print(json.dumps(found, ensure_ascii=False, indent=1))
         return
     table = Table(title=f"audit trail ({len(found)} records; times in Beijing time)")
     for col in ("at", "who", "via", "action", "target", "outcome", "parameters"):
         table.add_column(col)
     for r in found:
-        table.add_row(f"{r.at.astimezone(SHANGHAI):%Y-%m-%d %H:%M:%S}", r.actor, r.via, r.action, r.target or "",
-                      r.outcome if r.outcome == "ok" else f"[red]{r.outcome}[/red]",
-                      json.dumps(r.parameters, ensure_ascii=False)[:60])
+        table.add_row(_beijing(r["at"], seconds=True), r["actor"], r["via"], r["action"], r["target"] or "",
+                      r["outcome"] if r["outcome"] == "ok" else f"[red]{r['outcome']}[/red]",
+                      json.dumps(r["parameters"], ensure_ascii=False)[:60])
     out().print(table)
-

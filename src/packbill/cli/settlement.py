@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from .. import services
 from .common import Count, DbOpt, Errors, err, fail, load_settings, moment, open_ctx, out, parse_day
+from .remote import ServerOpt, TokenOpt, answer, call, connect
 
 app = typer.Typer()
 """Commands at the top level."""
@@ -24,12 +25,21 @@ def settle(
     workers: Annotated[int, typer.Option(min=1, max=64, help="How many processes settle chunks of accounts at once "
                                          "(PostgreSQL; `packbill worker` processes on other machines join in too).")] = 1,
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Settle every account's unsettled usage through a day that has ended, supplements included."""
     import subprocess
 
     from ..services import settlement
 
+    client = connect(server, token, db)
+    if client is not None:
+        if workers > 1:
+            fail("--workers is for settling on the database; a server settles with its own workers")
+        done = answer(call(lambda: client.settle(parse_day(through, "through"), at)))
+        _said(done["days"], done["lines"], [(f["account_id"], f["reason"]) for f in done["failed"]])
+        return
     ctx = open_ctx(db)
     url = load_settings(db=db).db
     helpers: list[subprocess.Popen] = []
@@ -50,11 +60,16 @@ def settle(
             finally:
                 for helper in helpers:
                     helper.wait()
-    out().print(f"settled {result.days} account-day(s), wrote {result.lines} bill line(s)")
-    for account_id, reason in result.failed:
+    _said(result.days, result.lines, list(result.failed))
+
+
+def _said(days: int, lines: int, failed: list[tuple[str, str]]) -> None:
+    """What a settlement run did, both ways the same."""
+    out().print(f"settled {days} account-day(s), wrote {lines} bill line(s)")
+    for account_id, reason in failed:
         err().print(f"[yellow]not settled:[/yellow] {escape(account_id)}: {escape(reason)}", soft_wrap=True)
-    if result.failed:
-        fail(f"{len(result.failed)} account(s) could not be settled; their days stay unsettled (the others were settled)")
+    if failed:
+        fail(f"{len(failed)} account(s) could not be settled; their days stay unsettled (the others were settled)")
 
 
 @app.command()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
 from .. import present, services
+from ..client import schemas
 from .common import AsOfOpt, DbOpt, Errors, moment, open_ctx, out, parse_amount, parse_day, run_key
+from .remote import ServerOpt, TokenOpt, answer, call, connect, shaped
 
 wallet_app = typer.Typer(help="The wallet: balance, state, top-ups and adjustments (operator).", no_args_is_help=True)
 vouchers_app = typer.Typer(help="Vouchers: grant and list (operator).", no_args_is_help=True)
@@ -19,34 +23,39 @@ GROUPS = {"wallet": wallet_app, "vouchers": vouchers_app, "discount": discount_a
 
 
 @wallet_app.command("show")
-def wallet_show(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None) -> None:
+def wallet_show(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Show an account's balance, state, vouchers and service status."""
-    ctx = open_ctx(db)
-    with Errors():
-        view = services.wallet(ctx, account_id, moment(as_of, "as-of"))
-    purse = view.purse
-    out().print(f"[bold]{account_id}[/bold]  {purse.terms.value} terms  state [bold]{view.state.value}[/bold]"
-              + (f" since {present.beijing(purse.arrears_since)} (Beijing time)" if purse.arrears_since else ""))
+    client = connect(server, token, db)
+    if client is not None:
+        w = answer(call(lambda: client.wallet(account_id, as_of)))
+    else:
+        ctx = open_ctx(db)
+        with Errors():
+            w = shaped(schemas.WalletOut, present.wallet_json(services.wallet(ctx, account_id, moment(as_of, "as-of"))))
+    since = datetime.fromisoformat(w["arrears_since"]) if w["arrears_since"] else None
+    out().print(f"[bold]{account_id}[/bold]  {w['payment']} terms  state [bold]{w['state']}[/bold]"
+                + (f" since {present.beijing(since)} (Beijing time)" if since else ""))
     grid = Table.grid(padding=(0, 2))
     grid.add_column()
     grid.add_column(justify="right")
-    grid.add_row("balance (CNY)", present.money(purse.cash))
-    grid.add_row("estimated, with unsettled usage", present.money(view.estimated_balance))
-    grid.add_row("credit limit", present.money(purse.credit_limit))
-    grid.add_row("low-balance alert below", present.money(purse.threshold) if purse.threshold is not None else "off")
+    grid.add_row("balance (CNY)", present.money(Decimal(w["balance"])))
+    grid.add_row("estimated, with unsettled usage", present.money(Decimal(w["estimated_balance"])))
+    grid.add_row("credit limit", present.money(Decimal(w["credit_limit"])))
+    threshold = w["low_balance_threshold"]
+    grid.add_row("low-balance alert below", present.money(Decimal(threshold)) if threshold is not None else "off")
     out().print(grid)
-    if view.vouchers:
+    if w["vouchers"]:
         table = Table(title="vouchers")
         for col in ("voucher", "amount", "remaining", "expires on", "services", "status"):
             table.add_column(col, justify="right" if col in ("amount", "remaining") else "left")
-        for v in view.vouchers:
-            table.add_row(v.id, present.money(v.amount), present.money(v.remaining), str(v.expires_on),
-                          ", ".join(sorted(v.services)) if v.services else "all", v.status(view.day))
+        for v in w["vouchers"]:
+            table.add_row(v["id"], present.money(Decimal(v["amount"])), present.money(Decimal(v["remaining"])), v["expires_on"],
+                          ", ".join(sorted(v["services"])) if v["services"] else "all", v["status"])
         out().print(table)
-    stopped = [s for s, st in view.service_status.items() if st == "suspended"]
+    stopped = [s for s, st in w["service_status"].items() if st == "suspended"]
     if stopped:
         out().print(f"[red]suspended services:[/red] {', '.join(stopped)}")
-    capped = [s for s, st in view.service_status.items() if st == "capped"]
+    capped = [s for s, st in w["service_status"].items() if st == "capped"]
     if capped:
         out().print(f"[yellow]capped services (their pay-as-you-go cap reached this month):[/yellow] {', '.join(capped)}")
 

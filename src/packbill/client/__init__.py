@@ -142,5 +142,5 @@ class AsyncClient(Operations):
         await self.http.aclose()
 
 
-__all__ = ["OPERATIONS", "ApiError", "AsyncClient", "Client", "Conflict", "Forbidden", "InsufficientFunds", "InvalidRequest",
+__all__ = ["OPERATIONS", "schemas", "ApiError", "AsyncClient", "Client", "Conflict", "Forbidden", "InsufficientFunds", "InvalidRequest",
            "NotFound", "Unauthorized", "Unavailable"]

@@ -292,6 +292,9 @@ class Operations:
     def revenue(self, first: Day, last: Day) -> s.RevenueOut:
         return self._run(Call("GET", "/v1/revenue", {"from": day(first), "to": day(last)}), s.RevenueOut)
 
+    def revenue_csv(self, first: Day, last: Day, lang: Literal["zh", "en"] = "zh") -> bytes:
+        return self._run(Call("GET", "/v1/revenue", {"from": day(first), "to": day(last), "format": "csv", "lang": lang}, raw=True))
+
     def month_close(self, month: str) -> s.CloseOut:
         """``month``: YYYY-MM."""
         return self._run(Call("GET", f"/v1/close/{month}"), s.CloseOut)
