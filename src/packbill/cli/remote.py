@@ -22,8 +22,8 @@ from ..client import ApiError, Client
 from .common import fail, load_settings, out
 
 ServerOpt = Annotated[str | None, typer.Option("--server", help="Work through this packbill server (https://...) instead of "
-                                               "the database [env: PACKBILL_SERVER; or what `packbill login` kept].")]
-TokenOpt = Annotated[str | None, typer.Option("--token", help="The key to use with --server [env: PACKBILL_TOKEN].")]
+                                               "the database; else $PACKBILL_SERVER, else what packbill login kept.")]
+TokenOpt = Annotated[str | None, typer.Option("--token", help="The key to use with --server; else $PACKBILL_TOKEN.")]
 
 app = typer.Typer()
 GROUPS: dict[str, typer.Typer] = {}
