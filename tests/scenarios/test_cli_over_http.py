@@ -5,6 +5,7 @@ on both databases; through the server the key's role applies and the audit trail
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, datetime, timedelta
 
 from typer.testing import CliRunner
@@ -55,6 +56,39 @@ def test_the_same_commands_print_the_same_on_the_database_and_through_a_server(s
     shown = run(["wallet", "show", account.id, *remote], env)[1]
     assert "250.00" in shown and "used" in shown  # 300 - 50; the 2 × 100 plates at 0.10 paid by the 20.00 voucher
     assert json.loads(run(["close", month, "--format", "json", *remote], env)[1])["balanced"] is True
+    more = (["accounts", "list"], ["accounts", "show", account.id], ["vouchers", "list", account.id],
+            ["statements", "show", account.id, month], ["statements", "show", account.id, month, "--format", "json"],
+            ["statements", "show", account.id, month, "--format", "csv", "--lang", "en"],
+            ["invoices", "titles", account.id], ["invoices", "requests"], ["webhooks", "list"])
+    for command in more:
+        key = ["--server", server.url, "--token", OPERATOR] if command[0] in ("webhooks",) else remote
+        here, there = run([*command, *local], env), run([*command, *key], env)
+        assert here == there and here[0] == 0, (command, here, there)
+    # changes both ways say the same, but for what is new (ids, tokens, references)
+    for kind in ("usage", "topup", "title", "key"):
+        said = []
+        for n, way in enumerate((local, ["--server", server.url, "--token", OPERATOR])):
+            if kind == "usage":
+                file = tmp_path / f"usage{n}.csv"
+                file.write_text("account_id,event_id,service,quantity,region,timestamp\n" + "".join(
+                    f"{account.id},u{n}-{i},ai.plate,10,ap-beijing,{today}T0{i}:00:00+08:00\n" for i in range(3)), "utf-8")
+                said.append(run(["usage", "import", str(file), *way], env))
+            elif kind == "topup":
+                said.append(run(["wallet", "topup", account.id, "1,000", "--reference", "bank-way", *way], env))  # the same reference twice
+            elif kind == "title":
+                said.append(run(["invoices", "title-add", account.id, "金龙餐饮管理有限公司", "91350100M000100Y43", *way], env))
+            else:
+                said.append(run(["keys", "create", f"auditor-{n}", "--role", "support", *way], env))
+        masked = [(code, re.sub(r"(tit|key)_\w+|pbk?_[\w-]+|auditor-\d", "X", text)) for code, text in said]
+        assert masked[0][0] == masked[1][0] == 0, (kind, said)
+        if kind == "topup":  # the second time the same reference adds nothing
+            assert said[0][1].startswith("topped up 1,000.00 CNY (bank-way)") and said[1][1].startswith("already recorded 1,000.00 CNY")
+        else:
+            assert masked[0] == masked[1], (kind, said)
+    again = run(["usage", "import", str(tmp_path / "usage0.csv"), "--server", server.url, "--token", OPERATOR], env)
+    assert again == (0, "3 rows: 0 events imported, 3 duplicates counted once\n")  # sent again: each event counts once (R14)
+    refused = run(["usage", "import", str(tmp_path / "usage0.csv"), *remote], env)  # a finance key does not send usage
+    assert refused[0] == 1 and "forbidden" in refused[1] and "nothing was imported" in refused[1]
     # packbill login keeps the server and the key: the commands use them without options
     code, said = run(["login", "--server", server.url, "--token", finance.token], env)
     assert code == 0 and "finance" in said and finance.id in said

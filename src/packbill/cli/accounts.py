@@ -7,9 +7,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .. import services
+from .. import present, services
+from ..client import schemas
 from ..services import operators
 from .common import AsOfOpt, DbOpt, Errors, moment, open_ctx, out
+from .remote import ServerOpt, TokenOpt, answer, call, connect, shaped
 
 accounts_app = typer.Typer(help="Accounts: create, list, show, switch traffic billing.", no_args_is_help=True)
 GROUPS = {"accounts": accounts_app}
@@ -21,42 +23,55 @@ def accounts_create(
     site: Annotated[str, typer.Option(help="The site: cn (China site) or intl.")] = "cn",
     payment: Annotated[str, typer.Option(help="The payment terms: balance (prepaid) or invoice (monthly billing).")] = "invoice",
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Create an account and print its token (shown only this once)."""
-    ctx = open_ctx(db)
-    with Errors(ctx, "account.create", name=name, site=site, payment=payment) as found:
-        account, token = services.create_account(ctx, name, site, payment=payment)
-        found["target"] = account.id
-    out().print(f"account [bold]{account.id}[/bold] ({account.name}, site {account.site.value}, {account.terms.value} terms)")
-    out().print(f"token   [bold]{token}[/bold]  (keep it: it is not stored and cannot be shown again)")
+    client = connect(server, token, db)
+    if client is not None:
+        made = answer(call(lambda: client.create_account(name, site, payment)))  # type: ignore[arg-type]
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "account.create", name=name, site=site, payment=payment) as found:
+            account, secret = services.create_account(ctx, name, site, payment=payment)
+            found["target"] = account.id
+        made = {**present.account_json(services.account_view(ctx, account.id)), "token": secret}
+    out().print(f"account [bold]{made['id']}[/bold] ({made['name']}, site {made['site']}, {made['payment']} terms)")
+    out().print(f"token   [bold]{made['token']}[/bold]  (keep it: it is not stored and cannot be shown again)")
 
 
 @accounts_app.command("list")
-def accounts_list(db: DbOpt = None) -> None:
+def accounts_list(db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """List every account."""
-    ctx = open_ctx(db)
+    client = connect(server, token, db)
+    if client is not None:
+        found = answer(call(client.list_accounts))["accounts"]
+    else:
+        ctx = open_ctx(db)
+        found = shaped(schemas.AccountListOut, {"accounts": [present.account_json(v) for v in services.account_views(ctx)]})["accounts"]
     table = Table()
     for col in ("id", "name", "site", "traffic billing", "pending switch"):
         table.add_column(col)
-    for view in services.account_views(ctx):
-        a = view.account
-        pending = view.traffic_billing_next
-        table.add_row(a.id, a.name, a.site.value, view.traffic_billing.value, f"{pending[0].value} from {pending[1]}" if pending else "")
+    for a in found:
+        pending = a["traffic_billing_next"]
+        table.add_row(a["id"], a["name"], a["site"], a["traffic_billing"], f"{pending['mode']} from {pending['effective_day']}" if pending else "")
     out().print(table)
 
 
 @accounts_app.command("show")
-def accounts_show(account_id: str, db: DbOpt = None, as_of: AsOfOpt = None) -> None:
+def accounts_show(account_id: str, db: DbOpt = None, as_of: AsOfOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Show one account and its traffic billing type."""
-    ctx = open_ctx(db)
-    with Errors():
-        view = services.account_view(ctx, account_id, moment(as_of, "as-of"))
-    a = view.account
-    out().print(f"[bold]{a.id}[/bold]  {a.name}  site {a.site.value}  created {a.created_at:%Y-%m-%d}")
-    out().print(f"traffic billing: {view.traffic_billing.value}")
-    if view.traffic_billing_next:
-        mode, day = view.traffic_billing_next
-        out().print(f"switching to {mode.value} from {day}")
+    client = connect(server, token, db)
+    if client is not None:
+        a = answer(call(lambda: client.get_account(account_id, as_of)))
+    else:
+        ctx = open_ctx(db)
+        with Errors():
+            a = shaped(schemas.AccountDetailOut, present.account_json(services.account_view(ctx, account_id, moment(as_of, "as-of"))))
+    out().print(f"[bold]{a['id']}[/bold]  {a['name']}  site {a['site']}  created {a['created_at'][:10]}")
+    out().print(f"traffic billing: {a['traffic_billing']}")
+    if a["traffic_billing_next"]:
+        out().print(f"switching to {a['traffic_billing_next']['mode']} from {a['traffic_billing_next']['effective_day']}")
 
 
 @accounts_app.command("traffic-billing")

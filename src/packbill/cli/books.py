@@ -35,6 +35,25 @@ def _statement(account_id: str, month: str, db: str | None):
         return ctx, books.statement(ctx, account_id, books.parse_month(month))
 
 
+def _statement_file(account_id: str, month: str, format: str, lang: str, db: str | None, client) -> tuple[bytes, dict]:
+    """The statement as a file's bytes (pdf, csv or json) and as the API's JSON, either way."""
+    if client is not None:
+        found = answer(call(lambda: client.statement(account_id, month)))
+        if format == "json":
+            return json.dumps(found, ensure_ascii=False, indent=2).encode("utf-8"), found
+        return call(lambda: client.statement_file(account_id, month, format, lang)), found  # type: ignore[arg-type]
+    ctx, s = _statement(account_id, month, db)
+    found = shaped(schemas.StatementOut, statement_json(s))
+    if format == "pdf":
+        try:
+            return html_to_pdf(statement_html(s, ctx.catalog, lang, ctx.issuer), ctx.chromium), found
+        except PdfUnavailable as exc:
+            fail(str(exc))
+    if format == "csv":
+        return statement_csv(s, ctx.catalog, lang, ctx.issuer).encode("utf-8-sig"), found
+    return json.dumps(found, ensure_ascii=False, indent=2).encode("utf-8"), found
+
+
 @statements_app.command("show")
 def statements_show(
     account_id: str,
@@ -42,51 +61,52 @@ def statements_show(
     format: Annotated[str, typer.Option(help="The output: table, json or csv.")] = "table",
     lang: LangOpt = "zh",
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Show an account's statement of a month (the CSV in the language of --lang)."""
     if format not in ("table", "json", "csv"):
         fail("--format is table, json or csv")
     if lang not in ("zh", "en"):
         fail("--lang is zh or en")
-    ctx, s = _statement(account_id, month, db)
-    if format == "json":
-        sys.stdout.write(json.dumps(statement_json(s), ensure_ascii=False, indent=2) + "\n")
+    data, s = _statement_file(account_id, month, "json" if format == "table" else format, lang, db, connect(server, token, db))
+    if format != "table":
+        sys.stdout.write(data.decode("utf-8-sig") + ("\n" if format == "json" else ""))
         return
-    if format == "csv":
-        sys.stdout.write(statement_csv(s, ctx.catalog, lang, ctx.issuer))
-        return
+    money = present.money
     console = out()
-    console.print(f"[bold]{s.account_name}[/bold] ({s.account_id})  {s.month:%Y-%m}  [bold]{s.status}[/bold]"
-              + (f"  no. {s.number}" if s.number else ""))
+    console.print(f"[bold]{s['account_name']}[/bold] ({s['account_id']})  {s['month']}  [bold]{s['status']}[/bold]"
+                  + (f"  no. {s['number']}" if s["number"] else ""))
     grid = Table.grid(padding=(0, 2))
     grid.add_column()
     grid.add_column(justify="right")
-    for label, value in (("opening balance", s.opening_balance), ("top-ups", s.topups), ("adjustments", s.adjustments),
-                         ("package purchases (cash)", -s.purchases.cash), ("refunds (cash)", s.refunds.cash),
-                         ("pay-as-you-go (cash)", -s.payg_cash), ("closing balance", s.closing_balance),
-                         ("invoiceable", s.invoiceable)):
-        grid.add_row(label, present.money(value))
+    for label, value in (("opening balance", Decimal(s["opening_balance"])), ("top-ups", Decimal(s["topups"])),
+                         ("adjustments", Decimal(s["adjustments"])), ("package purchases (cash)", -Decimal(s["purchases"]["cash"])),
+                         ("refunds (cash)", Decimal(s["refunds"]["cash"])), ("pay-as-you-go (cash)", -Decimal(s["payg_cash"])),
+                         ("closing balance", Decimal(s["closing_balance"])), ("invoiceable", Decimal(s["invoiceable"]))):
+        grid.add_row(label, money(value))
     console.print(grid)
-    if s.payg:
+    if s["payg"]:
         table = Table(title="pay-as-you-go")
         for col in ("service", "quantity", "list", "amount", "voucher", "cash"):
             table.add_column(col, justify="left" if col == "service" else "right")
-        for r in s.payg:
-            table.add_row(r.service, present.quantity(r.service, r.quantity), *(present.money(x) for x in (r.list_amount, r.amount, r.voucher, r.cash)))
+        for r in s["payg"]:
+            table.add_row(r["service"], present.quantity(r["service"], r["quantity"]),
+                          *(money(Decimal(r[k])) for k in ("list_amount", "amount", "voucher", "cash")))
         console.print(table)
-    if s.usage:
+    if s["usage"]:
         table = Table(title="usage")
         for col in ("service", "from packages", "pay-as-you-go", "mainland", "other regions"):
             table.add_column(col, justify="left" if col == "service" else "right")
-        for u in s.usage:
-            table.add_row(u.service, *(present.quantity(u.service, q) for q in (u.drawn, u.payg_quantity, u.mainland, u.other)))
+        for u in s["usage"]:
+            table.add_row(u["service"], *(present.quantity(u["service"], u[k]) for k in ("drawn", "payg_quantity", "mainland", "other")))
         console.print(table)
-    if s.packages:
+    if s["packages"]:
         table = Table(title="packages")
         for col in ("package", "sku", "valid", "left at month end", "status"):
             table.add_column(col, justify="right" if col == "left at month end" else "left")
-        for p in s.packages:
-            table.add_row(p.id, p.sku, f"{p.first_day} to {p.last_day}", present.quantity(p.service, p.remaining), p.status)
+        for p in s["packages"]:
+            table.add_row(p["id"], p["sku"], f"{p['first_day']} to {p['last_day']}", present.quantity(p["service"], p["remaining"]), p["status"])
         console.print(table)
 
 
@@ -98,27 +118,20 @@ def statements_export(
     format: Annotated[str, typer.Option(help="The file format: pdf, csv or json.")] = "pdf",
     lang: LangOpt = "zh",
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Write an account's statement of a month to a file (PDF in Chinese or English, CSV, JSON)."""
     if format not in ("pdf", "csv", "json"):
         fail("--format is pdf, csv or json")
     if lang not in ("zh", "en"):
         fail("--lang is zh or en")
-    ctx, s = _statement(account_id, month, db)
-    if format == "pdf":
-        try:
-            data = html_to_pdf(statement_html(s, ctx.catalog, lang, ctx.issuer), ctx.chromium)
-        except PdfUnavailable as exc:
-            fail(str(exc))
-    elif format == "csv":
-        data = statement_csv(s, ctx.catalog, lang, ctx.issuer).encode("utf-8-sig")
-    else:
-        data = json.dumps(statement_json(s), ensure_ascii=False, indent=2).encode("utf-8")
+    data, s = _statement_file(account_id, month, format, lang, db, connect(server, token, db))
     try:
         out_file.write_bytes(data)
     except OSError as exc:
         fail(f"cannot write {out_file}: {exc.strerror}")
-    out().print(f"wrote {out_file} ({len(data):,} bytes, {s.status} statement of {s.month:%Y-%m})")
+    out().print(f"wrote {out_file} ({len(data):,} bytes, {s['status']} statement of {s['month']})")
 
 
 @invoices_app.command("add")

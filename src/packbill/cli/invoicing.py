@@ -1,9 +1,10 @@
 """``packbill invoices titles|title-add|title-remove|request|requests|issue|reject|export``: invoices
 as Chinese companies need them (R33). The group is ``invoices`` (``cli/books.py`` adds and lists
-the invoices themselves)."""
+the invoices themselves). Each works on the database or through a server (``cli/remote.py``)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated
 
@@ -11,21 +12,30 @@ import typer
 from rich.table import Table
 
 from .. import present
-from ..present.invoices import requests_csv, requests_xlsx
+from ..present.invoices import request_json, requests_csv, requests_xlsx, title_json
 from ..services import invoicing
 from .books import invoices_app
 from .common import DbOpt, Errors, fail, open_ctx, out, parse_amount
+from .remote import ServerOpt, TokenOpt, answer, call, connect
 
 GROUPS: dict = {}
 """Its commands join ``invoices`` (``cli/books.py``)."""
 
 
+def _money(text: str) -> str:
+    return present.money(Decimal(text))
+
+
 @invoices_app.command("titles")
-def titles(account_id: str, db: DbOpt = None) -> None:
+def titles(account_id: str, db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """List an account's invoice titles (抬头)."""
-    ctx = open_ctx(db)
-    with Errors():
-        found = invoicing.titles(ctx, account_id)
+    client = connect(server, token, db)
+    if client is not None:
+        found = answer(call(lambda: client.invoice_titles(account_id)))["titles"]
+    else:
+        ctx = open_ctx(db)
+        with Errors():
+            found = [title_json(t) for t in invoicing.titles(ctx, account_id)]
     if not found:
         out().print(f"{account_id} has no invoice title yet")
         return
@@ -33,9 +43,8 @@ def titles(account_id: str, db: DbOpt = None) -> None:
     for col in ("id", "type", "name", "tax id", "address", "telephone", "bank", "account"):
         table.add_column(col)
     for t in found:
-        x = t.title
-        table.add_row(t.id, "special VAT" if x.type.value == "special" else "normal", x.name, x.tax_id, x.address, x.phone, x.bank,
-                      x.bank_account)
+        table.add_row(t["id"], "special VAT" if t["type"] == "special" else "normal", t["name"], t["tax_id"], t["address"], t["phone"],
+                      t["bank"], t["bank_account"])
     out().print(table)
 
 
@@ -50,94 +59,133 @@ def title_add(
     bank: Annotated[str | None, typer.Option(help="The bank (special).")] = None,
     bank_account: Annotated[str | None, typer.Option(help="The bank account (special).")] = None,
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Add an invoice title; its code's check character is verified."""
-    ctx = open_ctx(db)
     fields = {"type": "special" if special else "normal", "name": name, "tax_id": tax_id, "address": address, "phone": phone,
               "bank": bank, "bank_account": bank_account}
-    with Errors(ctx, "invoice_title.create", account_id, **fields):
-        made = invoicing.add_title(ctx, account_id, fields)
-    out().print(f"{account_id}: invoice title {made.id} added ({made.title.name}, {made.title.tax_id})")
+    client = connect(server, token, db)
+    if client is not None:
+        extra = {k: v for k, v in fields.items() if k not in ("type", "name", "tax_id") and v is not None}
+        made = answer(call(lambda: client.add_invoice_title(account_id, fields["type"], name, tax_id, **extra)))  # type: ignore[arg-type]
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "invoice_title.create", account_id, **fields):
+            made = title_json(invoicing.add_title(ctx, account_id, fields))
+    out().print(f"{account_id}: invoice title {made['id']} added ({made['name']}, {made['tax_id']})")
 
 
 @invoices_app.command("title-remove")
-def title_remove(account_id: str, title_id: str, db: DbOpt = None) -> None:
+def title_remove(account_id: str, title_id: str, db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Remove an invoice title (the requests that name it keep it)."""
-    ctx = open_ctx(db)
-    with Errors(ctx, "invoice_title.delete", account_id, title_id=title_id):
-        invoicing.delete_title(ctx, account_id, title_id)
+    client = connect(server, token, db)
+    if client is not None:
+        call(lambda: client.remove_invoice_title(account_id, title_id))
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "invoice_title.delete", account_id, title_id=title_id):
+            invoicing.delete_title(ctx, account_id, title_id)
     out().print(f"{account_id}: invoice title {title_id} removed")
 
 
 @invoices_app.command("request")
-def request(account_id: str, title_id: str, amount: Annotated[str, typer.Argument(help="CNY including tax.")], db: DbOpt = None) -> None:
+def request(account_id: str, title_id: str, amount: Annotated[str, typer.Argument(help="CNY including tax.")], db: DbOpt = None,
+            server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Request an invoice of AMOUNT (tax included) on a title, up to what is invoiceable now."""
-    ctx = open_ctx(db)
     value = parse_amount(amount, "amount")
-    with Errors(ctx, "invoice.request", account_id, title_id=title_id, amount=str(value)):
-        made = invoicing.request(ctx, account_id, title_id, value)
-    s = made.split
-    out().print(f"invoice request {made.id}: {present.money(s.amount)} CNY ({present.money(s.net)} net + {present.money(s.tax)} tax "
-                f"at {(made.rate * 100).normalize():f} %), pending")
+    client = connect(server, token, db)
+    if client is not None:
+        made = answer(call(lambda: client.request_invoice(account_id, title_id, value)))
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "invoice.request", account_id, title_id=title_id, amount=str(value)):
+            made = request_json(invoicing.request(ctx, account_id, title_id, value))
+    out().print(f"invoice request {made['id']}: {_money(made['amount'])} CNY ({_money(made['net'])} net + {_money(made['tax'])} tax "
+                f"at {(Decimal(made['rate']) * 100).normalize():f} %), pending")
 
 
 @invoices_app.command("requests")
 def requests(account_id: Annotated[str | None, typer.Argument(help="One account's (default: every account's).")] = None,
-             status: Annotated[str | None, typer.Option(help="Only the requests pending, issued or rejected.")] = None, db: DbOpt = None) -> None:
+             status: Annotated[str | None, typer.Option(help="Only the requests pending, issued or rejected.")] = None, db: DbOpt = None,
+             server: ServerOpt = None, token: TokenOpt = None) -> None:
     """List invoice requests, red-letter ones included."""
-    ctx = open_ctx(db)
-    with Errors():
-        found = invoicing.requests(ctx, account_id, status)
+    client = connect(server, token, db)
+    if client is not None:
+        found = answer(call(lambda: client.account_invoice_requests(account_id, status) if account_id
+                            else client.invoice_requests(status)))["requests"]
+    else:
+        ctx = open_ctx(db)
+        with Errors():
+            found = [request_json(r) for r in invoicing.requests(ctx, account_id, status)]
     table = Table(title="invoice requests (amounts in CNY, tax included)")
     for col in ("request", "account", "kind", "amount", "net", "tax", "status", "number / reason", "reverses"):
         table.add_column(col, justify="right" if col in ("amount", "net", "tax") else "left")
     for r in found:
-        table.add_row(r.id, r.account_id, "red-letter" if r.kind == "red" else "invoice", present.money(r.split.amount),
-                      present.money(r.split.net), present.money(r.split.tax), r.status.value, r.number or r.reason or "",
-                      ", ".join(r.reverses))
+        table.add_row(r["id"], r["account_id"], "red-letter" if r["kind"] == "red" else "invoice", _money(r["amount"]), _money(r["net"]),
+                      _money(r["tax"]), r["status"], r["number"] or r["reason"] or "", ", ".join(r["reverses"]))
     out().print(table)
 
 
-def _decide(request_id: str, action: str, db: str | None, change, **parameters):
+def _decide(request_id: str, action: str, db: str | None, change, **parameters) -> dict:
     """Issue or reject a request, recorded against its account (R24)."""
     ctx = open_ctx(db)
     with Errors():
         account_id = invoicing.request_by_id(ctx, request_id).account_id
     with Errors(ctx, action, account_id, target=request_id, **parameters):
-        return change(ctx)
+        return request_json(change(ctx))
 
 
 @invoices_app.command("issue")
-def issue(request_id: str, number: Annotated[str, typer.Argument(help="The all-electronic invoice's 20 digits.")], db: DbOpt = None) -> None:
+def issue(request_id: str, number: Annotated[str, typer.Argument(help="The all-electronic invoice's 20 digits.")], db: DbOpt = None,
+          server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Record the invoice issued for a pending request."""
-    done = _decide(request_id, "invoice.issue", db, lambda ctx: invoicing.issue(ctx, request_id, number), number=number)
-    out().print(f"invoice request {done.id}: issued as {done.number} ({present.money(done.split.amount)} CNY)")
+    client = connect(server, token, db)
+    if client is not None:
+        done = answer(call(lambda: client.issue_invoice(request_id, number)))
+    else:
+        done = _decide(request_id, "invoice.issue", db, lambda ctx: invoicing.issue(ctx, request_id, number), number=number)
+    out().print(f"invoice request {done['id']}: issued as {done['number']} ({_money(done['amount'])} CNY)")
 
 
 @invoices_app.command("reject")
-def reject(request_id: str, reason: Annotated[str, typer.Argument(help="Why, for the customer.")], db: DbOpt = None) -> None:
+def reject(request_id: str, reason: Annotated[str, typer.Argument(help="Why, for the customer.")], db: DbOpt = None,
+           server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Reject a pending invoice request, saying why."""
-    done = _decide(request_id, "invoice.reject", db, lambda ctx: invoicing.reject(ctx, request_id, reason), reason=reason)
-    out().print(f"invoice request {done.id}: rejected")
+    client = connect(server, token, db)
+    if client is not None:
+        done = answer(call(lambda: client.reject_invoice(request_id, reason)))
+    else:
+        done = _decide(request_id, "invoice.reject", db, lambda ctx: invoicing.reject(ctx, request_id, reason), reason=reason)
+    out().print(f"invoice request {done['id']}: rejected")
 
 
 @invoices_app.command("export")
 def export(out_file: Annotated[Path, typer.Argument(help="The file to write: .xlsx or .csv.")],
            status: Annotated[str, typer.Option(help="Which requests: pending, issued or rejected.")] = "pending",
-           lang: Annotated[str, typer.Option(help="The headers' language: zh or en.")] = "zh", db: DbOpt = None) -> None:
+           lang: Annotated[str, typer.Option(help="The headers' language: zh or en.")] = "zh", db: DbOpt = None,
+           server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Write invoice requests (pending by default) as one row per invoice line, for batch issuing."""
-    if out_file.suffix.lower() not in (".xlsx", ".csv"):
+    suffix = out_file.suffix.lower()
+    if suffix not in (".xlsx", ".csv"):
         fail("the file's name ends in .xlsx or .csv")
     if lang not in ("zh", "en"):
         fail("--lang is zh or en")
-    ctx = open_ctx(db)
-    with Errors():
-        found = invoicing.requests(ctx, None, status)
-    titles_by_id = invoicing.titles_of(ctx, found)
-    data = requests_xlsx(found, titles_by_id, lang) if out_file.suffix.lower() == ".xlsx" else \
-        requests_csv(found, titles_by_id, lang).encode("utf-8-sig")
+    client = connect(server, token, db)
+    if client is not None:
+        count = len(answer(call(lambda: client.invoice_requests(status)))["requests"])
+        data = call(lambda: client.invoice_requests_file(status, suffix[1:], lang))  # type: ignore[arg-type]
+        if suffix == ".csv" and not data.startswith(b"\xef\xbb\xbf"):
+            data = b"\xef\xbb\xbf" + data
+    else:
+        ctx = open_ctx(db)
+        with Errors():
+            found = invoicing.requests(ctx, None, status)
+        titles_by_id = invoicing.titles_of(ctx, found)
+        count = len(found)
+        data = requests_xlsx(found, titles_by_id, lang) if suffix == ".xlsx" else requests_csv(found, titles_by_id, lang).encode("utf-8-sig")
     try:
         out_file.write_bytes(data)
     except OSError as exc:
         fail(f"cannot write {out_file}: {exc.strerror}")
-    out().print(f"wrote {out_file}: {len(found)} {status} request(s)")
+    out().print(f"wrote {out_file}: {count} {status} request(s)")

@@ -30,14 +30,21 @@ def keys_create(
     name: Annotated[str, typer.Argument(help="Who holds the key, e.g. billing-alice.")],
     role: Annotated[str, typer.Option(help="The role: admin, finance, support or metering.")],
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Create a named key and print its token (shown only this once; only a hash is kept)."""
-    ctx = open_ctx(db)
-    with Errors(ctx, "key.create", name=name, role=role) as found:
-        key, token = operators.create_key(ctx, name, role, operators.Principal.os_user())
-        found["target"] = key.id
-    out().print(f"key [bold]{key.id}[/bold] ({key.name}, role {key.role.value})")
-    out().print(f"token [bold]{token}[/bold]  (keep it: it is not stored and cannot be shown again)")
+    client = connect(server, token, db)
+    if client is not None:
+        made = answer(call(lambda: client.create_key(name, role)))  # type: ignore[arg-type]
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "key.create", name=name, role=role) as found:
+            key, secret = operators.create_key(ctx, name, role, operators.Principal.os_user())
+            found["target"] = key.id
+        made = {**key_json(key), "token": secret}
+    out().print(f"key [bold]{made['id']}[/bold] ({made['name']}, role {made['role']})")
+    out().print(f"token [bold]{made['token']}[/bold]  (keep it: it is not stored and cannot be shown again)")
 
 
 @keys_app.command("list")
@@ -63,12 +70,16 @@ def _beijing(text: str | None, seconds: bool = False) -> str:
 
 
 @keys_app.command("revoke")
-def keys_revoke(key_id: str, db: DbOpt = None) -> None:
+def keys_revoke(key_id: str, db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Revoke a key: it stops working with its next request."""
-    ctx = open_ctx(db)
-    with Errors(ctx, "key.revoke", target=key_id):
-        key = operators.revoke_key(ctx, key_id)
-    out().print(f"key {key.id} ({key.name}) revoked at {present.beijing(key.revoked_at, seconds=True)} (Beijing time)")
+    client = connect(server, token, db)
+    if client is not None:
+        key = answer(call(lambda: client.revoke_key(key_id)))
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "key.revoke", target=key_id):
+            key = key_json(operators.revoke_key(ctx, key_id))
+    out().print(f"key {key['id']} ({key['name']}) revoked at {_beijing(key['revoked_at'], seconds=True)} (Beijing time)")
 
 
 @app.command()

@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .. import services
+from ..client import ApiError
 from ..present import spreadsheet
 from .common import Count, DbOpt, Errors, err, fail, open_ctx, out, parse_day
+from .remote import ServerOpt, TokenOpt, connect
 
 usage_app = typer.Typer(help="Usage: bulk import from CSV or JSON Lines; export, archive and restore raw events.", no_args_is_help=True)
 GROUPS = {"usage": usage_app}
 
 
 @usage_app.command("import")
-def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)], db: DbOpt = None) -> None:
+def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)], db: DbOpt = None,
+                 server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Import usage events from FILE (.csv with a header, UTF-8 with or without a BOM, or .jsonl).
 
     Columns / keys: account_id, event_id, service, quantity, region, timestamp. The whole file
@@ -29,6 +35,11 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
     """
     if not file.is_file():  # a pipe or a device: the file is read twice (checked, then stored)
         fail(f"{file} is not a regular file: save the events to a file first, then import that file")
+    client = connect(server, token, db)
+    if client is not None:
+        rows, accepted, duplicates = _import_through(client, file)
+        out().print(f"{rows} rows: {accepted} events imported, {duplicates} duplicates counted once")
+        return
     ctx = open_ctx(db)
     size = file.stat().st_size
     with Progress(TextColumn("{task.description}"), BarColumn(), Count(),
@@ -53,6 +64,69 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
         done = "nothing was imported" if not result.accepted else f"{result.accepted} events were imported before it"
         fail(f"{len(result.bad)} bad row(s){' (first 100 shown)' if len(result.bad) >= 100 else ''}; {done}")
     out().print(f"{result.rows} rows: {result.accepted} events imported, {result.duplicates} duplicates counted once")
+
+
+BATCH = 10_000
+"""Events per request through a server (the API takes at most this many at once)."""
+
+
+def _records(file: Path) -> Iterator[tuple[int, dict]]:
+    """(line, record) of a CSV file with a header or a JSON Lines file, as the import reads them."""
+    try:
+        with file.open(encoding="utf-8-sig", newline="") as f:
+            if file.suffix.lower() == ".jsonl":
+                for line, text in enumerate(f, 1):
+                    if text.strip():
+                        try:
+                            record = json.loads(text)
+                        except ValueError:
+                            fail(f"{file}:{line}: not a JSON object; nothing more was sent")
+                        yield line, record if isinstance(record, dict) else {}
+                return
+            reader = csv.DictReader(f)
+            for record in reader:
+                quantity = record.get("quantity")
+                if isinstance(quantity, str) and quantity.strip().isdigit():
+                    record["quantity"] = int(quantity)
+                yield reader.line_num, record
+    except UnicodeDecodeError as exc:
+        fail(f"{file} is not UTF-8 text ({exc.reason}); nothing more was sent")
+
+
+def _import_through(client, file: Path) -> tuple[int, int, int]:
+    """Send a file's events through a server, each account's in batches of ``BATCH``; a batch with a
+    bad event is refused whole: its rows are reported with their lines, and nothing more is sent."""
+    rows = accepted = duplicates = 0
+    waiting: dict[str, list[tuple[int, dict]]] = {}
+
+    def send(account_id: str) -> None:
+        nonlocal accepted, duplicates
+        batch = waiting.pop(account_id, [])
+        if not batch:
+            return
+        events = [{k: v for k, v in record.items() if k != "account_id"} for _, record in batch]
+        sent = "nothing was imported" if not accepted else f"{accepted} events were imported before it"
+        try:
+            done = client.send_usage(account_id, events)
+        except httpx.HTTPError as exc:
+            fail(f"the server did not answer: {exc}; {sent}")
+        except ApiError as exc:
+            for bad in (exc.details or []) if isinstance(exc.details, list) else []:
+                err().print(f"{file}:{batch[bad['index']][0]}: {bad['reason']}", soft_wrap=True, markup=False, highlight=False)
+            fail(f"{exc.message} ({exc.code}); {sent}")
+        accepted, duplicates = accepted + done.accepted, duplicates + done.duplicates
+
+    for line, record in _records(file):
+        rows += 1
+        account_id = str(record.get("account_id") or "")
+        if not account_id:
+            fail(f"{file}:{line}: account_id is missing; {accepted} events were imported before it")
+        waiting.setdefault(account_id, []).append((line, record))
+        if len(waiting[account_id]) >= BATCH:
+            send(account_id)
+    for account_id in list(waiting):
+        send(account_id)
+    return rows, accepted, duplicates
 
 
 @usage_app.command("archive")

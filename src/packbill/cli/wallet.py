@@ -11,6 +11,7 @@ from rich.table import Table
 
 from .. import present, services
 from ..client import schemas
+from ..domain.days import shanghai_day
 from .common import AsOfOpt, DbOpt, Errors, moment, open_ctx, out, parse_amount, parse_day, run_key
 from .remote import ServerOpt, TokenOpt, answer, call, connect, shaped
 
@@ -67,14 +68,27 @@ def wallet_topup(
     reference: Annotated[str, typer.Option(help="The payment's own reference (a retry with it adds nothing).")],
     at: Annotated[str | None, typer.Option(help="When the payment arrived (backfills).")] = None,
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Record a top-up (idempotent by its reference)."""
-    ctx = open_ctx(db)
-    with Errors(ctx, "topup.create", account_id, amount=amount, reference=reference, at=at):
-        result = services.topup(ctx, account_id, parse_amount(amount, "amount"), reference, moment(at, "at"),
-                                run_key(account_id, "topup", amount, reference))
-    word = "topped up" if result.created else "already recorded"
-    out().print(f"{word} {present.money(result.amount)} CNY ({result.reference}); balance {present.money(result.balance)} CNY")
+    value = parse_amount(amount, "amount")
+    client = connect(server, token, db)
+    if client is not None:
+        made = call(lambda: client.topup(account_id, value, reference, at))
+        created, result = client.last_status == 201, answer(made)
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "topup.create", account_id, amount=amount, reference=reference, at=at):
+            done = services.topup(ctx, account_id, value, reference, moment(at, "at"), run_key(account_id, "topup", amount, reference))
+        created, result = done.created, {"amount": present.money_json(done.amount), "reference": done.reference,
+                                         "balance": present.money_json(done.balance)}
+    word = "topped up" if created else "already recorded"
+    out().print(f"{word} {_money(result['amount'])} CNY ({result['reference']}); balance {_money(result['balance'])} CNY")
+
+
+def _money(text: str) -> str:
+    return present.money(Decimal(text))
 
 
 @wallet_app.command("adjust")
@@ -83,12 +97,20 @@ def wallet_adjust(
     amount: Annotated[str, typer.Argument(help="The amount in CNY; a negative amount takes money away.")],
     reason: Annotated[str, typer.Option(help="Why the balance changes.")],
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Correct a balance (positive or negative), with a reason."""
-    ctx = open_ctx(db)
-    with Errors(ctx, "adjustment.create", account_id, amount=amount, reason=reason):
-        result = services.adjust(ctx, account_id, parse_amount(amount, "amount"), reason, idem=run_key(account_id, "adjust", amount, reason))
-    out().print(f"adjusted by {present.money(result.amount)} CNY; balance {present.money(result.balance)} CNY")
+    value = parse_amount(amount, "amount")
+    client = connect(server, token, db)
+    if client is not None:
+        result = answer(call(lambda: client.adjust(account_id, value, reason)))
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "adjustment.create", account_id, amount=amount, reason=reason):
+            done = services.adjust(ctx, account_id, value, reason, idem=run_key(account_id, "adjust", amount, reason))
+        result = {"amount": present.money_json(done.amount), "balance": present.money_json(done.balance)}
+    out().print(f"adjusted by {_money(result['amount'])} CNY; balance {_money(result['balance'])} CNY")
 
 
 @vouchers_app.command("grant")
@@ -98,26 +120,38 @@ def vouchers_grant(
     expires_on: Annotated[str, typer.Option(help="The last day it pays on, YYYY-MM-DD.")],
     service: Annotated[list[str] | None, typer.Option(help="A service it may pay for (repeat; default all).")] = None,
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Grant a voucher: it pays before cash, never arrears, and expires."""
-    ctx = open_ctx(db)
-    with Errors(ctx, "voucher.grant", account_id, amount=amount, expires_on=expires_on, services=service):
-        v = services.grant_voucher(ctx, account_id, parse_amount(amount, "amount"), parse_day(expires_on, "expires-on"), service or None,
-                                   idem=run_key(account_id, "voucher", amount, expires_on, service))
-    out().print(f"granted {v.id}: {present.money(v.amount)} CNY until {v.expires_on}"
-              + (f" for {', '.join(sorted(v.services))}" if v.services else ""))
+    value, last = parse_amount(amount, "amount"), parse_day(expires_on, "expires-on")
+    client = connect(server, token, db)
+    if client is not None:
+        v = answer(call(lambda: client.grant_voucher(account_id, value, last, service or None)))
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "voucher.grant", account_id, amount=amount, expires_on=expires_on, services=service):
+            made = services.grant_voucher(ctx, account_id, value, last, service or None,
+                                          idem=run_key(account_id, "voucher", amount, expires_on, service))
+        v = present.voucher_json(made, shanghai_day(ctx.now()))
+    out().print(f"granted {v['id']}: {_money(v['amount'])} CNY until {v['expires_on']}"
+                + (f" for {', '.join(sorted(v['services']))}" if v["services"] else ""))
 
 
 @vouchers_app.command("list")
-def vouchers_list(account_id: str, db: DbOpt = None) -> None:
+def vouchers_list(account_id: str, db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """List an account's vouchers."""
-    ctx = open_ctx(db)
-    with Errors():
-        view = services.wallet(ctx, account_id)
-    if not view.vouchers:
+    client = connect(server, token, db)
+    if client is not None:
+        found = answer(call(lambda: client.wallet(account_id)))["vouchers"]
+    else:
+        ctx = open_ctx(db)
+        with Errors():
+            found = shaped(schemas.WalletOut, present.wallet_json(services.wallet(ctx, account_id)))["vouchers"]
+    if not found:
         out().print("no vouchers")
-    for v in view.vouchers:
-        out().print(f"{v.id}  {present.money(v.remaining)} of {present.money(v.amount)} CNY  until {v.expires_on}  {v.status(view.day)}")
+    for v in found:
+        out().print(f"{v['id']}  {_money(v['remaining'])} of {_money(v['amount'])} CNY  until {v['expires_on']}  {v['status']}")
 
 
 @discount_app.command("set")
@@ -126,31 +160,47 @@ def discount_set(
     rate: Annotated[str, typer.Argument(help="The rate, above 0 and at most 1, e.g. 0.85 for 15 % off.")],
     effective_day: Annotated[str, typer.Option("--from", help="First day it applies to, YYYY-MM-DD.")],
     db: DbOpt = None,
+    server: ServerOpt = None,
+    token: TokenOpt = None,
 ) -> None:
     """Set an account's discount rate from a day on (earlier days keep theirs)."""
-    ctx = open_ctx(db)
-    with Errors(ctx, "discount.set", account_id, rate=rate, effective_day=effective_day):
-        services.set_discount(ctx, account_id, parse_amount(rate, "rate"), parse_day(effective_day, "from"))
+    value, first = parse_amount(rate, "rate"), parse_day(effective_day, "from")
+    client = connect(server, token, db)
+    if client is not None:
+        call(lambda: client.set_discount(account_id, value, first))
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "discount.set", account_id, rate=rate, effective_day=effective_day):
+            services.set_discount(ctx, account_id, value, first)
     out().print(f"{account_id}: rate {rate} from {effective_day}")
 
 
 @credit_app.command("set")
-def credit_limit_set(account_id: str, amount: Annotated[str, typer.Argument(help="The threshold in CNY, at least 0.")], db: DbOpt = None) -> None:
+def credit_limit_set(account_id: str, amount: Annotated[str, typer.Argument(help="The threshold in CNY, at least 0.")], db: DbOpt = None,
+                     server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Set how far below zero purchases may take an account's cash."""
-    ctx = open_ctx(db)
-    with Errors(ctx, "credit_limit.set", account_id, amount=amount):
-        purse = services.set_credit_limit(ctx, account_id, parse_amount(amount, "amount"))
-    out().print(f"{account_id}: credit limit {present.money(purse.credit_limit)} CNY")
+    value = parse_amount(amount, "amount")
+    client = connect(server, token, db)
+    if client is not None:
+        limit = call(lambda: client.set_credit_limit(account_id, value))["credit_limit"]
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "credit_limit.set", account_id, amount=amount):
+            limit = present.money_json(services.set_credit_limit(ctx, account_id, value).credit_limit)
+    out().print(f"{account_id}: credit limit {_money(limit)} CNY")
 
 
 @alert_app.command("set")
 def balance_alert_set(account_id: str,
                       threshold: Annotated[str, typer.Argument(help="The threshold in CNY, or 'off' to switch the alert off.")],
-                      db: DbOpt = None) -> None:
+                      db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Remind the customer when a charge leaves the balance below THRESHOLD."""
-    ctx = open_ctx(db)
     value = None if threshold.strip().lower() == "off" else parse_amount(threshold, "threshold")
-    with Errors(ctx, "balance_alert.set", account_id, threshold=threshold):
-        services.set_balance_alert(ctx, account_id, value)
+    client = connect(server, token, db)
+    if client is not None:
+        call(lambda: client.set_balance_alert(account_id, value))
+    else:
+        ctx = open_ctx(db)
+        with Errors(ctx, "balance_alert.set", account_id, threshold=threshold):
+            services.set_balance_alert(ctx, account_id, value)
     out().print(f"{account_id}: low-balance alert {'off' if value is None else 'below ' + present.money(value) + ' CNY'}")
-

@@ -62,11 +62,14 @@ class Client(Operations):
         self.retries = retries
         self.sleep = time.sleep
         """How the client waits between attempts (a test puts its own here)."""
+        self.last_status: int | None = None
+        """The status of the last answer (201 a top-up recorded, 200 the same reference again)."""
         self.headers = _headers(token)
         self.http = http or httpx.Client(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
 
     def _run(self, call: Call, model: type[T] | None = None) -> Any:
-        return _read(send(self.http, call, self.retries, self.headers, self.sleep), model)
+        self.last_status, body = send(self.http, call, self.retries, self.headers, self.sleep)
+        return _read(body, model)
 
     def iter_audit(self, limit: int = 200, **filters: str | None) -> Iterator[schemas.AuditRecordOut]:
         """Every record matching ``filters``, newest first, page after page."""
@@ -113,12 +116,14 @@ class AsyncClient(Operations):
     def __init__(self, base_url: str = "", token: str | None = None, *, timeout: float = 60.0, retries: int = DEFAULT_RETRIES,
                  transport: httpx.AsyncBaseTransport | None = None, http: httpx.AsyncClient | None = None) -> None:
         self.retries = retries
+        self.last_status: int | None = None
         self.headers = _headers(token)
         self.http = http or httpx.AsyncClient(base_url=base_url.rstrip("/"), timeout=timeout, transport=transport)
 
     def _run(self, call: Call, model: type[T] | None = None) -> Any:
         async def run() -> Any:
-            return _read(await send_async(self.http, call, self.retries, self.headers), model)
+            self.last_status, body = await send_async(self.http, call, self.retries, self.headers)
+            return _read(body, model)
 
         return run()
 

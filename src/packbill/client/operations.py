@@ -236,8 +236,10 @@ class Operations:
     def invoice_requests(self, status: str | None = None) -> s.InvoiceRequestsOut:
         return self._run(Call("GET", "/v1/invoice-requests", {"status": status}), s.InvoiceRequestsOut)
 
-    def invoice_requests_xlsx(self, status: str | None = "pending") -> bytes:
-        return self._run(Call("GET", "/v1/invoice-requests", {"status": status, "format": "xlsx"}, raw=True))
+    def invoice_requests_file(self, status: str | None = "pending", format: Literal["xlsx", "csv"] = "xlsx",
+                              lang: Literal["zh", "en"] = "zh") -> bytes:
+        """The requests as one row per invoice line, for batch issuing: an XLSX workbook or a CSV."""
+        return self._run(Call("GET", "/v1/invoice-requests", {"status": status, "format": format, "lang": lang}, raw=True))
 
     def issue_invoice(self, request_id: str, number: str) -> s.InvoiceRequestOut:
         return self._run(Call("POST", f"/v1/invoice-requests/{request_id}/issue", body={"number": number}), s.InvoiceRequestOut)

@@ -122,8 +122,8 @@ def answer(call: Call, response: httpx.Response) -> Any:
     return response.json() if response.content else None
 
 
-def send(http: httpx.Client, call: Call, retries: int, headers: dict[str, str], sleep=time.sleep) -> Any:
-    """``call`` on a synchronous connection, with its retries."""
+def send(http: httpx.Client, call: Call, retries: int, headers: dict[str, str], sleep=time.sleep) -> tuple[int, Any]:
+    """``call`` on a synchronous connection, with its retries: (the answer's status, its body)."""
     key = new_key() if call.money else None
     for attempt in range(retries + 1):
         last = attempt == retries or not call.may_repeat()
@@ -137,12 +137,12 @@ def send(http: httpx.Client, call: Call, retries: int, headers: dict[str, str], 
         if response.status_code in RETRY_STATUSES and not last:
             sleep(wait_for(response, attempt))
             continue
-        return answer(call, response)
+        return response.status_code, answer(call, response)
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-async def send_async(http: httpx.AsyncClient, call: Call, retries: int, headers: dict[str, str], sleep=None) -> Any:
-    """``call`` on an asynchronous connection, with its retries."""
+async def send_async(http: httpx.AsyncClient, call: Call, retries: int, headers: dict[str, str], sleep=None) -> tuple[int, Any]:
+    """``call`` on an asynchronous connection, with its retries: (the answer's status, its body)."""
     import asyncio
 
     pause = sleep or asyncio.sleep
@@ -159,5 +159,5 @@ async def send_async(http: httpx.AsyncClient, call: Call, retries: int, headers:
         if response.status_code in RETRY_STATUSES and not last:
             await pause(wait_for(response, attempt))
             continue
-        return answer(call, response)
+        return response.status_code, answer(call, response)
     raise AssertionError("unreachable")  # pragma: no cover

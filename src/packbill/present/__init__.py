@@ -217,6 +217,7 @@ def account_json(view) -> dict[str, Any]:
         "payment": a.terms.value,
         "traffic_billing": view.traffic_billing.value,
         "traffic_billing_next": {"mode": pending[0].value, "effective_day": pending[1].isoformat()} if pending else None,
+        "created_at": a.created_at.astimezone(SHANGHAI).isoformat(),
     }
 
 

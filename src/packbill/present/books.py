@@ -44,7 +44,7 @@ def statement_json(s: Statement) -> dict[str, Any]:
         "refund_rows": [{"day": r.day.isoformat(), "package_id": r.package_id, "sku": r.sku, "voucher": money_json(r.voucher),
                          "cash": money_json(r.cash)} for r in s.refund_rows],
         "vouchers": {"granted": money_json(s.vouchers.granted), "used": money_json(s.vouchers_used), "expired": money_json(s.vouchers.expired)},
-        "invoiced": money_json(s.invoiced), "red_letter": money_json(s.red_letter),
+        "invoiced": money_json(s.invoiced), "red_letter": money_json(s.red_letter), "payg_cash": money_json(s.payg_cash),
     }
 
 

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from openpyxl import Workbook
 
+from ..domain.days import SHANGHAI
 from ..domain.invoice import ITEM_NAME
+from . import money_json
 from .spreadsheet import cell, writer
 from .words import words
 
@@ -58,3 +60,19 @@ def requests_csv(requests: Iterable, titles: Mapping[str, object], lang: str = "
     w.writerow(HEAD[c][lang] for c in COLUMNS)
     w.writerows([[cell(str(v)) for v in row] for row in _rows(requests, titles, lang)])
     return stream.getvalue()
+
+
+def title_json(t) -> dict:
+    """An invoice title (``services.invoicing.TitleRow``) as the API writes it."""
+    x = t.title
+    return {"id": t.id, "type": x.type.value, "name": x.name, "tax_id": x.tax_id, "address": x.address, "phone": x.phone,
+            "bank": x.bank, "bank_account": x.bank_account}
+
+
+def request_json(r) -> dict:
+    """An invoice request (``services.invoicing.RequestRow``) as the API writes it."""
+    return {"id": r.id, "account_id": r.account_id, "kind": r.kind, "title_id": r.title_id, "amount": money_json(r.split.amount),
+            "net": money_json(r.split.net), "tax": money_json(r.split.tax), "rate": str(r.rate), "status": r.status.value,
+            "number": r.number, "reason": r.reason, "reverses": list(r.reverses),
+            "requested_at": r.requested_at.astimezone(SHANGHAI).isoformat(),
+            "decided_at": r.decided_at.astimezone(SHANGHAI).isoformat() if r.decided_at else None}

@@ -6,9 +6,7 @@ from typing import Literal
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from ... import present
-from ...domain.days import SHANGHAI
-from ...present.invoices import requests_csv, requests_xlsx
+from ...present.invoices import request_json, requests_csv, requests_xlsx, title_json
 from ...services import invoicing
 from .. import schemas
 from ..deps import Deps
@@ -16,20 +14,6 @@ from ..idempotent import key_of, respond
 from .money import money
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def title_json(t: invoicing.TitleRow) -> dict:
-    x = t.title
-    return {"id": t.id, "type": x.type.value, "name": x.name, "tax_id": x.tax_id, "address": x.address, "phone": x.phone,
-            "bank": x.bank, "bank_account": x.bank_account}
-
-
-def request_json(r: invoicing.RequestRow) -> dict:
-    return {"id": r.id, "account_id": r.account_id, "kind": r.kind, "title_id": r.title_id, "amount": present.money_json(r.split.amount),
-            "net": present.money_json(r.split.net), "tax": present.money_json(r.split.tax), "rate": str(r.rate), "status": r.status.value,
-            "number": r.number, "reason": r.reason, "reverses": list(r.reverses),
-            "requested_at": r.requested_at.astimezone(SHANGHAI).isoformat(),
-            "decided_at": r.decided_at.astimezone(SHANGHAI).isoformat() if r.decided_at else None}
 
 
 def router(deps: Deps) -> APIRouter:

@@ -8,23 +8,11 @@ from fastapi import APIRouter, Path, Query
 from ...domain.notify import category_of
 from ...present import moment_json
 from ...present.notify import sentence
+from ...present.operators import delivery_json, webhook_json
 from ...services import inbox, webhooks
 from .. import schemas
 from ..deps import Deps
 from ..errors import ApiError
-
-
-def webhook_json(e) -> dict:
-    return {"id": e.id, "url": e.url, "events": list(e.events) if e.events is not None else None, "account_id": e.account_id,
-            "created_at": moment_json(e.created_at), "status": webhooks.endpoint_status(e),
-            "failing_since": moment_json(e.failing_since)}
-
-
-def delivery_json(d) -> dict:
-    return {"id": d.id, "event_id": d.event.id, "type": d.event.type, "status": d.status, "attempts": d.attempts,
-            "next_at": moment_json(d.next_at), "last_at": moment_json(d.last_at), "last_code": d.last_code, "last_error": d.last_error,
-            "log": [{"at": moment_json(a.at), "code": a.code, "error": a.error, "ms": a.ms} for a in d.log]}
-
 
 Before = Annotated[int | None, Query(ge=1, le=2**62)]
 
@@ -36,15 +24,16 @@ def router(deps: Deps) -> APIRouter:
     @r.post("/v1/webhooks", status_code=201, response_model=schemas.WebhookCreatedOut, **deps.action("webhook.create"))
     def create(body: schemas.WebhookIn, principal: deps.Caller):
         e = webhooks.create_endpoint(ctx, principal, body.url, body.events, body.account_id)
-        return {**webhook_json(e), "secret": e.secret}
+        return {**webhook_json(e, webhooks.endpoint_status(e)), "secret": e.secret}
 
     @r.get("/v1/webhooks", response_model=schemas.WebhooksOut, **deps.action("read"))
     def list_(principal: deps.Caller):
-        return {"webhooks": [webhook_json(e) for e in webhooks.endpoints(ctx, principal)]}
+        return {"webhooks": [webhook_json(e, webhooks.endpoint_status(e)) for e in webhooks.endpoints(ctx, principal)]}
 
     @r.delete("/v1/webhooks/{webhook_id}", response_model=schemas.WebhookOut, **deps.action("webhook.delete"))
     def delete(webhook_id: str, principal: deps.Caller):
-        return webhook_json(webhooks.delete_endpoint(ctx, principal, webhook_id))
+        gone = webhooks.delete_endpoint(ctx, principal, webhook_id)
+        return webhook_json(gone, webhooks.endpoint_status(gone))
 
     @r.get("/v1/webhooks/{webhook_id}/deliveries", response_model=schemas.DeliveriesOut, **deps.action("read"))
     def deliveries(webhook_id: str, principal: deps.Caller, before: Before = None,

@@ -28,6 +28,7 @@ class AccountOut(BaseModel):
     site: str
     payment: str = Field(description="balance (prepaid) or invoice (monthly billing)")
     traffic_billing: str
+    created_at: str = Field(description="when the account was created (ISO 8601, Beijing time)")
 
 
 class AccountCreatedOut(AccountOut):

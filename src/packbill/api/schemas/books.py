@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_serializer
 
 from .base import In
 from .formats import Line, PositiveMoney
@@ -20,6 +20,38 @@ class AmountsOut(BaseModel):
 class StatementPaygOut(AmountsOut):
     service: str
     quantity: int = Field(description="billed pay-as-you-go quantity: calls, bytes, or for bandwidth.* whole bit/s")
+    peak: str | None = Field(default=None, description="bandwidth.*: the month's highest billed daily peak, Mbps")
+    days: int | None = Field(default=None, description="bandwidth.*: the days billed")
+
+    @model_serializer(mode="wrap")
+    def _only_bandwidth_has_a_peak(self, handler):
+        """``peak`` and ``days`` are written for daily peak bandwidth only, as the contract says."""
+        out = handler(self)
+        if self.peak is None and self.days is None:
+            out.pop("peak", None)
+            out.pop("days", None)
+        return out
+
+
+class StatementOrderOut(AmountsOut):
+    day: str
+    sku: str
+    count: int
+    discount: str
+
+
+class StatementRefundOut(BaseModel):
+    day: str
+    package_id: str
+    sku: str
+    voucher: str
+    cash: str
+
+
+class StatementVouchersOut(BaseModel):
+    granted: str
+    used: str
+    expired: str
 
 
 class StatementUsageOut(BaseModel):
@@ -74,6 +106,10 @@ class StatementOut(BaseModel):
     daily: list[StatementDayOut]
     late: list[StatementLateOut] = Field(default_factory=list, description="money stated in earlier months that were already "
                                          "final when it was recorded, counted in this statement, each with its own day")
+    orders: list[StatementOrderOut] = Field(default_factory=list)
+    refund_rows: list[StatementRefundOut] = Field(default_factory=list)
+    vouchers: StatementVouchersOut | None = None
+    payg_cash: str = Field(default="0.00", description="what the month's pay-as-you-go took from cash (vouchers paid the rest)")
 
 
 class InvoiceIn(In):

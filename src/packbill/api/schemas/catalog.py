@@ -25,6 +25,8 @@ class PaygIn(In):
     tiers: list[TierIn] | None = Field(default=None, max_length=20, description="graduated monthly tiers, rising")
     name_zh: StrictStr | None = Field(default=None, max_length=100)
     name_en: StrictStr | None = Field(default=None, max_length=100)
+    price_unit: StrictStr | None = Field(default=None, max_length=16, description="as GET /v1/catalog writes it (call, GB, Mbps/day); "
+                                         "not read: the unit decides")
 
 
 class PackageIn(In):
@@ -34,11 +36,15 @@ class PackageIn(In):
     price: Price = Field(description="CNY, at most two decimal places")
     validity: StrictStr | None = Field(default=None, max_length=16, description="ISO 8601 duration, P1Y by default")
     label_zh: StrictStr | None = Field(default=None, max_length=100)
+    unit: StrictStr | None = Field(default=None, max_length=16, description="as GET /v1/catalog writes it; not read: the service's unit")
 
 
 class CatalogIn(In):
     payg: list[PaygIn] = Field(max_length=100)
     packages: list[PackageIn] = Field(max_length=1000)
+    version: StrictStr | None = Field(default=None, max_length=16, description="as GET /v1/catalog writes it; not read")
+    effective_on: StrictStr | None = Field(default=None, max_length=10, description="as GET /v1/catalog writes it; not read: the "
+                                           "version's day is the request's effective_on")
 
 
 class CatalogVersionIn(In):
