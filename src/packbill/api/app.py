@@ -63,9 +63,45 @@ class BodyLimit:
         return await self.app(scope, counted, send)
 
 
+WHO = {"admin": "admin", "finance": "finance", "support": "support", "metering": "metering", "account": "the account's own token"}
+
+
+def documented(app: FastAPI) -> None:
+    """The document names who may call each operation (R24): a bearer token, and ``x-roles``, the
+    roles whose grants hold the operation's action (a customer's on its own account only)."""
+    from ..domain.access import Role, may
+    from .schemas import EXAMPLES as REQUESTS
+
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        doc = generate()
+        doc.setdefault("components", {})["securitySchemes"] = {"bearer": {
+            "type": "http", "scheme": "bearer",
+            "description": "an operator key's token (admin, finance, support, metering) or an account's token"}}
+        for name, example in REQUESTS.items():
+            if name in doc["components"].get("schemas", {}):
+                doc["components"]["schemas"][name]["examples"] = [example]
+        for ops in doc.get("paths", {}).values():
+            for op in ops.values():
+                action = op.get("x-action")
+                if action is None:
+                    continue
+                roles = [r.value for r in Role if may(r, action)]
+                op["security"] = [{"bearer": []}]
+                op["x-roles"] = roles
+                op["description"] = (op.get("description", "") + "\n\nWho may: " + ", ".join(WHO[r] for r in roles) + ".").strip()
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def install_api(app: FastAPI, ctx: Context, operator_token: str | None, lockout: Lockout | None = None) -> None:
     """Add every route of API v1 to ``app``, answering with ``ctx``."""
     errors.install(app)
+    documented(app)
 
     @app.middleware("http")
     async def _request_id(request: Request, call_next):

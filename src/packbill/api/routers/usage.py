@@ -29,7 +29,9 @@ def router(deps: Deps) -> APIRouter:
         status_code=202,
         response_model=schemas.UsageAcceptedOut,
         **deps.action("usage.send", openapi_extra={"requestBody": {"required": True, "content": {"application/json": {
-            "schema": schemas.inline_schema(schemas.UsageBatchIn)}}}}),
+            "schema": {**schemas.inline_schema(schemas.UsageBatchIn), "examples": [{"events": [
+                {"event_id": "cam-7-20270601-120000-1", "service": "ai.kitchen", "quantity": 12, "region": "ap-beijing",
+                 "timestamp": "2027-06-01T12:00:00+08:00"}]}]}}}}}),
     )
     async def usage(account_id: deps.AccountId, request: Request):
         raw = await request.body()

@@ -34,6 +34,7 @@ from .books import (
 )
 from .catalog import CatalogIn, CatalogVersionIn, CatalogVersionOut, CatalogVersionsOut
 from .controls import BudgetOut, CapOut, LimitIn, RebuyRuleIn, RebuyRuleOut, RebuyRulesOut
+from .examples import REQUESTS as EXAMPLES
 from .formats import DAY_OR_EMPTY_SCHEMA, DAY_SCHEMA, MOMENT_SCHEMA, DayText, MomentText
 from .invoicing import InvoiceRequestIn, InvoiceRequestOut, InvoiceRequestsOut, IssueIn, RejectIn, TitleIn, TitleOut, TitlesOut
 from .money import (
@@ -103,6 +104,7 @@ from .usage import (
 
 __all__ = [
     "inline_schema",
+    "EXAMPLES",
     "DAY_OR_EMPTY_SCHEMA", "DAY_SCHEMA", "MOMENT_SCHEMA", "DayText", "MomentText",
     "CatalogIn", "CatalogVersionIn", "CatalogVersionOut", "CatalogVersionsOut",
     "CloseOut", "CloseServiceOut",
