@@ -8,6 +8,8 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import pytest
@@ -63,9 +65,10 @@ def audit_clean(db_url: str) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-@pytest.fixture
-def server(db_url, tmp_path):
-    srv = start_server(db_url, tmp_path / "server.log")
+@contextmanager
+def serving(db_url: str, tmp_path, **settings: str) -> Iterator[Server]:
+    """A server on ``db_url`` for the block; stopped after it, and the books audited clean."""
+    srv = start_server(db_url, tmp_path / "server.log", **settings)
     yield srv
     srv.process.terminate()
     try:
@@ -73,6 +76,12 @@ def server(db_url, tmp_path):
     except subprocess.TimeoutExpired:
         srv.process.kill()
     audit_clean(db_url)
+
+
+@pytest.fixture
+def server(db_url, tmp_path):
+    with serving(db_url, tmp_path) as srv:
+        yield srv
 
 
 def console_client(url: str, token: str) -> httpx.Client:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import OPERATOR, audit_clean, start_server
+from .conftest import OPERATOR, serving
 
 CONFIG = Path(__file__).resolve().parents[1] / "api" / "schemathesis.toml"
 
@@ -24,11 +24,8 @@ CONFIG = Path(__file__).resolve().parents[1] / "api" / "schemathesis.toml"
 def server(db_url, tmp_path):
     """A server whose bad-token lockout (tested on its own) does not turn schemathesis's requests
     without a token, which must be 401, into 429."""
-    srv = start_server(db_url, tmp_path / "server.log", auth_failures_per_minute="100000")
-    yield srv
-    srv.process.terminate()
-    srv.process.wait(10)
-    audit_clean(db_url)
+    with serving(db_url, tmp_path, auth_failures_per_minute="100000") as srv:
+        yield srv
 
 
 def test_schemathesis_finds_nothing_with_every_check_and_phase(server, tmp_path):

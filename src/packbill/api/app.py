@@ -8,6 +8,7 @@ import time
 from fastapi import FastAPI, Request
 
 from ..domain import limits
+from ..domain.access import Role, may
 from ..process import logs
 from ..services import Context, Lockout
 from . import errors
@@ -30,6 +31,7 @@ from .routers import (
     terms,
     usage,
 )
+from .schemas import EXAMPLES as REQUESTS
 
 access = logging.getLogger("packbill.access")
 
@@ -69,9 +71,6 @@ WHO = {"admin": "admin", "finance": "finance", "support": "support", "metering":
 def documented(app: FastAPI) -> None:
     """The document names who may call each operation (R24): a bearer token, and ``x-roles``, the
     roles whose grants hold the operation's action (a customer's on its own account only)."""
-    from ..domain.access import Role, may
-    from .schemas import EXAMPLES as REQUESTS
-
     generate = app.openapi
 
     def openapi() -> dict:

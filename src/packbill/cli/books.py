@@ -18,7 +18,7 @@ from ..present.books import close_json, revenue_csv, revenue_json, statement_csv
 from ..services import audit as audit_service
 from ..services import books
 from .common import DbOpt, Errors, fail, open_ctx, out, parse_day
-from .remote import ServerOpt, TokenOpt, answer, call, connect, shaped
+from .remote import ServerOpt, TokenOpt, answer, call, connect, money_text, shaped
 
 statements_app = typer.Typer(help="Monthly statements (provisional, then final and numbered).", no_args_is_help=True)
 invoices_app = typer.Typer(help="Invoices issued, never above the invoiceable amount.", no_args_is_help=True)
@@ -92,7 +92,7 @@ def statements_show(
             table.add_column(col, justify="left" if col == "service" else "right")
         for r in s["payg"]:
             table.add_row(r["service"], present.quantity(r["service"], r["quantity"]),
-                          *(money(Decimal(r[k])) for k in ("list_amount", "amount", "voucher", "cash")))
+                          *(money_text(r[k]) for k in ("list_amount", "amount", "voucher", "cash")))
         console.print(table)
     if s["usage"]:
         table = Table(title="usage")
@@ -215,8 +215,8 @@ def revenue(
         table.add_column(col, justify="left" if col in ("day", "service") else "right")
     for d in found["days"]:
         for i, f in enumerate(d["services"]):
-            table.add_row(d["day"] if i == 0 else "", f["service"], *(present.money(Decimal(f[k])) for k in ("recognised", "breakage", "payg")),
-                          present.money(Decimal(d["deferred"])) if i == 0 else "")
+            table.add_row(d["day"] if i == 0 else "", f["service"], *(money_text(f[k]) for k in ("recognised", "breakage", "payg")),
+                          money_text(d["deferred"]) if i == 0 else "")
     out().print(table)
 
 
@@ -247,11 +247,11 @@ def close(
         for col in ("service", "statements' pay-as-you-go", "pay-as-you-go revenue", "difference", "recognised", "breakage"):
             table.add_column(col, justify="left" if col == "service" else "right")
         for row in found["services"]:
-            table.add_row(row["service"], *(present.money(Decimal(row[k])) for k in ("statements_payg", "revenue_payg", "difference",
+            table.add_row(row["service"], *(money_text(row[k]) for k in ("statements_payg", "revenue_payg", "difference",
                                                                                       "recognised", "breakage")))
         console.print(table)
-        console.print(f"deferred revenue: {present.money(Decimal(found['deferred_opening']))} at the start, "
-                      f"{present.money(Decimal(found['deferred_closing']))} at the end")
+        console.print(f"deferred revenue: {money_text(found['deferred_opening'])} at the start, "
+                      f"{money_text(found['deferred_closing'])} at the end")
         console.print("balanced: the statements and the revenue agree for every service" if found["balanced"]
                       else "[red]not balanced[/red]: a difference is not 0.00")
     if not found["balanced"]:

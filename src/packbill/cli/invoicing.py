@@ -11,19 +11,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from .. import present
 from ..present.invoices import request_json, requests_csv, requests_xlsx, title_json
 from ..services import invoicing
 from .books import invoices_app
 from .common import DbOpt, Errors, fail, open_ctx, out, parse_amount
-from .remote import ServerOpt, TokenOpt, answer, call, connect
+from .remote import ServerOpt, TokenOpt, answer, call, connect, money_text
 
 GROUPS: dict = {}
 """Its commands join ``invoices`` (``cli/books.py``)."""
-
-
-def _money(text: str) -> str:
-    return present.money(Decimal(text))
 
 
 @invoices_app.command("titles")
@@ -101,7 +96,7 @@ def request(account_id: str, title_id: str, amount: Annotated[str, typer.Argumen
         ctx = open_ctx(db)
         with Errors(ctx, "invoice.request", account_id, title_id=title_id, amount=str(value)):
             made = request_json(invoicing.request(ctx, account_id, title_id, value))
-    out().print(f"invoice request {made['id']}: {_money(made['amount'])} CNY ({_money(made['net'])} net + {_money(made['tax'])} tax "
+    out().print(f"invoice request {made['id']}: {money_text(made['amount'])} CNY ({money_text(made['net'])} net + {money_text(made['tax'])} tax "
                 f"at {(Decimal(made['rate']) * 100).normalize():f} %), pending")
 
 
@@ -122,8 +117,8 @@ def requests(account_id: Annotated[str | None, typer.Argument(help="One account'
     for col in ("request", "account", "kind", "amount", "net", "tax", "status", "number / reason", "reverses"):
         table.add_column(col, justify="right" if col in ("amount", "net", "tax") else "left")
     for r in found:
-        table.add_row(r["id"], r["account_id"], "red-letter" if r["kind"] == "red" else "invoice", _money(r["amount"]), _money(r["net"]),
-                      _money(r["tax"]), r["status"], r["number"] or r["reason"] or "", ", ".join(r["reverses"]))
+        table.add_row(r["id"], r["account_id"], "red-letter" if r["kind"] == "red" else "invoice", money_text(r["amount"]), money_text(r["net"]),
+                      money_text(r["tax"]), r["status"], r["number"] or r["reason"] or "", ", ".join(r["reverses"]))
     out().print(table)
 
 
@@ -145,7 +140,7 @@ def issue(request_id: str, number: Annotated[str, typer.Argument(help="The all-e
         done = answer(call(lambda: client.issue_invoice(request_id, number)))
     else:
         done = _decide(request_id, "invoice.issue", db, lambda ctx: invoicing.issue(ctx, request_id, number), number=number)
-    out().print(f"invoice request {done['id']}: issued as {done['number']} ({_money(done['amount'])} CNY)")
+    out().print(f"invoice request {done['id']}: issued as {done['number']} ({money_text(done['amount'])} CNY)")
 
 
 @invoices_app.command("reject")
@@ -174,9 +169,7 @@ def export(out_file: Annotated[Path, typer.Argument(help="The file to write: .xl
     client = connect(server, token, db)
     if client is not None:
         count = len(answer(call(lambda: client.invoice_requests(status)))["requests"])
-        data = call(lambda: client.invoice_requests_file(status, suffix[1:], lang))  # type: ignore[arg-type]
-        if suffix == ".csv" and not data.startswith(b"\xef\xbb\xbf"):
-            data = b"\xef\xbb\xbf" + data
+        data = call(lambda: client.invoice_requests_file(status, suffix[1:], lang))  # type: ignore[arg-type]  # the CSV with its BOM
     else:
         ctx = open_ctx(db)
         with Errors():

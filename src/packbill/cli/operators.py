@@ -5,18 +5,16 @@ database directly, so it acts as an admin, recorded as the operating-system user
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from .. import present
 from ..client import schemas
 from ..present.operators import key_json, record_json
 from ..services import operators
 from .common import DbOpt, Errors, open_ctx, out, parse_day
-from .remote import ServerOpt, TokenOpt, answer, call, connect, shaped
+from .remote import ServerOpt, TokenOpt, answer, beijing_text, call, connect, shaped
 
 keys_app = typer.Typer(help="Operator keys with a role (admin, finance, support, metering): create, list, revoke.",
                        no_args_is_help=True)
@@ -61,12 +59,8 @@ def keys_list(db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None
     for col in ("key", "name", "role", "created", "by", "revoked"):
         table.add_column(col)
     for k in keys:
-        table.add_row(k["id"], k["name"], k["role"], _beijing(k["created_at"]), k["created_by"], _beijing(k["revoked_at"]))
+        table.add_row(k["id"], k["name"], k["role"], beijing_text(k["created_at"]), k["created_by"], beijing_text(k["revoked_at"]))
     out().print(table)
-
-
-def _beijing(text: str | None, seconds: bool = False) -> str:
-    return present.beijing(datetime.fromisoformat(text), seconds) if text else ""
 
 
 @keys_app.command("revoke")
@@ -79,7 +73,7 @@ def keys_revoke(key_id: str, db: DbOpt = None, server: ServerOpt = None, token: 
         ctx = open_ctx(db)
         with Errors(ctx, "key.revoke", target=key_id):
             key = key_json(operators.revoke_key(ctx, key_id))
-    out().print(f"key {key['id']} ({key['name']}) revoked at {_beijing(key['revoked_at'], seconds=True)} (Beijing time)")
+    out().print(f"key {key['id']} ({key['name']}) revoked at {beijing_text(key['revoked_at'], seconds=True)} (Beijing time)")
 
 
 @app.command()
@@ -113,7 +107,7 @@ def trail(
     for col in ("at", "who", "via", "action", "target", "outcome", "parameters"):
         table.add_column(col)
     for r in found:
-        table.add_row(_beijing(r["at"], seconds=True), r["actor"], r["via"], r["action"], r["target"] or "",
+        table.add_row(beijing_text(r["at"], seconds=True), r["actor"], r["via"], r["action"], r["target"] or "",
                       r["outcome"] if r["outcome"] == "ok" else f"[red]{r['outcome']}[/red]",
                       json.dumps(r["parameters"], ensure_ascii=False)[:60])
     out().print(table)

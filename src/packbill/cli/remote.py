@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
 
+import httpx
 import typer
 from pydantic import BaseModel
 
+from .. import present
 from ..client import ApiError, Client
 from .common import fail, load_settings, out
 
@@ -52,12 +56,8 @@ def call(work):
         return work()
     except ApiError as exc:
         fail(f"{exc.message} ({exc.code})")
-    except Exception as exc:  # noqa: BLE001 - the network: say what went wrong, never a traceback
-        import httpx
-
-        if isinstance(exc, httpx.HTTPError):
-            fail(f"the server did not answer: {exc}")
-        raise
+    except httpx.HTTPError as exc:  # the network: say what went wrong, never a traceback
+        fail(f"the server did not answer: {exc}")
 
 
 def shaped(model: type[BaseModel], data: Any) -> dict[str, Any]:
@@ -68,6 +68,16 @@ def shaped(model: type[BaseModel], data: Any) -> dict[str, Any]:
 
 def answer(result: BaseModel) -> dict[str, Any]:
     return result.model_dump(mode="json")
+
+
+def money_text(text: str) -> str:
+    """An amount as the API writes it ("2200.00"), as people read it ("2,200.00")."""
+    return present.money(Decimal(text))
+
+
+def beijing_text(text: str | None, seconds: bool = False) -> str:
+    """A moment as the API writes it, in Beijing time as people read it ("" for none)."""
+    return present.beijing(datetime.fromisoformat(text), seconds) if text else ""
 
 
 def _kept(path: Path) -> dict[str, Any]:

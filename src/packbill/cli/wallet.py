@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from decimal import Decimal
 from typing import Annotated
 
 import typer
@@ -13,7 +11,7 @@ from .. import present, services
 from ..client import schemas
 from ..domain.days import shanghai_day
 from .common import AsOfOpt, DbOpt, Errors, moment, open_ctx, out, parse_amount, parse_day, run_key
-from .remote import ServerOpt, TokenOpt, answer, call, connect, shaped
+from .remote import ServerOpt, TokenOpt, answer, beijing_text, call, connect, money_text, shaped
 
 wallet_app = typer.Typer(help="The wallet: balance, state, top-ups and adjustments (operator).", no_args_is_help=True)
 vouchers_app = typer.Typer(help="Vouchers: grant and list (operator).", no_args_is_help=True)
@@ -33,24 +31,23 @@ def wallet_show(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None, server
         ctx = open_ctx(db)
         with Errors():
             w = shaped(schemas.WalletOut, present.wallet_json(services.wallet(ctx, account_id, moment(as_of, "as-of"))))
-    since = datetime.fromisoformat(w["arrears_since"]) if w["arrears_since"] else None
     out().print(f"[bold]{account_id}[/bold]  {w['payment']} terms  state [bold]{w['state']}[/bold]"
-                + (f" since {present.beijing(since)} (Beijing time)" if since else ""))
+                + (f" since {beijing_text(w['arrears_since'])} (Beijing time)" if w["arrears_since"] else ""))
     grid = Table.grid(padding=(0, 2))
     grid.add_column()
     grid.add_column(justify="right")
-    grid.add_row("balance (CNY)", present.money(Decimal(w["balance"])))
-    grid.add_row("estimated, with unsettled usage", present.money(Decimal(w["estimated_balance"])))
-    grid.add_row("credit limit", present.money(Decimal(w["credit_limit"])))
+    grid.add_row("balance (CNY)", money_text(w["balance"]))
+    grid.add_row("estimated, with unsettled usage", money_text(w["estimated_balance"]))
+    grid.add_row("credit limit", money_text(w["credit_limit"]))
     threshold = w["low_balance_threshold"]
-    grid.add_row("low-balance alert below", present.money(Decimal(threshold)) if threshold is not None else "off")
+    grid.add_row("low-balance alert below", money_text(threshold) if threshold is not None else "off")
     out().print(grid)
     if w["vouchers"]:
         table = Table(title="vouchers")
         for col in ("voucher", "amount", "remaining", "expires on", "services", "status"):
             table.add_column(col, justify="right" if col in ("amount", "remaining") else "left")
         for v in w["vouchers"]:
-            table.add_row(v["id"], present.money(Decimal(v["amount"])), present.money(Decimal(v["remaining"])), v["expires_on"],
+            table.add_row(v["id"], money_text(v["amount"]), money_text(v["remaining"]), v["expires_on"],
                           ", ".join(sorted(v["services"])) if v["services"] else "all", v["status"])
         out().print(table)
     stopped = [s for s, st in w["service_status"].items() if st == "suspended"]
@@ -84,11 +81,7 @@ def wallet_topup(
         created, result = done.created, {"amount": present.money_json(done.amount), "reference": done.reference,
                                          "balance": present.money_json(done.balance)}
     word = "topped up" if created else "already recorded"
-    out().print(f"{word} {_money(result['amount'])} CNY ({result['reference']}); balance {_money(result['balance'])} CNY")
-
-
-def _money(text: str) -> str:
-    return present.money(Decimal(text))
+    out().print(f"{word} {money_text(result['amount'])} CNY ({result['reference']}); balance {money_text(result['balance'])} CNY")
 
 
 @wallet_app.command("adjust")
@@ -110,7 +103,7 @@ def wallet_adjust(
         with Errors(ctx, "adjustment.create", account_id, amount=amount, reason=reason):
             done = services.adjust(ctx, account_id, value, reason, idem=run_key(account_id, "adjust", amount, reason))
         result = {"amount": present.money_json(done.amount), "balance": present.money_json(done.balance)}
-    out().print(f"adjusted by {_money(result['amount'])} CNY; balance {_money(result['balance'])} CNY")
+    out().print(f"adjusted by {money_text(result['amount'])} CNY; balance {money_text(result['balance'])} CNY")
 
 
 @vouchers_app.command("grant")
@@ -134,7 +127,7 @@ def vouchers_grant(
             made = services.grant_voucher(ctx, account_id, value, last, service or None,
                                           idem=run_key(account_id, "voucher", amount, expires_on, service))
         v = present.voucher_json(made, shanghai_day(ctx.now()))
-    out().print(f"granted {v['id']}: {_money(v['amount'])} CNY until {v['expires_on']}"
+    out().print(f"granted {v['id']}: {money_text(v['amount'])} CNY until {v['expires_on']}"
                 + (f" for {', '.join(sorted(v['services']))}" if v["services"] else ""))
 
 
@@ -151,7 +144,7 @@ def vouchers_list(account_id: str, db: DbOpt = None, server: ServerOpt = None, t
     if not found:
         out().print("no vouchers")
     for v in found:
-        out().print(f"{v['id']}  {_money(v['remaining'])} of {_money(v['amount'])} CNY  until {v['expires_on']}  {v['status']}")
+        out().print(f"{v['id']}  {money_text(v['remaining'])} of {money_text(v['amount'])} CNY  until {v['expires_on']}  {v['status']}")
 
 
 @discount_app.command("set")
@@ -187,7 +180,7 @@ def credit_limit_set(account_id: str, amount: Annotated[str, typer.Argument(help
         ctx = open_ctx(db)
         with Errors(ctx, "credit_limit.set", account_id, amount=amount):
             limit = present.money_json(services.set_credit_limit(ctx, account_id, value).credit_limit)
-    out().print(f"{account_id}: credit limit {_money(limit)} CNY")
+    out().print(f"{account_id}: credit limit {money_text(limit)} CNY")
 
 
 @alert_app.command("set")

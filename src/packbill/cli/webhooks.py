@@ -4,18 +4,16 @@ recorded as the operating-system user."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from .. import present
 from ..domain.notify import EVENT_TYPES
 from ..present.operators import delivery_json, webhook_json
 from ..services import operators, webhooks
 from .common import DbOpt, Errors, open_ctx, out
-from .remote import ServerOpt, TokenOpt, answer, call, connect
+from .remote import ServerOpt, TokenOpt, answer, beijing_text, call, connect
 
 webhooks_app = typer.Typer(help="Webhook endpoints and their deliveries: add, list, remove, deliveries, resend.", no_args_is_help=True)
 GROUPS = {"webhooks": webhooks_app}
@@ -45,10 +43,6 @@ def webhooks_add(
     out().print(f"signing secret [bold]{made['secret']}[/bold]  (keep it: it is shown only now)")
 
 
-def _beijing(text: str | None) -> str:
-    return present.beijing(datetime.fromisoformat(text)) if text else ""
-
-
 @webhooks_app.command("list")
 def webhooks_list(db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = None) -> None:
     """List every webhook endpoint with its status (active, failing or disabled)."""
@@ -64,7 +58,7 @@ def webhooks_list(db: DbOpt = None, server: ServerOpt = None, token: TokenOpt = 
         table.add_column(col)
     for e in found:
         table.add_row(e["id"], e["url"], e["account_id"] or "every account", "all" if e["events"] is None else ", ".join(e["events"]),
-                      e["status"], _beijing(e["created_at"]), _beijing(e["failing_since"]))
+                      e["status"], beijing_text(e["created_at"]), beijing_text(e["failing_since"]))
     out().print(table if found else "No webhook endpoints yet: add one with `packbill webhooks add URL`.")
 
 
@@ -104,8 +98,8 @@ def webhooks_deliveries(
         table.add_column(col, justify="right" if col in ("delivery", "attempts") else "left")
     for d in found:
         said = str(d["last_code"]) if d["last_code"] is not None else (d["last_error"] or "")
-        table.add_row(str(d["id"]), d["event_id"], d["type"], d["status"], str(d["attempts"]), _beijing(d["last_at"]), said,
-                      _beijing(d["next_at"]))
+        table.add_row(str(d["id"]), d["event_id"], d["type"], d["status"], str(d["attempts"]), beijing_text(d["last_at"]), said,
+                      beijing_text(d["next_at"]))
     out().print(table if found else "Nothing was sent to this endpoint yet.")
 
 

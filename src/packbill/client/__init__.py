@@ -21,7 +21,7 @@ kept across retries, so a purchase or a top-up sent again after a lost answer ha
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import httpx
@@ -53,6 +53,17 @@ def _read(answer: Any, model: type[T] | None) -> Any:
     return model.model_validate(answer) if model is not None else answer
 
 
+def _pages(fetch: Callable[[int | None], Any], items: str) -> Iterator[Any]:
+    """The ``items`` of every page ``fetch(before)`` answers, following each page's ``next``."""
+    before = None
+    while True:
+        page = fetch(before)
+        yield from getattr(page, items)
+        if page.next is None:
+            return
+        before = page.next
+
+
 class Client(Operations):
     """A synchronous client. ``transport`` (or a whole ``http`` client, e.g. a test's) lets an
     app or a test hand it a server in process."""
@@ -73,31 +84,13 @@ class Client(Operations):
 
     def iter_audit(self, limit: int = 200, **filters: str | None) -> Iterator[schemas.AuditRecordOut]:
         """Every record matching ``filters``, newest first, page after page."""
-        before = None
-        while True:
-            page = self.audit(before=before, limit=limit, **filters)
-            yield from page.records
-            if page.next is None:
-                return
-            before = page.next
+        return _pages(lambda before: self.audit(before=before, limit=limit, **filters), "records")
 
     def iter_messages(self, account_id: str, category: str | None = None, limit: int = 100) -> Iterator[schemas.MessageOut]:
-        before = None
-        while True:
-            page = self.messages(account_id, category=category, before=before, limit=limit)
-            yield from page.messages
-            if page.next is None:
-                return
-            before = page.next
+        return _pages(lambda before: self.messages(account_id, category=category, before=before, limit=limit), "messages")
 
     def iter_deliveries(self, webhook_id: str, limit: int = 100) -> Iterator[schemas.DeliveryOut]:
-        before = None
-        while True:
-            page = self.deliveries(webhook_id, before=before, limit=limit)
-            yield from page.deliveries
-            if page.next is None:
-                return
-            before = page.next
+        return _pages(lambda before: self.deliveries(webhook_id, before=before, limit=limit), "deliveries")
 
     def close(self) -> None:
         """Close the connection (the month close is ``month_close``)."""

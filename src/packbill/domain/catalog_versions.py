@@ -63,11 +63,12 @@ class Stored:
 
 
 class Catalogs:
-    """Every version not withdrawn, in effective-day order; ``on(day)`` is the one in force."""
+    """Every published version (``versions``, withdrawn ones included, in effective-day order);
+    ``on(day)`` is the one in force, of those not withdrawn."""
 
     def __init__(self, first: Catalog, published: Sequence[Version] = ()) -> None:
         self.first = first
-        self.versions = tuple(sorted(published, key=lambda v: v.effective_on))
+        self.versions = tuple(sorted(published, key=lambda v: (v.effective_on, v.id)))
         live = [v for v in self.versions if v.withdrawn_at is None]
         every: dict[str, PackageSku] = {}
         for catalog in [first, *(v.catalog for v in live)]:
@@ -84,9 +85,6 @@ class Catalogs:
         """The first version that comes into force after ``day`` (a change customers are told of)."""
         i = bisect_right(self._days, day)
         return self._catalogs[i + 1] if i < len(self._days) else None
-
-    def known(self, version: str) -> Catalog | None:
-        return next((c for c in self._catalogs if c.version == version), None)
 
 
 def _knowing(catalog: Catalog, every: Mapping[str, PackageSku]) -> Catalog:

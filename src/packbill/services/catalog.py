@@ -43,10 +43,8 @@ def versions(ctx: Context) -> list[VersionView]:
     today = shanghai_day(ctx.now())
     every = ctx.catalogs()
     current = every.on(today).version
-    with ctx.db.read() as conn:
-        published = [v.version(ctx.seed) for v in catalog_store.versions(conn)]
     out = [VersionView("v1", None, None, IN_FORCE if current == "v1" else "past", every.first, ())]
-    for v in sorted(published, key=lambda v: (v.effective_on, v.id)):
+    for v in every.versions:  # read once by the context, withdrawn ones included
         before = every.on(v.effective_on - timedelta(days=1))  # the version it follows (a withdrawn one: would have)
         known = {**before.retired, **before.packages, **every.on(today).retired}
         named = replace(v.catalog, version=v.id, effective_on=v.effective_on,  # naming what it retires too
@@ -101,9 +99,7 @@ def _checked(parse) -> Catalog:
 def publish(ctx: Context, effective_on: date, catalog: Catalog, by: str) -> VersionView:
     """R31: a new version, in force from ``effective_on`` (after today), with its audit record."""
     at = ctx.now()
-    with ctx.db.read() as conn:
-        existing = [v.version(ctx.seed) for v in catalog_store.versions(conn)]
-    check_publish(effective_on, shanghai_day(at), existing)
+    check_publish(effective_on, shanghai_day(at), _published(ctx))
     every = ctx.catalogs().on(effective_on)
     check_skus(catalog, {**every.retired, **every.packages})
     try:
@@ -131,11 +127,16 @@ def withdraw(ctx: Context, version_id: str) -> VersionView:
 def _version(ctx: Context, version_id: str) -> Version:
     if version_id == "v1":
         raise Conflict("v1 is the catalog file, in force from the beginning: it is never withdrawn", {"version": "v1"})
-    with ctx.db.read() as conn:
-        found = next((v.version(ctx.seed) for v in catalog_store.versions(conn) if v.id == version_id), None)
+    found = next((v for v in _published(ctx) if v.id == version_id), None)
     if found is None:
         raise NotFound(f"there is no catalog version {version_id!r}", {"version": version_id})
     return found
+
+
+def _published(ctx: Context) -> list[Version]:
+    """The versions as stored now (not the context's kept ones: a change is checked against the latest)."""
+    with ctx.db.read() as conn:
+        return [v.version(ctx.seed) for v in catalog_store.versions(conn)]
 
 
 def _view(ctx: Context, version_id: str) -> VersionView:
