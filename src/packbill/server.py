@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import shutil
 import signal
 import socket
@@ -60,13 +61,37 @@ def create_app(ctx: Context, operator_token: str | None = None, console: bool = 
     install_api(app, ctx, operator_token, Lockout(auth_failures))
     if console:
         console_pages.install(app, ctx, operator_token, Lockout(auth_failures))
+    if ctx.db.replica is not None:
+        read_reports_from_replica(app, ctx)
     return app
+
+
+REPORTS = re.compile(r"^/v1/(revenue|audit|close/[^/]+|invoice-requests|accounts/[^/]+/(statements/[^/]+|bills|journal|invoices))$")
+"""The API's reads that are reports (statements, revenue, the close, the audit trail, bills,
+exports): with a read replica they come from it. The other reads of the API stay on the
+primary; the console's pages (every GET outside /v1 but the service's own) all come from it."""
+
+SERVICE_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json")
+
+
+def read_reports_from_replica(app: FastAPI, ctx: Context) -> None:
+    """Reads of the console's pages and of the API's reports may come from the replica (when it
+    has caught up with the primary at the request's start; else they read the primary)."""
+
+    @app.middleware("http")
+    async def _from_replica(request, call_next):
+        path = request.url.path
+        if request.method in ("GET", "HEAD") and (REPORTS.match(path) or not (path.startswith("/v1/") or path in SERVICE_PATHS)):
+            with ctx.db.reporting():
+                return await call_next(request)
+        return await call_next(request)
 
 
 def context(settings: Settings) -> Context:
     """The services' context for ``settings`` (the CLI's and the server's alike)."""
     ctx = Context.open(settings.db, settings.catalog, delays=settings.delays(), lateness_days=settings.lateness_days,
-                       webhook_local=settings.webhook_local, webhook_allow=parse_networks(settings.webhook_allow))
+                       webhook_local=settings.webhook_local, webhook_allow=parse_networks(settings.webhook_allow),
+                       read_url=settings.read_db, replica_wait=settings.replica_wait_seconds)
     ctx.chromium = settings.chromium
     ctx.issuer = Issuer(settings.issuer_name.strip(), settings.issuer_address.strip(), settings.issuer_tax_id.strip())
     ctx.vat_rate = settings.vat_rate

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     """What a packbill process needs to know.
 
     db: the database URL (``sqlite:///file.db`` or ``postgresql://user@host:port/db``).
+    read_db: a streaming replica of the PostgreSQL database (none by default): ``serve`` reads the
+    console's pages, exports, statements and reports from it once it has caught up with the
+    primary (waiting ``replica_wait_seconds`` at most, then reading the primary).
     operator_token: the bootstrap operator's bearer token (none: no operator can sign in).
     catalog: a catalog TOML file (none: the shipped catalog).
     host, port, workers: where and with how many processes ``packbill serve`` listens.
@@ -37,6 +40,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="PACKBILL_", extra="ignore")
 
     db: str = DEFAULT_URL
+    read_db: str | None = None
+    replica_wait_seconds: float = Field(default=0.2, ge=0, le=10)
+    """How long a read waits for the replica to replay what the primary has before it reads the primary."""
     server: str | None = None
     token: str | None = None
     login_file: str = Field(default_factory=lambda: str(Path.home() / ".config" / "packbill" / "login.json"))

@@ -61,11 +61,11 @@ def load_settings(**given) -> Settings:
         fail(f"bad configuration: {exc}")
 
 
-def open_ctx(db: str | None, catalog: Path | None = None, create: bool = False) -> services.Context:
+def open_ctx(db: str | None, catalog: Path | None = None, create: bool = False, read_db: str | None = None) -> services.Context:
     """Services on --db (else $PACKBILL_DB) with the catalog of --catalog (else $PACKBILL_CATALOG).
     A SQLite file that does not exist is created only when ``create`` (serve, init): any other
     command says it is not there, rather than working on a new empty database by mistake."""
-    settings = load_settings(db=db, catalog=str(catalog) if catalog else None)
+    settings = load_settings(db=db, catalog=str(catalog) if catalog else None, read_db=read_db)
     path = services.sqlite_file(settings.db)
     if path is not None and not create and not os.path.exists(path):
         fail(f"there is no database at {path}: check --db (or $PACKBILL_DB), or create it with "

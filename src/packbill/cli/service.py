@@ -29,6 +29,9 @@ def serve(
         "--schedule/--no-schedule", help="Settle every ended day at --settle-at. \\[default: $PACKBILL_SCHEDULE, else yes]")] = None,
     settle_at: Annotated[str | None, typer.Option(
         help="The daily settlement's time, HH:MM Beijing time. \\[default: $PACKBILL_SETTLE_AT, else 08:00]")] = None,
+    read_db: Annotated[str | None, typer.Option(
+        help="A streaming replica of the PostgreSQL database: the console's pages, exports, statements and reports are read from it "
+             "once it has caught up with the primary. \\[default: $PACKBILL_READ_DB, else none]")] = None,
 ) -> None:
     """Start the HTTP service (API v1 and the console), with the webhook dispatcher, the live
     reminders of fresh usage and the daily settlement. The operator token is
@@ -36,10 +39,11 @@ def serve(
     from ..server import serve as run
 
     settings = load_settings(db=db, host=host, port=port, catalog=str(catalog) if catalog else None, workers=workers,
-                         dispatch=dispatch, schedule=schedule, settle_at=settle_at)
+                         dispatch=dispatch, schedule=schedule, settle_at=settle_at, read_db=read_db)
     if not settings.operator_token:
         err().print("[yellow]warning:[/yellow] PACKBILL_OPERATOR_TOKEN is not set: no operator can sign in")
-    open_ctx(settings.db, Path(settings.catalog) if settings.catalog else None, create=True).close()  # migrates before the server answers
+    # migrates before the server answers; a replica that is not one is refused here, in words
+    open_ctx(settings.db, Path(settings.catalog) if settings.catalog else None, create=True, read_db=settings.read_db).close()
     run(settings)
 
 

@@ -117,9 +117,10 @@ class Context:
     @classmethod
     def open(cls, url: str = DEFAULT_URL, catalog_path: str | None = None, clock: Callable[[], datetime] = utc_now,
              delays: Delays | None = None, lateness_days: int | None = None, webhook_local: bool = False,
-             webhook_allow: tuple = ()) -> Context:
+             webhook_allow: tuple = (), read_url: str | None = None, replica_wait: float = 0.2) -> Context:
         catalog = load_catalog(catalog_path)  # a bad catalog is refused before the database is touched
-        ctx = cls(Database(url), catalog, clock, delays or Delays(), lateness_days, webhook_local, webhook_allow)
+        db = Database(url, replica_url=read_url, replica_wait=replica_wait)
+        ctx = cls(db, catalog, clock, delays or Delays(), lateness_days, webhook_local, webhook_allow)
         ctx.prepare_partitions()
         return ctx
 

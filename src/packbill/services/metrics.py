@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from prometheus_client import CollectorRegistry, generate_latest, multiprocess
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from ..domain.days import from_us, to_us
 from ..process.instruments import INSTRUMENTS, shared_directory
 from ..storage import metrics as metrics_store
+from ..storage.replica import TALLY, Lag
 from .context import Context
 
 
@@ -36,6 +37,7 @@ class DatabaseGauges:
             age.add_metric([stream, durable], max(0, now_us - seen_us) / 1e6)
         yield pending
         yield age
+        yield from replica_gauges(self.ctx)
         for name, help_text, value in (
             ("packbill_unsettled_account_days", "Account-days with usage not settled yet", figures["unsettled"]),
             ("packbill_outbox_pending", "Webhook deliveries pending (the outbox's depth)", figures["pending"]),
@@ -43,6 +45,42 @@ class DatabaseGauges:
             ("packbill_webhook_endpoints_disabled", "Webhook endpoints disabled for failing", figures["disabled"]),
         ):
             yield GaugeMetricFamily(name, help_text, value=value)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaState:
+    """The read replica as the Operations page shows it: how far behind it is, and where this
+    process's reads that could use it went."""
+
+    lag: Lag
+    from_replica: int
+    from_primary: int
+
+
+def replica_state(ctx: Context) -> ReplicaState | None:
+    """None without a read replica."""
+    replica = ctx.db.replica
+    if replica is None:
+        return None
+    return ReplicaState(replica.lag(ctx.db.engine), TALLY.replica, TALLY.primary)
+
+
+def replica_gauges(ctx: Context):
+    """The replica's lag (bytes of write-ahead log and seconds), whether it answers, and this
+    process's reads by where they went; nothing without a replica."""
+    state = replica_state(ctx)
+    if state is None:
+        return
+    yield GaugeMetricFamily("packbill_replica_up", "The read replica answers (1) or not (0)", value=int(state.lag.reachable))
+    yield GaugeMetricFamily("packbill_replica_lag_bytes", "Write-ahead log the primary has written and the read replica has not replayed",
+                            value=state.lag.behind_bytes)
+    yield GaugeMetricFamily("packbill_replica_lag_seconds", "Seconds since the read replica replayed a transaction, while it is behind",
+                            value=state.lag.behind_seconds)
+    reads = CounterMetricFamily("packbill_replica_reads", "This process's reads that could come from the read replica, by where they "
+                                "went (the primary when the replica had not caught up or did not answer)", labels=["served_by"])
+    reads.add_metric(["replica"], state.from_replica)
+    reads.add_metric(["primary"], state.from_primary)
+    yield reads
 
 
 @dataclass(frozen=True, slots=True)

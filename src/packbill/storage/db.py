@@ -17,6 +17,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from .replica import WAIT_SECONDS, Replica
+
 DEFAULT_URL = "sqlite:///packbill.db"
 
 T = TypeVar("T")
@@ -152,13 +154,12 @@ class Database:
     runs a unit of work again after a deadlock or serialization failure, wherever it was raised.
     """
 
-    def __init__(self, url: str = DEFAULT_URL, migrate: bool = True, busy_timeout: float = 30) -> None:
+    def __init__(self, url: str = DEFAULT_URL, migrate: bool = True, busy_timeout: float = 30, replica_url: str | None = None,
+                 replica_wait: float = WAIT_SECONDS) -> None:
         self.url = normalise_url(url)
-        try:
-            self.engine = make_engine(self.url, busy_timeout)
-        except (ArgumentError, NoSuchModuleError, ValueError) as exc:
-            raise BadDatabaseUrl(f"{url!r} is not a database URL packbill can open ({exc})") from None
+        self.engine = _engine(url, busy_timeout)
         self.dialect = self.engine.dialect.name
+        self.replica = _replica(self.dialect, replica_url, replica_wait)
         self._busy_timeout = busy_timeout
         # SQLite has one writer at a time. Its own wait (busy_timeout) polls with sleeps of up to
         # 100 ms, so threads of one process that wait for each other there are served in no order
@@ -190,10 +191,26 @@ class Database:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        with self._translated():
-            with self.engine.connect() as conn:
-                with conn.begin():
-                    yield conn
+        engine = self.engine if self.replica is None else self.replica.engine_for_read(self.engine)
+        try:
+            with self._translated():
+                with engine.connect() as conn:
+                    with conn.begin():
+                        yield conn
+        except Exception as exc:
+            if engine is not self.engine and is_retryable(exc):  # a standby cancels a read that holds up its replay
+                raise Unavailable("the read replica cancelled the read to replay the primary's changes; try again") from exc
+            raise
+
+    @contextmanager
+    def reporting(self) -> Iterator[None]:
+        """Reads within the block may come from the read replica when there is one (and it has
+        caught up with the primary); writes never do."""
+        if self.replica is None:
+            yield
+            return
+        with self.replica.reporting():
+            yield
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
@@ -240,6 +257,27 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.replica is not None:
+            self.replica.dispose()
+
+
+def _engine(url: str, busy_timeout: float = 30) -> Engine:
+    try:
+        return make_engine(normalise_url(url), busy_timeout)
+    except (ArgumentError, NoSuchModuleError, ValueError) as exc:
+        raise BadDatabaseUrl(f"{url!r} is not a database URL packbill can open ({exc})") from None
+
+
+def _replica(dialect: str, url: str | None, wait: float) -> Replica | None:
+    """The read replica of a PostgreSQL database (None without one)."""
+    if not url:
+        return None
+    engine = _engine(url)
+    if dialect != "postgresql" or engine.dialect.name != "postgresql":
+        engine.dispose()
+        raise BadDatabaseUrl(f"a read replica ({url!r}) is a PostgreSQL streaming replica of a PostgreSQL database; "
+                             "SQLite has none")
+    return Replica(engine, wait)
 
 
 def retrying(transaction: Callable[[], T], attempts: int = ATTEMPTS) -> T:

@@ -66,7 +66,7 @@ def router(pages: Pages) -> APIRouter:
     def operations(*, v: Annotated[Visit, Depends(pages.permitted("read.all"))]) -> Response:
         return v.page("operations.html", runs=schedule.last_runs(ctx, 14), settlements=services.runs(ctx, 10),
                       depth=inbox.outbox_depth(ctx), hooks=webhooks.endpoints(ctx, v.viewer), hook_status=webhooks.endpoint_status,
-                      consumers=metrics.consumers(ctx), archives=archive.archives(ctx))
+                      consumers=metrics.consumers(ctx), archives=archive.archives(ctx), replica=metrics.replica_state(ctx))
 
     return r
 
