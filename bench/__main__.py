@@ -142,20 +142,26 @@ def bench_ingest(work: Path, events: int, accounts: int) -> Path:
     return path
 
 
-def bench_memory(work: Path, big_run: dict, accounts: int, events: int) -> None:
-    console.rule("5. memory: peak RSS (main process and parsing workers) while importing")
-    small = work / "small.jsonl"
-    write_usage(small, max(1000, events // 10), accounts, seed=9)
+MEMORY_EVENTS = 1_000_000
+"""The memory figure's import: large enough that start-up is a small part of its peak."""
+
+
+def bench_memory(work: Path, ingest_run: dict, accounts: int) -> None:
+    console.rule(f"5. memory: peak RSS (main process and parsing workers) while importing {MEMORY_EVENTS:,} events")
+    big = work / "memory.jsonl"
+    write_usage(big, MEMORY_EVENTS, accounts, seed=9)
     db = work / "mem.db"
     ctx = Context.open(f"sqlite:///{db}")
     add_accounts(ctx, accounts)
     ctx.close()
-    small_run = rss_import(small, f"sqlite:///{db}")
-    record("peak RSS, first vs second half of the big import", big_run["second_half_peak_kib"] / 1024, "MiB",
+    big_run = rss_import(big, f"sqlite:///{db}")
+    big.unlink()
+    record(f"peak RSS, second vs first half of a {big_run['rows']:,}-event import", big_run["second_half_peak_kib"] / 1024, "MiB",
            big_run["first_half_peak_kib"] / 1024, "peak over the first half of the same import",
-           "flat: the second half needs no more (ratio near 1 or above)", higher_is_better=False)
-    record(f"peak RSS, import of {big_run['rows']:,} events", big_run["peak_kib"] / 1024, "MiB", small_run["peak_kib"] / 1024,
-           f"import of a file 10x smaller ({small_run['rows']:,} events)", "", higher_is_better=False)
+           f"flat: the second half at most 1.1 x the first (ratio at least 0.91); {big_run['samples']} samples, one every 0.1 s",
+           higher_is_better=False)
+    record(f"peak RSS, import of {big_run['rows']:,} events", big_run["peak_kib"] / 1024, "MiB", ingest_run["peak_kib"] / 1024,
+           f"the ingest benchmark's import of {ingest_run['rows']:,} events", "", higher_is_better=False)
 
 
 def free_port() -> int:
@@ -299,7 +305,7 @@ def mixed_load(url: str, token: str, accounts: list[str], seconds: float, settle
 def bench_mixed(work: Path, seconds: float) -> None:
     """Issue 14's mixed load: usage posts' and purchases' p99 with a settlement every 8 s, beside
     the same load with no settlement (the limit); two server processes (this machine's two cores),
-    on SQLite and on PostgreSQL, and one process on SQLite to show what the second one buys."""
+    on SQLite and on PostgreSQL, and (at full size) one process on SQLite to show what the second one buys."""
     console.rule(f"10. mixed load: 8 clients for {seconds:.0f} s, with and without a settlement every 8 s")
     token = "bench-operator"
 
@@ -309,7 +315,10 @@ def bench_mixed(work: Path, seconds: float) -> None:
     # The headline pair (SQLite, 2 processes) runs twice, alternating without / with / without /
     # with, so that a slow moment of the shared machine (a checkpoint left by an earlier section)
     # lands on both sides instead of on one: a single 16 s pair moved its ratio by 0.3 between runs.
-    for kind_of_db, workers, rounds in (("SQLite", 2, 2), ("PostgreSQL", 2, 1), ("SQLite", 1, 1)):
+    # One process on SQLite (what the second one buys) runs at full size only: the default run
+    # must stay within five minutes with the million-event memory import (issue 26).
+    cases = [("SQLite", 2, 2), ("PostgreSQL", 2, 1), *([("SQLite", 1, 1)] if SCALE >= 1 else [])]
+    for kind_of_db, workers, rounds in cases:
         found: dict[str, dict[str, list[float]]] = {"without": {}, "with": {}}
         for round_, label, every in [(n, label, every) for n in range(rounds) for label, every in (("without", None), ("with", 8.0))]:
             if kind_of_db == "SQLite":
@@ -532,7 +541,7 @@ def main() -> None:
             bench_settlement(accounts, max(10, accounts // 20), url, "PostgreSQL")
         finally:
             drop()
-        bench_memory(work, ingest_rss, accounts, events)
+        bench_memory(work, ingest_rss, accounts)
         bench_reads(work)
         bench_advice(12)
         bench_advice(36)  # a few seconds since the window cuts (issue 22)

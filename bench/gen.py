@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -30,9 +29,9 @@ def write_usage(path: Path, events: int, accounts: int, seed: int = 1, days: int
             service = SERVICES[i % len(SERVICES)]
             quantity = rnd.randint(1, 50) if service.startswith("ai.") else rnd.randint(10**5, 10**8)
             moment = START + timedelta(seconds=rnd.randrange(span))
-            line = json.dumps({"account_id": ids[rnd.randrange(accounts)], "event_id": f"e{seed}-{i}", "service": service,
-                               "quantity": quantity, "region": REGIONS[rnd.randrange(len(REGIONS))],
-                               "timestamp": moment.isoformat()}, separators=(",", ":")) + "\n"
+            # the text json.dumps(..., separators=(",", ":")) writes, made faster (no value here needs escaping)
+            line = (f'{{"account_id":"{ids[rnd.randrange(accounts)]}","event_id":"e{seed}-{i}","service":"{service}",'
+                    f'"quantity":{quantity},"region":"{REGIONS[rnd.randrange(len(REGIONS))]}","timestamp":"{moment.isoformat()}"}}\n')
             out.write(line)
             if len(recent) < 1000:
                 recent.append(line)

@@ -424,300 +424,58 @@ invoices = sa.Table(
 )
 """R22: invoices the operator issued, never above the invoiceable amount."""
 
-operator_keys = sa.Table(
-    "operator_keys",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("name", sa.String(200), nullable=False),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("token_hash", sa.String(64), nullable=False, unique=True),
-    sa.Column("created_us", sa.BigInteger, nullable=False),
-    sa.Column("created_by", sa.String(80), nullable=False),
-    sa.Column("revoked_us", sa.BigInteger, nullable=True),
-    sa.CheckConstraint("role IN ('admin', 'finance', 'support', 'metering')", name="role"),
-)
-"""R24: operators' named keys; the token itself is shown once and only its hash is kept."""
-
-audit_records = sa.Table(
-    "audit_records",
-    metadata,
-    sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("at_us", sa.BigInteger, nullable=False, index=True),
-    sa.Column("actor", sa.String(80), nullable=False, index=True),
-    sa.Column("role", sa.String(16), nullable=False),
-    sa.Column("via", sa.String(16), nullable=False),
-    sa.Column("action", sa.String(40), nullable=False),
-    sa.Column("target", sa.String(200), nullable=True),
-    sa.Column("account_id", sa.String(40), primary_key=True, server_default="", index=True),
-    sa.Column("parameters", sa.Text, nullable=False),
-    sa.Column("outcome", sa.String(40), nullable=False),
-    sa.Column("detail", sa.String(400), nullable=True),
-)
-"""R24: every change of state (and every refused attempt), append-only like the journal."""
-
-outbox = sa.Table(
-    "outbox",
-    metadata,
-    sa.Column("seq", BigId, primary_key=True, autoincrement=True),
-    sa.Column("id", sa.String(40), nullable=False, index=True),
-    sa.Column("at_us", sa.BigInteger, nullable=False),
-    sa.Column("account_id", sa.String(40), primary_key=True, server_default="", index=True),
-    sa.Column("type", sa.String(40), nullable=False),
-    sa.Column("payload", sa.Text, nullable=False),
-    sa.Column("once", sa.String(200), nullable=True),
-    sa.Column("fanned_out", sa.Boolean, nullable=False, server_default=sa.false()),
-    sa.UniqueConstraint("account_id", "id"),
-    sa.UniqueConstraint("account_id", "once"),
-)
-"""R25: the events, written in the transaction of the change that raised them. ``once`` keys an
-event that must be raised only once (a reminder), whichever process notices it first;
-``fanned_out``: the dispatcher has made its deliveries."""
-
-webhook_endpoints = sa.Table(
-    "webhook_endpoints",
-    metadata,
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("url", sa.String(2000), nullable=False),
-    sa.Column("secret", sa.String(80), nullable=False),
-    sa.Column("events", sa.Text, nullable=True),
-    sa.Column("account_id", sa.String(40), nullable=True, index=True),
-    sa.Column("created_us", sa.BigInteger, nullable=False),
-    sa.Column("created_by", sa.String(80), nullable=False),
-    sa.Column("failing_since_us", sa.BigInteger, nullable=True),
-    sa.Column("disabled_us", sa.BigInteger, nullable=True),
-    sa.Column("deleted_us", sa.BigInteger, nullable=True),
-)
-"""R25: where events are delivered: the operator's (account_id null: every account's events) or
-a customer's (its own). ``events``: a JSON list of event types, null for all. The secret signs
-deliveries (Standard Webhooks); it is needed in clear to sign, so it is stored as given."""
-
-webhook_deliveries = sa.Table(
-    "webhook_deliveries",
-    metadata,
-    sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("account_id", sa.String(40), primary_key=True, server_default=""),
-    sa.Column("endpoint_id", sa.String(40), nullable=False),
-    sa.Column("event_id", sa.String(40), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("next_us", sa.BigInteger, nullable=True),
-    sa.Column("created_us", sa.BigInteger, nullable=False),
-    sa.Column("last_us", sa.BigInteger, nullable=True),
-    sa.Column("last_code", sa.Integer, nullable=True),
-    sa.Column("last_error", sa.String(400), nullable=True),
-    sa.UniqueConstraint("account_id", "endpoint_id", "event_id"),
-    sa.Index("ix_webhook_deliveries_status_next", "status", "next_us"),
-)
-"""R25: one event to one endpoint: pending (due at next_us), delivered or failed."""
-
-webhook_attempts = sa.Table(
-    "webhook_attempts",
-    metadata,
-    sa.Column("id", BigId, primary_key=True, autoincrement=True),
-    sa.Column("account_id", sa.String(40), primary_key=True, server_default=""),
-    sa.Column("delivery_id", sa.BigInteger, nullable=False, index=True),
-    sa.Column("at_us", sa.BigInteger, nullable=False),
-    sa.Column("code", sa.Integer, nullable=True),
-    sa.Column("error", sa.String(400), nullable=True),
-    sa.Column("ms", sa.Integer, nullable=False),
-)
-"""R25: the delivery log, one row per attempt."""
-
-message_reads = sa.Table(
-    "message_reads",
-    metadata,
-    sa.Column("account_id", sa.String(40), primary_key=True),
-    sa.Column("read_seq", sa.BigInteger, nullable=False),
-)
-"""R25: how far a customer has read its messages (站内信), by outbox sequence."""
-
-schedule_runs = sa.Table(
-    "schedule_runs",
-    metadata,
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("claimed_us", sa.BigInteger, nullable=False),
-    sa.Column("claimed_by", sa.String(200), nullable=False),
-    sa.Column("finished_us", sa.BigInteger, nullable=True),
-    sa.Column("through", sa.Date, nullable=True),
-    sa.Column("days", sa.Integer, nullable=True),
-    sa.Column("lines", sa.Integer, nullable=True),
-    sa.Column("error", sa.String(400), nullable=True),
-)
-"""The built-in schedule's daily settlements: one row per day, claimed by the one server that won."""
-
-settlement_chunks = sa.Table(
-    "settlement_chunks",
-    metadata,
-    sa.Column("run_id", sa.BigInteger, primary_key=True),
-    sa.Column("chunk", sa.Integer, primary_key=True),
-    sa.Column("accounts", sa.Text, nullable=False),
-    sa.Column("done_us", sa.BigInteger, nullable=True),
-    sa.Column("done_by", sa.String(200), nullable=True),
-    sa.Column("days", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("lines", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("failed", sa.Text, nullable=True),
-)
-"""A run's work, in chunks of accounts (a JSON list). A worker takes a pending chunk with FOR
-UPDATE SKIP LOCKED inside the transaction that settles it and marks it done there: a chunk is
-settled once, and a worker that dies leaves its chunk pending for the others."""
-
-stream_consumers = sa.Table(
-    "stream_consumers",
-    metadata,
-    sa.Column("stream", sa.String(64), primary_key=True),
-    sa.Column("durable", sa.String(64), primary_key=True),
-    sa.Column("pending", sa.BigInteger, nullable=False),
-    sa.Column("seen_us", sa.BigInteger, nullable=False),
-)
-"""What each durable consumer of the usage stream had left to read when a ``packbill consume``
-process last reported (after each batch, and once when the stream went idle): the metrics'
-consumer lag."""
-
-usage_archives = sa.Table(
-    "usage_archives",
-    metadata,
-    sa.Column("month", sa.Date, primary_key=True),
-    sa.Column("path", sa.String(2000), nullable=False),
-    sa.Column("rows", sa.BigInteger, nullable=False),
-    sa.Column("sha256", sa.String(64), nullable=False),
-    sa.Column("archived_us", sa.BigInteger, nullable=False),
-    sa.Column("restored_us", sa.BigInteger, nullable=True),
-)
-"""R23: months of raw usage events moved to a Parquet file (and, when restored, put back)."""
-
-usage_archive_sums = sa.Table(
-    "usage_archive_sums",
-    metadata,
-    sa.Column("month", sa.Date, primary_key=True),
-    sa.Column("account_id", sa.String(40), primary_key=True),
-    sa.Column("day", sa.Date, primary_key=True),
-    sa.Column("service", sa.String(32), primary_key=True),
-    sa.Column("events", sa.BigInteger, nullable=False),
-    sa.Column("mainland", sa.BigInteger, nullable=False),
-    sa.Column("other", sa.BigInteger, nullable=False),
-)
-"""What an archive holds, per account, day and service: the audit checks the day sums against the
-stored events and these together."""
-
-console_sessions = sa.Table(
-    "console_sessions",
-    metadata,
-    sa.Column("id_hash", sa.String(64), primary_key=True),
-    sa.Column("token_hash", sa.String(64), nullable=False),
-    sa.Column("csrf", sa.String(64), nullable=False),
-    sa.Column("created_us", sa.BigInteger, nullable=False),
-    sa.Column("expires_us", sa.BigInteger, nullable=False, index=True),
-)
-"""The console's sessions: the cookie holds a random id whose hash is kept here, with the hash of
-the token signed in with (so revoking a key or rotating an account's token ends its sessions at
-once) and the session's CSRF token."""
-
-package_alerts = sa.Table(
-    "package_alerts",
-    metadata,
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
-    sa.Column("service", sa.String(32), primary_key=True),
-    sa.Column("threshold_percent", sa.Integer, nullable=True),
-)
-"""R29: a customer's package alert threshold per service (NULL: off); a service without a row has
-the default (20 %)."""
-
-auto_rebuy_rules = sa.Table(
-    "auto_rebuy_rules",
-    metadata,
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
-    sa.Column("service", sa.String(32), primary_key=True),
-    sa.Column("sku", sa.String(64), nullable=False),
-    sa.Column("trigger", sa.String(16), nullable=False),
-    sa.Column("days_before", sa.Integer, nullable=True),
-    sa.Column("monthly_cap_fen", sa.BigInteger, nullable=False),
-    sa.Column("set_us", sa.BigInteger, nullable=False),
-)
-"""R28: a service's auto-rebuy rule: the SKU, the trigger (exhausted, or expiring ``days_before``
-the last day) and the monthly cap."""
-
-auto_rebuys = sa.Table(
-    "auto_rebuys",
-    metadata,
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
-    sa.Column("service", sa.String(32), primary_key=True),
-    sa.Column("trigger_key", sa.String(80), primary_key=True),
-    sa.Column("order_id", sa.String(40), nullable=True),
-    sa.Column("amount_fen", sa.BigInteger, nullable=True),
-    sa.Column("month", sa.Date, nullable=True),
-    sa.Column("tried_on", sa.Date, nullable=False),
-    sa.Column("refusal", sa.String(40), nullable=True),
-)
-"""R28: each trigger acted on, keyed by the trigger itself (so it buys at most once): the order
-it bought (with its contracted amount and month, which the cap counts), or the day it was last
-tried and why it was refused (at most one try a day)."""
-
-spend_limits = sa.Table(
-    "spend_limits",
-    metadata,
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
-    sa.Column("scope", sa.String(32), primary_key=True),
-    sa.Column("monthly_fen", sa.BigInteger, nullable=False),
-)
-"""R30: the monthly budget (scope ``*``) and each service's monthly pay-as-you-go cap (scope: the
-service); no row: none set."""
-
-invoice_titles = sa.Table(
-    "invoice_titles",
-    metadata,
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("seq", sa.BigInteger, nullable=False),
-    sa.Column("type", sa.String(16), nullable=False),
-    sa.Column("name", sa.String(100), nullable=False),
-    sa.Column("tax_id", sa.String(18), nullable=False),
-    sa.Column("address", sa.String(200), nullable=False, server_default=""),
-    sa.Column("phone", sa.String(40), nullable=False, server_default=""),
-    sa.Column("bank", sa.String(100), nullable=False, server_default=""),
-    sa.Column("bank_account", sa.String(64), nullable=False, server_default=""),
-    sa.Column("created_us", sa.BigInteger, nullable=False),
-    sa.Column("deleted_us", sa.BigInteger, nullable=True),
-)
-"""R33: an account's invoice titles (抬头); a deleted one is kept (requests name it), marked deleted."""
-
-invoice_requests = sa.Table(
-    "invoice_requests",
-    metadata,
-    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
-    sa.Column("id", sa.String(40), primary_key=True),
-    sa.Column("seq", sa.BigInteger, nullable=False),
-    sa.Column("kind", sa.String(8), nullable=False),
-    sa.Column("title_id", sa.String(40), nullable=True),
-    sa.Column("amount_fen", sa.BigInteger, nullable=False),
-    sa.Column("net_fen", sa.BigInteger, nullable=False),
-    sa.Column("tax_fen", sa.BigInteger, nullable=False),
-    sa.Column("rate", sa.String(8), nullable=False),
-    sa.Column("status", sa.String(16), nullable=False, index=True),
-    sa.Column("number", sa.String(64), nullable=True),
-    sa.Column("reason", sa.String(400), nullable=True),
-    sa.Column("reverses", sa.String(400), nullable=True),
-    sa.Column("requested_us", sa.BigInteger, nullable=False),
-    sa.Column("decided_us", sa.BigInteger, nullable=True),
-)
-"""R33: invoice requests, ``kind`` blue (an invoice) or red (a red-letter reversal, its amount below
-zero, ``reverses``: the numbers of the invoices it reverses); pending, issued (``number``) or
-rejected (``reason``)."""
-
-
 def entry_postings() -> sa.ColumnElement[bool]:
     """The join of journal entries and their postings (both keyed by account first)."""
     return sa.and_(postings.c.account_id == journal_entries.c.account_id, postings.c.entry_id == journal_entries.c.id)
 
-catalog_versions = sa.Table(
-    "catalog_versions",
-    metadata,
-    sa.Column("id", sa.String(16), primary_key=True),
-    sa.Column("seq", sa.Integer, nullable=False, unique=True),
-    sa.Column("effective_on", sa.Date, nullable=False),
-    sa.Column("published_us", sa.BigInteger, nullable=False),
-    sa.Column("published_by", sa.String(100), nullable=False),
-    sa.Column("body", sa.Text, nullable=False),
-    sa.Column("withdrawn_us", sa.BigInteger, nullable=True),
+
+# The operators' and operations' tables, and the wave-3 tables (the customer's tools, invoices,
+# price versions), are defined on the same metadata in modules of their own; they are part of this
+# schema and read as ``schema.<table>``.
+from .schema_operations import (  # noqa: E402 - they need the metadata above
+    audit_records,
+    console_sessions,
+    message_reads,
+    operator_keys,
+    outbox,
+    schedule_runs,
+    settlement_chunks,
+    stream_consumers,
+    usage_archive_sums,
+    usage_archives,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
 )
-"""R31: the catalog's published versions (the catalog file is ``v1`` and is not stored): each
-one's prices as ``GET /v1/catalog`` shows them, its effective day, and when it was withdrawn."""
+from .schema_wave3 import (  # noqa: E402 - they need the metadata above
+    auto_rebuy_rules,
+    auto_rebuys,
+    catalog_versions,
+    invoice_requests,
+    invoice_titles,
+    package_alerts,
+    spend_limits,
+)
+
+__all__ = [
+    "audit_records",
+    "auto_rebuy_rules",
+    "auto_rebuys",
+    "catalog_versions",
+    "console_sessions",
+    "invoice_requests",
+    "invoice_titles",
+    "message_reads",
+    "operator_keys",
+    "outbox",
+    "package_alerts",
+    "schedule_runs",
+    "settlement_chunks",
+    "spend_limits",
+    "stream_consumers",
+    "usage_archive_sums",
+    "usage_archives",
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
+]
