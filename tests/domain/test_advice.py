@@ -5,8 +5,8 @@ package, and the traffic what-if both ways."""
 from __future__ import annotations
 
 import itertools
-from dataclasses import replace
-from datetime import date
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from fractions import Fraction
@@ -16,10 +16,10 @@ from hypothesis import strategies as st
 
 from packbill.domain.advice import advise, simple_plans
 from packbill.domain.advice_solver import buy_months, solve_service
-from packbill.domain.catalog import PaygPrice, Tier, load_catalog
+from packbill.domain.catalog import Catalog, PaygPrice, Tier, load_catalog
 from packbill.domain.forecast import enough_usage, project
 from packbill.domain.horizon import Horizon
-from packbill.domain.plan_cost import Buy, Lot, Need, Offer, billed, frame, lots_of, simulate
+from packbill.domain.plan_cost import Buy, Lot, Need, Offer, billed, frame, lots_of, payg_changes, simulate
 from packbill.domain.traffic_what_if import traffic_what_if
 
 CATALOG = load_catalog()
@@ -209,6 +209,32 @@ def test_the_plan_is_as_cheap_as_the_best_of_every_plan(months, start, demand, o
     assert solved(2 * months) <= brute(every, 2) + D("0.01")
 
 
+@dataclass(frozen=True)
+class Switch:
+    """R31 in small: one catalog until a day, another from it (the ``Prices`` the engine asks)."""
+
+    before: Catalog
+    after: Catalog
+    day: date
+
+    def on(self, day: date) -> Catalog:
+        return self.after if day >= self.day else self.before
+
+
+def repriced(catalog: Catalog, service: str, how: str, unit: int = 1) -> Catalog:
+    """The catalog with ``service``'s pay-as-you-go price halved, doubled, made graduated
+    (falling tiers) or flat, as a price version would change it."""
+    price = catalog.price(service)
+    if how in ("half", "double"):
+        factor = D("0.5") if how == "half" else D(2)
+        tiers = tuple(Tier(t.up_to, t.price * factor) for t in price.tiers)
+    elif how == "falling":
+        tiers = tuple(Tier(t.up_to and t.up_to * 5000 * unit, t.price / 20 * unit) for t in PRICES["falling"].tiers)
+    else:
+        tiers = (Tier(None, price.tiers[-1].price * D("1.5")),)
+    return replace(catalog, services={**catalog.services, service: replace(price, tiers=tiers)})
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     months=st.integers(1, 14),
@@ -222,9 +248,10 @@ def test_the_plan_is_as_cheap_as_the_best_of_every_plan(months, start, demand, o
     tiers=st.sampled_from(["shipped", "falling", "rising"]),
     rate=st.sampled_from([D(1), D("0.85"), D("0.7315")]),
     service=st.sampled_from(["ai.face", "traffic.up"]),
+    version=st.one_of(st.none(), st.tuples(st.integers(1, 420), st.sampled_from(["half", "double", "falling", "flat"]))),
 )
 def test_the_model_agrees_with_the_settlement_engine_on_random_plans(months, start, per_month, other, before, held, buys, tiers,
-                                                                      rate, service):
+                                                                      rate, service, version):
     """Issue 22: the figure shown is the engine's, day by day (held packages drawn to their last
     day, R5 order, calendar-month tiers counting from what the month already billed, the
     discount, traffic billed by volume); the optimisation's model must agree with it: exactly in
@@ -243,8 +270,9 @@ def test_the_model_agrees_with_the_settlement_engine_on_random_plans(months, sta
     lots = [Lot(service, 0, min(last, horizon.days - 1), size * unit, package_id=f"h{i}") for i, (last, size) in enumerate(held)]
     plan = lots_of([Buy(service + sku, count, t) for sku, count, t in buys if t < months and service + sku in CATALOG.packages],
                    {o.sku: o for o in offers}, horizon, rate)
-    model = simulate(frame(need, lots, horizon, offers), plan, catalog.price(service), rate)
-    engine = billed(need, lots, plan, horizon, catalog, rate)
+    prices = catalog if version is None else Switch(catalog, repriced(catalog, service, version[1], unit), start + timedelta(days=version[0]))
+    model = simulate(frame(need, lots, horizon, offers, payg_changes(prices, service, horizon)), plan, catalog.price(service), rate)
+    engine = billed(need, lots, plan, horizon, prices, rate)
     assert model.drawn == engine.drawn and model.packages == engine.packages
     assert abs(model.payg - engine.payg) <= D("0.005") * horizon.days + D("0.01")
     assert abs(model.forfeited - engine.forfeited) <= D("0.01")
@@ -414,3 +442,27 @@ def test_tiers_restart_on_the_first_of_each_calendar_month():
         (s,) = advise([need], [], [], catalog, D(1), horizon).services
         assert s.without_plan.total == s.with_plan.total == expected
         assert simulate(frame(need, [], horizon, []), [], price, D(1)).total == expected  # the model agrees
+
+
+def test_R31_a_scheduled_rise_of_pay_as_you_go_is_planned_for():
+    """R31 in the solver and the model, not only in the figures: image tags cost 0.0025 a call as
+    you go, which a 100k package (250.00) only ties; from 1 July a version doubles it. Knowing the
+    version, the advisor buys nothing for June (as you go it costs what a package would) and
+    covers July on; its plan, billed by the engine at each day's price, costs less than the plan it
+    would make at today's price alone, billed the same way."""
+    horizon = Horizon.of(date(2027, 6, 1), 12)
+    need = Need("ai.tags", (100_000,) * 12, (0,) * 12)
+    offers = offers_of("ai.tags")
+    rise = Switch(CATALOG, repriced(CATALOG, "ai.tags", "double"), date(2027, 7, 1))
+    assert payg_changes(rise, "ai.tags", horizon) == ((0, CATALOG.price("ai.tags")), (30, rise.after.price("ai.tags")))
+    knowing = advise([need], [], offers, rise, D(1), horizon).services[0]
+    blind = advise([need], [], offers, CATALOG, D(1), horizon).services[0]
+    by_sku = {o.sku: o for o in offers}
+    blind_billed = billed(need, [], lots_of(blind.buys, by_sku, horizon), horizon, rise, D(1))
+    assert knowing.buys and min(b.month for b in knowing.buys) >= 1, knowing.buys  # nothing bought for June
+    assert knowing.with_plan.total < blind_billed.total, (knowing.buys, knowing.with_plan.total, blind.buys, blind_billed.total)
+    assert knowing.with_plan.total < knowing.without_plan.total
+    # the model the search compares plans with prices each stretch at its version, as the engine bills
+    model = simulate(frame(need, [], horizon, offers, payg_changes(rise, "ai.tags", horizon)), lots_of(knowing.buys, by_sku, horizon),
+                     CATALOG.price("ai.tags"), D(1))
+    assert abs(model.total - knowing.with_plan.total) <= D("0.005") * horizon.days + D("0.01")

@@ -20,7 +20,7 @@ from .advice_solver import NODE_LIMIT, PREPAY_WEIGHT, SolverUnavailable, solve_s
 from .catalog import PaygPrice, Prices
 from .horizon import Horizon
 from .money import ZERO
-from .plan_cost import Buy, Frame, Lot, Need, Offer, Outcome, billed, frame, lots_of, simulate
+from .plan_cost import Buy, Frame, Lot, Need, Offer, Outcome, billed, frame, lots_of, payg_changes, simulate
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +89,7 @@ def advise(needs: Sequence[Need], held: Sequence[Lot], offers: Sequence[Offer], 
     for need in needs:
         price = prices.on(horizon.today).price(need.service)
         mine = [lot for lot in held if lot.service == need.service]
-        fr = frame(need, mine, horizon, offers)
+        fr = frame(need, mine, horizon, offers, payg_changes(prices, need.service, horizon))  # R31: a scheduled price's stretches
 
         def model(buys: Sequence[Buy], fr: Frame = fr, price: PaygPrice = price) -> Outcome:
             return simulate(fr, lots_of(buys, by_sku, horizon, rate), price, rate)

@@ -98,15 +98,17 @@ def solve_service(fr: Frame, offers: Sequence[Offer], price: PaygPrice, rate: De
     h.setOptionValue("mip_rel_gap", 0.0 if horizon.months <= EXACT_MONTHS else LONG_GAP)
     h.setOptionValue("mip_abs_gap", 1e-6)
     integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
-    tiered = len(price.tiers) > 1
+    # R6 as constraints, and every month a package may be bought in, wherever a unit drawn does not
+    # save the same on every day: graduated tiers, or a price a version changes (R31)
+    tiered = any(len(fr.price_of(j, price).tiers) > 1 for j in range(len(fr.mainland))) or fr.varies
     x, draws, groups, units = _purchases(h, offers, fr, horizon, tiered, scale, max_count, integer)
     objective = sum(float(by_sku[sku].at(t).price) * units[(sku, t)] * (1 + PREPAY_WEIGHT) * var for (sku, t), var in x.items())
-    paid: list[list[Any]] = [[] for _ in range(fr.months)]
+    paid: list[list[int]] = [[] for _ in range(fr.months)]
     payg = []
     for j, want in enumerate(fr.mainland):
         z = h.addVariable(lb=0)
         payg.append(z)
-        paid[fr.calendar[j]].append(z)
+        paid[fr.calendar[j]].append(j)
         h.addConstr(sum(draws[j]) + z == want / scale)
         if tiered:
             # R6: usage is paid as you go only once every package covering its stretch is used up
@@ -120,10 +122,9 @@ def solve_service(fr: Frame, offers: Sequence[Offer], price: PaygPrice, rate: De
             for held, big, ys, _ in groups:
                 if j in ys:
                     h.addConstr(sum(y for k, y in ys.items() if k <= j) - held - big * paying >= -big)
-    for c, zs in enumerate(paid):
-        other = sum(q for q, cal in zip(fr.other, fr.calendar, strict=True) if cal == c) / scale
-        most = sum(q for q, cal in zip(fr.mainland, fr.calendar, strict=True) if cal == c) / scale
-        objective = objective + _payg_cost(h, sum(zs), other, most, fr.before / scale if c == 0 else 0.0, price, rate, scale, integer)
+    for c, js in enumerate(paid):
+        objective = objective + _month_payg(h, fr, js, [payg[j] for j in js], fr.before / scale if c == 0 else 0.0, price, rate, scale,
+                                            integer)
     if not relaxed:
         _window_cuts(h, fr, horizon, scale, groups, payg)
     h.minimize(objective)
@@ -271,6 +272,22 @@ def buy_months(offer: Offer, months: int, tiered: bool = False) -> Sequence[int]
     if tiered or offer.varies:
         return [t for t in range(0, months) if offer.on_sale(t)]
     return range(0, max(0, months - offer.months) + 1)
+
+
+def _month_payg(h: Any, fr: Frame, js: Sequence[int], zs: Sequence[Any], before: float, today: PaygPrice, rate: Decimal, scale: int,
+                integer: Any) -> Any:
+    """A calendar month's pay-as-you-go cost over its stretches ``js`` (their variables ``zs``): at
+    one price the month through, the month's tiers over all of them; at flat prices a version
+    changes within the month (R31), each stretch at its own. Graduated tiers under two prices in
+    one month are weighed at the month's first (the solver proposes; the model and the engine,
+    which every plan's figures come from, price each stretch and day exactly)."""
+    prices = [fr.price_of(j, today) for j in js]
+    if len(set(prices)) > 1 and all(len(p.tiers) == 1 for p in prices):
+        return sum(_payg_cost(h, z, fr.other[j] / scale, fr.mainland[j] / scale, 0.0, p, rate, scale, integer)
+                   for j, z, p in zip(js, zs, prices, strict=True))
+    other = sum(fr.other[j] for j in js) / scale
+    most = sum(fr.mainland[j] for j in js) / scale
+    return _payg_cost(h, sum(zs), other, most, before, prices[0] if prices else today, rate, scale, integer)
 
 
 def _payg_cost(h: Any, z: Any, other: float, most: float, before: float, price: PaygPrice, rate: Decimal, scale: int,

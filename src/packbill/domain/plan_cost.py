@@ -189,9 +189,21 @@ class Frame:
     other: tuple[int, ...]
     calendar: tuple[int, ...]
     before: int = 0
+    payg: tuple[PaygPrice, ...] = ()
+    """R31: each stretch's pay-as-you-go price when a version changes it within the horizon
+    (empty: the price of today holds throughout)."""
 
     def covers(self, lot: Lot, stretch: int) -> bool:
         return lot.first <= self.starts[stretch] and self.starts[stretch + 1] - 1 <= lot.last
+
+    def price_of(self, stretch: int, today: PaygPrice) -> PaygPrice:
+        """The pay-as-you-go price of a stretch (``today``'s when no version changes it)."""
+        return self.payg[stretch] if self.payg else today
+
+    @property
+    def varies(self) -> bool:
+        """Whether the pay-as-you-go price changes within the horizon (R31)."""
+        return bool(self.payg)
 
     @property
     def months(self) -> int:
@@ -199,10 +211,24 @@ class Frame:
         return self.calendar[-1] + 1 if self.calendar else 0
 
 
-def frame(need: Need, held: Sequence[Lot], horizon: Horizon, offers: Sequence[Offer]) -> Frame:
+def payg_changes(prices: Prices, service: str, horizon: Horizon) -> tuple[tuple[int, PaygPrice], ...]:
+    """R31: the service's pay-as-you-go price over the horizon, as (the day it takes effect, the
+    price) from today on; empty when today's holds throughout (no version changes it)."""
+    out: list[tuple[int, PaygPrice]] = []
+    for d in range(horizon.days):
+        price = prices.on(horizon.day(d)).price(service)
+        if not out or out[-1][1] != price:
+            out.append((d, price))
+    return tuple(out) if len(out) > 1 else ()
+
+
+def frame(need: Need, held: Sequence[Lot], horizon: Horizon, offers: Sequence[Offer],
+          payg: Sequence[tuple[int, PaygPrice]] = ()) -> Frame:
+    """``payg``: the pay-as-you-go price's changes within the horizon (``payg_changes``); the
+    stretches are cut where it changes too, so that each has one price."""
     mainland = after_held(horizon.spread(need.mainland), held)
     other = horizon.spread(need.other)
-    cuts = {0, horizon.days, *horizon.month_starts(), *horizon.calendar_starts()}
+    cuts = {0, horizon.days, *horizon.month_starts(), *horizon.calendar_starts(), *(d for d, _ in payg)}
     for o in offers:
         if o.service == need.service:
             cuts.update(lot.last + 1 for lot in lots_of([Buy(o.sku, 1, t) for t in range(horizon.months) if o.on_sale(t)], {o.sku: o},
@@ -213,8 +239,10 @@ def frame(need: Need, held: Sequence[Lot], horizon: Horizon, offers: Sequence[Of
     def sums(daily: Sequence[int]) -> tuple[int, ...]:
         return tuple(sum(daily[a:b]) for a, b in zip(starts, starts[1:], strict=False))
 
+    changes = [d for d, _ in payg]
     return Frame(need.service, starts, sums(mainland), sums(other),
-                 tuple(bisect_right(calendar_starts, a) for a in starts[:-1]), need.before)
+                 tuple(bisect_right(calendar_starts, a) for a in starts[:-1]), need.before,
+                 tuple(payg[bisect_right(changes, a) - 1][1] for a in starts[:-1]) if payg else ())
 
 
 def payg_amount(price: PaygPrice, quantity: int, before: int, rate: Decimal) -> Fraction:
@@ -225,10 +253,12 @@ def payg_amount(price: PaygPrice, quantity: int, before: int, rate: Decimal) -> 
 def simulate(fr: Frame, new: Sequence[Lot], price: PaygPrice, rate: Decimal) -> Outcome:
     """The model's cost of a plan: each stretch's mainland usage drawn from the plan's lots that
     cover it, earliest bought first (R5; the held ones are already in ``fr``), the rest and all
-    other-region usage paid as you go by calendar month (R6, tiers)."""
+    other-region usage paid as you go at the stretch's price, the tiers counting from its
+    calendar month's 1st (R6, tiers, R31). ``price``: today's, for a frame whose price never changes."""
     order = sorted(range(len(new)), key=lambda i: new[i].first)  # stable: the plan's order within a month
     left = {i: new[i].capacity for i in order}
     quantity = [0] * fr.months
+    payg = Fraction(0)
     paying_days = 0
     for j, want in enumerate(fr.mainland):
         for i in order:
@@ -238,10 +268,12 @@ def simulate(fr: Frame, new: Sequence[Lot], price: PaygPrice, rate: Decimal) -> 
                 take = min(want, left[i])
                 left[i] -= take
                 want -= take
-        quantity[fr.calendar[j]] += want + fr.other[j]
+        c = fr.calendar[j]
+        before = quantity[c] + (fr.before if c == 0 else 0)  # the tiers count from the calendar month's 1st
+        payg += payg_amount(fr.price_of(j, price), want + fr.other[j], before, rate)  # the stretch's version (R31)
+        quantity[c] += want + fr.other[j]
         if want + fr.other[j]:
             paying_days += fr.starts[j + 1] - fr.starts[j]
-    payg = sum((payg_amount(price, q, fr.before if c == 0 else 0, rate) for c, q in enumerate(quantity)), Fraction(0))
     forfeited = sum((Fraction(lot.charge) * left[i] / lot.capacity for i, lot in enumerate(new)), Fraction(0))
     return Outcome(sum((lot.charge for lot in new), ZERO), round_line(payg), round_line(forfeited),
                    {i: lot.capacity - left[i] for i, lot in enumerate(new)}, rounding=HALF_CENT * (paying_days + 1))
