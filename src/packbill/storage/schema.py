@@ -18,22 +18,31 @@ import re
 
 import sqlalchemy as sa
 
-metadata = sa.MetaData(
-    naming_convention={
-        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-        "pk": "pk_%(table_name)s",
-    }
+from .schema_base import OPERATOR, BigId, metadata
+from .schema_operations import (
+    audit_records,
+    console_sessions,
+    message_reads,
+    operator_keys,
+    outbox,
+    schedule_runs,
+    settlement_chunks,
+    stream_consumers,
+    usage_archive_sums,
+    usage_archives,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
 )
-
-OPERATOR = ""
-"""The account of the operator's own rows (audit records, events, deliveries): the account column
-is part of every key, so it is never NULL (a distribution column cannot be)."""
-
-BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-"""An autoincrementing key (SQLite only autoincrements INTEGER PRIMARY KEY)."""
+from .schema_wave3 import (
+    auto_rebuy_rules,
+    auto_rebuys,
+    catalog_versions,
+    invoice_requests,
+    invoice_titles,
+    package_alerts,
+    spend_limits,
+)
 
 accounts = sa.Table(
     "accounts",
@@ -429,35 +438,10 @@ def entry_postings() -> sa.ColumnElement[bool]:
     return sa.and_(postings.c.account_id == journal_entries.c.account_id, postings.c.entry_id == journal_entries.c.id)
 
 
-# The operators' and operations' tables, and the wave-3 tables (the customer's tools, invoices,
-# price versions), are defined on the same metadata in modules of their own; they are part of this
-# schema and read as ``schema.<table>``.
-from .schema_operations import (  # noqa: E402 - they need the metadata above
-    audit_records,
-    console_sessions,
-    message_reads,
-    operator_keys,
-    outbox,
-    schedule_runs,
-    settlement_chunks,
-    stream_consumers,
-    usage_archive_sums,
-    usage_archives,
-    webhook_attempts,
-    webhook_deliveries,
-    webhook_endpoints,
-)
-from .schema_wave3 import (  # noqa: E402 - they need the metadata above
-    auto_rebuy_rules,
-    auto_rebuys,
-    catalog_versions,
-    invoice_requests,
-    invoice_titles,
-    package_alerts,
-    spend_limits,
-)
-
 __all__ = [
+    "OPERATOR",
+    "BigId",
+    "metadata",
     "audit_records",
     "auto_rebuy_rules",
     "auto_rebuys",

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .schema import BigId, metadata
+from .schema_base import BigId, metadata
 
 operator_keys = sa.Table(
     "operator_keys",

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from .schema import metadata
+from .schema_base import metadata
 
 package_alerts = sa.Table(
     "package_alerts",
