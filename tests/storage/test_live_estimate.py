@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from packbill import services
 from packbill.domain.model import UsageEvent
-from packbill.services.settlement import estimate_run
+from packbill.services.estimate import estimate_run
 
 from ..domain.test_properties import DAYS, LAST_DAY, SMALL, START, histories
 from ..helpers import d

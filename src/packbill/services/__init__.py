@@ -13,13 +13,14 @@ from .accounts import (
     switch_traffic_billing,
 )
 from .cluster import citus_statements
+from .confirm import Confirmation, confirmation, freezes
 from .context import Context, Touched, ping
 from .idempotency import IdempotencyKey, Replayed
 from .imports import BadRow, ImportFileError, ImportResult, import_file
 from .lockout import LIMIT, Lockout
 from .metrics import note_consumer
 from .operators import Principal, authenticate, outcome_of, record_anonymous
-from .purchases import Confirmation, PlanBought, Purchase, Refund, buy, buy_plan, confirmation, freezes, order, refund, refund_of
+from .purchases import PlanBought, Purchase, Refund, buy, buy_plan, order, refund, refund_of
 from .reads import (
     EveryReminder,
     PackageAlert,

@@ -35,6 +35,7 @@ from ..storage.db import Unavailable
 from . import trail
 from .context import Context
 from .purchases import buy_locked
+from .wallet import wallet_rate
 
 log = logging.getLogger("packbill.auto_rebuy")
 
@@ -200,7 +201,6 @@ class Refusal:
 def refusals(ctx: Context, account_id: str, as_of: datetime | None = None) -> list[Refusal]:
     """R28: the triggers refused at today's or yesterday's settlement and not bought since, of the
     rules still on, with the figures of their ``rebuy_failed`` message."""
-    from .wallet import wallet_rate
 
     today = shanghai_day(as_of or ctx.now())
     on = {v.rule.service: v for v in rules(ctx, account_id)}

@@ -21,6 +21,7 @@ from ..storage import accounts as accounts_store
 from ..storage import controls as controls_store
 from ..storage import reads
 from .context import Context
+from .estimate import covered_services, estimate_run
 
 SERVICES = USAGE_SERVICES + BANDWIDTH_SERVICES
 """What a cap may stop: every service with a ``service_status``."""
@@ -36,7 +37,6 @@ def month_spend(ctx: Context, account_id: str, now: datetime, estimate=_ESTIMATE
     """What ``now``'s calendar month has spent (purchases and pay-as-you-go, the unsettled usage
     estimated by the settlement engine) and is expected to (``domain.budget.forecast``). ``estimate``:
     the R26 estimate when the caller has made it (None: nothing unsettled)."""
-    from .settlement import estimate_run
 
     today = shanghai_day(now)
     month = today.replace(day=1)
@@ -85,7 +85,6 @@ def view(ctx: Context, account_id: str, now: datetime | None = None, estimate=_E
          limits: Mapping[str, Decimal] | None = None) -> BudgetView:
     """R30: the account's budget and caps now, and the month's spending against them (``limits``:
     the account's, when the caller has read them already)."""
-    from .reads import covered_services
 
     now = now or ctx.now()
     spend = month_spend(ctx, account_id, now, estimate)

@@ -11,14 +11,13 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from ..domain import journal
-from ..domain.catalog import TRAFFIC_SERVICES, UnknownSku
+from ..domain.catalog import UnknownSku
 from ..domain.days import shanghai_day
 from ..domain.errors import BillingError
 from ..domain.limits import MAX_COUNT
-from ..domain.model import Package, Site, TrafficBilling
-from ..domain.purchase import Quote, quote, sell
+from ..domain.model import Package, Site
+from ..domain.purchase import sell
 from ..domain.refund import check_refund
-from ..domain.traffic_what_if import TrafficWhatIf
 from ..domain.wallet import Payment, pay_back
 from ..storage import accounts as accounts_store
 from ..storage import books as books_store
@@ -26,7 +25,6 @@ from ..storage import notify as notify_store
 from ..storage import packages as packages_store
 from ..storage import wallet as wallet_store
 from . import idempotency, invoicing
-from .accounts import account_view
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey, Replayed
 from .operators import Principal, recorded
@@ -87,38 +85,6 @@ def buy_locked(ctx: Context, conn: Connection, site: Site, account_id: str, sku:
     account, kind, data, once = sale.notice()
     notify_store.emit(conn, [(account, kind, {**data, **(also or {})}, once)], at)
     return Purchase(sale.order_id, stored, sale.amount, sale.list_amount, sale.payment, sale.purse.cash)
-
-
-@dataclass(frozen=True, slots=True)
-class Confirmation:
-    """What the buyer is shown before buying: the quote, and for a traffic package bought on
-    daily-peak billing the warning that it stays frozen (R13) with what each billing type cost
-    over the last 30 days."""
-
-    quote: Quote
-    frozen: bool
-    costs: TrafficWhatIf | None
-
-
-def confirmation(ctx: Context, account_id: str, sku: str, count: int = 1) -> Confirmation:
-    """What buying would mean now (``domain.purchase.quote``); refused as a purchase is (the
-    site, an unknown SKU, the count), but money short is part of the answer."""
-    from .advice import traffic_costs
-
-    at = ctx.now()
-    with ctx.db.read() as conn:
-        account = accounts_store.get_account(conn, account_id)
-        purse = wallet_store.load_purse(conn, account_id)
-        rates = wallet_store.load_rates(conn, [account_id])[account_id]
-    found = quote(ctx.catalog_at(at), account_id, account.site, sku, count, at, rates, purse)
-    frozen = freezes(ctx, account_id, sku)
-    return Confirmation(found, frozen, traffic_costs(ctx, account_id) if frozen else None)
-
-
-def freezes(ctx: Context, account_id: str, sku: str) -> bool:
-    """R13: a package of ``sku`` bought now would stay frozen (traffic, on daily-peak billing)."""
-    return (ctx.catalog.sku(sku).service in TRAFFIC_SERVICES
-            and account_view(ctx, account_id, ctx.now()).traffic_billing is TrafficBilling.DAILY_PEAK_BANDWIDTH)
 
 
 @dataclass(frozen=True, slots=True)

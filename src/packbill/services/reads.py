@@ -7,14 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy.engine import Connection
-
 from ..domain.anomaly import WINDOW, Anomaly, anomalies
 from ..domain.catalog import USAGE_SERVICES
 from ..domain.days import shanghai_day
 from ..domain.draw_order import in_draw_order
 from ..domain.errors import InvalidRequest
-from ..domain.model import BillLine, Package, PackageStatus, TrafficBilling
+from ..domain.model import BillLine, PackageStatus
 from ..domain.package_forecast import RECENT_DAYS, PackageForecast, daily_rates, forecast_packages
 from ..domain.reference import PackageView
 from ..domain.reminders import (
@@ -33,7 +31,9 @@ from ..domain.wallet import wallet_reminders as domain_wallet_reminders
 from ..storage import accounts as accounts_store
 from ..storage import packages as packages_store
 from ..storage import reads
+from . import auto_rebuy, budget
 from .context import Context
+from .estimate import estimate_run, held_and_mode
 
 
 def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, status: str | None = None) -> list[PackageView]:
@@ -52,28 +52,13 @@ def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, 
             raise InvalidRequest(f"status must be one of {', '.join(s.value for s in PackageStatus)}") from None
     day = shanghai_day(as_of)
     with ctx.db.read() as conn:
-        held, mode = _held_and_mode(conn, account_id, as_of)
+        held, mode = held_and_mode(conn, account_id, as_of)
         if as_of < now:  # what was bought by then, with what remained after the days settled by then
             drawn = packages_store.drawn_through(conn, account_id, day)
             held = [(p, p.size - drawn.get(p.id, 0)) for p, _ in held if p.purchased_at <= as_of]
     remaining = {p.id: r for p, r in held}
     views = [PackageView(p, remaining[p.id], package_status(p, remaining[p.id], as_of, mode, day)) for p in in_draw_order(p for p, _ in held)]
     return [v for v in views if wanted is None or v.status is wanted]
-
-
-def _held_and_mode(conn: Connection, account_id: str, at: datetime) -> tuple[list[tuple[Package, int]], TrafficBilling]:
-    """The account's packages with what each has left after the days settled, and its traffic
-    billing type on ``at``'s day (NotFound for an unknown account)."""
-    accounts_store.get_account(conn, account_id)
-    held = packages_store.account_packages(conn, account_id)
-    return held, mode_on(shanghai_day(at), requested_by(accounts_store.load_switches(conn, account_id), at))
-
-
-def covered_services(ctx: Context, account_id: str, at: datetime) -> set[str]:
-    """The services an active package with something left (after the days settled) covers at ``at``."""
-    with ctx.db.read() as conn:
-        held, mode = _held_and_mode(conn, account_id, at)
-    return {p.service for p, left in held if package_status(p, left, at, mode) is PackageStatus.ACTIVE and p.purchased_at <= at}
 
 
 def package_forecasts(ctx: Context, account_id: str, left: Mapping[str, int]) -> dict[str, PackageForecast]:
@@ -83,7 +68,7 @@ def package_forecasts(ctx: Context, account_id: str, left: Mapping[str, int]) ->
     now = ctx.now()
     today = shanghai_day(now)
     with ctx.db.read() as conn:
-        held, mode = _held_and_mode(conn, account_id, now)
+        held, mode = held_and_mode(conn, account_id, now)
         usage = reads.daily_usage(conn, account_id, today - timedelta(days=RECENT_DAYS), today - timedelta(days=1))
     recent: dict[str, int] = {}
     for row in usage:
@@ -107,7 +92,6 @@ LIVE = timedelta(minutes=1)
 
 def estimated_draws(ctx: Context, account_id: str, as_of: datetime) -> dict[str, list[tuple[date, int]]]:
     """R26: per package, the draws settling the unsettled usage now would make (same engine)."""
-    from .settlement import estimate_run
 
     return _draws_by_package(estimate_run(ctx, account_id, as_of))
 
@@ -174,7 +158,7 @@ def package_alerts(ctx: Context, account_id: str, left: Mapping[str, int] | None
     has left now (``remaining_now``), when the caller has it already; else it is made here."""
     now = ctx.now()
     with ctx.db.read() as conn:
-        held, mode = _held_and_mode(conn, account_id, now)
+        held, mode = held_and_mode(conn, account_id, now)
         thresholds = accounts_store.package_alerts(conn, account_id)
     if left is None:
         left = remaining_now(ctx, account_id)
@@ -242,8 +226,6 @@ class EveryReminder:
 def every_reminder(ctx: Context, account_id: str, as_of: datetime | None = None) -> EveryReminder:
     """The reminders the API, the command line and the console list (``present.reminder_rows``);
     the budget's only when asked about now (they are of the month now)."""
-    from . import auto_rebuy, budget
-    from .settlement import estimate_run
 
     now = ctx.now()
     at = as_of or now

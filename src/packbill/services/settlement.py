@@ -24,7 +24,6 @@ from ..domain.days import shanghai_day
 from ..domain.errors import BillingError, Conflict, InvalidRequest
 from ..domain.settled import chunk_books
 from ..domain.settlement import AccountSettlement, AccountState, UsageDay, settle_account
-from ..domain.wallet import Purse
 from ..process import gcpause
 from ..process.instruments import INSTRUMENTS
 from ..storage import books as books_store
@@ -278,28 +277,6 @@ def runs(ctx: Context, limit: int = 20) -> list[RunView]:
             status = "running"
         out.append(RunView(r, status, failures.get(r.id, [])))
     return out
-
-
-def estimate_run(ctx: Context, account_id: str, as_of: datetime) -> AccountSettlement | None:
-    """R26: what settling the account's unsettled usage through ``as_of``'s day (today's part
-    included) would do now, by the settlement engine itself; nothing is written. None when
-    nothing is unsettled."""
-    with ctx.db.read() as conn:
-        loaded = settlement_store.load_chunk(conn, [account_id], shanghai_day(as_of), lock=False)
-        settled_through = settlement_store.settled_through(conn)
-    if account_id not in loaded:
-        return None
-    usage_days, state = loaded[account_id]
-    return settle_account(usage_days, state, ctx.catalogs(), run_at=as_of, settled_through=settled_through)
-
-
-def estimate(ctx: Context, account_id: str, as_of: datetime) -> Purse:
-    """R26: the account's purse as if its unsettled usage were settled now (see ``estimate_run``)."""
-    result = estimate_run(ctx, account_id, as_of)
-    if result is not None:
-        return result.state.purse
-    with ctx.db.read() as conn:
-        return wallet_store.load_purse(conn, account_id)
 
 
 def run_result(ctx: Context, run_id: int) -> SettlementResult:

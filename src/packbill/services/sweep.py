@@ -21,8 +21,8 @@ from .context import Context
 def sweep(ctx: Context, account_ids: Iterable[str]) -> int:
     """R11, R19, R20, R26: raise the reminders the accounts have now, the unsettled usage
     estimated by the settlement engine, each once. Returns the events written."""
+    from .estimate import estimate_run
     from .reads import recent_anomalies, reminders
-    from .settlement import estimate_run
 
     now = ctx.now()
     day = shanghai_day(now)

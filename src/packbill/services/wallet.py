@@ -39,8 +39,9 @@ from ..storage import journal as journal_store
 from ..storage import notify as notify_store
 from ..storage import wallet as wallet_store
 from ..storage.packages import load_packages
-from . import idempotency
+from . import budget, idempotency
 from .context import Context, not_ahead
+from .estimate import estimate_run
 from .idempotency import IdempotencyKey
 
 
@@ -234,8 +235,6 @@ class WalletView:
 def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> WalletView:
     """The wallet: balance, state (R19), vouchers, service status, and the balance estimated with
     the usage not settled yet (by the settlement engine itself, nothing written)."""
-    from . import budget
-    from .settlement import estimate_run
 
     now = ctx.now()
     as_of = as_of or now

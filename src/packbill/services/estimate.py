@@ -1,0 +1,47 @@
+"""R26's live estimate: what settling an account's unsettled usage would do now, by the settlement
+engine itself (nothing written), and what the account's packages cover now. Read by the reminders,
+the wallet, the budget and the sweep; below all of them (it takes nothing from another service)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.engine import Connection
+
+from ..domain.days import shanghai_day
+from ..domain.model import Package, PackageStatus, TrafficBilling
+from ..domain.settlement import AccountSettlement, settle_account
+from ..domain.status import package_status
+from ..domain.traffic_billing import mode_on, requested_by
+from ..storage import accounts as accounts_store
+from ..storage import packages as packages_store
+from ..storage import settlement as settlement_store
+from .context import Context
+
+
+def estimate_run(ctx: Context, account_id: str, as_of: datetime) -> AccountSettlement | None:
+    """R26: what settling the account's unsettled usage through ``as_of``'s day (today's part
+    included) would do now, by the settlement engine itself; nothing is written. None when
+    nothing is unsettled."""
+    with ctx.db.read() as conn:
+        loaded = settlement_store.load_chunk(conn, [account_id], shanghai_day(as_of), lock=False)
+        settled_through = settlement_store.settled_through(conn)
+    if account_id not in loaded:
+        return None
+    usage_days, state = loaded[account_id]
+    return settle_account(usage_days, state, ctx.catalogs(), run_at=as_of, settled_through=settled_through)
+
+
+def held_and_mode(conn: Connection, account_id: str, at: datetime) -> tuple[list[tuple[Package, int]], TrafficBilling]:
+    """The account's packages with what each has left after the days settled, and its traffic
+    billing type on ``at``'s day (NotFound for an unknown account)."""
+    accounts_store.get_account(conn, account_id)
+    held = packages_store.account_packages(conn, account_id)
+    return held, mode_on(shanghai_day(at), requested_by(accounts_store.load_switches(conn, account_id), at))
+
+
+def covered_services(ctx: Context, account_id: str, at: datetime) -> set[str]:
+    """The services an active package with something left (after the days settled) covers at ``at``."""
+    with ctx.db.read() as conn:
+        held, mode = held_and_mode(conn, account_id, at)
+    return {p.service for p, left in held if package_status(p, left, at, mode) is PackageStatus.ACTIVE and p.purchased_at <= at}
