@@ -217,6 +217,8 @@ class Database:
         with self._one_writer():
             with self._write() as conn:
                 yield conn
+        if self.replica is not None:
+            self.replica.wrote(self.engine)
 
     @contextmanager
     def _one_writer(self) -> Iterator[None]:

@@ -101,6 +101,13 @@ class Replica:
                 TALLY.primary += 1
         return choice.engine
 
+    def wrote(self, primary: Engine) -> None:
+        """A write committed within a ``reporting`` block: the block's later reads go to the
+        primary, so that they see it (read your own writes)."""
+        choice = _REPORTING.get()
+        if choice is not None:
+            choice.engine = primary
+
     def _caught_up(self, primary: Engine) -> bool:
         try:
             with primary.connect() as conn:
