@@ -101,3 +101,11 @@ def test_a_read_replica_is_refused_in_words_for_sqlite(tmp_path):
                            "--read-db", f"sqlite:///{tmp_path}/b.db"], capture_output=True, text=True, timeout=120)
     assert done.returncode == 1
     assert "streaming replica of a PostgreSQL database" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_read_replica_that_is_not_a_standby_is_refused_in_words(pair):
+    """The primary's own URL given as the replica would never catch up with itself: refused at start."""
+    done = subprocess.run([sys.executable, "-m", "packbill", "serve", "--db", pair.primary_url, "--read-db", pair.primary_url],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1
+    assert "not a standby" in done.stderr and "Traceback" not in done.stderr

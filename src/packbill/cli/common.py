@@ -76,6 +76,8 @@ def open_ctx(db: str | None, catalog: Path | None = None, create: bool = False, 
         return context(settings)
     except (CatalogError, OSError) as exc:
         fail(str(exc))
+    except services.BadReplicaUrl as exc:
+        fail(str(exc))
     except services.BadDatabaseUrl as exc:
         fail(f"{exc}; write sqlite:///path/to/file.db or postgresql://user@host:5432/dbname")
     except services.Unavailable as exc:

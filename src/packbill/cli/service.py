@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from .. import services
 from .common import CatalogOpt, DbOpt, Errors, err, fail, load_settings, open_ctx, out
@@ -43,7 +44,13 @@ def serve(
     if not settings.operator_token:
         err().print("[yellow]warning:[/yellow] PACKBILL_OPERATOR_TOKEN is not set: no operator can sign in")
     # migrates before the server answers; a replica that is not one is refused here, in words
-    open_ctx(settings.db, Path(settings.catalog) if settings.catalog else None, create=True, read_db=settings.read_db).close()
+    ctx = open_ctx(settings.db, Path(settings.catalog) if settings.catalog else None, create=True, read_db=settings.read_db)
+    problem = ctx.db.replica.standing() if ctx.db.replica is not None else None
+    ctx.close()
+    if problem is not None and "not a standby" in problem:
+        fail(problem)
+    if problem is not None:  # a replica down now may come back: the primary serves meanwhile
+        err().print(f"[yellow]warning:[/yellow] {escape(problem)}; reads go to the primary until it answers")
     run(settings)
 
 

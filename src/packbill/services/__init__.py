@@ -1,6 +1,6 @@
 """Use cases, one per module; the API, the CLI, the console and the demo call these and nothing deeper."""
 
-from ..storage.db import DEFAULT_URL, BadDatabaseUrl, Unavailable, sqlite_file
+from ..storage.db import DEFAULT_URL, BadDatabaseUrl, BadReplicaUrl, Unavailable, sqlite_file
 from . import catalog, idempotency
 from .accounts import (
     AccountRow,
@@ -97,6 +97,7 @@ __all__ = [
     "sqlite_file",
     "AccountView",
     "BadDatabaseUrl",
+    "BadReplicaUrl",
     "BadRow",
     "Context",
     "ping",

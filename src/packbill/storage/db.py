@@ -40,6 +40,10 @@ class BadDatabaseUrl(ValueError):
     """A --db value that names no database packbill can open."""
 
 
+class BadReplicaUrl(BadDatabaseUrl):
+    """A --read-db value that cannot be a replica of the database."""
+
+
 class CommitHook(Protocol):
     """Work that must commit with the first write transaction of a unit of work (the audit
     record of the change it makes, R24)."""
@@ -274,11 +278,14 @@ def _replica(dialect: str, url: str | None, wait: float) -> Replica | None:
     """The read replica of a PostgreSQL database (None without one)."""
     if not url:
         return None
-    engine = _engine(url)
+    try:
+        engine = _engine(url)
+    except BadDatabaseUrl as exc:
+        raise BadReplicaUrl(f"--read-db: {exc}") from None
     if dialect != "postgresql" or engine.dialect.name != "postgresql":
         engine.dispose()
-        raise BadDatabaseUrl(f"a read replica ({url!r}) is a PostgreSQL streaming replica of a PostgreSQL database; "
-                             "SQLite has none")
+        raise BadReplicaUrl(f"a read replica ({url!r}) is a PostgreSQL streaming replica of a PostgreSQL database; "
+                            "SQLite has none")
     return Replica(engine, wait)
 
 

@@ -141,5 +141,16 @@ class Replica:
         behind = max(0, written - lsn_value(replayed))
         return Lag(True, behind, max(0.0, float(age or 0)) if behind else 0.0)
 
+    def standing(self) -> str | None:
+        """None when the replica answers and is a standby in recovery; otherwise what is wrong, in words."""
+        try:
+            with self.engine.connect() as conn:
+                recovering = conn.execute(sa.text("SELECT pg_is_in_recovery()")).scalar_one()
+        except Exception as exc:  # noqa: BLE001 - said in words
+            return f"the read replica does not answer ({str(exc).splitlines()[0][:160]})"
+        if not recovering:
+            return "the read replica is not a standby (pg_is_in_recovery() is false): name a streaming replica, not a primary"
+        return None
+
     def dispose(self) -> None:
         self.engine.dispose()
