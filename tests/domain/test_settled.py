@@ -1,7 +1,12 @@
 """What a settled chunk writes besides its lines (``domain.settled.chunk_books``): R15, R19, R21, R22."""
 
 from datetime import date
+from fractions import Fraction
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from packbill.domain.books import recognised
 from packbill.domain.catalog import load_catalog
 from packbill.domain.journal import DEFERRED, PAYG, REVENUE
 from packbill.domain.reference import ReferenceModel
@@ -61,3 +66,16 @@ def test_the_wallet_events_a_charge_raises_are_dated_by_the_run_and_notified():
     # the message says what is owed and when services stop: 24 hours after the run put it in arrears
     assert ("a", "wallet.arrears", {"day": "2026-11-03", "balance": "-0.40", "owed": "0.40", "suspend_at": "2026-11-04T08:00:00+08:00"},
             None) in books.notifications
+
+
+@settings(max_examples=500, deadline=None)
+@given(fen=st.integers(0, 10**15), size=st.integers(1, 10**13), share=st.fractions(0, 1))
+def test_R21_recognised_rounds_amount_times_drawn_over_size_half_up(fen, size, share):
+    """R21's recognised total, computed in whole fen, is amount x drawn / size rounded half up to
+    0.01, as the exact fraction says (its half-way cases included)."""
+    amount = D(fen).scaleb(-2)
+    drawn = int(size * share)
+    exact = Fraction(fen, 100) * drawn / size
+    expected = D(int(exact * 100 + Fraction(1, 2))).scaleb(-2)
+    assert recognised(amount, drawn, size) == (amount if drawn >= size else expected)
+    assert recognised(amount, size * 2 + 1, size) == amount and recognised(amount, 0, size) == 0

@@ -32,6 +32,9 @@ def recognised(amount: Decimal, drawn: int, size: int) -> Decimal:
         return amount
     if drawn <= 0:
         return ZERO
+    fen = amount.scaleb(2)
+    if amount >= 0 and fen == fen.to_integral_value():  # money (whole fen): the same rounding in integers, without fractions
+        return Decimal((2 * int(fen) * drawn + size) // (2 * size)).scaleb(-2)
     return round_line(Fraction(amount) * drawn / size)
 
 
