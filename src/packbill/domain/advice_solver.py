@@ -98,9 +98,7 @@ def solve_service(fr: Frame, offers: Sequence[Offer], price: PaygPrice, rate: De
     h.setOptionValue("mip_rel_gap", 0.0 if horizon.months <= EXACT_MONTHS else LONG_GAP)
     h.setOptionValue("mip_abs_gap", 1e-6)
     integer = highspy.HighsVarType.kContinuous if relaxed else highspy.HighsVarType.kInteger
-    # R6 as constraints, and every month a package may be bought in, wherever a unit drawn does not
-    # save the same on every day: graduated tiers, or a price a version changes (R31)
-    tiered = any(len(fr.price_of(j, price).tiers) > 1 for j in range(len(fr.mainland))) or fr.varies
+    tiered = len(price.tiers) > 1 or fr.varies  # R6 and every month wherever a unit drawn saves unalike: tiers, or a version (R31)
     x, draws, groups, units = _purchases(h, offers, fr, horizon, tiered, scale, max_count, integer)
     objective = sum(float(by_sku[sku].at(t).price) * units[(sku, t)] * (1 + PREPAY_WEIGHT) * var for (sku, t), var in x.items())
     paid: list[list[int]] = [[] for _ in range(fr.months)]
