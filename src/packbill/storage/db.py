@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
+from .failures import describe
 from .replica import WAIT_SECONDS, Replica
 
 DEFAULT_URL = "sqlite:///packbill.db"
@@ -99,11 +100,6 @@ def is_unavailable(exc: BaseException) -> bool:
     code = _sqlstate(exc) or ""
     # 08: connection exceptions, 53: insufficient resources (disk full, out of memory), 57P: shutdown
     return code.startswith(("08", "53", "57P"))
-
-
-def _describe(exc: BaseException) -> str:
-    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:200]
 
 
 def normalise_url(url: str) -> str:
@@ -190,7 +186,7 @@ class Database:
             raise
         except Exception as exc:
             if is_unavailable(exc) and not is_retryable(exc):
-                raise Unavailable(f"the database is unavailable: {_describe(exc)}") from exc
+                raise Unavailable(f"the database is unavailable: {describe(exc)}") from exc
             raise
 
     @contextmanager

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from .failures import describe
+
 log = logging.getLogger("packbill.replica")
 
 WAIT_SECONDS = 0.2
@@ -31,6 +33,12 @@ def lsn_value(text: str) -> int:
     """A write-ahead log position (``16/B374D848``) as a number of bytes."""
     high, low = text.split("/")
     return (int(high, 16) << 32) | int(low, 16)
+
+
+def _written(primary: Engine) -> int:
+    """How far the primary has written its write-ahead log, now."""
+    with primary.connect() as conn:
+        return lsn_value(conn.execute(sa.text("SELECT pg_current_wal_lsn()")).scalar_one())
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,8 +118,7 @@ class Replica:
 
     def _caught_up(self, primary: Engine) -> bool:
         try:
-            with primary.connect() as conn:
-                target = lsn_value(conn.execute(sa.text("SELECT pg_current_wal_lsn()")).scalar_one())
+            target = _written(primary)
             deadline = time.monotonic() + self.wait
             with self.engine.connect() as conn:
                 while True:
@@ -123,14 +130,13 @@ class Replica:
                     time.sleep(_POLL)
                     conn.rollback()
         except Exception as exc:  # noqa: BLE001 - a replica that cannot answer: the primary serves the read
-            log.warning("the read replica did not answer; reading the primary: %s", str(exc).splitlines()[0][:200])
+            log.warning("the read replica did not answer; reading the primary: %s", describe(exc))
             return False
 
     def lag(self, primary: Engine) -> Lag:
         """How far behind the replica is now (``reachable`` False when it does not answer)."""
         try:
-            with primary.connect() as conn:
-                written = lsn_value(conn.execute(sa.text("SELECT pg_current_wal_lsn()")).scalar_one())
+            written = _written(primary)
             with self.engine.connect() as conn:
                 replayed, age = conn.execute(sa.text(
                     "SELECT pg_last_wal_replay_lsn(), extract(epoch FROM now() - pg_last_xact_replay_timestamp())")).one()
@@ -147,7 +153,7 @@ class Replica:
             with self.engine.connect() as conn:
                 recovering = conn.execute(sa.text("SELECT pg_is_in_recovery()")).scalar_one()
         except Exception as exc:  # noqa: BLE001 - said in words
-            return f"the read replica does not answer ({str(exc).splitlines()[0][:160]})"
+            return f"the read replica does not answer ({describe(exc, 160)})"
         if not recovering:
             return "the read replica is not a standby (pg_is_in_recovery() is false): name a streaming replica, not a primary"
         return None

@@ -18,8 +18,10 @@ import re
 
 import sqlalchemy as sa
 
-from .schema_base import OPERATOR, BigId, metadata
-from .schema_operations import (
+from .schema_base import OPERATOR, BigId, metadata  # noqa: F401 - OPERATOR read as schema.OPERATOR
+
+# every table reads as schema.<table>, wherever it is declared
+from .schema_operations import (  # noqa: F401
     audit_records,
     console_sessions,
     message_reads,
@@ -34,7 +36,7 @@ from .schema_operations import (
     webhook_deliveries,
     webhook_endpoints,
 )
-from .schema_wave3 import (
+from .schema_wave3 import (  # noqa: F401
     auto_rebuy_rules,
     auto_rebuys,
     catalog_versions,
@@ -437,29 +439,3 @@ def entry_postings() -> sa.ColumnElement[bool]:
     """The join of journal entries and their postings (both keyed by account first)."""
     return sa.and_(postings.c.account_id == journal_entries.c.account_id, postings.c.entry_id == journal_entries.c.id)
 
-
-__all__ = [
-    "OPERATOR",
-    "BigId",
-    "metadata",
-    "audit_records",
-    "auto_rebuy_rules",
-    "auto_rebuys",
-    "catalog_versions",
-    "console_sessions",
-    "invoice_requests",
-    "invoice_titles",
-    "message_reads",
-    "operator_keys",
-    "outbox",
-    "package_alerts",
-    "schedule_runs",
-    "settlement_chunks",
-    "spend_limits",
-    "stream_consumers",
-    "usage_archive_sums",
-    "usage_archives",
-    "webhook_attempts",
-    "webhook_deliveries",
-    "webhook_endpoints",
-]
