@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
+from .. import services
 from ..domain import access
 from ..domain.access import Role
 from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
@@ -61,8 +62,8 @@ class Deps:
             return principal
 
         caller = authenticated
-        def account_id(account_id: str, principal: Annotated[Principal, Depends(caller)]) -> str:
-            if not principal.may_see(account_id):
+        def account_id(account_id: str, principal: Annotated[Principal, Depends(caller)], request: Request) -> str:
+            if not principal.may_see(account_id) and not _payer_reads(ctx, principal, account_id, request):
                 raise ApiError("not_found", f"there is no account {account_id}")
             return account_id
 
@@ -84,6 +85,16 @@ class Deps:
 
             self._permits[name] = permit
         return {"dependencies": [Depends(self._permits[name])], "openapi_extra": {**(openapi_extra or {}), "x-action": name}}
+
+
+MEMBER_READS = re.compile(r"^/v1/accounts/[^/]+(/packages|/bills|/statements/[^/]+)?$")
+"""R32: what a payer's token may read of its members: the account, its packages, bills and statements."""
+
+
+def _payer_reads(ctx: Context, principal: Principal, account_id: str, request: Request) -> bool:
+    """Whether a customer's token reads what R32 lets a payer read of an account it pays or paid for."""
+    return (principal.account_id is not None and request.method == "GET" and MEMBER_READS.match(request.url.path) is not None
+            and services.pays_for(ctx, principal.account_id, account_id))
 
 
 def moment(value: str | None, name: str) -> datetime | None:

@@ -48,6 +48,7 @@ OPERATIONS: dict[tuple[str, str], str] = {
     ("GET", "/v1/accounts/{account_id}"): "get_account", ("POST", "/v1/accounts/{account_id}/token"): "rotate_token",
     ("PUT", "/v1/accounts/{account_id}/traffic-billing"): "switch_traffic_billing",
     ("PUT", "/v1/accounts/{account_id}/payment"): "set_payment",
+    ("PUT", "/v1/accounts/{account_id}/payer"): "set_payer", ("GET", "/v1/accounts/{account_id}/members"): "members",
     ("GET", "/v1/accounts/{account_id}/packages"): "list_packages", ("POST", "/v1/accounts/{account_id}/packages"): "buy",
     ("POST", "/v1/accounts/{account_id}/packages/{package_id}/refund"): "refund",
     ("GET", "/v1/accounts/{account_id}/package-alerts"): "package_alerts",
@@ -134,6 +135,13 @@ class Operations:
 
     def set_payment(self, account_id: str, payment: Literal["balance", "invoice"]) -> dict[str, Any]:
         return self._run(Call("PUT", f"{acc(account_id)}/payment", body={"payment": payment}))
+
+    def set_payer(self, account_id: str, payer: str | None, at: Moment | None = None) -> s.PayerOut:
+        """R32: ``payer`` pays for the account from the day after ``at`` (None: it pays for itself)."""
+        return self._run(Call("PUT", f"{acc(account_id)}/payer", body={"payer": payer, "at": moment(at)}), s.PayerOut)
+
+    def members(self, account_id: str) -> s.MembersOut:
+        return self._run(Call("GET", f"{acc(account_id)}/members"), s.MembersOut)
 
     # -- packages --------------------------------------------------------------------------------
     def list_packages(self, account_id: str, status: str | None = None, as_of: Moment | None = None) -> s.PackageListOut:

@@ -40,6 +40,7 @@ CHANGES = (
     "account.create",
     "account.token.rotate",
     "account.payment.set",
+    "account.payer.set",
     "package.buy",
     "package.refund",
     "traffic_billing.switch",
@@ -78,7 +79,7 @@ CHANGES = (
 ACTIONS = frozenset(CHANGES) | {READ, READ_ALL, CATALOG, "audit.read", "keys.read"}
 
 _FINANCE = frozenset({READ, READ_ALL, CATALOG, "audit.read", "settlement.run", "topup.create", "adjustment.create",
-                      "voucher.grant", "discount.set", "credit_limit.set", "account.payment.set", "balance_alert.set",
+                      "voucher.grant", "discount.set", "credit_limit.set", "account.payment.set", "account.payer.set", "balance_alert.set",
                       "package_alert.set", "budget.set", "cap.set", "invoice.create", "invoice_title.create",
                       "invoice_title.delete", "invoice.request", "invoice.issue", "invoice.reject"})
 

@@ -45,6 +45,9 @@ class Entry:
     day: date | None = None
     """The day it counts on in the books when that is not the day it was made: the usage day a
     settlement's revenue serves, a package's or voucher's last day for breakage (R21)."""
+    member: str | None = None
+    """R32: the member account whose charge (or refund) this entry records, when the entry is in
+    its payer's books because the payer's wallet paid it; None: the books' own account's."""
 
     def __post_init__(self) -> None:
         if sum((p.amount for p in self.postings), Decimal(0)) != 0:
@@ -94,8 +97,8 @@ def _paid(account_id: str, payment: Payment, sign: int = -1) -> list[Posting]:
     return out
 
 
-def _entry(kind: str, ref: str, postings: Sequence[Posting]) -> Entry:
-    return Entry(kind, ref, tuple(p for p in postings if p.amount != 0))
+def _entry(kind: str, ref: str, postings: Sequence[Posting], member: str | None = None) -> Entry:
+    return Entry(kind, ref, tuple(p for p in postings if p.amount != 0), member=member)
 
 
 def topup(account_id: str, ref: str, amount: Decimal) -> Entry:
@@ -110,22 +113,24 @@ def voucher_grant(voucher_id: str, amount: Decimal) -> Entry:
     return _entry("voucher", voucher_id, [Posting(voucher(voucher_id), amount), Posting("vouchers_granted", -amount)])
 
 
-def purchase(account_id: str, order_id: str, payments: Sequence[tuple[str, Payment]]) -> Entry:
-    """A purchase: per package, its share of the payment into its deferred revenue."""
+def purchase(account_id: str, order_id: str, payments: Sequence[tuple[str, Payment]], member: str | None = None) -> Entry:
+    """A purchase: per package, its share of the payment into its deferred revenue; ``account_id``
+    is the wallet that paid (``member``: the buyer, when its payer paid, R32)."""
     postings: list[Posting] = []
     for package_id, payment in payments:
         postings += _paid(account_id, payment)
         postings.append(Posting(deferred(package_id), payment.total))
-    return _entry("purchase", order_id, postings)
+    return _entry("purchase", order_id, postings, member)
 
 
-def refund(account_id: str, package_id: str, paid_back: Payment, forfeited: Decimal) -> Entry:
-    """A refund reverses the package's deferral: back to cash and vouchers, the expired part to breakage."""
+def refund(account_id: str, package_id: str, paid_back: Payment, forfeited: Decimal, member: str | None = None) -> Entry:
+    """A refund reverses the package's deferral: back to cash and vouchers, the expired part to
+    breakage; ``account_id`` is the wallet that had paid (``member``: the package's account, R32)."""
     postings = _paid(account_id, paid_back, +1)
     postings.append(Posting(deferred(package_id), -(paid_back.total + forfeited)))
     if forfeited:
         postings.append(Posting("breakage", forfeited))
-    return _entry("refund", package_id, postings)
+    return _entry("refund", package_id, postings, member)
 
 
 def payg(account_id: str, ref: str, charges: Sequence[tuple[str, Payment]]) -> Entry:

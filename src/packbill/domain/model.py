@@ -107,6 +107,7 @@ class BillLine(NamedTuple):
     list_amount: the exact list amount rounded the same way (R16); None where not known.
     paid: how the amount was paid, vouchers first, then cash (R17, R18).
     other: the part of ``quantity`` used outside mainland China (R1; always pay-as-you-go).
+    paid_by: the payer whose wallet paid it (R32); None: the account's own.
     """
 
     day: date
@@ -119,3 +120,4 @@ class BillLine(NamedTuple):
     list_amount: Decimal | None = None
     paid: Payment = Payment()
     other: int = 0
+    paid_by: str | None = None

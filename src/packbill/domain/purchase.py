@@ -100,10 +100,12 @@ def _priced(catalog: Catalog, account_id: str, site: Site, sku: str, count: int,
 
 
 def sell(catalog: Catalog, account_id: str, site: Site, sku: str, count: int, at: datetime, rates: Sequence[DiscountRate],
-         purse: Purse, final_months: Iterable[date], order_id: str, new_id: Callable[[], str], first_seq: int = 0) -> Sale:
+         purse: Purse, final_months: Iterable[date], order_id: str, new_id: Callable[[], str], first_seq: int = 0,
+         payer: str | None = None) -> Sale:
     """What buying ``count`` of ``sku`` at ``at`` means for the account (``rates``: its discount
-    rates, ``purse``: its money before): refused before anything when the site, the SKU, the
-    count or the funds do not allow it (R2, R18)."""
+    rates, ``purse``: the money that pays, before): refused before anything when the site, the
+    SKU, the count or the funds do not allow it (R2, R18). ``payer``: the account whose wallet
+    ``purse`` is when it is not the buyer's (R32): the entry is in its books, naming the buyer."""
     day = shanghai_day(at)
     packages, list_amount, amount = _priced(catalog, account_id, site, sku, count, at, rates, first_seq, new_id)
     payment, paid = pay(purse, amount, packages[0].service, day, refusable=True)
@@ -111,8 +113,8 @@ def sell(catalog: Catalog, account_id: str, site: Site, sku: str, count: int, at
     packages = [replace(p, price=share) for p, share in zip(packages, shares, strict=True)]
     payments = list(zip([p.id for p in packages], split_payment(payment, shares), strict=True))
     after, events = after_movement(paid, at, day, charge=True)
-    return Sale(order_id, packages, list_amount, amount, payment, payments, after, events,
-                journal.purchase(account_id, order_id, payments), late_month(day, final_months))
+    entry = journal.purchase(payer, order_id, payments, member=account_id) if payer else journal.purchase(account_id, order_id, payments)
+    return Sale(order_id, packages, list_amount, amount, payment, payments, after, events, entry, late_month(day, final_months))
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ notifications, and the statement month of each line. ``services.settlement`` wri
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -20,7 +20,7 @@ from .journal import Entry
 from .model import BillLine
 from .notify import wallet_event
 from .settlement import AccountSettlement, AccountState, journal_of_run
-from .wallet import DELAYS
+from .wallet import DELAYS, Purse
 
 Notification = tuple[str | None, str, dict[str, Any], str | None]
 """An outbox row: (account id, event type, data, once-key); a fifth element, when there, is
@@ -47,20 +47,21 @@ def run_ref(run_id: int) -> str:
 
 
 def account_entries(account_id: str, ref: str, before: AccountState, result: AccountSettlement, book_days: Mapping[date, date]
-                    ) -> list[Entry]:
+                    ) -> list[tuple[str, Entry]]:
     """R21 revenue dates: an account's entries of one run, one pay-as-you-go entry and one
     recognition entry per book day (``book_days``: each line's day and the day it counts on),
-    each dated by it. A package's draws are recognised day after day, so that the days' parts add
+    each dated by it, each with the account whose books it is in (a payer's for the lines it paid,
+    R32). A package's draws are recognised day after day, so that the days' parts add
     up to exactly what recognising the run's draws at once would post."""
     by_day: dict[date, list[BillLine]] = {}
     for line in result.lines:
         by_day.setdefault(book_days[line.day], []).append(line)
     held = before.balances
     drawn = {pid: b.package.size - b.remaining for pid, b in held.items()}
-    entries: list[Entry] = []
+    entries: list[tuple[str, Entry]] = []
     for day in sorted(by_day):
         lines = by_day[day]
-        entries += [replace(e, day=day) for e in journal_of_run(account_id, lines, ref)]
+        entries += [(books, replace(e, day=day)) for books, e in journal_of_run(account_id, lines, ref)]
         taken: dict[str, int] = {}
         for line in lines:
             for d in line.drawn:
@@ -72,7 +73,7 @@ def account_entries(account_id: str, ref: str, before: AccountState, result: Acc
             drawn[pid] += taken[pid]
         entry = recognition(ref, changes)
         if entry is not None:
-            entries.append(replace(entry, day=day))
+            entries.append((account_id, replace(entry, day=day)))
     return entries
 
 
@@ -83,11 +84,15 @@ def settled_notice(run_id: int, result: AccountSettlement) -> dict[str, Any]:
 
 
 def chunk_books(run_id: int, results: Mapping[str, AccountSettlement], before: Mapping[str, AccountState],
-                run_day: date, final_months: Iterable[date], suspend_after: timedelta = DELAYS.suspend_after) -> ChunkBooks:
+                run_day: date, final_months: Iterable[date], suspend_after: timedelta = DELAYS.suspend_after,
+                paid: tuple[Sequence[tuple[str, str]], Mapping[str, Purse]] | None = None) -> ChunkBooks:
     """The journal, wallet events, notifications and statement months of a settled chunk.
 
     ``before``: each account's state before it was settled; ``run_day``: the run's day (its
-    wallet events are dated by it); ``final_months``: the months whose statements are final.
+    wallet events are dated by it); ``final_months``: the months whose statements are final;
+    ``paid``: when payers paid some of the charges (R32), the wallet events by the owner of the
+    wallet that raised them, and the wallets after the chunk by owner (else each account's
+    result says both).
     """
     ref = run_ref(run_id)
     final = set(final_months)
@@ -97,11 +102,13 @@ def chunk_books(run_id: int, results: Mapping[str, AccountSettlement], before: M
     events: list[tuple[str, str]] = []
     notices: list[Notification] = []
     for account_id in sorted(results):
-        result = results[account_id]
-        entries += [(account_id, e) for e in account_entries(account_id, ref, before[account_id], result, book_days)]
-        events += [(account_id, kind) for kind in result.events]
-        purse = result.state.purse
+        entries += account_entries(account_id, ref, before[account_id], results[account_id], book_days)
+    raised, wallets = paid or ([(a, kind) for a in sorted(results) for kind in results[a].events],
+                               {a: r.state.purse for a, r in results.items()})
+    for owner, kind in raised:
+        purse = wallets[owner]
         deadline = purse.arrears_since + suspend_after if purse.arrears_since is not None else None
-        notices += [wallet_event(account_id, kind, run_day, purse.cash, purse.threshold, deadline) for kind in result.events]
+        events.append((owner, kind))
+        notices.append(wallet_event(owner, kind, run_day, purse.cash, purse.threshold, deadline))
     notices += [(a, "day.settled", settled_notice(run_id, r), None) for a, r in sorted(results.items()) if r.days]
     return ChunkBooks(entries, events, notices, {d: statement_month(d, final) for d in days})

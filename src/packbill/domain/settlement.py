@@ -342,9 +342,19 @@ class _Carry:
             self.settled.add(day)
 
 
-def journal_of_run(account_id: str, lines: Sequence[BillLine], run_ref: str) -> list[Entry]:
-    """R15, R21: the journal entry of an account's lines settled in one run (one per account and
+def journal_of_run(account_id: str, lines: Sequence[BillLine], run_ref: str) -> list[tuple[str, Entry]]:
+    """R15, R21: the journal entries of an account's lines settled in one run (one per account and
     run: the run is the moment its cash moved), with what each line's payment took from vouchers
-    and cash, per service."""
-    charges = [(line.service, line.paid) for line in lines if line.amount > 0]
-    return [journal_payg(account_id, run_ref, charges)] if charges else []
+    and cash, per service; each with the account whose books it is in: the account's own, or for
+    the lines its payer paid, the payer's, naming the member (R32)."""
+    by_payer: dict[str | None, list[tuple[str, Payment]]] = {}
+    for line in lines:
+        if line.amount > 0:
+            by_payer.setdefault(line.paid_by, []).append((line.service, line.paid))
+    out = []
+    for payer in sorted(by_payer, key=lambda p: p or ""):
+        if payer is None:
+            out.append((account_id, journal_payg(account_id, run_ref, by_payer[payer])))
+        else:
+            out.append((payer, replace(journal_payg(payer, run_ref, by_payer[payer]), member=account_id)))
+    return out

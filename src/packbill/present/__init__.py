@@ -284,12 +284,14 @@ def wallet_json(view) -> dict[str, Any]:
         "vouchers": [voucher_json(v, view.day) for v in view.vouchers],
         "service_status": view.service_status,
         "estimated_balance": money_json(view.estimated_balance),
+        "paid_by": view.paid_by,
     }
 
 
 def entry_json(entry: dict) -> dict[str, Any]:
     return {"id": entry["id"], "at": entry["at"].astimezone(SHANGHAI).isoformat(), "kind": entry["kind"], "ref": entry["ref"],
-            "memo": entry["memo"], "postings": [{"ledger_account": a, "amount": money_json(x)} for a, x in entry["postings"]]}
+            "memo": entry["memo"], "member": entry.get("member"),
+            "postings": [{"ledger_account": a, "amount": money_json(x)} for a, x in entry["postings"]]}
 
 
 def anomaly_message(a, catalog: Catalog, lang: str = "en") -> str:

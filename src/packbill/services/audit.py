@@ -17,13 +17,14 @@ from .context import Context
 class Violation:
     check: str
     """Which invariant: entry_balances, cash, voucher, package_deferred, package_recognised,
-    package_remaining, line_payment, payg_postings, usage_sums, usage_settled, usage_billed, links, invoiced."""
+    package_remaining, line_payment, payg_postings, usage_sums, usage_settled, usage_billed, links, invoiced, group_payer."""
     message: str
     row: tuple
 
 
 CHECKS = ("entry_balances", "cash", "voucher", "package_deferred", "package_recognised", "package_remaining", "line_payment",
-          "payg_postings", "usage_sums", "usage_settled", "usage_billed", "links", "invoiced")
+          "payg_postings", "usage_sums", "usage_settled", "usage_billed", "links", "invoiced",
+          "group_payer")
 
 
 def _fen(value) -> str:
@@ -62,8 +63,9 @@ def audit(ctx: Context) -> list[Violation]:
             out.append(Violation("line_payment", f"bill line {r[0]} ({r[1]} {r[2]} {r[3]}): amount {_fen(r[4])} but paid "
                                  f"{_fen(r[5])} by vouchers and {_fen(r[6])} in cash", r))
         for r in (audit_store.payg_mismatches(conn) if postgres else audit_store.payg_mismatches_sqlite(conn)):
-            out.append(Violation("payg_postings", f"account {r[0]}: its bill lines come to {_fen(r[1])} but its pay-as-you-go "
-                                 f"postings to {_fen(r[2])}", r))
+            whose = f"account {r[1]}" if r[0] == r[1] else f"account {r[1]}, paid by {r[0]},"
+            out.append(Violation("payg_postings", f"{whose} its bill lines come to {_fen(r[2])} but the pay-as-you-go "
+                                 f"postings for them to {_fen(r[3])}", r))
         for r in audit_store.usage_sum_mismatches(conn):
             out.append(Violation("usage_sums", f"{r[0]} {r[1]} {r[2]}: the day's sums are {r[3]} mainland + {r[4]} other but its "
                                  f"events add up to {r[5]} + {r[6]}", r))
@@ -76,6 +78,31 @@ def audit(ctx: Context) -> list[Violation]:
         for r in audit_store.broken_links(conn):
             out.append(Violation("links", f"{r[0]} row {r[1]} of {r[2] or '(no account)'}: its {r[3]} is not in that account", r))
         out += _invoiced(conn, ctx.now())
+        out += _paid_by_payer(conn)
+    return out
+
+
+def _paid_by_payer(conn) -> list[Violation]:
+    """R32: every charge of an account that was ever in a group (a bill line of a day, an order
+    at its moment) was paid by whoever paid for the account on that day: its payer of the day,
+    or itself."""
+    from datetime import date
+
+    from ..domain.days import from_us, shanghai_day
+    from ..domain.group import payer_on
+    from ..storage import groups as groups_store
+
+    rows = audit_store.group_charges(conn)
+    histories = groups_store.payer_changes(conn, {r[2] for r in rows})
+    out = []
+    for r in rows:
+        kind, ref, account, when, paid_by = r
+        day = date.fromisoformat(when) if kind == "line" else shanghai_day(from_us(int(when)))
+        expected = payer_on(day, histories.get(account, []))
+        if paid_by != expected:
+            out.append(Violation("group_payer", f"{'bill line' if kind == 'line' else 'order'} {ref} of {account} on {day}: "
+                                 f"paid by {paid_by or 'the account itself'}, but its payer that day was "
+                                 f"{expected or 'the account itself'}", r))
     return out
 
 

@@ -24,7 +24,8 @@ from ..storage import books as books_store
 from ..storage import notify as notify_store
 from ..storage import packages as packages_store
 from ..storage import wallet as wallet_store
-from . import idempotency, invoicing
+from ..storage.sql import lock_accounts
+from . import groups, idempotency, invoicing
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey, Replayed
 from .operators import Principal, recorded
@@ -54,8 +55,9 @@ def buy(ctx: Context, account_id: str, sku: str, count: int = 1, at: datetime | 
     at = not_ahead(ctx, at, "a purchase")
 
     def work(conn: Connection) -> Purchase:
-        # what the account has (under its lock; finalising a month takes it too)
-        account = accounts_store.get_account(conn, account_id, lock=True)
+        # what the account has (under its lock and its payer's, R32; finalising a month takes them too)
+        groups.lock_with_payer(conn, account_id, shanghai_day(at))
+        account = accounts_store.get_account(conn, account_id)
         idempotency.check(conn, idem)
         bought = buy_locked(ctx, conn, account.site, account_id, sku, count, at)
         idempotency.claim(conn, idem, bought.order_id, at)
@@ -71,16 +73,20 @@ def buy_locked(ctx: Context, conn: Connection, site: Site, account_id: str, sku:
                also: dict | None = None) -> Purchase:
     """One purchase in the caller's transaction, which holds the account's lock: the rules
     (``domain.purchase.sell``), then the order, the payment, the journal and the ``package.bought``
-    event (``also``: more for its data, e.g. the auto-rebuy trigger that made it)."""
-    before = wallet_store.load_purse(conn, account_id)
+    event (``also``: more for its data, e.g. the auto-rebuy trigger that made it). The wallet that
+    pays is the account's payer's of the purchase's day, if it has one (R32): its money, terms,
+    credit limit and arrears; the packages are the account's."""
+    owner = groups.wallet_owner(conn, account_id, shanghai_day(at))
+    payer = owner if owner != account_id else None
+    before = wallet_store.load_purse(conn, owner)
     rates = wallet_store.load_rates(conn, [account_id])[account_id]
     final = books_store.final_month_rows(conn)
     catalog = ctx.catalog_at(at)  # R31: the version in force at the purchase's moment
-    sale = sell(catalog, account_id, site, sku, count, at, rates, before, final, _new_id("ord_"), lambda: _new_id("pkg_"))
+    sale = sell(catalog, account_id, site, sku, count, at, rates, before, final, _new_id("ord_"), lambda: _new_id("pkg_"), payer=payer)
     stored = packages_store.insert_order(conn, sale.order_id, account_id, sku, count, sale.amount, at, sale.packages, sale.list_amount,
-                                         catalog.sku(sku).price, sale.payment, statement_month=sale.statement_month)
+                                         catalog.sku(sku).price, sale.payment, statement_month=sale.statement_month, paid_by=payer)
     wallet_store.record_package_payments(conn, account_id, sale.payments)
-    record_movement(conn, account_id, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month,
+    record_movement(conn, owner, before, sale.purse, sale.events, at, [sale.entry], sale.statement_month,
                     suspend_after=ctx.delays.suspend_after)
     account, kind, data, once = sale.notice()
     notify_store.emit(conn, [(account, kind, {**data, **(also or {})}, once)], at)
@@ -97,21 +103,25 @@ class Refund:
 def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None = None,
            idem: IdempotencyKey | None = None) -> Refund:
     """R10: the one no-reason refund; R18: it pays back exactly what was paid, to cash and to the
-    vouchers it came from (a voucher's part that has expired since is forfeited)."""
+    vouchers it came from (a voucher's part that has expired since is forfeited), in the wallet
+    that paid: the payer's when the package was bought through one (R32)."""
     at = not_ahead(ctx, at, "a refund")
 
     def work(conn) -> Refund:
-        account = accounts_store.get_account(conn, account_id, lock=True)
+        payer = packages_store.package_payer(conn, account_id, package_id)  # R32: the wallet that paid (an order never changes)
+        owner = payer or account_id
+        lock_accounts(conn, [account_id, owner])
+        account = accounts_store.get_account(conn, account_id)
         idempotency.check(conn, idem)
         package = packages_store.get_package(conn, account_id, package_id)
         amount = check_refund(package, packages_store.drawn_total(conn, package_id), account.refunds, at)
         packages_store.mark_refunded(conn, package_id, at, amount)
         accounts_store.count_refund(conn, account_id)
-        before = wallet_store.load_purse(conn, account_id)
+        before = wallet_store.load_purse(conn, owner)
         back, forfeited, after = pay_back(before, wallet_store.package_payments(conn, package_id), shanghai_day(at))
-        commit_movement(conn, account_id, before, after, at, [journal.refund(account_id, package_id, back, forfeited)], charge=False,
-                        suspend_after=ctx.delays.suspend_after)
-        invoicing.red_letter(ctx, conn, account_id, at)  # R33: invoiced above what the payments now allow: a red-letter request
+        commit_movement(conn, owner, before, after, at, [journal.refund(owner, package_id, back, forfeited, member=account_id if payer else None)],
+                        charge=False, suspend_after=ctx.delays.suspend_after)
+        invoicing.red_letter(ctx, conn, owner, at)  # R33: invoiced above what the payments now allow: a red-letter request
         notify_store.emit(conn, [(account_id, "package.refunded", {
             "package_id": package_id, "sku": package.sku, "amount": str(amount),
             "paid_back": {"voucher": str(back.voucher_total), "cash": str(back.cash)}}, None)], at)

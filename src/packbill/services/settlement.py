@@ -13,7 +13,7 @@ import logging
 import os
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -22,17 +22,21 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain.days import shanghai_day
 from ..domain.errors import BillingError, Conflict, InvalidRequest
+from ..domain.group import PayerChange, settle_paid
 from ..domain.settled import chunk_books
-from ..domain.settlement import AccountSettlement, AccountState, UsageDay, settle_account
+from ..domain.settlement import AccountSettlement, AccountState, UsageDay
+from ..domain.wallet import Purse
 from ..process import gcpause
 from ..process.instruments import INSTRUMENTS
 from ..storage import books as books_store
+from ..storage import groups as groups_store
 from ..storage import journal as journal_store
 from ..storage import notify as notify_store
 from ..storage import settlement as settlement_store
 from ..storage import wallet as wallet_store
 from ..storage.db import Unavailable, is_retryable, is_unavailable
 from ..storage.settlement import RunRecord
+from ..storage.sql import lock_accounts
 from . import auto_rebuy, books, idempotency
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey
@@ -140,72 +144,126 @@ class _Plan:
 
     def chunk(self, conn: Connection, careful: bool = False) -> int | None:
         """Take a free chunk, settle its accounts and mark it done; the account-days settled, or
-        None when no chunk is free. ``careful``: write each account apart (the chunk failed whole
-        once), so that one cannot hold back the others."""
+        None when no chunk is free. ``careful``: settle and write each account apart (the chunk
+        failed whole once), so that one cannot hold back the others."""
         taken = settlement_store.take_chunk(conn, self.run_id)
         if taken is None:
             return None
         chunk, accounts = taken
         loaded = settlement_store.load_chunk(conn, accounts, self.through)
-        results, problems = self.settle(loaded, settlement_store.settled_through(conn))
-        states = {a: loaded[a][1] for a in results}
+        changes = groups_store.payer_changes(conn, loaded)  # R32, read under the members' locks (a change takes them too)
+        payers = sorted({c.payer for history in changes.values() for c in history if c.payer} - set(loaded))
+        lock_accounts(conn, payers)  # the payers outside the chunk: their wallets pay their members' days
+        wallets = {**{a: state.purse for a, (_, state) in loaded.items()}, **wallet_store.load_purses(conn, payers)}
+        through = settlement_store.settled_through(conn)
         if careful:
-            for account_id, reason in self.write_apart(conn, results, states):
-                problems.append((account_id, reason))
-                del results[account_id]
+            steps, problems = self.settle_apart(conn, loaded, changes, wallets, through)
         else:
-            self.write(conn, results, states)
-        days = sum(len(r.days) for r in results.values())
+            steps, problems = self.settle(loaded, changes, wallets, through)
+            self.write(conn, steps, {s.account_id: loaded[s.account_id][1] for s in steps})
+        days = sum(len(s.result.days) for s in steps)
         settlement_store.chunk_done(conn, self.run_id, chunk, self.ctx.now(), self.worker, days,
-                                    sum(len(r.lines) for r in results.values()), problems)
+                                    sum(len(s.result.lines) for s in steps), problems)
         return days
 
-    def settle(self, loaded: dict[str, tuple[list[UsageDay], AccountState]], settled_through: date | None
-               ) -> tuple[dict[str, AccountSettlement], list[tuple[str, str]]]:
-        """The rules on each account of a chunk: the results, and (account, reason) of those the
-        rules refused or whose numbers do not fit the database."""
-        results: dict[str, AccountSettlement] = {}
+    def step(self, account_id: str, usage_days: list[UsageDay], state: AccountState, changes: Sequence[PayerChange],
+             wallets: dict[str, Purse], settled_through: date | None) -> _Settled:
+        """The rules on one account: its days, each stretch paid by its payer of those days (R32);
+        refused (``_Refused``) when the rules refuse it or its numbers do not fit the database."""
+        try:
+            paid = settle_paid(account_id, usage_days, state, changes, wallets, self.ctx.catalogs(), run_at=self.run_at,
+                               settled_through=settled_through)
+        except (BillingError, ArithmeticError, ValueError, KeyError) as exc:
+            raise _Refused(f"the rules could not settle it: {exc}"[:400]) from None
+        after = paid.wallets
+        if not settlement_store.fits(paid.result) or not all(settlement_store.cash_fits(w) for w in after.values()):
+            raise _Refused("an amount or quantity is too large to store; its days stay unsettled")
+        return _Settled(account_id, paid.result, {o: wallets.get(o, state.purse) for o in after}, after, paid.events)
+
+    def settle(self, loaded: dict[str, tuple[list[UsageDay], AccountState]], changes: dict[str, list[PayerChange]],
+               wallets: dict[str, Purse], settled_through: date | None) -> tuple[list[_Settled], list[tuple[str, str]]]:
+        """The rules on each account of a chunk, in order, the wallets carried from one to the next:
+        what each settled, and (account, reason) of those the rules refused or whose numbers do
+        not fit the database."""
+        steps: list[_Settled] = []
         problems: list[tuple[str, str]] = []
+        wallets = dict(wallets)
         for account_id, (usage_days, state) in loaded.items():
             try:
-                result = settle_account(usage_days, state, self.ctx.catalogs(), run_at=self.run_at, settled_through=settled_through)
-            except (BillingError, ArithmeticError, ValueError, KeyError) as exc:
-                problems.append((account_id, f"the rules could not settle it: {exc}"[:400]))
+                step = self.step(account_id, usage_days, state, changes.get(account_id, ()), wallets, settled_through)
+            except _Refused as refused:
+                problems.append((account_id, refused.reason))
                 continue
-            if not settlement_store.fits(result):
-                problems.append((account_id, "an amount or quantity is too large to store; its days stay unsettled"))
-                continue
-            results[account_id] = result
-        return results, problems
+            wallets.update(step.after)
+            steps.append(step)
+        return steps, problems
 
-    def write(self, conn: Connection, results: dict[str, AccountSettlement], states: dict[str, AccountState]) -> None:
+    def write(self, conn: Connection, steps: Sequence[_Settled], states: dict[str, AccountState]) -> None:
         """Write what settling these accounts means (``domain.settled.chunk_books``): lines, state,
         money, journal, wallet events and notifications. The final months are read under the
         accounts' locks, which finalising a month takes too."""
         day = shanghai_day(self.run_at)
-        books = chunk_books(self.run_id, results, states, day, books_store.final_month_rows(conn), self.ctx.delays.suspend_after)
+        results = {s.account_id: s.result for s in steps}
+        purses: dict[str, tuple[Purse, Purse]] = {}
+        for s in steps:
+            for owner, after in s.after.items():
+                purses[owner] = (purses[owner][0] if owner in purses else s.before[owner], after)
+        raised = [e for s in steps for e in s.events]
+        books = chunk_books(self.run_id, results, states, day, books_store.final_month_rows(conn), self.ctx.delays.suspend_after,
+                            paid=(raised, {o: after for o, (_, after) in purses.items()}))
         settlement_store.write_lines(conn, self.run_id, results, books.statement_months)
         settlement_store.write_state(conn, self.through, results)
-        wallet_store.save_purses(conn, {a: (states[a].purse, r.state.purse) for a, r in results.items() if r.state.purse != states[a].purse})
+        wallet_store.save_purses(conn, {o: (b, a) for o, (b, a) in purses.items() if a != b})
         journal_store.write_many(conn, books.entries, self.run_at)
         wallet_store.insert_events(conn, books.wallet_events, self.run_at, day)
         notify_store.emit(conn, books.notifications, self.run_at)
 
-    def write_apart(self, conn: Connection, results: dict[str, AccountSettlement], states: dict[str, AccountState]
-                    ) -> list[tuple[str, str]]:
-        """Write each account's settlement in a savepoint of its own; returns (account, reason) of
-        those the database refused (their days stay unsettled), having written the others."""
-        refused = []
-        for account_id, result in list(results.items()):
+    def settle_apart(self, conn: Connection, loaded: dict[str, tuple[list[UsageDay], AccountState]],
+                     changes: dict[str, list[PayerChange]], wallets: dict[str, Purse], settled_through: date | None
+                     ) -> tuple[list[_Settled], list[tuple[str, str]]]:
+        """Settle and write each account in a savepoint of its own, the wallets carried on only
+        from those written; returns what was written, and (account, reason) of those the rules
+        or the database refused (their days stay unsettled)."""
+        steps: list[_Settled] = []
+        refused: list[tuple[str, str]] = []
+        wallets = dict(wallets)
+        for account_id, (usage_days, state) in loaded.items():
             try:
+                step = self.step(account_id, usage_days, state, changes.get(account_id, ()), wallets, settled_through)
                 with conn.begin_nested():
-                    self.write(conn, {account_id: result}, {account_id: states[account_id]})
+                    self.write(conn, [step], {account_id: state})
+            except _Refused as exc:
+                refused.append((account_id, exc.reason))
+                continue
             except Exception as exc:  # noqa: BLE001 - sorted below: the database's own trouble goes on up
                 if is_retryable(exc) or is_unavailable(exc):
                     raise
                 refused.append((account_id, f"its settlement could not be stored ({type(exc).__name__}: {str(exc)[:200]}); "
                                             "its days stay unsettled"[:400]))
-        return refused
+                continue
+            wallets.update(step.after)
+            steps.append(step)
+        return steps, refused
+
+
+@dataclass(frozen=True, slots=True)
+class _Settled:
+    """One account settled in a chunk: the engine's result, and the wallets it moved (its own and
+    its payers', R32) before and after, with the wallet events each raised."""
+
+    account_id: str
+    result: AccountSettlement
+    before: dict[str, Purse]
+    after: dict[str, Purse]
+    events: list[tuple[str, str]]
+
+
+class _Refused(Exception):
+    """An account the rules refused, or whose numbers do not fit the database."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 WAIT = 0.2

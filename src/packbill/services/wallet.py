@@ -16,6 +16,7 @@ from ..domain.books import late_month
 from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
 from ..domain.days import shanghai_day
 from ..domain.errors import Conflict, InvalidRequest
+from ..domain.group import payer_on
 from ..domain.model import PackageStatus
 from ..domain.notify import wallet_event
 from ..domain.status import package_status
@@ -35,6 +36,7 @@ from ..domain.wallet import (
 )
 from ..storage import accounts as accounts_store
 from ..storage import books as books_store
+from ..storage import groups as groups_store
 from ..storage import journal as journal_store
 from ..storage import notify as notify_store
 from ..storage import wallet as wallet_store
@@ -226,6 +228,8 @@ class WalletView:
     service_status: dict[str, str]
     estimated_balance: Decimal
     day: date
+    paid_by: str | None = None
+    """R32: the payer whose wallet pays the account's charges of ``day`` (None: its own)."""
 
     @property
     def vouchers(self) -> list[Voucher]:
@@ -234,7 +238,9 @@ class WalletView:
 
 def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> WalletView:
     """The wallet: balance, state (R19), vouchers, service status, and the balance estimated with
-    the usage not settled yet (by the settlement engine itself, nothing written)."""
+    the usage not settled yet (by the settlement engine itself, nothing written). A member of a
+    group (R32) shows its payer (``paid_by``); its state and service status are its payer's
+    wallet's, which pays its charges, and its own balance does not move with its usage."""
 
     now = ctx.now()
     as_of = as_of or now
@@ -244,15 +250,17 @@ def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> Wall
         purse = wallet_store.load_purse(conn, account_id) if live else wallet_store.purse_as_of(conn, account_id, as_of)
         packages = [(p, r) for p, r in load_packages(conn, account_id) if p.purchased_at <= as_of]
         switches = accounts_store.load_switches(conn, account_id)
-    state = wallet_state(purse.arrears_since, as_of, ctx.delays) if purse.terms is PaymentTerms.BALANCE else WalletState.NORMAL
+        payer = payer_on(day, groups_store.payer_changes(conn, [account_id]).get(account_id, []))
+        paying = purse if payer is None else (wallet_store.load_purse(conn, payer) if live else wallet_store.purse_as_of(conn, payer, as_of))
+    state = wallet_state(paying.arrears_since, as_of, ctx.delays) if paying.terms is PaymentTerms.BALANCE else WalletState.NORMAL
     mode = mode_on(day, switches)
     covered = {p.service for p, r in packages
                if package_status(p, r, as_of, mode) is PackageStatus.ACTIVE}
     services = list(USAGE_SERVICES) + list(BANDWIDTH_SERVICES)
     found = estimate_run(ctx, account_id, as_of) if live else None
-    estimated = (found.state.purse.cash if found is not None else purse.cash)
+    estimated = found.state.purse.cash if found is not None and payer is None else purse.cash
     capped = budget.capped_services(ctx, account_id, as_of, found, covered) if live else set()
-    return WalletView(purse, state, service_status(state, services, covered, capped), estimated, day)
+    return WalletView(purse, state, service_status(state, services, covered, capped), estimated, day, payer)
 
 
 def journal_entries(ctx: Context, account_id: str, first: date | None = None, last: date | None = None) -> list[dict]:

@@ -75,28 +75,46 @@ def line_payment_mismatches(conn: Connection) -> list[tuple]:
 
 
 def payg_mismatches(conn: Connection) -> list[tuple]:
-    """(account, sum of its bill line amounts, sum of its pay-as-you-go postings) where they differ."""
+    """(wallet's account, account served, sum of the bill line amounts that wallet paid for it,
+    sum of the pay-as-you-go postings in its books for it) where they differ: a payer pays its
+    members' lines in its own books, each entry naming the member (R32)."""
     return _rows(conn, """
-        SELECT coalesce(l.account_id, j.account_id), coalesce(l.total, 0), coalesce(j.total, 0)
-        FROM (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id) l
-        FULL OUTER JOIN (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po
-                         JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
-                         WHERE e.kind = 'payg' AND po.ledger_account LIKE '{PAYG}%' GROUP BY e.account_id) j
-          ON j.account_id = l.account_id
-        WHERE coalesce(l.total, 0) <> coalesce(j.total, 0) ORDER BY 1""")
+        SELECT coalesce(l.books, j.books), coalesce(l.member, j.member), coalesce(l.total, 0), coalesce(j.total, 0)
+        FROM (SELECT coalesce(paid_by, account_id) AS books, account_id AS member, sum(amount_fen) AS total FROM bill_lines
+              GROUP BY coalesce(paid_by, account_id), account_id) l
+        FULL OUTER JOIN (SELECT e.account_id AS books, coalesce(e.member_id, e.account_id) AS member, sum(po.amount_fen) AS total
+                         FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
+                         WHERE e.kind = 'payg' AND po.ledger_account LIKE '{PAYG}%'
+                         GROUP BY e.account_id, coalesce(e.member_id, e.account_id)) j
+          ON j.books = l.books AND j.member = l.member
+        WHERE coalesce(l.total, 0) <> coalesce(j.total, 0) ORDER BY 1, 2""")
 
 
 def payg_mismatches_sqlite(conn: Connection) -> list[tuple]:
     """The same without FULL OUTER JOIN (SQLite before 3.39)."""
     return _rows(conn, """
-        WITH l AS (SELECT account_id, sum(amount_fen) AS total FROM bill_lines GROUP BY account_id),
-             j AS (SELECT e.account_id, sum(po.amount_fen) AS total FROM postings po
-                   JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
-                   WHERE e.kind = 'payg' AND po.ledger_account LIKE '{PAYG}%' GROUP BY e.account_id),
-             k AS (SELECT account_id FROM l UNION SELECT account_id FROM j)
-        SELECT k.account_id, coalesce(l.total, 0), coalesce(j.total, 0) FROM k
-        LEFT JOIN l ON l.account_id = k.account_id LEFT JOIN j ON j.account_id = k.account_id
-        WHERE coalesce(l.total, 0) <> coalesce(j.total, 0) ORDER BY 1""")
+        WITH l AS (SELECT coalesce(paid_by, account_id) AS books, account_id AS member, sum(amount_fen) AS total FROM bill_lines
+                   GROUP BY coalesce(paid_by, account_id), account_id),
+             j AS (SELECT e.account_id AS books, coalesce(e.member_id, e.account_id) AS member, sum(po.amount_fen) AS total
+                   FROM postings po JOIN journal_entries e ON e.account_id = po.account_id AND e.id = po.entry_id
+                   WHERE e.kind = 'payg' AND po.ledger_account LIKE '{PAYG}%' GROUP BY e.account_id, coalesce(e.member_id, e.account_id)),
+             k AS (SELECT books, member FROM l UNION SELECT books, member FROM j)
+        SELECT k.books, k.member, coalesce(l.total, 0), coalesce(j.total, 0) FROM k
+        LEFT JOIN l ON l.books = k.books AND l.member = k.member LEFT JOIN j ON j.books = k.books AND j.member = k.member
+        WHERE coalesce(l.total, 0) <> coalesce(j.total, 0) ORDER BY 1, 2""")
+
+
+def group_charges(conn: Connection) -> list[tuple]:
+    """R32: (kind, id, account, day or moment, who paid) of every bill line with an amount and
+    every order of the accounts that were ever in a group: what the audit compares with the payer
+    of each one's day."""
+    return _rows(conn, """
+        SELECT 'line', CAST(l.id AS VARCHAR(24)), l.account_id, CAST(l.day AS VARCHAR(10)), l.paid_by FROM bill_lines l
+        WHERE l.amount_fen > 0 AND EXISTS (SELECT 1 FROM account_payers g WHERE g.account_id = l.account_id)
+        UNION ALL
+        SELECT 'order', o.id, o.account_id, CAST(o.at_us AS VARCHAR(24)), o.paid_by FROM orders o
+        WHERE EXISTS (SELECT 1 FROM account_payers g WHERE g.account_id = o.account_id)
+        ORDER BY 3, 1, 2""")
 
 
 def usage_sum_mismatches(conn: Connection) -> list[tuple]:

@@ -23,6 +23,7 @@ DISTRIBUTED: dict[str, str] = {
         "bill_lines", "draws", "line_vouchers", "journal_entries", "postings", "wallet_events", "settlement_failures",
         "statements", "invoices", "audit_records", "outbox", "webhook_deliveries", "webhook_attempts", "message_reads",
         "usage_archive_sums", "package_alerts", "auto_rebuy_rules", "auto_rebuys", "spend_limits", "invoice_titles", "invoice_requests",
+        "account_payers",
     )},
 }
 """Table -> its distribution column. All are co-located with ``accounts``: one account's rows of

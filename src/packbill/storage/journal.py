@@ -43,9 +43,9 @@ def write_many(conn: Connection, entries: Sequence[tuple[str, Entry]], at: datet
     with Raw(conn) as raw:
         month = raw.day(statement_month) if statement_month is not None else None
         days = {d: raw.day(d) for d in {default_day, *(e.day for _, e in entries if e.day is not None)}}
-        raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo, statement_month, book_day) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 [(i, a, at_us, e.kind, e.ref[:64], memo, month, days[e.day if e.day is not None else default_day])
+        raw.many("INSERT INTO journal_entries (id, account_id, at_us, kind, ref, memo, statement_month, book_day, member_id) "
+                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 [(i, a, at_us, e.kind, e.ref[:64], memo, month, days[e.day if e.day is not None else default_day], e.member)
                   for i, (a, e) in zip(ids, entries, strict=True)])
         raw.many("INSERT INTO postings (account_id, entry_id, ledger_account, amount_fen) VALUES (?, ?, ?, ?)",
                  [(a, i, p.ledger_account, to_fen(p.amount)) for i, (a, e) in zip(ids, entries, strict=True) for p in e.postings])
@@ -58,7 +58,8 @@ def entries_of(conn: Connection, account_id: str, first: datetime | None = None,
         query = query.where(je.c.at_us >= to_us(first))
     if last is not None:
         query = query.where(je.c.at_us < to_us(last))
-    entries = [dict(id=r.id, at=from_us(r.at_us), kind=r.kind, ref=r.ref, memo=r.memo, postings=[]) for r in conn.execute(query)]
+    entries = [dict(id=r.id, at=from_us(r.at_us), kind=r.kind, ref=r.ref, memo=r.memo, member=r.member_id, postings=[])
+               for r in conn.execute(query)]
     by_id = {e["id"]: e for e in entries}
     ids = list(by_id)
     for start in range(0, len(ids), 5000):

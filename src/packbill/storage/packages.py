@@ -43,14 +43,15 @@ def _package(row) -> Package:
 
 def insert_order(conn: Connection, order_id: str, account_id: str, sku: str, count: int, amount: Decimal, at: datetime,
                  packages: Sequence[Package], list_amount: Decimal, list_price: Decimal, paid: Payment,
-                 statement_month: date | None = None) -> list[Package]:
+                 statement_month: date | None = None, paid_by: str | None = None) -> list[Package]:
     """Store an order and its packages; returns the packages as stored (with their seq).
 
-    amount: the contracted total (R16); each package's price is its share of it."""
+    amount: the contracted total (R16); each package's price is its share of it. paid_by: the
+    payer whose wallet paid it (R32), None: the account itself."""
     conn.execute(sa.insert(schema.orders).values(id=order_id, account_id=account_id, sku=sku, count=count,
                                             amount_fen=to_fen(amount), at_us=to_us(at), list_amount_fen=to_fen(list_amount),
                                             voucher_fen=to_fen(paid.voucher_total), cash_fen=to_fen(paid.cash),
-                                            statement_month=statement_month))
+                                            statement_month=statement_month, paid_by=paid_by))
     conn.execute(
         sa.insert(schema.packages),
         [dict(id=p.id, account_id=account_id, order_id=order_id, sku=p.sku, service=p.service, size=p.size, remaining=p.size,
@@ -60,6 +61,13 @@ def insert_order(conn: Connection, order_id: str, account_id: str, sku: str, cou
     )
     rows = conn.execute(sa.select(schema.packages).where(schema.packages.c.order_id == order_id).order_by(schema.packages.c.seq))
     return [_package(r) for r in rows]
+
+
+def package_payer(conn: Connection, account_id: str, package_id: str) -> str | None:
+    """The payer whose wallet paid for a package's order (R32); None: the account itself, or no such package."""
+    o, p = schema.orders, schema.packages
+    return conn.execute(sa.select(o.c.paid_by).join(p, sa.and_(p.c.account_id == o.c.account_id, p.c.order_id == o.c.id))
+                        .where(p.c.account_id == account_id, p.c.id == package_id)).scalar()
 
 
 _PACKAGE_COLUMNS = "id, account_id, sku, service, size, price_fen, purchased_us, seq, first_day, last_day, refunded_us, list_price_fen, remaining"

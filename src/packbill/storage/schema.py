@@ -37,6 +37,7 @@ from .schema_operations import (  # noqa: F401
     webhook_endpoints,
 )
 from .schema_wave3 import (  # noqa: F401
+    account_payers,
     auto_rebuy_rules,
     auto_rebuys,
     catalog_versions,
@@ -82,10 +83,11 @@ orders = sa.Table(
     sa.Column("voucher_fen", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("cash_fen", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("statement_month", sa.Date, nullable=True),
+    sa.Column("paid_by", sa.String(40), nullable=True),
     sa.UniqueConstraint("account_id", "id"),
 )
 """amount_fen is the contracted amount (R16); list_amount_fen the list amount; voucher and cash
-what paid it (R18)."""
+what paid it (R18); paid_by the payer whose wallet paid it (R32), NULL when the account paid itself."""
 
 packages = sa.Table(
     "packages",
@@ -184,6 +186,7 @@ journal_entries = sa.Table(
     sa.Column("memo", sa.String(400), nullable=True),
     sa.Column("statement_month", sa.Date, nullable=True),
     sa.Column("book_day", sa.Date, nullable=True),
+    sa.Column("member_id", sa.String(40), nullable=True),
     sa.Index("ix_journal_entries_at_us", "at_us"),
     sa.Index("ix_journal_entries_book_day", "book_day"),
 )
@@ -380,10 +383,12 @@ bill_lines = sa.Table(
     sa.Column("cash_fen", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("other_quantity", sa.BigInteger, nullable=False, server_default="0"),
     sa.Column("statement_month", sa.Date, nullable=True),
+    sa.Column("paid_by", sa.String(40), nullable=True),
     sa.Index("ix_bill_lines_account_day", "account_id", "day"),
     sa.Index("ix_bill_lines_account_statement", "account_id", "statement_month"),
 )
-"""quantity and payg_quantity: calls or bytes; for bandwidth.* lines whole bit/s of peak."""
+"""quantity and payg_quantity: calls or bytes; for bandwidth.* lines whole bit/s of peak. paid_by:
+the payer whose wallet paid the line (R32), NULL when the account paid itself."""
 
 draws = sa.Table(
     "draws",

@@ -1,5 +1,5 @@
 """The schema's wave-3 tables (R28 to R31, R33): package alerts, auto-rebuy, budgets and caps,
-invoice titles and requests, catalog versions. Defined on ``schema.metadata`` like every other
+invoice titles and requests, catalog versions, group accounts (R32). Defined on ``schema.metadata`` like every other
 table (the conventions of ``storage/schema.py`` hold here too) and read as ``schema.<table>``."""
 
 from __future__ import annotations
@@ -112,3 +112,16 @@ catalog_versions = sa.Table(
 )
 """R31: the catalog's published versions (the catalog file is ``v1`` and is not stored): each
 one's prices as ``GET /v1/catalog`` shows them, its effective day, and when it was withdrawn."""
+
+account_payers = sa.Table(
+    "account_payers",
+    metadata,
+    sa.Column("account_id", sa.String(40), sa.ForeignKey("accounts.id"), primary_key=True),
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("payer_id", sa.String(40), nullable=True, index=True),
+    sa.Column("effective_day", sa.Date, nullable=False),
+    sa.Column("set_us", sa.BigInteger, nullable=False),
+)
+"""R32: every change of an account's payer, with the day it takes effect (the day after it was
+made), numbered per account in the order they were made; payer_id NULL: the account pays for itself again. History, never changed: a member's past
+stays where it was paid."""

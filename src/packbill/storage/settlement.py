@@ -267,6 +267,11 @@ def fits(result: AccountSettlement) -> bool:
     return all(v <= INT64 for v in amounts) and all(q <= INT64 for q in result.month_payg.values())
 
 
+def cash_fits(purse) -> bool:
+    """Whether a wallet's cash fits the database's 64-bit column."""
+    return abs(to_fen(purse.cash)) <= INT64
+
+
 def write_lines(conn: Connection, run_id: int, results: dict[str, AccountSettlement], months: dict[date, date]) -> None:
     """Write the settled accounts' bill lines with their draws and voucher payments; ``months``:
     each line's day and its statement month."""
@@ -286,12 +291,12 @@ def write_lines(conn: Connection, run_id: int, results: dict[str, AccountSettlem
         cash = amount if paid.cash is line.amount else int(paid.cash.scaleb(2))
         line_rows.append((line_id, account_id, day, line.service, line.quantity, line.payg_quantity, amount,
                           raw.bool(line.supplement), run_id, listed, to_fen(paid.voucher_total) if paid.vouchers else 0, cash,
-                          line.other, raw.day(months[line.day])))
+                          line.other, raw.day(months[line.day]), line.paid_by))
         draw_rows += [(line_id, account_id, d.package_id, day, line.service, d.quantity, run_id) for d in line.drawn]
         voucher_rows += [(account_id, line_id, v, to_fen(a)) for v, a in paid.vouchers]
     raw.many("INSERT INTO bill_lines (id, account_id, day, service, quantity, payg_quantity, amount_fen, supplement, run_id, "
-             "list_amount_fen, voucher_fen, cash_fen, other_quantity, statement_month) "
-             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
+             "list_amount_fen, voucher_fen, cash_fen, other_quantity, statement_month, paid_by) "
+             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", line_rows)
     if draw_rows:
         raw.many("INSERT INTO draws (line_id, account_id, package_id, day, service, quantity, run_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
                  draw_rows)

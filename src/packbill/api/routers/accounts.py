@@ -1,4 +1,4 @@
-"""/v1/accounts: create, list, show, and the traffic billing switch (R7)."""
+"""/v1/accounts: create, list, show, the traffic billing switch (R7) and group accounts (R32)."""
 
 from fastapi import APIRouter
 
@@ -28,5 +28,14 @@ def router(deps: Deps) -> APIRouter:
     def traffic_billing(account_id: deps.AccountId, body: schemas.TrafficBillingIn, principal: deps.Caller):
         mode, effective = services.switch_traffic_billing(ctx, account_id, body.mode, override_at(body.at, principal))
         return {"mode": mode.value, "effective_day": effective.isoformat()}
+
+    @r.put("/v1/accounts/{account_id}/payer", response_model=schemas.PayerOut, **deps.action("account.payer.set"))
+    def set_payer(account_id: deps.AccountId, body: schemas.PayerIn, principal: deps.Caller):
+        done = services.set_payer(ctx, account_id, body.payer, override_at(body.at, principal))
+        return {"account_id": done.account_id, "payer": done.payer, "effective_day": done.effective_day.isoformat()}
+
+    @r.get("/v1/accounts/{account_id}/members", response_model=schemas.MembersOut, **deps.action("read"))
+    def members(account_id: deps.AccountId):
+        return {"members": [{"id": m.id, "name": m.name, "since": m.since.isoformat()} for m in services.members(ctx, account_id)]}
 
     return r

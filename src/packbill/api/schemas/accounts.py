@@ -48,6 +48,28 @@ class AccountListOut(BaseModel):
     accounts: list[AccountDetailOut]
 
 
+class PayerIn(In):
+    payer: str | None = Field(description="the account whose wallet pays from the day after 'at'; null: the account pays for itself",
+                              max_length=40)
+    at: MomentText | None = None
+
+
+class PayerOut(BaseModel):
+    account_id: str
+    payer: str | None
+    effective_day: str
+
+
+class MemberOut(BaseModel):
+    id: str
+    name: str
+    since: str = Field(description="the first day the payer pays for it, YYYY-MM-DD")
+
+
+class MembersOut(BaseModel):
+    members: list[MemberOut]
+
+
 class TrafficBillingOut(BaseModel):
     mode: str
     effective_day: str

@@ -69,6 +69,8 @@ class WalletOut(BaseModel):
     service_status: dict[str, Literal["active", "suspended", "capped"]] = Field(
         description="per service: suspended (R19), capped (its pay-as-you-go cap reached this month, R30) or active")
     estimated_balance: str = Field(description="the balance with the usage not settled yet, estimated by the settlement rules")
+    paid_by: str | None = Field(None, description="the payer account whose wallet pays this account's charges today (R32); "
+                                                  "null: the account pays for itself")
 
 
 class TopUpOut(BaseModel):
@@ -95,6 +97,8 @@ class EntryOut(BaseModel):
     kind: str
     ref: str
     memo: str | None
+    member: str | None = Field(None, description="the member account this entry's charge or refund served, when the entry is in "
+                                                 "its payer's books (R32); null otherwise")
     postings: list[PostingOut]
 
 

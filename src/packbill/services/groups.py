@@ -1,0 +1,93 @@
+"""Group accounts (R32, 财务托管): setting an account's payer, a payer's members, and whose wallet
+pays an account's charges of a day. The rules are ``domain.group``'s."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.engine import Connection
+
+from ..domain.days import shanghai_day
+from ..domain.errors import InvalidRequest
+from ..domain.group import check_change, latest_payer, members_of, payer_on
+from ..storage import accounts as accounts_store
+from ..storage import groups as groups_store
+from ..storage.settlement import last_settled_day
+from ..storage.sql import lock_accounts
+from .context import Context, not_ahead
+
+
+@dataclass(frozen=True, slots=True)
+class PayerSet:
+    account_id: str
+    payer: str | None
+    effective_day: date
+
+
+def set_payer(ctx: Context, account_id: str, payer: str | None, at: datetime | None = None) -> PayerSet:
+    """R32: ``account_id`` is paid for by ``payer`` (None: by itself again) from the day after ``at``
+    (default now; an operator's ``at`` in the past backfills); never into a day already settled."""
+    at = not_ahead(ctx, at, "a payer change")
+    payer = payer or None
+
+    def work(conn: Connection) -> PayerSet:
+        lock_accounts(conn, [account_id, *([payer] if payer else [])])
+        accounts_store.get_account(conn, account_id)
+        if payer is not None and not accounts_store.existing_ids(conn, {payer}):
+            raise InvalidRequest(f"'payer': there is no account {payer}")
+        histories = groups_store.payer_changes(conn, [account_id, *([payer] if payer else [])])
+        paying_for = members_of(account_id, groups_store.histories_naming(conn, account_id))
+        change = check_change(account_id, payer, at, last_settled_day(conn, account_id),
+                              payer_is_member=payer is not None and latest_payer(histories.get(payer, [])) is not None,
+                              account_pays_others=bool(paying_for))
+        groups_store.insert_change(conn, account_id, change)
+        return PayerSet(account_id, payer, change.effective_day)
+
+    return ctx.db.write_retrying(work)
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    id: str
+    name: str
+    since: date
+
+
+def members(ctx: Context, payer_id: str) -> list[Member]:
+    """The accounts ``payer_id`` pays for once every change made has taken effect (joining
+    tomorrow included, leaving tomorrow not), each with the day it joined."""
+    with ctx.db.read() as conn:
+        accounts_store.get_account(conn, payer_id)
+        found = members_of(payer_id, groups_store.histories_naming(conn, payer_id))
+        names = {a: accounts_store.get_account(conn, a).name for a, _ in found}
+    return [Member(a, names[a], since) for a, since in found]
+
+
+def paid_by(ctx: Context, account_id: str, day: date | None = None) -> str | None:
+    """Who pays for ``account_id``'s charges of ``day`` (default today): its payer, None: itself."""
+    with ctx.db.read() as conn:
+        changes = groups_store.payer_changes(conn, [account_id]).get(account_id, [])
+    return payer_on(day or shanghai_day(ctx.now()), changes)
+
+
+def pays_for(ctx: Context, payer_id: str, account_id: str) -> bool:
+    """Whether ``payer_id`` pays or once paid for ``account_id`` (what its token may read of it, R32)."""
+    with ctx.db.read() as conn:
+        return any(c.payer == payer_id for c in groups_store.payer_changes(conn, [account_id]).get(account_id, []))
+
+
+def wallet_owner(conn: Connection, account_id: str, day: date) -> str:
+    """Whose wallet pays ``account_id``'s charges of ``day`` (its payer's, or its own), that
+    wallet's account locked for the transaction (the caller holds ``account_id``'s lock)."""
+    payer = payer_on(day, groups_store.payer_changes(conn, [account_id]).get(account_id, []))
+    if payer is None:
+        return account_id
+    lock_accounts(conn, [payer])
+    return payer
+
+
+def lock_with_payer(conn: Connection, account_id: str, day: date) -> None:
+    """Lock ``account_id`` and the payer of its ``day`` together, in the writers' one lock order."""
+    payer = payer_on(day, groups_store.payer_changes(conn, [account_id]).get(account_id, []))
+    lock_accounts(conn, [account_id, *([payer] if payer else [])])
