@@ -135,3 +135,51 @@ def test_R32_leaving_takes_effect_the_next_day_and_a_refund_goes_back_to_the_wal
     refunded = api.as_(member["token"]).post(f"{m}/packages/{package['id']}/refund")
     assert refunded.status_code == 200, refunded.text
     assert balance(op, payer["id"]) == Decimal("1000.00") and balance(op, member["id"]) == 0
+
+
+def adds_up(s: dict) -> bool:
+    """The statement's one identity, group accounts included."""
+    d = {k: Decimal(s[k]) for k in ("opening_balance", "topups", "adjustments", "payg_cash", "group_cash", "closing_balance")}
+    return (d["opening_balance"] + d["topups"] + d["adjustments"] - Decimal(s["purchases"]["cash"]) + Decimal(s["refunds"]["cash"])
+            - d["payg_cash"] + d["group_cash"]) == d["closing_balance"]
+
+
+def test_R32_the_payers_statement_has_a_section_per_member_and_every_statement_adds_up(api):
+    """Two members: one buys on the payer's money, both use pay-as-you-go on the 31st. Each
+    member's May and June statements say what the payer paid for it; the payer's have a row per
+    member and a total; every statement's figures add up, the next month's opening is this one's
+    closing, and the CSV shows the section in both languages, with names."""
+    op, payer, member = group(api)
+    second = api.new_account("金龙餐饮三店")
+    for a in (member, second):
+        path = f"/v1/accounts/{a['id']}"
+        assert op.put(f"{path}/payer", json={"payer": payer["id"], "at": "2027-05-20T10:00:00+08:00"}).status_code == 200
+        assert op.post(f"{path}/usage", json={"events": [
+            {"event_id": "u1", "service": "ai.face", "quantity": 3000, "region": "ap-beijing",
+             "timestamp": "2027-05-31T09:00:00+08:00"}]}).status_code in (200, 202)
+    bought = op.post(f"/v1/accounts/{member['id']}/packages", json={"sku": "ai.face.100k", "at": "2027-05-25T10:00:00+08:00"})
+    assert bought.status_code == 201, bought.text
+    assert op.post("/v1/settlements", json={"through": "2027-05-31"}).status_code in (200, 201)
+    months = {}
+    for a in (payer, member, second):
+        for month in ("2027-05", "2027-06"):
+            s = op.get(f"/v1/accounts/{a['id']}/statements/{month}").json()
+            assert adds_up(s), (a["id"], month, s)
+            months[(a["id"], month)] = s
+        assert months[(a["id"], "2027-05")]["closing_balance"] == months[(a["id"], "2027-06")]["opening_balance"]
+    may = months[(payer["id"], "2027-05")]
+    rows = {g["account_id"]: g for g in may["group"]}
+    assert set(rows) == {member["id"], second["id"]} and {g["role"] for g in may["group"]} == {"member"}
+    assert Decimal(rows[member["id"]]["purchases"]["cash"]) == Decimal(bought.json()["amount"])
+    member_may = months[(member["id"], "2027-05")]
+    assert [(g["account_id"], g["role"]) for g in member_may["group"]] == [(payer["id"], "payer")]
+    assert member_may["group"][0]["total"] == rows[member["id"]]["total"]
+    assert Decimal(may["group_cash"]) == -sum(Decimal(g["total"]) for g in may["group"])  # no vouchers here: all cash
+    june = months[(payer["id"], "2027-06")]  # the top-up came on 1 June
+    assert Decimal(june["closing_balance"]) == Decimal("1000.00") + Decimal(may["group_cash"])
+    for lang, words in (("zh", ["成员账户（财务托管）", "为成员账户支付（现金）", "金龙餐饮二店", "金龙餐饮三店"]),
+                        ("en", ["Member accounts (group accounts)", "Paid for member accounts (cash)", "金龙餐饮三店"])):
+        csv = op.get(f"/v1/accounts/{payer['id']}/statements/2027-05?format=csv&lang={lang}").content.decode("utf-8-sig")
+        assert all(w in csv for w in words), (lang, csv)
+    csv = op.get(f"/v1/accounts/{member['id']}/statements/2027-05?format=csv&lang=zh").content.decode("utf-8-sig")
+    assert "付款账户代付（现金）" in csv and "集团总部" in csv

@@ -83,6 +83,7 @@ def statements_show(
     for label, value in (("opening balance", Decimal(s["opening_balance"])), ("top-ups", Decimal(s["topups"])),
                          ("adjustments", Decimal(s["adjustments"])), ("package purchases (cash)", -Decimal(s["purchases"]["cash"])),
                          ("refunds (cash)", Decimal(s["refunds"]["cash"])), ("pay-as-you-go (cash)", -Decimal(s["payg_cash"])),
+                         *([("group accounts (cash)", Decimal(s["group_cash"]))] if s.get("group") else []),
                          ("closing balance", Decimal(s["closing_balance"])), ("invoiceable", Decimal(s["invoiceable"]))):
         grid.add_row(label, money(value))
     console.print(grid)

@@ -290,6 +290,29 @@ class VoucherMonth:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupRow:
+    """R32, on a statement: what a payer paid for a member in the month. On a member's statement
+    ``role`` is ``payer`` (the account named paid for it); on a payer's, ``member`` (it paid for
+    the account named). Purchases and pay-as-you-go, each by what vouchers and cash paid."""
+
+    account_id: str
+    name: str
+    role: str
+    purchases_voucher: Decimal = ZERO
+    purchases_cash: Decimal = ZERO
+    payg_voucher: Decimal = ZERO
+    payg_cash: Decimal = ZERO
+
+    @property
+    def cash(self) -> Decimal:
+        return self.purchases_cash + self.payg_cash
+
+    @property
+    def total(self) -> Decimal:
+        return self.purchases_voucher + self.purchases_cash + self.payg_voucher + self.payg_cash
+
+
+@dataclass(frozen=True, slots=True)
 class Statement:
     """An account's month (R22). ``number`` is set once it is final."""
 
@@ -322,17 +345,27 @@ class Statement:
     """R33: the invoices issued in the month (tax included)."""
     red_letter: Decimal = ZERO
     """R33: the red-letter invoices issued in the month (below zero)."""
+    group: tuple[GroupRow, ...] = field(default=())
+    """R32: on a member's statement, what its payer paid for it; on a payer's, a row per member."""
 
     @property
     def quiet(self) -> bool:
         """Nothing happened this month: no money moved, no usage, no voucher granted or lapsed."""
-        return not (self.topups or self.adjustments or self.orders or self.refund_rows or self.payg or self.usage or self.late
+        return not (self.topups or self.adjustments or self.orders or self.refund_rows or self.payg or self.usage or self.late or self.group
                     or self.vouchers.granted or self.vouchers.expired)
 
     @property
     def vouchers_used(self) -> Decimal:
         """What vouchers paid this month: for purchases and pay-as-you-go, less what refunds gave back."""
         return self.purchases.voucher + sum((r.voucher for r in self.payg), ZERO) - self.refunds.voucher
+
+    @property
+    def group_cash(self) -> Decimal:
+        """R32: what group accounts moved the balance by: a member's charges its payer paid in cash
+        come back to it (they are in its purchases and pay-as-you-go, not in its balance), and a
+        payer's balance paid its members' charges. With it, opening + top-ups + adjustments -
+        purchases + refunds - pay-as-you-go + this is the closing balance."""
+        return sum((r.cash if r.role == "payer" else -r.cash for r in self.group), ZERO)
 
     @property
     def payg_cash(self) -> Decimal:

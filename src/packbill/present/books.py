@@ -13,7 +13,7 @@ from ..domain.books import Issuer, MonthClose, PaygRow, RevenueDay, Statement
 from ..domain.catalog import BANDWIDTH_SERVICES, TRAFFIC_SERVICES, Catalog
 from ..domain.days import month_days
 from ..domain.model import BillLine
-from ..domain.money import BYTES_PER_GB
+from ..domain.money import BYTES_PER_GB, ZERO
 from . import mbps, mbps_json, money, money_json, package_name, quantity, service_name, spreadsheet
 from .charts import stacked_bars
 from .words import in_language
@@ -45,6 +45,11 @@ def statement_json(s: Statement) -> dict[str, Any]:
                          "cash": money_json(r.cash)} for r in s.refund_rows],
         "vouchers": {"granted": money_json(s.vouchers.granted), "used": money_json(s.vouchers_used), "expired": money_json(s.vouchers.expired)},
         "invoiced": money_json(s.invoiced), "red_letter": money_json(s.red_letter), "payg_cash": money_json(s.payg_cash),
+        "group": [{"account_id": g.account_id, "name": g.name, "role": g.role,
+                   "purchases": {"voucher": money_json(g.purchases_voucher), "cash": money_json(g.purchases_cash)},
+                   "payg": {"voucher": money_json(g.payg_voucher), "cash": money_json(g.payg_cash)}, "total": money_json(g.total)}
+                  for g in s.group],
+        "group_cash": money_json(s.group_cash),
     }
 
 
@@ -76,6 +81,10 @@ def _sections(s: Statement, catalog: Catalog, lang: str, fmt: Callable[[Decimal]
                [w["purchases"], fmt(-s.purchases.cash)], [w["refunds"], fmt(s.refunds.cash)], [w["payg"], fmt(-s.payg_cash)],
                [w["closing"], fmt(s.closing_balance)], [w["invoiceable"], fmt(s.invoiceable)]]
     marks = ("opening", "", "", "", "", "", "closing", "invoiceable")
+    if s.group:  # R32: before the closing balance, what the group moved the balance by
+        label = w["group_by_payer"] if s.group[0].role == "payer" else w["group_for_members"]
+        summary.insert(6, [label, fmt(s.group_cash)])
+        marks = (*marks[:6], "group", *marks[6:])
     if s.invoiced or s.red_letter:  # R33: the month's invoices, shown when there are any
         summary += [[w["invoiced"], fmt(s.invoiced)], [w["red_letter"], fmt(s.red_letter)]]
         marks += ("invoiced", "red_letter")
@@ -94,10 +103,36 @@ def _sections(s: Statement, catalog: Catalog, lang: str, fmt: Callable[[Decimal]
     packages = [[package_name(catalog, p.sku, lang), p.id, f"{p.first_day} ~ {p.last_day}", quantity(p.service, p.remaining, lang),
                  w.get(p.status, p.status)] for p in s.packages]
     late = [[str(m.day), w.get(m.kind, m.kind), fmt(m.amount)] for m in s.late]
+    return [*_summary_and_orders(s, w, summary, marks, orders), *_group_section(s, w, fmt), *_other_sections(
+        s, w, refunds, vouchers, payg, usage, packages, late)]
+
+
+def _summary_and_orders(s: Statement, w: dict, summary: list, marks: tuple, orders: list) -> list[Section]:
     return [
         Section(w["summary"], ["", w["late_amount"]], summary, 1, marks=marks),
         Section(w["orders_table"], [w["bought"], w["package_name"], w["count"], w["list"], w["discount"], w["contracted"], w["voucher"],
                                     w["cash"]], orders, 2, total=bool(orders)),
+    ]
+
+
+def _group_section(s: Statement, w: dict, fmt: Callable[[Decimal], str]) -> list[Section]:
+    """R32: a row per member on a payer's statement, with their total; on a member's, its payer's."""
+    if not s.group:
+        return []
+    rows = [[g.name, g.account_id, fmt(g.purchases_voucher + g.purchases_cash), fmt(g.payg_voucher + g.payg_cash), fmt(g.total)]
+            for g in s.group]
+    payer = s.group[0].role == "payer"
+    if not payer:
+        rows.append([w["total"], "", fmt(sum((g.purchases_voucher + g.purchases_cash for g in s.group), ZERO)),
+                     fmt(sum((g.payg_voucher + g.payg_cash for g in s.group), ZERO)), fmt(sum((g.total for g in s.group), ZERO))])
+    return [Section(w["group_payer_table"] if payer else w["group_member_table"],
+                    [w["group_account"], w["account"], w["group_purchases"], w["group_payg"], w["group_total"]], rows, 2,
+                    total=not payer)]
+
+
+def _other_sections(s: Statement, w: dict, refunds: list, vouchers: list, payg: list, usage: list, packages: list, late: list
+                    ) -> list[Section]:
+    return [
         Section(w["refunds_table"], [w["day"], w["package_name"], w["package"], w["voucher_back"], w["cash_back"]], refunds, 3),
         Section(w["vouchers_table"], [w["granted"], w["used"], w["voucher_expired"]], vouchers, 0),
         Section(w["payg_table"], [w["service"], w["quantity"], w["list"], w["amount"], w["voucher"], w["cash"]], payg, 1),

@@ -135,7 +135,7 @@ def _compute(conn, ids: list[str], month: date, as_of: datetime, *, final: bool)
             packages=tuple(books.held_package(p, left, month, switches.get(a, [])) for p, left in f["packages"]),
             invoiceable=books.invoiceable(*f["invoiceable"]), daily=daily, late=tuple(f["late"]),
             orders=tuple(f["orders"]), refund_rows=tuple(f["refund_rows"]), vouchers=f["vouchers"], invoiced=f["invoiced"],
-            red_letter=f["red_letter"]))
+            red_letter=f["red_letter"], group=tuple(f["group"])))
     return out
 
 

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain import journal
-from ..domain.books import HeldPackage, LateMove, OrderRow, PaygRow, Purchases, RefundRow, ServiceSums, Statement, StatementUsage, VoucherMonth
+from ..domain.books import GroupRow, HeldPackage, LateMove, OrderRow, PaygRow, Purchases, RefundRow, ServiceSums, Statement, StatementUsage, VoucherMonth
 from ..domain.days import day_start, month_end, next_month, shanghai_day
 from ..domain.money import ZERO, from_fen, to_fen
 from . import schema
@@ -143,8 +143,9 @@ def _before_statement(table: sa.Table, month: date) -> sa.ColumnElement[bool]:
 def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[str, Decimal]:
     """Each account's cash as its statements count it when ``month`` begins: the money moved
     before (top-ups, adjustments, purchases, refunds) less the pay-as-you-go of the lines on
-    earlier statements (a line counts on its statement, whenever its run charged it), so that
-    every statement's closing balance is the next one's opening balance."""
+    earlier statements that it paid, its members' included (a line counts on its statement,
+    whenever its run charged it), so that every statement's closing balance is the next one's
+    opening balance."""
     je, po, bl = schema.journal_entries, schema.postings, schema.bill_lines
     out: dict[str, Decimal] = {}
     for part in _chunks(ids):
@@ -155,7 +156,11 @@ def _cash_balances(conn: Connection, ids: Sequence[str], month: date) -> dict[st
                             .group_by(po.c.ledger_account))
         out.update({acct[len(journal.CASH):]: from_fen(int(total)) for acct, total in rows})
         for a, cash in conn.execute(sa.select(bl.c.account_id, sa.func.sum(bl.c.cash_fen))
-                                    .where(bl.c.account_id.in_(part), bl.c.statement_month < month).group_by(bl.c.account_id)):
+                                    .where(bl.c.account_id.in_(part), bl.c.paid_by.is_(None), bl.c.statement_month < month)
+                                    .group_by(bl.c.account_id)):
+            out[a] = out.get(a, ZERO) - from_fen(int(cash))
+        for a, cash in conn.execute(sa.select(bl.c.paid_by, sa.func.sum(bl.c.cash_fen))  # R32: the lines it paid for its members
+                                    .where(bl.c.paid_by.in_(part), bl.c.statement_month < month).group_by(bl.c.paid_by)):
             out[a] = out.get(a, ZERO) - from_fen(int(cash))
     return out
 
@@ -244,7 +249,44 @@ def statement_figures(conn: Connection, ids: Sequence[str], month: date, as_of: 
     for a, fig in invoiceable_figures(conn, ids, as_of).items():
         figures[a]["invoiceable"] = fig
     _invoices_of_month(conn, ids, first, min(end, as_of + timedelta(microseconds=1)), figures)
+    _group_rows(conn, ids, month, figures)
     return figures
+
+
+def _group_rows(conn: Connection, ids: Sequence[str], month: date, figures: dict[str, dict]) -> None:
+    """R32: on each member's statement what its payer paid for it, on each payer's what it paid for
+    each member: the purchases and the pay-as-you-go lines on ``month``'s statement."""
+    o, bl = schema.orders, schema.bill_lines
+    rows: dict[tuple[str, str, str], list[Decimal]] = {}
+
+    def add(holder: str, other: str, role: str, at: int, voucher, cash) -> None:
+        row = rows.setdefault((holder, other, role), [ZERO, ZERO, ZERO, ZERO])
+        row[at] += from_fen(int(voucher))
+        row[at + 1] += from_fen(int(cash))
+
+    money_of = (sa.func.sum(o.c.voucher_fen), sa.func.sum(o.c.cash_fen))
+    lines_of = (sa.func.sum(bl.c.voucher_fen), sa.func.sum(bl.c.cash_fen))
+    for part in _chunks(ids):
+        for a, payer, v, c in conn.execute(sa.select(o.c.account_id, o.c.paid_by, *money_of)
+                                           .where(o.c.account_id.in_(part), o.c.paid_by.is_not(None), _on_statement(o, month))
+                                           .group_by(o.c.account_id, o.c.paid_by)):
+            add(a, payer, "payer", 0, v, c)
+        for payer, a, v, c in conn.execute(sa.select(o.c.paid_by, o.c.account_id, *money_of)
+                                           .where(o.c.paid_by.in_(part), _on_statement(o, month)).group_by(o.c.paid_by, o.c.account_id)):
+            add(payer, a, "member", 0, v, c)
+        for a, payer, v, c in conn.execute(sa.select(bl.c.account_id, bl.c.paid_by, *lines_of)
+                                           .where(bl.c.account_id.in_(part), bl.c.paid_by.is_not(None), bl.c.statement_month == month)
+                                           .group_by(bl.c.account_id, bl.c.paid_by)):
+            add(a, payer, "payer", 2, v, c)
+        for payer, a, v, c in conn.execute(sa.select(bl.c.paid_by, bl.c.account_id, *lines_of)
+                                           .where(bl.c.paid_by.in_(part), bl.c.statement_month == month)
+                                           .group_by(bl.c.paid_by, bl.c.account_id)):
+            add(payer, a, "member", 2, v, c)
+    names = account_names(conn, sorted({other for _, other, _ in rows}))
+    for a in ids:
+        figures[a]["group"] = []
+    for (holder, other, role), amounts in sorted(rows.items()):
+        figures[holder]["group"].append(GroupRow(other, names[other][0], role, *amounts))
 
 
 def _invoices_of_month(conn: Connection, ids: Sequence[str], start: datetime, end: datetime, figures: dict[str, dict]) -> None:
@@ -275,7 +317,8 @@ def _one_by_one(conn: Connection, ids: Sequence[str], month: date, figures: dict
     cash_back = sa.func.sum(sa.case((po.c.ledger_account.like(journal.CASH + "%"), po.c.amount_fen), else_=0))
     for a, at_us, package_id, sku, voucher_fen, cash_fen in conn.execute(
             sa.select(je.c.account_id, je.c.at_us, je.c.ref, p.c.sku, paid_back, cash_back)
-            .join(po, schema.entry_postings()).join(p, sa.and_(p.c.account_id == je.c.account_id, p.c.id == je.c.ref))
+            .join(po, schema.entry_postings())
+            .join(p, sa.and_(p.c.account_id == sa.func.coalesce(je.c.member_id, je.c.account_id), p.c.id == je.c.ref))
             .where(je.c.account_id.in_(ids), je.c.kind == "refund", _on_statement(je, month))
             .group_by(je.c.account_id, je.c.id, je.c.at_us, je.c.ref, p.c.sku).order_by(je.c.account_id, je.c.at_us)):
         figures[a]["refund_rows"].append(RefundRow(shanghai_day(from_us(at_us)), package_id, sku, from_fen(int(voucher_fen)),
@@ -408,6 +451,8 @@ def statement_body(s: Statement) -> dict:
         "refund_rows": [[r.day.isoformat(), r.package_id, r.sku, fen(r.voucher), fen(r.cash)] for r in s.refund_rows],
         "vouchers": [fen(s.vouchers.granted), fen(s.vouchers.expired)],
         "invoices": [fen(s.invoiced), fen(s.red_letter)],
+        "group": [[g.account_id, g.name, g.role, *(fen(x) for x in (g.purchases_voucher, g.purchases_cash, g.payg_voucher, g.payg_cash))]
+                  for g in s.group],
     }
 
 
@@ -430,4 +475,5 @@ def statement_from_body(b: dict) -> Statement:
         refund_rows=tuple(RefundRow(date.fromisoformat(r[0]), r[1], r[2], money(r[3]), money(r[4])) for r in b.get("refund_rows", [])),
         vouchers=VoucherMonth(*(money(x) for x in b.get("vouchers", [0, 0]))),
         invoiced=money(b.get("invoices", [0, 0])[0]), red_letter=money(b.get("invoices", [0, 0])[1]),
+        group=tuple(GroupRow(g[0], g[1], g[2], *(money(x) for x in g[3:])) for g in b.get("group", [])),
     )

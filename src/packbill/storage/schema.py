@@ -85,6 +85,7 @@ orders = sa.Table(
     sa.Column("statement_month", sa.Date, nullable=True),
     sa.Column("paid_by", sa.String(40), nullable=True),
     sa.UniqueConstraint("account_id", "id"),
+    sa.Index("ix_orders_paid_by", "paid_by", postgresql_where=sa.text("paid_by IS NOT NULL"), sqlite_where=sa.text("paid_by IS NOT NULL")),
 )
 """amount_fen is the contracted amount (R16); list_amount_fen the list amount; voucher and cash
 what paid it (R18); paid_by the payer whose wallet paid it (R32), NULL when the account paid itself."""
@@ -386,6 +387,8 @@ bill_lines = sa.Table(
     sa.Column("paid_by", sa.String(40), nullable=True),
     sa.Index("ix_bill_lines_account_day", "account_id", "day"),
     sa.Index("ix_bill_lines_account_statement", "account_id", "statement_month"),
+    sa.Index("ix_bill_lines_paid_by", "paid_by", "statement_month", postgresql_where=sa.text("paid_by IS NOT NULL"),
+             sqlite_where=sa.text("paid_by IS NOT NULL")),
 )
 """quantity and payg_quantity: calls or bytes; for bandwidth.* lines whole bit/s of peak. paid_by:
 the payer whose wallet paid the line (R32), NULL when the account paid itself."""

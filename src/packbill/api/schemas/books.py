@@ -85,6 +85,21 @@ class StatementLateOut(BaseModel):
     amount: str
 
 
+class GroupPartOut(BaseModel):
+    voucher: str
+    cash: str
+
+
+class StatementGroupOut(BaseModel):
+    account_id: str
+    name: str
+    role: Literal["payer", "member"] = Field(description="payer: this account paid for the statement's account; member: the "
+                                                         "statement's account paid for this one (R32)")
+    purchases: GroupPartOut
+    payg: GroupPartOut
+    total: str
+
+
 class StatementOut(BaseModel):
     account_id: str
     account_name: str
@@ -110,6 +125,10 @@ class StatementOut(BaseModel):
     refund_rows: list[StatementRefundOut] = Field(default_factory=list)
     vouchers: StatementVouchersOut | None = None
     payg_cash: str = Field(default="0.00", description="what the month's pay-as-you-go took from cash (vouchers paid the rest)")
+    group: list[StatementGroupOut] = Field(default_factory=list, description="R32: on a member's statement what its payer paid for "
+                                           "it; on a payer's, a row per member with what it paid for each")
+    group_cash: str = Field(default="0.00", description="R32: what group accounts moved the balance by; opening + top-ups + "
+                            "adjustments - purchases (cash) + refunds (cash) - payg_cash + group_cash = closing")
 
 
 class InvoiceIn(In):

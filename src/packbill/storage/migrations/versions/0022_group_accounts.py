@@ -25,9 +25,14 @@ def upgrade() -> None:
     op.add_column("orders", sa.Column("paid_by", sa.String(40), nullable=True))
     op.add_column("bill_lines", sa.Column("paid_by", sa.String(40), nullable=True))
     op.add_column("journal_entries", sa.Column("member_id", sa.String(40), nullable=True))
+    only = sa.text("paid_by IS NOT NULL")
+    op.create_index("ix_orders_paid_by", "orders", ["paid_by"], postgresql_where=only, sqlite_where=only)
+    op.create_index("ix_bill_lines_paid_by", "bill_lines", ["paid_by", "statement_month"], postgresql_where=only, sqlite_where=only)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_bill_lines_paid_by", "bill_lines")
+    op.drop_index("ix_orders_paid_by", "orders")
     with op.batch_alter_table("journal_entries") as batch:
         batch.drop_column("member_id")
     with op.batch_alter_table("bill_lines") as batch:
