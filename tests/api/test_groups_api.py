@@ -113,7 +113,7 @@ def test_R32_careless_changes_are_refused_with_a_sentence_and_nothing_is_stored(
         r = op.put(f"{path}/payer", json=body)
         assert r.status_code == status and r.json()["error"]["code"] == "invalid_request", (body, r.text)
         assert words in r.json()["error"]["message"], (body, r.text)
-    assert op.put(f"/v1/accounts/acc_nope/payer", json={"payer": payer["id"]}).status_code == 404
+    assert op.put("/v1/accounts/acc_nope/payer", json={"payer": payer["id"]}).status_code == 404
     assert op.get(f"{p}/members").json() == {"members": []}
     assert op.put(f"{m}/payer", json={"payer": payer["id"]}).status_code == 200
     chain = op.put(f"{p}/payer", json={"payer": other["id"]})  # a payer cannot become a member

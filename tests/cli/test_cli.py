@@ -380,3 +380,15 @@ def test_invoice_titles_requests_issue_and_export_on_the_command_line(db_url, tm
     rows = list(load_workbook(path).active.iter_rows(values_only=True))
     assert rows[1][3:5] == ("金龙餐饮有限公司", "91350100M000100Y43") and rows[1][11] == 1000.0
     assert "1,200.00" in run(db_url, "invoices", "list", account).output
+
+
+def test_R32_the_operator_sets_a_payer_and_lists_its_members(db_url):
+    hq, shop = new_account(db_url, "集团总部"), new_account(db_url, "金龙餐饮二店")
+    out = run(db_url, "accounts", "payer", shop, hq, "--at", "2026-09-01T10:00:00+08:00").output
+    assert f"{shop}: paid for by {hq} from 2026-09-02" in out
+    listed = run(db_url, "accounts", "members", hq).output
+    assert shop in listed and "金龙餐饮二店" in listed and "2026-09-02" in listed
+    refused = run(db_url, "accounts", "payer", hq, shop, ok=False)
+    assert refused.exit_code == 1 and "one level of group accounts" in refused.output and "Traceback" not in refused.output
+    assert "paid for by itself" in run(db_url, "accounts", "payer", shop, "none").output
+    assert "pays for no other account" in run(db_url, "accounts", "members", hq).output

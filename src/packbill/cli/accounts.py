@@ -1,4 +1,5 @@
-"""``packbill accounts``: create, list, show, switch traffic billing, payment terms, a new token."""
+"""``packbill accounts``: create, list, show, switch traffic billing, payment terms, the payer of a
+group (R32) and its members, a new token."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from ..services import operators
 from .common import AsOfOpt, DbOpt, Errors, moment, open_ctx, out
 from .remote import ServerOpt, TokenOpt, answer, call, connect, shaped
 
-accounts_app = typer.Typer(help="Accounts: create, list, show, switch traffic billing.", no_args_is_help=True)
+accounts_app = typer.Typer(help="Accounts: create, list, show, switch traffic billing, set a payer.", no_args_is_help=True)
 GROUPS = {"accounts": accounts_app}
 
 
@@ -95,6 +96,34 @@ def accounts_payment(account_id: str, terms: Annotated[str, typer.Argument(help=
     with Errors(ctx, "account.payment.set", account_id, payment=terms):
         purse = services.set_payment_terms(ctx, account_id, terms)
     out().print(f"{account_id}: {purse.terms.value} terms")
+
+
+@accounts_app.command("payer")
+def accounts_payer(
+    account_id: str,
+    payer: Annotated[str, typer.Argument(help="The account whose wallet pays from the next day, or 'none' to pay for itself.")],
+    at: Annotated[str | None, typer.Option(help="When the change was made (backfills; never into a settled day).")] = None,
+    db: DbOpt = None,
+) -> None:
+    """Set the payer account of a group (R32): it pays this account's purchases and pay-as-you-go from the next day."""
+    ctx = open_ctx(db)
+    wanted = None if payer.strip().lower() == "none" else payer.strip()
+    with Errors(ctx, "account.payer.set", account_id, payer=wanted, at=at):
+        done = services.set_payer(ctx, account_id, wanted, moment(at, "at"))
+    who = done.payer or "itself"
+    out().print(f"{account_id}: paid for by {who} from {done.effective_day}")
+
+
+@accounts_app.command("members")
+def accounts_members(account_id: str, db: DbOpt = None) -> None:
+    """List the accounts a payer account pays for (R32), with the day each joined."""
+    ctx = open_ctx(db)
+    with Errors(ctx, None, account_id):
+        found = services.members(ctx, account_id)
+    table = Table("account", "name", "since")
+    for m in found:
+        table.add_row(m.id, m.name, str(m.since))
+    out().print(table if found else f"{account_id} pays for no other account")
 
 
 @accounts_app.command("token")
