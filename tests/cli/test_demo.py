@@ -25,7 +25,7 @@ def test_demo_month(tmp_path):
     assert "with pay-as-you-go only" in result.output and str(report.resolve()) in result.output.replace("\n", "")
 
     ctx = Context(Database(db), load_catalog())
-    (account,) = services.list_accounts(ctx)
+    account = services.list_accounts(ctx)[0]  # the first kitchen; the second pays through it (R32)
     lines = services.bills(ctx, account.id, MONTH_START, MONTH_START.replace(day=31))
     views = services.list_packages(ctx, account.id)
     # the second and third kitchen packages were bought by auto-rebuy at the mornings' settlements (R28)
@@ -72,7 +72,7 @@ def test_demo_month(tmp_path):
     assert "本月（2026-10）费用已达预算的 100%" in controls and "按近 30 天用量，预计" in html
     assert "人体识别本月（2026-10）按量费用已达上限 40.00 元" in controls and "明厨亮灶资源包合计余量已低于 20%" in controls
     # R33: October's invoice, requested and issued on 1 November for all that was invoiceable
-    assert "发票已开具：发票号码 26112000000000000001，价税合计 1,885.94 元（金额 1,779.19 元，税额 106.75 元）。" in controls
+    assert "发票已开具：发票号码 26112000000000000001，价税合计 2,135.94 元（金额 2,015.04 元，税额 120.90 元）。" in controls
     # R31: the price cut of the 20th: the second rebuy (the 25th) at 200.00 less 10 %, body calls from the 20th at 0.0015
     assert [v.package.price for v in views if v.package.sku == "ai.kitchen.100k"] == [Decimal("250.00"), Decimal("225.00"), Decimal("180.00")]
     body = [ln for ln in lines if ln.service == "ai.body" and not ln.supplement]
@@ -82,6 +82,19 @@ def test_demo_month(tmp_path):
         assert ln.list_amount == (ln.payg_quantity * price).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), ln
     assert "v2 from 2026-10-20" in flat_output(result)
     assert "issued as 26112000000000000001" in flat_output(result)
+    # R32: the second kitchen pays through the first from the 2nd: its package, the first's wallet and statement
+    branch = services.list_accounts(ctx)[1]
+    assert "新街口店" in branch.name and [m.id for m in services.members(ctx, account.id)] == [branch.id]
+    assert [v.package.sku for v in services.list_packages(ctx, branch.id)] == ["ai.kitchen.100k"]
+    hq = books.statement(ctx, account.id, MONTH_START)
+    (row,) = hq.group
+    assert (row.account_id, row.role, row.total, row.purchases_cash) == (branch.id, "member", Decimal("250.00"), Decimal("250.00"))
+    mine = books.statement(ctx, branch.id, MONTH_START)
+    assert mine.group[0].account_id == account.id and mine.closing_balance == 0 and not mine.payg
+    for s in (hq, mine):
+        assert s.closing_balance == (s.opening_balance + s.topups + s.adjustments - s.purchases.cash + s.refunds.cash - s.payg_cash
+                                     + s.group_cash)
+    assert f"paid through {account.name} from 2026-10-02" in flat_output(result)
     # traffic billing first (issue 22): the month's traffic costs less by daily peak bandwidth even with packages
     assert "id=switch-first" in html and "上行流量资源包" not in html.split("id=advice")[1].split("</table>")[0]
     assert "switch traffic billing to daily peak bandwidth" in flat_output(result)
@@ -115,7 +128,7 @@ def test_demo_is_deterministic(tmp_path):
         db = f"sqlite:///{tmp_path / f'demo{n}.db'}"
         CliRunner().invoke(app, ["demo", "--db", db, "--seed", "3", "--report", str(tmp_path / f"r{n}.html")])
         ctx = Context(Database(db), load_catalog())
-        (account,) = services.list_accounts(ctx)
+        account = services.list_accounts(ctx)[0]  # the first kitchen; the second pays through it (R32)
         lines = services.bills(ctx, account.id, MONTH_START, MONTH_START.replace(day=31))
         outputs.append([(ln.day, ln.service, ln.quantity, [d.quantity for d in ln.drawn], ln.payg_quantity, ln.amount) for ln in lines])
         ctx.close()

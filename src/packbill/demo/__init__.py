@@ -31,6 +31,7 @@ from ..present.tables import packages_table
 from ..services import Context, audit, auto_rebuy, books, budget, invoicing, sweep
 from ..services import advice as advice_service
 from ..services import catalog as catalog_service
+from . import group
 from .report import write_report
 from .simulate import DAYS, MONTH_START, generate
 
@@ -88,7 +89,8 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     account, token = services.create_account(ctx, "Golden Dragon Kitchens 金龙餐饮", "cn", payment="balance")
     out.print(f"[bold]packbill demo[/bold]: a month of [bold]{account.name}[/bold] ({account.id}), seed {seed}, database {db_url}")
     last = MONTH_START + timedelta(days=DAYS - 1)
-    done = _simulate(ctx, clock, account.id, month, err)
+    branch_id = group.open_branch(ctx, clock, account.id)  # R32: a second kitchen paying through the first
+    done = _simulate(ctx, clock, account.id, month, err, branch_id)
 
     clock.now = datetime.combine(last + timedelta(days=1), time(9), tzinfo=SHANGHAI)
     views = services.list_packages(ctx, account.id)
@@ -102,6 +104,7 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     out.print(_bill_table(lines, last))
     figures = _figures(ctx, account.id, done, last)
     out.print(_summary(ctx, account.id, done, lines, total, used, payg_only, figures))
+    out.print(group.summary(ctx, account.id, branch_id))
     out.print(_invoice_october(ctx, account.id))
     advice = _print_advice(ctx, account.id, out)
     chart = advice_chart(advice, lang)
@@ -116,9 +119,10 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
                       sum(1 for ln in lines if ln.supplement), done.duplicates)
 
 
-def _simulate(ctx: Context, clock: SimClock, account_id: str, month, err: Console) -> _Month:
+def _simulate(ctx: Context, clock: SimClock, account_id: str, month, err: Console, branch_id: str) -> _Month:
     """The month, day by day: the customer's actions, the day's usage (with the metering's
-    retries and late usage), the morning's settlement, and a top-up when it starts in arrears."""
+    retries and late usage), the morning's settlement, and a top-up when it starts in arrears;
+    the branch's morning and its calls (R32)."""
     done = _Month()
     actions = sorted(month.actions, key=lambda a: a.at)
     with Progress(TextColumn("[bold]settling[/bold] {task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -131,7 +135,9 @@ def _simulate(ctx: Context, clock: SimClock, account_id: str, month, err: Consol
                 action = actions.pop(0)
                 clock.now = action.at
                 done.package_cost += _act(ctx, account_id, action)
+            group.morning(ctx, clock, account_id, branch_id, day)
             clock.now = _end_of(day)
+            services.ingest(ctx, branch_id, group.usage(day))
             events = month.events_by_day[day]
             for start in range(0, len(events), BATCH):
                 services.ingest(ctx, account_id, events[start : start + BATCH])

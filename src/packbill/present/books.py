@@ -126,7 +126,7 @@ def _group_section(s: Statement, w: dict, fmt: Callable[[Decimal], str]) -> list
         rows.append([w["total"], "", fmt(sum((g.purchases_voucher + g.purchases_cash for g in s.group), ZERO)),
                      fmt(sum((g.payg_voucher + g.payg_cash for g in s.group), ZERO)), fmt(sum((g.total for g in s.group), ZERO))])
     return [Section(w["group_payer_table"] if payer else w["group_member_table"],
-                    [w["group_account"], w["account"], w["group_purchases"], w["group_payg"], w["group_total"]], rows, 2,
+                    [w["group_account"], w["group_account_id"], w["group_purchases"], w["group_payg"], w["group_total"]], rows, 2,
                     total=not payer)]
 
 

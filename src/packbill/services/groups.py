@@ -23,6 +23,7 @@ class PayerSet:
     account_id: str
     payer: str | None
     effective_day: date
+    payer_name: str | None = None
 
 
 def set_payer(ctx: Context, account_id: str, payer: str | None, at: datetime | None = None) -> PayerSet:
@@ -42,7 +43,7 @@ def set_payer(ctx: Context, account_id: str, payer: str | None, at: datetime | N
                               payer_is_member=payer is not None and latest_payer(histories.get(payer, [])) is not None,
                               account_pays_others=bool(paying_for))
         groups_store.insert_change(conn, account_id, change)
-        return PayerSet(account_id, payer, change.effective_day)
+        return PayerSet(account_id, payer, change.effective_day, accounts_store.get_account(conn, payer).name if payer else None)
 
     return ctx.db.write_retrying(work)
 
@@ -62,6 +63,33 @@ def members(ctx: Context, payer_id: str) -> list[Member]:
         found = members_of(payer_id, groups_store.histories_naming(conn, payer_id))
         names = {a: accounts_store.get_account(conn, a).name for a, _ in found}
     return [Member(a, names[a], since) for a, since in found]
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """An account's place in a group (R32), as its pages show it: who pays for it today (and
+    since when), a change made that takes effect later, and the accounts it pays for."""
+
+    payer: Member | None
+    upcoming: tuple[Member | None, date] | None
+    """The payer from a later day (None in it: the account will pay for itself), and that day."""
+    members: list[Member]
+
+
+def standing(ctx: Context, account_id: str) -> Standing:
+    today = shanghai_day(ctx.now())
+    with ctx.db.read() as conn:
+        history = groups_store.payer_changes(conn, [account_id]).get(account_id, [])
+        found = members_of(account_id, groups_store.histories_naming(conn, account_id))
+        names = {a: accounts_store.get_account(conn, a).name
+                 for a in {m for m, _ in found} | {c.payer for c in history if c.payer}}
+    now, later = payer_on(today, history), latest_payer(history)
+    since = max((c.effective_day for c in history if c.effective_day <= today), default=today)
+    upcoming = None
+    if later != now:
+        day = max(c.effective_day for c in history)
+        upcoming = (Member(later, names[later], day) if later else None, day)
+    return Standing(Member(now, names[now], since) if now else None, upcoming, [Member(a, names[a], d) for a, d in found])
 
 
 def paid_by(ctx: Context, account_id: str, day: date | None = None) -> str | None:

@@ -42,7 +42,8 @@ def router(pages: Pages) -> APIRouter:
         wallet = services.wallet(ctx, account_id)
         alerts = [a for a in services.package_alerts(ctx, account_id, now_left) if a.left_percent is not None or not a.default]
         return v.page("account.html", account=v.account, rows=rows, reminders=reminders, tab="overview",
-                      wallet=wallet, alerts=alerts, wallet_note=_wallet_note(lang, wallet, ctx.delays), today=today, idem=pages.new_form_key(),
+                      wallet=wallet, alerts=alerts, group=services.standing(ctx, account_id),
+                      wallet_note=_wallet_note(lang, wallet, ctx.delays), today=today, idem=pages.new_form_key(),
                       stopped=[present.service_name(ctx.catalog, s, lang) for s, st in wallet.service_status.items() if st == "suspended"],
                       capped=[present.service_name(ctx.catalog, s, lang) for s, st in wallet.service_status.items() if st == "capped"],
                       any_frozen=any(p.status is PackageStatus.FROZEN for p in packages))
