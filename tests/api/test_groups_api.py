@@ -183,3 +183,19 @@ def test_R32_the_payers_statement_has_a_section_per_member_and_every_statement_a
         assert all(w in csv for w in words), (lang, csv)
     csv = op.get(f"/v1/accounts/{member['id']}/statements/2027-05?format=csv&lang=zh").content.decode("utf-8-sig")
     assert "付款账户代付（现金）" in csv and "集团总部" in csv
+
+
+def test_R32_R26_the_payers_estimated_balance_counts_its_members_unsettled_usage(api):
+    """Today's 20,000 face calls of the member (not settled yet) would cost its payer; the member's
+    own estimate does not move, and neither balance does until settlement."""
+    op, payer, member = group(api)
+    m, p = f"/v1/accounts/{member['id']}", f"/v1/accounts/{payer['id']}"
+    assert op.post(f"{m}/topups", json={"amount": "5.00", "reference": "own"}).status_code == 201
+    assert op.put(f"{m}/payer", json={"payer": payer["id"], "at": "2027-05-20T10:00:00+08:00"}).status_code == 200
+    assert op.post(f"{m}/usage", json={"events": [{"event_id": "today", "service": "ai.face", "quantity": 20_000,
+                                                   "region": "ap-beijing", "timestamp": "2027-06-01T10:00:00+08:00"}]}).status_code in (200, 202)
+    hq, shop = op.get(f"{p}/wallet").json(), op.get(f"{m}/wallet").json()
+    assert hq["balance"] == "1000.00" and Decimal(hq["estimated_balance"]) < Decimal("1000.00")
+    assert shop["balance"] == shop["estimated_balance"] == "5.00"
+    assert op.post("/v1/settlements", json={"through": "2027-05-31"}).status_code in (200, 201)  # today is not settled
+    assert op.get(f"{p}/wallet").json()["estimated_balance"] == hq["estimated_balance"]

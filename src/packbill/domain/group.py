@@ -142,11 +142,13 @@ def settle_paid(account_id: str, days: Sequence[UsageDay], state: AccountState, 
             part = replace(part, lines=tuple(line._replace(paid_by=payer) for line in part.lines))
         parts.append(part)
         current = replace(part.state, purse=after[account_id])
-    return PaidSettlement(_joined(parts, current), after, events)
+    raised = tuple(kind for owner, kind in events if owner == account_id)
+    return PaidSettlement(_joined(parts, current, raised), after, events)
 
 
-def _joined(parts: Sequence[AccountSettlement], state: AccountState) -> AccountSettlement:
-    """The stretches' settlements as one (the later stretch's figures win where both have one)."""
+def _joined(parts: Sequence[AccountSettlement], state: AccountState, events: tuple[str, ...]) -> AccountSettlement:
+    """The stretches' settlements as one (the later stretch's figures win where both have one);
+    ``events``: what the account's own wallet raised."""
     lines: list[BillLine] = []
     remaining: dict[str, int] = {}
     month_payg: dict[tuple[date, str], int] = {}
@@ -157,4 +159,4 @@ def _joined(parts: Sequence[AccountSettlement], state: AccountState) -> AccountS
         month_payg.update(p.month_payg)
         billed.update(p.bandwidth_billed)
     return AccountSettlement(tuple(lines), state, remaining, month_payg, billed, tuple(d for p in parts for d in p.days),
-                             tuple(d for p in parts for d in p.newly_settled), ())
+                             tuple(d for p in parts for d in p.newly_settled), events)

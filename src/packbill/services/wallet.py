@@ -43,7 +43,7 @@ from ..storage import wallet as wallet_store
 from ..storage.packages import load_packages
 from . import budget, idempotency
 from .context import Context, not_ahead
-from .estimate import estimate_run
+from .estimate import estimate_run, estimated_wallet
 from .idempotency import IdempotencyKey
 
 
@@ -258,7 +258,8 @@ def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> Wall
                if package_status(p, r, as_of, mode) is PackageStatus.ACTIVE}
     services = list(USAGE_SERVICES) + list(BANDWIDTH_SERVICES)
     found = estimate_run(ctx, account_id, as_of) if live else None
-    estimated = found.state.purse.cash if found is not None and payer is None else purse.cash
+    grouped = estimated_wallet(ctx, account_id, as_of) if live else None  # R32: what the wallet pays for, members included
+    estimated = grouped if grouped is not None else found.state.purse.cash if found is not None else purse.cash
     capped = budget.capped_services(ctx, account_id, as_of, found, covered) if live else set()
     return WalletView(purse, state, service_status(state, services, covered, capped), estimated, day, payer)
 
