@@ -66,6 +66,7 @@ def test_R32_pay_as_you_go_of_a_members_day_is_paid_by_its_payer_of_that_day(api
     own = sum(Decimal(x["amount"]) for x in lines if x["day"] == "2027-05-20")
     paid = sum(Decimal(x["amount"]) for x in lines if x["day"] == "2027-05-31")
     assert own > 0 and paid > 0
+    assert {(x["day"], x["paid_by"]) for x in lines} == {("2027-05-20", None), ("2027-05-31", payer["id"])}
     assert balance(op, member["id"]) == Decimal("50.00") - own
     assert balance(op, payer["id"]) == Decimal("1000.00") - paid
     entries = op.get(f"/v1/accounts/{payer['id']}/journal").json()["entries"]
@@ -199,3 +200,55 @@ def test_R32_R26_the_payers_estimated_balance_counts_its_members_unsettled_usage
     assert shop["balance"] == shop["estimated_balance"] == "5.00"
     assert op.post("/v1/settlements", json={"through": "2027-05-31"}).status_code in (200, 201)  # today is not settled
     assert op.get(f"{p}/wallet").json()["estimated_balance"] == hq["estimated_balance"]
+
+
+def test_R32_the_payers_credit_limit_arrears_and_suspension_apply_to_its_members(api, ctx):
+    """The payer has no cash and a 100.00 credit limit: its member may buy a 50.00 package (down
+    to the payer's limit), not a 2,200.00 one. The member's pay-as-you-go puts the payer in
+    arrears; 24 hours later the payer is suspended, and so are the member's services."""
+    from datetime import timedelta
+
+    from tests.conftest import FIXED_NOW
+
+    op, payer, member = group(api, topup="0.01")
+    m, p = f"/v1/accounts/{member['id']}", f"/v1/accounts/{payer['id']}"
+    assert op.put(f"{p}/credit-limit", json={"amount": "100.00"}).status_code == 200
+    assert op.put(f"{m}/payer", json={"payer": payer["id"], "at": "2027-05-20T10:00:00+08:00"}).status_code == 200
+    me = api.as_(member["token"])
+    assert me.post(f"{m}/packages", json={"sku": "ai.face.100k"}).status_code == 201
+    too_much = me.post(f"{m}/packages", json={"sku": "ai.pet.1m"})
+    assert too_much.status_code == 402 and too_much.json()["error"]["code"] == "insufficient_funds"
+    assert op.post(f"{m}/usage", json={"events": [{"event_id": "p1", "service": "ai.pet", "quantity": 50_000, "region": "ap-beijing",
+                                                   "timestamp": "2027-05-31T10:00:00+08:00"}]}).status_code in (200, 202)
+    assert op.post("/v1/settlements", json={"through": "2027-05-31"}).status_code in (200, 201)
+    assert op.get(f"{p}/wallet").json()["state"] == "arrears"
+    assert me.get(f"{m}/wallet").json()["state"] == "arrears" and me.get(f"{m}/wallet").json()["balance"] == "0.00"
+    ctx.clock = lambda: FIXED_NOW + timedelta(hours=25)
+    hq, shop = op.get(f"{p}/wallet").json(), me.get(f"{m}/wallet").json()
+    assert hq["state"] == shop["state"] == "suspended"
+    assert shop["service_status"]["ai.pet"] == "suspended" and shop["service_status"]["ai.face"] == "active"  # a package covers it
+
+
+def test_R32_the_audit_names_a_charge_paid_by_the_wrong_wallet(api, ctx):
+    """A bill line marked as paid by another account than the payer of its day is named by the
+    audit (``group_payer``), with the line, the day and both wallets."""
+    import sqlalchemy as sa
+
+    from packbill.services.audit import audit
+    from packbill.storage import schema
+
+    op, payer, member = group(api)
+    m = f"/v1/accounts/{member['id']}"
+    assert op.put(f"{m}/payer", json={"payer": payer["id"], "at": "2027-05-20T10:00:00+08:00"}).status_code == 200
+    assert op.post(f"{m}/usage", json={"events": [{"event_id": "f1", "service": "ai.face", "quantity": 3000, "region": "ap-beijing",
+                                                   "timestamp": "2027-05-20T10:00:00+08:00"}]}).status_code in (200, 202)
+    assert op.post("/v1/settlements", json={"through": "2027-05-31"}).status_code in (200, 201)
+    assert audit(ctx) == []
+    with ctx.db.write() as conn:  # the 20th was the member's own day: say its payer paid it
+        conn.execute(sa.update(schema.bill_lines).where(schema.bill_lines.c.account_id == member["id"]).values(paid_by=payer["id"]))
+    found = {v.check: v.message for v in audit(ctx)}
+    assert "group_payer" in found and "2027-05-20" in found["group_payer"] and payer["id"] in found["group_payer"]
+    assert "payg_postings" in found  # and the payer's books hold no posting for it
+    with ctx.db.write() as conn:
+        conn.execute(sa.update(schema.bill_lines).where(schema.bill_lines.c.account_id == member["id"]).values(paid_by=None))
+    assert audit(ctx) == []

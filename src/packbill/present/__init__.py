@@ -193,6 +193,7 @@ def line_json(line: BillLine) -> dict[str, Any]:
         "supplement": line.supplement,
         "list_amount": money_json(line.list_amount if line.list_amount is not None else line.amount),
         "paid": paid_json(line.paid),
+        "paid_by": line.paid_by,
     }
 
 

@@ -34,7 +34,7 @@ def bill_lines(conn: Connection, account_id: str, first: date, last: date) -> li
                 vouchers.setdefault(v.line_id, []).append((v.voucher_id, from_fen(v.amount_fen)))
     return [BillLine(day_value(r.day), r.service, r.quantity, tuple(drawn.get(r.id, ())), r.payg_quantity, from_fen(r.amount_fen),
                      bool(r.supplement), from_fen(r.list_amount_fen) if r.list_amount_fen is not None else from_fen(r.amount_fen),
-                     Payment(tuple(vouchers.get(r.id, ())), from_fen(r.cash_fen)), r.other_quantity)
+                     Payment(tuple(vouchers.get(r.id, ())), from_fen(r.cash_fen)), r.other_quantity, r.paid_by)
             for r in rows]
 
 

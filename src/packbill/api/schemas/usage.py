@@ -78,6 +78,7 @@ class BillLineOut(BaseModel):
     supplement: bool = Field(description="late usage of a day already settled: only what it added")
     list_amount: str = Field(description="the list amount, CNY (amount is the contracted one)")
     paid: PaidOut
+    paid_by: str | None = Field(None, description="the payer account whose wallet paid the line (R32); null: the account's own")
 
 
 class BillOut(BaseModel):
