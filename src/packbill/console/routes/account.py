@@ -1,8 +1,8 @@
-"""An account's overview: its packages (with what is left now), reminders and wallet."""
+"""An account's overview: its packages (with what is left now), reminders, wallet and group (R32)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Form
 from fastapi.responses import Response
 
 from ... import present, services
@@ -13,6 +13,7 @@ from ...domain.refund import check_refund
 from ...domain.wallet import WalletState
 from ..i18n import t
 from ..pages import Pages, Visit
+from .money import run_form
 
 
 def router(pages: Pages) -> APIRouter:
@@ -47,6 +48,16 @@ def router(pages: Pages) -> APIRouter:
                       stopped=[present.service_name(ctx.catalog, s, lang) for s, st in wallet.service_status.items() if st == "suspended"],
                       capped=[present.service_name(ctx.catalog, s, lang) for s, st in wallet.service_status.items() if st == "capped"],
                       any_frozen=any(p.status is PackageStatus.FROZEN for p in packages))
+
+    may_set_payer = pages.permitted("account.payer.set")
+
+    @r.post("/console/accounts/{account_id}/payer")
+    def payer(account_id: str, payer: str = Form(""), v: Visit = Depends(may_set_payer)) -> Response:
+        """R32: the operator sets the account's payer (empty: it pays for itself) from the next day."""
+        wanted = payer.strip() or None
+        return run_form(v, account_id, "account.payer.set", {"payer": wanted}, lambda: services.set_payer(ctx, account_id, wanted),
+                        lambda x: v.t("payer_set", payer=f"{x.payer_name}（{x.payer}）" if x.payer else v.t("payer_itself"),
+                                      day=x.effective_day))
 
     return r
 

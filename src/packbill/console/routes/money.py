@@ -71,13 +71,6 @@ def router(pages: Pages) -> APIRouter:
         return run_form(v, account_id, "account.payment.set", {"payment": payment},
                     lambda: services.set_payment_terms(ctx, account_id, payment))
 
-    @r.post("/console/accounts/{account_id}/payer")
-    def payer(account_id: str, payer: str = Form(""), *, v: Annotated[Visit, Depends(pages.permitted("account.payer.set"))]) -> Response:
-        wanted = payer.strip() or None
-        return run_form(v, account_id, "account.payer.set", {"payer": wanted}, lambda: services.set_payer(ctx, account_id, wanted),
-                        lambda x: v.t("payer_set", payer=f"{x.payer_name}（{x.payer}）" if x.payer else v.t("payer_itself"),
-                                              day=x.effective_day))
-
     @r.post("/console/accounts/{account_id}/package-alerts/{service}")
     def package_alert(account_id: str, service: str, threshold: str = Form(""),
                       *, v: Annotated[Visit, Depends(pages.permitted("package_alert.set"))]) -> Response:
