@@ -66,6 +66,7 @@ def test_demo_month(tmp_path):
     assert f"可开票 {money(books.statement(ctx, views[0].package.account_id, MONTH_START).invoiceable)} 元" in html
     assert f"已平：账单按量计费 {money(total)} 元 = 按量计费收入 {money(total)} 元" in html
     assert "购买建议" in html and "id=advice" in html
+    assert "金龙餐饮新街口店：本月由本账户钱包支付 250.00 元（现金 250.00 元）" in html  # R32, in the report too
     # R28, R29, R30: the rebuys (one refused for money until the 24th's top-up), the forecasts, the budget's alerts
     controls = html.split("id=controls")[1].split("</ul>")[0]
     assert controls.count("自动续购：已购买 1 个明厨亮灶资源包-10万次") == 2 and "余额不足" in controls

@@ -125,6 +125,8 @@ class _Report:
                                opening=money(close.deferred_opening), closing=money(close.deferred_closing)))]
         if not f.arrears_days:
             rows[2] = (w("arrears_days"), w("none"))
+        for g in st.group:  # R32: what the first kitchen's wallet paid for the second
+            rows.insert(5, (w("group_member"), w("group_line", name=g.name, total=money(g.total), cash=money(g.cash))))
         return (f"<h2>{w('money')}</h2><table id=money>" + "".join(f"<tr><td>{k}</td><td class=r>{escape(v)}</td></tr>" for k, v in rows)
                 + "</table>")
 
