@@ -69,3 +69,7 @@ def test_R32_the_operator_sets_a_payer_and_both_accounts_show_the_group(page, li
     sign_in(page, live, shop_token)
     assert "paid from the wallet of the payer account 集团总部" in page.text_content("#group")
     assert page.locator("#payer-form").count() == 0
+    page.goto(f"{live}/console/accounts/{shop.id}/buy?sku=ai.pet.100k")  # the member has no money of its own: its payer pays
+    assert page.locator("[data-short]").count() == 0
+    assert "paid from the wallet of the payer account 集团总部" in page.text_content("[data-paid-by]")
+    shot(page, "group-member-buy-en")

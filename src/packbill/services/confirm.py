@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..domain.catalog import TRAFFIC_SERVICES
+from ..domain.days import shanghai_day
+from ..domain.group import payer_on
 from ..domain.model import TrafficBilling
 from ..domain.purchase import Quote, quote
 from ..domain.traffic_what_if import TrafficWhatIf
 from ..storage import accounts as accounts_store
+from ..storage import groups as groups_store
 from ..storage import wallet as wallet_store
 from .accounts import account_view
 from .advice import traffic_costs
@@ -25,19 +28,24 @@ class Confirmation:
     quote: Quote
     frozen: bool
     costs: TrafficWhatIf | None
+    payer: tuple[str, str] | None = None
+    """R32: (id, name) of the payer whose wallet would pay, when it is not the buyer's."""
 
 
 def confirmation(ctx: Context, account_id: str, sku: str, count: int = 1) -> Confirmation:
     """What buying would mean now (``domain.purchase.quote``); refused as a purchase is (the
-    site, an unknown SKU, the count), but money short is part of the answer."""
+    site, an unknown SKU, the count), but money short is part of the answer. A member's quote is
+    paid from its payer's wallet of today (R32), as the purchase would be."""
     at = ctx.now()
     with ctx.db.read() as conn:
         account = accounts_store.get_account(conn, account_id)
-        purse = wallet_store.load_purse(conn, account_id)
+        payer = payer_on(shanghai_day(at), groups_store.payer_changes(conn, [account_id]).get(account_id, []))
+        purse = wallet_store.load_purse(conn, payer or account_id)
+        named = (payer, accounts_store.get_account(conn, payer).name) if payer else None
         rates = wallet_store.load_rates(conn, [account_id])[account_id]
     found = quote(ctx.catalog_at(at), account_id, account.site, sku, count, at, rates, purse)
     frozen = freezes(ctx, account_id, sku)
-    return Confirmation(found, frozen, traffic_costs(ctx, account_id) if frozen else None)
+    return Confirmation(found, frozen, traffic_costs(ctx, account_id) if frozen else None, named)
 
 
 def freezes(ctx: Context, account_id: str, sku: str) -> bool:
