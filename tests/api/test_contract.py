@@ -101,7 +101,8 @@ def test_usage_settlement_bills(api):
     assert bill == {"lines": [{"day": "2027-05-01", "service": "ai.face", "quantity": 20,
                                "drawn": [{"package_id": pkg["id"], "quantity": 10}], "payg_quantity": 10,
                                "amount": "0.01", "supplement": False,
-                               "list_amount": "0.01", "paid": {"voucher": "0.00", "cash": "0.01"}}],  # wave 2 (R16, R18)
+                               "list_amount": "0.01", "paid": {"voucher": "0.00", "cash": "0.01"},  # wave 2 (R16, R18)
+                               "paid_by": None}],  # wave 3: its own wallet paid it (R32)
                     "total": "0.01"}
 
 
