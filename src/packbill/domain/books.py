@@ -304,12 +304,20 @@ class GroupRow:
     payg_cash: Decimal = ZERO
 
     @property
+    def purchases(self) -> Decimal:
+        return self.purchases_voucher + self.purchases_cash
+
+    @property
+    def payg(self) -> Decimal:
+        return self.payg_voucher + self.payg_cash
+
+    @property
     def cash(self) -> Decimal:
         return self.purchases_cash + self.payg_cash
 
     @property
     def total(self) -> Decimal:
-        return self.purchases_voucher + self.purchases_cash + self.payg_voucher + self.payg_cash
+        return self.purchases + self.payg
 
 
 @dataclass(frozen=True, slots=True)

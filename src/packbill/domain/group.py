@@ -54,6 +54,11 @@ def latest_payer(changes: Sequence[PayerChange]) -> str | None:
     return payer_on(date.max, changes)
 
 
+def payers_named(histories: Iterable[Sequence[PayerChange]]) -> set[str]:
+    """Every payer the histories name."""
+    return {c.payer for history in histories for c in history if c.payer}
+
+
 def members_of(payer: str, changes: Mapping[str, Sequence[PayerChange]], day: date = date.max) -> list[tuple[str, date]]:
     """The accounts ``payer`` pays for on ``day`` (default: once every change has taken effect),
     each with the day its current membership began, in the order of that day."""

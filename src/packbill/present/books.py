@@ -119,12 +119,11 @@ def _group_section(s: Statement, w: dict, fmt: Callable[[Decimal], str]) -> list
     """R32: a row per member on a payer's statement, with their total; on a member's, its payer's."""
     if not s.group:
         return []
-    rows = [[g.name, g.account_id, fmt(g.purchases_voucher + g.purchases_cash), fmt(g.payg_voucher + g.payg_cash), fmt(g.total)]
-            for g in s.group]
+    rows = [[g.name, g.account_id, fmt(g.purchases), fmt(g.payg), fmt(g.total)] for g in s.group]
     payer = s.group[0].role == "payer"
     if not payer:
-        rows.append([w["total"], "", fmt(sum((g.purchases_voucher + g.purchases_cash for g in s.group), ZERO)),
-                     fmt(sum((g.payg_voucher + g.payg_cash for g in s.group), ZERO)), fmt(sum((g.total for g in s.group), ZERO))])
+        rows.append([w["total"], "", fmt(sum((g.purchases for g in s.group), ZERO)), fmt(sum((g.payg for g in s.group), ZERO)),
+                     fmt(sum((g.total for g in s.group), ZERO))])
     return [Section(w["group_payer_table"] if payer else w["group_member_table"],
                     [w["group_account"], w["group_account_id"], w["group_purchases"], w["group_payg"], w["group_total"]], rows, 2,
                     total=not payer)]

@@ -15,7 +15,7 @@ from .accounts import (
 from .cluster import citus_statements
 from .confirm import Confirmation, confirmation, freezes
 from .context import Context, Touched, ping
-from .groups import Member, PayerSet, Standing, members, paid_by, pays_for, set_payer, standing
+from .groups import Member, PayerSet, Standing, members, pays_for, set_payer, standing
 from .idempotency import IdempotencyKey, Replayed
 from .imports import BadRow, ImportFileError, ImportResult, import_file
 from .lockout import LIMIT, Lockout
@@ -141,5 +141,5 @@ __all__ = [
     "runs",
     "settle",
     "switch_traffic_billing",
-    "Member", "PayerSet", "Standing", "members", "paid_by", "pays_for", "set_payer", "standing",
+    "Member", "PayerSet", "Standing", "members", "pays_for", "set_payer", "standing",
 ]

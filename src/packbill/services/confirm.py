@@ -7,16 +7,15 @@ from dataclasses import dataclass
 
 from ..domain.catalog import TRAFFIC_SERVICES
 from ..domain.days import shanghai_day
-from ..domain.group import payer_on
 from ..domain.model import TrafficBilling
 from ..domain.purchase import Quote, quote
 from ..domain.traffic_what_if import TrafficWhatIf
 from ..storage import accounts as accounts_store
-from ..storage import groups as groups_store
 from ..storage import wallet as wallet_store
 from .accounts import account_view
 from .advice import traffic_costs
 from .context import Context
+from .groups import payer_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +38,7 @@ def confirmation(ctx: Context, account_id: str, sku: str, count: int = 1) -> Con
     at = ctx.now()
     with ctx.db.read() as conn:
         account = accounts_store.get_account(conn, account_id)
-        payer = payer_on(shanghai_day(at), groups_store.payer_changes(conn, [account_id]).get(account_id, []))
+        payer = payer_of(conn, account_id, shanghai_day(at))
         purse = wallet_store.load_purse(conn, payer or account_id)
         named = (payer, accounts_store.get_account(conn, payer).name) if payer else None
         rates = wallet_store.load_rates(conn, [account_id])[account_id]

@@ -31,14 +31,14 @@ def estimate_run(ctx: Context, account_id: str, as_of: datetime) -> AccountSettl
     with ctx.db.read() as conn:
         loaded = settlement_store.load_chunk(conn, [account_id], shanghai_day(as_of), lock=False)
         settled_through = settlement_store.settled_through(conn)
-        changes = groups_store.payer_changes(conn, [account_id]).get(account_id, [])
-        payers = wallet_store.load_purses(conn, sorted({c.payer for c in changes if c.payer}))
+        changes = groups_store.history(conn, account_id)
+        wallets = groups_store.wallets(conn, loaded, {account_id: changes}, lock=False)
     if account_id not in loaded:
         return None
     usage_days, state = loaded[account_id]
     if not changes:
         return settle_account(usage_days, state, ctx.catalogs(), run_at=as_of, settled_through=settled_through)
-    return settle_paid(account_id, usage_days, state, changes, {**payers, account_id: state.purse}, ctx.catalogs(), run_at=as_of,
+    return settle_paid(account_id, usage_days, state, changes, wallets, ctx.catalogs(), run_at=as_of,
                        settled_through=settled_through).result
 
 
@@ -50,13 +50,12 @@ def estimated_wallet(ctx: Context, account_id: str, as_of: datetime) -> Decimal 
     group (``estimate_run`` says it alone)."""
     with ctx.db.read() as conn:
         members = groups_store.histories_naming(conn, account_id)
-        own = groups_store.payer_changes(conn, [account_id]).get(account_id, [])
+        own = groups_store.history(conn, account_id)
         if not members and not own:
             return None
         changes = {**members, account_id: own}
         loaded = settlement_store.load_chunk(conn, sorted(changes), shanghai_day(as_of), lock=False)
-        payers = sorted({c.payer for h in changes.values() for c in h if c.payer} - set(loaded))
-        wallets = {**{a: state.purse for a, (_, state) in loaded.items()}, **wallet_store.load_purses(conn, payers)}
+        wallets = groups_store.wallets(conn, loaded, changes, lock=False)
         if account_id not in wallets:
             wallets[account_id] = wallet_store.load_purse(conn, account_id)
         settled_through = settlement_store.settled_through(conn)

@@ -10,9 +10,10 @@ from sqlalchemy.engine import Connection
 
 from ..domain.days import shanghai_day
 from ..domain.errors import InvalidRequest
-from ..domain.group import check_change, latest_payer, members_of, payer_on
+from ..domain.group import check_change, latest_payer, members_of, payer_on, payers_named
 from ..storage import accounts as accounts_store
 from ..storage import groups as groups_store
+from ..storage.books import account_names
 from ..storage.settlement import last_settled_day
 from ..storage.sql import lock_accounts
 from .context import Context, not_ahead
@@ -35,12 +36,11 @@ def set_payer(ctx: Context, account_id: str, payer: str | None, at: datetime | N
     def work(conn: Connection) -> PayerSet:
         lock_accounts(conn, [account_id, *([payer] if payer else [])])
         accounts_store.get_account(conn, account_id)
-        if payer is not None and not accounts_store.existing_ids(conn, {payer}):
+        if payer is not None and not accounts_store.existing_ids(conn, {payer}):  # existing_ids passes over ids no database could hold
             raise InvalidRequest(f"'payer': there is no account {payer}")
-        histories = groups_store.payer_changes(conn, [account_id, *([payer] if payer else [])])
         paying_for = members_of(account_id, groups_store.histories_naming(conn, account_id))
         change = check_change(account_id, payer, at, last_settled_day(conn, account_id),
-                              payer_is_member=payer is not None and latest_payer(histories.get(payer, [])) is not None,
+                              payer_is_member=payer is not None and latest_payer(groups_store.history(conn, payer)) is not None,
                               account_pays_others=bool(paying_for))
         groups_store.insert_change(conn, account_id, change)
         return PayerSet(account_id, payer, change.effective_day, accounts_store.get_account(conn, payer).name if payer else None)
@@ -60,9 +60,13 @@ def members(ctx: Context, payer_id: str) -> list[Member]:
     tomorrow included, leaving tomorrow not), each with the day it joined."""
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, payer_id)
-        found = members_of(payer_id, groups_store.histories_naming(conn, payer_id))
-        names = {a: accounts_store.get_account(conn, a).name for a, _ in found}
-    return [Member(a, names[a], since) for a, since in found]
+        return _members(conn, payer_id)
+
+
+def _members(conn: Connection, payer_id: str) -> list[Member]:
+    found = members_of(payer_id, groups_store.histories_naming(conn, payer_id))
+    names = account_names(conn, [a for a, _ in found])
+    return [Member(a, names[a][0], since) for a, since in found]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,36 +83,33 @@ class Standing:
 def standing(ctx: Context, account_id: str) -> Standing:
     today = shanghai_day(ctx.now())
     with ctx.db.read() as conn:
-        history = groups_store.payer_changes(conn, [account_id]).get(account_id, [])
-        found = members_of(account_id, groups_store.histories_naming(conn, account_id))
-        names = {a: accounts_store.get_account(conn, a).name
-                 for a in {m for m, _ in found} | {c.payer for c in history if c.payer}}
+        history = groups_store.history(conn, account_id)
+        paying_for = _members(conn, account_id)
+        names = account_names(conn, sorted(payers_named([history])))
     now, later = payer_on(today, history), latest_payer(history)
     since = max((c.effective_day for c in history if c.effective_day <= today), default=today)
     upcoming = None
     if later != now:
         day = max(c.effective_day for c in history)
-        upcoming = (Member(later, names[later], day) if later else None, day)
-    return Standing(Member(now, names[now], since) if now else None, upcoming, [Member(a, names[a], d) for a, d in found])
+        upcoming = (Member(later, names[later][0], day) if later else None, day)
+    return Standing(Member(now, names[now][0], since) if now else None, upcoming, paying_for)
 
 
-def paid_by(ctx: Context, account_id: str, day: date | None = None) -> str | None:
-    """Who pays for ``account_id``'s charges of ``day`` (default today): its payer, None: itself."""
-    with ctx.db.read() as conn:
-        changes = groups_store.payer_changes(conn, [account_id]).get(account_id, [])
-    return payer_on(day or shanghai_day(ctx.now()), changes)
+def payer_of(conn: Connection, account_id: str, day: date) -> str | None:
+    """Who pays for ``account_id``'s charges of ``day``: its payer, None: itself."""
+    return payer_on(day, groups_store.history(conn, account_id))
 
 
 def pays_for(ctx: Context, payer_id: str, account_id: str) -> bool:
     """Whether ``payer_id`` pays or once paid for ``account_id`` (what its token may read of it, R32)."""
     with ctx.db.read() as conn:
-        return any(c.payer == payer_id for c in groups_store.payer_changes(conn, [account_id]).get(account_id, []))
+        return any(c.payer == payer_id for c in groups_store.history(conn, account_id))
 
 
 def wallet_owner(conn: Connection, account_id: str, day: date) -> str:
     """Whose wallet pays ``account_id``'s charges of ``day`` (its payer's, or its own), that
     wallet's account locked for the transaction (the caller holds ``account_id``'s lock)."""
-    payer = payer_on(day, groups_store.payer_changes(conn, [account_id]).get(account_id, []))
+    payer = payer_of(conn, account_id, day)
     if payer is None:
         return account_id
     lock_accounts(conn, [payer])
@@ -117,5 +118,5 @@ def wallet_owner(conn: Connection, account_id: str, day: date) -> str:
 
 def lock_with_payer(conn: Connection, account_id: str, day: date) -> None:
     """Lock ``account_id`` and the payer of its ``day`` together, in the writers' one lock order."""
-    payer = payer_on(day, groups_store.payer_changes(conn, [account_id]).get(account_id, []))
+    payer = payer_of(conn, account_id, day)
     lock_accounts(conn, [account_id, *([payer] if payer else [])])

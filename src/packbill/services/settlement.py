@@ -36,7 +36,6 @@ from ..storage import settlement as settlement_store
 from ..storage import wallet as wallet_store
 from ..storage.db import Unavailable, is_retryable, is_unavailable
 from ..storage.settlement import RunRecord
-from ..storage.sql import lock_accounts
 from . import auto_rebuy, books, idempotency
 from .context import Context, not_ahead
 from .idempotency import IdempotencyKey
@@ -152,9 +151,7 @@ class _Plan:
         chunk, accounts = taken
         loaded = settlement_store.load_chunk(conn, accounts, self.through)
         changes = groups_store.payer_changes(conn, loaded)  # R32, read under the members' locks (a change takes them too)
-        payers = sorted({c.payer for history in changes.values() for c in history if c.payer} - set(loaded))
-        lock_accounts(conn, payers)  # the payers outside the chunk: their wallets pay their members' days
-        wallets = {**{a: state.purse for a, (_, state) in loaded.items()}, **wallet_store.load_purses(conn, payers)}
+        wallets = groups_store.wallets(conn, loaded, changes, lock=True)  # the payers outside the chunk locked too
         through = settlement_store.settled_through(conn)
         if careful:
             steps, problems = self.settle_apart(conn, loaded, changes, wallets, through)

@@ -16,7 +16,6 @@ from ..domain.books import late_month
 from ..domain.catalog import BANDWIDTH_SERVICES, USAGE_SERVICES
 from ..domain.days import shanghai_day
 from ..domain.errors import Conflict, InvalidRequest
-from ..domain.group import payer_on
 from ..domain.model import PackageStatus
 from ..domain.notify import wallet_event
 from ..domain.status import package_status
@@ -36,12 +35,11 @@ from ..domain.wallet import (
 )
 from ..storage import accounts as accounts_store
 from ..storage import books as books_store
-from ..storage import groups as groups_store
 from ..storage import journal as journal_store
 from ..storage import notify as notify_store
 from ..storage import wallet as wallet_store
 from ..storage.packages import load_packages
-from . import budget, idempotency
+from . import budget, groups, idempotency
 from .context import Context, not_ahead
 from .estimate import estimate_run, estimated_wallet
 from .idempotency import IdempotencyKey
@@ -247,11 +245,15 @@ def wallet(ctx: Context, account_id: str, as_of: datetime | None = None) -> Wall
     day = shanghai_day(as_of)
     live = as_of >= now - timedelta(minutes=1)
     with ctx.db.read() as conn:
-        purse = wallet_store.load_purse(conn, account_id) if live else wallet_store.purse_as_of(conn, account_id, as_of)
+
+        def purse_of(owner: str) -> Purse:
+            return wallet_store.load_purse(conn, owner) if live else wallet_store.purse_as_of(conn, owner, as_of)
+
+        purse = purse_of(account_id)
         packages = [(p, r) for p, r in load_packages(conn, account_id) if p.purchased_at <= as_of]
         switches = accounts_store.load_switches(conn, account_id)
-        payer = payer_on(day, groups_store.payer_changes(conn, [account_id]).get(account_id, []))
-        paying = purse if payer is None else (wallet_store.load_purse(conn, payer) if live else wallet_store.purse_as_of(conn, payer, as_of))
+        payer = groups.payer_of(conn, account_id, day)
+        paying = purse if payer is None else purse_of(payer)
     state = wallet_state(paying.arrears_since, as_of, ctx.delays) if paying.terms is PaymentTerms.BALANCE else WalletState.NORMAL
     mode = mode_on(day, switches)
     covered = {p.service for p, r in packages

@@ -264,24 +264,16 @@ def _group_rows(conn: Connection, ids: Sequence[str], month: date, figures: dict
         row[at] += from_fen(int(voucher))
         row[at + 1] += from_fen(int(cash))
 
-    money_of = (sa.func.sum(o.c.voucher_fen), sa.func.sum(o.c.cash_fen))
-    lines_of = (sa.func.sum(bl.c.voucher_fen), sa.func.sum(bl.c.cash_fen))
     for part in _chunks(ids):
-        for a, payer, v, c in conn.execute(sa.select(o.c.account_id, o.c.paid_by, *money_of)
-                                           .where(o.c.account_id.in_(part), o.c.paid_by.is_not(None), _on_statement(o, month))
-                                           .group_by(o.c.account_id, o.c.paid_by)):
-            add(a, payer, "payer", 0, v, c)
-        for payer, a, v, c in conn.execute(sa.select(o.c.paid_by, o.c.account_id, *money_of)
-                                           .where(o.c.paid_by.in_(part), _on_statement(o, month)).group_by(o.c.paid_by, o.c.account_id)):
-            add(payer, a, "member", 0, v, c)
-        for a, payer, v, c in conn.execute(sa.select(bl.c.account_id, bl.c.paid_by, *lines_of)
-                                           .where(bl.c.account_id.in_(part), bl.c.paid_by.is_not(None), bl.c.statement_month == month)
-                                           .group_by(bl.c.account_id, bl.c.paid_by)):
-            add(a, payer, "payer", 2, v, c)
-        for payer, a, v, c in conn.execute(sa.select(bl.c.paid_by, bl.c.account_id, *lines_of)
-                                           .where(bl.c.paid_by.in_(part), bl.c.statement_month == month)
-                                           .group_by(bl.c.paid_by, bl.c.account_id)):
-            add(payer, a, "member", 2, v, c)
+        for table, at, on_month in ((o, 0, _on_statement(o, month)), (bl, 2, bl.c.statement_month == month)):
+            money = (sa.func.sum(table.c.voucher_fen), sa.func.sum(table.c.cash_fen))
+            for a, payer, v, c in conn.execute(sa.select(table.c.account_id, table.c.paid_by, *money)
+                                               .where(table.c.account_id.in_(part), table.c.paid_by.is_not(None), on_month)
+                                               .group_by(table.c.account_id, table.c.paid_by)):
+                add(a, payer, "payer", at, v, c)
+            for payer, a, v, c in conn.execute(sa.select(table.c.paid_by, table.c.account_id, *money)
+                                               .where(table.c.paid_by.in_(part), on_month).group_by(table.c.paid_by, table.c.account_id)):
+                add(payer, a, "member", at, v, c)
     names = account_names(conn, sorted({other for _, other, _ in rows}))
     for a in ids:
         figures[a]["group"] = []

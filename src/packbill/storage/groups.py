@@ -3,14 +3,18 @@ The rules are ``domain.group``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.group import PayerChange
+from ..domain.group import PayerChange, payers_named
+from ..domain.settlement import AccountState
+from ..domain.wallet import Purse
 from . import schema
-from .sql import day_value, from_us, to_us
+from .sql import day_value, from_us, lock_accounts, to_us
+from .wallet import load_purses
 
 
 def _change(r) -> PayerChange:
@@ -33,6 +37,11 @@ def payer_changes(conn: Connection, account_ids: Iterable[str] | None = None) ->
     return out
 
 
+def history(conn: Connection, account_id: str) -> list[PayerChange]:
+    """One account's payer changes in the order they were made."""
+    return payer_changes(conn, [account_id]).get(account_id, [])
+
+
 def histories_naming(conn: Connection, payer_id: str) -> dict[str, list[PayerChange]]:
     """The payer changes of every account that ever had ``payer_id`` as its payer."""
     ap = schema.account_payers
@@ -46,3 +55,14 @@ def insert_change(conn: Connection, account_id: str, change: PayerChange) -> Non
     seq = conn.execute(sa.select(sa.func.coalesce(sa.func.max(ap.c.seq), 0)).where(ap.c.account_id == account_id)).scalar_one() + 1
     conn.execute(sa.insert(ap).values(account_id=account_id, seq=seq, payer_id=change.payer, effective_day=change.effective_day,
                                       set_us=to_us(change.set_at)))
+
+
+def wallets(conn: Connection, loaded: Mapping[str, tuple[Any, AccountState]], changes: Mapping[str, Sequence[PayerChange]], *,
+            lock: bool) -> dict[str, Purse]:
+    """The wallets that pay the loaded accounts' days: each one's own, and those of the payers
+    their histories name that were not loaded with them (``lock``: those payers locked for the
+    transaction, after the loaded accounts the caller holds)."""
+    outside = sorted(payers_named(changes.values()) - set(loaded))
+    if lock:
+        lock_accounts(conn, outside)
+    return {**{a: state.purse for a, (_, state) in loaded.items()}, **(load_purses(conn, outside) if outside else {})}
