@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from ..domain.group import PayerChange, payers_named
+from ..domain.group import PayerChange
 from ..domain.settlement import AccountState
 from ..domain.wallet import Purse
 from . import schema
@@ -62,7 +62,7 @@ def wallets(conn: Connection, loaded: Mapping[str, tuple[Any, AccountState]], ch
     """The wallets that pay the loaded accounts' days: each one's own, and those of the payers
     their histories name that were not loaded with them (``lock``: those payers locked for the
     transaction, after the loaded accounts the caller holds)."""
-    outside = sorted(payers_named(changes.values()) - set(loaded))
+    outside = sorted({c.payer for history in changes.values() for c in history if c.payer} - set(loaded))
     if lock:
         lock_accounts(conn, outside)
     return {**{a: state.purse for a, (_, state) in loaded.items()}, **(load_purses(conn, outside) if outside else {})}
