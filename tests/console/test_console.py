@@ -68,25 +68,25 @@ def test_customer_and_operator_journey(page, live, clock):
     # the customer buys a face package and a traffic package
     sign_in(page, live, acme_token)
     assert page.url.endswith(f"/console/accounts/{acme}")
-    page.click("[data-tab=catalog]")
+    submit(page, "[data-tab=catalog]")
     shot(page, "customer-catalog-zh")
-    page.click("[data-buy='ai.face.100k']")
+    submit(page, "[data-buy='ai.face.100k']")
     summary = page.text_content("#buy-summary")  # the confirmation: name, validity, prices, payment, balance after
     for text in ("人脸检测资源包-10万次 × 1", "2027-06-01 至 2028-05-31", "50.00", "购买后余额"):
         assert text in summary, text
     assert "一次无理由退款" in page.text_content("[data-refund-rule]")
     shot(page, "customer-buy-confirm-zh")
-    page.click("[data-confirm-buy]")
+    submit(page, "[data-confirm-buy]")
     assert "购买成功：人脸检测资源包-10万次 × 1，有效期 2027-06-01 至 2028-05-31" in flash(page)
-    page.click("[data-tab=catalog]")
-    page.click("[data-buy='traffic.up.100gb']")  # on daily-peak billing: warned before the button
+    submit(page, "[data-tab=catalog]")
+    submit(page, "[data-buy='traffic.up.100gb']")  # on daily-peak billing: warned before the button
     assert "冻结" in page.text_content("[data-frozen-warning]")
     shot(page, "customer-buy-frozen-zh")
     refused = page.request.post(f"{live}/console/accounts/{acme}/buy", form={  # the box not ticked: nothing bought
         "csrf": page.input_value("input[name=csrf]"), "sku": "traffic.up.100gb", "count": "1", "idem": "x1"})
     assert "勾选确认" in refused.text()
     page.check("[data-understood]")
-    page.click("[data-confirm-buy]")
+    submit(page, "[data-confirm-buy]")
     assert "购买成功" in flash(page)
     face = page.get_attribute("tr[data-package]:nth-child(2)", "data-package")
     traffic = page.get_attribute("tr[data-package]:nth-child(3)", "data-package")
@@ -94,7 +94,7 @@ def test_customer_and_operator_journey(page, live, clock):
     assert "流量包暂不抵扣" in page.text_content(".frozen-why")
 
     # switch to traffic-volume billing: pending, effective tomorrow
-    page.click("[data-switch=traffic]")
+    submit(page, "[data-switch=traffic]")
     assert "2027-06-02" in page.text_content("[data-pending]")
 
     # the metering reports usage through the API; the next morning the operator settles
@@ -106,9 +106,9 @@ def test_customer_and_operator_journey(page, live, clock):
     sign_out(page)
     sign_in(page, live, OPERATOR)
     page.fill("input[name=through]", "2027-06-01")
-    page.click("text=执行结算")
+    submit(page, "text=执行结算")
     assert "已结算 1 个账号日" in flash(page)
-    page.click(f"a[href='/console/accounts/{acme}']")
+    submit(page, f"a[href='/console/accounts/{acme}']")
     shot(page, "operator-account-zh")
     sign_out(page)
 
@@ -117,7 +117,7 @@ def test_customer_and_operator_journey(page, live, clock):
     assert "96,000 次 / 100,000 次" in page.text_content(f"tr[data-package='{face}']")
     assert page.get_attribute(f"tr[data-package='{traffic}']", "data-status") == "active"
     shot(page, "customer-packages-zh")
-    page.click("[data-tab=bills]")
+    submit(page, "[data-tab=bills]")
     page.fill("input[name=from]", "2027-06-01")
     page.fill("input[name=to]", "2027-06-02")
     with page.expect_navigation():  # count the lines of the page asked for, not of the one before it
@@ -129,8 +129,8 @@ def test_customer_and_operator_journey(page, live, clock):
     shot(page, "customer-bills-zh")
 
     # back to peak-bandwidth billing: the traffic package is frozen from the next day
-    page.click("[data-tab=overview]")
-    page.click("[data-switch=daily_peak_bandwidth]")
+    submit(page, "[data-tab=overview]")
+    submit(page, "[data-switch=daily_peak_bandwidth]")
     assert page.get_attribute(f"tr[data-package='{traffic}']", "data-status") == "active"
     clock.advance(days=1)
     page.reload()
@@ -138,11 +138,11 @@ def test_customer_and_operator_journey(page, live, clock):
     assert page.locator("[data-kind=frozen]").count() == 1
 
     # refund within the rules (an undrawn package, bought today), then refused outside them
-    page.click("[data-tab=catalog]")
+    submit(page, "[data-tab=catalog]")
     buy(page, "ai.pet.100k")
     pet = page.get_attribute("tr[data-package]:last-child", "data-package")
     assert page.locator(f"[data-refund='{face}']").count() == 0  # drawn on: no refund offered
-    page.click(f"[data-refund='{pet}']")
+    submit(page, f"[data-refund='{pet}']")
     assert "已退款 250.00 元" in flash(page)
     assert page.get_attribute(f"tr[data-package='{pet}']", "data-status") == "refunded"
     assert page.locator("[data-refund]").count() == 0  # the one refund is used
@@ -171,11 +171,11 @@ def test_customer_and_operator_journey(page, live, clock):
 
     # the international account is refused at purchase, and nothing is bought
     sign_in(page, live, overseas_token)
-    page.click("[data-tab=catalog]")
+    submit(page, "[data-tab=catalog]")
     assert page.locator("[data-buy]").count() == 0  # no buy buttons on the international site
     page.goto(f"{live}/console/accounts/{overseas}/buy?sku=ai.face.100k&count=1")  # nor a confirmation by hand
     assert "仅支持中国站账号购买" in flash(page)
-    page.click("[data-tab=overview]")
+    submit(page, "[data-tab=overview]")
     assert page.locator("tr[data-package]").count() == 0
     shot(page, "intl-refused-zh")
 
@@ -190,12 +190,12 @@ def test_english_operator_errors(page, live):
     page.goto(live + "/")
     switch_language(page)
     page.fill("input[name=token]", "wrong")
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     assert "This token is not valid" in page.text_content(".error")
     page.fill("input[name=token]", OPERATOR)
-    page.click("button[type=submit]")
+    submit(page, "button[type=submit]")
     page.fill("input[name=through]", "2027-06-01")
-    page.click("text=Settle >> nth=-1")
+    submit(page, "text=Settle >> nth=-1")
     assert "has not ended" in page.text_content(".flash")
     shot(page, "operator-accounts-en")
 

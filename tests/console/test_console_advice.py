@@ -12,7 +12,7 @@ from packbill.domain.catalog import load_catalog
 from packbill.services import Context
 from packbill.storage.db import Database
 
-from .conftest import shot
+from .conftest import shot, submit
 from .test_console import flash, sign_in, switch_language
 
 pytestmark = pytest.mark.browser
@@ -33,7 +33,7 @@ def steady_pets(live, db_url, clock):
 def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     account_id, token = steady_pets
     sign_in(page, live, token)
-    page.click("[data-tab=catalog]")
+    submit(page, "[data-tab=catalog]")
     plan = page.locator("#advice-plan tr[data-plan]")
     assert plan.count() == 1 and plan.first.get_attribute("data-plan") == "ai.pet.10m"
     text = plan.first.text_content()
@@ -53,11 +53,11 @@ def test_the_purchase_page_advises_and_buys_the_plan(page, live, steady_pets):
     assert "What to buy" in page.content()
     shot(page, "advice-en")
     assert "20,000.00" in page.get_attribute("#buy-plan", "onsubmit")  # a confirmation naming the amount (accepted by the fixture)
-    page.click("[data-buy-plan]")
+    submit(page, "[data-buy-plan]")
     assert "20,000.00" in flash(page)
     assert page.locator("tr[data-package]", has_text="10,000,000").count() >= 1  # the package is held now (named, not coded)
     # with it held, the plan buys nothing more
-    page.click("[data-tab=catalog]")
+    submit(page, "[data-tab=catalog]")
     assert page.locator("[data-advice=nothing]").count() == 1
 
 
@@ -67,9 +67,9 @@ def test_a_purchase_asks_for_confirmation_with_its_total(browser, live, steady_p
     page = context.new_page()
     try:
         sign_in(page, live, token)
-        page.click("[data-tab=catalog]")
+        submit(page, "[data-tab=catalog]")
         page.fill("tr[data-sku='ai.face.100k'] input[name=count]", "3")
-        page.click("[data-buy='ai.face.100k']")
+        submit(page, "[data-buy='ai.face.100k']")
         summary = page.text_content("#buy-summary")
         assert "人脸检测资源包-10万次 × 3" in summary and "150.00" in summary  # 3 x 50.00, asked before buying
         page.goto(f"{live}/console/accounts/{account_id}")  # walked away: nothing bought
@@ -89,7 +89,7 @@ def test_in_arrears_the_plan_says_to_pay_first_and_offers_no_one_click_purchase(
     services.adjust(ctx, account.id, Decimal("-10.00"), "a fee")  # below zero: in arrears
     ctx.close()
     sign_in(page, live, token)
-    page.click("[data-tab=catalog]")
+    submit(page, "[data-tab=catalog]")
     assert page.locator("#advice-plan tr[data-plan]").count() == 1
     assert page.locator("[data-buy-plan]").count() == 0 and "请先充值" in page.text_content("[data-pay-first]")
     shot(page, "advice-arrears-zh")
@@ -107,7 +107,7 @@ def test_too_little_usage_says_so_instead_of_advising(page, live, db_url, clock)
                                        "timestamp": (clock.now - timedelta(days=i, hours=1)).isoformat()} for i in range(1, 4)])
     ctx.close()
     sign_in(page, live, token)
-    page.click("[data-tab=catalog]")
+    submit(page, "[data-tab=catalog]")
     assert "不足 7 天" in page.text_content("[data-advice=not-enough]")
     assert page.locator("#advice figure.chart").count() == 0 and page.locator("[data-advice=nothing]").count() == 0
     shot(page, "advice-not-enough-zh")

@@ -31,7 +31,7 @@ def test_R33_the_customer_requests_an_invoice_the_operator_issues_it_and_a_refun
     (second,) = services.buy(ctx, account.id, "ai.pet.1m").packages
     ctx.close()
     sign_in(page, live, token)
-    page.click("[data-tab=invoices]")
+    submit(page, "[data-tab=invoices]")
     page.wait_for_load_state("load")
     assert page.text_content("[data-invoiceable]") == "4,400.00"
     assert page.locator("[data-no-title]").count() == 1
@@ -51,7 +51,7 @@ def test_R33_the_customer_requests_an_invoice_the_operator_issues_it_and_a_refun
     shot(page, "invoices-zh")
     sign_out(page)
     sign_in(page, live, OPERATOR)
-    page.click("[data-nav=invoice-requests]")
+    submit(page, "[data-nav=invoice-requests]")
     page.wait_for_load_state("load")
     pending = page.locator("#all-requests tr[data-request]")
     assert pending.count() == 1 and "金龙餐饮有限公司" in pending.text_content() and "发票客户 Invoices" in pending.text_content()
@@ -75,7 +75,7 @@ def test_R33_the_customer_requests_an_invoice_the_operator_issues_it_and_a_refun
     assert "red-letter" in page.locator("#requests tr[data-kind=red]").text_content()
     assert "normal VAT invoice" in page.text_content("#titles")
     shot(page, "invoices-en")
-    page.click("[data-tab=vouchers]")
+    submit(page, "[data-tab=vouchers]")
     page.wait_for_load_state("load")
     voucher = page.locator("#voucher-list tr[data-voucher]")
     assert "30.00" in voucher.text_content() and "2027-12-31" in voucher.text_content() and "Face detection" in voucher.text_content()

@@ -47,7 +47,7 @@ def new_key(page, name: str, role: str) -> str:
 def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     ctx, account_id, _ = shop
     sign_in(page, live, OPERATOR)
-    page.click("[data-nav=keys]")
+    submit(page, "[data-nav=keys]")
     assert "密钥" in page.text_content("h1")
     finance = new_key(page, "财务 Alice", "finance")
     assert finance.startswith("pbk_") and "请立即保存" in page.text_content(".flash")
@@ -66,9 +66,9 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
     page.fill("#topup-form input[name=reference]", "console-fin-1")
     submit(page, "#topup-form button[type=submit]")
     assert "已充值 20.00 元" in page.text_content(".flash")
-    page.click("[data-tab=catalog]")
+    submit(page, "[data-tab=catalog]")
     assert page.locator("[data-buy]").count() == 0
-    page.click("[data-nav=audit]")
+    submit(page, "[data-nav=audit]")
     rows = page.locator("#audit tr[data-record]")
     assert rows.count() >= 4
     first = rows.first.text_content()
@@ -110,9 +110,9 @@ def test_an_admin_makes_keys_and_each_role_sees_what_it_may(page, live, shop):
 
     # the admin revokes the support key: it stops working at once
     sign_in(page, live, OPERATOR)
-    page.click("[data-nav=keys]")
+    submit(page, "[data-nav=keys]")
     key_id = page.locator("tr[data-key]", has_text="support-bob").get_attribute("data-key")
-    page.click(f"[data-revoke='{key_id}']")
+    submit(page, f"[data-revoke='{key_id}']")
     assert "已吊销" in page.text_content(".flash")
     switch_language(page)
     assert "revoked" in page.text_content(f"tr[data-key='{key_id}']")
@@ -131,7 +131,7 @@ def test_a_customer_reads_its_messages_in_both_languages(page, live, shop):
     assert "预估现余 0 次" in page.text_content("[data-now]")  # R26: the unsettled usage used it up, settled or not
     badge = page.text_content("[data-nav=messages] [data-unread]")
     assert int(badge) >= 2
-    page.click("[data-tab=messages]")
+    submit(page, "[data-tab=messages]")
     items = page.locator("li[data-message]")
     kinds = [items.nth(i).get_attribute("data-message") for i in range(items.count())]
     assert "reminder.exhausted" in kinds and "package.bought" in kinds
@@ -140,21 +140,21 @@ def test_a_customer_reads_its_messages_in_both_languages(page, live, shop):
     assert "充值 500.00 元已到账" in text and "有效期 2027-06-01 至 2028-05-31，共 366 天" in text
     assert page.locator("li.unread").count() == items.count()
     shot(page, "messages-zh")
-    page.click("[data-category=money]")  # the money messages only
+    submit(page, "[data-category=money]")  # the money messages only
     assert {items.nth(i).get_attribute("data-message") for i in range(items.count())} == {"wallet.topped_up"}
-    page.click("[data-category=packages]")
+    submit(page, "[data-category=packages]")
     assert {items.nth(i).get_attribute("data-message") for i in range(items.count())} == {"package.bought", "reminder.exhausted"}
-    page.click("[data-category=bills]")
+    submit(page, "[data-category=bills]")
     assert items.count() == 0 and "这一类暂无站内信" in page.text_content("[data-no-messages]")
     shot(page, "messages-empty-category-zh")
-    page.click("[data-category='']")
-    page.click("[data-mark-read]")
+    submit(page, "[data-category='']")
+    submit(page, "[data-mark-read]")
     assert page.locator("li.unread").count() == 0 and page.locator("[data-nav=messages] [data-unread]").count() == 0
     switch_language(page)
     text = page.text_content("#messages")
     assert "used up" in text and "Bought 1 × " in text and "ai.face" not in text and "A top-up of 500.00 CNY arrived" in text
     shot(page, "messages-en")
-    page.click("[data-category=packages]")
+    submit(page, "[data-category=packages]")
     assert "Packages" in page.text_content("[data-categories] .on")
     shot(page, "messages-packages-en")
     switch_language(page)
@@ -168,7 +168,7 @@ def test_the_operations_page_shows_the_last_scheduled_run(page, live, shop, cloc
     assert schedule.run_if_due(ctx, time(8, 0)) is None  # once a day
     sign_in(page, live, OPERATOR)
     assert page.text_content("[data-who]").strip() == "启动令牌 · 管理员"  # no "bootstrap" on a Chinese page
-    page.click("[data-nav=operations]")
+    submit(page, "[data-nav=operations]")
     last = page.text_content("[data-last-run]")
     assert re.search(r"2027-06-02.*2027-06-01", last), last
     assert f"结算了 {done.days} 个账号日" in page.text_content("#schedule")
@@ -188,7 +188,7 @@ def test_the_operations_page_shows_the_stream_consumers_and_the_archives(page, l
         conn.execute(sa.insert(t.usage_archives).values(month=date(2027, 3, 1), path="/archive/usage-2027-03.parquet", rows=56789,
                                                         sha256="0" * 64, archived_us=to_us(FIXED_NOW)))
     sign_in(page, live, OPERATOR)
-    page.click("[data-nav=operations]")
+    submit(page, "[data-nav=operations]")
     row = page.text_content("[data-consumer=packbill]")
     assert "USAGE" in row and "1,234" in row
     assert "56,789" in page.text_content("[data-archive='2027-03']") and "已归档月份" in page.text_content("#stream")
@@ -214,7 +214,7 @@ def test_an_address_with_no_page_answers_in_the_page_language(page, live, shop):
     shot(page, "not-found-en")
     response = page.goto(f"{live}/console/signout")
     assert response.status == 405 and "cannot be opened this way" in page.text_content(".error")
-    page.click("[data-home]")
+    submit(page, "[data-home]")
     assert page.url.endswith(f"/console/accounts/{account_id}")
     page.goto(f"{live}/console/lang/zh?next=/console/accounts/{account_id}")
     # the API keeps its JSON
