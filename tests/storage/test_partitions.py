@@ -53,6 +53,7 @@ def test_events_are_kept_in_their_months_partition_and_each_id_once(ctx):
     with pytest.raises(InvalidUsage):
         services.ingest(ctx, a, [event("e4", "2027-05-02T10:00:00+08:00"), event("e2", "2027-06-01T10:00:00+08:00")])
     assert sum(placement(ctx).values()) == 3
+    services.sum_pending(ctx)
     with ctx.db.read() as conn:
         assert conn.execute(sa.text("SELECT count(*) FROM usage_event_ids")).scalar_one() == 3
         daily = conn.execute(sa.text("SELECT sum(mainland) FROM usage_daily")).scalar_one()

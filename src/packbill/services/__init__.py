@@ -37,7 +37,7 @@ from .reads import (
     wallet_reminders,
 )
 from .settlement import RunView, SettlementResult, run_result, runs, settle
-from .usage import IngestResult, daily_peaks, daily_usage, ingest, ingest_records
+from .usage import IngestResult, daily_peaks, daily_usage, ingest, ingest_records, sum_pending
 from .wallet import (
     Adjustment,
     TopUp,
@@ -123,6 +123,7 @@ __all__ = [
     "create_account",
     "daily_peaks",
     "daily_usage",
+    "sum_pending",
     "import_file",
     "ingest",
     "list_accounts",

@@ -15,6 +15,7 @@ from ..storage import archive as archive_store
 from ..storage import books as books_store
 from ..storage.archive import Archive
 from .context import Context
+from .usage import sum_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +41,7 @@ def archive_month(ctx: Context, month: date, directory: Path) -> ArchiveResult:
     horizon = shanghai_day(ctx.now() - timedelta(days=ctx.lateness_days))
     if last >= horizon:
         raise InvalidRequest(f"{month:%Y-%m} is not wholly before the lateness horizon ({horizon}): its usage may still arrive")
+    sum_pending(ctx)  # the sums recorded with the archive hold every event it removes
     with ctx.db.read() as conn:
         if month not in books_store.final_month_rows(conn):
             raise InvalidRequest(f"the statements of {month:%Y-%m} are not final yet: settle through {last} first")

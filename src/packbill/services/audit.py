@@ -11,6 +11,7 @@ from ..domain.books import recognised
 from ..domain.money import from_fen, to_fen
 from ..storage import audit as audit_store
 from .context import Context
+from .usage import sum_pending
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +33,9 @@ def _fen(value) -> str:
 
 
 def audit(ctx: Context) -> list[Violation]:
-    """All violations, in the order of CHECKS (empty: the books are sound)."""
+    """All violations, in the order of CHECKS (empty: the books are sound). What waits to be
+    summed is summed first: the sums are checked against every stored event."""
+    sum_pending(ctx)
     out: list[Violation] = []
     with ctx.db.read() as conn:
         postgres = conn.dialect.name == "postgresql"

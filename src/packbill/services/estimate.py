@@ -21,13 +21,16 @@ from ..storage import packages as packages_store
 from ..storage import settlement as settlement_store
 from ..storage import wallet as wallet_store
 from .context import Context
+from .usage import sum_pending
 
 
 def estimate_run(ctx: Context, account_id: str, as_of: datetime) -> AccountSettlement | None:
     """R26: what settling the account's unsettled usage through ``as_of``'s day (today's part
     included) would do now, by the settlement engine itself; nothing is written. None when
-    nothing is unsettled. A member's days that a payer pays are paid from the payer's wallet (R32),
+    nothing is unsettled. No figure is written (what waits to be summed is summed first: the sums
+    are made in batches, ``storage.fold``). A member's days that a payer pays are paid from the payer's wallet (R32),
     so that the result's purse and events are the account's own wallet's."""
+    sum_pending(ctx)
     with ctx.db.read() as conn:
         loaded = settlement_store.load_chunk(conn, [account_id], shanghai_day(as_of), lock=False)
         settled_through = settlement_store.settled_through(conn)
@@ -46,8 +49,10 @@ def estimated_wallet(ctx: Context, account_id: str, as_of: datetime) -> Decimal 
     """R26 for group accounts (R32): the account's cash once the unsettled usage its wallet pays
     for is settled now: its own days that it pays and its members' days that it pays, each
     account's days settled by ``settle_paid`` in the order settlement takes them, the wallets
-    carried from one to the next; nothing is written. None when the account was never in a
+    carried from one to the next; no figure is written (what waits to be summed is summed
+    first). None when the account was never in a
     group (``estimate_run`` says it alone)."""
+    sum_pending(ctx)
     with ctx.db.read() as conn:
         members = groups_store.histories_naming(conn, account_id)
         own = groups_store.history(conn, account_id)

@@ -34,6 +34,7 @@ from ..storage import reads
 from . import auto_rebuy, budget
 from .context import Context
 from .estimate import estimate_run, held_and_mode
+from .usage import sum_pending
 
 
 def list_packages(ctx: Context, account_id: str, as_of: datetime | None = None, status: str | None = None) -> list[PackageView]:
@@ -67,6 +68,7 @@ def package_forecasts(ctx: Context, account_id: str, left: Mapping[str, int]) ->
     estimate the package list shows), at the traffic billing type in force today."""
     now = ctx.now()
     today = shanghai_day(now)
+    sum_pending(ctx)
     with ctx.db.read() as conn:
         held, mode = held_and_mode(conn, account_id, now)
         usage = reads.daily_usage(conn, account_id, today - timedelta(days=RECENT_DAYS), today - timedelta(days=1))

@@ -29,6 +29,7 @@ from ..domain.wallet import Purse
 from ..process import gcpause
 from ..process.instruments import INSTRUMENTS
 from ..storage import books as books_store
+from ..storage import fold as fold_store
 from ..storage import groups as groups_store
 from ..storage import journal as journal_store
 from ..storage import notify as notify_store
@@ -84,6 +85,7 @@ def start(ctx: Context, through: date, now: datetime | None = None, idem: Idempo
         idempotency.check(conn, idem)
         settlement_store.close_abandoned(conn, ctx.now(), ctx.now() - ABANDONED_AFTER)
         run_id = settlement_store.start_run(conn, through, ctx.now(), now)
+        fold_store.fold_all(conn)  # every event stored before the run is in the sums it settles
         accounts = settlement_store.accounts_to_settle(conn, through)
         settlement_store.add_chunks(conn, run_id, [accounts[i : i + chunk] for i in range(0, len(accounts), chunk)])
     return run_id

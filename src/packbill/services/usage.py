@@ -15,6 +15,7 @@ from ..domain.usage import CONFLICTING_DUPLICATE, DAY_TOTAL_TOO_LARGE, UsageRow,
 from ..process import gcpause
 from ..process.instruments import INSTRUMENTS
 from ..storage import accounts as accounts_store
+from ..storage import fold as fold_store
 from ..storage import reads as reads_store
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, conflicts, over_limit, store_rows
 from ..storage.reads import DailyUsage
@@ -86,7 +87,18 @@ def day_total_refusals(rows: list[UsageRow], keys: set) -> list[tuple[int, str]]
     return [(i, DAY_TOTAL_TOO_LARGE) for i, r in enumerate(rows) if (r.account_id, r.day, r.service) in keys]
 
 
+def sum_pending(ctx: Context) -> None:
+    """Make the sums of every stored event (``storage.fold``): settlement and every reader of the
+    day sums, the window sums or the unsettled marks call this first, so that what they read
+    holds every event stored before (R26's estimate, the usage pages, the audit)."""
+    with ctx.db.read() as conn:
+        if not fold_store.is_pending(conn):
+            return
+    ctx.db.write_retrying(fold_store.fold_all)
+
+
 def daily_usage(ctx: Context, account_id: str, first: date, last: date) -> list[DailyUsage]:
+    sum_pending(ctx)
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
         return reads_store.daily_usage(conn, account_id, first, last)
@@ -101,6 +113,7 @@ def month_payg(ctx: Context, account_id: str, month: date) -> dict[str, int]:
 def daily_peaks(ctx: Context, account_id: str, first: date, last: date) -> dict[date, dict[str, int]]:
     """Per day, the bytes of the largest 5-minute window of each traffic direction (R8),
     whatever the billing type."""
+    sum_pending(ctx)
     with ctx.db.read() as conn:
         accounts_store.get_account(conn, account_id)
         return reads_store.daily_peak_bytes(conn, account_id, first, last)

@@ -19,7 +19,7 @@ DISTRIBUTED: dict[str, str] = {
     "idempotency_keys": "scope",
     **{table: "account_id" for table in (
         "orders", "packages", "package_vouchers", "vouchers", "discounts", "topups", "traffic_switches",
-        "usage_events", "usage_event_ids", "usage_daily", "usage_windows", "usage_dirty", "settled_days", "bandwidth_billed", "month_payg",
+        "usage_events", "usage_event_ids", "usage_daily", "usage_windows", "usage_dirty", "usage_unsummed", "settled_days", "bandwidth_billed", "month_payg",
         "bill_lines", "draws", "line_vouchers", "journal_entries", "postings", "wallet_events", "settlement_failures",
         "statements", "invoices", "audit_records", "outbox", "webhook_deliveries", "webhook_attempts", "message_reads",
         "usage_archive_sums", "package_alerts", "auto_rebuy_rules", "auto_rebuys", "spend_limits", "invoice_titles", "invoice_requests",
@@ -33,7 +33,7 @@ the operator's own requests)."""
 
 REFERENCE: frozenset[str] = frozenset({
     "operator_keys", "statement_months", "settlement_runs", "settlement_chunks", "schedule_runs", "usage_archives",
-    "webhook_endpoints", "stream_consumers", "console_sessions", "catalog_versions",
+    "webhook_endpoints", "stream_consumers", "console_sessions", "catalog_versions", "usage_bounds",
 })
 """Small tables of the operator (keys, runs, schedules, archives, endpoints), copied to every node."""
 

@@ -1,21 +1,22 @@
-"""Storing usage: each event once (R14), the day and window sums, the unsettled marks.
+"""Storing usage: each event once (R14), appended to what waits to be summed (``storage.fold``).
 
 The one intake path for every caller (API batches of any size, file imports, the reference
 checks in the tests): rows are ``domain.UsageRow``s. On SQLite they are inserted with one
 executemany of INSERT .. ON CONFLICT DO NOTHING; on PostgreSQL they are COPied into a temporary
 table and one INSERT .. SELECT .. ON CONFLICT DO NOTHING stores them. Either way the unique key
-on (account_id, event_id) decides what is new (the first copy wins), and the day sums, the
-window sums and the unsettled marks are added from exactly the rows that were inserted, with
-GROUP BY in the database.
+on (account_id, event_id) decides what is new (the first copy wins), and exactly the rows that
+were inserted are appended to ``usage_unsummed`` (no key, no search) and counted in the bounds of
+the day limits. The day sums, the window sums and the unsettled marks are made from them later,
+in bulk, by ``storage.fold`` (settlement and every reader of the sums fold first).
 
-Lock order: the accounts first (``sql.lock_accounts``), then the events, the day sums, the
-window sums and the marks, each in key order. Settlement and purchases take the same account
-locks first, so no two writers can wait on each other in a cycle.
+Lock order: the accounts first (``sql.lock_accounts``), then the events, then the bounds
+(``storage.fold``). Settlement and purchases take the same account locks first, so no two writers can wait on each other in a cycle.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 import tempfile
 from collections.abc import Sequence
 from datetime import date
@@ -25,12 +26,11 @@ from sqlalchemy.engine import Connection
 
 from ..domain.limits import MAX_DAY_CALLS, MAX_DAY_TOTAL, day_limit
 from ..domain.usage import UsageRow
-from . import schema
+from . import fold, schema
 from .db import Database, retrying
 from .sql import lock_accounts
 
 _COLUMNS = 'account_id, event_id, service, quantity, region, ts_us, day, "window", mainland'
-_TRAFFIC = "('traffic.up', 'traffic.down')"
 
 
 class ConflictingDuplicates(Exception):
@@ -94,15 +94,18 @@ def store_rows(conn: Connection, rows: Sequence[UsageRow], *, accounts_locked: b
 
 
 def over_limit(conn: Connection, rows: Sequence[UsageRow]) -> set[tuple[str, date, str]]:
-    """Which (account, day, service) the rows would take past the limit, with what is stored."""
+    """Which (account, day, service) the rows would take past the limit, with what is stored
+    (summed or not yet)."""
     batch: dict[tuple[str, date, str], int] = {}
     for r in rows:
         batch[(r.account_id, r.day, r.service)] = batch.get((r.account_id, r.day, r.service), 0) + r.quantity
     over = set()
-    ud = schema.usage_daily
+    ud, un = schema.usage_daily, schema.usage_unsummed
     for (account_id, day, service), quantity in batch.items():
         stored = conn.execute(sa.select(ud.c.mainland + ud.c.other).where(
             ud.c.account_id == account_id, ud.c.day == day, ud.c.service == service)).scalar() or 0
+        stored += conn.execute(sa.select(sa.func.sum(un.c.mainland + un.c.other)).where(
+            un.c.account_id == account_id, un.c.day == day, un.c.service == service)).scalar() or 0
         if stored + quantity > day_limit(service):
             over.add((account_id, day, service))
     return over
@@ -130,41 +133,23 @@ def _store_sqlite(conn: Connection, rows: Sequence[UsageRow]) -> int:
 
 
 def _sqlite_sums(cur, before: int) -> None:
-    """Add the events with a rowid above ``before`` (those just inserted) to the day and window
-    sums, and mark their days unsettled: one scan of the new rows."""
-    cur.execute(
-        'CREATE TEMP TABLE IF NOT EXISTS new_sums (account_id TEXT, day TEXT, service TEXT, "window" INTEGER, '
-        "mainland INTEGER, other INTEGER)"
-    )
-    cur.execute("DELETE FROM new_sums")
-    cur.execute(
-        f'INSERT INTO new_sums SELECT account_id, day, service, CASE WHEN service IN {_TRAFFIC} THEN "window" ELSE -1 END, '
-        "sum(CASE WHEN mainland THEN quantity ELSE 0 END), sum(CASE WHEN mainland THEN 0 ELSE quantity END) "
-        "FROM usage_events WHERE rowid > ? GROUP BY 1, 2, 3, 4",
-        (before,),
-    )
-    cur.execute(
-        "INSERT INTO usage_daily (account_id, day, service, mainland, other, settled_mainland, settled_other) "
-        "SELECT account_id, day, service, sum(mainland), sum(other), 0, 0 FROM new_sums "
-        "GROUP BY account_id, day, service ORDER BY account_id, day, service "
-        "ON CONFLICT (account_id, day, service) DO UPDATE SET mainland = mainland + excluded.mainland, "
-        "other = other + excluded.other"
-    )
-    cur.execute(
-        'INSERT INTO usage_windows (account_id, day, service, "window", bytes) '
-        'SELECT account_id, day, service, "window", mainland + other FROM new_sums WHERE "window" >= 0 '
-        'ORDER BY account_id, day, service, "window" '
-        'ON CONFLICT (account_id, day, service, "window") DO UPDATE SET bytes = bytes + excluded.bytes'
-    )
-    cur.execute(
-        "INSERT INTO usage_dirty (account_id, day) SELECT DISTINCT account_id, day FROM new_sums "
-        "ORDER BY account_id, day ON CONFLICT DO NOTHING"
-    )
+    """Append the events with a rowid above ``before`` (those just inserted) to the unsummed
+    rows and count them in the bounds (``storage.fold``): one scan of the new rows."""
+    cur.execute(fold.append_sql("usage_events WHERE rowid > ?"), (before,))
+    try:
+        cur.execute(f"SELECT {fold.TOTALS} FROM usage_events WHERE rowid > ?", (before,))
+        added = tuple(cur.fetchone())
+    except sqlite3.OperationalError as exc:  # "integer overflow": far past any limit, so fold now
+        if "overflow" not in str(exc):
+            raise
+        added = None
+    fold.count_new(cur, False, added, ())
 
 
 def _postgres_merge(source: str, where: str = "") -> str:
     """The one statement that stores staged rows on PostgreSQL: new events (the first copy of an
-    id wins), their day and window sums, their unsettled marks; it returns how many were new.
+    id wins), appended to the unsummed rows too; it returns how many were new and their bytes
+    and calls.
 
     ``usage_events`` is partitioned by month, so its key cannot say an id is new across months:
     the ids go into ``usage_event_ids`` first, and only the events whose id was new are stored."""
@@ -178,23 +163,10 @@ def _postgres_merge(source: str, where: str = "") -> str:
         INSERT INTO usage_events ({_COLUMNS})
         SELECT {", ".join("f." + c for c in _COLUMNS.split(", "))} FROM first f JOIN ids ON ids.account_id = f.account_id AND ids.event_id = f.event_id
         RETURNING account_id, day, service, quantity, "window", mainland
-    ), daily AS (
-        INSERT INTO usage_daily (account_id, day, service, mainland, other, settled_mainland, settled_other)
-        SELECT account_id, day, service, sum(CASE WHEN mainland THEN quantity ELSE 0 END),
-               sum(CASE WHEN mainland THEN 0 ELSE quantity END), 0, 0
-        FROM ins GROUP BY account_id, day, service ORDER BY account_id, day, service
-        ON CONFLICT (account_id, day, service) DO UPDATE
-        SET mainland = usage_daily.mainland + excluded.mainland, other = usage_daily.other + excluded.other
-    ), windows AS (
-        INSERT INTO usage_windows (account_id, day, service, "window", bytes)
-        SELECT account_id, day, service, "window", sum(quantity) FROM ins WHERE service IN {_TRAFFIC}
-        GROUP BY account_id, day, service, "window" ORDER BY account_id, day, service, "window"
-        ON CONFLICT (account_id, day, service, "window") DO UPDATE SET bytes = usage_windows.bytes + excluded.bytes
-    ), dirty AS (
-        INSERT INTO usage_dirty (account_id, day)
-        SELECT DISTINCT account_id, day FROM ins ORDER BY account_id, day ON CONFLICT DO NOTHING
+    ), pending AS (
+        {fold.append_sql("ins")}
     )
-    SELECT count(*) FROM ins"""
+    SELECT count(*), {fold.TOTALS} FROM ins"""
 
 
 def _store_postgres(conn: Connection, rows: Sequence[UsageRow]) -> int:
@@ -209,7 +181,16 @@ def _store_postgres(conn: Connection, rows: Sequence[UsageRow]) -> int:
             for seq, r in enumerate(rows):
                 copy.write_row((seq, *r))
         cur.execute(_postgres_merge("stage"))
-        return cur.fetchone()[0]
+        return _counted(cur, {r.account_id for r in rows})
+
+
+def _counted(cur, accounts: set[str]) -> int:
+    """After the merge (``accounts`` locked): count its new events in the bounds (folding the
+    accounts now if they reach a limit); returns how many were new."""
+    new, bytes_, calls = cur.fetchone()
+    if new:
+        fold.count_new(cur, True, (int(bytes_), int(calls)), sorted(accounts))
+    return int(new)
 
 
 # -- a whole file: staged first, merged in committed chunks ---------------------------------------------
@@ -288,8 +269,9 @@ class Staged:
             if self.postgres:
                 cur.execute("SELECT id FROM accounts WHERE id IN (SELECT DISTINCT account_id FROM import_stage WHERE seq BETWEEN %s AND %s) "
                             "ORDER BY id FOR UPDATE", (first, last))
+                locked = {r[0] for r in cur.fetchall()}
                 cur.execute(_postgres_merge("import_stage", "WHERE seq BETWEEN %s AND %s"), (first, last))
-                new = cur.fetchone()[0]
+                new = _counted(cur, locked)
                 if new < last - first + 1:
                     self._refuse_conflicts(cur, "import_stage", "%s", first, last)
                 self.raw.commit()
@@ -330,7 +312,9 @@ class Staged:
         cur = self.raw.cursor()
         cur.execute(f"SELECT s.account_id, s.day, s.service FROM (SELECT account_id, day, service, sum(quantity) AS q FROM {table} "
                     f"WHERE seq BETWEEN {mark} AND {mark} GROUP BY 1, 2, 3) s LEFT JOIN usage_daily d ON d.account_id = s.account_id "
-                    f"AND d.day = s.day AND d.service = s.service WHERE s.q + coalesce(d.mainland + d.other, 0) > "
+                    f"AND d.day = s.day AND d.service = s.service LEFT JOIN (SELECT account_id, day, service, sum(mainland + other) AS q "
+                    f"FROM usage_unsummed GROUP BY 1, 2, 3) p ON p.account_id = s.account_id AND p.day = s.day AND p.service = s.service "
+                    f"WHERE s.q + coalesce(d.mainland + d.other, 0) + coalesce(p.q, 0) > "
                     f"CASE WHEN s.service LIKE 'traffic.{'%%' if self.postgres else '%'}' THEN {mark} ELSE {mark} END",
                     (first, last, MAX_DAY_TOTAL, MAX_DAY_CALLS))
         found = {(a, d if isinstance(d, date) else date.fromisoformat(d), s) for a, d, s in cur.fetchall()}

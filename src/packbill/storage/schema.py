@@ -309,6 +309,32 @@ usage_dirty = sa.Table(
 )
 """Account-days with usage not yet settled: settlement reads this, never the whole history."""
 
+usage_unsummed = sa.Table(
+    "usage_unsummed",
+    metadata,
+    sa.Column("account_id", sa.String(40), nullable=False),
+    sa.Column("day", sa.Date, nullable=False),
+    sa.Column("service", sa.String(32), nullable=False),
+    sa.Column("window", sa.SmallInteger, nullable=False),
+    sa.Column("mainland", sa.BigInteger, nullable=False),
+    sa.Column("other", sa.BigInteger, nullable=False),
+)
+"""Stored events not yet in the sums: intake appends each batch's new events here, summed per
+(account, day, service, window; -1 for the AI services), and ``storage.fold`` moves them into
+``usage_daily``, ``usage_windows`` and ``usage_dirty`` in bulk. No key and no index: an append
+costs no B-tree search, and a fold takes every row there is."""
+
+usage_bounds = sa.Table(
+    "usage_bounds",
+    metadata,
+    sa.Column("kind", sa.String(8), primary_key=True),
+    sa.Column("unsummed", sa.BigInteger, nullable=False),
+    sa.Column("largest", sa.BigInteger, nullable=False),
+)
+"""Per kind of usage ("calls", "bytes"): the quantity waiting in ``usage_unsummed`` and the largest
+day total in ``usage_daily``. A day's true total is at most their sum, so intake checks the
+day limits (R14) without reading any sum, and folds first only when that bound reaches a limit."""
+
 settled_days = sa.Table(
     "settled_days",
     metadata,
