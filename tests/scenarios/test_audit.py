@@ -72,8 +72,11 @@ def test_sound_books_pass(books):
                                      "WHERE amount_fen > 0"], False, {"payg_postings"}),
     ("a line's payment parts edited", ["UPDATE bill_lines SET cash_fen = cash_fen + 1 WHERE amount_fen > 0"], False, {"line_payment"}),
     ("a day sum edited", ["UPDATE usage_daily SET mainland = mainland + 1, settled_mainland = settled_mainland + 1 "
-                          "WHERE service = 'ai.face'"], False, {"usage_sums", "usage_billed"}),
+                          "WHERE service = 'ai.face'"], False, {"usage_sums", "usage_billed", "usage_bounds"}),  # past the largest day
     ("an event lost", ["DELETE FROM usage_events WHERE event_id = 'b'"], False, {"usage_sums"}),
+    ("the day limits' bound understated", ["UPDATE usage_bounds SET largest = 0"], False, {"usage_bounds"}),
+    ("the day limits' bound counting what is not waiting", ["UPDATE usage_bounds SET unsummed = unsummed + 3 WHERE kind = 'calls'"],
+     False, {"usage_bounds"}),
     ("usage marked settled but not", ["UPDATE usage_daily SET settled_other = 0 WHERE service = 'ai.pet'"], False,
      {"usage_settled", "usage_billed"}),
     ("recognition posted twice", ["INSERT INTO journal_entries (id, account_id, at_us, kind, ref) SELECT max(id) + 1, min(account_id), "

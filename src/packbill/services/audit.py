@@ -18,13 +18,13 @@ from .usage import sum_pending
 class Violation:
     check: str
     """Which invariant: entry_balances, cash, voucher, package_deferred, package_recognised,
-    package_remaining, line_payment, payg_postings, usage_sums, usage_settled, usage_billed, links, invoiced, group_payer."""
+    package_remaining, line_payment, payg_postings, usage_sums, usage_bounds, usage_settled, usage_billed, links, invoiced, group_payer."""
     message: str
     row: tuple
 
 
 CHECKS = ("entry_balances", "cash", "voucher", "package_deferred", "package_recognised", "package_remaining", "line_payment",
-          "payg_postings", "usage_sums", "usage_settled", "usage_billed", "links", "invoiced",
+          "payg_postings", "usage_sums", "usage_bounds", "usage_settled", "usage_billed", "links", "invoiced",
           "group_payer")
 
 
@@ -34,7 +34,12 @@ def _fen(value) -> str:
 
 def audit(ctx: Context) -> list[Violation]:
     """All violations, in the order of CHECKS (empty: the books are sound). What waits to be
-    summed is summed first: the sums are checked against every stored event."""
+    summed is summed first: the sums are checked against every stored event (and the bounds of
+    the day limits against what waits, before that)."""
+    with ctx.db.read() as conn:
+        bounds = [Violation("usage_bounds", f"{r[0]}: the day limits' bound counts {r[1]} waiting to be summed and a largest day of "
+                            f"{r[3]}, but {r[2]} waits and the largest day is {r[4]}", r)
+                  for r in audit_store.usage_bounds(conn) if r[1] is None or r[1] != r[2] or r[3] < r[4]]
     sum_pending(ctx)
     out: list[Violation] = []
     with ctx.db.read() as conn:
@@ -72,6 +77,7 @@ def audit(ctx: Context) -> list[Violation]:
         for r in audit_store.usage_sum_mismatches(conn):
             out.append(Violation("usage_sums", f"{r[0]} {r[1]} {r[2]}: the day's sums are {r[3]} mainland + {r[4]} other but its "
                                  f"events add up to {r[5]} + {r[6]}", r))
+        out += bounds
         for r in audit_store.unsettled_settled_days(conn):
             out.append(Violation("usage_settled", f"{r[0]} {r[1]} {r[2]}: the day is not waiting for settlement but only "
                                  f"{r[5]} + {r[6]} of {r[3]} + {r[4]} is settled", r))

@@ -136,6 +136,19 @@ def usage_sum_mismatches(conn: Connection) -> list[tuple]:
         ORDER BY 1, 2, 3""")
 
 
+def usage_bounds(conn: Connection) -> list[tuple]:
+    """Per kind of usage (bytes, calls): the bounds of the day limits (``storage.fold``) beside
+    what they bound: (kind, unsummed, the quantity waiting to be summed, largest, the largest day
+    total summed). One statement: one snapshot, whatever intake does meanwhile."""
+    traffic = "service IN ('traffic.up', 'traffic.down')"
+    return _rows(conn, f"""
+        SELECT k.kind, b.unsummed,
+               (SELECT coalesce(sum(mainland + other), 0) FROM usage_unsummed WHERE ({traffic}) = (k.kind = 'bytes')),
+               b.largest,
+               (SELECT coalesce(max(mainland + other), 0) FROM usage_daily WHERE ({traffic}) = (k.kind = 'bytes'))
+        FROM (SELECT 'bytes' AS kind UNION ALL SELECT 'calls') k LEFT JOIN usage_bounds b ON b.kind = k.kind ORDER BY k.kind""")
+
+
 def broken_links(conn: Connection) -> list[tuple]:
     """(table, row id, account, missing parent) of rows whose parent row is not in their account:
     postings without their journal entry, draws without their bill line or package, line
