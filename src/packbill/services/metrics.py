@@ -17,7 +17,8 @@ from .context import Context
 
 
 class DatabaseGauges:
-    """Gauges read from the database at each scrape: unsettled account-days, the outbox's
+    """Gauges read from the database at each scrape: unsettled account-days, the usage rows
+    waiting to be summed, the outbox's
     pending deliveries, disabled webhook endpoints, the oldest unsettled day's age."""
 
     def __init__(self, ctx: Context) -> None:
@@ -40,6 +41,7 @@ class DatabaseGauges:
         yield from replica_gauges(self.ctx)
         for name, help_text, value in (
             ("packbill_unsettled_account_days", "Account-days with usage not settled yet", figures["unsettled"]),
+            ("packbill_usage_waiting_rows", "Stored usage rows not yet in the day sums (folded in batches)", figures["waiting"]),
             ("packbill_outbox_pending", "Webhook deliveries pending (the outbox's depth)", figures["pending"]),
             ("packbill_outbox_unfanned", "Events not yet turned into deliveries", figures["unfanned"]),
             ("packbill_webhook_endpoints_disabled", "Webhook endpoints disabled for failing", figures["disabled"]),

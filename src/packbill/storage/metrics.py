@@ -24,7 +24,10 @@ def gauges(conn: Connection) -> dict[str, int]:
     d, o, w = schema.webhook_deliveries, schema.outbox, schema.webhook_endpoints
     count = sa.func.count()
     return {
-        "unsettled": conn.execute(sa.select(count).select_from(schema.usage_dirty)).scalar_one(),
+        "unsettled": conn.execute(sa.select(count).select_from(sa.union(  # marked, or waiting to be summed (storage.fold)
+            sa.select(schema.usage_dirty.c.account_id, schema.usage_dirty.c.day),
+            sa.select(schema.usage_unsummed.c.account_id, schema.usage_unsummed.c.day)).subquery())).scalar_one(),
+        "waiting": conn.execute(sa.select(count).select_from(schema.usage_unsummed)).scalar_one(),
         "pending": conn.execute(sa.select(count).select_from(d).where(d.c.status == "pending")).scalar_one(),
         "unfanned": conn.execute(sa.select(count).select_from(o).where(o.c.fanned_out.is_(False))).scalar_one(),
         "disabled": conn.execute(sa.select(count).select_from(w).where(w.c.disabled_us.is_not(None), w.c.deleted_us.is_(None))).scalar_one(),
