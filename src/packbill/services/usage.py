@@ -147,6 +147,7 @@ def ingest_records(ctx: Context, records: list[Any]) -> StreamResult:
     with ctx.db.read() as conn:
         known = accounts_store.existing_ids(conn, wanted)
     indexed: list[tuple[int, UsageRow]] = []
+    catalog = ctx.catalog  # once a batch: it is worked out from the clock and the versions (R31)
     with gcpause.paused():
         for position, record in enumerate(records):
             if type(record) is not dict:
@@ -155,7 +156,7 @@ def ingest_records(ctx: Context, records: list[Any]) -> StreamResult:
             if record.get("account_id") not in known:
                 refused[position] = UNKNOWN_ACCOUNT
                 continue
-            rows, bad = rows_for_account(record["account_id"], [record], now_us, ctx.catalog, earliest_us)
+            rows, bad = rows_for_account(record["account_id"], [record], now_us, catalog, earliest_us)
             if bad:
                 refused[position] = bad[0][1]
             else:
