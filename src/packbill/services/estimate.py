@@ -10,7 +10,7 @@ from decimal import Decimal
 from sqlalchemy.engine import Connection
 
 from ..domain.days import shanghai_day
-from ..domain.group import settle_paid
+from ..domain.group import payers_named, settle_paid
 from ..domain.model import Package, PackageStatus, TrafficBilling
 from ..domain.settlement import AccountSettlement, settle_account
 from ..domain.status import package_status
@@ -26,16 +26,16 @@ from .usage import sum_pending
 
 def estimate_run(ctx: Context, account_id: str, as_of: datetime) -> AccountSettlement | None:
     """R26: what settling the account's unsettled usage through ``as_of``'s day (today's part
-    included) would do now, by the settlement engine itself; nothing is written. None when
-    nothing is unsettled. No figure is written (what waits to be summed is summed first: the sums
-    are made in batches, ``storage.fold``). A member's days that a payer pays are paid from the payer's wallet (R32),
+    included) would do now, by the settlement engine itself; no figure is written (what waits to
+    be summed is summed first: the sums are made in batches, ``storage.fold``). None when
+    nothing is unsettled. A member's days that a payer pays are paid from the payer's wallet (R32),
     so that the result's purse and events are the account's own wallet's."""
     sum_pending(ctx)
     with ctx.db.read() as conn:
         loaded = settlement_store.load_chunk(conn, [account_id], shanghai_day(as_of), lock=False)
         settled_through = settlement_store.settled_through(conn)
         changes = groups_store.history(conn, account_id)
-        wallets = groups_store.wallets(conn, loaded, {account_id: changes}, lock=False)
+        wallets = groups_store.wallets(conn, loaded, payers_named([changes]), lock=False)
     if account_id not in loaded:
         return None
     usage_days, state = loaded[account_id]
@@ -60,7 +60,7 @@ def estimated_wallet(ctx: Context, account_id: str, as_of: datetime) -> Decimal 
             return None
         changes = {**members, account_id: own}
         loaded = settlement_store.load_chunk(conn, sorted(changes), shanghai_day(as_of), lock=False)
-        wallets = groups_store.wallets(conn, loaded, changes, lock=False)
+        wallets = groups_store.wallets(conn, loaded, payers_named(changes.values()), lock=False)
         if account_id not in wallets:
             wallets[account_id] = wallet_store.load_purse(conn, account_id)
         settled_through = settlement_store.settled_through(conn)

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..domain.days import shanghai_day
 from ..domain.errors import BillingError, Conflict, InvalidRequest
-from ..domain.group import PayerChange, settle_paid
+from ..domain.group import PayerChange, payers_named, settle_paid
 from ..domain.settled import chunk_books
 from ..domain.settlement import AccountSettlement, AccountState, UsageDay
 from ..domain.wallet import Purse
@@ -153,7 +153,7 @@ class _Plan:
         chunk, accounts = taken
         loaded = settlement_store.load_chunk(conn, accounts, self.through)
         changes = groups_store.payer_changes(conn, loaded)  # R32, read under the members' locks (a change takes them too)
-        wallets = groups_store.wallets(conn, loaded, changes, lock=True)  # the payers outside the chunk locked too
+        wallets = groups_store.wallets(conn, loaded, payers_named(changes.values()), lock=True)  # the payers outside the chunk locked too
         through = settlement_store.settled_through(conn)
         if careful:
             steps, problems = self.settle_apart(conn, loaded, changes, wallets, through)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from ..domain.catalog import Catalog
 from ..domain.days import to_us
 from ..domain.errors import InvalidUsage
 from ..domain.limits import MAX_EVENTS_PER_BATCH
@@ -133,6 +134,24 @@ UNKNOWN_ACCOUNT = "unknown_account"
 NOT_AN_EVENT = "not a JSON object with account_id, event_id, service, quantity, region, timestamp"
 
 
+def _checked_records(records: list[Any], known: frozenset[str], now_us: int, catalog: Catalog, earliest_us: int | None,
+                     refused: dict[int, str]) -> list[tuple[int, UsageRow]]:
+    """Each record checked on its own: the good ones by position; the others' reasons go into ``refused``."""
+    indexed: list[tuple[int, UsageRow]] = []
+    for position, record in enumerate(records):
+        if type(record) is not dict:
+            refused[position] = NOT_AN_EVENT
+        elif record.get("account_id") not in known:
+            refused[position] = UNKNOWN_ACCOUNT
+        else:
+            rows, bad = rows_for_account(record["account_id"], [record], now_us, catalog, earliest_us)
+            if bad:
+                refused[position] = bad[0][1]
+            else:
+                indexed.append((position, rows[0]))
+    return indexed
+
+
 def ingest_records(ctx: Context, records: list[Any]) -> StreamResult:
     """Store a batch of usage records of any accounts (``{"account_id", ...event}``), as a
     stream delivers them: unlike an API batch, one bad record does not refuse the others (a
@@ -146,21 +165,8 @@ def ingest_records(ctx: Context, records: list[Any]) -> StreamResult:
     wanted = {r["account_id"] for r in records if type(r) is dict and type(r.get("account_id")) is str}
     with ctx.db.read() as conn:
         known = accounts_store.existing_ids(conn, wanted)
-    indexed: list[tuple[int, UsageRow]] = []
-    catalog = ctx.catalog  # once a batch: it is worked out from the clock and the versions (R31)
-    with gcpause.paused():
-        for position, record in enumerate(records):
-            if type(record) is not dict:
-                refused[position] = NOT_AN_EVENT
-                continue
-            if record.get("account_id") not in known:
-                refused[position] = UNKNOWN_ACCOUNT
-                continue
-            rows, bad = rows_for_account(record["account_id"], [record], now_us, catalog, earliest_us)
-            if bad:
-                refused[position] = bad[0][1]
-            else:
-                indexed.append((position, rows[0]))
+    with gcpause.paused():  # the catalog once a batch: it is worked out from the clock and the versions (R31)
+        indexed = _checked_records(records, known, now_us, ctx.catalog, earliest_us, refused)
     refused.update(over_day_total(indexed))
     indexed = [(p, r) for p, r in indexed if p not in refused]
     while True:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..domain import journal
-from . import schema
+from . import fold, schema
 
 CHART = {"CASH": journal.CASH, "VOUCHER": journal.VOUCHER, "DEFERRED": journal.DEFERRED, "PAYG": journal.PAYG}
 """The chart of accounts' prefixes, as the queries below name them (``{CASH}`` ...)."""
@@ -140,7 +140,7 @@ def usage_bounds(conn: Connection) -> list[tuple]:
     """Per kind of usage (bytes, calls): the bounds of the day limits (``storage.fold``) beside
     what they bound: (kind, unsummed, the quantity waiting to be summed, largest, the largest day
     total summed). One statement: one snapshot, whatever intake does meanwhile."""
-    traffic = "service IN ('traffic.up', 'traffic.down')"
+    traffic = f"service IN {fold.TRAFFIC}"
     return _rows(conn, f"""
         SELECT k.kind, b.unsummed,
                (SELECT coalesce(sum(mainland + other), 0) FROM usage_unsummed WHERE ({traffic}) = (k.kind = 'bytes')),

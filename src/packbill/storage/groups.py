@@ -3,7 +3,7 @@ The rules are ``domain.group``'s."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
@@ -57,12 +57,12 @@ def insert_change(conn: Connection, account_id: str, change: PayerChange) -> Non
                                       set_us=to_us(change.set_at)))
 
 
-def wallets(conn: Connection, loaded: Mapping[str, tuple[Any, AccountState]], changes: Mapping[str, Sequence[PayerChange]], *,
+def wallets(conn: Connection, loaded: Mapping[str, tuple[Any, AccountState]], payers: Iterable[str], *,
             lock: bool) -> dict[str, Purse]:
-    """The wallets that pay the loaded accounts' days: each one's own, and those of the payers
-    their histories name that were not loaded with them (``lock``: those payers locked for the
-    transaction, after the loaded accounts the caller holds)."""
-    outside = sorted({c.payer for history in changes.values() for c in history if c.payer} - set(loaded))
+    """The wallets that pay the loaded accounts' days: each one's own, and those of ``payers``
+    (the payers their histories name) that were not loaded with them (``lock``: those payers
+    locked for the transaction, after the loaded accounts the caller holds)."""
+    outside = sorted(set(payers) - set(loaded))
     if lock:
         lock_accounts(conn, outside)
     return {**{a: state.purse for a, (_, state) in loaded.items()}, **(load_purses(conn, outside) if outside else {})}

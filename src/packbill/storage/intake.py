@@ -10,7 +10,8 @@ the day limits. The day sums, the window sums and the unsettled marks are made f
 in bulk, by ``storage.fold`` (settlement and every reader of the sums fold first).
 
 Lock order: the accounts first (``sql.lock_accounts``), then the events, then the bounds
-(``storage.fold``). Settlement and purchases take the same account locks first, so no two writers can wait on each other in a cycle.
+(``storage.fold``). Settlement and purchases take the same account locks first, so no two
+writers can wait on each other in a cycle.
 """
 
 from __future__ import annotations
