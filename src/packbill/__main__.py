@@ -1,3 +1,4 @@
 from packbill.entry import main
 
-main()
+if __name__ == "__main__":  # a writer process (spawned) imports this module again: it must not run the command
+    main()

@@ -4,6 +4,7 @@ poisoned records that go to the dead-letter subject without blocking the stream.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import signal
@@ -13,10 +14,13 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import nats
+import pytest
 import sqlalchemy as sa
 
 from packbill import services
-from packbill.services import metrics
+from packbill.domain.catalog import load_catalog
+from packbill.services import Context, metrics
+from packbill.storage.db import Database
 from packbill.storage import schema as t
 from packbill.stream import Consumer, publish_events
 from tests.conftest import FIXED_NOW
@@ -59,7 +63,13 @@ async def dead_letters(url: str, names: dict) -> list[tuple[str, bytes]]:
     return out
 
 
-def test_the_consumer_stores_what_was_published_and_dead_letters_the_rest(ctx, nats_url, names):
+def fixed_clock_context(url: str) -> Context:
+    """A writer process's services on the test's database, with the tests' fixed clock."""
+    return Context(Database(url, migrate=False), load_catalog(), lambda: FIXED_NOW)
+
+
+@pytest.mark.parametrize("writer", ["thread", "process"])
+def test_the_consumer_stores_what_was_published_and_dead_letters_the_rest(ctx, nats_url, names, writer):
     accounts = [services.create_account(ctx, f"S{i}", "cn")[0].id for i in range(3)]
     good = events(accounts, 2_500)
     poison = [
@@ -87,7 +97,9 @@ def test_the_consumer_stores_what_was_published_and_dead_letters_the_rest(ctx, n
         await nc.close()
 
     run(publish())
-    consumer = Consumer(ctx, nats_url, names["stream"], names["prefix"], names["durable"], names["dead"], batch=400, ack_wait=5)
+    opener = functools.partial(fixed_clock_context, ctx.db.url) if writer == "process" else None
+    consumer = Consumer(ctx, nats_url, names["stream"], names["prefix"], names["durable"], names["dead"], batch=400, ack_wait=5,
+                        opener=opener)
     stats = run(consumer.run(idle_exit=2))
     assert stored(ctx, accounts) == expected(good)
     assert (stats.accepted, stats.duplicates, stats.dead) == (2_500, 300, 4)
@@ -125,8 +137,13 @@ def test_a_consumer_killed_mid_batch_and_two_consumers_store_each_event_once(ctx
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and sum(n for n, _ in stored(ctx, accounts).values()) < 3_000:
         time.sleep(0.05)
+    writer = writer_of(first.pid)
     first.send_signal(signal.SIGKILL)  # mid-stream: batches fetched and not acknowledged are delivered again
     first.wait(10)
+    gone = time.monotonic() + 30  # its writer goes with it: left behind, it could commit a batch after the count below
+    while time.monotonic() < gone and running(writer):
+        time.sleep(0.05)
+    assert not running(writer)
     quiet(ctx)  # a COMMIT the killed process had sent may still be finishing on the server: count after it
     part = sum(n for n, _ in stored(ctx, accounts).values())
     assert 0 < part < 20_000, (tmp_path / "c1.log").read_text()
@@ -140,6 +157,43 @@ def test_a_consumer_killed_mid_batch_and_two_consumers_store_each_event_once(ctx
     assert sum(int(log.split(" events stored")[0].split()[-1]) for log in logs) == 20_000 - part  # the two shared the rest
 
 
+def running(pid: int) -> bool:
+    """The process exists and is not a zombie waiting to be reaped."""
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def writer_of(pid: int) -> int:
+    """The writer process ``packbill consume`` started (not multiprocessing's resource tracker)."""
+    for task in os.listdir(f"/proc/{pid}/task"):
+        for child in open(f"/proc/{pid}/task/{task}/children").read().split():
+            if b"spawn_main" in open(f"/proc/{child}/cmdline", "rb").read():
+                return int(child)
+    raise AssertionError("packbill consume has no writer process")
+
+
+def test_a_writer_process_killed_stops_its_consumer_with_a_message_and_loses_nothing(ctx, db_url, nats_url, names, tmp_path):
+    accounts = [services.create_account(ctx, f"W{i}", "cn")[0].id for i in range(3)]
+    published = events(accounts, 8_000, datetime.now(UTC))  # the consumers run on the real clock
+    run(publish_events(nats_url, published, names["prefix"], names["stream"], names["dead"]))
+    env = {**os.environ, "PACKBILL_DB": db_url}
+    cmd = [sys.executable, "-m", "packbill", "consume", "--nats", nats_url, "--stream", names["stream"], "--prefix", names["prefix"],
+           "--durable", names["durable"], "--dead", names["dead"], "--batch", "200", "--ack-wait", "2"]
+    first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and sum(n for n, _ in stored(ctx, accounts).values()) < 1_000:
+        time.sleep(0.05)
+    os.kill(writer_of(first.pid), signal.SIGKILL)
+    said = first.communicate(timeout=60)[0]
+    assert first.returncode != 0
+    assert "the writer process stopped" in said and "start the consumer again" in said and "Traceback" not in said, said
+    again = subprocess.run([*cmd, "--until-idle", "4"], env=env, capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert stored(ctx, accounts) == expected(published)  # every event, each once
+
+
 def test_the_consumer_reports_its_lag_to_the_metrics(ctx, nats_url, names):
     """Each batch reports what the durable consumer has left to read; a scrape shows it as
     packbill_stream_pending, and 0 once the stream is drained."""
@@ -147,8 +201,8 @@ def test_the_consumer_reports_its_lag_to_the_metrics(ctx, nats_url, names):
     run(publish_events(nats_url, events(accounts, 250), names["prefix"], names["stream"], names["dead"]))
 
     class OneBatch(Consumer):
-        async def _handle(self, js, msgs):
-            await super()._handle(js, msgs)
+        async def _handle(self, js, msgs, writer):
+            await super()._handle(js, msgs, writer)
             self.stop.set()
 
     def scraped() -> dict[str, float]:

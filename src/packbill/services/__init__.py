@@ -37,7 +37,7 @@ from .reads import (
     wallet_reminders,
 )
 from .settlement import RunView, SettlementResult, run_result, runs, settle
-from .usage import IngestResult, daily_peaks, daily_usage, ingest, ingest_records, sum_pending
+from .usage import IngestResult, StreamResult, daily_peaks, daily_usage, ingest, ingest_records, sum_pending
 from .wallet import (
     Adjustment,
     TopUp,
@@ -105,6 +105,7 @@ __all__ = [
     "ImportFileError",
     "ImportResult",
     "IngestResult",
+    "StreamResult",
     "Principal",
     "Confirmation",
     "PlanBought",

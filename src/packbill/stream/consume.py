@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import nats
@@ -14,7 +15,8 @@ from nats.errors import TimeoutError as NatsTimeout
 from nats.js.api import ConsumerConfig, StreamConfig
 from nats.js.errors import BadRequestError, NotFoundError, ServiceUnavailableError
 
-from ..services import Context, ingest_records, note_consumer
+from ..services import Context, note_consumer
+from .writer import ProcessWriter, ThreadWriter, decoded
 
 log = logging.getLogger("packbill.stream")
 
@@ -28,6 +30,11 @@ class ConsumeStats:
     duplicates: int = 0
     dead: int = 0
     reasons: dict[str, int] = field(default_factory=dict)
+    first_fetch: float | None = None
+    """``time.perf_counter()`` just before the first fetch (after connecting, subscribing and
+    starting the writer)."""
+    last_batch: float | None = None
+    """``time.perf_counter()`` once the last batch was acknowledged."""
 
 
 def servers(url: str) -> list[str]:
@@ -70,32 +77,54 @@ async def _patiently(request, patience: float = PATIENCE):
 
 
 class Consumer:
-    """One consumer process's loop over the shared durable consumer."""
+    """One consumer process's loop over the shared durable consumer.
+
+    ``opener``: how a process of its own opens the services (``stream.writer.ProcessWriter``);
+    given, batches are stored there while this process fetches the next one. Without it they
+    are stored in a thread of this process, with ``ctx``."""
 
     def __init__(self, ctx: Context, url: str = "nats://127.0.0.1:4222", stream: str = "USAGE", prefix: str = "usage",
                  durable: str = "packbill", dead: str = "usage-dead", batch: int = 1000, ack_wait: float = 30.0,
-                 replicas: int = 1) -> None:
+                 replicas: int = 1, opener: Callable[[], Context] | None = None) -> None:
         self.ctx, self.url, self.stream, self.prefix, self.durable, self.dead = ctx, url, stream, prefix, durable, dead
-        self.batch, self.ack_wait, self.replicas = batch, ack_wait, replicas
+        self.batch, self.ack_wait, self.replicas, self.opener = batch, ack_wait, replicas, opener
         self.stats = ConsumeStats()
         self.stop = asyncio.Event()
 
     async def run(self, idle_exit: float | None = None) -> ConsumeStats:
         """Consume until ``stop`` is set (or, with ``idle_exit``, until nothing came for that long)."""
+        writer = ProcessWriter(self.opener) if self.opener is not None else ThreadWriter(self.ctx)
         nc = await nats.connect(servers(self.url), connect_timeout=5, max_reconnect_attempts=-1)
         try:
             js = nc.jetstream()
             await ensure_streams(js, self.stream, self.prefix, self.dead, self.replicas)
             config = ConsumerConfig(ack_wait=self.ack_wait, max_ack_pending=max(10_000, 4 * self.batch))
             sub = await _patiently(lambda: js.pull_subscribe(f"{self.prefix}.>", durable=self.durable, stream=self.stream, config=config))
-            idle = 0.0
+            await writer.start()
+            await self._loop(js, sub, writer, idle_exit)
+        finally:
+            try:
+                await nc.flush(timeout=5)  # the last acknowledgements leave before the connection closes
+            finally:
+                await nc.close()
+                writer.close()
+        return self.stats
+
+    async def _loop(self, js, sub, writer, idle_exit: float | None) -> None:
+        """With a writer process, fetch a batch while the one before is stored: at most one batch
+        in flight, and a batch in flight is finished before a stop is honoured (or an error stops
+        the loop)."""
+        idle = 0.0
+        flight: asyncio.Task | None = None
+        self.stats.first_fetch = time.perf_counter()
+        try:
             while not self.stop.is_set():
-                try:
-                    msgs = await sub.fetch(self.batch, timeout=1.0)
-                except (TimeoutError, NatsTimeout):
-                    msgs = []
-                except (ServiceUnavailableError, NoRespondersError, ConnectionClosedError):  # a node went away: the
-                    await asyncio.sleep(0.5)  # client reconnects to another, and the stream's new leader answers
+                msgs = await self._fetch(sub)
+                if flight is not None:
+                    done, flight = flight, None
+                    await done
+                if msgs is None:  # a node went away: the client reconnects, the stream's new leader answers
+                    await asyncio.sleep(0.5)
                     continue
                 if not msgs:  # a timeout, or a fetch the server ended with no message (it happens under load)
                     if idle == 0.0:  # the stream went quiet: nothing is left for this consumer
@@ -105,24 +134,27 @@ class Consumer:
                         break
                     continue
                 idle = 0.0
-                await self._handle(js, msgs)  # a batch in flight is finished before a stop is honoured
+                flight = asyncio.ensure_future(self._handle(js, msgs, writer))
+                if not writer.parallel:  # a thread would take turns with the fetch for the interpreter lock
+                    done, flight = flight, None
+                    await done
         finally:
-            try:
-                await nc.flush(timeout=5)  # the last acknowledgements leave before the connection closes
-            finally:
-                await nc.close()
-        return self.stats
+            if flight is not None:
+                await flight
 
-    async def _handle(self, js, msgs) -> None:
-        records = []
-        for m in msgs:
-            try:
-                records.append(json.loads(m.data))
-            except (ValueError, UnicodeDecodeError):
-                records.append(None)
-        result = await asyncio.to_thread(ingest_records, self.ctx, records)  # one committed transaction
+    async def _fetch(self, sub) -> list | None:
+        """The next batch; [] when none came within a second; None when the server went away."""
+        try:
+            return await sub.fetch(self.batch, timeout=1.0)
+        except (TimeoutError, NatsTimeout):
+            return []
+        except (ServiceUnavailableError, NoRespondersError, ConnectionClosedError):
+            return None
+
+    async def _handle(self, js, msgs, writer) -> None:
+        result = await writer.store([m.data for m in msgs], self.stream, self.durable, msgs[-1].metadata.num_pending)
         for position, reason in result.refused:
-            m, record = msgs[position], records[position]
+            m, record = msgs[position], decoded(msgs[position].data)
             account = record.get("account_id") if isinstance(record, dict) and isinstance(record.get("account_id"), str) else "unknown"
             subject = f"{self.dead}.{_token(account)}"
             await js.publish(subject, m.data, headers={REASON_HEADER: reason, "Packbill-Subject": m.subject,
@@ -131,11 +163,11 @@ class Consumer:
         # only now: the transaction has committed. An acknowledgement lost to a node going away is
         # harmless: the message comes again and the store counts it once (R14)
         await asyncio.gather(*(m.ack() for m in msgs), return_exceptions=True)
-        await asyncio.to_thread(note_consumer, self.ctx, self.stream, self.durable, msgs[-1].metadata.num_pending)
         self.stats.batches += 1
         self.stats.accepted += result.accepted
         self.stats.duplicates += result.duplicates
         self.stats.dead += len(result.refused)
+        self.stats.last_batch = time.perf_counter()
 
 
 def _token(text: str) -> str:
