@@ -22,6 +22,8 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -527,6 +529,16 @@ def bench_reads(work: Path) -> None:
            "raw SELECT of the package rows", "builds the process's cache of the packages", higher_is_better=False)
 
 
+@contextmanager
+def section(name: str) -> Iterator[None]:
+    """Say how long a section took (the whole default run must stay under five minutes)."""
+    started = time.perf_counter()
+    yield
+    seconds = time.perf_counter() - started
+    console.print(f"  [dim]{name}: {seconds:.0f} s[/dim]")
+    results.append({"name": f"_seconds_{name}", "seconds": round(seconds, 1)})
+
+
 def main() -> None:
     events = int(2_000_000 * SCALE)
     accounts = 10_000 if SCALE >= 0.1 else 1000
@@ -535,23 +547,32 @@ def main() -> None:
                   f"{os.cpu_count()} cores, Python {platform.python_version()}")
     with tempfile.TemporaryDirectory(prefix="packbill-bench-") as tmp:
         work = Path(tmp)
-        bench_ingest(work, events, accounts)
+        with section("bulk ingest"):
+            bench_ingest(work, events, accounts)
         ingest_rss = next(r for r in results if r["name"] == "_ingest_rss")["sqlite"]
-        bench_http(work, max(12, int(30 * SCALE)))
-        console.rule(f"4. settlement: {accounts:,} accounts x 30 days")
-        bench_settlement(accounts, max(10, accounts // 20), f"sqlite:///{work / 'settle.db'}", "SQLite")
-        url, drop = pg_database()
-        try:
-            bench_settlement(accounts, max(10, accounts // 20), url, "PostgreSQL")
-        finally:
-            drop()
-        bench_memory(work, ingest_rss, accounts)
-        bench_reads(work)
-        bench_advice(12)
-        bench_advice(36)  # a few seconds since the window cuts (issue 22)
-        bench_workers(max(400, accounts // 2))
-        bench_consume(max(20_000, events // 2), accounts)
-        bench_mixed(work, 16 if SCALE < 1 else 60)
+        with section("HTTP ingest"):
+            bench_http(work, max(12, int(30 * SCALE)))
+        with section("settlement"):
+            console.rule(f"4. settlement: {accounts:,} accounts x 30 days")
+            bench_settlement(accounts, max(10, accounts // 20), f"sqlite:///{work / 'settle.db'}", "SQLite")
+            url, drop = pg_database()
+            try:
+                bench_settlement(accounts, max(10, accounts // 20), url, "PostgreSQL")
+            finally:
+                drop()
+        with section("memory"):
+            bench_memory(work, ingest_rss, accounts)
+        with section("package list"):
+            bench_reads(work)
+        with section("advice"):
+            bench_advice(12)
+            bench_advice(36)  # a few seconds since the window cuts (issue 22)
+        with section("settlement over workers"):
+            bench_workers(400 if SCALE < 0.1 else accounts // 2)  # 400 by default: the run stays within five minutes
+        with section("stream consumer"):
+            bench_consume(max(20_000, events // 2), accounts)
+        with section("mixed load"):
+            bench_mixed(work, 16 if SCALE < 1 else 60)
     table = Table(title=f"packbill benchmarks (scale {SCALE}, {time.perf_counter() - started:.0f} s)")
     for col in ("benchmark", "packbill", "machine limit", "ratio", "notes"):
         table.add_column(col)

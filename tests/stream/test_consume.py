@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from packbill import services
 from packbill.domain.catalog import load_catalog
 from packbill.services import Context, metrics
-from packbill.storage.db import Database
 from packbill.storage import schema as t
+from packbill.storage.db import Database
 from packbill.stream import Consumer, publish_events
 from tests.conftest import FIXED_NOW
 
@@ -126,17 +126,33 @@ def quiet(ctx, timeout: float = 60) -> None:
     raise AssertionError("the killed consumer's session did not end")
 
 
-def test_a_consumer_killed_mid_batch_and_two_consumers_store_each_event_once(ctx, db_url, nats_url, names, tmp_path):
-    accounts = [services.create_account(ctx, f"K{i}", "cn")[0].id for i in range(5)]
-    published = events(accounts, 20_000, datetime.now(UTC))  # the consumers run on the real clock
+def published_now(ctx, nats_url: str, names: dict, prefix: str, accounts: int, n: int) -> tuple[list[str], list[dict]]:
+    """New accounts, and ``n`` events of theirs published, stamped by the real clock (the
+    consumers run as commands, on the real clock)."""
+    ids = [services.create_account(ctx, f"{prefix}{i}", "cn")[0].id for i in range(accounts)]
+    published = events(ids, n, datetime.now(UTC))
     run(publish_events(nats_url, published, names["prefix"], names["stream"], names["dead"]))
-    env = {**os.environ, "PACKBILL_DB": db_url}
-    cmd = [sys.executable, "-m", "packbill", "consume", "--nats", nats_url, "--stream", names["stream"], "--prefix", names["prefix"],
-           "--durable", names["durable"], "--dead", names["dead"], "--batch", "500", "--ack-wait", "2"]
-    first = subprocess.Popen(cmd, env=env, stdout=open(tmp_path / "c1.log", "w"), stderr=subprocess.STDOUT)
+    return ids, published
+
+
+def consume_command(nats_url: str, names: dict, batch: int) -> list[str]:
+    return [sys.executable, "-m", "packbill", "consume", "--nats", nats_url, "--stream", names["stream"], "--prefix", names["prefix"],
+            "--durable", names["durable"], "--dead", names["dead"], "--batch", str(batch), "--ack-wait", "2"]
+
+
+def wait_stored(ctx, accounts: list[str], at_least: int) -> None:
+    """Until the consumer has stored ``at_least`` events (mid-stream), at most two minutes."""
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and sum(n for n, _ in stored(ctx, accounts).values()) < 3_000:
+    while time.monotonic() < deadline and sum(n for n, _ in stored(ctx, accounts).values()) < at_least:
         time.sleep(0.05)
+
+
+def test_a_consumer_killed_mid_batch_and_two_consumers_store_each_event_once(ctx, db_url, nats_url, names, tmp_path):
+    accounts, published = published_now(ctx, nats_url, names, "K", 5, 20_000)
+    env = {**os.environ, "PACKBILL_DB": db_url}
+    cmd = consume_command(nats_url, names, 500)
+    first = subprocess.Popen(cmd, env=env, stdout=open(tmp_path / "c1.log", "w"), stderr=subprocess.STDOUT)
+    wait_stored(ctx, accounts, 3_000)
     writer = writer_of(first.pid)
     first.send_signal(signal.SIGKILL)  # mid-stream: batches fetched and not acknowledged are delivered again
     first.wait(10)
@@ -175,16 +191,11 @@ def writer_of(pid: int) -> int:
 
 
 def test_a_writer_process_killed_stops_its_consumer_with_a_message_and_loses_nothing(ctx, db_url, nats_url, names, tmp_path):
-    accounts = [services.create_account(ctx, f"W{i}", "cn")[0].id for i in range(3)]
-    published = events(accounts, 8_000, datetime.now(UTC))  # the consumers run on the real clock
-    run(publish_events(nats_url, published, names["prefix"], names["stream"], names["dead"]))
+    accounts, published = published_now(ctx, nats_url, names, "W", 3, 8_000)
     env = {**os.environ, "PACKBILL_DB": db_url}
-    cmd = [sys.executable, "-m", "packbill", "consume", "--nats", nats_url, "--stream", names["stream"], "--prefix", names["prefix"],
-           "--durable", names["durable"], "--dead", names["dead"], "--batch", "200", "--ack-wait", "2"]
+    cmd = consume_command(nats_url, names, 200)
     first = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and sum(n for n, _ in stored(ctx, accounts).values()) < 1_000:
-        time.sleep(0.05)
+    wait_stored(ctx, accounts, 1_000)
     os.kill(writer_of(first.pid), signal.SIGKILL)
     said = first.communicate(timeout=60)[0]
     assert first.returncode != 0
