@@ -4,8 +4,10 @@ poisoned records that go to the dead-letter subject without blocking the stream.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -253,3 +255,19 @@ def test_a_fetch_that_ends_with_no_message_counts_as_quiet_not_a_crash(ctx, nats
     finally:
         js_client.JetStreamContext.PullSubscription.fetch = original
     assert calls["n"] >= 2 and stats.accepted == 10
+
+
+def test_a_consumer_waits_for_an_unreachable_nats_saying_so_in_one_line_and_stops_when_told(ctx, caplog):
+    """NATS down: the consumer tries again, each time one line (no traceback), and a stop (SIGTERM)
+    ends the wait (it used to stay in the connect, printing the client's tracebacks)."""
+    consumer = Consumer(ctx, "nats://127.0.0.1:1")
+
+    async def main():
+        asyncio.get_running_loop().call_later(4.0, consumer.stop.set)
+        return await consumer.run()
+
+    with caplog.at_level(logging.WARNING, logger="packbill.stream"):
+        stats = run(main())
+    assert stats.batches == 0
+    said = [r for r in caplog.records if r.name == "packbill.stream"]
+    assert said and all("nats://127.0.0.1:1" in r.getMessage() and "trying again" in r.getMessage() and r.exc_info is None for r in said)

@@ -93,8 +93,10 @@ class Consumer:
 
     async def run(self, idle_exit: float | None = None) -> ConsumeStats:
         """Consume until ``stop`` is set (or, with ``idle_exit``, until nothing came for that long)."""
+        nc = await self._connected()
+        if nc is None:  # stopped before NATS answered
+            return self.stats
         writer = ProcessWriter(self.opener) if self.opener is not None else ThreadWriter(self.ctx)
-        nc = await nats.connect(servers(self.url), connect_timeout=5, max_reconnect_attempts=-1)
         try:
             js = nc.jetstream()
             await ensure_streams(js, self.stream, self.prefix, self.dead, self.replicas)
@@ -109,6 +111,22 @@ class Consumer:
                 await nc.close()
                 writer.close()
         return self.stats
+
+    async def _connected(self):
+        """A connection to NATS, trying again while it does not answer (one line each time, no
+        traceback); None when ``stop`` is set first."""
+        async def said(exc: Exception) -> None:
+            log.warning("NATS at %s: %s; trying again", self.url, exc or type(exc).__name__)
+
+        connecting = asyncio.ensure_future(nats.connect(servers(self.url), connect_timeout=5, max_reconnect_attempts=-1,
+                                                        error_cb=said))
+        stopping = asyncio.ensure_future(self.stop.wait())
+        await asyncio.wait({connecting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        stopping.cancel()
+        if connecting.done():
+            return connecting.result()
+        connecting.cancel()
+        return None
 
     async def _loop(self, js, sub, writer, idle_exit: float | None) -> None:
         """With a writer process, fetch a batch while the one before is stored: at most one batch
