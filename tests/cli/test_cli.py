@@ -333,7 +333,7 @@ def test_auto_rebuy_and_budget_on_the_command_line(db_url, tmp_path):
     path.write_text("\n".join(json.dumps(e) for e in events), encoding="utf-8")
     run(db_url, "usage", "import", str(path))
     run(db_url, "settle", "--through", (now - timedelta(days=1)).date().isoformat())
-    assert run(db_url, "packages", "list", account).output.count("ai.pet.100k") == 2
+    assert run(db_url, "packages", "list", account).output.count("Pet recognition, 100,000 calls") == 2
     listed = run(db_url, "auto-rebuy", "list", account).output
     assert "Pet recognition" in listed and "used up" in listed and "1,000.00" in listed and "250.00" in listed
     assert "turned off" in run(db_url, "auto-rebuy", "off", account, "ai.pet").output

@@ -45,7 +45,7 @@ def bills_show(
         skus = {v.package.id: v.package.sku for v in services.list_packages(ctx, account_id)}
         sys.stdout.write(bill_detail_csv(lines, ctx.catalog, skus, lang))
         return
-    table = bill_table(lines, title=f"{account_id}: {from_} to {to}")
+    table = bill_table(lines, ctx.catalog, title=f"{account_id}: {from_} to {to}")
     out().print(table)
 
 

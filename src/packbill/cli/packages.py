@@ -45,7 +45,7 @@ def packages_list(
     with Errors():
         views = services.list_packages(ctx, account_id, moment(as_of, "as-of"), status)
         ahead = services.package_forecasts(ctx, account_id, services.remaining_now(ctx, account_id)) if as_of is None else None
-    out().print(packages_table(views, forecasts=ahead))
+    out().print(packages_table(views, ctx.catalog, forecasts=ahead))
 
 
 @packages_app.command("refund")

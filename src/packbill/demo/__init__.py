@@ -23,7 +23,7 @@ from ..domain.model import UsageEvent
 from ..domain.reference import ReferenceModel
 from ..domain.usage import parse_timestamp
 from ..domain.wallet import WalletState
-from ..present import forecast_text, mbps, money, package_name, quantity
+from ..present import forecast_text, mbps, money, package_name, quantity, service_name
 from ..present.advice import cost_chart as advice_chart
 from ..present.advice import reason as advice_reason
 from ..present.prices import change_words
@@ -100,8 +100,8 @@ def run_demo(db_url: str, seed: int, report: Path, fresh: bool, out: Console, er
     total = sum((ln.amount for ln in lines), Decimal(0))
     used = _package_value_used(views, lines)
     ahead = services.package_forecasts(ctx, account.id, services.remaining_now(ctx, account.id))  # R29
-    out.print(packages_table(views, title=f"Packages on {clock.now.date()} (draw order)", forecasts=ahead))
-    out.print(_bill_table(lines, last))
+    out.print(packages_table(views, ctx.catalog, title=f"Packages on {clock.now.date()} (draw order)", forecasts=ahead))
+    out.print(_bill_table(lines, ctx.catalog))
     figures = _figures(ctx, account.id, done, last)
     out.print(_summary(ctx, account.id, done, lines, total, used, payg_only, figures))
     out.print(group.summary(ctx, account.id, branch_id))
@@ -351,7 +351,7 @@ def _print_advice(ctx: Context, account_id: str, out: Console):
     return advice
 
 
-def _bill_table(lines, last: date) -> Table:
+def _bill_table(lines, catalog) -> Table:
     table = Table(title=f"Bill for {MONTH_START:%B %Y} by service")
     for col in ("service", "usage", "from packages", "pay-as-you-go", "amount (CNY)"):
         table.add_column(col, justify="left" if col == "service" else "right")
@@ -367,9 +367,9 @@ def _bill_table(lines, last: date) -> Table:
         row[3] += ln.amount
     for service, (q, drawn, payg, amount) in sorted(by_service.items()):
         if service in BANDWIDTH_SERVICES:
-            table.add_row(service, f"top peak {mbps(q)}", "", "by daily peak", money(amount))
+            table.add_row(service_name(catalog, service), f"top peak {mbps(q)}", "", "by daily peak", money(amount))
         else:
-            table.add_row(service, quantity(service, q), quantity(service, drawn), quantity(service, payg), money(amount))
+            table.add_row(service_name(catalog, service), quantity(service, q), quantity(service, drawn), quantity(service, payg), money(amount))
     table.add_section()
     table.add_row("[bold]total[/bold]", "", "", "", f"[bold]{money(sum((r[3] for r in by_service.values()), Decimal(0)))}[/bold]")
     return table
