@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from packbill.domain.catalog import load_catalog
 from packbill.domain.days import to_us
 from packbill.domain.reference import ReferenceModel
 from packbill.domain.usage import DayUsage, check_event, row_of
-from packbill.services.validate import slow_row, to_row
+from packbill.services.validate import decode_json, rows_for_account, slow_row, to_row
 from packbill.storage import schema as t
 
 from ..conftest import FIXED_NOW
@@ -46,13 +47,64 @@ events = st.fixed_dictionaries(
 @settings(max_examples=600, deadline=None)
 @given(st.one_of(events, st.dictionaries(st.sampled_from(["event_id", "service", "quantity", "region", "timestamp"]), anything)))
 def test_fast_validation_gives_the_plain_verdict(raw):
-    fast = to_row("acc", raw, NOW_US, CATALOG.regions, CATALOG)
+    stamps: dict[str, int] = {}
+    fast = to_row("acc", raw, NOW_US, CATALOG.regions, CATALOG, stamps)
+    # the same text again, its instant now remembered from the first reading: the same verdict
+    assert to_row("acc", raw, NOW_US, CATALOG.regions, CATALOG, stamps) == fast
     plain = check_event(raw, FIXED_NOW, CATALOG)
     if isinstance(plain, str):
         assert fast == plain
     else:
         assert fast == row_of("acc", plain, CATALOG)
         assert fast == slow_row("acc", raw, NOW_US, CATALOG)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(events, max_size=12), st.lists(timestamps, min_size=1, max_size=3))
+def test_a_batch_sharing_timestamps_gets_each_events_plain_verdict(raws, shared):
+    """Events of one batch share a handful of timestamp texts (as metering sends them): each
+    verdict is still the plain one, whichever event read the text first."""
+    raws = [{**raw, "timestamp": shared[i % len(shared)]} for i, raw in enumerate(raws)]
+    rows, bad = rows_for_account("acc", raws, NOW_US, CATALOG)
+    reasons = dict(bad)
+    kept = iter(rows)
+    for i, raw in enumerate(raws):
+        plain = check_event(raw, FIXED_NOW, CATALOG)
+        if i in reasons:
+            assert isinstance(plain, str) and reasons[i] == plain
+        else:
+            assert next(kept) == row_of("acc", plain, CATALOG)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4),
+                    max_leaves=12))
+def test_decoding_json_gives_what_the_standard_library_gives(value):
+    """orjson decodes, the standard library decides what orjson refuses: the same values, and
+    the same texts refused (NaN, integers past 64 bits, lone surrogates, a byte-order mark)."""
+    text = json.dumps(value)
+    for raw in (text, text.encode(), b"\xef\xbb\xbf" + text.encode(), text.encode("utf-16")):
+        try:
+            expected = json.loads(raw)
+        except ValueError as exc:
+            with pytest.raises(type(exc)):
+                decode_json(raw)
+            continue
+        got = decode_json(raw)
+        assert json.dumps(got) == json.dumps(expected)
+
+
+@pytest.mark.parametrize("raw", [r'"\ud800"', r'{"a": "\udfff"}', "[1e400]", "[NaN]", "[-Infinity]", "[" * 1500 + "]" * 1500,
+                                 "1" * 40, '{"a": 1, "a": 2}', "[1, 2", "", "\x00"])
+def test_decoding_json_edge_cases(raw):
+    try:
+        expected = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        with pytest.raises(type(exc)):
+            decode_json(raw)
+        return
+    assert repr(decode_json(raw)) == repr(expected)
 
 
 valid_events = st.builds(

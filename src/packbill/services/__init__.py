@@ -38,6 +38,7 @@ from .reads import (
 )
 from .settlement import RunView, SettlementResult, run_result, runs, settle
 from .usage import IngestResult, StreamResult, daily_peaks, daily_usage, ingest, ingest_records, sum_pending
+from .validate import decode_json
 from .wallet import (
     Adjustment,
     TopUp,
@@ -60,6 +61,7 @@ from .wallet import (
 
 __all__ = [
     "LIMIT",
+    "decode_json",
     "catalog",
     "Lockout",
     "Touched",

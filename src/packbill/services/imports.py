@@ -13,7 +13,6 @@ by running it again (every event counts once, R14). Memory stays flat whatever t
 from __future__ import annotations
 
 import csv
-import json
 import multiprocessing
 import os
 from collections import deque
@@ -30,7 +29,7 @@ from ..process.instruments import INSTRUMENTS
 from ..storage.accounts import known_account_ids
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, Staged
 from .context import Context
-from .validate import to_row
+from .validate import decode_json, to_row
 
 BLOCK = 4 * 1024 * 1024
 CHUNK = 50_000
@@ -113,12 +112,12 @@ def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, s
     bad: list[tuple[int, str]] = []
     if header is None:
         try:  # one parse for the whole block; line by line only if some line is not JSON
-            records = json.loads("[" + ",".join(ln if ln.strip() else "null" for ln in lines) + "]")
+            records = decode_json("[" + ",".join(ln if ln.strip() else "null" for ln in lines) + "]")
         except (ValueError, RecursionError):
             records = []
             for ln in lines:
                 try:
-                    records.append(json.loads(ln) if ln.strip() else None)
+                    records.append(decode_json(ln) if ln.strip() else None)
                 except (ValueError, RecursionError):
                     records.append(ValueError)
     else:
@@ -135,6 +134,7 @@ def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, s
                 records.append(row)
     data_lines = 0
     indexed: list[tuple[int, UsageRow]] = []
+    stamps: dict[str, int] = {}
     for offset, record in enumerate(records):
         number = first + offset
         if record is None:
@@ -147,7 +147,7 @@ def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, s
         if not isinstance(account_id, str) or account_id not in accounts:
             bad.append((number, f"unknown account {account_id!r}"))
             continue
-        result = to_row(account_id, record, now_us, regions, catalog)
+        result = to_row(account_id, record, now_us, regions, catalog, stamps)
         if isinstance(result, str):
             bad.append((number, result))
         elif earliest_us is not None and result.ts_us < earliest_us:

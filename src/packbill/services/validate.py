@@ -8,9 +8,12 @@ nor refuse what it accepts; tests/storage/test_fast_paths.py compares both on ge
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
+
+import orjson
 
 from ..domain.catalog import USAGE_SERVICES, Catalog
 from ..domain.days import from_us
@@ -23,7 +26,28 @@ _FIXED_OFFSET_FROM_US = 946_656_000 * 1_000_000  # 2000-01-01 in Asia/Shanghai (
 _SHANGHAI_OFFSET_S = 8 * 3600
 _MAX_AHEAD_US = int(MAX_AHEAD.total_seconds()) * 1_000_000
 _DAYS: dict[int, date] = {}
+_DIGITS_AS_ZERO = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # a digit as "0", anything else a space
+_DIGITS_AS_ZERO_TEXT = str.maketrans(dict.fromkeys("123456789", "0"))
+_NINETEEN = "0" * 19
 _new_row = tuple.__new__  # a UsageRow from a ready tuple, without NamedTuple's argument handling
+
+
+def decode_json(raw: bytes | str) -> Any:
+    """A JSON text as Python values: by orjson, about twice as fast as the standard library on
+    a batch of events; whatever orjson refuses (a lone surrogate, NaN, a byte-order mark,
+    UTF-16, nesting past 1,024) is decided by ``json.loads``, and so is a text with a run of 19
+    digits or more (orjson reads an integer past 64 bits as a float; the standard library
+    keeps it exact, and validation words it as too large). So what is accepted, the values and
+    the error raised are the standard library's: ValueError, UnicodeDecodeError or
+    RecursionError."""
+    # a run of 19 digits, found by mapping every digit to "0" (a tenth of a regular expression's time)
+    long_digits = _NINETEEN in raw.translate(_DIGITS_AS_ZERO_TEXT) if isinstance(raw, str) else _NINETEEN.encode() in raw.translate(_DIGITS_AS_ZERO)
+    if not long_digits:
+        try:
+            return orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(raw)
 
 
 def _day(epoch_day: int) -> date:
@@ -34,8 +58,10 @@ def _day(epoch_day: int) -> date:
 
 
 def to_row(account_id: str, raw: Mapping[str, Any], now_us: int, regions: Mapping[str, bool], catalog: Catalog,
-           fromiso=datetime.fromisoformat, days=_DAYS) -> UsageRow | str:
-    """One event as a row, or the reason it is invalid (check_event's words)."""
+           stamps: dict[str, int], fromiso=datetime.fromisoformat, days=_DAYS) -> UsageRow | str:
+    """One event as a row, or the reason it is invalid (check_event's words). ``stamps``: the
+    instants of timestamp texts already read in this batch (metering sends many events of the
+    same second), so that each text is parsed once."""
     try:
         event_id = raw["event_id"]
         service = raw["service"]
@@ -47,9 +73,12 @@ def to_row(account_id: str, raw: Mapping[str, Any], now_us: int, regions: Mappin
                 and type(quantity) is int and 0 < quantity <= MAX_QUANTITY and type(stamp) is str and len(stamp) <= 64):
             mainland = regions.get(region) if type(region) is str else None
             if mainland is not None:
-                moment = fromiso(stamp)
-                if moment.tzinfo is not None:
-                    ts_us = round(moment.timestamp() * 1_000_000)
+                ts_us = stamps.get(stamp)
+                if ts_us is None:
+                    moment = fromiso(stamp)
+                    if moment.tzinfo is not None:  # a stamp without its offset is for check_event to word
+                        ts_us = stamps[stamp] = round(moment.timestamp() * 1_000_000)
+                if ts_us is not None:
                     if ts_us >= _FIXED_OFFSET_FROM_US and ts_us - now_us <= _MAX_AHEAD_US:
                         local_s = ts_us // 1_000_000 + _SHANGHAI_OFFSET_S
                         epoch_day, second = divmod(local_s, 86400)
@@ -74,8 +103,9 @@ def rows_for_account(account_id: str, raws: Iterable[Any], now_us: int, catalog:
     rows: list[UsageRow] = []
     bad: list[tuple[int, str]] = []
     regions = catalog.regions
+    stamps: dict[str, int] = {}
     for index, raw in enumerate(raws):
-        result = to_row(account_id, raw, now_us, regions, catalog) if type(raw) is dict else slow_row(account_id, raw, now_us, catalog)
+        result = to_row(account_id, raw, now_us, regions, catalog, stamps) if type(raw) is dict else slow_row(account_id, raw, now_us, catalog)
         if isinstance(result, str):
             bad.append((index, result))
         elif earliest_us is not None and result.ts_us < earliest_us:

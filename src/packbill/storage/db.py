@@ -19,6 +19,7 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from .failures import describe
 from .replica import WAIT_SECONDS, Replica
+from .writer_lock import WriterLock
 
 DEFAULT_URL = "sqlite:///packbill.db"
 
@@ -166,6 +167,10 @@ class Database:
         # and a writer can wait for seconds while newer ones pass it; within a process they queue
         # on this lock instead and each takes the database the moment the last one lets go.
         self._writers = threading.RLock() if self.dialect == "sqlite" else None
+        # and across processes, they queue on a file lock (``writer_lock``) for the same reason
+        database_file = sqlite_file(self.url)
+        self._file_lock = WriterLock(database_file) if database_file else None
+        self._depth = 0  # writes open in the thread holding ``_writers`` (it is re-entrant)
         if migrate:
             from .migrate import upgrade
 
@@ -227,8 +232,17 @@ class Database:
             return
         if not self._writers.acquire(timeout=self._busy_timeout):
             raise Unavailable("the database stayed busy with other writers; try again")
+        outermost = self._depth == 0 and self._file_lock is not None
         try:
-            yield
+            if outermost and not self._file_lock.acquire(self._busy_timeout):
+                raise Unavailable("the database stayed busy with another process's writes; try again")
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+                if outermost:
+                    self._file_lock.release()
         finally:
             self._writers.release()
 
@@ -259,6 +273,8 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self._file_lock is not None:
+            self._file_lock.close()
         if self.replica is not None:
             self.replica.dispose()
 

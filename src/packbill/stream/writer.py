@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import json
 import multiprocessing
 import os
 import signal
@@ -20,13 +19,13 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from ..services import Context, StreamResult, ingest_records, note_consumer
+from ..services import Context, StreamResult, decode_json, ingest_records, note_consumer
 
 
 def decoded(data: bytes) -> Any:
     """A message's record, or None when it is not JSON (refused as not an event)."""
     try:
-        return json.loads(data)
+        return decode_json(data)
     except (ValueError, UnicodeDecodeError):
         return None
 

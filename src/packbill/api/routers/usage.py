@@ -1,7 +1,5 @@
 """/v1/accounts/{id}/usage: metering sends events (R1, R14); people read daily usage."""
 
-import json
-
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
@@ -17,7 +15,7 @@ def router(deps: Deps) -> APIRouter:
 
     def ingest_body(account_id: str, raw: bytes):
         try:
-            body = json.loads(raw)
+            body = services.decode_json(raw)
         except (ValueError, UnicodeDecodeError, RecursionError):
             raise ApiError("invalid_request", "the body is not valid JSON") from None
         if not isinstance(body, dict) or "events" not in body:
