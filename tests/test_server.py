@@ -24,6 +24,7 @@ def test_connections_to_a_server_of_several_workers_send_without_delay():
     This asks the accepted connection itself, as uvicorn's event loop makes it."""
     import asyncio
     import socket
+    import threading
 
     from packbill.server import listening_socket
 
@@ -45,5 +46,8 @@ def test_connections_to_a_server_of_several_workers_send_without_delay():
                 await asyncio.sleep(0.01)
             writer.close()
 
-    asyncio.run(main())
+    # in a thread of its own: a browser test before it may leave an event loop running in this one
+    runner = threading.Thread(target=asyncio.run, args=(main(),))
+    runner.start()
+    runner.join(60)
     assert seen and seen[0] != 0
