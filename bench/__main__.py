@@ -232,8 +232,8 @@ def bench_http(work: Path, requests: int) -> None:
         bodies.append((account_id, json.dumps({"events": events}).encode()))
     token = "bench-operator"
     baseline, burl = serve([sys.executable, "-m", "uvicorn", "bench.http_baseline:app"], {})
-    try:
-        limit = hammer(burl, token, bodies, clients=2)
+    try:  # the best of three: one pass takes about 0.1 s, so a single one swings with the machine
+        limit = max(hammer(burl, token, bodies, clients=2) for _ in range(3))
     finally:
         baseline.terminate()
         baseline.wait(10)
