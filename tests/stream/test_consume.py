@@ -271,3 +271,12 @@ def test_a_consumer_waits_for_an_unreachable_nats_saying_so_in_one_line_and_stop
     assert stats.batches == 0
     said = [r for r in caplog.records if r.name == "packbill.stream"]
     assert said and all("nats://127.0.0.1:1" in r.getMessage() and "trying again" in r.getMessage() and r.exc_info is None for r in said)
+
+
+def test_a_message_nested_past_what_the_decoder_follows_is_not_an_event():
+    """Raised, the decoder's RecursionError stopped the consumer at the same message each time
+    the stream delivered it again; it is refused as not an event, as the API refuses the body."""
+    from packbill.stream.writer import decoded
+
+    assert decoded(b"[" * 100_000 + b"]" * 100_000) is None
+    assert decoded(b'{"account_id": "a"}') == {"account_id": "a"}

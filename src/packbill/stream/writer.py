@@ -23,10 +23,12 @@ from ..services import Context, StreamResult, decode_json, ingest_records, note_
 
 
 def decoded(data: bytes) -> Any:
-    """A message's record, or None when it is not JSON (refused as not an event)."""
+    """A message's record, or None when it is not JSON (refused as not an event), nested past
+    what the decoder follows included: the API refuses that body too, and here, raised, it would
+    stop the consumer at the same message every time the stream delivered it again."""
     try:
         return decode_json(data)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None
 
 
