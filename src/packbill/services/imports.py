@@ -1,11 +1,12 @@
 """Bulk usage import from CSV or JSON Lines files (the operator's backfills and migrations).
 
 Two passes. First the whole file is checked: it is read in blocks of whole lines, parsed and
-validated on every core (``services.validate``, the same verdicts as the API), and the valid
-rows are staged beside the database (``storage.intake.Staged``: no lock on the usage tables); a
+validated on every core (``services.validate``, the same verdicts as the API), and each process
+stages the valid rows of its blocks beside the database in a file of its own
+(``storage.staging``: no lock on the usage tables, nothing sent back to the main process); a
 file with any bad row imports nothing, and each bad row is reported with its line number and
 reason. Then the staged rows are stored by the same merge as every API batch, in committed
-chunks of ``CHUNK`` events, each under the locks of its own accounts: an API write never waits
+chunks of ``CHUNK`` lines, each under the locks of its own accounts: an API write never waits
 behind an import for more than one chunk, and an import that was stopped is completed exactly
 by running it again (every event counts once, R14). Memory stays flat whatever the file's size.
 """
@@ -15,7 +16,8 @@ from __future__ import annotations
 import csv
 import multiprocessing
 import os
-from collections import deque
+import tempfile
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,13 +29,14 @@ from ..domain.usage import CONFLICTING_DUPLICATE, TOO_LATE, UsageRow, horizon_us
 from ..process import gcpause
 from ..process.instruments import INSTRUMENTS
 from ..storage.accounts import known_account_ids
-from ..storage.intake import ConflictingDuplicates, DayTotalExceeded, Staged
+from ..storage.intake import ConflictingDuplicates, DayTotalExceeded
+from ..storage.staging import MAX_PARTS, Staged, StageWriter
 from .context import Context
 from .validate import decode_json, to_row
 
-BLOCK = 4 * 1024 * 1024
+BLOCK = 1024 * 1024
 CHUNK = 50_000
-"""Events per committed transaction of the storing pass."""
+"""Lines (so at most as many events) per committed transaction of the storing pass."""
 FIELDS = ("account_id", "event_id", "service", "quantity", "region", "timestamp")
 
 
@@ -83,8 +86,24 @@ def _blocks(path: Path, start: int) -> Iterator[tuple[int, bytes]]:
 _W: dict = {}
 
 
-def _init(catalog: Catalog, accounts: frozenset[str], now_us: int, header: list[str] | None, earliest_us: int | None = None) -> None:
-    _W.update(catalog=catalog, accounts=accounts, now_us=now_us, header=header, earliest_us=earliest_us)
+def _init(catalog: Catalog, accounts: frozenset[str], now_us: int, header: list[str] | None, earliest_us: int | None,
+          stage: str, chunk: int) -> None:
+    _W.update(catalog=catalog, accounts=accounts, now_us=now_us, header=header, earliest_us=earliest_us, stage=stage, chunk=chunk,
+              writer=None)
+
+
+def _writer() -> StageWriter:
+    """This process's part of the stage (made at its first good block)."""
+    writer = _W["writer"]
+    if writer is None:
+        writer = _W["writer"] = StageWriter(_W["stage"])
+    return writer
+
+
+def _close_writer() -> None:
+    if _W.get("writer") is not None:
+        _W["writer"].close()
+        _W["writer"] = None
 
 
 def _decode(block: bytes, first: int) -> list[str]:
@@ -95,13 +114,22 @@ def _decode(block: bytes, first: int) -> list[str]:
         raise ImportFileError(f"line {line}: the file is not UTF-8 text (save it as UTF-8 and import it again)") from None
 
 
-def _parse(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], int, int]:
-    """Rows (as plain tuples), bad (line, reason), data lines and bytes of one block."""
+def _parse(job: tuple[int, bytes]) -> tuple[list[tuple[int, str]], int, int, Counter[int]]:
+    """Check one block and stage its rows when all are good; its bad (line, reason), data lines,
+    bytes, and rows staged per chunk of the storing pass (chunk k: lines k * chunk + 1 on)."""
     with gcpause.paused():
-        return _parse_block(job)
+        rows, bad, data_lines, size = _parse_block(job)
+        staged: Counter[int] = Counter()
+        if rows and not bad:
+            _writer().add(rows)
+            chunk = _W["chunk"]
+            staged.update((row[0] - 1) // chunk for row in rows)
+        return bad, data_lines, size, staged
 
 
 def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, str]], int, int]:
+    """Rows (line, account_id, event_id, service, quantity, region, ts_us, day as ISO text,
+    window, mainland), bad (line, reason), data lines and bytes of one block."""
     first, block = job
     catalog, accounts, now_us, header, earliest_us = _W["catalog"], _W["accounts"], _W["now_us"], _W["header"], _W["earliest_us"]
     regions = catalog.regions
@@ -155,8 +183,9 @@ def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, s
         else:
             indexed.append((number, result))
     bad.extend(over_day_total(indexed))
-    rows = [(r.account_id, r.event_id, r.service, r.quantity, r.region, r.ts_us, r.day.toordinal(), r.window, r.mainland)
-            for _, r in indexed]
+    days: dict = {}
+    rows = [(n, r.account_id, r.event_id, r.service, r.quantity, r.region, r.ts_us, days.get(r.day) or days.setdefault(r.day, r.day.isoformat()),
+             r.window, r.mainland) for n, r in indexed]
     return rows, sorted(bad), data_lines, len(block)
 
 
@@ -196,7 +225,7 @@ def import_file(
     """Import ``path`` (.jsonl / .ndjson / .json lines, or .csv with a header).
 
     ``progress(phase, n)``: phase "checking" with bytes done, then "storing" with events done.
-    ``workers``: parsing processes (default: up to 2; 1 parses in this process).
+    ``workers``: parsing processes (default: up to 2; 1 parses in this process; at most 8).
     """
     path = Path(path)
     try:
@@ -206,96 +235,77 @@ def import_file(
     with ctx.db.read() as conn:
         accounts = known_account_ids(conn)
     now_us = to_us(ctx.now())
-    init_args = (ctx.catalog, accounts, now_us, header, horizon_us(now_us, ctx.lateness_days))
-    workers = workers or min(2, os.cpu_count() or 1)
-    stage = Staged(ctx.db)
-    try:
-        checked = _Checked(stage, max_reported, progress)
+    workers = min(workers or min(2, os.cpu_count() or 1), MAX_PARTS)
+    with tempfile.TemporaryDirectory(prefix="packbill-import-") as directory:
+        checked = _Checked(max_reported, progress)
         try:
-            checked.run(path, start, workers, init_args)
+            checked.run(path, start, workers,
+                        (ctx.catalog, accounts, now_us, header, horizon_us(now_us, ctx.lateness_days), directory, chunk))
         except ImportFileError as exc:
             line, _, reason = str(exc).partition(": ")
             return ImportResult(checked.rows_seen, 0, 0, [*checked.bad, BadRow(int(line.removeprefix("line ")), reason)][:max_reported])
-        rows_seen, bad = checked.rows_seen, checked.bad
-        if bad:
-            return ImportResult(rows_seen, 0, 0, bad)
+        if checked.bad:
+            return ImportResult(checked.rows_seen, 0, 0, checked.bad)
+        stage = Staged(ctx.db, directory)
         try:
-            accepted = _store(stage, chunk, progress)
+            accepted = _store(stage, chunk, checked.staged, progress)
         except _Conflicts as exc:
-            lines = _lines_of(path, start, header is not None, exc.seqs)
-            return ImportResult(rows_seen, exc.accepted, 0, [BadRow(line, f"{CONFLICTING_DUPLICATE}: this event id was sent before "
-                                                                    "with another content (service, quantity, region or time); "
-                                                                    f"{exc.accepted} events were imported before it (running the "
-                                                                    "import again after fixing the file completes it exactly)")
-                                                             for line in lines][:max_reported])
-    finally:
-        stage.close()
+            return ImportResult(checked.rows_seen, exc.accepted, 0, [
+                BadRow(line, f"{CONFLICTING_DUPLICATE}: this event id was sent before with another content (service, quantity, "
+                             f"region or time); {exc.accepted} events were imported before it (running the import again after "
+                             "fixing the file completes it exactly)") for line in exc.lines][:max_reported])
+        finally:
+            stage.close()
+    rows_seen = checked.rows_seen
     INSTRUMENTS.events_ingested.labels("import").inc(accepted)
     INSTRUMENTS.events_duplicate.labels("import").inc(rows_seen - accepted)
     return ImportResult(rows_seen, accepted, rows_seen - accepted, [])
 
 
 class _Checked:
-    """Pass 1: every line of the file checked (in worker processes when it is large), the good
-    rows staged until the first bad one; the bad ones reported, up to ``max_reported``."""
+    """Pass 1: every line of the file checked (in worker processes when it is large), each
+    process staging the good rows of its blocks; the bad ones reported, up to ``max_reported``."""
 
-    def __init__(self, stage: Staged, max_reported: int, progress: Callable[[str, int], None] | None) -> None:
-        self.stage, self.max_reported, self.progress = stage, max_reported, progress
+    def __init__(self, max_reported: int, progress: Callable[[str, int], None] | None) -> None:
+        self.max_reported, self.progress = max_reported, progress
         self.bad: list[BadRow] = []
         self.rows_seen = 0
+        self.staged: Counter[int] = Counter()
 
     def run(self, path: Path, start: int, workers: int, init_args: tuple) -> None:
         if workers <= 1 or path.stat().st_size <= BLOCK:
             _init(*init_args)
-            with gcpause.paused():
-                self.take(map(_parse, _blocks(path, start)))
+            try:
+                with gcpause.paused():
+                    self.take(map(_parse, _blocks(path, start)))
+            finally:
+                _close_writer()
         else:  # the workers are forked before the collector is paused here, and pause it per block
             with multiprocessing.get_context("fork").Pool(workers, initializer=_init, initargs=init_args) as pool, gcpause.paused():
                 self.take(_bounded(pool, _blocks(path, start), ahead=2 * workers))
 
     def take(self, results) -> None:
-        for rows, block_bad, data_lines, size in results:
+        for block_bad, data_lines, size, staged in results:
             self.rows_seen += data_lines
+            self.staged.update(staged)
             if block_bad:
                 self.bad.extend(BadRow(n, r) for n, r in block_bad[: max(0, self.max_reported - len(self.bad))])
-            elif not self.bad:
-                self.stage.add(rows)
             if self.progress:
                 self.progress("checking", size)
 
 
 class _Conflicts(Exception):
-    def __init__(self, seqs: list[int], accepted: int) -> None:
-        super().__init__(f"{len(seqs)} conflicting duplicates")
-        self.seqs, self.accepted = seqs, accepted
+    def __init__(self, lines: list[int], accepted: int) -> None:
+        super().__init__(f"{len(lines)} conflicting duplicates")
+        self.lines, self.accepted = lines, accepted
 
 
-def _lines_of(path: Path, start: int, csv_file: bool, seqs: list[int]) -> list[int]:
-    """The file's line numbers of staged rows ``seqs`` (the n-th data line is staged as n: a file
-    is staged only when every line is good, and blank lines are skipped). Read again only on this
-    error path."""
-    wanted = set(seqs)
-    found = []
-    seq = 0
-    with path.open("rb") as f:
-        f.seek(start)
-        for number, raw in enumerate(f, start=2 if csv_file else 1):
-            if raw.strip():
-                seq += 1
-                if seq in wanted:
-                    found.append(number)
-                    if len(found) == len(wanted):
-                        break
-    return found
-
-
-def _store(stage: Staged, chunk: int, progress: Callable[[str, int], None] | None) -> int:
-    """Pass 2: the staged rows, chunk after committed chunk."""
+def _store(stage: Staged, chunk: int, staged: Counter[int], progress: Callable[[str, int], None] | None) -> int:
+    """Pass 2: the staged rows, chunk of lines after committed chunk (``staged``: rows per chunk)."""
     accepted = 0
-    for first in range(1, stage.count + 1, chunk):
-        last = min(first + chunk - 1, stage.count)
+    for k, rows in sorted(staged.items()):
         try:
-            accepted += stage.merge(first, last)
+            accepted += stage.merge(k * chunk + 1, (k + 1) * chunk, rows)
         except ConflictingDuplicates as exc:
             raise _Conflicts(exc.positions, accepted) from None
         except DayTotalExceeded as exc:
@@ -304,5 +314,5 @@ def _store(stage: Staged, chunk: int, progress: Callable[[str, int], None] | Non
                                   f"{accepted} events were imported before it (running the import again after fixing "
                                   "the file completes it exactly)") from None
         if progress:
-            progress("storing", last - first + 1)
+            progress("storing", rows)
     return accepted

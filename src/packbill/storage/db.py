@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from datetime import date
 from typing import Protocol, TypeVar
@@ -224,6 +224,12 @@ class Database:
                 yield conn
         if self.replica is not None:
             self.replica.wrote(self.engine)
+
+    def one_writer(self) -> AbstractContextManager[None]:
+        """Wait for this database's one writer's turn (SQLite: behind this process's other
+        threads and other processes' writers; PostgreSQL: no wait), for a write transaction on a
+        raw connection (the file import's merge); ``write`` takes it itself."""
+        return self._one_writer()
 
     @contextmanager
     def _one_writer(self) -> Iterator[None]:
