@@ -238,12 +238,11 @@ def bench_http(work: Path, requests: int) -> None:
         baseline.terminate()
         baseline.wait(10)
     for workers in (1, 2):
-        # fresh event ids for each server, so that both store every event
-        batch = [(a, body.replace(b'"event_id": "h', f'"event_id": "w{workers}h'.encode())) for a, body in bodies]
         server, url = serve([sys.executable, "-m", "packbill", "serve", "--db", f"sqlite:///{db}", "--workers", str(workers)],
                             {"PACKBILL_OPERATOR_TOKEN": token, "PACKBILL_SCHEDULE": "false"})
-        try:
-            rate = hammer(url, token, batch, clients=2)
+        try:  # the best of three too, as the limit; fresh event ids for each pass, so that each stores every event
+            rate = max(hammer(url, token, [(a, body.replace(b'"event_id": "h', f'"event_id": "w{workers}p{run}h'.encode()))
+                                           for a, body in bodies], clients=2) for run in range(3))
         finally:
             server.terminate()
             server.wait(10)

@@ -85,11 +85,11 @@ def test_operator_day(db_url, tmp_path):
         f"{acme},e3,ai.face,1000,ap-tokyo,2026-09-02T11:00:00+08:00\n"
     )
     out = run(db_url, "usage", "import", str(csv_file)).output
-    assert "3 events imported, 1 duplicates" in out
+    assert "3 events imported, 1 repeated event id counted once" in out
     jsonl = tmp_path / "late.jsonl"
     jsonl.write_text(json.dumps({"account_id": acme, "event_id": "e4", "service": "traffic.up", "quantity": 30_000_000,
                                  "region": "ap-beijing", "timestamp": "2026-09-02T10:00:00+08:00"}) + "\n")
-    assert "1 events imported" in run(db_url, "usage", "import", str(jsonl)).output
+    assert "1 row: 1 event imported, 0 repeated event ids counted once" in run(db_url, "usage", "import", str(jsonl)).output
     assert "settled 1 account-day(s), wrote 2 bill line(s)" in run(db_url, "settle", "--through", "2026-09-02").output
 
     data = json.loads(run(db_url, "bills", "show", acme, "--from", "2026-09-01", "--to", "2026-09-30", "--format", "json").output)

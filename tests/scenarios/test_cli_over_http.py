@@ -86,7 +86,7 @@ def test_the_same_commands_print_the_same_on_the_database_and_through_a_server(s
         else:
             assert masked[0] == masked[1], (kind, said)
     again = run(["usage", "import", str(tmp_path / "usage0.csv"), "--server", server.url, "--token", OPERATOR], env)
-    assert again == (0, "3 rows: 0 events imported, 3 duplicates counted once\n")  # sent again: each event counts once (R14)
+    assert again == (0, "3 rows: 0 events imported, 3 repeated event ids counted once\n")  # sent again: each event counts once (R14)
     refused = run(["usage", "import", str(tmp_path / "usage0.csv"), *remote], env)  # a finance key does not send usage
     assert refused[0] == 1 and "forbidden" in refused[1] and "nothing was imported" in refused[1]
     # packbill login keeps the server and the key: the commands use them without options

@@ -104,3 +104,22 @@ def test_a_file_parsed_by_two_processes_in_many_blocks_stores_every_line_once_an
     assert stored_events(ctx) == 3_000
     if ctx.db.dialect == "sqlite":  # every chunk waited for the one writer's turn, as every other write does
         assert len(turns) == 4 + 4
+
+
+def test_the_progress_adds_up_to_the_files_size_header_included_and_to_its_events(ctx, tmp_path):
+    account, _ = services.create_account(ctx, "Importer", "cn")
+    path = tmp_path / "usage.csv"
+    path.write_text("account_id,event_id,service,quantity,region,timestamp\r\n"
+                    + "".join(f"{account.id},e{i},ai.face,1,ap-beijing,{WHEN.isoformat()}\r\n" for i in range(5)), encoding="utf-8")
+    done: dict[str, int] = {}
+    result = services.import_file(ctx, path, lambda phase, n: done.__setitem__(phase, done.get(phase, 0) + n), workers=1)
+    assert result.accepted == 5 and done == {"checking": path.stat().st_size, "storing": 5}
+
+
+@pytest.mark.parametrize("text", ["", "\n\n"])
+def test_a_csv_without_a_header_line_says_so(ctx, tmp_path, text):
+    path = tmp_path / "usage.csv"
+    path.write_text(text)
+    result = services.import_file(ctx, path, workers=1)
+    assert [(b.line, b.reason) for b in result.bad] == [
+        (1, "the file has no header line (the first line names the columns: account_id, event_id, service, quantity, region, timestamp)")]

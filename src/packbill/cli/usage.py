@@ -37,8 +37,7 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
         fail(f"{file} is not a regular file: save the events to a file first, then import that file")
     client = connect(server, token, db)
     if client is not None:
-        rows, accepted, duplicates = _import_through(client, file)
-        out().print(f"{rows} rows: {accepted} events imported, {duplicates} duplicates counted once")
+        out().print(_imported(*_import_through(client, file)))
         return
     ctx = open_ctx(db)
     size = file.stat().st_size
@@ -63,7 +62,15 @@ def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=Fals
             err().print(f"{file}:{row.line}: {row.reason}", soft_wrap=True, markup=False, highlight=False)
         done = "nothing was imported" if not result.accepted else f"{result.accepted} events were imported before it"
         fail(f"{len(result.bad)} bad row(s){' (first 100 shown)' if len(result.bad) >= 100 else ''}; {done}")
-    out().print(f"{result.rows} rows: {result.accepted} events imported, {result.duplicates} duplicates counted once")
+    out().print(_imported(result.rows, result.accepted, result.duplicates))
+
+
+def _imported(rows: int, accepted: int, duplicates: int) -> str:
+    def n(count: int, one: str, many: str) -> str:
+        return f"{count:,} {one if count == 1 else many}"
+
+    return (f"{n(rows, 'row', 'rows')}: {n(accepted, 'event', 'events')} imported, "
+            f"{n(duplicates, 'repeated event id', 'repeated event ids')} counted once")
 
 
 BATCH = 10_000

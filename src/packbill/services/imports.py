@@ -208,6 +208,8 @@ def _header(path: Path) -> tuple[list[str] | None, int]:
         first_line = f.readline()
     text = _decode(first_line if first_line.endswith(b"\n") else first_line + b"\n", 1)[0].lstrip("\ufeff")
     header = [h.strip() for h in next(csv.reader([text]), [])]
+    if not any(header):
+        raise ImportFileError(f"line 1: the file has no header line (the first line names the columns: {', '.join(FIELDS)})")
     missing = [f for f in FIELDS if f not in header]
     if missing:
         raise ImportFileError(f"line 1: the header lacks {', '.join(missing)} (it needs {', '.join(FIELDS)})")
@@ -232,6 +234,8 @@ def import_file(
         header, start = _header(path)
     except ImportFileError as exc:
         return ImportResult(0, 0, 0, [BadRow(1, str(exc).removeprefix("line 1: "))])
+    if progress and start:
+        progress("checking", start)  # the header line
     with ctx.db.read() as conn:
         accounts = known_account_ids(conn)
     now_us = to_us(ctx.now())
