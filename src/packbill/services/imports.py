@@ -190,7 +190,7 @@ def _parse_block(job: tuple[int, bytes]) -> tuple[list[tuple], list[tuple[int, s
 
 
 def _bounded(pool, blocks: Iterator[tuple[int, bytes]], ahead: int):
-    """Results in order, with at most ``ahead`` blocks read but not yet spooled: memory stays
+    """Results in order, with at most ``ahead`` blocks read and not yet checked: memory stays
     flat however large the file (Pool.imap would read the whole file ahead)."""
     pending: deque = deque()
     for job in blocks:

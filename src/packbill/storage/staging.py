@@ -3,11 +3,12 @@
 Every process that checks part of the file writes its good rows into a private SQLite file of its
 own (``StageWriter``), at the same time as the others: no row goes back through the main process
 and no lock of the database is taken. A row's ``seq`` is its line number in the file. Once the
-whole file is checked, ``Staged`` reads those files as one table in line order (a view over
-them) and stores them range of lines after range of lines, each range in one committed
-transaction under its accounts' locks, through the same merge as every API batch
-(``storage.intake``). The files are SQLite whatever the database: on PostgreSQL each range is
-copied into a temporary table of the session and merged there.
+whole file is checked, ``Staged`` stores the rows range of lines after range of lines, each range
+in one committed transaction under its accounts' locks, through the same statements as every API
+batch (``storage.intake``). The files are SQLite whatever the database: on SQLite they are
+attached to the database's connection and each file's share of a range is inserted on its own
+(a view of all of them in line order, ``import_stage``, names a refused line exactly); on
+PostgreSQL each range is read from them and COPied into a temporary table of the session.
 """
 
 from __future__ import annotations
@@ -67,10 +68,9 @@ def _attach(cur, directory: str | Path) -> int:
     return len(parts)
 
 
-
 def _detach(cur) -> None:
     cur.execute("DROP VIEW IF EXISTS temp.import_stage")
-    for (name,) in [r[1:2] for r in cur.execute("PRAGMA database_list").fetchall()]:
+    for _, name, _ in cur.execute("PRAGMA database_list").fetchall():
         if name.startswith("import_part_"):
             cur.execute(f"DETACH DATABASE {name}")
 
@@ -118,7 +118,7 @@ class Staged:
             new, found = self._insert_sqlite(cur, first, last, rows, in_line_order=self.count < 2)
             if found:  # which copies came later: the same insert again, in line order, says exactly
                 cur.execute("ROLLBACK")
-                new, found = self._insert_sqlite(cur, first, last, rows, in_line_order=True)
+                _, found = self._insert_sqlite(cur, first, last, rows, in_line_order=True)
                 raise ConflictingDuplicates(found)
             cur.execute("COMMIT")
             return new
@@ -179,12 +179,9 @@ class Staged:
         return [r[0] for r in cur.fetchall()]
 
     def _over_limit(self, first: int, last: int) -> set[tuple[str, date, str]]:
-        """Which (account, day, service) lines ``first`` to ``last`` would take past the limit."""
-        if self.postgres:  # the range again (the failed transaction emptied the temporary table)
-            return self._over_limit_of(self.parts.execute(
-                "SELECT account_id, day, service, sum(quantity) FROM import_stage WHERE seq BETWEEN ? AND ? GROUP BY 1, 2, 3",
-                (first, last)).fetchall())
-        return self._over_limit_of(self.raw.cursor().execute(
+        """Which (account, day, service) lines ``first`` to ``last`` would take past the limit
+        (read from the parts: on PostgreSQL the failed transaction emptied the temporary table)."""
+        return self._over_limit_of(self.parts.execute(
             "SELECT account_id, day, service, sum(quantity) FROM import_stage WHERE seq BETWEEN ? AND ? GROUP BY 1, 2, 3",
             (first, last)).fetchall())
 
