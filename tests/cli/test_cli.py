@@ -392,3 +392,14 @@ def test_R32_the_operator_sets_a_payer_and_lists_its_members(db_url):
     assert refused.exit_code == 1 and "one level of group accounts" in refused.output and "Traceback" not in refused.output
     assert "paid for by itself" in run(db_url, "accounts", "payer", shop, "none").output
     assert "pays for no other account" in run(db_url, "accounts", "members", hq).output
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".ndjson", ".json"])
+def test_a_json_lines_file_is_read_the_same_through_a_server_whatever_its_suffix(tmp_path, suffix):
+    """Through a server the CLI reads the file itself: the same suffixes are JSON Lines as for an
+    import into the database (a .ndjson file was read as CSV, and refused for a missing account_id)."""
+    from packbill.cli.usage import _records
+
+    path = tmp_path / f"usage{suffix}"
+    path.write_text('{"account_id": "acc_a", "event_id": "e1"}\n\n{"account_id": "acc_b", "event_id": "e2"}\n', encoding="utf-8")
+    assert list(_records(path)) == [(1, {"account_id": "acc_a", "event_id": "e1"}), (3, {"account_id": "acc_b", "event_id": "e2"})]

@@ -3,6 +3,7 @@ of its own; the storing pass reads them as one and names the right lines when it
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import timedelta
 
@@ -123,3 +124,43 @@ def test_a_csv_without_a_header_line_says_so(ctx, tmp_path, text):
     result = services.import_file(ctx, path, workers=1)
     assert [(b.line, b.reason) for b in result.bad] == [
         (1, "the file has no header line (the first line names the columns: account_id, event_id, service, quantity, region, timestamp)")]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_stage_that_cannot_be_written_is_one_clear_error_and_nothing_is_imported(ctx, tmp_path, monkeypatch, workers):
+    """The stage's folder gone (or full): the checking process says where and what to do, never a
+    traceback from a parsing process."""
+    account, _ = services.create_account(ctx, "Importer", "cn")
+    path = tmp_path / "usage.jsonl"
+    path.write_text("".join(json.dumps({"account_id": account.id, **event(i)}) + "\n" for i in range(2_000)))
+    monkeypatch.setattr(imports, "BLOCK", 16 * 1024)  # with two workers, the blocks go to both processes
+    monkeypatch.setattr(imports.tempfile, "TemporaryDirectory", lambda prefix: contextlib.nullcontext(str(tmp_path / "gone")))
+    with pytest.raises(imports.ImportStageError) as refused:
+        services.import_file(ctx, path, workers=workers)
+    assert str(refused.value).startswith(f"the checked rows could not be staged in {tmp_path / 'gone'} (No such file or directory)")
+    assert "set TMPDIR to a folder with room" in str(refused.value) and str(refused.value).endswith("nothing was imported")
+    assert stored_events(ctx) == 0
+
+
+def test_an_import_that_finds_the_database_locked_says_unavailable_and_a_rerun_completes_it(tmp_path):
+    """The storing pass works on a raw cursor: SQLite's own "database is locked" from it is the
+    database being unavailable (the CLI's one sentence), as from every other write, not a traceback."""
+    from packbill.domain.catalog import load_catalog
+    from packbill.services import Context
+    from packbill.storage.db import Database, Unavailable
+
+    url = f"sqlite:///{tmp_path / 'locked.db'}"
+    ctx = Context(Database(url, busy_timeout=0.2), load_catalog(), lambda: FIXED_NOW)
+    account, _ = services.create_account(ctx, "Importer", "cn")
+    path = tmp_path / "usage.jsonl"
+    path.write_text("".join(json.dumps({"account_id": account.id, **event(i)}) + "\n" for i in range(10)))
+    blocker = sa.create_engine(url)
+    with blocker.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        with pytest.raises(Unavailable):
+            services.import_file(ctx, path, workers=1)
+        conn.exec_driver_sql("ROLLBACK")
+    blocker.dispose()
+    assert stored_events(ctx) == 0
+    assert services.import_file(ctx, path, workers=1).accepted == 10
+    ctx.close()

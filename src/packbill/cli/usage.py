@@ -26,12 +26,13 @@ GROUPS = {"usage": usage_app}
 @usage_app.command("import")
 def usage_import(file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)], db: DbOpt = None,
                  server: ServerOpt = None, token: TokenOpt = None) -> None:
-    """Import usage events from FILE (.csv with a header, UTF-8 with or without a BOM, or .jsonl).
+    """Import usage events from FILE (.csv with a header, UTF-8 with or without a BOM, or JSON Lines: .jsonl, .ndjson, .json).
 
     Columns / keys: account_id, event_id, service, quantity, region, timestamp. The whole file
     is checked first: if any row is bad, each is reported with its line number and nothing is
-    imported. Then it is stored in committed chunks; events already known are counted once, so
-    a stopped import is completed exactly by running it again.
+    imported; the good rows wait in the temporary folder ($TMPDIR) meanwhile. Then it is stored
+    in committed chunks; events already known are counted once, so a stopped import is
+    completed exactly by running it again.
     """
     if not file.is_file():  # a pipe or a device: the file is read twice (checked, then stored)
         fail(f"{file} is not a regular file: save the events to a file first, then import that file")
@@ -81,7 +82,7 @@ def _records(file: Path) -> Iterator[tuple[int, dict]]:
     """(line, record) of a CSV file with a header or a JSON Lines file, as the import reads them."""
     try:
         with file.open(encoding="utf-8-sig", newline="") as f:
-            if file.suffix.lower() == ".jsonl":
+            if file.suffix.lower() in services.JSON_LINES:
                 for line, text in enumerate(f, 1):
                     if text.strip():
                         try:

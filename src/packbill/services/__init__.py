@@ -17,7 +17,7 @@ from .confirm import Confirmation, confirmation, freezes
 from .context import Context, Touched, ping
 from .groups import Member, PayerSet, Standing, members, pays_for, set_payer, standing
 from .idempotency import IdempotencyKey, Replayed
-from .imports import BadRow, ImportFileError, ImportResult, import_file
+from .imports import JSON_LINES, BadRow, ImportFileError, ImportResult, ImportStageError, import_file
 from .lockout import LIMIT, Lockout
 from .metrics import note_consumer
 from .operators import Principal, authenticate, outcome_of, record_anonymous
@@ -128,6 +128,8 @@ __all__ = [
     "daily_usage",
     "sum_pending",
     "import_file",
+    "ImportStageError",
+    "JSON_LINES",
     "ingest",
     "list_accounts",
     "list_packages",

@@ -24,13 +24,13 @@ from pathlib import Path
 
 from ..domain.catalog import Catalog
 from ..domain.days import to_us
-from ..domain.errors import InvalidRequest
+from ..domain.errors import BillingError, InvalidRequest
 from ..domain.usage import CONFLICTING_DUPLICATE, TOO_LATE, UsageRow, horizon_us, over_day_total
 from ..process import gcpause
 from ..process.instruments import INSTRUMENTS
 from ..storage.accounts import known_account_ids
 from ..storage.intake import ConflictingDuplicates, DayTotalExceeded
-from ..storage.staging import MAX_PARTS, Staged, StageWriter
+from ..storage.staging import MAX_PARTS, Staged, StageUnwritable, StageWriter
 from .context import Context
 from .validate import decode_json, to_row
 
@@ -38,6 +38,8 @@ BLOCK = 1024 * 1024
 CHUNK = 50_000
 """Lines (so at most as many events) per committed transaction of the storing pass."""
 FIELDS = ("account_id", "event_id", "service", "quantity", "region", "timestamp")
+JSON_LINES = frozenset({".jsonl", ".ndjson", ".json"})
+"""The file names read as JSON Lines (one event a line); any other is read as CSV with a header."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +58,13 @@ class ImportResult:
 
 class ImportFileError(InvalidRequest):
     """A file that cannot be read as usage at all (not UTF-8, no header, ...)."""
+
+
+class ImportStageError(BillingError):
+    """The import could not stage the checked rows (the temporary folder full or not writable);
+    nothing was imported."""
+
+    code = "service_unavailable"
 
 
 def _blocks(path: Path, start: int) -> Iterator[tuple[int, bytes]]:
@@ -202,7 +211,7 @@ def _bounded(pool, blocks: Iterator[tuple[int, bytes]], ahead: int):
 
 
 def _header(path: Path) -> tuple[list[str] | None, int]:
-    if path.suffix.lower() in {".jsonl", ".ndjson", ".json"}:
+    if path.suffix.lower() in JSON_LINES:
         return None, 0
     with path.open("rb") as f:
         first_line = f.readline()
@@ -248,6 +257,9 @@ def import_file(
         except ImportFileError as exc:
             line, _, reason = str(exc).partition(": ")
             return ImportResult(checked.rows_seen, 0, 0, [*checked.bad, BadRow(int(line.removeprefix("line ")), reason)][:max_reported])
+        except StageUnwritable as exc:
+            raise ImportStageError(f"{exc}: the stage takes at most about as much room as the file; free some there, or set TMPDIR to "
+                                   "a folder with room, and import again; nothing was imported") from None
         if checked.bad:
             return ImportResult(checked.rows_seen, 0, 0, checked.bad)
         stage = Staged(ctx.db, directory)

@@ -3,6 +3,7 @@ database means to the callers: ``Unavailable`` (try again later), retried confli
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -94,7 +95,7 @@ def is_unavailable(exc: BaseException) -> bool:
         import psycopg
     except ImportError:  # pragma: no cover - psycopg is a dependency
         psycopg = None
-    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout)):
+    if isinstance(exc, (OperationalError, InterfaceError, PoolTimeout, sqlite3.OperationalError)):  # the last: raw cursors
         return True
     if psycopg is not None and isinstance(exc, (psycopg.OperationalError, psycopg.InterfaceError)):
         return True

@@ -16,7 +16,8 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -34,24 +35,39 @@ MAX_PARTS = 8
 """At most this many processes stage one file (SQLite attaches at most ten databases to one connection)."""
 
 
+class StageUnwritable(Exception):
+    """The stage's folder has no room for it, or cannot be written."""
+
+
 class StageWriter:
     """One process's share of a file's staged rows: a SQLite file of its own in ``directory``,
     written without a journal (it is thrown away if the import stops)."""
 
     def __init__(self, directory: str | Path) -> None:
-        fd, path = tempfile.mkstemp(dir=directory, prefix="part-", suffix=".db")
-        os.close(fd)
-        self.conn = sqlite3.connect(path, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=OFF")
-        self.conn.execute("PRAGMA synchronous=OFF")
-        self.conn.execute(f"CREATE TABLE stage ({_TABLE})")
+        self.directory = directory
+        with self._unwritable():
+            fd, path = tempfile.mkstemp(dir=directory, prefix="part-", suffix=".db")
+            os.close(fd)
+            self.conn = sqlite3.connect(path, isolation_level=None)
+            self.conn.execute("PRAGMA journal_mode=OFF")
+            self.conn.execute("PRAGMA synchronous=OFF")
+            self.conn.execute(f"CREATE TABLE stage ({_TABLE})")
 
     def add(self, rows: Sequence[tuple]) -> None:
         """Stage rows: (line, account_id, event_id, service, quantity, region, ts_us, day as
         ISO text, window, mainland), in line order."""
-        self.conn.execute("BEGIN")
-        self.conn.executemany("INSERT INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
-        self.conn.execute("COMMIT")
+        with self._unwritable():
+            self.conn.execute("BEGIN")
+            self.conn.executemany("INSERT INTO stage VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+            self.conn.execute("COMMIT")
+
+    @contextmanager
+    def _unwritable(self) -> Iterator[None]:
+        try:
+            yield
+        except (OSError, sqlite3.OperationalError) as exc:
+            raise StageUnwritable(f"the checked rows could not be staged in {self.directory} "
+                                  f"({getattr(exc, 'strerror', None) or exc})") from None
 
     def close(self) -> None:
         self.conn.close()
