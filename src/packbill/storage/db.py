@@ -7,7 +7,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
 from typing import Protocol, TypeVar
@@ -220,20 +220,17 @@ class Database:
 
     @contextmanager
     def write(self) -> Iterator[Connection]:
-        with self._one_writer():
+        with self.one_writer():
             with self._write() as conn:
                 yield conn
         if self.replica is not None:
             self.replica.wrote(self.engine)
 
-    def one_writer(self) -> AbstractContextManager[None]:
+    @contextmanager
+    def one_writer(self) -> Iterator[None]:
         """Wait for this database's one writer's turn (SQLite: behind this process's other
         threads and other processes' writers; PostgreSQL: no wait), for a write transaction on a
         raw connection (the file import's merge); ``write`` takes it itself."""
-        return self._one_writer()
-
-    @contextmanager
-    def _one_writer(self) -> Iterator[None]:
         if self._writers is None:
             yield
             return

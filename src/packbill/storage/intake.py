@@ -18,7 +18,7 @@ writers can wait on each other in a cycle.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import sqlalchemy as sa
@@ -95,9 +95,15 @@ def over_limit(conn: Connection, rows: Sequence[UsageRow]) -> set[tuple[str, dat
     batch: dict[tuple[str, date, str], int] = {}
     for r in rows:
         batch[(r.account_id, r.day, r.service)] = batch.get((r.account_id, r.day, r.service), 0) + r.quantity
+    return over_limit_of(conn, batch)
+
+
+def over_limit_of(conn: Connection, totals: Mapping[tuple[str, date, str], int]) -> set[tuple[str, date, str]]:
+    """Which (account, day, service) the ``totals`` to add would take past the limit, with what
+    is stored (summed or not yet)."""
     over = set()
     ud, un = schema.usage_daily, schema.usage_unsummed
-    for (account_id, day, service), quantity in batch.items():
+    for (account_id, day, service), quantity in totals.items():
         stored = conn.execute(sa.select(ud.c.mainland + ud.c.other).where(
             ud.c.account_id == account_id, ud.c.day == day, ud.c.service == service)).scalar() or 0
         stored += conn.execute(sa.select(sa.func.sum(un.c.mainland + un.c.other)).where(

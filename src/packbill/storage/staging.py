@@ -21,9 +21,8 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from ..domain.limits import day_limit
 from .db import Database, retrying
-from .intake import COLUMNS, ConflictingDuplicates, DayTotalExceeded, count_merged, postgres_merge, sqlite_sums
+from .intake import COLUMNS, ConflictingDuplicates, DayTotalExceeded, count_merged, over_limit_of, postgres_merge, sqlite_sums
 
 _TABLE = ('seq INTEGER PRIMARY KEY, account_id TEXT, event_id TEXT, service TEXT, quantity INTEGER, region TEXT, '
           'ts_us INTEGER, day TEXT, "window" INTEGER, mainland INTEGER')
@@ -131,10 +130,11 @@ class Staged:
     def _merge_sqlite(self, first: int, last: int, rows: int) -> int:
         cur = self.raw.cursor()
         try:
-            new, found = self._insert_sqlite(cur, first, last, rows, in_line_order=self.count < 2)
-            if found:  # which copies came later: the same insert again, in line order, says exactly
+            new, found = self._insert_sqlite(cur, first, last, rows, in_line_order=False)
+            if found and self.count > 1:  # which copies came later: the same insert again, in line order, says exactly
                 cur.execute("ROLLBACK")
                 _, found = self._insert_sqlite(cur, first, last, rows, in_line_order=True)
+            if found:
                 raise ConflictingDuplicates(found)
             cur.execute("COMMIT")
             return new
@@ -196,27 +196,13 @@ class Staged:
 
     def _over_limit(self, first: int, last: int) -> set[tuple[str, date, str]]:
         """Which (account, day, service) lines ``first`` to ``last`` would take past the limit
-        (read from the parts: on PostgreSQL the failed transaction emptied the temporary table)."""
-        return self._over_limit_of(self.parts.execute(
+        (their totals read from the parts: on PostgreSQL the failed transaction emptied the
+        temporary table)."""
+        totals = {(account_id, date.fromisoformat(day), service): quantity for account_id, day, service, quantity in self.parts.execute(
             "SELECT account_id, day, service, sum(quantity) FROM import_stage WHERE seq BETWEEN ? AND ? GROUP BY 1, 2, 3",
-            (first, last)).fetchall())
-
-    def _over_limit_of(self, totals: list[tuple]) -> set[tuple[str, date, str]]:
-        mark = "%s" if self.postgres else "?"
-        found = set()
-        cur = self.raw.cursor()
-        for account_id, text, service, quantity in totals:
-            day = date.fromisoformat(text)
-            cur.execute(f"SELECT coalesce((SELECT mainland + other FROM usage_daily WHERE account_id = {mark} AND day = {mark} "
-                        f"AND service = {mark}), 0) + coalesce((SELECT sum(mainland + other) FROM usage_unsummed WHERE "
-                        f"account_id = {mark} AND day = {mark} AND service = {mark}), 0)",
-                        (account_id, day if self.postgres else text, service) * 2)
-            if int(cur.fetchone()[0]) + quantity > day_limit(service):
-                found.add((account_id, day, service))
-        cur.close()
-        if self.postgres:
-            self.raw.rollback()
-        return found
+            (first, last)).fetchall()}
+        with self.db.read() as conn:
+            return over_limit_of(conn, totals)
 
     def close(self) -> None:
         try:
