@@ -1,6 +1,7 @@
 """Import one file in a fresh process and report its memory: the peak of this process and its
 parsing workers together, sampled every tenth of a second, over the first and the second half of
-the import (flat memory: the second half needs no more than the first)."""
+the import (flat memory: the second half needs no more than the first), and when its checking
+pass ended."""
 
 import json
 import os
@@ -44,15 +45,21 @@ def main() -> None:
             samples.append(_family_rss_kib())
             done.wait(0.1)
 
+    checked = [0.0]
+
+    def progress(phase: str, _n: int) -> None:
+        if phase == "checking":
+            checked[0] = time.perf_counter()  # the last block checked: the storing pass starts
+
     sampler = threading.Thread(target=sample, daemon=True)
     started = time.perf_counter()
     sampler.start()
-    result = import_file(ctx, path)
+    result = import_file(ctx, path, progress)
     elapsed = time.perf_counter() - started
     done.set()
     sampler.join()
     half = max(1, len(samples) // 2)
-    print(json.dumps({"rows": result.rows, "accepted": result.accepted, "seconds": elapsed,
+    print(json.dumps({"rows": result.rows, "accepted": result.accepted, "seconds": elapsed, "checking_seconds": checked[0] - started,
                       "peak_kib": max(samples), "first_half_peak_kib": max(samples[:half]),
                       "second_half_peak_kib": max(samples[half:] or samples), "samples": len(samples)}))
 
