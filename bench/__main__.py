@@ -508,21 +508,24 @@ def bench_consume(events: int, accounts: int) -> None:
         await nc.close()
         return events / elapsed
 
-    with tempfile.TemporaryDirectory(prefix="packbill-consume-") as tmp:
-        db_url = f"sqlite:///{Path(tmp) / 'consume.db'}"
-        ctx = Context.open(db_url)
-        add_accounts(ctx, accounts)
-        limit = max(asyncio.run(drain_only("raw1")), asyncio.run(drain_only("raw2")))  # the better of two: a limit, not a cold start
-        # as `packbill consume` runs: a writer process stores each batch while this one fetches the next
-        consumer = Consumer(ctx, url, names["stream"], names["prefix"], "packbill", names["dead"], batch=1000,
-                            opener=functools.partial(Context.open, db_url))
-        stats = asyncio.run(consumer.run(idle_exit=1))
-        # timed as the limit is: from just before the first fetch (connected and subscribed) to the last acknowledgement
-        elapsed = stats.last_batch - stats.first_fetch
-        ctx.close()
+    limit = max(asyncio.run(drain_only("raw1")), asyncio.run(drain_only("raw2")))  # the better of two: a limit, not a cold start
+    runs = []
+    for attempt in range(2):  # the better of two as well, each a durable consumer of its own storing into a new database
+        with tempfile.TemporaryDirectory(prefix="packbill-consume-") as tmp:
+            db_url = f"sqlite:///{Path(tmp) / 'consume.db'}"
+            ctx = Context.open(db_url)
+            add_accounts(ctx, accounts)
+            # as `packbill consume` runs: a writer process stores each batch while this one fetches the next
+            consumer = Consumer(ctx, url, names["stream"], names["prefix"], f"packbill{attempt}", names["dead"], batch=1000,
+                                opener=functools.partial(Context.open, db_url))
+            stats = asyncio.run(consumer.run(idle_exit=1))
+            # timed as the limit is: from just before the first fetch (connected and subscribed) to the last acknowledgement
+            runs.append((stats.accepted / (stats.last_batch - stats.first_fetch), stats))
+            ctx.close()
     asyncio.run(_drop_streams(url, names["stream"]))
-    record("stream consume, SQLite", stats.accepted / elapsed, "events/s", limit, "fetch and ack of the same messages, nothing stored",
-           f"{stats.accepted:,} stored in {stats.batches} batches")
+    rate, stats = max(runs, key=lambda run: run[0])
+    record("stream consume, SQLite", rate, "events/s", limit, "fetch and ack of the same messages, nothing stored",
+           f"{stats.accepted:,} stored in {stats.batches} batches; the better of two runs, as the limit")
 
 
 async def _drop_streams(url: str, stream: str) -> None:
