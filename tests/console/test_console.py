@@ -221,3 +221,18 @@ def test_demo_report_opens_in_the_browser_with_its_charts(page, tmp_path):
 def test_language_switch_never_redirects_off_site(live, target):
     r = httpx.get(f"{live}/console/lang/en", params={"next": target}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["location"] == "/"
+
+
+def test_no_page_asks_the_server_for_something_it_does_not_have(page, live):
+    """Every browser asks for a page's icon: without one, each page of the console logged a
+    failed request (a 404 for /favicon.ico) in the browser's console."""
+    failed = []
+    page.on("console", lambda m: failed.append(m.text) if m.type == "error" else None)
+    page.on("requestfailed", lambda r: failed.append(r.url))
+    sign_in(page, live, OPERATOR)
+    for path in ("/console/accounts", "/console/revenue", "/console/close", "/console/operations"):
+        page.goto(live + path)
+        page.wait_for_load_state("networkidle")
+    icon = page.evaluate("fetch(document.querySelector('link[rel=icon]').href).then(r => [r.status, r.headers.get('content-type')])")
+    assert icon[0] == 200 and icon[1].startswith("image/svg+xml")
+    assert failed == []

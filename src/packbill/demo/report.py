@@ -10,7 +10,7 @@ from pathlib import Path
 
 from ..domain.catalog import TRAFFIC_SERVICES
 from ..domain.money import window_mbps
-from ..present import money, package_name, quantity, service_name
+from ..present import money, package_labels, package_name, quantity, service_name
 from ..present.charts import PALETTE, PAYG, drawn_vs_payg, line_chart, stacked_bars
 from ..present.words import words
 
@@ -65,7 +65,7 @@ class _Report:
 
     def __init__(self, lang: str, catalog, views, days: list[date]) -> None:
         self.lang, self.catalog, self.views, self.days = lang, catalog, views, days
-        self.names = {v.package.id: f"{self.pname(v.package.sku)} ({v.package.id[-4:]})" for v in views}
+        self.names = package_labels(catalog, (v.package for v in views), lang)
         self.colours = {name: PALETTE[i % len(PALETTE)] for i, name in enumerate(self.names.values())}
         self.colours[self.w("payg")] = PAYG
 

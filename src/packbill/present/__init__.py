@@ -14,14 +14,16 @@ reads the same everywhere:
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import Counter
+from collections.abc import Iterable
+from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ..domain import catalog_versions
 from ..domain.catalog import AI_SERVICES, BANDWIDTH_SERVICES, PRICE_UNIT_LABEL, TRAFFIC_SERVICES, Catalog
 from ..domain.days import SHANGHAI, Validity
-from ..domain.model import BillLine
+from ..domain.model import BillLine, Package
 from ..domain.money import BYTES_PER_GB, CENT, bps_to_mbps
 from ..domain.package_forecast import PackageForecast
 from ..domain.reference import PackageView
@@ -90,6 +92,32 @@ def package_name(catalog: Catalog, sku: str, lang: str = "en") -> str:
         return item.label_zh
     name = service_name(catalog, item.service, lang)
     return f"{name}资源包-{size(item.service, item.size, lang)}" if lang == "zh" else f"{name}, {size(item.service, item.size, lang)}"
+
+
+def package_labels(catalog: Catalog, packages: Iterable[Package], lang: str = "en") -> dict[str, str]:
+    """Each package's name where several are shown together (a chart's legend, a bill line's
+    draws): its type as people call it, and, when the account holds more than one of that type,
+    the day it took effect (as the package list shows it), then its place among those bought for
+    the same day: "明厨亮灶资源包-10万次（2026-10-11 起）", "Kitchen compliance, 100,000 calls
+    (from 2026-10-11, no. 2)". Keyed by package id."""
+    by_sku: dict[str, list[Package]] = {}
+    for package in sorted(packages, key=lambda p: (p.purchased_at, p.seq)):
+        by_sku.setdefault(package.sku, []).append(package)
+    labels = {}
+    for sku, held in by_sku.items():
+        name = package_name(catalog, sku, lang)
+        days = Counter(p.first_day for p in held)
+        nth: Counter[date] = Counter()
+        for p in held:
+            nth[p.first_day] += 1
+            if len(held) == 1:
+                labels[p.id] = name
+            elif days[p.first_day] == 1:
+                labels[p.id] = f"{name}（{p.first_day} 起）" if lang == "zh" else f"{name} (from {p.first_day})"
+            else:
+                labels[p.id] = (f"{name}（{p.first_day} 起，第 {nth[p.first_day]} 个）" if lang == "zh"
+                                else f"{name} (from {p.first_day}, no. {nth[p.first_day]})")
+    return labels
 
 
 def validity(value: Validity, lang: str = "en") -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
@@ -14,26 +15,31 @@ PALETTE = ["#2563eb", "#16a34a", "#9333ea", "#ea580c", "#0891b2", "#ca8a04", "#d
 PAYG = "#dc2626"
 
 
-def _nice_max(value: float) -> float:
-    if value <= 0:
-        return 1.0
-    magnitude = 10 ** (len(str(int(value))) - 1)
-    for step in (1, 2, 2.5, 5, 10):
-        if value <= step * magnitude:
-            return step * magnitude
-    return value
+def _scale(low: float, high: float) -> tuple[float, float, float]:
+    """The axis from ``low`` to ``high`` (zero always on it): its bottom, its top and a tick step
+    of 1, 2 or 5 times a power of ten, so that every tick reads as a round number (500, 1,000,
+    1,500, never 625) and there are at most six steps."""
+    low, high = min(low, 0.0), max(high, 0.0)
+    if high - low < 1e-4:  # nothing to show: figures here are calls, GB, Mbps and money
+        return 0.0, 1.0, 0.2
+    magnitude = 10.0 ** math.floor(math.log10((high - low) / 6))
+    for step in (m * magnitude for m in (1, 2, 5, 10, 20)):
+        bottom, top = math.floor(low / step) * step, math.ceil(high / step) * step
+        if round((top - bottom) / step) <= 6:
+            return bottom, top, step
+    raise AssertionError("unreachable: twenty times a sixth of the span takes at most six steps")
 
 
 def _fmt(value: float) -> str:
+    """A tick's label: digits grouped by thousands up to 999,999 (read alike in Chinese and
+    English), then M and G."""
     if value < 0:
         return "-" + _fmt(-value)
     if value >= 1e9:
         return f"{value / 1e9:g}G"
     if value >= 1e6:
         return f"{value / 1e6:g}M"
-    if value >= 1e3:
-        return f"{value / 1e3:g}k"
-    return f"{value:g}"
+    return f"{round(value, 6):,g}"
 
 
 def _text_width(label: str) -> int:
@@ -42,12 +48,18 @@ def _text_width(label: str) -> int:
 
 
 def _frame(title: str, width: int, height: int, body: list[str], legend: Sequence[tuple[str, str]]) -> str:
+    """The chart with its title, and its legend below it, in as many rows as its names need."""
     items = []
-    x = 60
+    x, row = 60, 0
     for label, colour in legend:
-        items.append(f'<rect x="{x}" y="{height - 18}" width="10" height="10" fill="{colour}"/>'
-                     f'<text x="{x + 14}" y="{height - 9}" font-size="11">{escape(label)}</text>')
-        x += 24 + _text_width(label)
+        room = 24 + _text_width(label)
+        if x > 60 and x + room > width:
+            x, row = 60, row + 1
+        y = height - 18 + 16 * row
+        items.append(f'<rect x="{x}" y="{y}" width="10" height="10" fill="{colour}"/>'
+                     f'<text x="{x + 14}" y="{y + 9}" font-size="11">{escape(label)}</text>')
+        x += room
+    height += 16 * row
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" viewBox="0 0 {width} {height}" '
         f'width="100%" style="max-width:{width}px;font-family:system-ui,sans-serif">'
@@ -56,17 +68,19 @@ def _frame(title: str, width: int, height: int, body: list[str], legend: Sequenc
     )
 
 
-def _axes(labels: Sequence[str], top: float, width: int, height: int, plot: tuple[int, int, int, int], unit: str,
-          bottom: float = 0.0) -> list[str]:
+def _axes(labels: Sequence[str], scale: tuple[float, float, float], plot: tuple[int, int, int, int], unit: str) -> list[str]:
     left, right, upper, lower = plot
-    zero = lower - (lower - upper) * (0 - bottom) / (top - bottom)
-    out = [f'<line x1="{left}" y1="{zero:.1f}" x2="{right}" y2="{zero:.1f}" stroke="#999"/>']
-    for i in range(5):
-        value = bottom + (top - bottom) * i / 4
-        y = lower - (lower - upper) * i / 4
-        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{right}" y2="{y:.1f}" stroke="#eee"/>'
-                   f'<text x="{left - 6}" y="{y + 4:.1f}" font-size="10" text-anchor="end">{_fmt(value)}</text>')
-    out.append(f'<text x="12" y="{upper - 6}" font-size="10">{escape(unit)}</text>')
+    bottom, top, step = scale
+
+    def y_of(value: float) -> float:
+        return lower - (lower - upper) * (value - bottom) / (top - bottom)
+
+    out = [f'<line x1="{left}" y1="{y_of(0):.1f}" x2="{right}" y2="{y_of(0):.1f}" stroke="#999"/>']
+    for i in range(round((top - bottom) / step) + 1):
+        value = bottom + step * i
+        out.append(f'<line x1="{left}" y1="{y_of(value):.1f}" x2="{right}" y2="{y_of(value):.1f}" stroke="#eee"/>'
+                   f'<text x="{left - 6}" y="{y_of(value) + 4:.1f}" font-size="10" text-anchor="end">{_fmt(value)}</text>')
+    out.append(f'<text x="12" y="{upper - 12}" font-size="10">{escape(unit)}</text>')
     step = max(1, len(labels) // 10)
     slot = (right - left) / max(1, len(labels))
     for i, label in enumerate(labels):
@@ -88,10 +102,11 @@ def stacked_bars(
     """Bars per label, each stacked from the series in order (e.g. packages, then pay-as-you-go)."""
     names, colours = _coloured(series, colours)
     totals = [sum(series[n][i] for n in names) for i in range(len(labels))]
-    top = _nice_max(max(totals, default=0))
+    scale = _scale(0.0, max(totals, default=0))
+    top = scale[1]
     plot = (60, width - 10, 30, height - 40)
     left, right, upper, lower = plot
-    body = _axes(labels, top, width, height, plot, unit)
+    body = _axes(labels, scale, plot, unit)
     slot = (right - left) / max(1, len(labels))
     for i in range(len(labels)):
         y = lower
@@ -118,12 +133,11 @@ def line_chart(
     """One line per series; None leaves a gap (e.g. before a package was bought)."""
     names, colours = _coloured(series, colours)
     values = [v for n in names for v in series[n] if v is not None]
-    top = _nice_max(max(values, default=0))
-    low = min(values, default=0)
-    bottom = -_nice_max(-low) if low < 0 else 0.0  # a balance below zero shows below the axis
+    scale = _scale(min(values, default=0), max(values, default=0))  # a balance below zero shows below the axis
+    bottom, top, _ = scale
     plot = (60, width - 10, 30, height - 40)
     left, right, upper, lower = plot
-    body = _axes(labels, top, width, height, plot, unit, bottom)
+    body = _axes(labels, scale, plot, unit)
     slot = (right - left) / max(1, len(labels))
     legend = []
     for name in names:

@@ -49,8 +49,7 @@ def router(pages: Pages) -> APIRouter:
             problem = v.t("bad_day")
         except BillingError as exc:
             problem = v.sentence(exc)
-        names = {p.package.id: f"{present.package_name(ctx.catalog, p.package.sku, lang)} ({p.package.id[-4:]})"
-                 for p in services.list_packages(ctx, account_id)}
+        names = present.package_labels(ctx.catalog, (p.package for p in services.list_packages(ctx, account_id)), lang)
         rows = [{"line": x, "service": present.service_name(ctx.catalog, x.service, lang),
                  "quantity": present.quantity(x.service, x.quantity, lang), "payg": present.quantity(x.service, x.payg_quantity, lang),
                  "drawn": [(names.get(d.package_id, d.package_id), d.package_id, present.quantity(x.service, d.quantity, lang))
