@@ -20,10 +20,10 @@ WORDS = words("report")
 STYLE = """
 body{font-family:system-ui,sans-serif;max-width:980px;margin:2em auto;padding:0 1em;color:#111}
 table{border-collapse:collapse;width:100%;margin:1em 0} td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left;font-size:14px}
-.r{text-align:right} .bar{background:#eee;width:160px;height:10px;border-radius:5px} .bar div{background:#2563eb;height:10px;border-radius:5px}
-.badge{padding:1px 8px;border-radius:8px;font-size:12px} .active{background:#dcfce7} .frozen{background:#cffafe}
+.r{text-align:right} .bar{background:#eee;width:120px;height:10px;border-radius:5px} .bar div{background:#2563eb;height:10px;border-radius:5px}
+.badge{padding:1px 8px;border-radius:8px;font-size:12px;white-space:nowrap} .nw{white-space:nowrap} .active{background:#dcfce7} .frozen{background:#cffafe}
 .exhausted{background:#fee2e2} .expired{background:#e5e7eb} .refunded{background:#fef9c3}
-.sum td{font-weight:600} details{margin:1em 0}
+.sum td{font-weight:600} .id{color:#6b7280} details{margin:1em 0}
 """
 
 
@@ -49,7 +49,7 @@ def write_report(path: Path, account, views, lines, remaining_by_day: dict[date,
 <table>{''.join(f'<tr{cls}><td>{w(key)}</td><td class=r>{money(v)} {w("cny")}</td></tr>' for key, v, cls in summary)}</table>
 {r.money_section(figures) if figures is not None else ""}
 {r.advice_section(advice) if advice is not None else ""}
-<h2>{w("packages")}</h2><table>{r.head("package", "id", ">remaining", "", "status", "first_day", "last_day", "forecast")}
+<h2>{w("packages")}</h2><table>{r.head("package", ">remaining", "", "status", "first_day", "last_day", "forecast")}
 {r.package_rows(forecasts or {})}</table>
 {r.controls_section(controls)}
 <h2>{w("charts")}</h2>{''.join(f'<figure>{c}</figure>' for c in charts)}
@@ -154,11 +154,11 @@ class _Report:
 
     def package_rows(self, forecasts: dict[str, str]) -> str:
         return "".join(
-            f"<tr><td>{escape(self.pname(v.package.sku))}</td><td><small>{escape(v.package.id)}</small></td>"
-            f"<td class=r>{self.q(v.package.service, v.remaining)} / {self.q(v.package.service, v.package.size)}</td>"
+            f"<tr><td>{escape(self.pname(v.package.sku))}<br><small class=id>{escape(v.package.id)}</small></td>"
+            f"<td class='r nw'>{self.q(v.package.service, v.remaining)} / {self.q(v.package.service, v.package.size)}</td>"
             f"<td><div class=bar><div style='width:{100 * v.remaining / v.package.size:.1f}%'></div></div></td>"
             f"<td><span class='badge {v.status.value}'>{self.w('st_' + v.status.value)}</span></td>"
-            f"<td>{v.package.first_day}</td><td>{v.package.last_day}</td><td><small>{escape(forecasts.get(v.package.id, ''))}</small></td></tr>"
+            f"<td class=nw>{v.package.first_day}</td><td class=nw>{v.package.last_day}</td><td><small>{escape(forecasts.get(v.package.id, ''))}</small></td></tr>"
             for v in self.views)
 
     def bill_rows(self, lines) -> str:
