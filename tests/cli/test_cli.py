@@ -403,3 +403,20 @@ def test_a_json_lines_file_is_read_the_same_through_a_server_whatever_its_suffix
     path = tmp_path / f"usage{suffix}"
     path.write_text('{"account_id": "acc_a", "event_id": "e1"}\n\n{"account_id": "acc_b", "event_id": "e2"}\n', encoding="utf-8")
     assert list(_records(path)) == [(1, {"account_id": "acc_a", "event_id": "e1"}), (3, {"account_id": "acc_b", "event_id": "e2"})]
+
+
+def test_every_command_that_writes_for_people_refuses_a_language_it_does_not_speak(db_url):
+    """``reminders`` and ``advise`` wrote English for --lang fr; the file commands refused it, each
+    with its own copy of the check. Now one option does, before the command runs."""
+    account = new_account(db_url)
+    for args in (["reminders", account], ["advise", account], ["bills", "show", account, "--from", "2027-01-01", "--to", "2027-01-02"],
+                 ["statements", "show", account, "2027-01"], ["revenue", "--from", "2027-01-01", "--to", "2027-01-02"]):
+        result = run(db_url, *args, "--lang", "fr", ok=False)
+        assert result.exit_code == 1 and "--lang is zh or en, not 'fr'" in result.output, (args, result.output)
+    assert "您" in run(db_url, "reminders", account, "--lang", "zh").output or "no reminders" in run(db_url, "reminders", account).output
+
+
+def test_a_mistyped_day_is_said_before_any_progress_bar_is_drawn(db_url):
+    result = run(db_url, "settle", "--through", "tomorrow", ok=False)
+    assert result.exit_code == 1 and "--through must be a day written YYYY-MM-DD" in result.output
+    assert "settling accounts" not in result.output

@@ -13,7 +13,7 @@ from rich.table import Table
 from .. import present
 from ..present.advice import advice_json, reason
 from ..services import advice as service
-from .common import DbOpt, Errors, fail, open_ctx, out
+from .common import DbOpt, Errors, fail, lang_option, open_ctx, out
 
 app = typer.Typer()
 """Commands at the top level."""
@@ -54,7 +54,7 @@ def advise(
     horizon_months: Annotated[int, typer.Option(help="How many months to plan for, from today (12: to the day before the same date next year).")] = 12,
     what_if_days: Annotated[int, typer.Option(help="Past days for the traffic billing what-if.")] = 30,
     format: Annotated[str, typer.Option(help="The output: table or json.")] = "table",
-    lang: Annotated[str, typer.Option(help="The language of the reasons: en or zh.")] = "en",
+    lang: Annotated[str, lang_option("The language of the reasons: en or zh.")] = "en",
     method: Annotated[str, typer.Option(help="The forecast: flat (the window's daily average times each month's days) or trend.")] = "flat",
     db: DbOpt = None,
 ) -> None:

@@ -12,7 +12,7 @@ from rich.markup import escape
 from .. import present, services
 from ..present.books import bill_detail_csv
 from ..present.tables import bill_table
-from .common import AsOfOpt, DbOpt, Errors, fail, moment, open_ctx, out, parse_day
+from .common import AsOfOpt, DbOpt, Errors, fail, lang_option, moment, open_ctx, out, parse_day
 
 bills_app = typer.Typer(help="Bills: what was drawn from which package and what was billed.", no_args_is_help=True)
 app = typer.Typer()
@@ -26,14 +26,12 @@ def bills_show(
     from_: Annotated[str, typer.Option("--from", help="The first day, YYYY-MM-DD.")],
     to: Annotated[str, typer.Option("--to", help="The last day, YYYY-MM-DD.")],
     format: Annotated[str, typer.Option(help="The output: table, csv (the bill detail as a spreadsheet) or json.")] = "table",
-    lang: Annotated[str, typer.Option(help="The language of the CSV's headers and names: zh or en.")] = "zh",
+    lang: Annotated[str, lang_option("The language of the CSV's headers and names: zh or en.")] = "zh",
     db: DbOpt = None,
 ) -> None:
     """Show an account's bill lines, with the packages that paid."""
     if format not in ("table", "csv", "json"):
         fail("--format is table, csv or json")
-    if lang not in ("zh", "en"):
-        fail("--lang is zh or en")
     ctx = open_ctx(db)
     with Errors():
         lines = services.bills(ctx, account_id, parse_day(from_, "from"), parse_day(to, "to"))
@@ -51,7 +49,7 @@ def bills_show(
 
 @app.command()
 def reminders(account_id: str, as_of: AsOfOpt = None, db: DbOpt = None,
-              lang: Annotated[str, typer.Option(help="The language: en or zh.")] = "en") -> None:
+              lang: Annotated[str, lang_option("The language: en or zh.")] = "en") -> None:
     """Show an account's reminders: packages expiring, running low, used up, frozen or lapsing; low balance and
     arrears; unusual spend, rebuys refused and the budget."""
     ctx = open_ctx(db)

@@ -17,7 +17,7 @@ from ..pdf import PdfUnavailable, html_to_pdf
 from ..present.books import close_json, revenue_csv, revenue_json, statement_csv, statement_html, statement_json
 from ..services import audit as audit_service
 from ..services import books
-from .common import DbOpt, Errors, fail, open_ctx, out, parse_day
+from .common import DbOpt, Errors, fail, lang_option, open_ctx, out, parse_day
 from .remote import ServerOpt, TokenOpt, answer, call, connect, money_text, shaped
 
 statements_app = typer.Typer(help="Monthly statements (provisional, then final and numbered).", no_args_is_help=True)
@@ -26,7 +26,7 @@ app = typer.Typer()
 """Commands at the top level."""
 GROUPS = {"statements": statements_app, "invoices": invoices_app}
 
-LangOpt = Annotated[str, typer.Option(help="The language of the file: zh or en.")]
+LangOpt = Annotated[str, lang_option("The language of the file: zh or en.")]
 
 
 def _statement(account_id: str, month: str, db: str | None):
@@ -67,8 +67,6 @@ def statements_show(
     """Show an account's statement of a month (the CSV in the language of --lang)."""
     if format not in ("table", "json", "csv"):
         fail("--format is table, json or csv")
-    if lang not in ("zh", "en"):
-        fail("--lang is zh or en")
     data, s = _statement_file(account_id, month, "json" if format == "table" else format, lang, db, connect(server, token, db))
     if format != "table":
         sys.stdout.write(data.decode("utf-8-sig") + ("\n" if format == "json" else ""))
@@ -125,8 +123,6 @@ def statements_export(
     """Write an account's statement of a month to a file (PDF in Chinese or English, CSV, JSON)."""
     if format not in ("pdf", "csv", "json"):
         fail("--format is pdf, csv or json")
-    if lang not in ("zh", "en"):
-        fail("--lang is zh or en")
     data, s = _statement_file(account_id, month, format, lang, db, connect(server, token, db))
     try:
         out_file.write_bytes(data)
@@ -177,7 +173,7 @@ def revenue(
     from_: Annotated[str | None, typer.Option("--from", help="The first day, YYYY-MM-DD \\[default: 29 days before --to].")] = None,
     to: Annotated[str | None, typer.Option(help="The last day, YYYY-MM-DD \\[default: today in Beijing].")] = None,
     format: Annotated[str, typer.Option(help="The output: table, json or csv (a spreadsheet; --lang for its headers and names).")] = "table",
-    lang: Annotated[str, typer.Option(help="The language of the CSV: zh or en.")] = "zh",
+    lang: Annotated[str, lang_option("The language of the CSV: zh or en.")] = "zh",
     db: DbOpt = None,
     server: ServerOpt = None,
     token: TokenOpt = None,
@@ -190,8 +186,6 @@ def revenue(
 
     if format not in ("table", "json", "csv"):
         fail("--format is table, json or csv")
-    if lang not in ("zh", "en"):
-        fail("--lang is zh or en")
     client = connect(server, token, db)
     ctx = None if client else open_ctx(db)
     last = parse_day(to, "to") if to else shanghai_day(ctx.now() if ctx else datetime.now(UTC))

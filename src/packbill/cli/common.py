@@ -28,6 +28,7 @@ from ..domain.days import check_supported
 from ..domain.errors import BillingError, InvalidRequest
 from ..domain.money import parse_typed
 from ..domain.usage import parse_moment
+from ..present import LANGS
 from ..services import operators
 from ..settings import Settings
 
@@ -87,6 +88,18 @@ def open_ctx(db: str | None, catalog: Path | None = None, create: bool = False, 
 def fail(message: str, code: int = 1):
     err().print(f"[red]error:[/red] {escape(message)}", soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _checked_lang(value: str) -> str:
+    if value not in LANGS:
+        fail(f"--lang is zh or en, not {value!r}")
+    return value
+
+
+def lang_option(help: str) -> typer.models.OptionInfo:
+    """``--lang``: zh or en, refused before the command runs when it is neither (every command
+    that writes for people takes it)."""
+    return typer.Option(help=help, callback=_checked_lang)
 
 
 def moment(value: str | None, name: str) -> datetime | None:

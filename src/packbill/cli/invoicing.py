@@ -14,7 +14,7 @@ from rich.table import Table
 from ..present.invoices import request_json, requests_csv, requests_xlsx, title_json
 from ..services import invoicing
 from .books import invoices_app
-from .common import DbOpt, Errors, fail, open_ctx, out, parse_amount
+from .common import DbOpt, Errors, fail, lang_option, open_ctx, out, parse_amount
 from .remote import ServerOpt, TokenOpt, answer, call, connect, money_text
 
 GROUPS: dict = {}
@@ -158,14 +158,12 @@ def reject(request_id: str, reason: Annotated[str, typer.Argument(help="Why, for
 @invoices_app.command("export")
 def export(out_file: Annotated[Path, typer.Argument(help="The file to write: .xlsx or .csv.")],
            status: Annotated[str, typer.Option(help="Which requests: pending, issued or rejected.")] = "pending",
-           lang: Annotated[str, typer.Option(help="The headers' language: zh or en.")] = "zh", db: DbOpt = None,
+           lang: Annotated[str, lang_option("The headers' language: zh or en.")] = "zh", db: DbOpt = None,
            server: ServerOpt = None, token: TokenOpt = None) -> None:
     """Write invoice requests (pending by default) as one row per invoice line, for batch issuing."""
     suffix = out_file.suffix.lower()
     if suffix not in (".xlsx", ".csv"):
         fail("the file's name ends in .xlsx or .csv")
-    if lang not in ("zh", "en"):
-        fail("--lang is zh or en")
     client = connect(server, token, db)
     if client is not None:
         count = len(answer(call(lambda: client.invoice_requests(status)))["requests"])

@@ -40,6 +40,7 @@ def settle(
         done = answer(call(lambda: client.settle(parse_day(through, "through"), at)))
         _said(done["days"], done["lines"], [(f["account_id"], f["reason"]) for f in done["failed"]])
         return
+    day, when = parse_day(through, "through"), moment(at, "at")  # a typo is said before any bar is drawn
     ctx = open_ctx(db)
     url = load_settings(db=db).db
     helpers: list[subprocess.Popen] = []
@@ -50,7 +51,7 @@ def settle(
             bar.update(task, completed=done, total=total)
 
         with Errors(ctx, "settlement.run", through=through, at=at, workers=workers):
-            run_id = settlement.start(ctx, parse_day(through, "through"), moment(at, "at"))
+            run_id = settlement.start(ctx, day, when)
             if workers > 1 and services.sqlite_file(url) is not None:
                 err().print("[yellow]note:[/yellow] SQLite has one writer: the workers take turns (use PostgreSQL to settle in parallel)")
             helpers = [subprocess.Popen([sys.executable, "-m", "packbill", "worker", "--run", str(run_id), "--db", url],

@@ -158,7 +158,8 @@ class _Report:
             f"<td class='r nw'>{self.q(v.package.service, v.remaining)} / {self.q(v.package.service, v.package.size)}</td>"
             f"<td><div class=bar><div style='width:{100 * v.remaining / v.package.size:.1f}%'></div></div></td>"
             f"<td><span class='badge {v.status.value}'>{self.w('st_' + v.status.value)}</span></td>"
-            f"<td class=nw>{v.package.first_day}</td><td class=nw>{v.package.last_day}</td><td><small>{escape(forecasts.get(v.package.id, ''))}</small></td></tr>"
+            f"<td class=nw>{v.package.first_day}</td><td class=nw>{v.package.last_day}</td>"
+            f"<td><small>{escape(forecasts.get(v.package.id, ''))}</small></td></tr>"
             for v in self.views)
 
     def bill_rows(self, lines) -> str:
