@@ -3,6 +3,7 @@ API) as the console shows them, raised for real from careless input."""
 
 from __future__ import annotations
 
+import inspect
 import re
 from datetime import date, timedelta
 from decimal import Decimal
@@ -10,10 +11,10 @@ from decimal import Decimal
 import pytest
 
 from packbill import services
-from packbill.console.i18n import error_sentence
+from packbill.console.i18n import GENERIC_ZH, error_sentence
 from packbill.domain.errors import BillingError
 from packbill.domain.money import parse_decimal
-from packbill.services import operators
+from packbill.services import books, catalog, inbox, invoicing, operators, schedule
 from tests.conftest import FIXED_NOW
 
 ENGLISH = re.compile(r"[A-Za-z]{3,}")
@@ -46,6 +47,21 @@ def refusals(ctx):
         lambda: operators.create_key(ctx, "k", "root", operators.Principal.os_user()),
         lambda: operators.revoke_key(ctx, "key_nope"),
         lambda: services.refund(ctx, a, "pkg_nope"),
+        lambda: books.parse_month("2026-13"),
+        lambda: books.parse_month("2026-1"),
+        lambda: books.statement(ctx, a, date(2099, 1, 1)),
+        lambda: books.revenue(ctx, date(2020, 1, 1), date(2026, 1, 1)),
+        lambda: books.record_invoice(ctx, a, Decimal("999"), "12345678"),
+        lambda: inbox.messages(ctx, a, category="spam"),
+        lambda: inbox.messages(ctx, a, limit=0),
+        lambda: services.account_page(ctx, sort="colour"),
+        lambda: services.account_page(ctx, state="asleep"),
+        lambda: schedule.parse_time("25:00"),
+        lambda: catalog.withdraw(ctx, "v1"),
+        lambda: catalog.withdraw(ctx, "v9"),
+        lambda: invoicing.requests(ctx, status="lost"),
+        lambda: invoicing.add_title(ctx, a, {"type": "normal", "name": "x" * 500, "tax_id": "91310000MA1FL8TQ3X"}),
+        lambda: invoicing.add_title(ctx, a, {"type": "normal", "name": "甲公司", "tax_id": "9131000MA1FL8TQ3X"}),
     ]
     found = []
     for attempt in tries:
@@ -54,7 +70,7 @@ def refusals(ctx):
         except (BillingError, ValueError) as exc:
             found.append(exc)
         else:
-            pytest.fail("expected a refusal")
+            pytest.fail(f"expected a refusal: {inspect.getsource(attempt).strip()}")
     return found
 
 
@@ -65,3 +81,5 @@ def test_every_refusal_reads_in_chinese_on_a_chinese_page(ctx):
         assert not words, (getattr(exc, "message", str(exc)), zh)
         en = error_sentence("en", exc)
         assert not re.search(r"[\u4e00-\u9fff]", en), en
+        # and it says what the English says, not "输入有误，请检查后重试" where the English names the fault
+        assert zh not in GENERIC_ZH.values(), (getattr(exc, "message", str(exc)), zh)
