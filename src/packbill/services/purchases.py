@@ -115,10 +115,10 @@ def refund(ctx: Context, account_id: str, package_id: str, at: datetime | None =
         idempotency.check(conn, idem)
         package = packages_store.get_package(conn, account_id, package_id)
         amount = check_refund(package, packages_store.drawn_total(conn, package_id), account.refunds, at)
-        packages_store.mark_refunded(conn, package_id, at, amount)
+        packages_store.mark_refunded(conn, account_id, package_id, at, amount)
         accounts_store.count_refund(conn, account_id)
         before = wallet_store.load_purse(conn, owner)
-        back, forfeited, after = pay_back(before, wallet_store.package_payments(conn, package_id), shanghai_day(at))
+        back, forfeited, after = pay_back(before, wallet_store.package_payments(conn, account_id, package_id), shanghai_day(at))
         commit_movement(conn, owner, before, after, at, [journal.refund(owner, package_id, back, forfeited, member=account_id if payer else None)],
                         charge=False, suspend_after=ctx.delays.suspend_after)
         invoicing.red_letter(ctx, conn, owner, at)  # R33: invoiced above what the payments now allow: a red-letter request
@@ -141,8 +141,8 @@ def order(ctx: Context, account_id: str, order_id: str) -> Purchase:
 
 def refund_of(ctx: Context, account_id: str, package_id: str) -> Refund:
     with ctx.db.read() as conn:
-        return Refund(packages_store.get_package(conn, account_id, package_id), packages_store.refunded_amount(conn, package_id),
-                      wallet_store.package_payments(conn, package_id))
+        return Refund(packages_store.get_package(conn, account_id, package_id), packages_store.refunded_amount(conn, account_id, package_id),
+                      wallet_store.package_payments(conn, account_id, package_id))
 
 
 @dataclass(frozen=True, slots=True)

@@ -169,8 +169,9 @@ def drawn_total(conn: Connection, package_id: str) -> int:
                             .where(schema.draws.c.package_id == package_id)).scalar_one())
 
 
-def mark_refunded(conn: Connection, package_id: str, at: datetime, amount: Decimal) -> None:
-    conn.execute(sa.update(schema.packages).where(schema.packages.c.id == package_id).values(refunded_us=to_us(at), refund_fen=to_fen(amount)))
+def mark_refunded(conn: Connection, account_id: str, package_id: str, at: datetime, amount: Decimal) -> None:
+    p = schema.packages
+    conn.execute(sa.update(p).where(p.c.account_id == account_id, p.c.id == package_id).values(refunded_us=to_us(at), refund_fen=to_fen(amount)))
 
 
 def drawn_through(conn: Connection, account_id: str, through: date) -> dict[str, int]:
@@ -212,5 +213,6 @@ def get_order(conn: Connection, account_id: str, order_id: str) -> tuple[Decimal
             Payment(tuple((v, from_fen(int(f))) for v, f in parts), from_fen(r.cash_fen)), ids)
 
 
-def refunded_amount(conn: Connection, package_id: str) -> Decimal:
-    return from_fen(conn.execute(sa.select(schema.packages.c.refund_fen).where(schema.packages.c.id == package_id)).scalar_one() or 0)
+def refunded_amount(conn: Connection, account_id: str, package_id: str) -> Decimal:
+    p = schema.packages
+    return from_fen(conn.execute(sa.select(p.c.refund_fen).where(p.c.account_id == account_id, p.c.id == package_id)).scalar_one() or 0)

@@ -308,9 +308,9 @@ def write_state(conn: Connection, through: date, results: dict[str, AccountSettl
     """Write the settled accounts' new state (what each package has left, the month's
     pay-as-you-go quantities, each day's billed peak) and mark their days settled through
     ``through``: what was settled is now everything these days hold."""
-    remaining = sorted((pid, left) for result in results.values() for pid, left in result.remaining.items())
-    if remaining:
-        Raw(conn).many("UPDATE packages SET remaining = ? WHERE id = ?", [(left, pid) for pid, left in remaining])
+    remaining = sorted((a, pid, left) for a, result in results.items() for pid, left in result.remaining.items())
+    if remaining:  # by the account and the id: the packages' unique key (the id alone would read every package)
+        Raw(conn).many("UPDATE packages SET remaining = ? WHERE account_id = ? AND id = ?", [(left, a, pid) for a, pid, left in remaining])
     upsert_set(conn, schema.month_payg, sorted(([dict(account_id=a, month=m, service=s, quantity=q)
                                                  for a, r in results.items() for (m, s), q in r.month_payg.items()]),
                                                key=lambda x: (x["account_id"], x["month"], x["service"])),
@@ -330,6 +330,8 @@ def write_state(conn: Connection, through: date, results: dict[str, AccountSettl
     for start in range(0, len(done), 5000):
         part = done[start : start + 5000]
         in_part = sa.and_(dirty.c.account_id.in_(part), dirty.c.day <= through)
-        conn.execute(sa.update(ud).where(sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day, in_part))
+        # the chunk's own rows first (the key's range), then those of its unsettled days: not a scan of every account's days
+        conn.execute(sa.update(ud).where(ud.c.account_id.in_(part), ud.c.day <= through,
+                                         sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day, in_part))
                      .values(settled_mainland=ud.c.mainland, settled_other=ud.c.other))
         conn.execute(sa.delete(dirty).where(in_part))

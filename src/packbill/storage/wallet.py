@@ -95,7 +95,8 @@ def save_purses(conn: Connection, purses: dict[str, tuple[Purse, Purse]]) -> Non
         changed = [(v.id, v.remaining) for v in after.vouchers.values()
                    if v.id in before.vouchers and before.vouchers[v.id].remaining != v.remaining]
         if changed:
-            conn.execute(sa.update(schema.vouchers).where(schema.vouchers.c.id == sa.bindparam("vid")).values(remaining_fen=sa.bindparam("fen")),
+            v = schema.vouchers  # by the account and the id: the vouchers' unique key (the id alone reads every voucher)
+            conn.execute(sa.update(v).where(v.c.account_id == account_id, v.c.id == sa.bindparam("vid")).values(remaining_fen=sa.bindparam("fen")),
                          [dict(vid=vid, fen=to_fen(r)) for vid, r in sorted(changed)])
 
 
@@ -140,10 +141,11 @@ def events_of(conn: Connection, account_id: str) -> list[tuple[str, date, dateti
             for r in conn.execute(sa.select(we).where(we.c.account_id == account_id).order_by(we.c.id))]
 
 
-def package_payments(conn: Connection, package_id: str) -> Payment:
-    row = conn.execute(sa.select(schema.packages.c.paid_cash_fen).where(schema.packages.c.id == package_id)).scalar_one()
+def package_payments(conn: Connection, account_id: str, package_id: str) -> Payment:
+    p, pv = schema.packages, schema.package_vouchers
+    row = conn.execute(sa.select(p.c.paid_cash_fen).where(p.c.account_id == account_id, p.c.id == package_id)).scalar_one()
     parts = tuple((r.voucher_id, from_fen(r.amount_fen)) for r in conn.execute(
-        sa.select(schema.package_vouchers).where(schema.package_vouchers.c.package_id == package_id).order_by(schema.package_vouchers.c.voucher_id)))
+        sa.select(pv).where(pv.c.account_id == account_id, pv.c.package_id == package_id).order_by(pv.c.voucher_id)))
     return Payment(parts, from_fen(row))
 
 
