@@ -18,7 +18,8 @@ from packbill.services import Context
 from packbill.storage.db import Database
 from tests.conftest import FIXED_NOW
 
-PER_ACCOUNT = ("packages", "vouchers", "package_vouchers", "orders", "bill_lines", "draws", "usage_daily", "usage_windows", "statements")
+PER_ACCOUNT = ("packages", "vouchers", "package_vouchers", "orders", "bill_lines", "draws", "usage_daily", "usage_windows", "statements",
+               "journal_entries", "postings")
 
 
 def test_no_statement_of_a_days_work_reads_a_per_account_table_whole(tmp_path):

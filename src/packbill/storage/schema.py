@@ -198,7 +198,7 @@ postings = sa.Table(
     sa.Column("id", BigId, primary_key=True, autoincrement=True),
     sa.Column("account_id", sa.String(40), primary_key=True),
     sa.Column("entry_id", sa.BigInteger, nullable=False, index=True),
-    sa.Column("ledger_account", sa.String(80), nullable=False),
+    sa.Column("ledger_account", sa.String(80), nullable=False, index=True),  # a statement's balances read one ledger account's postings
     sa.Column("amount_fen", sa.BigInteger, nullable=False),
 )
 """R15, R21: every movement of money, as postings that sum to zero per entry."""
