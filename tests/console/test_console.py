@@ -236,3 +236,24 @@ def test_no_page_asks_the_server_for_something_it_does_not_have(page, live):
     icon = page.evaluate("fetch(document.querySelector('link[rel=icon]').href).then(r => [r.status, r.headers.get('content-type')])")
     assert icon[0] == 200 and icon[1].startswith("image/svg+xml")
     assert failed == []
+
+
+def test_the_header_keeps_each_link_whole_and_a_phone_never_scrolls_sideways(page, live):
+    """English names are longer: the header broke "Month close" and "中文" over two lines at 1,280
+    pixels, and on a phone the header and the accounts table pushed the page wider than the screen."""
+    sign_in(page, live, OPERATOR)
+    page.goto(live + "/console/lang/en")
+    for width in (1280, 1024, 800):
+        page.set_viewport_size({"width": width, "height": 900})
+        page.goto(live + "/console/accounts")
+        broken = page.evaluate("""(() => {
+            const links = [...document.querySelectorAll('header nav a')];
+            const line = Math.min(...links.map(a => a.getBoundingClientRect().height));  // a link on one line
+            return links.filter(a => a.getBoundingClientRect().height > 1.5 * line).map(a => a.textContent.trim());
+        })()""")
+        assert broken == [], (width, broken)
+    page.set_viewport_size({"width": 390, "height": 800})
+    for path in ("/console/accounts", "/console/revenue", "/console/close", "/console/operations"):
+        page.goto(live + path)
+        wide = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert wide <= 0, (path, wide)
