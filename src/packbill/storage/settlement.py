@@ -332,6 +332,6 @@ def write_state(conn: Connection, through: date, results: dict[str, AccountSettl
         in_part = sa.and_(dirty.c.account_id.in_(part), dirty.c.day <= through)
         # the chunk's own rows first (the key's range), then those of its unsettled days: not a scan of every account's days
         conn.execute(sa.update(ud).where(ud.c.account_id.in_(part), ud.c.day <= through,
-                                         sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day, in_part))
+                                         sa.exists().where(dirty.c.account_id == ud.c.account_id, dirty.c.day == ud.c.day))
                      .values(settled_mainland=ud.c.mainland, settled_other=ud.c.other))
         conn.execute(sa.delete(dirty).where(in_part))
